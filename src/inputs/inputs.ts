@@ -1,0 +1,164 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { parseArgsStringToArgv } from 'string-argv';
+import { InputError } from '../errors.js';
+import { parsePatternLines, type Pattern } from '../verdict/patterns.js';
+import { resolveTarget, supportedTargets, type TargetProfile } from '../targets/index.js';
+
+export type AccelChoice = 'auto' | 'kvm' | 'tcg';
+
+/** Every input of the action, parsed and validated. Nothing downstream reads inputs itself. */
+export interface Inputs {
+  target: string;
+  profile: TargetProfile;
+  /** Absolute path of the crate (or workspace) to build. */
+  workingDirectory: string;
+  /** '' = from rust-toolchain(.toml), else nightly; 'system'; 'distro'; or a rustup toolchain name. */
+  toolchain: string;
+  cargoArgs: string[];
+  /** Absolute path of a prebuilt image to boot instead of building. */
+  kernel?: string;
+  expect: Pattern[];
+  /** Must the expected lines appear in the order given? */
+  ordered: boolean;
+  failOn: Pattern[];
+  defaultFailOn: boolean;
+  /** QEMU exit statuses accepted when the guest exits by itself. */
+  exitCodes: number[];
+  /** Seconds for boot and run. */
+  timeout: number;
+  /** Seconds without any serial output before failing; 0 = off. */
+  idleTimeout: number;
+  qemuArgs: string[];
+  accel: AccelChoice;
+}
+
+/** Reads one input by name ('' when unset), like core.getInput. */
+export type InputReader = (name: string) => string;
+
+const TOOLCHAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+\-]*$/;
+
+function parseSeconds(name: string, raw: string, fallback: number, allowZero: boolean): number {
+  if (raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(n) || (!allowZero && n <= 0)) {
+    throw new InputError(name, `'${raw}' is not a number of seconds`, `Give a ${allowZero ? 'non-negative' : 'positive'} number such as 120${allowZero ? ' (0 turns it off)' : ''}.`);
+  }
+  return n;
+}
+
+function parseBool(name: string, raw: string, fallback: boolean): boolean {
+  if (raw === '') return fallback;
+  if (/^(true|yes|on|1)$/i.test(raw)) return true;
+  if (/^(false|no|off|0)$/i.test(raw)) return false;
+  throw new InputError(name, `'${raw}' is not a boolean`, 'Use true or false.');
+}
+
+function parseExitCodes(raw: string, fallback: number[]): number[] {
+  if (raw.trim() === '') return fallback;
+  const parts = raw.split(/[\s,]+/).filter((s) => s !== '');
+  return parts.map((p) => {
+    if (!/^\d+$/.test(p) || Number(p) > 255) {
+      throw new InputError('exit-code', `'${p}' is not an exit status`, 'Give whole numbers from 0 to 255, separated by commas or spaces (for example: 33).');
+    }
+    return Number(p);
+  });
+}
+
+function parseArgv(name: string, raw: string): string[] {
+  if (raw.trim() === '') return [];
+  // Split like a shell (quotes group words), without expanding anything.
+  return parseArgsStringToArgv(raw.replace(/\\\r?\n/g, ' ').replace(/\r?\n/g, ' '));
+}
+
+/** QEMU options that the `accel` input owns. */
+const ACCEL_OPTIONS = new Set(['-accel', '--accel', '-enable-kvm', '--enable-kvm']);
+
+export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
+  const target = get('target').trim();
+  if (target === '') {
+    throw new InputError('target', 'is required', `Give a Rust target triple, one of: ${supportedTargets().join(', ')}.`);
+  }
+  const profile = resolveTarget(target);
+  if (!profile) {
+    throw new InputError('target', `'${target}' is not a supported target`, `Supported targets: ${supportedTargets().join(', ')}.`);
+  }
+
+  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const wdRaw = get('working-directory').trim() || '.';
+  const workingDirectory = path.resolve(workspace, wdRaw);
+
+  const kernelRaw = get('kernel').trim();
+  const kernel = kernelRaw === '' ? undefined : path.resolve(workspace, kernelRaw);
+  const cargoArgs = parseArgv('cargo-args', get('cargo-args'));
+  const toolchain = get('toolchain').trim();
+
+  if (kernel !== undefined) {
+    if (cargoArgs.length > 0) {
+      throw new InputError('cargo-args', 'cannot be used together with kernel (nothing is built when a prebuilt kernel is given)', 'Remove cargo-args, or remove kernel to build the crate.');
+    }
+    if (!fs.existsSync(kernel) || !fs.statSync(kernel).isFile()) {
+      throw new InputError('kernel', `'${kernelRaw}' is not a file (looked at ${kernel})`, 'Give the path of a built kernel image, relative to the workspace.');
+    }
+  } else {
+    if (!fs.existsSync(workingDirectory) || !fs.statSync(workingDirectory).isDirectory()) {
+      throw new InputError('working-directory', `'${wdRaw}' does not exist (looked at ${workingDirectory})`, 'Give the folder of the crate to build, relative to the workspace (default: .).');
+    }
+    if (!fs.existsSync(path.join(workingDirectory, 'Cargo.toml'))) {
+      throw new InputError('working-directory', `'${wdRaw}' has no Cargo.toml`, 'Point it at the folder that holds the kernel crate\'s Cargo.toml, or give a prebuilt image in kernel.');
+    }
+  }
+
+  const owned = cargoArgs.find((a) => /^--(target|message-format)(=|$)/.test(a));
+  if (owned) {
+    throw new InputError('cargo-args', `sets '${owned}', which the action sets itself`, 'Remove it: the target comes from the target input, and the action reads cargo\'s JSON messages.');
+  }
+
+  if (toolchain !== '' && !TOOLCHAIN_NAME.test(toolchain)) {
+    throw new InputError('toolchain', `'${toolchain}' is not a toolchain name`, "Use a rustup toolchain such as nightly or nightly-2026-06-01, 'system' for the cargo on PATH, 'distro' for the Linux distribution's Rust, or leave it empty to read rust-toolchain.toml.");
+  }
+
+  const accelRaw = (get('accel').trim() || 'auto').toLowerCase();
+  if (accelRaw !== 'auto' && accelRaw !== 'kvm' && accelRaw !== 'tcg') {
+    throw new InputError('accel', `'${accelRaw}' is not an accelerator`, 'Use auto (KVM when it really works, else TCG), kvm or tcg.');
+  }
+  const accel = accelRaw as AccelChoice;
+  if (accel === 'kvm' && !profile.kvmCapable) {
+    throw new InputError('accel', `kvm cannot run ${target} on this ${process.arch} host`, 'Use auto or tcg.');
+  }
+
+  const qemuArgs = parseArgv('qemu-args', get('qemu-args'));
+  const clash = qemuArgs.find((a) => ACCEL_OPTIONS.has(a) || /^accel=|,accel=/.test(a));
+  if (clash) {
+    throw new InputError('qemu-args', `sets the accelerator itself ('${clash}')`, "Remove it and use the accel input instead (auto, kvm or tcg).");
+  }
+
+  const expect = parsePatternLines(get('expect'), 'expect');
+  const ordered = parseBool('ordered', get('ordered'), true);
+  const failOn = parsePatternLines(get('fail-on'), 'fail-on');
+  const defaultFailOn = parseBool('default-fail-on', get('default-fail-on'), true);
+  const exitCodes = parseExitCodes(get('exit-code'), profile.successExitCodes);
+  const timeout = parseSeconds('timeout', get('timeout').trim(), 300, false);
+  const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
+  if (idleTimeout > 0 && idleTimeout >= timeout) {
+    throw new InputError('idle-timeout', `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`, 'Make idle-timeout shorter than timeout, or 0 to turn it off.');
+  }
+
+  return {
+    target,
+    profile,
+    workingDirectory,
+    toolchain,
+    cargoArgs,
+    kernel,
+    expect,
+    ordered,
+    failOn,
+    defaultFailOn,
+    exitCodes,
+    timeout,
+    idleTimeout,
+    qemuArgs,
+    accel,
+  };
+}

@@ -1,0 +1,43 @@
+import * as exec from '@actions/exec';
+
+export interface Captured {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs a command quietly and returns what it printed; never throws on a non-zero exit. */
+export async function capture(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Captured> {
+  try {
+    const r = await exec.getExecOutput(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ? ({ ...process.env, ...opts.env } as Record<string, string>) : undefined,
+      silent: true,
+      ignoreReturnCode: true,
+    });
+    return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    // The command could not be started at all (not found).
+    return { code: 127, stdout: '', stderr: (e as Error).message };
+  }
+}
+
+/** Runs a command with its output in the log; returns its exit status and output. */
+export async function runLogged(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Captured> {
+  try {
+    const r = await exec.getExecOutput(cmd, args, {
+      cwd: opts.cwd,
+      env: opts.env ? ({ ...process.env, ...opts.env } as Record<string, string>) : undefined,
+      ignoreReturnCode: true,
+    });
+    return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    return { code: 127, stdout: '', stderr: (e as Error).message };
+  }
+}
+
+/** The last non-empty line of a command's error output, for one-line messages. */
+export function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines.length ? lines[lines.length - 1] : '';
+}

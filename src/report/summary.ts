@@ -1,0 +1,40 @@
+import * as core from '@actions/core';
+import { cleanLine } from '../verdict/watcher.js';
+
+export interface Report {
+  target: string;
+  pass: boolean;
+  reason: string;
+  toolchain?: string;
+  accel?: string;
+  qemuCommand?: string;
+  exitCode?: number;
+  timings: { install?: number; build?: number; boot?: number };
+  tail: string[];
+  logPath?: string;
+  kernel?: string;
+}
+
+const fmt = (s?: number) => (s === undefined ? '–' : `${s.toFixed(1)} s`);
+
+/** Writes the job summary: verdict, reason, timings, and the tail of the serial log. */
+export async function writeSummary(r: Report): Promise<void> {
+  if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const s = core.summary
+    .addHeading(`${r.pass ? '✅' : '❌'} ${r.target}: ${r.pass ? 'pass' : 'fail'}`, 3)
+    .addRaw(`<p>${escapeHtml(r.reason)}</p>`, true)
+    .addTable([
+      [{ data: 'toolchain', header: true }, { data: 'accel', header: true }, { data: 'exit status', header: true }, { data: 'install', header: true }, { data: 'build', header: true }, { data: 'boot', header: true }],
+      [escapeHtml(r.toolchain ?? '–'), r.accel ?? '–', r.exitCode === undefined ? '–' : String(r.exitCode), fmt(r.timings.install), fmt(r.timings.build), fmt(r.timings.boot)],
+    ]);
+  if (r.qemuCommand) s.addDetails('QEMU command', `<pre>${escapeHtml(r.qemuCommand)}</pre>`);
+  if (r.tail.length) {
+    s.addRaw(`<p>Last ${r.tail.length} serial line${r.tail.length === 1 ? '' : 's'}${r.logPath ? ` (full log: <code>${escapeHtml(r.logPath)}</code>)` : ''}:</p>`, true);
+    s.addRaw(`<pre>${escapeHtml(r.tail.map(cleanLine).join('\n'))}</pre>`, true);
+  }
+  await s.write();
+}
+
+export function escapeHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+}

@@ -1,0 +1,63 @@
+import type { Pattern } from '../verdict/patterns.js';
+
+export type Accel = 'kvm' | 'tcg';
+
+/** How to boot one image: everything QEMU needs except the user's extra arguments. */
+export interface BootContext {
+  /** Absolute path of the image to boot. */
+  kernel: string;
+  accel: Accel;
+  /** A scratch directory for files the boot needs (firmware copies, ESP folders, ...). */
+  workDir: string;
+}
+
+/** What the standard library needs when the toolchain has no prebuilt one for the target. */
+export interface BuildStd {
+  crates: string[];
+  features: string[];
+}
+
+/**
+ * Everything the pipeline needs to know about one target. A target family module turns a
+ * target triple into one of these; no other module knows anything target-specific.
+ */
+export interface TargetProfile {
+  /** The Rust target triple. */
+  target: string;
+  /** The family's human name, for the log and the summary. */
+  family: string;
+  /** CPU architecture as Rust names it (x86_64, aarch64, riscv64, arm). */
+  arch: string;
+  /** -Zbuild-std crates and features, used when no prebuilt std exists. */
+  buildStd: BuildStd;
+  /** Does the target link with `rust-lld`? (then a rust-lld must be reachable) */
+  linksWithRustLld: boolean;
+  qemu: {
+    /** e.g. qemu-system-x86_64 */
+    binary: string;
+    /** Debian/Ubuntu package that ships it. */
+    aptPackage: string;
+  };
+  /** Can this target run under KVM on this host (same architecture)? */
+  kvmCapable: boolean;
+  /** The CPU model to use under KVM, and under TCG (undefined: QEMU's default). */
+  cpu: Record<Accel, string | undefined>;
+  /** QEMU exit statuses that mean success when the guest exits by itself. */
+  successExitCodes: number[];
+  /** Lines that fail the run on sight unless the user turns the defaults off. */
+  defaultFailOn: Pattern[];
+  /** QEMU arguments for this target (without -accel/-cpu, which the pipeline adds). */
+  qemuArgs(ctx: BootContext): string[];
+  /** One sentence on what a QEMU exit status means for this target, for failure messages. */
+  explainExit(status: number): string;
+}
+
+/** One module per target family implements this. */
+export interface TargetFamily {
+  /** Name shown in messages. */
+  name: string;
+  /** Example triples, listed when a user's target is not supported. */
+  examples: string[];
+  /** A profile for the triple, or undefined when the family does not handle it. */
+  resolve(target: string): TargetProfile | undefined;
+}

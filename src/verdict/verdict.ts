@@ -1,0 +1,90 @@
+import type { SerialWatcher } from './watcher.js';
+
+/** How a boot ended, as the boot stage saw it. */
+export type BootEnd =
+  | { kind: 'exited'; status: number | null; signal: NodeJS.Signals | null }
+  /** Every expectation was met and the guest was still running; the action stopped it. */
+  | { kind: 'satisfied' }
+  /** A failure line appeared; the action stopped the guest. */
+  | { kind: 'failure-line' }
+  | { kind: 'timeout'; seconds: number }
+  | { kind: 'idle'; seconds: number };
+
+export interface VerdictContext {
+  watcher: SerialWatcher;
+  end: BootEnd;
+  acceptedExitCodes: number[];
+  /** One sentence on what a QEMU exit status means for this target. */
+  explainExit: (status: number) => string;
+  /** QEMU's own error output (not the guest's), last lines. */
+  qemuStderr: string;
+}
+
+export interface Verdict {
+  pass: boolean;
+  /** One sentence a person understands. */
+  reason: string;
+  /** QEMU's exit status when the guest exited by itself. */
+  exitCode?: number;
+}
+
+const quote = (s: string) => JSON.stringify(s.length > 200 ? s.slice(0, 200) + '…' : s);
+
+function lastSeen(w: SerialWatcher): string {
+  const last = w.lastLine();
+  return last === undefined ? 'the guest printed nothing' : `the last line was ${quote(last)}`;
+}
+
+function waitingFor(w: SerialWatcher): string {
+  const m = w.missing;
+  return m ? `waiting for ${quote(m.source)}` : 'every expected line had appeared';
+}
+
+function qemuError(stderr: string): string | undefined {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => /^qemu-system-[\w-]+:/.test(l) && !/warning:|terminating on signal/.test(l));
+  return lines.length > 0 ? lines[lines.length - 1] : undefined;
+}
+
+/** Decides pass or fail. Passing needs positive evidence; anything else fails, with the reason. */
+export function decide(ctx: VerdictContext): Verdict {
+  const { watcher: w, end, acceptedExitCodes } = ctx;
+  const exitCode = end.kind === 'exited' && end.status !== null ? end.status : undefined;
+  const fail = (reason: string): Verdict => ({ pass: false, reason, exitCode });
+  const nExpect = w.rules.expect.length;
+
+  if (w.failure) {
+    const f = w.failure;
+    const next = f.next ? ` ${quote(f.next)}` : '';
+    return fail(`Failure line at serial line ${f.lineNumber}: ${quote(f.line)}${next} (matched fail-on ${quote(f.pattern.source)}).`);
+  }
+
+  switch (end.kind) {
+    case 'timeout':
+      return fail(nExpect > 0 || acceptedExitCodes.length === 0
+        ? `Timed out after ${end.seconds}s ${waitingFor(w)}; ${lastSeen(w)}.`
+        : `Timed out after ${end.seconds}s: the guest did not exit with status ${acceptedExitCodes.join(' or ')}; ${lastSeen(w)}.`);
+    case 'idle':
+      return fail(`No serial output for ${end.seconds}s (idle-timeout) while ${waitingFor(w)}; ${lastSeen(w)}.`);
+    case 'failure-line':
+      return fail('A failure line appeared.');
+    case 'satisfied':
+      if (!w.satisfied) return fail(`Stopped before ${waitingFor(w)}.`);
+      return { pass: true, reason: `All ${nExpect} expected line${nExpect === 1 ? '' : 's'} appeared; the guest was still running and was stopped.` };
+    case 'exited': {
+      if (end.status === null) {
+        return fail(`QEMU was killed by ${end.signal ?? 'a signal'} ${waitingFor(w)}; ${lastSeen(w)}.`);
+      }
+      const status = end.status;
+      if (!acceptedExitCodes.includes(status)) {
+        const qerr = qemuError(ctx.qemuStderr);
+        if (qerr) return fail(`QEMU failed with status ${status}: ${qerr}`);
+        return fail(`${ctx.explainExit(status)}; expected status ${acceptedExitCodes.join(' or ') || '(none accepted)'}; ${lastSeen(w)}. If this exit is intended, add ${status} to the exit-code input.`);
+      }
+      if (!w.satisfied) {
+        return fail(`The guest exited (status ${status}) before printing ${quote(w.missing!.source)}; ${lastSeen(w)}.`);
+      }
+      const what = nExpect > 0 ? `printed all ${nExpect} expected line${nExpect === 1 ? '' : 's'} and exited` : 'exited';
+      return { pass: true, reason: `The guest ${what} with status ${status}.`, exitCode: status };
+    }
+  }
+}
