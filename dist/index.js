@@ -31721,8 +31721,11 @@ async function runLogged(cmd, args, opts = {}) {
         return { code: 127, stdout: '', stderr: e.message };
     }
 }
-/** The last non-empty line of a command's error output, for one-line messages. */
-function lastLine(text) {
+/** The line of a command's error output that says what went wrong: its first `error:` line, else its last line. */
+function errorLine(text) {
+    const err = text.split('\n').find((l) => /^error\b/i.test(l.trim()));
+    if (err)
+        return err.trim();
     const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
     return lines.length ? lines[lines.length - 1] : '';
 }
@@ -31761,7 +31764,7 @@ async function aptInstall(packages, why) {
         r = await runLogged(...cmd(install), { env });
     }
     if (r.code !== 0) {
-        throw new ActionError(`apt-get could not install ${packages.join(' ')} (${why}): ${lastLine(r.stderr) || `exit status ${r.code}`}.`);
+        throw new ActionError(`apt-get could not install ${packages.join(' ')} (${why}): ${errorLine(r.stderr) || `exit status ${r.code}`}.`);
     }
 }
 
@@ -33282,7 +33285,7 @@ async function rustupToolchain(req) {
             args.push('--component', c);
         const r = await runLogged('rustup', args, { cwd });
         if (r.code !== 0) {
-            throw new ActionError(`rustup could not install toolchain '${name}' (from ${source}): ${lastLine(r.stderr) || `exit status ${r.code}`}. On a runner without access to rustup's servers, use toolchain: distro.`);
+            throw new ActionError(`rustup could not install toolchain '${name}' (from ${source}): ${errorLine(r.stderr) || `exit status ${r.code}`}. On a runner without access to rustup's servers, use toolchain: distro.`);
         }
         info = await inspectRustc('rustc', env, cwd);
         if (!info)
@@ -33300,7 +33303,7 @@ async function rustupToolchain(req) {
     if (missing.length) {
         const r = await runLogged('rustup', ['component', 'add', '--toolchain', name, ...missing], { cwd });
         if (r.code !== 0) {
-            const why = lastLine(r.stderr) || `exit status ${r.code}`;
+            const why = errorLine(r.stderr) || `exit status ${r.code}`;
             if (!hasRustSrc(info.sysroot) && buildStdNeeded) {
                 throw new ActionError(`rustup could not add rust-src to '${name}', which building ${req.target} needs: ${why}. On a runner without access to rustup's servers, use toolchain: distro.`);
             }
@@ -33319,7 +33322,7 @@ async function rustupToolchain(req) {
     if (wantTargets.length) {
         const r = await runLogged('rustup', ['target', 'add', '--toolchain', name, ...wantTargets], { cwd });
         if (r.code !== 0)
-            warning(`rustup could not add target(s) ${wantTargets.join(', ')}: ${lastLine(r.stderr)}. Building the standard library from source instead.`);
+            warning(`rustup could not add target(s) ${wantTargets.join(', ')}: ${errorLine(r.stderr)}. Building the standard library from source instead.`);
     }
     return finish(req, { kind: 'rustup', description: `rustup ${name}`, source, env, rustc: 'rustc', cargo: 'cargo' });
 }

@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import * as io from '@actions/io';
 import { ActionError } from '../errors.js';
-import { capture, lastLine, runLogged } from './run.js';
+import { capture, errorLine, runLogged } from './run.js';
 
 let updated = false;
 
@@ -33,6 +33,6 @@ export async function aptInstall(packages: string[], why: string): Promise<void>
     r = await runLogged(...cmd(install), { env });
   }
   if (r.code !== 0) {
-    throw new ActionError(`apt-get could not install ${packages.join(' ')} (${why}): ${lastLine(r.stderr) || `exit status ${r.code}`}.`);
+    throw new ActionError(`apt-get could not install ${packages.join(' ')} (${why}): ${errorLine(r.stderr) || `exit status ${r.code}`}.`);
   }
 }

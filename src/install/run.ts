@@ -36,8 +36,10 @@ export async function runLogged(cmd: string, args: string[], opts: { cwd?: strin
   }
 }
 
-/** The last non-empty line of a command's error output, for one-line messages. */
-export function lastLine(text: string): string {
+/** The line of a command's error output that says what went wrong: its first `error:` line, else its last line. */
+export function errorLine(text: string): string {
+  const err = text.split('\n').find((l) => /^error\b/i.test(l.trim()));
+  if (err) return err.trim();
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
   return lines.length ? lines[lines.length - 1] : '';
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ActionError } from '../errors.js';
 import { aptInstall } from './apt.js';
-import { capture, lastLine, runLogged } from './run.js';
+import { capture, errorLine, runLogged } from './run.js';
 import { findToolchainFile } from './toolchain-file.js';
 
 export type ToolchainKind = 'rustup' | 'system' | 'distro';
@@ -162,7 +162,7 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     for (const c of extraComponents) args.push('--component', c);
     const r = await runLogged('rustup', args, { cwd });
     if (r.code !== 0) {
-      throw new ActionError(`rustup could not install toolchain '${name}' (from ${source}): ${lastLine(r.stderr) || `exit status ${r.code}`}. On a runner without access to rustup's servers, use toolchain: distro.`);
+      throw new ActionError(`rustup could not install toolchain '${name}' (from ${source}): ${errorLine(r.stderr) || `exit status ${r.code}`}. On a runner without access to rustup's servers, use toolchain: distro.`);
     }
     info = await inspectRustc('rustc', env, cwd);
     if (!info) throw new ActionError(`Toolchain '${name}' was installed but its rustc does not run.`);
@@ -176,7 +176,7 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
   if (missing.length) {
     const r = await runLogged('rustup', ['component', 'add', '--toolchain', name, ...missing], { cwd });
     if (r.code !== 0) {
-      const why = lastLine(r.stderr) || `exit status ${r.code}`;
+      const why = errorLine(r.stderr) || `exit status ${r.code}`;
       if (!hasRustSrc(info.sysroot) && buildStdNeeded) {
         throw new ActionError(`rustup could not add rust-src to '${name}', which building ${req.target} needs: ${why}. On a runner without access to rustup's servers, use toolchain: distro.`);
       }
@@ -193,7 +193,7 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
   }
   if (wantTargets.length) {
     const r = await runLogged('rustup', ['target', 'add', '--toolchain', name, ...wantTargets], { cwd });
-    if (r.code !== 0) core.warning(`rustup could not add target(s) ${wantTargets.join(', ')}: ${lastLine(r.stderr)}. Building the standard library from source instead.`);
+    if (r.code !== 0) core.warning(`rustup could not add target(s) ${wantTargets.join(', ')}: ${errorLine(r.stderr)}. Building the standard library from source instead.`);
   }
   return finish(req, { kind: 'rustup', description: `rustup ${name}`, source, env, rustc: 'rustc', cargo: 'cargo' });
 }

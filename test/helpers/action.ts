@@ -14,7 +14,7 @@ export interface ActionRun {
   outputs: Record<string, string>;
   summary: string;
   seconds: number;
-  /** QEMU processes still alive right after the action exited. */
+  /** QEMU processes of this run (their command line names qemuMarker) still alive right after the action exited. */
   leftoverQemu: string[];
 }
 
@@ -49,7 +49,7 @@ export function qemuProcesses(): string[] {
  * Runs the bundled action (dist/index.js) the way the runner does: inputs as INPUT_* variables,
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, a workspace and a RUNNER_TEMP.
  */
-export async function runAction(inputs: Record<string, string>, opts: { workspace?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<ActionRun> {
+export async function runAction(inputs: Record<string, string>, opts: { workspace?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; qemuMarker?: string } = {}): Promise<ActionRun> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'action-run-'));
   const outFile = path.join(tmp, 'output');
   const sumFile = path.join(tmp, 'summary');
@@ -82,6 +82,6 @@ export async function runAction(inputs: Record<string, string>, opts: { workspac
     outputs: parseOutputFile(fs.readFileSync(outFile, 'utf8')),
     summary: fs.readFileSync(sumFile, 'utf8'),
     seconds: (Date.now() - started) / 1000,
-    leftoverQemu: qemuProcesses(),
+    leftoverQemu: qemuProcesses().filter((p) => p.includes(opts.qemuMarker ?? opts.env?.CARGO_TARGET_DIR ?? tmp)),
   };
 }

@@ -1,0 +1,187 @@
+// End-to-end: the bundled action (dist/index.js) run as the runner runs it, building real kernels
+// with cargo (Debian's toolchain, build-std, offline) and booting them in real QEMU.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT, runAction, type ActionRun } from '../helpers/action.js';
+
+const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-x86_64-none-target-'));
+const env = { CARGO_TARGET_DIR: TARGET_DIR };
+const HELLO = 'Hello from x86_64-unknown-none!';
+const EXPECT = `${HELLO}\nall tests passed`;
+
+/** Boots the misbehaving test kernel built with one feature. */
+function variant(feature: string | undefined, inputs: Record<string, string> = {}): Promise<ActionRun> {
+  return runAction(
+    {
+      target: 'x86_64-unknown-none',
+      'working-directory': 'test/kernels/x86_64-none',
+      toolchain: 'distro',
+      expect: EXPECT,
+      timeout: '60',
+      ...(feature ? { 'cargo-args': `--features ${feature}` } : {}),
+      ...inputs,
+    },
+    { env },
+  );
+}
+
+function assertClean(r: ActionRun): void {
+  assert.deepEqual(r.leftoverQemu, [], 'no QEMU may outlive the action');
+}
+
+function assertFail(r: ActionRun, reason: RegExp): void {
+  assert.equal(r.outputs.result, 'fail', `expected fail, got ${r.outputs.result}: ${r.outputs.reason}\n${r.stdout.slice(-2000)}`);
+  assert.equal(r.code, 1);
+  assert.match(r.outputs.reason, reason);
+  assert.ok(r.stdout.includes(`::error::${r.outputs.reason.split('\n')[0].slice(0, 40)}`), 'the reason is reported as the step error');
+  assertClean(r);
+}
+
+test('the example kernel passes: lines in order, exit status 33, outputs and summary written', async () => {
+  const r = await runAction({ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', toolchain: 'distro', expect: EXPECT, timeout: '60' }, { env });
+  assert.equal(r.code, 0, r.stdout.slice(-3000) + r.stderr.slice(-2000));
+  assert.equal(r.outputs.result, 'pass');
+  assert.equal(r.outputs['exit-code'], '33');
+  assert.equal(r.outputs.reason, 'The guest printed all 2 expected lines and exited with status 33.');
+  assert.equal(r.outputs.kernel, path.join(TARGET_DIR, 'x86_64-unknown-none', 'debug', 'hello-kernel'));
+  assert.match(r.outputs['qemu-command'], /qemu-system-x86_64 -accel (tcg|kvm) .*-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel \S+hello-kernel$/);
+  const log = fs.readFileSync(r.outputs.log, 'utf8');
+  assert.ok(log.includes(`${HELLO}\n`) && log.includes('all tests passed'), log);
+  assert.match(r.summary, /✅ x86_64-unknown-none: pass/);
+  assert.match(r.summary, /all tests passed<\/pre>/);
+  assert.match(r.stdout, /std for x86_64-unknown-none: built from source/);
+  assert.match(r.stdout, /Accelerator: (KVM|TCG)/);
+  assertClean(r);
+});
+
+test('a missing line fails, naming the line and what came last', async () => {
+  const r = await variant('missing-line');
+  assertFail(r, /^The guest exited \(status 33\) before printing "all tests passed"; the last line was "Hello from x86_64-unknown-none!"\.$/);
+});
+
+test('a panic fails and quotes the panic message', async () => {
+  const r = await variant('panic');
+  assertFail(r, /^Failure line at serial line \d+: "panicked at src\/main.rs:\d+:\d+:" "boom"/);
+});
+
+test('a panic in a guest that then hangs fails at once, not at the timeout', async () => {
+  const r = await variant('panic-hang', { timeout: '120' });
+  assertFail(r, /Failure line at serial line \d+: "panicked at/);
+  assert.ok(r.seconds < 30, `took ${r.seconds}s`);
+});
+
+test('a wrong exit status fails, naming the status, the value and the expected status', async () => {
+  const r = await variant('wrong-exit');
+  assertFail(r, /QEMU exited with status 35: the guest wrote 0x11 to isa-debug-exit .*expected status 33/);
+  assert.equal(r.outputs['exit-code'], '35');
+});
+
+test('a triple fault after the expected lines fails (QEMU exits 0 under -no-reboot)', async () => {
+  const r = await variant('triple-fault');
+  assertFail(r, /status 0: the guest powered off or reset .* add 0 to the exit-code input/);
+});
+
+test('an ACPI power-off without reporting success fails', async () => {
+  const r = await variant('acpi-off');
+  assertFail(r, /status 0: the guest powered off or reset/);
+});
+
+test('...but an exit status accepted on purpose passes', async () => {
+  const r = await variant('acpi-off', { 'exit-code': '0' });
+  assert.equal(r.outputs.result, 'pass', r.outputs.reason);
+  assertClean(r);
+});
+
+test('a guest that prints every expected line and never exits passes, and is stopped quickly', async () => {
+  const r = await variant('hang', { timeout: '120' });
+  assert.equal(r.outputs.result, 'pass', r.outputs.reason);
+  assert.match(r.outputs.reason, /All 2 expected lines appeared; the guest was still running and was stopped/);
+  assert.ok(r.seconds < 30, `took ${r.seconds}s`);
+  assertClean(r);
+});
+
+test('a silent guest fails at the timeout, saying it printed nothing', async () => {
+  const r = await variant('silent', { timeout: '3' });
+  assertFail(r, /^Timed out after 3s waiting for "Hello from x86_64-unknown-none!"; the guest printed nothing\.$/);
+});
+
+test('a hung guest fails at the timeout, naming the awaited line and the last one seen', async () => {
+  const r = await variant('hang', { timeout: '3', expect: `${HELLO}\nall tests passed\nshutdown complete` });
+  assertFail(r, /^Timed out after 3s waiting for "shutdown complete"; the last line was "all tests passed"\.$/);
+});
+
+test('lines in the wrong order fail when order is asked, pass when it is not', async () => {
+  const r = await variant('reverse');
+  assertFail(r, /before printing "all tests passed"/);
+  const r2 = await variant('reverse', { ordered: 'false' });
+  assert.equal(r2.outputs.result, 'pass', r2.outputs.reason);
+});
+
+test('guest lines that look like workflow commands are shown but never executed', async () => {
+  const r = await variant('noise');
+  assert.equal(r.outputs.result, 'pass', r.outputs.reason);
+  const m = /^::stop-commands::(\w+)$/m.exec(r.stdout);
+  assert.ok(m, 'guest output is wrapped in stop-commands');
+  const inside = r.stdout.slice(m!.index, r.stdout.indexOf(`::${m![1]}::`));
+  for (const forged of ['::error::forged by guest', '::set-output name=result::pass', '::add-mask::secret']) {
+    assert.ok(inside.includes(forged), `${forged} is shown inside the paused section`);
+  }
+  assert.equal(r.stdout.split(`::${m![1]}::`).length, 2, 'commands are resumed exactly once');
+  assertClean(r);
+});
+
+test('a build error fails the step and is annotated on the file and line', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-broken-'));
+  fs.cpSync(path.join(ROOT, 'examples', 'x86_64-unknown-none'), path.join(ws, 'kernel'), { recursive: true, filter: (s) => !s.includes('/target') });
+  const main = path.join(ws, 'kernel', 'src', 'main.rs');
+  const lines = fs.readFileSync(main, 'utf8').split('\n').length;
+  fs.appendFileSync(main, '\nfn broken() -> u32 {\n    "not a number"\n}\n');
+  const r = await runAction({ target: 'x86_64-unknown-none', 'working-directory': 'kernel', toolchain: 'distro', expect: HELLO }, { workspace: ws, env });
+  assertFail(r, /^cargo build failed \(exit status 101\) with 1 error: mismatched types/);
+  assert.match(r.stdout, new RegExp(`::error title=rustc error,file=kernel/src/main.rs,line=${lines + 2},`));
+  assert.equal(r.outputs['qemu-command'], undefined, 'nothing was booted');
+});
+
+test('a prebuilt image boots without building', async () => {
+  const kernel = path.join(TARGET_DIR, 'x86_64-unknown-none', 'debug', 'hello-kernel');
+  assert.ok(fs.existsSync(kernel), 'the example was built by the first test');
+  const r = await runAction({ target: 'x86_64-unknown-none', kernel, expect: EXPECT, accel: 'tcg' }, { env, qemuMarker: kernel });
+  assert.equal(r.outputs.result, 'pass', r.outputs.reason);
+  assert.doesNotMatch(r.stdout, /::group::Build/);
+  assert.equal(r.outputs.kernel, kernel);
+  assertClean(r);
+});
+
+test('bad inputs fail at once, before anything is installed or built', async () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ target: 'x86_64-unknown-linux-gnu' }, /Input 'target': 'x86_64-unknown-linux-gnu' is not a supported target/],
+    [{ target: 'x86_64-unknown-none', expect: '/(unclosed/' }, /Input 'expect': '\/\(unclosed\/' is not a valid regular expression/],
+    [{ target: 'x86_64-unknown-none', timeout: 'ten' }, /Input 'timeout': 'ten' is not a number of seconds/],
+    [{ target: 'x86_64-unknown-none', 'working-directory': 'does/not/exist' }, /Input 'working-directory': 'does\/not\/exist' does not exist/],
+    [{ target: 'x86_64-unknown-none', kernel: 'package.json', 'cargo-args': '--release' }, /Input 'cargo-args': cannot be used together with kernel/],
+  ];
+  for (const [inputs, message] of cases) {
+    const r = await runAction({ 'working-directory': 'examples/x86_64-unknown-none', ...inputs });
+    assert.equal(r.code, 1);
+    assert.equal(r.outputs.result, 'fail');
+    assert.match(r.outputs.reason, message);
+    assert.doesNotMatch(r.stdout, /::group::Install/, 'nothing is installed');
+    assert.ok(r.seconds < 5, `failed in ${r.seconds}s`);
+    assert.match(r.summary, /❌/);
+  }
+});
+
+test('rustup that cannot download (stand-in rustup, offline) fails with the fix in the message', async () => {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'standin-rustup-'));
+  // A stand-in for rustup on a runner without access to rustup's servers.
+  fs.writeFileSync(path.join(bin, 'rustup'), '#!/bin/sh\necho "info: syncing channel updates" >&2\necho "error: could not download file from \'https://static.rust-lang.org/dist/channel-rust-nightly.toml.sha256\'" >&2\nexit 1\n', { mode: 0o755 });
+  fs.writeFileSync(path.join(bin, 'rustc'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
+  const r = await runAction(
+    { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', expect: HELLO },
+    { env: { ...env, PATH: `${bin}:${process.env.PATH}` } },
+  );
+  assertFail(r, /^rustup could not install toolchain 'nightly' \(from the default \(no rust-toolchain.toml found\)\): error: could not download file.*use toolchain: distro\.$/);
+});

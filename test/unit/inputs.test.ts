@@ -1,0 +1,67 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { readInputs } from '../../src/inputs/inputs.js';
+import { InputError } from '../../src/errors.js';
+import { ROOT } from '../helpers/action.js';
+
+const base = { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none' };
+const read = (over: Record<string, string>) => readInputs((n) => ({ ...base, ...over } as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT });
+
+function rejects(over: Record<string, string>, input: string, message: RegExp) {
+  assert.throws(() => read(over), (e: unknown) => {
+    assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
+    assert.equal(e.input, input);
+    assert.match(e.message, message);
+    return true;
+  });
+}
+
+test('defaults', () => {
+  const i = read({});
+  assert.equal(i.workingDirectory, path.join(ROOT, 'examples/x86_64-unknown-none'));
+  assert.deepEqual(i.exitCodes, [33]);
+  assert.equal(i.timeout, 300);
+  assert.equal(i.idleTimeout, 0);
+  assert.equal(i.accel, 'auto');
+  assert.equal(i.ordered, true);
+  assert.equal(i.defaultFailOn, true);
+  assert.deepEqual(i.cargoArgs, []);
+});
+
+test('argument lists are split like a shell', () => {
+  const i = read({ 'cargo-args': '--release --features "a b"', 'qemu-args': "-m 512M\n-append 'x y'" });
+  assert.deepEqual(i.cargoArgs, ['--release', '--features', 'a b']);
+  assert.deepEqual(i.qemuArgs, ['-m', '512M', '-append', 'x y']);
+});
+
+test('exit codes: list, spaces and commas', () => {
+  assert.deepEqual(read({ 'exit-code': '0, 33 35' }).exitCodes, [0, 33, 35]);
+});
+
+test('bad inputs name the input and what would be valid', () => {
+  rejects({ target: '' }, 'target', /is required.*x86_64-unknown-none/);
+  rejects({ target: 'x86_64-unknown-linux-gnu' }, 'target', /'x86_64-unknown-linux-gnu' is not a supported target. Supported targets: .*x86_64-unknown-none/);
+  rejects({ timeout: 'soon' }, 'timeout', /'soon' is not a number of seconds.*positive number/);
+  rejects({ timeout: '0' }, 'timeout', /not a number of seconds/);
+  rejects({ timeout: '-5' }, 'timeout', /not a number/);
+  rejects({ 'idle-timeout': '400' }, 'idle-timeout', /not shorter than timeout/);
+  rejects({ 'working-directory': 'no/such/dir' }, 'working-directory', /does not exist/);
+  rejects({ 'working-directory': 'src' }, 'working-directory', /has no Cargo.toml/);
+  rejects({ expect: 'ok\n/unclosed(/' }, 'expect', /not a valid regular expression/);
+  rejects({ 'exit-code': '33,abc' }, 'exit-code', /'abc' is not an exit status/);
+  rejects({ 'exit-code': '256' }, 'exit-code', /0 to 255/);
+  rejects({ accel: 'hvf' }, 'accel', /auto.*kvm.*tcg/);
+  rejects({ 'qemu-args': '-accel kvm' }, 'qemu-args', /accel input/);
+  rejects({ 'qemu-args': '-machine q35,accel=kvm' }, 'qemu-args', /accel input/);
+  rejects({ 'cargo-args': '--target x86_64-unknown-linux-gnu' }, 'cargo-args', /sets '--target'/);
+  rejects({ kernel: 'package.json', 'cargo-args': '--release' }, 'cargo-args', /cannot be used together with kernel/);
+  rejects({ kernel: 'no-such-image' }, 'kernel', /is not a file/);
+  rejects({ toolchain: 'nightly; rm -rf /' }, 'toolchain', /not a toolchain name/);
+  rejects({ 'default-fail-on': 'maybe' }, 'default-fail-on', /Use true or false/);
+});
+
+test('a prebuilt kernel needs no Cargo.toml', () => {
+  const i = read({ kernel: 'package.json', 'working-directory': 'src' });
+  assert.equal(i.kernel, path.join(ROOT, 'package.json'));
+});

@@ -1,0 +1,38 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { GuestEcho } from '../../src/report/guest-log.js';
+import { parseToolchainFile, findToolchainFile } from '../../src/install/toolchain-file.js';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+
+test('guest output is echoed with workflow commands paused by a random token', () => {
+  let out = '';
+  const e = new GuestEcho((s) => (out += s));
+  e.start();
+  e.line('::error::forged');
+  e.line('\x1b[31mred');
+  e.stop();
+  const lines = out.split('\n');
+  const m = /^::stop-commands::([0-9a-f]{32})$/.exec(lines[0]);
+  assert.ok(m, lines[0]);
+  assert.equal(lines[1], '::error::forged');
+  assert.equal(lines[2], '\x1b[31mred\x1b[0m');
+  assert.equal(lines[3], `::${m![1]}::`);
+  const other = new GuestEcho(() => undefined) as unknown as { token: string };
+  assert.notEqual(other.token, m![1]);
+});
+
+test('toolchain files: TOML, legacy one-liner, and lookup in parent folders', () => {
+  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tcf-'));
+  fs.writeFileSync(path.join(d, 'rust-toolchain.toml'), '[toolchain]\nchannel = "nightly-2026-06-01"\ncomponents = ["rust-src", "llvm-tools"]\ntargets = ["x86_64-unknown-none"]\n');
+  fs.mkdirSync(path.join(d, 'a', 'b'), { recursive: true });
+  const f = findToolchainFile(path.join(d, 'a', 'b'))!;
+  assert.equal(f.channel, 'nightly-2026-06-01');
+  assert.deepEqual(f.components, ['rust-src', 'llvm-tools']);
+  assert.deepEqual(f.targets, ['x86_64-unknown-none']);
+  fs.writeFileSync(path.join(d, 'a', 'rust-toolchain'), 'nightly-2025-01-01\n');
+  assert.equal(findToolchainFile(path.join(d, 'a', 'b'))!.channel, 'nightly-2025-01-01');
+  fs.writeFileSync(path.join(d, 'a', 'rust-toolchain'), '[toolchain]\npath = "../tc"\n');
+  assert.equal(parseToolchainFile(path.join(d, 'a', 'rust-toolchain')).path, path.join(d, 'tc'));
+});

@@ -1,0 +1,73 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decide, type BootEnd } from '../../src/verdict/verdict.js';
+import { SerialWatcher } from '../../src/verdict/watcher.js';
+import { parsePattern } from '../../src/verdict/patterns.js';
+import { explainIsaDebugExit } from '../../src/targets/common.js';
+
+function judge(output: string, end: BootEnd, expect = ['hello', 'done'], accepted = [33], stderr = '') {
+  const w = new SerialWatcher({ expect: expect.map((e) => parsePattern(e, 'expect')), failOn: [parsePattern('panicked at ', 'fail-on')], ordered: true });
+  w.push(Buffer.from(output));
+  w.end();
+  return decide({ watcher: w, end, acceptedExitCodes: accepted, explainExit: explainIsaDebugExit, qemuStderr: stderr });
+}
+const exited = (status: number): BootEnd => ({ kind: 'exited', status, signal: null });
+
+test('pass: every line, then an accepted exit status', () => {
+  const v = judge('hello\ndone\n', exited(33));
+  assert.equal(v.pass, true);
+  assert.equal(v.exitCode, 33);
+});
+
+test('pass: every line and the guest was still running', () => {
+  assert.equal(judge('hello\ndone\n', { kind: 'satisfied' }).pass, true);
+});
+
+test('QEMU exiting 0 is never success by itself', () => {
+  const v = judge('hello\ndone\n', exited(0));
+  assert.equal(v.pass, false);
+  assert.match(v.reason, /status 0: the guest powered off or reset/);
+  assert.match(v.reason, /add 0 to the exit-code input/);
+});
+
+test('a wrong exit status names the status, the value written and what was expected', () => {
+  const v = judge('hello\ndone\n', exited(35));
+  assert.equal(v.pass, false);
+  assert.match(v.reason, /status 35: the guest wrote 0x11 to isa-debug-exit.*expected status 33/);
+});
+
+test('a missing line names the line and what came last', () => {
+  const v = judge('hello\nsomething else\n', exited(33));
+  assert.equal(v.pass, false);
+  assert.equal(v.reason, 'The guest exited (status 33) before printing "done"; the last line was "something else".');
+});
+
+test('a panic fails even when everything else is right, and quotes the panic', () => {
+  const v = judge('hello\npanicked at src/main.rs:1:1:\nboom\ndone\n', exited(33));
+  assert.equal(v.pass, false);
+  assert.match(v.reason, /Failure line at serial line 2: "panicked at src\/main.rs:1:1:" "boom"/);
+});
+
+test('a timeout with no output says the guest printed nothing', () => {
+  const v = judge('', { kind: 'timeout', seconds: 5 });
+  assert.equal(v.reason, 'Timed out after 5s waiting for "hello"; the guest printed nothing.');
+});
+
+test('a timeout with no expectations says which exit was awaited', () => {
+  const v = judge('booting\n', { kind: 'timeout', seconds: 5 }, []);
+  assert.match(v.reason, /did not exit with status 33; the last line was "booting"/);
+});
+
+test('the idle timeout is named as such', () => {
+  assert.match(judge('hello\n', { kind: 'idle', seconds: 2 }).reason, /^No serial output for 2s \(idle-timeout\) while waiting for "done"/);
+});
+
+test("QEMU's own error is shown when it fails to start the guest", () => {
+  const v = judge('', exited(1), ['x'], [33], 'qemu-system-x86_64: -kernel /nope: could not open\n');
+  assert.equal(v.reason, 'QEMU failed with status 1: qemu-system-x86_64: -kernel /nope: could not open');
+});
+
+test('no expectations: the exit status alone decides', () => {
+  assert.equal(judge('', exited(33), []).pass, true);
+  assert.equal(judge('', exited(35), []).pass, false);
+});

@@ -1,0 +1,119 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fc from 'fast-check';
+import { cleanLine, SerialWatcher, type WatchRules } from '../../src/verdict/watcher.js';
+import { literal, parsePattern } from '../../src/verdict/patterns.js';
+
+const rules = (expect: string[], failOn: string[] = ['panicked at '], ordered = true): WatchRules => ({
+  expect: expect.map((e) => parsePattern(e, 'expect')),
+  failOn: failOn.map((f) => parsePattern(f, 'fail-on')),
+  ordered,
+});
+
+function feed(r: WatchRules, ...chunks: (string | Buffer)[]): SerialWatcher {
+  const w = new SerialWatcher(r);
+  for (const c of chunks) w.push(typeof c === 'string' ? Buffer.from(c, 'binary') : c);
+  w.end();
+  return w;
+}
+
+test('ordered expectations must come in order', () => {
+  assert.equal(feed(rules(['a', 'b']), 'a\nb\n').satisfied, true);
+  const w = feed(rules(['a', 'b']), 'b\na\n');
+  assert.equal(w.satisfied, false);
+  assert.equal(w.missing?.source, 'b');
+});
+
+test('unordered expectations accept any order', () => {
+  assert.equal(feed(rules(['a', 'b'], [], false), 'b\na\n').satisfied, true);
+});
+
+test('one line can meet consecutive expectations', () => {
+  assert.equal(feed(rules(['x=1', 'y=2']), 'x=1 y=2\n').satisfied, true);
+});
+
+test('CRLF, ANSI colour codes, NUL bytes and invalid UTF-8 do not hide a line', () => {
+  const w = feed(rules(['Hello world', 'all tests passed']), Buffer.from([0xff, 0xfe, 0x00, 0x00]), 'Hello\x00 world\r\n', '\x1b[1;32mall tests\x1b[0m passed\r\n');
+  assert.equal(w.satisfied, true);
+  assert.equal(w.lastLine(), 'all tests passed');
+});
+
+test('cleanLine removes CSI and OSC sequences and control characters', () => {
+  assert.equal(cleanLine('\x1b]0;title\x07a\x1b[31mb\x1b[0mc\x07\r'), 'abc');
+});
+
+test('a failure line is reported with its line number and the line after it', () => {
+  let seen = 0;
+  const w = new SerialWatcher(rules(['done']), { onFailure: () => seen++ });
+  w.push(Buffer.from('boot\npanicked at src/main.rs:3:5:\nboom\ndone\n'));
+  w.end();
+  assert.equal(seen, 1);
+  assert.equal(w.failure?.lineNumber, 2);
+  assert.equal(w.failure?.next, 'boom');
+  assert.equal(w.satisfied, false, 'lines after a failure do not count');
+});
+
+test('an unfinished line is judged at the end of the stream and on checkPartial', () => {
+  assert.equal(feed(rules(['ready']), 'ready').satisfied, true);
+  const w = new SerialWatcher(rules(['ready']));
+  w.push(Buffer.from('read'));
+  w.checkPartial();
+  assert.equal(w.satisfied, false);
+  w.push(Buffer.from('y'));
+  w.checkPartial();
+  assert.equal(w.satisfied, true);
+});
+
+test('an expectation met by a partial line is judged again when the line completes', () => {
+  const w = new SerialWatcher(rules(['/^Hello$/']));
+  w.push(Buffer.from('Hello'));
+  w.checkPartial();
+  assert.equal(w.satisfied, true);
+  w.push(Buffer.from(' world\n'));
+  assert.equal(w.satisfied, false);
+});
+
+test('a line split across writes matches as a whole', () => {
+  assert.equal(feed(rules(['Hello from kernel']), 'Hello ', 'from ', 'kernel\n').satisfied, true);
+});
+
+test('an endless line is cut so memory stays bounded, and the tail is bounded', () => {
+  const w = new SerialWatcher(rules(['never']), { maxLineBytes: 1024, tailLines: 5 });
+  for (let i = 0; i < 1000; i++) w.push(Buffer.alloc(1000, 0x41));
+  assert.ok(w.lineCount >= 975);
+  assert.ok(w.lastLines().length <= 6);
+  assert.ok(w.lastLines().every((l) => l.length <= 1024));
+});
+
+test('the verdict does not depend on how the stream is chunked (property)', () => {
+  const lines = ['boot ok', '\x1b[32mstage 1\x1b[0m', 'noise \x00\xff', 'stage 2\r', 'panicked at x', 'stage 3', 'tail'];
+  const r = rules(['boot ok', 'stage 1', '/stage \\d$/', 'stage 3'], ['panicked at ', 'FATAL']);
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom(...lines), { maxLength: 12 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+      (picked, cuts) => {
+        const stream = Buffer.from(picked.join('\n') + '\n', 'binary');
+        const whole = feed(r, stream);
+        const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
+        const chunks: Buffer[] = [];
+        let at = 0;
+        for (const p of points) {
+          chunks.push(stream.subarray(at, p));
+          at = p;
+        }
+        chunks.push(stream.subarray(at));
+        const split = feed(r, ...chunks);
+        assert.deepEqual(split.met, whole.met);
+        assert.deepEqual(split.failure, whole.failure);
+        assert.equal(split.lineCount, whole.lineCount);
+        assert.deepEqual(split.lastLines(), whole.lastLines());
+      },
+    ),
+    { numRuns: 300 },
+  );
+});
+
+test('literal() builds a plain-text pattern', () => {
+  assert.equal(literal('a/b/').literal, 'a/b/');
+});
