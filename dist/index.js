@@ -31647,6 +31647,7 @@ function readInputs(get, env = process.env) {
         idleTimeout,
         qemuArgs,
         accel,
+        dryRun: parseBool('dry-run', get('dry-run'), false),
     };
 }
 
@@ -33390,6 +33391,36 @@ async function installToolchain(req) {
         return distroToolchain(req);
     return rustupToolchain(req);
 }
+async function planToolchain(req) {
+    if (req.toolchain === 'system' || req.toolchain === 'distro') {
+        const distro = req.toolchain === 'distro';
+        const rustc = distro ? '/usr/bin/rustc' : 'rustc';
+        const info = await inspectRustc(rustc, {}, req.workingDirectory);
+        const actions = [];
+        if (distro && (!info || !hasRustSrc('/usr')))
+            actions.push(`apt-get install ${(await distroPackages()).join(' ')}`);
+        if (!distro && !info)
+            actions.push('none possible: no rustc on PATH (the run would fail)');
+        return { kind: req.toolchain, name: req.toolchain, source: 'the toolchain input', actions, buildStd: info ? !hasPrebuiltStd(info.sysroot, req.target) : undefined };
+    }
+    let name = req.toolchain;
+    let source = 'the toolchain input';
+    if (name === '') {
+        const file = findToolchainFile(req.workingDirectory);
+        name = file?.channel ?? file?.path ?? 'nightly';
+        source = file ? file.file : 'the default (no rust-toolchain.toml found)';
+    }
+    const env = { RUSTUP_TOOLCHAIN: name, RUSTUP_AUTO_INSTALL: '0' };
+    const info = (await which('rustup', false)) ? await inspectRustc('rustc', env, req.workingDirectory) : undefined;
+    const actions = [];
+    if (!info)
+        actions.push(`rustup toolchain install ${name} --profile minimal --component rust-src --component llvm-tools`);
+    else if (!hasRustSrc(info.sysroot))
+        actions.push(`rustup component add --toolchain ${name} rust-src`);
+    if (!info || !hasPrebuiltStd(info.sysroot, req.target))
+        actions.push(`rustup target add --toolchain ${name} ${req.target} (if rustup ships a prebuilt std for it; else build-std)`);
+    return { kind: 'rustup', name, source, actions, buildStd: info && hasPrebuiltStd(info.sysroot, req.target) ? false : undefined };
+}
 
 ;// CONCATENATED MODULE: external "node:child_process"
 const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
@@ -33970,6 +34001,7 @@ function escapeHtml(s) {
 
 
 
+
 async function timed(into, key, f) {
     const t = Date.now();
     try {
@@ -33998,6 +34030,47 @@ async function chooseAccel(plan, qemu) {
     core_info(`Accelerator: TCG, because KVM does not work here: ${probe.why}.`);
     return 'tcg';
 }
+/**
+ * dry-run: everything that can be resolved without side effects, printed and given as outputs
+ * (`plan` as JSON, `qemu-command`). Nothing is downloaded, installed, built or booted.
+ */
+async function dryRun(plan, scratch) {
+    const qemuPath = await which(plan.qemu.binary, false);
+    const toolchain = plan.build.kind === 'cargo'
+        ? await planToolchain({ toolchain: plan.toolchain, workingDirectory: plan.build.workingDirectory, target: plan.target, linksWithRustLld: plan.profile.linksWithRustLld, toolDir: external_node_path_namespaceObject.join(scratch, 'bin') })
+        : undefined;
+    const accel = plan.accel === 'kvm' ? 'kvm' : 'tcg';
+    const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : '<the executable cargo builds>';
+    const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch });
+    const cargo = plan.build.kind === 'cargo' && toolchain
+        ? cargoCommand({ cargo: 'cargo', cargoConfig: [], buildStd: toolchain.buildStd !== false }, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: plan.build.cargoArgs })
+        : undefined;
+    const out = {
+        target: plan.target,
+        family: plan.profile.family,
+        toolchain,
+        install: [...(qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]), ...(toolchain?.actions ?? [])],
+        downloads: [],
+        build: cargo ? { directory: plan.build.workingDirectory, command: shellJoin(cargo) } : { kernel },
+        boot: {
+            accel: plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
+            command: shellJoin(qemu),
+            timeout: plan.timeout,
+            idleTimeout: plan.idleTimeout,
+        },
+        verdict: {
+            expect: plan.rules.expect.map((p) => p.source),
+            ordered: plan.rules.ordered,
+            failOn: plan.rules.failOn.map((p) => p.source),
+            exitCodes: plan.exitCodes,
+        },
+    };
+    startGroup('Dry run: the plan (nothing is installed, built or booted)');
+    core_info(JSON.stringify(out, null, 2));
+    endGroup();
+    setOutput('plan', JSON.stringify(out));
+    setOutput('qemu-command', out.boot.command);
+}
 /** The whole pipeline: inputs -> plan -> install -> build -> boot -> verdict -> report. */
 async function run() {
     const timings = {};
@@ -34016,6 +34089,14 @@ async function run() {
         core_info(`accepted exit status: ${plan.exitCodes.join(', ') || '(none: the guest must be stopped by the action)'}`);
         core_info(`timeout: ${plan.timeout}s${plan.idleTimeout ? `, idle-timeout: ${plan.idleTimeout}s` : ''}; accel: ${plan.accel}`);
         endGroup();
+        if (inputs.dryRun) {
+            await dryRun(plan, scratch);
+            report.pass = true;
+            report.reason = 'Dry run: nothing was installed, built or booted.';
+            setOutput('result', 'dry-run');
+            setOutput('reason', report.reason);
+            return;
+        }
         let toolchain;
         const qemu = await group('Install', () => timed(timings, 'install', async () => {
             const q = await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import * as io from '@actions/io';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -6,8 +7,8 @@ import { ActionError } from './errors.js';
 import { readInputs } from './inputs/inputs.js';
 import { cpuFor, makePlan, qemuCommand, shellJoin, type Plan } from './plan/plan.js';
 import { ensureQemu } from './install/qemu.js';
-import { installToolchain, type Toolchain } from './install/toolchain.js';
-import { cargoBuild } from './build/cargo.js';
+import { installToolchain, planToolchain, type Toolchain } from './install/toolchain.js';
+import { cargoBuild, cargoCommand } from './build/cargo.js';
 import { probeKvm } from './boot/accel.js';
 import { boot } from './boot/qemu.js';
 import { decide } from './verdict/verdict.js';
@@ -43,6 +44,48 @@ async function chooseAccel(plan: Plan, qemu: string): Promise<Accel> {
   return 'tcg';
 }
 
+/**
+ * dry-run: everything that can be resolved without side effects, printed and given as outputs
+ * (`plan` as JSON, `qemu-command`). Nothing is downloaded, installed, built or booted.
+ */
+async function dryRun(plan: Plan, scratch: string): Promise<void> {
+  const qemuPath = await io.which(plan.qemu.binary, false);
+  const toolchain = plan.build.kind === 'cargo'
+    ? await planToolchain({ toolchain: plan.toolchain, workingDirectory: plan.build.workingDirectory, target: plan.target, linksWithRustLld: plan.profile.linksWithRustLld, toolDir: path.join(scratch, 'bin') })
+    : undefined;
+  const accel: Accel = plan.accel === 'kvm' ? 'kvm' : 'tcg';
+  const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : '<the executable cargo builds>';
+  const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch });
+  const cargo = plan.build.kind === 'cargo' && toolchain
+    ? cargoCommand({ cargo: 'cargo', cargoConfig: [], buildStd: toolchain.buildStd !== false }, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: plan.build.cargoArgs })
+    : undefined;
+  const out = {
+    target: plan.target,
+    family: plan.profile.family,
+    toolchain,
+    install: [...(qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]), ...(toolchain?.actions ?? [])],
+    downloads: [] as unknown[],
+    build: cargo ? { directory: (plan.build as { workingDirectory: string }).workingDirectory, command: shellJoin(cargo) } : { kernel },
+    boot: {
+      accel: plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
+      command: shellJoin(qemu),
+      timeout: plan.timeout,
+      idleTimeout: plan.idleTimeout,
+    },
+    verdict: {
+      expect: plan.rules.expect.map((p) => p.source),
+      ordered: plan.rules.ordered,
+      failOn: plan.rules.failOn.map((p) => p.source),
+      exitCodes: plan.exitCodes,
+    },
+  };
+  core.startGroup('Dry run: the plan (nothing is installed, built or booted)');
+  core.info(JSON.stringify(out, null, 2));
+  core.endGroup();
+  core.setOutput('plan', JSON.stringify(out));
+  core.setOutput('qemu-command', out.boot.command);
+}
+
 /** The whole pipeline: inputs -> plan -> install -> build -> boot -> verdict -> report. */
 export async function run(): Promise<void> {
   const timings: Report['timings'] = {};
@@ -63,6 +106,15 @@ export async function run(): Promise<void> {
     core.info(`accepted exit status: ${plan.exitCodes.join(', ') || '(none: the guest must be stopped by the action)'}`);
     core.info(`timeout: ${plan.timeout}s${plan.idleTimeout ? `, idle-timeout: ${plan.idleTimeout}s` : ''}; accel: ${plan.accel}`);
     core.endGroup();
+
+    if (inputs.dryRun) {
+      await dryRun(plan, scratch);
+      report.pass = true;
+      report.reason = 'Dry run: nothing was installed, built or booted.';
+      core.setOutput('result', 'dry-run');
+      core.setOutput('reason', report.reason);
+      return;
+    }
 
     let toolchain: Toolchain | undefined;
     const qemu = await core.group('Install', () =>

@@ -31,6 +31,8 @@ export interface Inputs {
   idleTimeout: number;
   qemuArgs: string[];
   accel: AccelChoice;
+  /** Resolve and print the plan; install, build and boot nothing. */
+  dryRun: boolean;
 }
 
 /** Reads one input by name ('' when unset), like core.getInput. */
@@ -160,5 +162,6 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     idleTimeout,
     qemuArgs,
     accel,
+    dryRun: parseBool('dry-run', get('dry-run'), false),
   };
 }

@@ -263,3 +263,40 @@ export async function installToolchain(req: ToolchainRequest): Promise<Toolchain
   if (req.toolchain === 'distro') return distroToolchain(req);
   return rustupToolchain(req);
 }
+
+/** What installToolchain would do, found without changing anything (for dry-run). */
+export interface ToolchainPlan {
+  kind: ToolchainKind;
+  name: string;
+  source: string;
+  /** Steps that would be taken, in words (empty when everything is there). */
+  actions: string[];
+  /** true/false when it can be told now; undefined when it depends on what rustup installs. */
+  buildStd?: boolean;
+}
+
+export async function planToolchain(req: ToolchainRequest): Promise<ToolchainPlan> {
+  if (req.toolchain === 'system' || req.toolchain === 'distro') {
+    const distro = req.toolchain === 'distro';
+    const rustc = distro ? '/usr/bin/rustc' : 'rustc';
+    const info = await inspectRustc(rustc, {}, req.workingDirectory);
+    const actions: string[] = [];
+    if (distro && (!info || !hasRustSrc('/usr'))) actions.push(`apt-get install ${(await distroPackages()).join(' ')}`);
+    if (!distro && !info) actions.push('none possible: no rustc on PATH (the run would fail)');
+    return { kind: req.toolchain, name: req.toolchain, source: 'the toolchain input', actions, buildStd: info ? !hasPrebuiltStd(info.sysroot, req.target) : undefined };
+  }
+  let name = req.toolchain;
+  let source = 'the toolchain input';
+  if (name === '') {
+    const file = findToolchainFile(req.workingDirectory);
+    name = file?.channel ?? file?.path ?? 'nightly';
+    source = file ? file.file : 'the default (no rust-toolchain.toml found)';
+  }
+  const env = { RUSTUP_TOOLCHAIN: name, RUSTUP_AUTO_INSTALL: '0' };
+  const info = (await io.which('rustup', false)) ? await inspectRustc('rustc', env, req.workingDirectory) : undefined;
+  const actions: string[] = [];
+  if (!info) actions.push(`rustup toolchain install ${name} --profile minimal --component rust-src --component llvm-tools`);
+  else if (!hasRustSrc(info.sysroot)) actions.push(`rustup component add --toolchain ${name} rust-src`);
+  if (!info || !hasPrebuiltStd(info.sysroot, req.target)) actions.push(`rustup target add --toolchain ${name} ${req.target} (if rustup ships a prebuilt std for it; else build-std)`);
+  return { kind: 'rustup', name, source, actions, buildStd: info && hasPrebuiltStd(info.sysroot, req.target) ? false : undefined };
+}

@@ -185,3 +185,20 @@ test('rustup that cannot download (stand-in rustup, offline) fails with the fix 
   );
   assertFail(r, /^rustup could not install toolchain 'nightly' \(from the default \(no rust-toolchain.toml found\)\): error: could not download file.*use toolchain: distro\.$/);
 });
+
+test('dry-run prints the plan and installs, builds and boots nothing', async () => {
+  const before = fs.existsSync(path.join(TARGET_DIR, 'dry')) ;
+  const r = await runAction({ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', toolchain: 'distro', 'cargo-args': '--release', expect: HELLO, 'dry-run': 'true' }, { env: { CARGO_TARGET_DIR: path.join(TARGET_DIR, 'dry') } });
+  assert.equal(r.code, 0, r.stdout);
+  assert.equal(r.outputs.result, 'dry-run');
+  const plan = JSON.parse(r.outputs.plan);
+  assert.equal(plan.target, 'x86_64-unknown-none');
+  assert.equal(plan.toolchain.kind, 'distro');
+  assert.equal(plan.toolchain.buildStd, true);
+  assert.match(plan.build.command, /^cargo build --target x86_64-unknown-none --message-format=json-diagnostic-rendered-ansi -Zbuild-std=core,alloc,compiler_builtins -Zbuild-std-features=compiler-builtins-mem --release$/);
+  assert.match(r.outputs['qemu-command'], /-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel '<the executable cargo builds>'$/);
+  assert.deepEqual(plan.verdict.exitCodes, [33]);
+  assert.equal(fs.existsSync(path.join(TARGET_DIR, 'dry')), before, 'nothing was built');
+  assert.doesNotMatch(r.stdout, /::group::(Install|Build)/);
+  assertClean(r);
+});

@@ -1,0 +1,124 @@
+import * as core from '@actions/core';
+import * as tc from '@actions/tool-cache';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { ActionError } from '../errors.js';
+
+/** One file the action downloads for a target (a loader, a tool's release archive, firmware). */
+export interface Asset {
+  /** Tool-cache name, e.g. hermit-loader-x86_64. */
+  tool: string;
+  version: string;
+  url: string;
+  /** Name of the file once cached. */
+  fileName: string;
+  /**
+   * Expected SHA-256 (hex), or where to find it. The download is refused when it does not match,
+   * and when no checksum can be had at all.
+   */
+  sha256: string | { githubRelease: GithubReleaseRef };
+}
+
+export interface GithubReleaseRef {
+  /** API base, https://api.github.com unless overridden (tests point it at a local server). */
+  api: string;
+  owner: string;
+  repo: string;
+  tag: string;
+  asset: string;
+}
+
+/** What a dry run reports about an asset, without downloading it. */
+export interface AssetPlan {
+  tool: string;
+  version: string;
+  url: string;
+  checksum: string;
+  cached?: string;
+}
+
+const sha256File = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+
+/** The digest GitHub publishes for a release asset (`"digest": "sha256:..."` in the releases API). */
+export async function githubAssetDigest(ref: GithubReleaseRef, token = process.env.GITHUB_TOKEN): Promise<string> {
+  const url = `${ref.api.replace(/\/$/, '')}/repos/${ref.owner}/${ref.repo}/releases/tags/${encodeURIComponent(ref.tag)}`;
+  const headers: Record<string, string> = { Accept: 'application/vnd.github+json', 'User-Agent': 'unikernel-boot-action' };
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let res: Response;
+  try {
+    res = await fetch(url, { headers });
+  } catch (e) {
+    throw new ActionError(`Could not reach ${url} to read the checksum of ${ref.asset}: ${(e as Error).cause ?? (e as Error).message}.`);
+  }
+  if (!res.ok) {
+    throw new ActionError(`${url} answered HTTP ${res.status} when asked for release ${ref.tag} of ${ref.owner}/${ref.repo}; check the version, or give the file's sha256 yourself.`);
+  }
+  const body = (await res.json()) as { assets?: { name: string; digest?: string | null }[] };
+  const asset = body.assets?.find((a) => a.name === ref.asset);
+  if (!asset) {
+    throw new ActionError(`Release ${ref.tag} of ${ref.owner}/${ref.repo} has no asset named ${ref.asset} (it has: ${(body.assets ?? []).map((a) => a.name).join(', ') || 'none'}).`);
+  }
+  const m = /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '');
+  if (!m) {
+    throw new ActionError(`GitHub publishes no sha256 digest for ${ref.asset} in ${ref.owner}/${ref.repo} ${ref.tag}; give the file's sha256 yourself to use it.`);
+  }
+  return m[1].toLowerCase();
+}
+
+async function expectedSha256(a: Asset): Promise<string> {
+  if (typeof a.sha256 === 'string') {
+    if (!/^[0-9a-f]{64}$/i.test(a.sha256)) throw new ActionError(`The sha256 given for ${a.tool} is not 64 hex digits: '${a.sha256}'.`);
+    return a.sha256.toLowerCase();
+  }
+  return githubAssetDigest(a.sha256.githubRelease);
+}
+
+/** Where the asset already is in the tool cache (a second run on the same runner), if it is. */
+export function cachedAsset(a: Asset): string | undefined {
+  const dir = tc.find(a.tool, a.version);
+  const file = dir ? path.join(dir, a.fileName) : '';
+  return dir && fs.existsSync(file) ? file : undefined;
+}
+
+export function describeAsset(a: Asset): AssetPlan {
+  const r = a.sha256;
+  return {
+    tool: a.tool,
+    version: a.version,
+    url: a.url,
+    checksum: typeof r === 'string' ? `sha256 ${r}` : `sha256 published by GitHub for ${r.githubRelease.owner}/${r.githubRelease.repo} ${r.githubRelease.tag} ${r.githubRelease.asset}`,
+    cached: cachedAsset(a),
+  };
+}
+
+/**
+ * Returns the path of the asset: from the tool cache when a run on this runner fetched it before,
+ * else downloaded, checked against its SHA-256 (fails closed on a mismatch or a missing checksum),
+ * and cached. A file that fails the check is deleted, never cached.
+ */
+export async function fetchAsset(a: Asset): Promise<string> {
+  const hit = cachedAsset(a);
+  if (hit) {
+    core.info(`${a.tool} ${a.version}: from the tool cache (${hit})`);
+    return hit;
+  }
+  const expected = await expectedSha256(a);
+  core.info(`Downloading ${a.tool} ${a.version} from ${a.url}`);
+  let file: string;
+  try {
+    file = await tc.downloadTool(a.url);
+  } catch (e) {
+    const status = (e as tc.HTTPError).httpStatusCode;
+    throw new ActionError(`Could not download ${a.tool} ${a.version} from ${a.url}: ${status ? `HTTP ${status}` : (e as Error).message}. Check the version, or give another path or URL.`);
+  }
+  const actual = sha256File(file);
+  if (actual !== expected) {
+    fs.rmSync(file, { force: true });
+    throw new ActionError(`The download of ${a.tool} ${a.version} from ${a.url} does not match its checksum (expected sha256 ${expected}, got ${actual}); it was deleted and not used.`);
+  }
+  const dir = await tc.cacheFile(file, a.fileName, a.tool, a.version);
+  fs.rmSync(file, { force: true });
+  core.info(`${a.tool} ${a.version}: sha256 ${actual} verified, cached in ${dir}`);
+  return path.join(dir, a.fileName);
+}
