@@ -7,6 +7,8 @@ import { ActionError } from './errors.js';
 import { readInputs } from './inputs/inputs.js';
 import { cpuFor, makePlan, qemuCommand, shellJoin, type Plan } from './plan/plan.js';
 import { ensureQemu } from './install/qemu.js';
+import { aptInstallMissing } from './install/apt.js';
+import { cachedAsset, describeAsset, fetchAsset, type Asset } from './install/download.js';
 import { installToolchain, planToolchain, type Toolchain } from './install/toolchain.js';
 import { cargoBuild, cargoCommand } from './build/cargo.js';
 import { probeKvm } from './boot/accel.js';
@@ -48,14 +50,15 @@ async function chooseAccel(plan: Plan, qemu: string): Promise<Accel> {
  * dry-run: everything that can be resolved without side effects, printed and given as outputs
  * (`plan` as JSON, `qemu-command`). Nothing is downloaded, installed, built or booted.
  */
-async function dryRun(plan: Plan, scratch: string): Promise<void> {
+async function dryRun(plan: Plan, scratch: string, assets: Asset[]): Promise<void> {
   const qemuPath = await io.which(plan.qemu.binary, false);
   const toolchain = plan.build.kind === 'cargo'
     ? await planToolchain({ toolchain: plan.toolchain, workingDirectory: plan.build.workingDirectory, target: plan.target, linksWithRustLld: plan.profile.linksWithRustLld, toolDir: path.join(scratch, 'bin') })
     : undefined;
   const accel: Accel = plan.accel === 'kvm' ? 'kvm' : 'tcg';
   const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : '<the executable cargo builds>';
-  const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch });
+  const assetPaths = Object.fromEntries(assets.map((a) => [a.tool, cachedAsset(a) ?? a.url]));
+  const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch, assets: assetPaths });
   const cargo = plan.build.kind === 'cargo' && toolchain
     ? cargoCommand({ cargo: 'cargo', cargoConfig: [], buildStd: toolchain.buildStd !== false }, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: plan.build.cargoArgs })
     : undefined;
@@ -64,7 +67,7 @@ async function dryRun(plan: Plan, scratch: string): Promise<void> {
     family: plan.profile.family,
     toolchain,
     install: [...(qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]), ...(toolchain?.actions ?? [])],
-    downloads: [] as unknown[],
+    downloads: assets.map(describeAsset),
     build: cargo ? { directory: (plan.build as { workingDirectory: string }).workingDirectory, command: shellJoin(cargo) } : { kernel },
     boot: {
       accel: plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
@@ -95,6 +98,8 @@ export async function run(): Promise<void> {
     const inputs = readInputs((name) => core.getInput(name));
     const plan = makePlan(inputs);
     report.target = plan.target;
+    plan.profile.validate?.(inputs);
+    const assets = plan.profile.assets?.(inputs) ?? [];
 
     const scratch = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'unikernel-boot-'));
     const logPath = path.join(scratch, `${plan.target}-serial.log`);
@@ -108,7 +113,7 @@ export async function run(): Promise<void> {
     core.endGroup();
 
     if (inputs.dryRun) {
-      await dryRun(plan, scratch);
+      await dryRun(plan, scratch, assets);
       report.pass = true;
       report.reason = 'Dry run: nothing was installed, built or booted.';
       core.setOutput('result', 'dry-run');
@@ -117,9 +122,12 @@ export async function run(): Promise<void> {
     }
 
     let toolchain: Toolchain | undefined;
+    const assetPaths: Record<string, string> = {};
     const qemu = await core.group('Install', () =>
       timed(timings, 'install', async () => {
         const q = await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
+        await aptInstallMissing(plan.profile.aptPackages?.(inputs) ?? [], `${plan.target}`);
+        for (const a of assets) assetPaths[a.tool] = await fetchAsset(a);
         if (plan.build.kind === 'cargo') {
           toolchain = await installToolchain({
             toolchain: plan.toolchain,
@@ -146,6 +154,7 @@ export async function run(): Promise<void> {
             target: plan.target,
             buildStd: plan.profile.buildStd,
             cargoArgs: b.cargoArgs,
+            env: plan.profile.buildEnv?.(inputs) ?? {},
             workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
           }),
         ),
@@ -160,7 +169,7 @@ export async function run(): Promise<void> {
 
     const accel = await chooseAccel(plan, qemu.path);
     report.accel = accel;
-    const argv = qemuCommand(plan, qemu.path, { kernel, accel, workDir: scratch });
+    const argv = qemuCommand(plan, qemu.path, { kernel, accel, workDir: scratch, assets: assetPaths });
     report.qemuCommand = shellJoin(argv);
     core.setOutput('qemu-command', report.qemuCommand);
     core.info(`[command]${report.qemuCommand}`);

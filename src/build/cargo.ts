@@ -13,6 +13,8 @@ export interface BuildRequest {
   target: string;
   buildStd: BuildStd;
   cargoArgs: string[];
+  /** Extra environment the target family needs for the build. */
+  env?: Record<string, string>;
   /** GITHUB_WORKSPACE: annotations name files relative to it. */
   workspace: string;
 }
@@ -74,7 +76,7 @@ function annotate(d: Diagnostic, workspaceRoot: string, workspace: string): void
 /** Builds the crate with cargo and finds the executable from cargo's JSON messages. */
 export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
-  const env = { ...process.env, ...tc.env } as NodeJS.ProcessEnv;
+  const env = { ...process.env, ...tc.env, ...req.env } as NodeJS.ProcessEnv;
   if (env.CARGO_TERM_COLOR === undefined) env.CARGO_TERM_COLOR = 'always';
 
   const loc = await capture(tc.cargo, ['locate-project', '--workspace', '--message-format', 'plain'], { cwd: req.workingDirectory, env: tc.env });

@@ -36,3 +36,13 @@ export async function aptInstall(packages: string[], why: string): Promise<void>
     throw new ActionError(`apt-get could not install ${packages.join(' ')} (${why}): ${errorLine(r.stderr) || `exit status ${r.code}`}.`);
   }
 }
+
+/** Installs those of the packages that are not installed yet (checked with dpkg-query). */
+export async function aptInstallMissing(packages: string[], why: string): Promise<void> {
+  const missing: string[] = [];
+  for (const p of packages) {
+    const r = await capture('dpkg-query', ['-W', '-f=${Status}', p]);
+    if (!r.stdout.includes('install ok installed')) missing.push(p);
+  }
+  await aptInstall(missing, why);
+}

@@ -1,4 +1,6 @@
 import type { Pattern } from '../verdict/patterns.js';
+import type { Inputs } from '../inputs/inputs.js';
+import type { Asset } from '../install/download.js';
 
 export type Accel = 'kvm' | 'tcg';
 
@@ -9,6 +11,8 @@ export interface BootContext {
   accel: Accel;
   /** A scratch directory for files the boot needs (firmware copies, ESP folders, ...). */
   workDir: string;
+  /** Local paths of the downloaded assets, by Asset.tool (empty in a dry run: then the URLs). */
+  assets: Record<string, string>;
 }
 
 /** What the standard library needs when the toolchain has no prebuilt one for the target. */
@@ -50,6 +54,16 @@ export interface TargetProfile {
   qemuArgs(ctx: BootContext): string[];
   /** One sentence on what a QEMU exit status means for this target, for failure messages. */
   explainExit(status: number): string;
+
+  // Optional hooks, for families that need more than the generic stages do.
+  /** Checks that need the parsed inputs or the crate's files (throw InputError/ActionError); run before anything is installed, in dry runs too. */
+  validate?(inputs: Inputs): void;
+  /** Files to download before booting (a loader, a tool), verified and tool-cached by install/download.ts. */
+  assets?(inputs: Inputs): Asset[];
+  /** Debian/Ubuntu packages the build or boot needs besides QEMU (installed with apt-get when missing). */
+  aptPackages?(inputs: Inputs): string[];
+  /** Extra environment for cargo build (never RUSTFLAGS). */
+  buildEnv?(inputs: Inputs): Record<string, string>;
 }
 
 /** One module per target family implements this. */
