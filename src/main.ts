@@ -187,6 +187,7 @@ export async function run(): Promise<void> {
         logPath,
         rules: plan.rules,
         onLine: (l) => echo.line(l),
+        onLines: (text) => echo.block(text),
       }),
     );
     echo.stop();

@@ -17,6 +17,8 @@ export interface BootSpec {
   rules: WatchRules;
   /** Called with every complete serial line, for the live log. */
   onLine?: (line: string) => void;
+  /** Called with blocks of whole lines the watcher passed over in bulk. */
+  onLines?: (text: string) => void;
   /** Extra environment for QEMU. */
   env?: NodeJS.ProcessEnv;
 }
@@ -64,6 +66,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
 
   const watcher = new SerialWatcher(spec.rules, {
     onLine: spec.onLine,
+    onLines: spec.onLines,
     onFailure: () => timers.push(setTimeout(() => stop({ kind: 'failure-line' }), FAILURE_GRACE_MS)),
     onSatisfied: () =>
       timers.push(

@@ -22,6 +22,11 @@ export class GuestEcho {
     this.out(text.includes('\x1b') ? `${text}\x1b[0m\n` : `${text}\n`);
   }
 
+  /** Whole lines at once (each ending in a newline, no escape codes). */
+  block(text: string): void {
+    this.out(text);
+  }
+
   stop(): void {
     if (!this.paused) return;
     this.out(`::${this.token}::\n`);

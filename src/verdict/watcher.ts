@@ -21,6 +21,13 @@ export interface FailureSeen {
 export interface WatcherOptions {
   /** Called with each complete line as the guest sent it (ANSI codes kept), for the live log. */
   onLine?: (line: string) => void;
+  /**
+   * Called with blocks of whole lines (each ending in a newline, no escape codes) that the fast
+   * path passed over; without it, the fast path is off whenever onLine is set.
+   */
+  onLines?: (text: string) => void;
+  /** Pass over uninteresting blocks without splitting them into lines (default true). */
+  fastPath?: boolean;
   /** Called once when a failure line is seen, and once when every expectation is met. */
   onFailure?: (f: FailureSeen) => void;
   onSatisfied?: () => void;
@@ -32,10 +39,10 @@ export interface WatcherOptions {
 
 // CSI sequences, OSC sequences (ended by BEL or ST), and two-byte escapes.
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
-// C0 control characters other than tab, and DEL.
-const CONTROL = /[\x00-\x08\x0a-\x1f\x7f]/g;
+// What else a guest's terminal output carries that is not text: NUL padding, carriage returns, DEL.
+const CONTROL = /[\x00\r\x7f]/g;
 
-/** The text a pattern is matched against: no ANSI codes, no control characters, no line end. */
+/** The text a pattern is matched against: no ANSI escape sequences, no NUL, CR or DEL bytes. */
 export function cleanLine(line: string): string {
   return line.replace(ANSI, '').replace(CONTROL, '');
 }
@@ -59,6 +66,10 @@ export class SerialWatcher {
   /** Expectations met by a look at the unfinished line; judged again when it completes. */
   private metByPartial: number[] = [];
   private satisfiedSignalled = false;
+  private readonly fastPath: boolean;
+  private readonly literalsOnly: boolean;
+  private readonly failLiterals: Buffer[];
+  private readonly expectLiterals: Buffer[];
 
   constructor(
     readonly rules: WatchRules,
@@ -67,6 +78,11 @@ export class SerialWatcher {
     this.met = rules.expect.map(() => false);
     this.tailLines = opts.tailLines ?? 40;
     this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
+    this.fastPath = opts.fastPath ?? true;
+    const all = [...rules.expect, ...rules.failOn];
+    this.literalsOnly = all.every((p) => p.literal !== undefined) && (opts.onLine === undefined || opts.onLines !== undefined);
+    this.failLiterals = rules.failOn.map((p) => Buffer.from(p.literal ?? ''));
+    this.expectLiterals = rules.expect.map((p) => Buffer.from(p.literal ?? ''));
   }
 
   get satisfied(): boolean {
@@ -99,6 +115,14 @@ export class SerialWatcher {
     this.bytes += chunk.length;
     let start = 0;
     while (start < chunk.length) {
+      // Between the first and the last newline lie whole lines: try to pass over them in bulk.
+      if (this.pendingBytes === 0 && this.fastPath) {
+        const last = chunk.lastIndexOf(0x0a);
+        if (last >= start && this.skipLines(chunk.subarray(start, last + 1))) {
+          start = last + 1;
+          continue;
+        }
+      }
       const nl = chunk.indexOf(0x0a, start);
       const end = nl < 0 ? chunk.length : nl;
       // Cut over-long lines at a fixed byte count, whatever the chunking.
@@ -114,6 +138,58 @@ export class SerialWatcher {
       this.completeLine();
       start = nl + 1;
     }
+  }
+
+  /**
+   * The fast path. `block` is whole lines, each ending in a newline. When no line in it can change
+   * anything (no failure literal, no awaited literal, no byte that cleaning would remove and so
+   * no match hidden by escape codes, no over-long line), only the line count, the tail and the live
+   * log need updating, and the block is passed over without splitting it. Returns false (and does
+   * nothing) when the block needs a line-by-line look.
+   */
+  private skipLines(block: Buffer): boolean {
+    if (!this.literalsOnly) return false;
+    if (block.indexOf(0x1b) >= 0 || block.indexOf(0x00) >= 0 || block.indexOf(0x7f) >= 0) return false;
+    for (let cr = block.indexOf(0x0d); cr >= 0; cr = block.indexOf(0x0d, cr + 1)) {
+      if (block[cr + 1] !== 0x0a) return false;
+    }
+    if (this.failure === undefined) {
+      for (const f of this.failLiterals) if (block.indexOf(f) >= 0) return false;
+    } else if (this.failure.next === undefined) {
+      return false; // the line after a failure is kept for the report
+    }
+    for (let i = 0; i < this.met.length; i++) {
+      if (this.met[i]) continue;
+      if (block.indexOf(this.expectLiterals[i]) >= 0) return false;
+      if (this.rules.ordered) break;
+    }
+    // Count lines (and refuse blocks with a line long enough to be cut).
+    let lines = 0;
+    let prev = -1;
+    for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, nl + 1)) {
+      if (nl - prev - 1 > this.maxLineBytes) return false;
+      lines++;
+      prev = nl;
+    }
+    this.lineCount += lines;
+    this.tailFrom(block);
+    this.opts.onLines?.(block.toString('utf8'));
+    return true;
+  }
+
+  /** Keeps the last non-empty lines of a block of whole lines for the report. */
+  private tailFrom(block: Buffer): void {
+    const found: string[] = [];
+    let end = block.length - 1; // at the final newline
+    while (end >= 0 && found.length < this.tailLines) {
+      const nl = end === 0 ? -1 : block.lastIndexOf(0x0a, end - 1);
+      const line = block.subarray(nl + 1, end).toString('utf8').replace(/\r+$/, '');
+      if (line.trim() !== '') found.push(line);
+      end = nl;
+    }
+    if (found.length >= this.tailLines) this.tail.length = 0;
+    this.tail.push(...found.reverse());
+    if (this.tail.length > this.tailLines) this.tail.splice(0, this.tail.length - this.tailLines);
   }
 
   /** The stream ended: judge the unfinished line as a line. */

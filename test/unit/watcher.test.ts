@@ -11,7 +11,11 @@ const rules = (expect: string[], failOn: string[] = ['panicked at '], ordered = 
 });
 
 function feed(r: WatchRules, ...chunks: (string | Buffer)[]): SerialWatcher {
-  const w = new SerialWatcher(r);
+  return feedWith(r, {}, ...chunks);
+}
+
+function feedWith(r: WatchRules, opts: { fastPath?: boolean }, ...chunks: (string | Buffer)[]): SerialWatcher {
+  const w = new SerialWatcher(r, opts);
   for (const c of chunks) w.push(typeof c === 'string' ? Buffer.from(c, 'binary') : c);
   w.end();
   return w;
@@ -38,8 +42,9 @@ test('CRLF, ANSI colour codes, NUL bytes and invalid UTF-8 do not hide a line', 
   assert.equal(w.lastLine(), 'all tests passed');
 });
 
-test('cleanLine removes CSI and OSC sequences and control characters', () => {
-  assert.equal(cleanLine('\x1b]0;title\x07a\x1b[31mb\x1b[0mc\x07\r'), 'abc');
+test('cleanLine removes CSI and OSC sequences, NUL, CR and DEL, and keeps other text', () => {
+  assert.equal(cleanLine('\x1b]0;title\x07a\x1b[31mb\x1b[0m\x00c\x7f\r'), 'abc');
+  assert.equal(cleanLine('a\tb\x07'), 'a\tb\x07');
 });
 
 test('a failure line is reported with its line number and the line after it', () => {
@@ -86,15 +91,18 @@ test('an endless line is cut so memory stays bounded, and the tail is bounded', 
 });
 
 test('the verdict does not depend on how the stream is chunked (property)', () => {
-  const lines = ['boot ok', '\x1b[32mstage 1\x1b[0m', 'noise \x00\xff', 'stage 2\r', 'panicked at x', 'stage 3', 'tail'];
-  const r = rules(['boot ok', 'stage 1', '/stage \\d$/', 'stage 3'], ['panicked at ', 'FATAL']);
+  const lines = ['boot ok', '\x1b[32mstage 1\x1b[0m', 'noise \x00\xff', 'stage 2\r', 'sta\rge 3', 'sta\x07ge 3', 'panicked at x', 'stage 3', 'tail', '', 'x'.repeat(300)];
+  const regexRules = rules(['boot ok', 'stage 1', '/stage \\d$/', 'stage 3'], ['panicked at ', 'FATAL']);
+  const literalRules = rules(['boot ok', 'stage 1', 'stage 3', 'tail'], ['panicked at ', 'FATAL']);
+  const unordered = rules(['tail', 'stage 3', 'boot ok'], ['FATAL'], false);
   fc.assert(
     fc.property(
+      fc.constantFrom(regexRules, literalRules, unordered),
       fc.array(fc.constantFrom(...lines), { maxLength: 12 }),
       fc.array(fc.nat(), { maxLength: 8 }),
-      (picked, cuts) => {
+      (r, picked, cuts) => {
         const stream = Buffer.from(picked.join('\n') + '\n', 'binary');
-        const whole = feed(r, stream);
+        const whole = feedWith(r, { fastPath: false }, stream);
         const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
         const chunks: Buffer[] = [];
         let at = 0;
@@ -103,14 +111,16 @@ test('the verdict does not depend on how the stream is chunked (property)', () =
           at = p;
         }
         chunks.push(stream.subarray(at));
-        const split = feed(r, ...chunks);
-        assert.deepEqual(split.met, whole.met);
-        assert.deepEqual(split.failure, whole.failure);
-        assert.equal(split.lineCount, whole.lineCount);
-        assert.deepEqual(split.lastLines(), whole.lastLines());
+        // Chunked, and line by line without the fast path: the same verdict.
+        for (const split of [feed(r, ...chunks), feedWith(r, { fastPath: false }, ...chunks)]) {
+          assert.deepEqual(split.met, whole.met);
+          assert.deepEqual(split.failure, whole.failure);
+          assert.equal(split.lineCount, whole.lineCount);
+          assert.deepEqual(split.lastLines(), whole.lastLines());
+        }
       },
     ),
-    { numRuns: 300 },
+    { numRuns: 1000 },
   );
 });
 
