@@ -37747,6 +37747,8 @@ async function probeKvm(qemu, cpu, extraArgs = []) {
     });
 }
 
+// EXTERNAL MODULE: external "node:net"
+var external_node_net_ = __nccwpck_require__(7030);
 ;// CONCATENATED MODULE: ./src/verdict/watcher.ts
 
 // CSI sequences, OSC sequences (ended by BEL or ST), and two-byte escapes.
@@ -38008,6 +38010,10 @@ class SerialWatcher {
 
 
 
+
+
+
+
 /** After every expected line: how long to wait for a failure line that follows right after. */
 const SETTLE_MS = 100;
 /** After a failure line: how long to keep reading, so the report can show the panic message. */
@@ -38026,7 +38032,10 @@ async function boot(spec) {
     const timers = [];
     let idleTimer;
     let quietTimer;
-    const child = (0,external_node_child_process_namespaceObject.spawn)(spec.command, spec.args, {
+    const qmpSocket = spec.qmp ? external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), `qmp-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.sock`) : undefined;
+    const args = qmpSocket ? [...spec.args, '-qmp', `unix:${qmpSocket},server=on,wait=on`] : spec.args;
+    let shutdownReason;
+    const child = (0,external_node_child_process_namespaceObject.spawn)(spec.command, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...spec.env },
     });
@@ -38047,6 +38056,42 @@ async function boot(spec) {
                 stop({ kind: 'satisfied' });
         }, SETTLE_MS)),
     });
+    let qmpConn;
+    if (qmpSocket) {
+        // QEMU waits for this connection before it runs the guest, so no event is missed.
+        const connect = (tries) => {
+            if (child.exitCode !== null || child.signalCode !== null || decided)
+                return;
+            const c = external_node_net_.createConnection(qmpSocket);
+            c.once('error', () => {
+                c.destroy();
+                if (tries > 0)
+                    timers.push(setTimeout(() => connect(tries - 1), 10));
+            });
+            c.once('connect', () => {
+                qmpConn = c;
+                c.write('{"execute":"qmp_capabilities"}\n');
+            });
+            let buf = '';
+            c.on('data', (d) => {
+                buf += d.toString('utf8');
+                let nl;
+                while ((nl = buf.indexOf('\n')) >= 0) {
+                    const line = buf.slice(0, nl);
+                    buf = buf.slice(nl + 1);
+                    try {
+                        const msg = JSON.parse(line);
+                        if (msg.event === 'SHUTDOWN' && msg.data?.reason)
+                            shutdownReason = msg.data.reason;
+                    }
+                    catch {
+                        // not JSON: ignore
+                    }
+                }
+            });
+        };
+        connect(500);
+    }
     const armIdle = () => {
         if (spec.idleTimeout <= 0)
             return;
@@ -38080,18 +38125,27 @@ async function boot(spec) {
             clearTimeout(idleTimer);
         if (quietTimer)
             clearTimeout(quietTimer);
+        qmpConn?.destroy();
+        if (qmpSocket)
+            external_node_fs_namespaceObject.rmSync(qmpSocket, { force: true });
         await new Promise((resolve) => log.end(resolve));
     });
     watcher.end();
     return {
-        end: decided ?? { kind: 'exited', status: exit.status, signal: exit.signal },
+        end: decided ?? { kind: 'exited', status: exit.status, signal: exit.signal, shutdown: shutdownReason },
         watcher,
-        stderr,
+        stderr: stderr.replace(/^.*info: QEMU waiting for connection on:.*\n?/m, ''),
         seconds: (Date.now() - started) / 1000,
     };
 }
 
 ;// CONCATENATED MODULE: ./src/verdict/verdict.ts
+/** What QEMU's SHUTDOWN event reasons mean, in words. */
+const SHUTDOWN_REASONS = {
+    'guest-reset': 'the guest reset the machine (on x86 typically a triple fault; -no-reboot turned the reset into an exit)',
+    'guest-shutdown': 'the guest powered the machine off (ACPI, PSCI or SBI power-off)',
+    'guest-panic': 'the guest reported a panic to QEMU',
+};
 const quote = (s) => JSON.stringify(s.length > 200 ? s.slice(0, 200) + '…' : s);
 function lastSeen(w) {
     const last = w.lastLine();
@@ -38102,7 +38156,7 @@ function waitingFor(w) {
     return m ? `waiting for ${quote(m.source)}` : 'every expected line had appeared';
 }
 function qemuError(stderr) {
-    const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => /^qemu-system-[\w-]+:/.test(l) && !/warning:|terminating on signal/.test(l));
+    const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => /^qemu-system-[\w-]+:/.test(l) && !/warning:|info:|terminating on signal/.test(l));
     return lines.length > 0 ? lines[lines.length - 1] : undefined;
 }
 /** Decides pass or fail. Passing needs positive evidence; anything else fails, with the reason. */
@@ -38138,7 +38192,9 @@ function decide(ctx) {
                 const qerr = qemuError(ctx.qemuStderr);
                 if (qerr)
                     return fail(`QEMU failed with status ${status}: ${qerr}`);
-                return fail(`${ctx.explainExit(status)}; expected status ${acceptedExitCodes.join(' or ') || '(none accepted)'}; ${lastSeen(w)}. If this exit is intended, add ${status} to the exit-code input.`);
+                const why = end.shutdown && SHUTDOWN_REASONS[end.shutdown];
+                const what = why && status === 0 ? `QEMU exited with status 0 because ${why}` : ctx.explainExit(status);
+                return fail(`${what}; expected status ${acceptedExitCodes.join(' or ') || '(none accepted)'}; ${lastSeen(w)}. If this exit is intended, add ${status} to the exit-code input.`);
             }
             if (!w.satisfied) {
                 return fail(`The guest exited (status ${status}) before printing ${quote(w.missing.source)}; ${lastSeen(w)}.`);
@@ -38388,6 +38444,7 @@ async function run() {
             rules: plan.rules,
             onLine: (l) => echo.line(l),
             onLines: (text) => echo.block(text),
+            qmp: true,
         }));
         echo.stop();
         if (result.stderr.trim())

@@ -188,6 +188,7 @@ export async function run(): Promise<void> {
         rules: plan.rules,
         onLine: (l) => echo.line(l),
         onLines: (text) => echo.block(text),
+        qmp: true,
       }),
     );
     echo.stop();

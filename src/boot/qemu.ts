@@ -1,5 +1,9 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as net from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
 import { ActionError } from '../errors.js';
 import type { BootEnd } from '../verdict/verdict.js';
 import { SerialWatcher, type WatchRules } from '../verdict/watcher.js';
@@ -21,6 +25,11 @@ export interface BootSpec {
   onLines?: (text: string) => void;
   /** Extra environment for QEMU. */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Watch QEMU's QMP events to learn why the guest stopped (reset, power-off, panic). Only for
+   * QEMU itself: adds a QMP socket that QEMU waits on before it starts the guest.
+   */
+  qmp?: boolean;
 }
 
 export interface BootResult {
@@ -51,7 +60,10 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   let idleTimer: NodeJS.Timeout | undefined;
   let quietTimer: NodeJS.Timeout | undefined;
 
-  const child = spawn(spec.command, spec.args, {
+  const qmpSocket = spec.qmp ? path.join(os.tmpdir(), `qmp-${randomBytes(6).toString('hex')}.sock`) : undefined;
+  const args = qmpSocket ? [...spec.args, '-qmp', `unix:${qmpSocket},server=on,wait=on`] : spec.args;
+  let shutdownReason: string | undefined;
+  const child = spawn(spec.command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...spec.env },
   });
@@ -75,6 +87,39 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
         }, SETTLE_MS),
       ),
   });
+
+  let qmpConn: net.Socket | undefined;
+  if (qmpSocket) {
+    // QEMU waits for this connection before it runs the guest, so no event is missed.
+    const connect = (tries: number) => {
+      if (child.exitCode !== null || child.signalCode !== null || decided) return;
+      const c = net.createConnection(qmpSocket);
+      c.once('error', () => {
+        c.destroy();
+        if (tries > 0) timers.push(setTimeout(() => connect(tries - 1), 10));
+      });
+      c.once('connect', () => {
+        qmpConn = c;
+        c.write('{"execute":"qmp_capabilities"}\n');
+      });
+      let buf = '';
+      c.on('data', (d: Buffer) => {
+        buf += d.toString('utf8');
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          const line = buf.slice(0, nl);
+          buf = buf.slice(nl + 1);
+          try {
+            const msg = JSON.parse(line) as { event?: string; data?: { reason?: string } };
+            if (msg.event === 'SHUTDOWN' && msg.data?.reason) shutdownReason = msg.data.reason;
+          } catch {
+            // not JSON: ignore
+          }
+        }
+      });
+    };
+    connect(500);
+  }
 
   const armIdle = () => {
     if (spec.idleTimeout <= 0) return;
@@ -105,14 +150,16 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
     for (const t of timers) clearTimeout(t);
     if (idleTimer) clearTimeout(idleTimer);
     if (quietTimer) clearTimeout(quietTimer);
+    qmpConn?.destroy();
+    if (qmpSocket) fs.rmSync(qmpSocket, { force: true });
     await new Promise<void>((resolve) => log.end(resolve));
   });
 
   watcher.end();
   return {
-    end: decided ?? { kind: 'exited', status: exit.status, signal: exit.signal },
+    end: decided ?? { kind: 'exited', status: exit.status, signal: exit.signal, shutdown: shutdownReason },
     watcher,
-    stderr,
+    stderr: stderr.replace(/^.*info: QEMU waiting for connection on:.*\n?/m, ''),
     seconds: (Date.now() - started) / 1000,
   };
 }

@@ -2,7 +2,7 @@ import type { SerialWatcher } from './watcher.js';
 
 /** How a boot ended, as the boot stage saw it. */
 export type BootEnd =
-  | { kind: 'exited'; status: number | null; signal: NodeJS.Signals | null }
+  | { kind: 'exited'; status: number | null; signal: NodeJS.Signals | null; shutdown?: string }
   /** Every expectation was met and the guest was still running; the action stopped it. */
   | { kind: 'satisfied' }
   /** A failure line appeared; the action stopped the guest. */
@@ -28,6 +28,13 @@ export interface Verdict {
   exitCode?: number;
 }
 
+/** What QEMU's SHUTDOWN event reasons mean, in words. */
+const SHUTDOWN_REASONS: Record<string, string> = {
+  'guest-reset': 'the guest reset the machine (on x86 typically a triple fault; -no-reboot turned the reset into an exit)',
+  'guest-shutdown': 'the guest powered the machine off (ACPI, PSCI or SBI power-off)',
+  'guest-panic': 'the guest reported a panic to QEMU',
+};
+
 const quote = (s: string) => JSON.stringify(s.length > 200 ? s.slice(0, 200) + '…' : s);
 
 function lastSeen(w: SerialWatcher): string {
@@ -41,7 +48,7 @@ function waitingFor(w: SerialWatcher): string {
 }
 
 function qemuError(stderr: string): string | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => /^qemu-system-[\w-]+:/.test(l) && !/warning:|terminating on signal/.test(l));
+  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => /^qemu-system-[\w-]+:/.test(l) && !/warning:|info:|terminating on signal/.test(l));
   return lines.length > 0 ? lines[lines.length - 1] : undefined;
 }
 
@@ -78,7 +85,9 @@ export function decide(ctx: VerdictContext): Verdict {
       if (!acceptedExitCodes.includes(status)) {
         const qerr = qemuError(ctx.qemuStderr);
         if (qerr) return fail(`QEMU failed with status ${status}: ${qerr}`);
-        return fail(`${ctx.explainExit(status)}; expected status ${acceptedExitCodes.join(' or ') || '(none accepted)'}; ${lastSeen(w)}. If this exit is intended, add ${status} to the exit-code input.`);
+        const why = end.shutdown && SHUTDOWN_REASONS[end.shutdown];
+        const what = why && status === 0 ? `QEMU exited with status 0 because ${why}` : ctx.explainExit(status);
+        return fail(`${what}; expected status ${acceptedExitCodes.join(' or ') || '(none accepted)'}; ${lastSeen(w)}. If this exit is intended, add ${status} to the exit-code input.`);
       }
       if (!w.satisfied) {
         return fail(`The guest exited (status ${status}) before printing ${quote(w.missing!.source)}; ${lastSeen(w)}.`);

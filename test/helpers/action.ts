@@ -49,7 +49,7 @@ export function qemuProcesses(): string[] {
  * Runs the bundled action (dist/index.js) the way the runner does: inputs as INPUT_* variables,
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, a workspace and a RUNNER_TEMP.
  */
-export async function runAction(inputs: Record<string, string>, opts: { workspace?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; qemuMarker?: string } = {}): Promise<ActionRun> {
+export async function runAction(inputs: Record<string, string>, opts: { workspace?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; qemuMarker?: string; signal?: { when: RegExp; signal: NodeJS.Signals; delayMs?: number } } = {}): Promise<ActionRun> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'action-run-'));
   const outFile = path.join(tmp, 'output');
   const sumFile = path.join(tmp, 'summary');
@@ -70,7 +70,15 @@ export async function runAction(inputs: Record<string, string>, opts: { workspac
   const child = spawn(process.execPath, [DIST], { env, cwd: opts.workspace ?? ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
-  child.stdout.on('data', (d) => (stdout += d));
+  let signalled = false;
+  child.stdout.on('data', (d) => {
+    stdout += d;
+    // Like the runner cancelling the step: signal the action once its output shows it got this far.
+    if (opts.signal && !signalled && opts.signal.when.test(stdout)) {
+      signalled = true;
+      setTimeout(() => child.kill(opts.signal!.signal), opts.signal.delayMs ?? 0);
+    }
+  });
   child.stderr.on('data', (d) => (stderr += d));
   const killer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 600_000);
   const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
