@@ -37757,7 +37757,8 @@ const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-
 const CONTROL = /[\x00\r\x7f]/g;
 /** The text a pattern is matched against: no ANSI escape sequences, no NUL, CR or DEL bytes. */
 function cleanLine(line) {
-    return line.replace(ANSI, '').replace(CONTROL, '');
+    const noAnsi = line.includes('\x1b') ? line.replace(ANSI, '') : line;
+    return noAnsi.replace(CONTROL, '');
 }
 /**
  * Watches a serial stream chunk by chunk and keeps just what the verdict needs: which
@@ -38216,6 +38217,9 @@ class GuestEcho {
     out;
     token = (0,external_node_crypto_.randomUUID)().replace(/-/g, '');
     paused = false;
+    pending = [];
+    pendingChars = 0;
+    flushScheduled = false;
     constructor(out = (s) => process.stdout.write(s)) {
         this.out = out;
     }
@@ -38227,13 +38231,34 @@ class GuestEcho {
     }
     line(text) {
         // Reset colours a guest left on, so they do not bleed into the action's own lines.
-        this.out(text.includes('\x1b') ? `${text}\x1b[0m\n` : `${text}\n`);
+        this.write(text.includes('\x1b') ? `${text}\x1b[0m\n` : `${text}\n`);
+    }
+    /** Output is gathered and written once per turn of the event loop: one write per chunk, not per line. */
+    write(s) {
+        this.pending.push(s);
+        this.pendingChars += s.length;
+        if (this.pendingChars > 1 << 20)
+            this.flush();
+        else if (!this.flushScheduled) {
+            this.flushScheduled = true;
+            setImmediate(() => this.flush());
+        }
+    }
+    flush() {
+        this.flushScheduled = false;
+        if (this.pending.length === 0)
+            return;
+        const s = this.pending.join('');
+        this.pending = [];
+        this.pendingChars = 0;
+        this.out(s);
     }
     /** Whole lines at once (each ending in a newline, no escape codes). */
     block(text) {
-        this.out(text);
+        this.write(text);
     }
     stop() {
+        this.flush();
         if (!this.paused)
             return;
         this.out(`::${this.token}::\n`);

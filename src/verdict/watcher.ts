@@ -44,7 +44,8 @@ const CONTROL = /[\x00\r\x7f]/g;
 
 /** The text a pattern is matched against: no ANSI escape sequences, no NUL, CR or DEL bytes. */
 export function cleanLine(line: string): string {
-  return line.replace(ANSI, '').replace(CONTROL, '');
+  const noAnsi = line.includes('\x1b') ? line.replace(ANSI, '') : line;
+  return noAnsi.replace(CONTROL, '');
 }
 
 /**

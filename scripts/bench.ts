@@ -1,0 +1,182 @@
+// npm run bench: measures the verdict engine and the action on this machine and writes BENCHMARKS.md.
+//  1. matching throughput and peak memory over a synthetic serial stream, next to `grep -c`;
+//  2. time from the guest's success line to the verdict, for a guest that never exits;
+//  3. a whole warm run of the action next to the same work done by hand (cargo + qemu + grep).
+import { execFileSync, spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SerialWatcher } from '../src/verdict/watcher.js';
+import { parsePattern, literal } from '../src/verdict/patterns.js';
+import { RUST_PANIC } from '../src/targets/common.js';
+import { boot, SETTLE_MS } from '../src/boot/qemu.js';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const GB = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
+const CHUNK = 64 * 1024; // what a pipe from QEMU delivers at most
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const rows: string[] = [];
+
+// ---------- 1. throughput and memory ----------
+const EXPECT = Array.from({ length: 20 }, (_, i) => `checkpoint ${i} reached`);
+
+/** Writes a synthetic stream: filler lines, the 20 expected lines spread evenly; coloured or plain. */
+function makeStream(file: string, bytes: number, colour: boolean): void {
+  const fd = fs.openSync(file, 'w');
+  const lines: string[] = [];
+  let i = 0;
+  const block = () => {
+    lines.length = 0;
+    for (let n = 0; n < 1000; n++, i++) lines.push(colour ? `\x1b[2m[${i.toString().padStart(9, '0')}]\x1b[0m filler line, nothing to see here` : `[${i.toString().padStart(9, '0')}] filler line, nothing to see here`);
+    return Buffer.from(lines.join('\n') + '\n');
+  };
+  let written = 0;
+  let next = 0;
+  while (written < bytes) {
+    const b = block();
+    fs.writeSync(fd, b);
+    written += b.length;
+    if (written >= ((next + 1) * bytes) / (EXPECT.length + 1) && next < EXPECT.length) {
+      const l = Buffer.from(`${EXPECT[next++]}\n`);
+      fs.writeSync(fd, l);
+      written += l.length;
+    }
+  }
+  while (next < EXPECT.length) fs.writeSync(fd, `${EXPECT[next++]}\n`);
+  fs.closeSync(fd);
+}
+
+/** Runs in a child process so that its peak memory is its own. */
+async function matchFile(file: string): Promise<void> {
+  const w = new SerialWatcher(
+    { expect: EXPECT.map((e) => parsePattern(e, 'expect')), failOn: [RUST_PANIC, literal('[PANIC]'), literal('TEST_FAIL')], ordered: true },
+    { onLine: () => undefined, onLines: () => undefined },
+  );
+  // Read as grep does: plain read() calls into one reused buffer.
+  const fd = fs.openSync(file, 'r');
+  const buf = Buffer.alloc(CHUNK);
+  const t = process.hrtime.bigint();
+  for (let n; (n = fs.readSync(fd, buf, 0, CHUNK, null)) > 0; ) w.push(buf.subarray(0, n));
+  w.end();
+  fs.closeSync(fd);
+  const secs = Number(process.hrtime.bigint() - t) / 1e9;
+  process.stdout.write(JSON.stringify({ secs, met: w.met.filter(Boolean).length, failed: !!w.failure, rssMB: process.resourceUsage().maxRSS / 1024 }));
+}
+
+if (process.argv[2] === '--match') {
+  await matchFile(process.argv[3]);
+  process.exit(0);
+}
+
+function measureMatch(file: string) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), '--match', file], { encoding: 'utf8', cwd: ROOT });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout) as { secs: number; met: number; failed: boolean; rssMB: number };
+}
+
+function measureGrep(file: string) {
+  const runs: number[] = [];
+  let rss = 0;
+  for (let i = 0; i < 3; i++) {
+    const t = process.hrtime.bigint();
+    const r = spawnSync('/usr/bin/time', ['-f', '%M', 'grep', '-c', 'panicked at ', file], { encoding: 'utf8' });
+    runs.push(Number(process.hrtime.bigint() - t) / 1e9);
+    rss = Number(r.stderr.trim().split('\n').pop()) / 1024;
+  }
+  return { secs: median(runs), rssMB: rss };
+}
+
+console.log(`bench: throughput over ${(GB / 1e9).toFixed(2)} GB streams (64 KiB chunks, 20 expectations, 3 failure literals)`);
+const through: string[] = [];
+for (const colour of [false, true]) {
+  const file = path.join(tmp, colour ? 'coloured.log' : 'plain.log');
+  makeStream(file, GB, colour);
+  const size = fs.statSync(file).size;
+  const small = path.join(tmp, 'small.log');
+  makeStream(small, Math.round(GB / 10), colour);
+  const ours = [measureMatch(file), measureMatch(file), measureMatch(file)].sort((a, b) => a.secs - b.secs)[1];
+  const oursSmall = measureMatch(small);
+  const grep = measureGrep(file);
+  if (ours.met !== 20 || ours.failed) throw new Error(`matcher got ${ours.met}/20 expectations (failed: ${ours.failed})`);
+  const mbps = size / ours.secs / 1e6;
+  const gmbps = size / grep.secs / 1e6;
+  through.push(`| ${colour ? 'every line coloured (ANSI codes: line-by-line path)' : 'plain text (fast path)'} | ${(size / 1e9).toFixed(2)} GB | ${mbps.toFixed(0)} MB/s | ${gmbps.toFixed(0)} MB/s | **${(mbps / gmbps).toFixed(2)}** | ${oursSmall.rssMB.toFixed(0)} MB → ${ours.rssMB.toFixed(0)} MB | ${grep.rssMB.toFixed(0)} MB |`);
+  console.log(through[through.length - 1]);
+  fs.rmSync(file);
+  fs.rmSync(small);
+}
+rows.push('## 1. Matching throughput and peak memory', '', `Synthetic serial stream read with \`read()\` in ${CHUNK / 1024} KiB chunks (what a pipe from QEMU delivers at most) into the watcher as the action uses it (live-log callbacks included, writing nothing), 20 ordered expectations spread through it, failure literals \`panicked at \`, \`[PANIC]\`, \`TEST_FAIL\`; next to \`grep -c 'panicked at '\` over the same file (page cache warm, median of 3). Memory: peak RSS of the matcher process for a stream a tenth as long → the full stream.`, '', '| stream | size | matcher | grep -c | ratio | matcher peak RSS (1/10 → full) | grep peak RSS |', '| --- | --- | --- | --- | --- | --- | --- |', ...through, '');
+
+// ---------- build the test kernels once (warm cache for 2 and 3) ----------
+const targetDir = path.join(tmp, 'target');
+const shim = path.join(tmp, 'shim');
+fs.mkdirSync(shim);
+fs.symlinkSync('/usr/bin/lld', path.join(shim, 'rust-lld'));
+const cargoEnv = { ...process.env, CARGO_TARGET_DIR: targetDir, RUSTC_BOOTSTRAP: '1', RUSTC: '/usr/bin/rustc', PATH: `${shim}:/usr/bin:${process.env.PATH}` };
+const cargoArgs = (feature?: string) => [
+  '--config', 'source.crates-io.replace-with="std-vendor"', '--config', 'source.std-vendor.directory="/usr/lib/rustlib/src/rust/library/vendor"',
+  'build', '--target', 'x86_64-unknown-none', '-Zbuild-std=core,alloc,compiler_builtins', '-Zbuild-std-features=compiler-builtins-mem', ...(feature ? ['--features', feature] : []),
+];
+const kernelsDir = path.join(ROOT, 'test', 'kernels', 'x86_64-none');
+console.log('bench: building the test kernel (warm-up)');
+execFileSync('/usr/bin/cargo', cargoArgs('hang'), { cwd: kernelsDir, env: cargoEnv, stdio: 'ignore' });
+const hangKernel = path.join(tmp, 'hang-kernel');
+fs.copyFileSync(path.join(targetDir, 'x86_64-unknown-none', 'debug', 'misbehave-kernel'), hangKernel);
+execFileSync('/usr/bin/cargo', cargoArgs(), { cwd: kernelsDir, env: cargoEnv, stdio: 'ignore' });
+
+// ---------- 2. success line -> verdict ----------
+const latencies: number[] = [];
+for (let i = 0; i < 7; i++) {
+  let seenAt = 0;
+  const r = await boot({
+    command: 'qemu-system-x86_64',
+    args: ['-accel', 'tcg', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', hangKernel],
+    timeout: 60, idleTimeout: 0, logPath: path.join(tmp, `hang-${i}.log`), qmp: true,
+    rules: { expect: [literal('all tests passed')], failOn: [RUST_PANIC], ordered: true },
+    onLine: (l) => { if (l.includes('all tests passed')) seenAt = performance.now(); },
+  });
+  if (r.end.kind !== 'satisfied' || !seenAt) throw new Error(`unexpected end ${JSON.stringify(r.end)}`);
+  latencies.push((performance.now() - seenAt) / 1000);
+}
+console.log(`bench: line -> verdict median ${median(latencies).toFixed(3)} s`);
+rows.push('## 2. From the success line to the verdict', '', `A guest that prints its success line and never exits (test kernel feature \`hang\`), booted 7 times: time from the moment the line reaches the action until QEMU has been stopped and the verdict is known. This includes the deliberate settle time of ${SETTLE_MS} ms, in which a failure line that follows right after would still fail the run.`, '', '| median | min | max | goal |', '| --- | --- | --- | --- |', `| **${median(latencies).toFixed(3)} s** | ${Math.min(...latencies).toFixed(3)} s | ${Math.max(...latencies).toFixed(3)} s | ≤ 0.2 s |`, '');
+
+// ---------- 3. the action, warm, next to the same work by hand ----------
+const N = 7;
+const actionTimes: number[] = [];
+const handTimes: number[] = [];
+const handScript = `set -e
+cd ${JSON.stringify(kernelsDir)}
+/usr/bin/cargo ${cargoArgs().map((a) => `'${a}'`).join(' ')} 2>/dev/null
+set +e
+qemu-system-x86_64 -accel tcg -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel ${JSON.stringify(path.join(targetDir, 'x86_64-unknown-none', 'debug', 'misbehave-kernel'))} < /dev/null > out.log
+status=$?
+grep -q 'Hello from x86_64-unknown-none!' out.log && grep -q 'all tests passed' out.log && ! grep -q 'panicked at' out.log && [ $status -eq 33 ]`;
+fs.writeFileSync(path.join(tmp, 'by-hand.sh'), handScript);
+for (let i = 0; i < N; i++) {
+  // Alternate, so that neither side gets a warmer machine.
+  let t = performance.now();
+  const hand = spawnSync('bash', [path.join(tmp, 'by-hand.sh')], { env: cargoEnv, cwd: tmp });
+  handTimes.push((performance.now() - t) / 1000);
+  if (hand.status !== 0) throw new Error(`by-hand run failed: ${hand.stderr}`);
+  const runTmp = fs.mkdtempSync(path.join(tmp, 'run-'));
+  const env: NodeJS.ProcessEnv = { ...process.env, CARGO_TARGET_DIR: targetDir, GITHUB_WORKSPACE: ROOT, RUNNER_TEMP: runTmp, GITHUB_OUTPUT: path.join(runTmp, 'out'), GITHUB_STEP_SUMMARY: path.join(runTmp, 'sum'),
+    'INPUT_TARGET': 'x86_64-unknown-none', 'INPUT_WORKING-DIRECTORY': 'test/kernels/x86_64-none', 'INPUT_TOOLCHAIN': 'distro', 'INPUT_ACCEL': 'tcg', 'INPUT_EXPECT': 'Hello from x86_64-unknown-none!\nall tests passed' };
+  fs.writeFileSync(env.GITHUB_OUTPUT!, '');
+  fs.writeFileSync(env.GITHUB_STEP_SUMMARY!, '');
+  t = performance.now();
+  const act = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'index.js')], { env, cwd: ROOT, encoding: 'utf8' });
+  actionTimes.push((performance.now() - t) / 1000);
+  if (act.status !== 0) throw new Error(`action run failed: ${act.stdout.slice(-2000)}`);
+}
+const ratio = median(actionTimes) / median(handTimes);
+console.log(`bench: warm action ${median(actionTimes).toFixed(2)} s vs by hand ${median(handTimes).toFixed(2)} s (ratio ${ratio.toFixed(2)})`);
+rows.push('## 3. A warm run of the action next to the same work by hand', '', `The test kernel, already built (warm cargo cache), ${N} runs each, alternating: \`node dist/index.js\` as the runner runs it (\`toolchain: distro\`, \`accel: tcg\`, two expected lines) versus a shell script doing the same by hand: \`cargo build\` with the same flags, \`qemu-system-x86_64\` with the same arguments, then \`grep\` for the two lines and the panic text, and a check of the exit status.`, '', '| action (median) | by hand (median) | ratio | goal |', '| --- | --- | --- | --- |', `| ${median(actionTimes).toFixed(2)} s | ${median(handTimes).toFixed(2)} s | **${ratio.toFixed(2)}** | ≤ 1.10 |`, '');
+
+const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
+const doc = ['# Benchmarks', '', `Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0]}. One run; figures move by a few percent between runs.`, '', ...rows].join('\n');
+fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), doc);
+fs.rmSync(tmp, { recursive: true, force: true });
+console.log('bench: wrote BENCHMARKS.md');
