@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionError } from './errors.js';
-import { readInputs } from './inputs/inputs.js';
+import { readInputs, type Inputs } from './inputs/inputs.js';
 import { cpuFor, makePlan, qemuCommand, shellJoin, type Plan } from './plan/plan.js';
 import { ensureQemu } from './install/qemu.js';
 import { aptInstallMissing } from './install/apt.js';
@@ -50,7 +50,7 @@ async function chooseAccel(plan: Plan, qemu: string): Promise<Accel> {
  * dry-run: everything that can be resolved without side effects, printed and given as outputs
  * (`plan` as JSON, `qemu-command`). Nothing is downloaded, installed, built or booted.
  */
-async function dryRun(plan: Plan, scratch: string, assets: Asset[]): Promise<void> {
+async function dryRun(plan: Plan, inputs: Inputs, scratch: string, assets: Asset[]): Promise<void> {
   const qemuPath = await io.which(plan.qemu.binary, false);
   const toolchain = plan.build.kind === 'cargo'
     ? await planToolchain({ toolchain: plan.toolchain, workingDirectory: plan.build.workingDirectory, target: plan.target, linksWithRustLld: plan.profile.linksWithRustLld, toolDir: path.join(scratch, 'bin') })
@@ -66,9 +66,13 @@ async function dryRun(plan: Plan, scratch: string, assets: Asset[]): Promise<voi
     target: plan.target,
     family: plan.profile.family,
     toolchain,
-    install: [...(qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]), ...(toolchain?.actions ?? [])],
+    install: [
+      ...(qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]),
+      ...((plan.profile.aptPackages?.(inputs) ?? []).length ? [`apt-get install (those missing of) ${plan.profile.aptPackages!(inputs).join(' ')}`] : []),
+      ...(toolchain?.actions ?? []),
+    ],
     downloads: assets.map(describeAsset),
-    build: cargo ? { directory: (plan.build as { workingDirectory: string }).workingDirectory, command: shellJoin(cargo) } : { kernel },
+    build: cargo ? { directory: (plan.build as { workingDirectory: string }).workingDirectory, command: shellJoin(cargo), env: plan.profile.buildEnv?.(inputs) ?? {} } : { kernel },
     boot: {
       accel: plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
       command: shellJoin(qemu),
@@ -113,7 +117,7 @@ export async function run(): Promise<void> {
     core.endGroup();
 
     if (inputs.dryRun) {
-      await dryRun(plan, scratch, assets);
+      await dryRun(plan, inputs, scratch, assets);
       report.pass = true;
       report.reason = 'Dry run: nothing was installed, built or booted.';
       core.setOutput('result', 'dry-run');
@@ -148,16 +152,24 @@ export async function run(): Promise<void> {
     if (plan.build.kind === 'cargo') {
       const b = plan.build;
       const built = await core.group('Build', () =>
-        timed(timings, 'build', () =>
-          cargoBuild(toolchain!, {
-            workingDirectory: b.workingDirectory,
-            target: plan.target,
-            buildStd: plan.profile.buildStd,
-            cargoArgs: b.cargoArgs,
-            env: plan.profile.buildEnv?.(inputs) ?? {},
-            workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
-          }),
-        ),
+        timed(timings, 'build', async () => {
+          const prep = (await plan.profile.prepareBuild?.(inputs, assetPaths)) ?? {};
+          try {
+            const env = { ...(plan.profile.buildEnv?.(inputs) ?? {}), ...(prep.env ?? {}) };
+            // The target's tools go first on PATH, in front of the toolchain's own PATH.
+            if (prep.path?.length) env.PATH = [...prep.path, toolchain!.env.PATH ?? process.env.PATH ?? ''].join(path.delimiter);
+            return await cargoBuild(toolchain!, {
+              workingDirectory: b.workingDirectory,
+              target: plan.target,
+              buildStd: plan.profile.buildStd,
+              cargoArgs: b.cargoArgs,
+              env,
+              workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+            });
+          } finally {
+            prep.cleanup?.();
+          }
+        }),
       );
       kernel = built.kernel;
       core.info(`Built ${kernel}`);

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { parseArgsStringToArgv } from 'string-argv';
 import { InputError } from '../errors.js';
 import { parsePatternLines, type Pattern } from '../verdict/patterns.js';
-import { resolveTarget, supportedTargets, type TargetProfile } from '../targets/index.js';
+import { resolveTarget, supportedTargets, targetSpecificInputs, type TargetProfile } from '../targets/index.js';
 
 export type AccelChoice = 'auto' | 'kvm' | 'tcg';
 
@@ -33,6 +33,8 @@ export interface Inputs {
   accel: AccelChoice;
   /** Resolve and print the plan; install, build and boot nothing. */
   dryRun: boolean;
+  /** The target's own inputs (TargetProfile.inputs), raw and trimmed; the target module parses them. */
+  targetInputs: Record<string, string>;
 }
 
 /** Reads one input by name ('' when unset), like core.getInput. */
@@ -146,6 +148,14 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     throw new InputError('idle-timeout', `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`, 'Make idle-timeout shorter than timeout, or 0 to turn it off.');
   }
 
+  const own = new Set(profile.inputs ?? []);
+  for (const [name, targets] of targetSpecificInputs()) {
+    if (!own.has(name) && get(name).trim() !== '') {
+      throw new InputError(name, `is only read for ${targets.join(', ')}, not for ${target}`, `Remove it, or set target to ${targets[0]}.`);
+    }
+  }
+  const targetInputs = Object.fromEntries([...own].map((name) => [name, get(name).trim()]));
+
   return {
     target,
     profile,
@@ -163,5 +173,6 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     qemuArgs,
     accel,
     dryRun: parseBool('dry-run', get('dry-run'), false),
+    targetInputs,
   };
 }

@@ -122,3 +122,29 @@ export async function fetchAsset(a: Asset): Promise<string> {
   core.info(`${a.tool} ${a.version}: sha256 ${actual} verified, cached in ${dir}`);
   return path.join(dir, a.fileName);
 }
+
+/**
+ * Unpacks a fetched .tar.gz asset once per runner: the unpacked folder is tool-cached as `tool`
+ * (same version as the archive), so a second run reuses it. Fails when a file the caller needs
+ * is missing from the archive.
+ */
+export async function extractTarAsset(archive: string, a: Asset, tool: string, required: string[]): Promise<string> {
+  let dir = tc.find(tool, a.version);
+  if (!dir) {
+    let tmp: string;
+    try {
+      tmp = await tc.extractTar(archive);
+    } catch (e) {
+      throw new ActionError(`Could not unpack ${path.basename(archive)} (${a.tool} ${a.version}): ${(e as Error).message}`);
+    }
+    dir = await tc.cacheDir(tmp, tool, a.version);
+    fs.rmSync(tmp, { recursive: true, force: true });
+    core.info(`${tool} ${a.version}: unpacked into ${dir}`);
+  }
+  const missing = required.filter((f) => !fs.existsSync(path.join(dir, f)));
+  if (missing.length) {
+    throw new ActionError(`The archive of ${a.tool} ${a.version} (${a.url}) has no ${missing.join(', ')}; check the version, or install the tools yourself and use the matching input.`);
+  }
+  for (const f of required) fs.chmodSync(path.join(dir, f), 0o755);
+  return dir;
+}

@@ -18,6 +18,8 @@ export interface Plan {
   exitCodes: number[];
   timeout: number;
   idleTimeout: number;
+  /** The target's own inputs, handed to its QEMU arguments. */
+  targetInputs: Record<string, string>;
 }
 
 export function makePlan(inputs: Inputs): Plan {
@@ -42,6 +44,7 @@ export function makePlan(inputs: Inputs): Plan {
     exitCodes: inputs.exitCodes,
     timeout: inputs.timeout,
     idleTimeout: inputs.idleTimeout,
+    targetInputs: inputs.targetInputs,
   };
 }
 
@@ -53,7 +56,7 @@ export function cpuFor(plan: Plan, accel: Accel): string | undefined {
 /** The whole QEMU command line: binary, accelerator, CPU, the target's arguments, then the user's. */
 export function qemuCommand(plan: Plan, qemuPath: string, ctx: BootContext): string[] {
   const cpu = plan.userCpu ? undefined : plan.profile.cpu[ctx.accel];
-  return [qemuPath, '-accel', ctx.accel, ...(cpu ? ['-cpu', cpu] : []), ...plan.profile.qemuArgs(ctx), ...plan.userQemuArgs];
+  return [qemuPath, '-accel', ctx.accel, ...(cpu ? ['-cpu', cpu] : []), ...plan.profile.qemuArgs({ targetInputs: plan.targetInputs, ...ctx }), ...plan.userQemuArgs];
 }
 
 /** A command line a person can paste into a shell. */

@@ -1,8 +1,9 @@
 import type { TargetFamily, TargetProfile } from './types.js';
 import { x86_64None } from './x86_64-none.js';
+import { unikraft } from './unikraft.js';
 
 /** Every supported target family. Adding a target family means adding a module here. */
-export const FAMILIES: TargetFamily[] = [x86_64None];
+export const FAMILIES: TargetFamily[] = [x86_64None, unikraft];
 
 export function resolveTarget(target: string): TargetProfile | undefined {
   for (const f of FAMILIES) {
@@ -12,8 +13,19 @@ export function resolveTarget(target: string): TargetProfile | undefined {
   return undefined;
 }
 
+/** Every target-specific input name, with the targets that read it. */
+export function targetSpecificInputs(): Map<string, string[]> {
+  const byName = new Map<string, string[]>();
+  for (const f of FAMILIES) {
+    for (const t of f.examples) {
+      for (const name of f.resolve(t)?.inputs ?? []) byName.set(name, [...(byName.get(name) ?? []), t]);
+    }
+  }
+  return byName;
+}
+
 export function supportedTargets(): string[] {
   return FAMILIES.flatMap((f) => f.examples);
 }
 
-export type { TargetProfile, TargetFamily, Accel, BootContext } from './types.js';
+export type { TargetProfile, TargetFamily, Accel, BootContext, BuildPrep } from './types.js';

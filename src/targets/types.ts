@@ -13,6 +13,18 @@ export interface BootContext {
   workDir: string;
   /** Local paths of the downloaded assets, by Asset.tool (empty in a dry run: then the URLs). */
   assets: Record<string, string>;
+  /** The values of the target's own inputs (TargetProfile.inputs), by name ('' when unset). */
+  targetInputs?: Record<string, string>;
+}
+
+/** What a target family sets up right before cargo runs (see TargetProfile.prepareBuild). */
+export interface BuildPrep {
+  /** Extra environment for cargo (never RUSTFLAGS, never PATH: use path). */
+  env?: Record<string, string>;
+  /** Folders to put first on PATH for the build (in front of the toolchain's own). */
+  path?: string[];
+  /** Undoes what prepareBuild changed; called after the build, whether it passed or failed. */
+  cleanup?: () => void;
 }
 
 /** What the standard library needs when the toolchain has no prebuilt one for the target. */
@@ -62,8 +74,15 @@ export interface TargetProfile {
   assets?(inputs: Inputs): Asset[];
   /** Debian/Ubuntu packages the build or boot needs besides QEMU (installed with apt-get when missing). */
   aptPackages?(inputs: Inputs): string[];
-  /** Extra environment for cargo build (never RUSTFLAGS). */
+  /** Extra environment for cargo build (never RUSTFLAGS). Shown in the dry-run plan too. */
   buildEnv?(inputs: Inputs): Record<string, string>;
+  /**
+   * Names of inputs only this target reads (read by inputs.ts into Inputs.targetInputs; setting one
+   * for another target is an input error). Declare them in action.yml with default ''.
+   */
+  inputs?: string[];
+  /** Runs after installing, right before cargo: tools from the downloaded assets, files the build needs. */
+  prepareBuild?(inputs: Inputs, assets: Record<string, string>): Promise<BuildPrep>;
 }
 
 /** One module per target family implements this. */

@@ -1,0 +1,47 @@
+import type { Asset } from '../install/download.js';
+import { ActionError } from '../errors.js';
+
+/**
+ * KraftKit release archives (unikraft/kraftkit .goreleaser-stable.yaml: archive name_template
+ * `kraft_{{ .Version }}_{{ .Os }}_{{ .Arch }}`, tar.gz, holding `kraft` and `scripts/kraftld`
+ * with its parent stripped), published at github.com/unikraft/kraftkit/releases/download/v<ver>/.
+ */
+
+/** The KraftKit version used when the kraftkit input is empty. */
+export const KRAFTKIT_DEFAULT_VERSION = '0.12.15';
+
+/** Tool-cache name of the downloaded archive, and of the folder it is unpacked into. */
+export const KRAFTKIT_ARCHIVE_TOOL = 'kraftkit-archive';
+export const KRAFTKIT_TOOL = 'kraftkit';
+
+/** The files the build needs from the archive. */
+export const KRAFTKIT_FILES = ['kraft', 'kraftld'];
+
+export interface GithubBases {
+  /** https://api.github.com (the releases API, for the published digest). */
+  api: string;
+  /** https://github.com (release downloads). */
+  download: string;
+}
+
+export const GITHUB: GithubBases = { api: 'https://api.github.com', download: 'https://github.com' };
+
+/** Go's name for the host architecture, as KraftKit's archives use it. */
+export function goArch(nodeArch: string): 'amd64' | 'arm64' {
+  if (nodeArch === 'x64') return 'amd64';
+  if (nodeArch === 'arm64') return 'arm64';
+  throw new ActionError(`KraftKit publishes Linux archives for amd64 and arm64 only; this runner is ${nodeArch}. Install kraft and kraftld yourself and set kraftkit: system.`);
+}
+
+/** The release archive to download, checked against `sha256` if given, else against GitHub's published digest. */
+export function kraftkitAsset(version: string, nodeArch: string, sha256?: string, bases: GithubBases = GITHUB): Asset {
+  const fileName = `kraft_${version}_linux_${goArch(nodeArch)}.tar.gz`;
+  const tag = `v${version}`;
+  return {
+    tool: KRAFTKIT_ARCHIVE_TOOL,
+    version,
+    url: `${bases.download.replace(/\/$/, '')}/unikraft/kraftkit/releases/download/${tag}/${fileName}`,
+    fileName,
+    sha256: sha256 || { githubRelease: { api: bases.api, owner: 'unikraft', repo: 'kraftkit', tag, asset: fileName } },
+  };
+}

@@ -1,0 +1,108 @@
+// End-to-end for x86_64-unikraft-linux-musl: the bundled action (dist/index.js) builds the example's
+// std for the target with build-std (Debian's toolchain, offline) up to the link step. KraftKit
+// cannot be had here (no internet), so a STAND-IN kraftld (test/fixtures/unikraft/standin-kraftkit)
+// is put first on PATH with `kraftkit: system`: it records what the action gave it and writes a fake
+// image where the real kraftld would copy the unikernel. Booting that fake image must fail.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { ROOT, runAction } from '../helpers/action.js';
+
+const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-unikraft-target-'));
+const STANDIN = path.join(ROOT, 'test', 'fixtures', 'unikraft', 'standin-kraftkit');
+const TARGET = 'x86_64-unikraft-linux-musl';
+
+function standinEnv(log: string) {
+  return { CARGO_TARGET_DIR: TARGET_DIR, STANDIN_KRAFTLD_LOG: log, PATH: `${STANDIN}:${process.env.PATH}` };
+}
+
+function readLog(log: string) {
+  const lines = fs.readFileSync(log, 'utf8').split('\n');
+  const pick = (k: string) => lines.filter((l) => l.startsWith(`${k}=`)).map((l) => l.slice(k.length + 1));
+  const args = pick('arg');
+  return { cwd: pick('cwd')[0], args, env: Object.fromEntries(pick('env').map((e) => e.split(/=(.*)/s).slice(0, 2))), kraftfile: pick('kraftfile').join('\n'), out: args[args.indexOf('-o') + 1] };
+}
+
+test('a real std build for Unikraft reaches kraftld with what the real one needs; the stand-in image does not pass', async () => {
+  const log = path.join(TARGET_DIR, 'kraftld.log');
+  const r = await runAction(
+    { target: TARGET, 'working-directory': 'examples/unikraft-hello', toolchain: 'distro', kraftkit: 'system', expect: 'Hello, world!', timeout: '20', accel: 'tcg' },
+    { env: standinEnv(log) },
+  );
+  assert.ok(fs.existsSync(log), `kraftld was called\n${r.stdout.slice(-3000)}`);
+  const k = readLog(log);
+  assert.equal(k.cwd, path.join(ROOT, 'examples', 'unikraft-hello'), 'kraftld runs where the Kraftfile is');
+  assert.deepEqual(
+    { ...k.env },
+    {
+      KRAFTKIT_TARGET: 'helloworld', KRAFTKIT_PLAT: 'qemu', KRAFTKIT_ARCH: 'x86_64', KRAFTKIT_NO_PROMPT: 'true',
+      KRAFTKIT_NO_CHECK_UPDATES: 'true', KRAFTKIT_NO_EMOJIS: 'true', KRAFTKIT_NO_WARN_SUDO: 'true', KRAFTKIT_LOG_TYPE: 'basic',
+    },
+  );
+  assert.ok(k.out.startsWith(path.join(TARGET_DIR, TARGET, 'debug', 'deps', 'unikraft_hello-')), `-o is cargo's output path: ${k.out}`);
+  assert.ok(k.args.some((a) => /unikraft_hello-.*\.o$/.test(a)), 'the object files are passed');
+  assert.ok(k.args.some((a) => /libstd-.*\.rlib$/.test(a)), 'std, built from source, is passed');
+  assert.match(r.stdout, /std for x86_64-unikraft-linux-musl: built from source \(build-std: std, panic_abort\)/);
+  assert.match(r.stdout, /-Zbuild-std=std,panic_abort/);
+  assert.doesNotMatch(r.stdout, /RUSTFLAGS=/);
+  // The image cargo reports is the file kraftld wrote.
+  assert.equal(r.outputs.kernel, path.join(TARGET_DIR, TARGET, 'debug', 'unikraft-hello'));
+  assert.match(fs.readFileSync(r.outputs.kernel, 'utf8'), /STAND-IN UNIKERNEL IMAGE/);
+  assert.match(r.outputs['qemu-command'], /-device isa-debug-exit,iobase=0x501,iosize=0x02 -kernel \S+unikraft-hello$/);
+  // Never a false pass: the stand-in image is not bootable.
+  assert.equal(r.outputs.result, 'fail', r.outputs.reason);
+  assert.equal(r.code, 1);
+  assert.deepEqual(r.leftoverQemu, []);
+});
+
+test('unikraft-tty-stdio adds CONFIG_LIBPOSIX_TTY_STDIO to the Kraftfile kraftld sees, and restores the original', async () => {
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-unikraft-ws-'));
+  const app = path.join(ws, 'app');
+  fs.cpSync(path.join(ROOT, 'examples', 'unikraft-hello'), app, { recursive: true, filter: (s) => !/\/(target|\.unikraft)$/.test(s) });
+  const silent = 'spec: v0.6\nname: helloworld\nunikraft: stable\nlibraries:\n  musl: stable\ntargets:\n- qemu/x86_64\n';
+  fs.writeFileSync(path.join(app, 'Kraftfile'), silent);
+  const log = path.join(ws, 'kraftld.log');
+  const r0 = await runAction({ target: TARGET, 'working-directory': 'app', toolchain: 'distro', expect: 'Hello, world!', 'dry-run': 'true' }, { workspace: ws, env: standinEnv(log) });
+  assert.match(r0.stdout, /::warning title=Unikraft console may stay silent::Kraftfile does not set CONFIG_LIBPOSIX_TTY_STDIO/);
+  const r = await runAction(
+    { target: TARGET, 'working-directory': 'app', toolchain: 'distro', kraftkit: 'system', expect: 'Hello, world!', 'unikraft-tty-stdio': 'true', timeout: '10', accel: 'tcg' },
+    { workspace: ws, env: standinEnv(log) },
+  );
+  const k = readLog(log);
+  assert.match(k.kraftfile, /unikraft:\n\s+version: stable\n\s+kconfig:\n\s+CONFIG_LIBPOSIX_TTY_STDIO: 'y'/, k.kraftfile + r.stdout.slice(-2000));
+  assert.equal(fs.readFileSync(path.join(app, 'Kraftfile'), 'utf8'), silent, 'the original Kraftfile is back');
+  assert.doesNotMatch(r.stdout, /console may stay silent/);
+  assert.equal(r.outputs.result, 'fail');
+});
+
+test('dry-run shows the Unikraft plan: KraftKit download and checksum, build env, QEMU line, verdict', async () => {
+  const r = await runAction({ target: TARGET, 'working-directory': 'examples/unikraft-hello', toolchain: 'distro', expect: 'Hello, world!', 'unikraft-args': 'one two', 'dry-run': 'true' }, { env: { RUNNER_TOOL_CACHE: path.join(TARGET_DIR, 'toolcache') } });
+  assert.equal(r.code, 0, r.stdout);
+  const plan = JSON.parse(r.outputs.plan);
+  assert.equal(plan.family, 'Unikraft (KraftKit, qemu/x86_64)');
+  assert.match(plan.build.command, /-Zbuild-std=std,panic_abort$/);
+  assert.equal(plan.build.env.KRAFTKIT_TARGET, 'helloworld');
+  assert.equal(plan.downloads.length, 1);
+  assert.match(plan.downloads[0].url, /^https:\/\/github\.com\/unikraft\/kraftkit\/releases\/download\/v0\.12\.15\/kraft_0\.12\.15_linux_(amd64|arm64)\.tar\.gz$/);
+  assert.match(plan.downloads[0].checksum, /sha256 published by GitHub for unikraft\/kraftkit v0\.12\.15/);
+  assert.deepEqual(plan.verdict.exitCodes, [0, 83]);
+  assert.deepEqual(plan.verdict.failOn, ['panicked at ', '/Unikraft crash - /i', 'CRIT: ']);
+  assert.match(r.outputs['qemu-command'], /-cpu qemu64,\+pdpe1gb,\+rdrand,\+rdseed,-vmx,-svm -machine pc -m 64M -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0x501,iosize=0x02 -kernel '<the executable cargo builds>' -append '-- one two'$/);
+  assert.doesNotMatch(r.stdout, /::group::(Install|Build)/);
+});
+
+test('dry-run validates like a real run: no expect, no qemu/x86_64 target, bad KraftKit version', async () => {
+  const cases: [Record<string, string>, RegExp][] = [
+    [{ expect: '' }, /^Input 'expect': is required for x86_64-unikraft-linux-musl/],
+    [{ 'working-directory': 'test/fixtures/unikraft/wrong-platform' }, /has no qemu\/x86_64 target \(it has: fc\/x86_64, qemu\/arm64\)/],
+    [{ kraftkit: 'latest' }, /^Input 'kraftkit': 'latest' is not a KraftKit version/],
+  ];
+  for (const [over, msg] of cases) {
+    const r = await runAction({ target: TARGET, 'working-directory': 'examples/unikraft-hello', expect: 'Hello, world!', 'dry-run': 'true', ...over });
+    assert.equal(r.code, 1, r.stdout);
+    assert.equal(r.outputs.result, 'fail');
+    assert.match(r.outputs.reason, msg);
+  }
+});
