@@ -4,16 +4,16 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionError } from './errors.js';
 import { readInputs } from './inputs/inputs.js';
-import { cpuFor, makePlan, qemuCommand, shellJoin, type Plan } from './plan/plan.js';
-import { ensureQemu } from './install/qemu.js';
+import { cpuFor, makePlan, qemuCommand, runnerCommand, shellJoin, type Plan } from './plan/plan.js';
+import { ensureFirmware, ensureQemu } from './install/qemu.js';
 import { installToolchain, type Toolchain } from './install/toolchain.js';
-import { cargoBuild } from './build/cargo.js';
+import { cargoBuild, cargoCommand } from './build/cargo.js';
 import { probeKvm } from './boot/accel.js';
 import { boot } from './boot/qemu.js';
 import { decide } from './verdict/verdict.js';
 import { GuestEcho } from './report/guest-log.js';
 import { writeSummary, type Report } from './report/summary.js';
-import type { Accel } from './targets/index.js';
+import { detectImage, type Accel, type BootContext } from './targets/index.js';
 
 async function timed<T>(into: Record<string, number>, key: string, f: () => Promise<T>): Promise<T> {
   const t = Date.now();
@@ -62,12 +62,15 @@ export async function run(): Promise<void> {
     core.info(`fail-on: ${plan.rules.failOn.map((p) => JSON.stringify(p.source)).join(', ') || '(nothing)'}`);
     core.info(`accepted exit status: ${plan.exitCodes.join(', ') || '(none: the guest must be stopped by the action)'}`);
     core.info(`timeout: ${plan.timeout}s${plan.idleTimeout ? `, idle-timeout: ${plan.idleTimeout}s` : ''}; accel: ${plan.accel}`);
+    if (plan.runner) core.info(`boot with: ${plan.runner.kind === 'cargo' ? "cargo run (the crate's cargo runner)" : shellJoin(plan.runner.argv)}`);
+    else core.info(`QEMU: ${[plan.machine && `-machine ${plan.machine}`, plan.userCpu && `-cpu ${plan.userCpu}`, plan.memory && `-m ${plan.memory}`].filter(Boolean).join(' ') || "QEMU's defaults"}${plan.userQemuArgs.length ? ` + ${shellJoin(plan.userQemuArgs)}` : ''}`);
     core.endGroup();
 
     let toolchain: Toolchain | undefined;
     const qemu = await core.group('Install', () =>
       timed(timings, 'install', async () => {
         const q = await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
+        await ensureFirmware(plan.profile.firmware);
         if (plan.build.kind === 'cargo') {
           toolchain = await installToolchain({
             toolchain: plan.toolchain,
@@ -106,9 +109,27 @@ export async function run(): Promise<void> {
     report.kernel = kernel;
     core.setOutput('kernel', kernel);
 
-    const accel = await chooseAccel(plan, qemu.path);
-    report.accel = accel;
-    const argv = qemuCommand(plan, qemu.path, { kernel, accel, workDir: scratch });
+    const image = detectImage(kernel);
+    const kinds = plan.profile.images;
+    if (kinds && !kinds.includes(image)) {
+      const name = { elf: 'an ELF executable', pe: 'a PE (.efi) application', raw: 'a raw disk image' };
+      throw new ActionError(`${kernel} is ${name[image]}, but ${plan.target} boots ${kinds.map((k) => name[k]).join(' or ')}. ${plan.build.kind === 'prebuilt' ? 'Check the kernel input.' : 'Check what the crate builds.'}`);
+    }
+    const accel = plan.runner ? 'tcg' : await chooseAccel(plan, qemu.path);
+    if (!plan.runner) report.accel = accel;
+    const ctx: BootContext = { kernel, accel, workDir: scratch, image };
+    let argv: string[];
+    let bootEnv: Record<string, string> | undefined;
+    if (plan.runner?.kind === 'cargo') {
+      const b = plan.build as Extract<Plan['build'], { kind: 'cargo' }>;
+      argv = cargoCommand(toolchain!, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: b.cargoArgs }, 'run');
+      bootEnv = { ...toolchain!.env, ...(process.env.CARGO_TERM_COLOR === undefined ? { CARGO_TERM_COLOR: 'never' } : {}) };
+    } else if (plan.runner) {
+      argv = runnerCommand(plan.runner.argv, kernel);
+    } else {
+      plan.profile.prepare?.(ctx);
+      argv = qemuCommand(plan, qemu.path, ctx);
+    }
     report.qemuCommand = shellJoin(argv);
     core.setOutput('qemu-command', report.qemuCommand);
     core.info(`[command]${report.qemuCommand}`);
@@ -124,6 +145,8 @@ export async function run(): Promise<void> {
         timeout: plan.timeout,
         idleTimeout: plan.idleTimeout,
         logPath,
+        env: bootEnv,
+        cwd: plan.runner?.kind === 'cargo' ? (plan.build as { workingDirectory: string }).workingDirectory : undefined,
         rules: plan.rules,
         onLine: (l) => echo.line(l),
       }),

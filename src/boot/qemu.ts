@@ -19,6 +19,8 @@ export interface BootSpec {
   onLine?: (line: string) => void;
   /** Extra environment for QEMU. */
   env?: NodeJS.ProcessEnv;
+  /** Working directory of the command (default: the action's). */
+  cwd?: string;
 }
 
 export interface BootResult {
@@ -52,6 +54,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   const child = spawn(spec.command, spec.args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...spec.env },
+    cwd: spec.cwd,
   });
   track(child);
 

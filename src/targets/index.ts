@@ -1,8 +1,12 @@
 import type { TargetFamily, TargetProfile } from './types.js';
 import { x86_64None } from './x86_64-none.js';
+import { aarch64None } from './aarch64-none.js';
+import { riscvNone } from './riscv-none.js';
+import { cortexM } from './cortex-m.js';
+import { uefi } from './uefi.js';
 
 /** Every supported target family. Adding a target family means adding a module here. */
-export const FAMILIES: TargetFamily[] = [x86_64None];
+export const FAMILIES: TargetFamily[] = [x86_64None, aarch64None, riscvNone, cortexM, uefi];
 
 export function resolveTarget(target: string): TargetProfile | undefined {
   for (const f of FAMILIES) {
@@ -16,4 +20,5 @@ export function supportedTargets(): string[] {
   return FAMILIES.flatMap((f) => f.examples);
 }
 
-export type { TargetProfile, TargetFamily, Accel, BootContext } from './types.js';
+export type { TargetProfile, TargetFamily, Accel, BootContext, ImageKind } from './types.js';
+export { detectImage } from './common.js';
