@@ -31613,7 +31613,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1427);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1285);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31622,7 +31622,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1427:
+/***/ 1285:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34698,6 +34698,7 @@ function matches(p, line) {
 
 ;// CONCATENATED MODULE: ./src/targets/common.ts
 
+
 /** Rust's panic message, from std or from a no_std handler printing PanicInfo. */
 const RUST_PANIC = literal('panicked at ');
 /** What a QEMU exit status means when a guest used isa-debug-exit: status = (value << 1) | 1. */
@@ -34711,13 +34712,56 @@ function explainIsaDebugExit(status) {
     }
     return `QEMU exited with status ${status}`;
 }
+/** The QEMU arguments every headless boot shares: no display, the first serial port on stdout, no monitor. */
+const HEADLESS = ['-display', 'none', '-serial', 'stdio', '-monitor', 'none'];
+/**
+ * Headless, with the first serial port and the semihosting console both on stdout (one muxed
+ * stdio chardev), and semihosting on: SYS_EXIT ends QEMU with the guest's code.
+ */
+const HEADLESS_SEMIHOSTING = [
+    '-display', 'none',
+    '-chardev', 'stdio,id=console,mux=on',
+    '-serial', 'chardev:console',
+    '-semihosting-config', 'enable=on,target=native,chardev=console',
+    '-monitor', 'none',
+];
+/** Reads the first bytes of an image: ELF (`\x7fELF`), PE (`MZ`, a UEFI application) or raw (a disk image, anything else). */
+function detectImage(file) {
+    const head = Buffer.alloc(4);
+    const fd = external_node_fs_namespaceObject.openSync(file, 'r');
+    try {
+        external_node_fs_namespaceObject.readSync(fd, head, 0, 4, 0);
+    }
+    finally {
+        external_node_fs_namespaceObject.closeSync(fd);
+    }
+    if (head.toString('latin1') === '\x7fELF')
+        return 'elf';
+    if (head.toString('latin1', 0, 2) === 'MZ')
+        return 'pe';
+    return 'raw';
+}
+const ZERO_AMBIGUOUS = 'which is also what QEMU gives when the guest powers off or resets without reporting anything';
+/** What a QEMU exit status means when the guest used semihosting SYS_EXIT. */
+function explainSemihosting(status) {
+    if (status === 0)
+        return `QEMU exited with status 0: the guest called semihosting SYS_EXIT with success (ADP_Stopped_ApplicationExit, code 0), ${ZERO_AMBIGUOUS}`;
+    return `QEMU exited with status ${status}: the guest called semihosting SYS_EXIT with code ${status} (on 32-bit Arm, any reason other than ADP_Stopped_ApplicationExit gives 1), or QEMU itself failed`;
+}
+/** What a QEMU exit status means on a RISC-V virt machine, whose test finisher at 0x10_0000 ends QEMU. */
+function explainFinisher(status) {
+    if (status === 0)
+        return `QEMU exited with status 0: the guest wrote 0x5555 (pass) to the test finisher at 0x100000 or shut down through SBI, ${ZERO_AMBIGUOUS}`;
+    return `QEMU exited with status ${status}: the guest wrote (${status} << 16) | 0x3333 (fail) to the test finisher at 0x100000, or called semihosting SYS_EXIT with ${status}`;
+}
 
 ;// CONCATENATED MODULE: ./src/targets/x86_64-none.ts
 
 /**
- * x86_64-unknown-none kernels booted directly with `-kernel` (a PVH ELF note, see
- * shared/reference/bare-metal.md). Success is reported through isa-debug-exit at 0xf4:
- * writing 0x10 gives QEMU status 33 (rust-osdev's convention).
+ * x86_64-unknown-none kernels: an ELF is booted directly with `-kernel` (a PVH ELF note, see
+ * shared/reference/bare-metal.md); anything else is a BIOS-bootable raw disk image (such as the
+ * `bootloader` crate makes), booted with `-drive format=raw`. Success is reported through
+ * isa-debug-exit at 0xf4: writing 0x10 gives QEMU status 33 (rust-osdev's convention).
  */
 const x86_64None = {
     name: 'x86_64 bare metal (PVH)',
@@ -34736,16 +34780,231 @@ const x86_64None = {
             cpu: { kvm: 'host', tcg: undefined },
             successExitCodes: [33],
             defaultFailOn: [RUST_PANIC],
-            qemuArgs: ({ kernel }) => [
+            firmware: [],
+            qemuArgs: ({ kernel, image }) => [
                 '-display', 'none',
                 '-serial', 'stdio',
                 '-monitor', 'none',
                 '-no-reboot',
                 '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-                '-kernel', kernel,
+                ...(image === 'elf' ? ['-kernel', kernel] : ['-drive', `format=raw,file=${kernel}`]),
             ],
             explainExit: explainIsaDebugExit,
         };
+    },
+};
+
+;// CONCATENATED MODULE: ./src/targets/aarch64-none.ts
+
+/**
+ * aarch64-unknown-none(-softfloat) kernels on QEMU's `virt` board: the ELF is loaded at its link
+ * address (RAM starts at 0x4000_0000), the PL011 UART at 0x0900_0000 is the serial console, and
+ * the guest ends QEMU with semihosting SYS_EXIT (exit status = the code it passes, 0 = success).
+ */
+const aarch64None = {
+    name: 'AArch64 bare metal (virt board, semihosting)',
+    examples: ['aarch64-unknown-none', 'aarch64-unknown-none-softfloat'],
+    resolve(target) {
+        if (target !== 'aarch64-unknown-none' && target !== 'aarch64-unknown-none-softfloat')
+            return undefined;
+        return {
+            target,
+            family: this.name,
+            arch: 'aarch64',
+            buildStd: { crates: ['core', 'alloc', 'compiler_builtins'], features: ['compiler-builtins-mem'] },
+            linksWithRustLld: true,
+            qemu: { binary: 'qemu-system-aarch64', aptPackage: 'qemu-system-arm' },
+            kvmCapable: process.arch === 'arm64',
+            cpu: { kvm: 'host', tcg: 'cortex-a57' },
+            machine: 'virt',
+            memory: '128M',
+            firmware: [],
+            successExitCodes: [0],
+            defaultFailOn: [RUST_PANIC],
+            qemuArgs: ({ kernel }) => [...HEADLESS_SEMIHOSTING, '-no-reboot', '-kernel', kernel],
+            explainExit: explainSemihosting,
+        };
+    },
+};
+
+;// CONCATENATED MODULE: ./src/targets/riscv-none.ts
+
+
+const TRIPLE = /^riscv(32|64)[a-z0-9_]*-unknown-none-elf$/;
+/**
+ * riscv32 and riscv64 `-unknown-none-elf` kernels on QEMU's `virt` board, loaded with `-kernel`. The
+ * NS16550 UART at 0x1000_0000 is the serial console; the guest ends QEMU through the test
+ * finisher at 0x10_0000 (0x5555: status 0; (code << 16) | 0x3333: status code).
+ *
+ * riscv64: QEMU's bundled OpenSBI runs first and enters the kernel at 0x8020_0000 in S-mode.
+ * riscv32: `-bios none` (Debian and Ubuntu ship no 32-bit OpenSBI); the kernel runs in M-mode
+ * from 0x8000_0000.
+ */
+const riscvNone = {
+    name: 'RISC-V bare metal (virt board, test finisher)',
+    examples: ['riscv64gc-unknown-none-elf', 'riscv64imac-unknown-none-elf', 'riscv32imac-unknown-none-elf'],
+    resolve(target) {
+        const m = TRIPLE.exec(target);
+        if (!m)
+            return undefined;
+        const bits = m[1];
+        return {
+            target,
+            family: this.name,
+            arch: `riscv${bits}`,
+            buildStd: { crates: ['core', 'alloc', 'compiler_builtins'], features: ['compiler-builtins-mem'] },
+            linksWithRustLld: true,
+            qemu: { binary: `qemu-system-riscv${bits}`, aptPackage: 'qemu-system-misc' },
+            kvmCapable: process.arch === 'riscv64' && bits === '64',
+            cpu: { kvm: 'host', tcg: undefined },
+            machine: 'virt',
+            memory: '128M',
+            firmware: bits === '64' ? [{ path: '/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin', aptPackage: 'opensbi' }] : [],
+            successExitCodes: [0],
+            // OpenSBI's report of a trap the kernel did not handle.
+            defaultFailOn: bits === '64' ? [RUST_PANIC, literal('sbi_trap_error')] : [RUST_PANIC],
+            qemuArgs: ({ kernel }) => [...HEADLESS, '-no-reboot', ...(bits === '32' ? ['-bios', 'none'] : []), '-kernel', kernel],
+            explainExit: explainFinisher,
+        };
+    },
+};
+
+;// CONCATENATED MODULE: ./src/targets/cortex-m.ts
+
+const cortex_m_TRIPLE = /^thumbv(6m|7m|7em|8m\.base|8m\.main)-none-eabi(hf)?$/;
+/**
+ * The board for each Arm M-profile architecture. Every board here has code memory at 0 and RAM
+ * at 0x2000_0000. Armv6-M code runs on the Cortex-M3 (QEMU has no Cortex-M0 board with that
+ * layout), Armv8-M Baseline code on the Cortex-M33.
+ */
+const BOARDS = {
+    '6m': 'lm3s6965evb', // Cortex-M3
+    '7m': 'lm3s6965evb', // Cortex-M3
+    '7em': 'mps2-an386', // Cortex-M4 with FPU
+    '8m.base': 'mps2-an505', // Cortex-M33
+    '8m.main': 'mps2-an505', // Cortex-M33 with FPU
+};
+/**
+ * Cortex-M (thumbv6m/7m/7em/8m) kernels on an M-profile board, loaded with `-kernel` (the CPU
+ * takes its stack pointer and reset address from the vector table). Output goes to the
+ * semihosting console or the board's UART, both on stdout; the guest ends QEMU with semihosting
+ * SYS_EXIT (ADP_Stopped_ApplicationExit: status 0; any other reason: status 1).
+ */
+const cortexM = {
+    name: 'Arm Cortex-M (semihosting)',
+    examples: ['thumbv7m-none-eabi', 'thumbv7em-none-eabihf', 'thumbv6m-none-eabi', 'thumbv8m.main-none-eabi'],
+    resolve(target) {
+        const m = cortex_m_TRIPLE.exec(target);
+        if (!m)
+            return undefined;
+        return {
+            target,
+            family: this.name,
+            arch: 'arm',
+            buildStd: { crates: ['core', 'alloc', 'compiler_builtins'], features: ['compiler-builtins-mem'] },
+            linksWithRustLld: true,
+            qemu: { binary: 'qemu-system-arm', aptPackage: 'qemu-system-arm' },
+            kvmCapable: false,
+            cpu: { kvm: undefined, tcg: undefined },
+            machine: BOARDS[m[1]],
+            firmware: [],
+            successExitCodes: [0],
+            defaultFailOn: [RUST_PANIC],
+            qemuArgs: ({ kernel }) => [...HEADLESS_SEMIHOSTING, '-no-reboot', '-kernel', kernel],
+            explainExit: explainSemihosting,
+        };
+    },
+};
+
+;// CONCATENATED MODULE: ./src/targets/uefi.ts
+
+
+
+
+const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd';
+const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
+const AAVMF = '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd';
+/** Where the firmware looks for the app on a removable disk (UEFI 2.10, 3.5.1.1). */
+const BOOT_FILE = { x86_64: 'BOOTX64.EFI', aarch64: 'BOOTAA64.EFI' };
+const espDir = (ctx) => external_node_path_namespaceObject.join(ctx.workDir, 'esp');
+/** The disk to boot: a FAT folder holding the .efi app as the default boot file, or a whole disk image as it is. */
+function bootDisk(ctx) {
+    const file = ctx.image === 'pe' ? `fat:rw:${espDir(ctx)}` : ctx.kernel;
+    return ['-drive', `format=raw,file=${file}`];
+}
+/** Copies the .efi app to <workDir>/esp/EFI/BOOT/<boot file> (a disk image is booted as it is). */
+function prepareEsp(arch, ctx) {
+    if (ctx.image !== 'pe')
+        return;
+    const dir = external_node_path_namespaceObject.join(espDir(ctx), 'EFI', 'BOOT');
+    external_node_fs_namespaceObject.mkdirSync(dir, { recursive: true });
+    external_node_fs_namespaceObject.copyFileSync(ctx.kernel, external_node_path_namespaceObject.join(dir, BOOT_FILE[arch]));
+}
+/**
+ * UEFI applications (`.efi`, or a UEFI-bootable raw disk image such as the `bootloader` crate
+ * makes), started by UEFI firmware in QEMU from a FAT folder shown as a disk.
+ *
+ * x86_64: OVMF as pflash (read-only code, a writable copy of the variable store in the boot's
+ * workDir); the UEFI console appears on the serial port; success is isa-debug-exit 0x10 (status 33).
+ * aarch64: the `virt` board with QEMU_EFI.fd (package qemu-efi-aarch64) and semihosting SYS_EXIT.
+ */
+const uefi = {
+    name: 'UEFI application',
+    examples: ['x86_64-unknown-uefi', 'aarch64-unknown-uefi'],
+    resolve(target) {
+        const common = {
+            target,
+            family: this.name,
+            buildStd: { crates: ['core', 'alloc', 'compiler_builtins'], features: ['compiler-builtins-mem'] },
+            linksWithRustLld: true,
+            memory: '256M',
+            images: ['pe', 'raw'],
+        };
+        if (target === 'x86_64-unknown-uefi') {
+            return {
+                ...common,
+                arch: 'x86_64',
+                qemu: { binary: 'qemu-system-x86_64', aptPackage: 'qemu-system-x86' },
+                kvmCapable: process.arch === 'x64',
+                cpu: { kvm: 'host', tcg: undefined },
+                firmware: [{ path: OVMF_CODE, aptPackage: 'ovmf' }, { path: OVMF_VARS, aptPackage: 'ovmf' }],
+                successExitCodes: [33],
+                // OVMF's report of a CPU exception.
+                defaultFailOn: [RUST_PANIC, literal('!!!! X64 Exception Type')],
+                qemuArgs: (ctx) => [
+                    ...HEADLESS,
+                    '-no-reboot',
+                    '-nic', 'none',
+                    '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
+                    '-drive', `if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`,
+                    '-drive', `if=pflash,format=raw,file=${external_node_path_namespaceObject.join(ctx.workDir, 'OVMF_VARS.fd')}`,
+                    ...bootDisk(ctx),
+                ],
+                prepare(ctx) {
+                    external_node_fs_namespaceObject.copyFileSync(OVMF_VARS, external_node_path_namespaceObject.join(ctx.workDir, 'OVMF_VARS.fd'));
+                    external_node_fs_namespaceObject.chmodSync(external_node_path_namespaceObject.join(ctx.workDir, 'OVMF_VARS.fd'), 0o644);
+                    prepareEsp('x86_64', ctx);
+                },
+                explainExit: explainIsaDebugExit,
+            };
+        }
+        if (target === 'aarch64-unknown-uefi') {
+            return {
+                ...common,
+                arch: 'aarch64',
+                qemu: { binary: 'qemu-system-aarch64', aptPackage: 'qemu-system-arm' },
+                kvmCapable: process.arch === 'arm64',
+                cpu: { kvm: 'host', tcg: 'cortex-a57' },
+                machine: 'virt',
+                firmware: [{ path: AAVMF, aptPackage: 'qemu-efi-aarch64' }],
+                successExitCodes: [0],
+                defaultFailOn: [RUST_PANIC],
+                qemuArgs: (ctx) => [...HEADLESS_SEMIHOSTING, '-no-reboot', '-nic', 'none', '-bios', AAVMF, ...bootDisk(ctx)],
+                prepare: (ctx) => prepareEsp('aarch64', ctx),
+                explainExit: explainSemihosting,
+            };
+        }
+        return undefined;
     },
 };
 
@@ -36040,6 +36299,7 @@ const unikraft = {
             arch: 'x86_64',
             buildStd: { crates: ['std', 'panic_abort'], features: [] },
             linksWithRustLld: false,
+            firmware: [],
             qemu: { binary: 'qemu-system-x86_64', aptPackage: 'qemu-system-x86' },
             kvmCapable: process.arch === 'x64',
             // kraft's choices for qemu/x86_64 (machine/qemu/v1alpha1.go), with RDRAND/RDSEED for Unikraft 0.17+.
@@ -36074,8 +36334,12 @@ const unikraft = {
 ;// CONCATENATED MODULE: ./src/targets/index.ts
 
 
+
+
+
+
 /** Every supported target family. Adding a target family means adding a module here. */
-const FAMILIES = [x86_64None, unikraft];
+const FAMILIES = [x86_64None, aarch64None, riscvNone, cortexM, uefi, unikraft];
 function resolveTarget(target) {
     for (const f of FAMILIES) {
         const p = f.resolve(target);
@@ -36098,6 +36362,7 @@ function targetSpecificInputs() {
 function supportedTargets() {
     return FAMILIES.flatMap((f) => f.examples);
 }
+
 
 ;// CONCATENATED MODULE: ./src/inputs/inputs.ts
 
@@ -36141,6 +36406,22 @@ function parseArgv(name, raw) {
         return [];
     // Split like a shell (quotes group words), without expanding anything.
     return parseArgsStringToArgv(raw.replace(/\\\r?\n/g, ' ').replace(/\r?\n/g, ' '));
+}
+/** A QEMU machine type or CPU model, optionally with comma-separated properties. */
+const QEMU_NAME = /^[A-Za-z0-9][A-Za-z0-9._+,=-]*$/;
+/** QEMU's -m size: a number of MiB, or a number with a K/M/G/T suffix. */
+const MEMORY = /^[1-9][0-9]*[KMGT]?$/i;
+/** Reads the machine/cpu/memory input; the same option in qemu-args would be ambiguous. */
+function qemuOption(get, qemuArgs, name, options, pattern, valid) {
+    const raw = get(name).trim();
+    if (raw === '')
+        return undefined;
+    if (!pattern.test(raw))
+        throw new InputError(name, `'${raw}' is not valid`, valid);
+    const clash = qemuArgs.find((a) => options.includes(a));
+    if (clash)
+        throw new InputError(name, `is set, and qemu-args sets '${clash}' too`, `Give it in one place: remove '${clash} ...' from qemu-args, or remove the ${name} input.`);
+    return raw;
 }
 /** QEMU options that the `accel` input owns. */
 const ACCEL_OPTIONS = new Set(['-accel', '--accel', '-enable-kvm', '--enable-kvm']);
@@ -36196,11 +36477,29 @@ function readInputs(get, env = process.env) {
     if (clash) {
         throw new InputError('qemu-args', `sets the accelerator itself ('${clash}')`, "Remove it and use the accel input instead (auto, kvm or tcg).");
     }
+    const machine = qemuOption(get, qemuArgs, 'machine', ['-machine', '--machine', '-M'], QEMU_NAME, `Give a QEMU machine type such as virt, q35, lm3s6965evb or mps2-an386, optionally with properties (virt,gic-version=3); ${profile.qemu.binary} -machine help lists them.`);
+    const cpu = qemuOption(get, qemuArgs, 'cpu', ['-cpu', '--cpu'], QEMU_NAME, `Give a QEMU CPU model such as cortex-a57, max, rv64 or qemu64; ${profile.qemu.binary} -cpu help lists them.`);
+    const memory = qemuOption(get, qemuArgs, 'memory', ['-m', '--m'], MEMORY, 'Give a RAM size for QEMU -m: a number of MiB (512) or a number with K, M, G or T (512M, 2G).');
+    const runnerRaw = parseArgv('runner', get('runner'));
+    let runner;
+    if (runnerRaw.length > 0) {
+        runner = runnerRaw.length === 1 && runnerRaw[0] === 'cargo' ? { kind: 'cargo' } : { kind: 'command', argv: runnerRaw };
+        if (runner.kind === 'cargo' && kernel !== undefined) {
+            throw new InputError('runner', "is 'cargo' (cargo run), which builds the crate, but kernel gives a prebuilt image", "Remove kernel to build and run the crate with cargo run, or give a command (with {kernel} where the image's path goes).");
+        }
+        const owned = [['qemu-args', qemuArgs.length > 0], ['machine', machine], ['cpu', cpu], ['memory', memory], ['accel', accel !== 'auto']].find(([, set]) => set);
+        if (owned) {
+            throw new InputError(owned[0], 'applies to the action\'s QEMU command line, which runner replaces', `Put the QEMU options in the runner command instead, or remove runner to let the action build the QEMU command.`);
+        }
+    }
     const expect = parsePatternLines(get('expect'), 'expect');
     const ordered = parseBool('ordered', get('ordered'), true);
     const failOn = parsePatternLines(get('fail-on'), 'fail-on');
     const defaultFailOn = parseBool('default-fail-on', get('default-fail-on'), true);
     const exitCodes = parseExitCodes(get('exit-code'), profile.successExitCodes);
+    if (exitCodes.includes(0) && expect.length === 0) {
+        throw new InputError('expect', `is empty, but exit status 0 counts as success for ${target} (exit-code: ${exitCodes.join(', ')}). QEMU also exits with 0 when a guest powers off or resets without reporting anything (and on RISC-V when it fails with code 0), so status 0 alone proves nothing`, 'Add a line your kernel prints only when it succeeded (for example: all tests passed), or set exit-code to a status that only your kernel\'s success gives.');
+    }
     const timeout = parseSeconds('timeout', get('timeout').trim(), 300, false);
     const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
     if (idleTimeout > 0 && idleTimeout >= timeout) {
@@ -36231,13 +36530,18 @@ function readInputs(get, env = process.env) {
         accel,
         dryRun: parseBool('dry-run', get('dry-run'), false),
         targetInputs,
+        machine,
+        cpu,
+        memory,
+        runner,
     };
 }
 
 ;// CONCATENATED MODULE: ./src/plan/plan.ts
 function makePlan(inputs) {
     const { profile } = inputs;
-    const cpuAt = inputs.qemuArgs.findIndex((a) => a === '-cpu' || a === '--cpu');
+    const userSets = (...options) => inputs.qemuArgs.findIndex((a) => options.includes(a));
+    const cpuAt = userSets('-cpu', '--cpu');
     return {
         target: inputs.target,
         profile,
@@ -36247,8 +36551,13 @@ function makePlan(inputs) {
         toolchain: inputs.toolchain,
         qemu: profile.qemu,
         accel: inputs.accel,
-        userCpu: cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined,
+        userCpu: inputs.cpu ?? (cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined),
+        // The inputs replace the target's defaults; so does the same option in qemu-args.
+        machine: inputs.machine ?? (userSets('-machine', '--machine', '-M') >= 0 ? undefined : profile.machine),
+        cpuInput: inputs.cpu,
+        memory: inputs.memory ?? (userSets('-m', '--m') >= 0 ? undefined : profile.memory),
         userQemuArgs: inputs.qemuArgs,
+        runner: inputs.runner,
         rules: {
             expect: inputs.expect,
             ordered: inputs.ordered,
@@ -36264,10 +36573,24 @@ function makePlan(inputs) {
 function cpuFor(plan, accel) {
     return plan.userCpu ?? plan.profile.cpu[accel];
 }
-/** The whole QEMU command line: binary, accelerator, CPU, the target's arguments, then the user's. */
+/** The whole QEMU command line: binary, accelerator, machine, CPU, memory, the target's arguments, then the user's. */
 function qemuCommand(plan, qemuPath, ctx) {
-    const cpu = plan.userCpu ? undefined : plan.profile.cpu[ctx.accel];
-    return [qemuPath, '-accel', ctx.accel, ...(cpu ? ['-cpu', cpu] : []), ...plan.profile.qemuArgs({ targetInputs: plan.targetInputs, ...ctx }), ...plan.userQemuArgs];
+    const cpu = plan.cpuInput ?? (plan.userCpu ? undefined : plan.profile.cpu[ctx.accel]);
+    return [
+        qemuPath,
+        '-accel', ctx.accel,
+        ...(plan.machine ? ['-machine', plan.machine] : []),
+        ...(cpu ? ['-cpu', cpu] : []),
+        ...(plan.memory ? ['-m', plan.memory] : []),
+        ...plan.profile.qemuArgs({ targetInputs: plan.targetInputs, ...ctx }),
+        ...plan.userQemuArgs,
+    ];
+}
+/** The runner input's command for an image: `{kernel}` replaced by its path, else the path appended. */
+function runnerCommand(argv, kernel) {
+    if (!argv.some((a) => a.includes('{kernel}')))
+        return [...argv, kernel];
+    return argv.map((a) => a.split('{kernel}').join(kernel));
 }
 /** A command line a person can paste into a shell. */
 function shellJoin(argv) {
@@ -36369,6 +36692,7 @@ async function aptInstallMissing(packages, why) {
 
 
 
+
 /** Uses the QEMU on PATH if there is one, otherwise installs the package that ships it. */
 async function ensureQemu(binary, aptPackage) {
     let found = await which(binary, false);
@@ -36384,6 +36708,21 @@ async function ensureQemu(binary, aptPackage) {
     const version = v.stdout.split('\n')[0]?.trim() || 'unknown version';
     core_info(`QEMU: ${found} (${version})${installed ? ', installed now' : ''}`);
     return { path: found, version, installed };
+}
+/** Installs the packages of the firmware files the boot needs that are missing. */
+async function ensureFirmware(files) {
+    const missing = files.filter((f) => !external_node_fs_namespaceObject.existsSync(f.path));
+    if (missing.length === 0) {
+        if (files.length)
+            core_info(`Firmware: ${files.map((f) => f.path).join(', ')}`);
+        return;
+    }
+    await aptInstall([...new Set(missing.map((f) => f.aptPackage))], `firmware ${missing.map((f) => f.path).join(', ')}`);
+    const still = missing.filter((f) => !external_node_fs_namespaceObject.existsSync(f.path));
+    if (still.length) {
+        throw new ActionError(`Firmware ${still.map((f) => `${f.path} (package ${f.aptPackage})`).join(', ')} is still missing after installing its package. Install it before this step, or boot with your own command (runner input).`);
+    }
+    core_info(`Firmware: ${files.map((f) => f.path).join(', ')} (installed now)`);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/smol-toml/dist/error.js
@@ -38069,9 +38408,14 @@ function liveCount() {
 
 
 
-/** The cargo command line the action runs (without the toolchain's environment). */
-function cargoCommand(tc, req) {
-    const args = [tc.cargo, ...tc.cargoConfig, 'build', '--target', req.target, '--message-format=json-diagnostic-rendered-ansi'];
+/**
+ * The cargo command line the action runs (without the toolchain's environment): `cargo build`, or
+ * `cargo run` with the same arguments for the runner input's `cargo`.
+ */
+function cargoCommand(tc, req, subcommand = 'build') {
+    const args = [tc.cargo, ...tc.cargoConfig, subcommand, '--target', req.target];
+    if (subcommand === 'build')
+        args.push('--message-format=json-diagnostic-rendered-ansi');
     if (tc.buildStd) {
         args.push(`-Zbuild-std=${req.buildStd.crates.join(',')}`);
         if (req.buildStd.features.length)
@@ -38489,6 +38833,7 @@ async function boot(spec) {
     const child = (0,external_node_child_process_namespaceObject.spawn)(spec.command, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...spec.env },
+        cwd: spec.cwd,
     });
     track(child);
     const stop = (end) => {
@@ -38762,6 +39107,7 @@ function escapeHtml(s) {
 
 
 
+
 async function timed(into, key, f) {
     const t = Date.now();
     try {
@@ -38802,7 +39148,7 @@ async function dryRun(plan, inputs, scratch, assets) {
     const accel = plan.accel === 'kvm' ? 'kvm' : 'tcg';
     const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : '<the executable cargo builds>';
     const assetPaths = Object.fromEntries(assets.map((a) => [a.tool, cachedAsset(a) ?? a.url]));
-    const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch, assets: assetPaths });
+    const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch, assets: assetPaths, image: plan.build.kind === 'prebuilt' ? detectImage(kernel) : 'elf' });
     const cargo = plan.build.kind === 'cargo' && toolchain
         ? cargoCommand({ cargo: 'cargo', cargoConfig: [], buildStd: toolchain.buildStd !== false }, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: plan.build.cargoArgs })
         : undefined;
@@ -38855,6 +39201,10 @@ async function run() {
         core_info(`fail-on: ${plan.rules.failOn.map((p) => JSON.stringify(p.source)).join(', ') || '(nothing)'}`);
         core_info(`accepted exit status: ${plan.exitCodes.join(', ') || '(none: the guest must be stopped by the action)'}`);
         core_info(`timeout: ${plan.timeout}s${plan.idleTimeout ? `, idle-timeout: ${plan.idleTimeout}s` : ''}; accel: ${plan.accel}`);
+        if (plan.runner)
+            core_info(`boot with: ${plan.runner.kind === 'cargo' ? "cargo run (the crate's cargo runner)" : shellJoin(plan.runner.argv)}`);
+        else
+            core_info(`QEMU: ${[plan.machine && `-machine ${plan.machine}`, plan.userCpu && `-cpu ${plan.userCpu}`, plan.memory && `-m ${plan.memory}`].filter(Boolean).join(' ') || "QEMU's defaults"}${plan.userQemuArgs.length ? ` + ${shellJoin(plan.userQemuArgs)}` : ''}`);
         endGroup();
         if (inputs.dryRun) {
             await dryRun(plan, inputs, scratch, assets);
@@ -38871,6 +39221,7 @@ async function run() {
             await aptInstallMissing(plan.profile.aptPackages?.(inputs) ?? [], `${plan.target}`);
             for (const a of assets)
                 assetPaths[a.tool] = await fetchAsset(a);
+            await ensureFirmware(plan.profile.firmware);
             if (plan.build.kind === 'cargo') {
                 toolchain = await installToolchain({
                     toolchain: plan.toolchain,
@@ -38916,9 +39267,30 @@ async function run() {
         }
         report.kernel = kernel;
         setOutput('kernel', kernel);
-        const accel = await chooseAccel(plan, qemu.path);
-        report.accel = accel;
-        const argv = qemuCommand(plan, qemu.path, { kernel, accel, workDir: scratch, assets: assetPaths });
+        const image = detectImage(kernel);
+        const kinds = plan.profile.images;
+        if (kinds && !kinds.includes(image)) {
+            const name = { elf: 'an ELF executable', pe: 'a PE (.efi) application', raw: 'a raw disk image' };
+            throw new ActionError(`${kernel} is ${name[image]}, but ${plan.target} boots ${kinds.map((k) => name[k]).join(' or ')}. ${plan.build.kind === 'prebuilt' ? 'Check the kernel input.' : 'Check what the crate builds.'}`);
+        }
+        const accel = plan.runner ? 'tcg' : await chooseAccel(plan, qemu.path);
+        if (!plan.runner)
+            report.accel = accel;
+        const ctx = { kernel, accel, workDir: scratch, image, assets: assetPaths };
+        let argv;
+        let bootEnv;
+        if (plan.runner?.kind === 'cargo') {
+            const b = plan.build;
+            argv = cargoCommand(toolchain, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: b.cargoArgs }, 'run');
+            bootEnv = { ...toolchain.env, ...(process.env.CARGO_TERM_COLOR === undefined ? { CARGO_TERM_COLOR: 'never' } : {}) };
+        }
+        else if (plan.runner) {
+            argv = runnerCommand(plan.runner.argv, kernel);
+        }
+        else {
+            plan.profile.prepare?.(ctx);
+            argv = qemuCommand(plan, qemu.path, ctx);
+        }
         report.qemuCommand = shellJoin(argv);
         setOutput('qemu-command', report.qemuCommand);
         core_info(`[command]${report.qemuCommand}`);
@@ -38932,10 +39304,12 @@ async function run() {
             timeout: plan.timeout,
             idleTimeout: plan.idleTimeout,
             logPath,
+            env: bootEnv,
+            cwd: plan.runner?.kind === 'cargo' ? plan.build.workingDirectory : undefined,
             rules: plan.rules,
             onLine: (l) => echo.line(l),
             onLines: (text) => echo.block(text),
-            qmp: true,
+            qmp: !plan.runner, // a runner is not QEMU itself
         }));
         echo.stop();
         if (result.stderr.trim())

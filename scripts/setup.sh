@@ -8,6 +8,11 @@ packages=(
   rustc-web cargo-web rust-web-src   # rustc/cargo with library/ sources and vendored std deps
   lld                                # linked as rust-lld
   qemu-system-x86                    # x86_64 targets
+  qemu-system-arm                    # aarch64 and Cortex-M targets (qemu-system-aarch64, qemu-system-arm)
+  qemu-system-misc                   # RISC-V targets (qemu-system-riscv64/32)
+  ovmf                               # UEFI firmware for x86_64-unknown-uefi
+  opensbi                            # RISC-V firmware (QEMU's bundled OpenSBI on Ubuntu)
+  qemu-efi-aarch64                   # UEFI firmware for aarch64-unknown-uefi
 )
 # Outside Debian 12 the -web packages do not exist: use the plain ones.
 if ! grep -q '^VERSION_ID="12"' /etc/os-release 2>/dev/null || ! grep -q '^ID=debian' /etc/os-release 2>/dev/null; then

@@ -5,8 +5,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionError } from './errors.js';
 import { readInputs, type Inputs } from './inputs/inputs.js';
-import { cpuFor, makePlan, qemuCommand, shellJoin, type Plan } from './plan/plan.js';
-import { ensureQemu } from './install/qemu.js';
+import { cpuFor, makePlan, qemuCommand, runnerCommand, shellJoin, type Plan } from './plan/plan.js';
+import { ensureFirmware, ensureQemu } from './install/qemu.js';
 import { aptInstallMissing } from './install/apt.js';
 import { cachedAsset, describeAsset, fetchAsset, type Asset } from './install/download.js';
 import { installToolchain, planToolchain, type Toolchain } from './install/toolchain.js';
@@ -16,7 +16,7 @@ import { boot } from './boot/qemu.js';
 import { decide } from './verdict/verdict.js';
 import { GuestEcho } from './report/guest-log.js';
 import { writeSummary, type Report } from './report/summary.js';
-import type { Accel } from './targets/index.js';
+import { detectImage, type Accel, type BootContext } from './targets/index.js';
 
 async function timed<T>(into: Record<string, number>, key: string, f: () => Promise<T>): Promise<T> {
   const t = Date.now();
@@ -58,7 +58,7 @@ async function dryRun(plan: Plan, inputs: Inputs, scratch: string, assets: Asset
   const accel: Accel = plan.accel === 'kvm' ? 'kvm' : 'tcg';
   const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : '<the executable cargo builds>';
   const assetPaths = Object.fromEntries(assets.map((a) => [a.tool, cachedAsset(a) ?? a.url]));
-  const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch, assets: assetPaths });
+  const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch, assets: assetPaths, image: plan.build.kind === 'prebuilt' ? detectImage(kernel) : 'elf' });
   const cargo = plan.build.kind === 'cargo' && toolchain
     ? cargoCommand({ cargo: 'cargo', cargoConfig: [], buildStd: toolchain.buildStd !== false }, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: plan.build.cargoArgs })
     : undefined;
@@ -114,6 +114,8 @@ export async function run(): Promise<void> {
     core.info(`fail-on: ${plan.rules.failOn.map((p) => JSON.stringify(p.source)).join(', ') || '(nothing)'}`);
     core.info(`accepted exit status: ${plan.exitCodes.join(', ') || '(none: the guest must be stopped by the action)'}`);
     core.info(`timeout: ${plan.timeout}s${plan.idleTimeout ? `, idle-timeout: ${plan.idleTimeout}s` : ''}; accel: ${plan.accel}`);
+    if (plan.runner) core.info(`boot with: ${plan.runner.kind === 'cargo' ? "cargo run (the crate's cargo runner)" : shellJoin(plan.runner.argv)}`);
+    else core.info(`QEMU: ${[plan.machine && `-machine ${plan.machine}`, plan.userCpu && `-cpu ${plan.userCpu}`, plan.memory && `-m ${plan.memory}`].filter(Boolean).join(' ') || "QEMU's defaults"}${plan.userQemuArgs.length ? ` + ${shellJoin(plan.userQemuArgs)}` : ''}`);
     core.endGroup();
 
     if (inputs.dryRun) {
@@ -132,6 +134,7 @@ export async function run(): Promise<void> {
         const q = await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
         await aptInstallMissing(plan.profile.aptPackages?.(inputs) ?? [], `${plan.target}`);
         for (const a of assets) assetPaths[a.tool] = await fetchAsset(a);
+        await ensureFirmware(plan.profile.firmware);
         if (plan.build.kind === 'cargo') {
           toolchain = await installToolchain({
             toolchain: plan.toolchain,
@@ -179,9 +182,27 @@ export async function run(): Promise<void> {
     report.kernel = kernel;
     core.setOutput('kernel', kernel);
 
-    const accel = await chooseAccel(plan, qemu.path);
-    report.accel = accel;
-    const argv = qemuCommand(plan, qemu.path, { kernel, accel, workDir: scratch, assets: assetPaths });
+    const image = detectImage(kernel);
+    const kinds = plan.profile.images;
+    if (kinds && !kinds.includes(image)) {
+      const name = { elf: 'an ELF executable', pe: 'a PE (.efi) application', raw: 'a raw disk image' };
+      throw new ActionError(`${kernel} is ${name[image]}, but ${plan.target} boots ${kinds.map((k) => name[k]).join(' or ')}. ${plan.build.kind === 'prebuilt' ? 'Check the kernel input.' : 'Check what the crate builds.'}`);
+    }
+    const accel = plan.runner ? 'tcg' : await chooseAccel(plan, qemu.path);
+    if (!plan.runner) report.accel = accel;
+    const ctx: BootContext = { kernel, accel, workDir: scratch, image, assets: assetPaths };
+    let argv: string[];
+    let bootEnv: Record<string, string> | undefined;
+    if (plan.runner?.kind === 'cargo') {
+      const b = plan.build as Extract<Plan['build'], { kind: 'cargo' }>;
+      argv = cargoCommand(toolchain!, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: b.cargoArgs }, 'run');
+      bootEnv = { ...toolchain!.env, ...(process.env.CARGO_TERM_COLOR === undefined ? { CARGO_TERM_COLOR: 'never' } : {}) };
+    } else if (plan.runner) {
+      argv = runnerCommand(plan.runner.argv, kernel);
+    } else {
+      plan.profile.prepare?.(ctx);
+      argv = qemuCommand(plan, qemu.path, ctx);
+    }
     report.qemuCommand = shellJoin(argv);
     core.setOutput('qemu-command', report.qemuCommand);
     core.info(`[command]${report.qemuCommand}`);
@@ -197,10 +218,12 @@ export async function run(): Promise<void> {
         timeout: plan.timeout,
         idleTimeout: plan.idleTimeout,
         logPath,
+        env: bootEnv,
+        cwd: plan.runner?.kind === 'cargo' ? (plan.build as { workingDirectory: string }).workingDirectory : undefined,
         rules: plan.rules,
         onLine: (l) => echo.line(l),
         onLines: (text) => echo.block(text),
-        qmp: true,
+        qmp: !plan.runner, // a runner is not QEMU itself
       }),
     );
     echo.stop();

@@ -30,6 +30,8 @@ export interface BootSpec {
    * QEMU itself: adds a QMP socket that QEMU waits on before it starts the guest.
    */
   qmp?: boolean;
+  /** Working directory of the command (default: the action's). */
+  cwd?: string;
 }
 
 export interface BootResult {
@@ -66,6 +68,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   const child = spawn(spec.command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...spec.env },
+    cwd: spec.cwd,
   });
   track(child);
 

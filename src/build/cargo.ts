@@ -26,9 +26,13 @@ export interface BuildResult {
   seconds: number;
 }
 
-/** The cargo command line the action runs (without the toolchain's environment). */
-export function cargoCommand(tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>, req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>): string[] {
-  const args = [tc.cargo, ...tc.cargoConfig, 'build', '--target', req.target, '--message-format=json-diagnostic-rendered-ansi'];
+/**
+ * The cargo command line the action runs (without the toolchain's environment): `cargo build`, or
+ * `cargo run` with the same arguments for the runner input's `cargo`.
+ */
+export function cargoCommand(tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>, req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>, subcommand: 'build' | 'run' = 'build'): string[] {
+  const args = [tc.cargo, ...tc.cargoConfig, subcommand, '--target', req.target];
+  if (subcommand === 'build') args.push('--message-format=json-diagnostic-rendered-ansi');
   if (tc.buildStd) {
     args.push(`-Zbuild-std=${req.buildStd.crates.join(',')}`);
     if (req.buildStd.features.length) args.push(`-Zbuild-std-features=${req.buildStd.features.join(',')}`);

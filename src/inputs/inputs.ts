@@ -7,6 +7,13 @@ import { resolveTarget, supportedTargets, targetSpecificInputs, type TargetProfi
 
 export type AccelChoice = 'auto' | 'kvm' | 'tcg';
 
+/** How the image is booted instead of the action's QEMU command line. */
+export type Runner =
+  /** The user's command; `{kernel}` in an argument is replaced by the image's path, else the path is appended. */
+  | { kind: 'command'; argv: string[] }
+  /** `cargo run` with the same target and arguments as the build: the crate's cargo `runner` boots it. */
+  | { kind: 'cargo' };
+
 /** Every input of the action, parsed and validated. Nothing downstream reads inputs itself. */
 export interface Inputs {
   target: string;
@@ -35,6 +42,12 @@ export interface Inputs {
   dryRun: boolean;
   /** The target's own inputs (TargetProfile.inputs), raw and trimmed; the target module parses them. */
   targetInputs: Record<string, string>;
+  /** QEMU `-machine`, `-cpu` and `-m` the user chose (undefined: the target's default). */
+  machine?: string;
+  cpu?: string;
+  memory?: string;
+  /** Boot with this instead of the action's QEMU command line. */
+  runner?: Runner;
 }
 
 /** Reads one input by name ('' when unset), like core.getInput. */
@@ -73,6 +86,21 @@ function parseArgv(name: string, raw: string): string[] {
   if (raw.trim() === '') return [];
   // Split like a shell (quotes group words), without expanding anything.
   return parseArgsStringToArgv(raw.replace(/\\\r?\n/g, ' ').replace(/\r?\n/g, ' '));
+}
+
+/** A QEMU machine type or CPU model, optionally with comma-separated properties. */
+const QEMU_NAME = /^[A-Za-z0-9][A-Za-z0-9._+,=-]*$/;
+/** QEMU's -m size: a number of MiB, or a number with a K/M/G/T suffix. */
+const MEMORY = /^[1-9][0-9]*[KMGT]?$/i;
+
+/** Reads the machine/cpu/memory input; the same option in qemu-args would be ambiguous. */
+function qemuOption(get: InputReader, qemuArgs: string[], name: string, options: string[], pattern: RegExp, valid: string): string | undefined {
+  const raw = get(name).trim();
+  if (raw === '') return undefined;
+  if (!pattern.test(raw)) throw new InputError(name, `'${raw}' is not valid`, valid);
+  const clash = qemuArgs.find((a) => options.includes(a));
+  if (clash) throw new InputError(name, `is set, and qemu-args sets '${clash}' too`, `Give it in one place: remove '${clash} ...' from qemu-args, or remove the ${name} input.`);
+  return raw;
 }
 
 /** QEMU options that the `accel` input owns. */
@@ -137,11 +165,35 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     throw new InputError('qemu-args', `sets the accelerator itself ('${clash}')`, "Remove it and use the accel input instead (auto, kvm or tcg).");
   }
 
+  const machine = qemuOption(get, qemuArgs, 'machine', ['-machine', '--machine', '-M'], QEMU_NAME,
+    `Give a QEMU machine type such as virt, q35, lm3s6965evb or mps2-an386, optionally with properties (virt,gic-version=3); ${profile.qemu.binary} -machine help lists them.`);
+  const cpu = qemuOption(get, qemuArgs, 'cpu', ['-cpu', '--cpu'], QEMU_NAME,
+    `Give a QEMU CPU model such as cortex-a57, max, rv64 or qemu64; ${profile.qemu.binary} -cpu help lists them.`);
+  const memory = qemuOption(get, qemuArgs, 'memory', ['-m', '--m'], MEMORY,
+    'Give a RAM size for QEMU -m: a number of MiB (512) or a number with K, M, G or T (512M, 2G).');
+
+  const runnerRaw = parseArgv('runner', get('runner'));
+  let runner: Runner | undefined;
+  if (runnerRaw.length > 0) {
+    runner = runnerRaw.length === 1 && runnerRaw[0] === 'cargo' ? { kind: 'cargo' } : { kind: 'command', argv: runnerRaw };
+    if (runner.kind === 'cargo' && kernel !== undefined) {
+      throw new InputError('runner', "is 'cargo' (cargo run), which builds the crate, but kernel gives a prebuilt image", "Remove kernel to build and run the crate with cargo run, or give a command (with {kernel} where the image's path goes).");
+    }
+    const owned = ([['qemu-args', qemuArgs.length > 0], ['machine', machine], ['cpu', cpu], ['memory', memory], ['accel', accel !== 'auto']] as const).find(([, set]) => set);
+    if (owned) {
+      throw new InputError(owned[0], 'applies to the action\'s QEMU command line, which runner replaces', `Put the QEMU options in the runner command instead, or remove runner to let the action build the QEMU command.`);
+    }
+  }
+
   const expect = parsePatternLines(get('expect'), 'expect');
   const ordered = parseBool('ordered', get('ordered'), true);
   const failOn = parsePatternLines(get('fail-on'), 'fail-on');
   const defaultFailOn = parseBool('default-fail-on', get('default-fail-on'), true);
   const exitCodes = parseExitCodes(get('exit-code'), profile.successExitCodes);
+  if (exitCodes.includes(0) && expect.length === 0) {
+    throw new InputError('expect', `is empty, but exit status 0 counts as success for ${target} (exit-code: ${exitCodes.join(', ')}). QEMU also exits with 0 when a guest powers off or resets without reporting anything (and on RISC-V when it fails with code 0), so status 0 alone proves nothing`,
+      'Add a line your kernel prints only when it succeeded (for example: all tests passed), or set exit-code to a status that only your kernel\'s success gives.');
+  }
   const timeout = parseSeconds('timeout', get('timeout').trim(), 300, false);
   const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
   if (idleTimeout > 0 && idleTimeout >= timeout) {
@@ -174,5 +226,9 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     accel,
     dryRun: parseBool('dry-run', get('dry-run'), false),
     targetInputs,
+    machine,
+    cpu,
+    memory,
+    runner,
   };
 }

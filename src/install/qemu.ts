@@ -3,6 +3,8 @@ import * as io from '@actions/io';
 import { ActionError } from '../errors.js';
 import { aptInstall } from './apt.js';
 import { capture } from './run.js';
+import * as fs from 'node:fs';
+import type { Firmware } from '../targets/types.js';
 
 export interface QemuInstall {
   /** Absolute path of the QEMU binary. */
@@ -25,4 +27,19 @@ export async function ensureQemu(binary: string, aptPackage: string): Promise<Qe
   const version = v.stdout.split('\n')[0]?.trim() || 'unknown version';
   core.info(`QEMU: ${found} (${version})${installed ? ', installed now' : ''}`);
   return { path: found, version, installed };
+}
+
+/** Installs the packages of the firmware files the boot needs that are missing. */
+export async function ensureFirmware(files: Firmware[]): Promise<void> {
+  const missing = files.filter((f) => !fs.existsSync(f.path));
+  if (missing.length === 0) {
+    if (files.length) core.info(`Firmware: ${files.map((f) => f.path).join(', ')}`);
+    return;
+  }
+  await aptInstall([...new Set(missing.map((f) => f.aptPackage))], `firmware ${missing.map((f) => f.path).join(', ')}`);
+  const still = missing.filter((f) => !fs.existsSync(f.path));
+  if (still.length) {
+    throw new ActionError(`Firmware ${still.map((f) => `${f.path} (package ${f.aptPackage})`).join(', ')} is still missing after installing its package. Install it before this step, or boot with your own command (runner input).`);
+  }
+  core.info(`Firmware: ${files.map((f) => f.path).join(', ')} (installed now)`);
 }

@@ -11,9 +11,15 @@ export interface Plan {
   toolchain: string;
   qemu: { binary: string; aptPackage: string };
   accel: Inputs['accel'];
-  /** The CPU model the user chose in qemu-args, if any (then the action adds none). */
+  /** The CPU model the user chose (cpu input or -cpu in qemu-args), if any. */
   userCpu?: string;
+  /** What the action adds as -machine, -cpu (the cpu input; else the target's default per accelerator) and -m. */
+  machine?: string;
+  cpuInput?: string;
+  memory?: string;
   userQemuArgs: string[];
+  /** Boot with the user's command (or cargo run) instead of the action's QEMU command line. */
+  runner?: Inputs['runner'];
   rules: WatchRules;
   exitCodes: number[];
   timeout: number;
@@ -24,7 +30,8 @@ export interface Plan {
 
 export function makePlan(inputs: Inputs): Plan {
   const { profile } = inputs;
-  const cpuAt = inputs.qemuArgs.findIndex((a) => a === '-cpu' || a === '--cpu');
+  const userSets = (...options: string[]) => inputs.qemuArgs.findIndex((a) => options.includes(a));
+  const cpuAt = userSets('-cpu', '--cpu');
   return {
     target: inputs.target,
     profile,
@@ -34,8 +41,13 @@ export function makePlan(inputs: Inputs): Plan {
     toolchain: inputs.toolchain,
     qemu: profile.qemu,
     accel: inputs.accel,
-    userCpu: cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined,
+    userCpu: inputs.cpu ?? (cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined),
+    // The inputs replace the target's defaults; so does the same option in qemu-args.
+    machine: inputs.machine ?? (userSets('-machine', '--machine', '-M') >= 0 ? undefined : profile.machine),
+    cpuInput: inputs.cpu,
+    memory: inputs.memory ?? (userSets('-m', '--m') >= 0 ? undefined : profile.memory),
     userQemuArgs: inputs.qemuArgs,
+    runner: inputs.runner,
     rules: {
       expect: inputs.expect,
       ordered: inputs.ordered,
@@ -53,10 +65,24 @@ export function cpuFor(plan: Plan, accel: Accel): string | undefined {
   return plan.userCpu ?? plan.profile.cpu[accel];
 }
 
-/** The whole QEMU command line: binary, accelerator, CPU, the target's arguments, then the user's. */
+/** The whole QEMU command line: binary, accelerator, machine, CPU, memory, the target's arguments, then the user's. */
 export function qemuCommand(plan: Plan, qemuPath: string, ctx: BootContext): string[] {
-  const cpu = plan.userCpu ? undefined : plan.profile.cpu[ctx.accel];
-  return [qemuPath, '-accel', ctx.accel, ...(cpu ? ['-cpu', cpu] : []), ...plan.profile.qemuArgs({ targetInputs: plan.targetInputs, ...ctx }), ...plan.userQemuArgs];
+  const cpu = plan.cpuInput ?? (plan.userCpu ? undefined : plan.profile.cpu[ctx.accel]);
+  return [
+    qemuPath,
+    '-accel', ctx.accel,
+    ...(plan.machine ? ['-machine', plan.machine] : []),
+    ...(cpu ? ['-cpu', cpu] : []),
+    ...(plan.memory ? ['-m', plan.memory] : []),
+    ...plan.profile.qemuArgs({ targetInputs: plan.targetInputs, ...ctx }),
+    ...plan.userQemuArgs,
+  ];
+}
+
+/** The runner input's command for an image: `{kernel}` replaced by its path, else the path appended. */
+export function runnerCommand(argv: string[], kernel: string): string[] {
+  if (!argv.some((a) => a.includes('{kernel}'))) return [...argv, kernel];
+  return argv.map((a) => a.split('{kernel}').join(kernel));
 }
 
 /** A command line a person can paste into a shell. */

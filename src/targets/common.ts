@@ -1,4 +1,6 @@
+import * as fs from 'node:fs';
 import { literal, type Pattern } from '../verdict/patterns.js';
+import type { ImageKind } from './types.js';
 
 /** Rust's panic message, from std or from a no_std handler printing PanicInfo. */
 export const RUST_PANIC: Pattern = literal('panicked at ');
@@ -13,4 +15,47 @@ export function explainIsaDebugExit(status: number): string {
     return `QEMU exited with status ${status}: the guest wrote 0x${value.toString(16)} to isa-debug-exit (status = value << 1 | 1)`;
   }
   return `QEMU exited with status ${status}`;
+}
+
+/** The QEMU arguments every headless boot shares: no display, the first serial port on stdout, no monitor. */
+export const HEADLESS = ['-display', 'none', '-serial', 'stdio', '-monitor', 'none'];
+
+/**
+ * Headless, with the first serial port and the semihosting console both on stdout (one muxed
+ * stdio chardev), and semihosting on: SYS_EXIT ends QEMU with the guest's code.
+ */
+export const HEADLESS_SEMIHOSTING = [
+  '-display', 'none',
+  '-chardev', 'stdio,id=console,mux=on',
+  '-serial', 'chardev:console',
+  '-semihosting-config', 'enable=on,target=native,chardev=console',
+  '-monitor', 'none',
+];
+
+/** Reads the first bytes of an image: ELF (`\x7fELF`), PE (`MZ`, a UEFI application) or raw (a disk image, anything else). */
+export function detectImage(file: string): ImageKind {
+  const head = Buffer.alloc(4);
+  const fd = fs.openSync(file, 'r');
+  try {
+    fs.readSync(fd, head, 0, 4, 0);
+  } finally {
+    fs.closeSync(fd);
+  }
+  if (head.toString('latin1') === '\x7fELF') return 'elf';
+  if (head.toString('latin1', 0, 2) === 'MZ') return 'pe';
+  return 'raw';
+}
+
+const ZERO_AMBIGUOUS = 'which is also what QEMU gives when the guest powers off or resets without reporting anything';
+
+/** What a QEMU exit status means when the guest used semihosting SYS_EXIT. */
+export function explainSemihosting(status: number): string {
+  if (status === 0) return `QEMU exited with status 0: the guest called semihosting SYS_EXIT with success (ADP_Stopped_ApplicationExit, code 0), ${ZERO_AMBIGUOUS}`;
+  return `QEMU exited with status ${status}: the guest called semihosting SYS_EXIT with code ${status} (on 32-bit Arm, any reason other than ADP_Stopped_ApplicationExit gives 1), or QEMU itself failed`;
+}
+
+/** What a QEMU exit status means on a RISC-V virt machine, whose test finisher at 0x10_0000 ends QEMU. */
+export function explainFinisher(status: number): string {
+  if (status === 0) return `QEMU exited with status 0: the guest wrote 0x5555 (pass) to the test finisher at 0x100000 or shut down through SBI, ${ZERO_AMBIGUOUS}`;
+  return `QEMU exited with status ${status}: the guest wrote (${status} << 16) | 0x3333 (fail) to the test finisher at 0x100000, or called semihosting SYS_EXIT with ${status}`;
 }

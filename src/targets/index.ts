@@ -1,9 +1,13 @@
 import type { TargetFamily, TargetProfile } from './types.js';
 import { x86_64None } from './x86_64-none.js';
+import { aarch64None } from './aarch64-none.js';
+import { riscvNone } from './riscv-none.js';
+import { cortexM } from './cortex-m.js';
+import { uefi } from './uefi.js';
 import { unikraft } from './unikraft.js';
 
 /** Every supported target family. Adding a target family means adding a module here. */
-export const FAMILIES: TargetFamily[] = [x86_64None, unikraft];
+export const FAMILIES: TargetFamily[] = [x86_64None, aarch64None, riscvNone, cortexM, uefi, unikraft];
 
 export function resolveTarget(target: string): TargetProfile | undefined {
   for (const f of FAMILIES) {
@@ -28,4 +32,5 @@ export function supportedTargets(): string[] {
   return FAMILIES.flatMap((f) => f.examples);
 }
 
-export type { TargetProfile, TargetFamily, Accel, BootContext, BuildPrep } from './types.js';
+export type { TargetProfile, TargetFamily, Accel, BootContext, BuildPrep, ImageKind } from './types.js';
+export { detectImage } from './common.js';

@@ -4,6 +4,9 @@ import type { Asset } from '../install/download.js';
 
 export type Accel = 'kvm' | 'tcg';
 
+/** What kind of file the image is, from its first bytes: an ELF executable, a PE/COFF (.efi), or anything else (a raw disk image). */
+export type ImageKind = 'elf' | 'pe' | 'raw';
+
 /** How to boot one image: everything QEMU needs except the user's extra arguments. */
 export interface BootContext {
   /** Absolute path of the image to boot. */
@@ -15,6 +18,8 @@ export interface BootContext {
   assets: Record<string, string>;
   /** The values of the target's own inputs (TargetProfile.inputs), by name ('' when unset). */
   targetInputs?: Record<string, string>;
+  /** What the image is (see detectImage in common.ts). */
+  image: ImageKind;
 }
 
 /** What a target family sets up right before cargo runs (see TargetProfile.prepareBuild). */
@@ -25,6 +30,12 @@ export interface BuildPrep {
   path?: string[];
   /** Undoes what prepareBuild changed; called after the build, whether it passed or failed. */
   cleanup?: () => void;
+}
+
+/** A firmware file the default boot needs, and the Debian/Ubuntu package that ships it. */
+export interface Firmware {
+  path: string;
+  aptPackage: string;
 }
 
 /** What the standard library needs when the toolchain has no prebuilt one for the target. */
@@ -58,12 +69,22 @@ export interface TargetProfile {
   kvmCapable: boolean;
   /** The CPU model to use under KVM, and under TCG (undefined: QEMU's default). */
   cpu: Record<Accel, string | undefined>;
+  /** Default `-machine` (undefined: QEMU's default). The `machine` input replaces it. */
+  machine?: string;
+  /** Default `-m` (undefined: QEMU's default). The `memory` input replaces it. */
+  memory?: string;
+  /** The image kinds this target boots (undefined: any). */
+  images?: ImageKind[];
+  /** Firmware files the default boot reads; their packages are installed when a file is missing. */
+  firmware: Firmware[];
   /** QEMU exit statuses that mean success when the guest exits by itself. */
   successExitCodes: number[];
   /** Lines that fail the run on sight unless the user turns the defaults off. */
   defaultFailOn: Pattern[];
-  /** QEMU arguments for this target (without -accel/-cpu, which the pipeline adds). */
+  /** QEMU arguments for this target (without -accel/-machine/-cpu/-m, which the pipeline adds). Pure: no files are touched. */
   qemuArgs(ctx: BootContext): string[];
+  /** Creates the files qemuArgs names in ctx.workDir (an ESP folder, a writable firmware copy), if any. */
+  prepare?(ctx: BootContext): void;
   /** One sentence on what a QEMU exit status means for this target, for failure messages. */
   explainExit(status: number): string;
 

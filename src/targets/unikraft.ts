@@ -181,6 +181,7 @@ export const unikraft: TargetFamily = {
       arch: 'x86_64',
       buildStd: { crates: ['std', 'panic_abort'], features: [] },
       linksWithRustLld: false,
+      firmware: [],
       qemu: { binary: 'qemu-system-x86_64', aptPackage: 'qemu-system-x86' },
       kvmCapable: process.arch === 'x64',
       // kraft's choices for qemu/x86_64 (machine/qemu/v1alpha1.go), with RDRAND/RDSEED for Unikraft 0.17+.

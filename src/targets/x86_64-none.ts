@@ -2,9 +2,10 @@ import type { TargetFamily, TargetProfile } from './types.js';
 import { explainIsaDebugExit, RUST_PANIC } from './common.js';
 
 /**
- * x86_64-unknown-none kernels booted directly with `-kernel` (a PVH ELF note, see
- * shared/reference/bare-metal.md). Success is reported through isa-debug-exit at 0xf4:
- * writing 0x10 gives QEMU status 33 (rust-osdev's convention).
+ * x86_64-unknown-none kernels: an ELF is booted directly with `-kernel` (a PVH ELF note, see
+ * shared/reference/bare-metal.md); anything else is a BIOS-bootable raw disk image (such as the
+ * `bootloader` crate makes), booted with `-drive format=raw`. Success is reported through
+ * isa-debug-exit at 0xf4: writing 0x10 gives QEMU status 33 (rust-osdev's convention).
  */
 export const x86_64None: TargetFamily = {
   name: 'x86_64 bare metal (PVH)',
@@ -22,13 +23,14 @@ export const x86_64None: TargetFamily = {
       cpu: { kvm: 'host', tcg: undefined },
       successExitCodes: [33],
       defaultFailOn: [RUST_PANIC],
-      qemuArgs: ({ kernel }) => [
+      firmware: [],
+      qemuArgs: ({ kernel, image }) => [
         '-display', 'none',
         '-serial', 'stdio',
         '-monitor', 'none',
         '-no-reboot',
         '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04',
-        '-kernel', kernel,
+        ...(image === 'elf' ? ['-kernel', kernel] : ['-drive', `format=raw,file=${kernel}`]),
       ],
       explainExit: explainIsaDebugExit,
     };

@@ -232,3 +232,52 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
     assertClean(r);
   });
 }
+
+/**
+ * A raw BIOS disk image standing in for one made by the `bootloader` crate (which cannot be
+ * downloaded here): a 512-byte boot sector, machine code written out below, that prints a line
+ * on COM1 and writes `exitValue` to isa-debug-exit.
+ */
+function bootSectorImage(line: string, exitValue: number): string {
+  const msg = Buffer.from(`${line}\r\n\0`, 'latin1');
+  const code = Buffer.from([
+    0x31, 0xc0, //                      xor ax, ax
+    0x8e, 0xd8, //                      mov ds, ax
+    0xfc, //                            cld
+    0xba, 0xf8, 0x03, //                mov dx, 0x3f8        (COM1)
+    0xbe, 0x21, 0x7c, //                mov si, 0x7c21       (the message, after this code)
+    0xac, //                     next:  lodsb
+    0x84, 0xc0, //                      test al, al
+    0x74, 0x03, //                      jz done
+    0xee, //                            out dx, al
+    0xeb, 0xf8, //                      jmp next
+    0xba, 0xf4, 0x00, //         done:  mov dx, 0xf4         (isa-debug-exit)
+    0x66, 0xb8, exitValue, 0, 0, 0, //  mov eax, exitValue
+    0x66, 0xef, //                      out dx, eax
+    0xf4, //                     halt:  hlt
+    0xeb, 0xfd, //                      jmp halt
+  ]);
+  assert.equal(code.length, 0x21);
+  const sector = Buffer.alloc(512);
+  code.copy(sector, 0);
+  msg.copy(sector, code.length);
+  sector.writeUInt16LE(0xaa55, 510);
+  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-disk-image-')), 'boot.img');
+  fs.writeFileSync(file, sector);
+  return file;
+}
+
+test('a raw disk image (hand-made boot sector standing in for a bootloader-crate image) boots with -drive', async () => {
+  const img = bootSectorImage('Hello from a raw disk image', 0x10);
+  const r = await runAction({ target: 'x86_64-unknown-none', kernel: img, expect: 'Hello from a raw disk image', timeout: '60' }, { qemuMarker: img });
+  assert.equal(r.outputs.result, 'pass', r.outputs.reason + r.stdout.slice(-2000));
+  assert.match(r.outputs['qemu-command'], new RegExp(`-device isa-debug-exit,iobase=0xf4,iosize=0x04 -drive format=raw,file=${img}$`));
+  assert.equal(r.outputs['exit-code'], '33');
+  assertClean(r);
+});
+
+test('a raw disk image (hand-made boot sector) that reports failure through isa-debug-exit fails', async () => {
+  const img = bootSectorImage('Hello from a raw disk image', 0x11);
+  const r = await runAction({ target: 'x86_64-unknown-none', kernel: img, expect: 'Hello from a raw disk image', timeout: '60' }, { qemuMarker: img });
+  assertFail(r, /QEMU exited with status 35: the guest wrote 0x11 to isa-debug-exit/);
+});

@@ -6,7 +6,7 @@ import { ROOT } from '../helpers/action.js';
 
 const read = (over: Record<string, string> = {}) =>
   readInputs((n) => ({ target: 'x86_64-unikraft-linux-musl', 'working-directory': 'examples/unikraft-hello', expect: 'Hello, world!', ...over } as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT });
-const ctx = { kernel: '/k', accel: 'tcg' as const, workDir: '/tmp', assets: {} };
+const ctx = { kernel: '/k', accel: 'tcg' as const, workDir: '/tmp', assets: {}, image: 'elf' as const };
 
 test('Unikraft boots as kraft does for qemu/x86_64, plus isa-debug-exit at 0x501, headless, no reboot', () => {
   const argv = qemuCommand(makePlan(read()), 'qemu-system-x86_64', ctx);
@@ -32,7 +32,9 @@ test('the defaults: halt statuses 0 and 83 accepted, Unikraft crash lines and Ru
 });
 
 test('expect is required for Unikraft; bad target inputs are input errors; KraftFile target and env are resolved', () => {
-  const i = read({ expect: '' });
+  // The generic rule (exit status 0 accepted, no expect line) refuses it first; the target's own check stays as a second guard.
+  assert.throws(() => read({ expect: '' }), /Input 'expect': is empty, but exit status 0 counts as success for x86_64-unikraft-linux-musl/);
+  const i = { ...read({}), expect: [] };
   assert.throws(() => i.profile.validate!(i), /Input 'expect': is required for x86_64-unikraft-linux-musl\. Unikraft powers off the same way whatever main returned/);
   for (const [over, msg] of [
     [{ kraftkit: 'latest' }, /Input 'kraftkit': 'latest' is not a KraftKit version/],
