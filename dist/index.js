@@ -31613,7 +31613,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(3947);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(5346);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31622,7 +31622,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 3947:
+/***/ 5346:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -34749,188 +34749,6 @@ const x86_64None = {
     },
 };
 
-;// CONCATENATED MODULE: ./src/targets/index.ts
-
-/** Every supported target family. Adding a target family means adding a module here. */
-const FAMILIES = [x86_64None];
-function resolveTarget(target) {
-    for (const f of FAMILIES) {
-        const p = f.resolve(target);
-        if (p)
-            return p;
-    }
-    return undefined;
-}
-function supportedTargets() {
-    return FAMILIES.flatMap((f) => f.examples);
-}
-
-;// CONCATENATED MODULE: ./src/inputs/inputs.ts
-
-
-
-
-
-
-const TOOLCHAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+\-]*$/;
-function parseSeconds(name, raw, fallback, allowZero) {
-    if (raw === '')
-        return fallback;
-    const n = Number(raw);
-    if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(n) || (!allowZero && n <= 0)) {
-        throw new InputError(name, `'${raw}' is not a number of seconds`, `Give a ${allowZero ? 'non-negative' : 'positive'} number such as 120${allowZero ? ' (0 turns it off)' : ''}.`);
-    }
-    return n;
-}
-function parseBool(name, raw, fallback) {
-    if (raw === '')
-        return fallback;
-    if (/^(true|yes|on|1)$/i.test(raw))
-        return true;
-    if (/^(false|no|off|0)$/i.test(raw))
-        return false;
-    throw new InputError(name, `'${raw}' is not a boolean`, 'Use true or false.');
-}
-function parseExitCodes(raw, fallback) {
-    if (raw.trim() === '')
-        return fallback;
-    const parts = raw.split(/[\s,]+/).filter((s) => s !== '');
-    return parts.map((p) => {
-        if (!/^\d+$/.test(p) || Number(p) > 255) {
-            throw new InputError('exit-code', `'${p}' is not an exit status`, 'Give whole numbers from 0 to 255, separated by commas or spaces (for example: 33).');
-        }
-        return Number(p);
-    });
-}
-function parseArgv(name, raw) {
-    if (raw.trim() === '')
-        return [];
-    // Split like a shell (quotes group words), without expanding anything.
-    return parseArgsStringToArgv(raw.replace(/\\\r?\n/g, ' ').replace(/\r?\n/g, ' '));
-}
-/** QEMU options that the `accel` input owns. */
-const ACCEL_OPTIONS = new Set(['-accel', '--accel', '-enable-kvm', '--enable-kvm']);
-function readInputs(get, env = process.env) {
-    const target = get('target').trim();
-    if (target === '') {
-        throw new InputError('target', 'is required', `Give a Rust target triple, one of: ${supportedTargets().join(', ')}.`);
-    }
-    const profile = resolveTarget(target);
-    if (!profile) {
-        throw new InputError('target', `'${target}' is not a supported target`, `Supported targets: ${supportedTargets().join(', ')}.`);
-    }
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const wdRaw = get('working-directory').trim() || '.';
-    const workingDirectory = external_node_path_namespaceObject.resolve(workspace, wdRaw);
-    const kernelRaw = get('kernel').trim();
-    const kernel = kernelRaw === '' ? undefined : external_node_path_namespaceObject.resolve(workspace, kernelRaw);
-    const cargoArgs = parseArgv('cargo-args', get('cargo-args'));
-    const toolchain = get('toolchain').trim();
-    if (kernel !== undefined) {
-        if (cargoArgs.length > 0) {
-            throw new InputError('cargo-args', 'cannot be used together with kernel (nothing is built when a prebuilt kernel is given)', 'Remove cargo-args, or remove kernel to build the crate.');
-        }
-        if (!external_node_fs_namespaceObject.existsSync(kernel) || !external_node_fs_namespaceObject.statSync(kernel).isFile()) {
-            throw new InputError('kernel', `'${kernelRaw}' is not a file (looked at ${kernel})`, 'Give the path of a built kernel image, relative to the workspace.');
-        }
-    }
-    else {
-        if (!external_node_fs_namespaceObject.existsSync(workingDirectory) || !external_node_fs_namespaceObject.statSync(workingDirectory).isDirectory()) {
-            throw new InputError('working-directory', `'${wdRaw}' does not exist (looked at ${workingDirectory})`, 'Give the folder of the crate to build, relative to the workspace (default: .).');
-        }
-        if (!external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(workingDirectory, 'Cargo.toml'))) {
-            throw new InputError('working-directory', `'${wdRaw}' has no Cargo.toml`, 'Point it at the folder that holds the kernel crate\'s Cargo.toml, or give a prebuilt image in kernel.');
-        }
-    }
-    const owned = cargoArgs.find((a) => /^--(target|message-format)(=|$)/.test(a));
-    if (owned) {
-        throw new InputError('cargo-args', `sets '${owned}', which the action sets itself`, 'Remove it: the target comes from the target input, and the action reads cargo\'s JSON messages.');
-    }
-    if (toolchain !== '' && !TOOLCHAIN_NAME.test(toolchain)) {
-        throw new InputError('toolchain', `'${toolchain}' is not a toolchain name`, "Use a rustup toolchain such as nightly or nightly-2026-06-01, 'system' for the cargo on PATH, 'distro' for the Linux distribution's Rust, or leave it empty to read rust-toolchain.toml.");
-    }
-    const accelRaw = (get('accel').trim() || 'auto').toLowerCase();
-    if (accelRaw !== 'auto' && accelRaw !== 'kvm' && accelRaw !== 'tcg') {
-        throw new InputError('accel', `'${accelRaw}' is not an accelerator`, 'Use auto (KVM when it really works, else TCG), kvm or tcg.');
-    }
-    const accel = accelRaw;
-    if (accel === 'kvm' && !profile.kvmCapable) {
-        throw new InputError('accel', `kvm cannot run ${target} on this ${process.arch} host`, 'Use auto or tcg.');
-    }
-    const qemuArgs = parseArgv('qemu-args', get('qemu-args'));
-    const clash = qemuArgs.find((a) => ACCEL_OPTIONS.has(a) || /^accel=|,accel=/.test(a));
-    if (clash) {
-        throw new InputError('qemu-args', `sets the accelerator itself ('${clash}')`, "Remove it and use the accel input instead (auto, kvm or tcg).");
-    }
-    const expect = parsePatternLines(get('expect'), 'expect');
-    const ordered = parseBool('ordered', get('ordered'), true);
-    const failOn = parsePatternLines(get('fail-on'), 'fail-on');
-    const defaultFailOn = parseBool('default-fail-on', get('default-fail-on'), true);
-    const exitCodes = parseExitCodes(get('exit-code'), profile.successExitCodes);
-    const timeout = parseSeconds('timeout', get('timeout').trim(), 300, false);
-    const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
-    if (idleTimeout > 0 && idleTimeout >= timeout) {
-        throw new InputError('idle-timeout', `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`, 'Make idle-timeout shorter than timeout, or 0 to turn it off.');
-    }
-    return {
-        target,
-        profile,
-        workingDirectory,
-        toolchain,
-        cargoArgs,
-        kernel,
-        expect,
-        ordered,
-        failOn,
-        defaultFailOn,
-        exitCodes,
-        timeout,
-        idleTimeout,
-        qemuArgs,
-        accel,
-        dryRun: parseBool('dry-run', get('dry-run'), false),
-    };
-}
-
-;// CONCATENATED MODULE: ./src/plan/plan.ts
-function makePlan(inputs) {
-    const { profile } = inputs;
-    const cpuAt = inputs.qemuArgs.findIndex((a) => a === '-cpu' || a === '--cpu');
-    return {
-        target: inputs.target,
-        profile,
-        build: inputs.kernel
-            ? { kind: 'prebuilt', kernel: inputs.kernel }
-            : { kind: 'cargo', workingDirectory: inputs.workingDirectory, cargoArgs: inputs.cargoArgs },
-        toolchain: inputs.toolchain,
-        qemu: profile.qemu,
-        accel: inputs.accel,
-        userCpu: cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined,
-        userQemuArgs: inputs.qemuArgs,
-        rules: {
-            expect: inputs.expect,
-            ordered: inputs.ordered,
-            failOn: [...(inputs.defaultFailOn ? profile.defaultFailOn : []), ...inputs.failOn],
-        },
-        exitCodes: inputs.exitCodes,
-        timeout: inputs.timeout,
-        idleTimeout: inputs.idleTimeout,
-    };
-}
-/** The CPU model for an accelerator: the user's if they gave one, else the target's default. */
-function cpuFor(plan, accel) {
-    return plan.userCpu ?? plan.profile.cpu[accel];
-}
-/** The whole QEMU command line: binary, accelerator, CPU, the target's arguments, then the user's. */
-function qemuCommand(plan, qemuPath, ctx) {
-    const cpu = plan.userCpu ? undefined : plan.profile.cpu[ctx.accel];
-    return [qemuPath, '-accel', ctx.accel, ...(cpu ? ['-cpu', cpu] : []), ...plan.profile.qemuArgs(ctx), ...plan.userQemuArgs];
-}
-/** A command line a person can paste into a shell. */
-function shellJoin(argv) {
-    return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
 ;// CONCATENATED MODULE: ./src/install/run.ts
 
 /** Runs a command quietly and returns what it printed; never throws on a non-zero exit. */
@@ -34970,970 +34788,6 @@ function errorLine(text) {
         return err.trim();
     const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
     return lines.length ? lines[lines.length - 1] : '';
-}
-
-;// CONCATENATED MODULE: ./src/install/apt.ts
-
-
-
-
-let updated = false;
-/** Installs Debian/Ubuntu packages with apt-get, through sudo when not root (as on GitHub runners). */
-async function aptInstall(packages, why) {
-    if (packages.length === 0)
-        return;
-    const aptGet = await which('apt-get', false);
-    if (!aptGet) {
-        throw new ActionError(`${why} needs the package(s) ${packages.join(' ')}, but this runner has no apt-get; install them before this step.`);
-    }
-    const root = process.getuid?.() === 0;
-    const prefix = [];
-    if (!root) {
-        if (!(await which('sudo', false))) {
-            throw new ActionError(`${why} needs ${packages.join(' ')}; installing needs root and sudo is missing. Install them before this step.`);
-        }
-        prefix.push('sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive');
-    }
-    const cmd = (args) => (prefix.length ? [prefix[0], [...prefix.slice(1), 'apt-get', ...args]] : ['apt-get', args]);
-    const env = { DEBIAN_FRONTEND: 'noninteractive' };
-    const install = ['-y', '-q', '--no-install-recommends', 'install', ...packages];
-    core_info(`Installing ${packages.join(' ')} (${why}) with apt-get`);
-    let r = updated ? await runLogged(...cmd(install), { env }) : await capture(...cmd(install), { env });
-    if (r.code !== 0 && !updated) {
-        // The package lists may be stale or absent (fresh containers): update once and try again.
-        updated = true;
-        await runLogged(...cmd(['-q', 'update']), { env });
-        r = await runLogged(...cmd(install), { env });
-    }
-    if (r.code !== 0) {
-        throw new ActionError(`apt-get could not install ${packages.join(' ')} (${why}): ${errorLine(r.stderr) || `exit status ${r.code}`}.`);
-    }
-}
-/** Installs those of the packages that are not installed yet (checked with dpkg-query). */
-async function aptInstallMissing(packages, why) {
-    const missing = [];
-    for (const p of packages) {
-        const r = await capture('dpkg-query', ['-W', '-f=${Status}', p]);
-        if (!r.stdout.includes('install ok installed'))
-            missing.push(p);
-    }
-    await aptInstall(missing, why);
-}
-
-;// CONCATENATED MODULE: ./src/install/qemu.ts
-
-
-
-
-
-/** Uses the QEMU on PATH if there is one, otherwise installs the package that ships it. */
-async function ensureQemu(binary, aptPackage) {
-    let found = await which(binary, false);
-    let installed = false;
-    if (!found) {
-        await aptInstall([aptPackage], `booting with ${binary}`);
-        installed = true;
-        found = await which(binary, false);
-        if (!found)
-            throw new ActionError(`${aptPackage} was installed but ${binary} is still not on PATH.`);
-    }
-    const v = await capture(found, ['--version']);
-    const version = v.stdout.split('\n')[0]?.trim() || 'unknown version';
-    core_info(`QEMU: ${found} (${version})${installed ? ', installed now' : ''}`);
-    return { path: found, version, installed };
-}
-
-// EXTERNAL MODULE: ./node_modules/semver/index.js
-var node_modules_semver = __nccwpck_require__(2088);
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
-var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-// Internal object for testability (allows mocking in ESM)
-const _internal = {
-    readLinuxVersionFile() {
-        const lsbReleaseFile = '/etc/lsb-release';
-        const osReleaseFile = '/etc/os-release';
-        let contents = '';
-        if (external_fs_namespaceObject.existsSync(lsbReleaseFile)) {
-            contents = external_fs_namespaceObject.readFileSync(lsbReleaseFile).toString();
-        }
-        else if (external_fs_namespaceObject.existsSync(osReleaseFile)) {
-            contents = external_fs_namespaceObject.readFileSync(osReleaseFile).toString();
-        }
-        return contents;
-    }
-};
-function _findMatch(versionSpec, stable, candidates, archFilter) {
-    return manifest_awaiter(this, void 0, void 0, function* () {
-        const platFilter = os.platform();
-        let result;
-        let match;
-        let file;
-        for (const candidate of candidates) {
-            const version = candidate.version;
-            debug(`check ${version} satisfies ${versionSpec}`);
-            if (semver.satisfies(version, versionSpec) &&
-                (!stable || candidate.stable === stable)) {
-                file = candidate.files.find(item => {
-                    debug(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
-                    let chk = item.arch === archFilter && item.platform === platFilter;
-                    if (chk && item.platform_version) {
-                        const osVersion = _getOsVersion();
-                        if (osVersion === item.platform_version) {
-                            chk = true;
-                        }
-                        else {
-                            chk = semver.satisfies(osVersion, item.platform_version);
-                        }
-                    }
-                    return chk;
-                });
-                if (file) {
-                    debug(`matched ${candidate.version}`);
-                    match = candidate;
-                    break;
-                }
-            }
-        }
-        if (match && file) {
-            // clone since we're mutating the file list to be only the file that matches
-            result = Object.assign({}, match);
-            result.files = [file];
-        }
-        return result;
-    });
-}
-function _getOsVersion() {
-    // TODO: add windows and other linux, arm variants
-    // right now filtering on version is only an ubuntu and macos scenario for tools we build for hosted (python)
-    const plat = os.platform();
-    let version = '';
-    if (plat === 'darwin') {
-        version = cp.execSync('sw_vers -productVersion').toString();
-    }
-    else if (plat === 'linux') {
-        // lsb_release process not in some containers, readfile
-        // Run cat /etc/lsb-release
-        // DISTRIB_ID=Ubuntu
-        // DISTRIB_RELEASE=18.04
-        // DISTRIB_CODENAME=bionic
-        // DISTRIB_DESCRIPTION="Ubuntu 18.04.4 LTS"
-        const lsbContents = _internal.readLinuxVersionFile();
-        if (lsbContents) {
-            const lines = lsbContents.split('\n');
-            for (const line of lines) {
-                const parts = line.split('=');
-                if (parts.length === 2 &&
-                    (parts[0].trim() === 'VERSION_ID' ||
-                        parts[0].trim() === 'DISTRIB_RELEASE')) {
-                    version = parts[1].trim().replace(/^"/, '').replace(/"$/, '');
-                    break;
-                }
-            }
-        }
-    }
-    return version;
-}
-// Alias for backwards compatibility
-function _readLinuxVersionFile() {
-    return _internal.readLinuxVersionFile();
-}
-//# sourceMappingURL=manifest.js.map
-;// CONCATENATED MODULE: external "stream"
-const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
-// EXTERNAL MODULE: external "util"
-var external_util_ = __nccwpck_require__(9023);
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
-var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-/**
- * Internal class for retries
- */
-class RetryHelper {
-    constructor(maxAttempts, minSeconds, maxSeconds) {
-        if (maxAttempts < 1) {
-            throw new Error('max attempts should be greater than or equal to 1');
-        }
-        this.maxAttempts = maxAttempts;
-        this.minSeconds = Math.floor(minSeconds);
-        this.maxSeconds = Math.floor(maxSeconds);
-        if (this.minSeconds > this.maxSeconds) {
-            throw new Error('min seconds should be less than or equal to max seconds');
-        }
-    }
-    execute(action, isRetryable) {
-        return retry_helper_awaiter(this, void 0, void 0, function* () {
-            let attempt = 1;
-            while (attempt < this.maxAttempts) {
-                // Try
-                try {
-                    return yield action();
-                }
-                catch (err) {
-                    if (isRetryable && !isRetryable(err)) {
-                        throw err;
-                    }
-                    core_info(err.message);
-                }
-                // Sleep
-                const seconds = this.getSleepAmount();
-                core_info(`Waiting ${seconds} seconds before trying again`);
-                yield this.sleep(seconds);
-                attempt++;
-            }
-            // Last attempt
-            return yield action();
-        });
-    }
-    getSleepAmount() {
-        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
-            this.minSeconds);
-    }
-    sleep(seconds) {
-        return retry_helper_awaiter(this, void 0, void 0, function* () {
-            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
-        });
-    }
-}
-//# sourceMappingURL=retry-helper.js.map
-;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
-var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
-    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
-    return new (P || (P = Promise))(function (resolve, reject) {
-        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
-        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
-        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
-        step((generator = generator.apply(thisArg, _arguments || [])).next());
-    });
-};
-
-
-
-
-
-
-
-
-
-
-
-
-
-
-class HTTPError extends Error {
-    constructor(httpStatusCode) {
-        super(`Unexpected HTTP response: ${httpStatusCode}`);
-        this.httpStatusCode = httpStatusCode;
-        Object.setPrototypeOf(this, new.target.prototype);
-    }
-}
-const tool_cache_IS_WINDOWS = process.platform === 'win32';
-const IS_MAC = process.platform === 'darwin';
-const userAgent = 'actions/tool-cache';
-/**
- * Download a tool from an url and stream it into a file
- *
- * @param url       url of tool to download
- * @param dest      path to download tool
- * @param auth      authorization header
- * @param headers   other headers
- * @returns         path to downloaded tool
- */
-function downloadTool(url, dest, auth, headers) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        dest = dest || external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
-        yield mkdirP(external_path_namespaceObject.dirname(dest));
-        core_debug(`Downloading ${url}`);
-        core_debug(`Destination ${dest}`);
-        const maxAttempts = 3;
-        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
-        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
-        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
-        return yield retryHelper.execute(() => tool_cache_awaiter(this, void 0, void 0, function* () {
-            return yield downloadToolAttempt(url, dest || '', auth, headers);
-        }), (err) => {
-            if (err instanceof HTTPError && err.httpStatusCode) {
-                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
-                if (err.httpStatusCode < 500 &&
-                    err.httpStatusCode !== 408 &&
-                    err.httpStatusCode !== 429) {
-                    return false;
-                }
-            }
-            // Otherwise retry
-            return true;
-        });
-    });
-}
-function downloadToolAttempt(url, dest, auth, headers) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (external_fs_namespaceObject.existsSync(dest)) {
-            throw new Error(`Destination file path ${dest} already exists`);
-        }
-        // Get the response headers
-        const http = new lib_HttpClient(userAgent, [], {
-            allowRetries: false
-        });
-        if (auth) {
-            core_debug('set auth');
-            if (headers === undefined) {
-                headers = {};
-            }
-            headers.authorization = auth;
-        }
-        const response = yield http.get(url, headers);
-        if (response.message.statusCode !== 200) {
-            const err = new HTTPError(response.message.statusCode);
-            core_debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
-            throw err;
-        }
-        // Download the response body
-        const pipeline = external_util_.promisify(external_stream_namespaceObject.pipeline);
-        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
-        const readStream = responseMessageFactory();
-        let succeeded = false;
-        try {
-            yield pipeline(readStream, external_fs_namespaceObject.createWriteStream(dest));
-            core_debug('download complete');
-            succeeded = true;
-            return dest;
-        }
-        finally {
-            // Error, delete dest before retry
-            if (!succeeded) {
-                core_debug('download failed');
-                try {
-                    yield rmRF(dest);
-                }
-                catch (err) {
-                    core_debug(`Failed to delete '${dest}'. ${err.message}`);
-                }
-            }
-        }
-    });
-}
-/**
- * Extract a .7z file
- *
- * @param file     path to the .7z file
- * @param dest     destination directory. Optional.
- * @param _7zPath  path to 7zr.exe. Optional, for long path support. Most .7z archives do not have this
- * problem. If your .7z archive contains very long paths, you can pass the path to 7zr.exe which will
- * gracefully handle long paths. By default 7zdec.exe is used because it is a very small program and is
- * bundled with the tool lib. However it does not support long paths. 7zr.exe is the reduced command line
- * interface, it is smaller than the full command line interface, and it does support long paths. At the
- * time of this writing, it is freely available from the LZMA SDK that is available on the 7zip website.
- * Be sure to check the current license agreement. If 7zr.exe is bundled with your action, then the path
- * to 7zr.exe can be pass to this function.
- * @returns        path to the destination directory
- */
-function extract7z(file, dest, _7zPath) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        ok(tool_cache_IS_WINDOWS, 'extract7z() not supported on current OS');
-        ok(file, 'parameter "file" is required');
-        dest = yield _createExtractFolder(dest);
-        const originalCwd = process.cwd();
-        process.chdir(dest);
-        if (_7zPath) {
-            try {
-                const logLevel = core.isDebug() ? '-bb1' : '-bb0';
-                const args = [
-                    'x', // eXtract files with full paths
-                    logLevel, // -bb[0-3] : set output log level
-                    '-bd', // disable progress indicator
-                    '-sccUTF-8', // set charset for for console input/output
-                    file
-                ];
-                const options = {
-                    silent: true
-                };
-                yield exec(`"${_7zPath}"`, args, options);
-            }
-            finally {
-                process.chdir(originalCwd);
-            }
-        }
-        else {
-            const escapedScript = path
-                .join(__dirname, '..', 'scripts', 'Invoke-7zdec.ps1')
-                .replace(/'/g, "''")
-                .replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
-            const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-            const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-            const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
-            const args = [
-                '-NoLogo',
-                '-Sta',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                command
-            ];
-            const options = {
-                silent: true
-            };
-            try {
-                const powershellPath = yield io.which('powershell', true);
-                yield exec(`"${powershellPath}"`, args, options);
-            }
-            finally {
-                process.chdir(originalCwd);
-            }
-        }
-        return dest;
-    });
-}
-/**
- * Extract a compressed tar archive
- *
- * @param file     path to the tar
- * @param dest     destination directory. Optional.
- * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
- * @returns        path to the destination directory
- */
-function extractTar(file_1, dest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        // Create dest
-        dest = yield _createExtractFolder(dest);
-        // Determine whether GNU tar
-        core.debug('Checking tar --version');
-        let versionOutput = '';
-        yield exec('tar --version', [], {
-            ignoreReturnCode: true,
-            silent: true,
-            listeners: {
-                stdout: (data) => (versionOutput += data.toString()),
-                stderr: (data) => (versionOutput += data.toString())
-            }
-        });
-        core.debug(versionOutput.trim());
-        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
-        // Initialize args
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        if (core.isDebug() && !flags.includes('v')) {
-            args.push('-v');
-        }
-        let destArg = dest;
-        let fileArg = file;
-        if (tool_cache_IS_WINDOWS && isGnuTar) {
-            args.push('--force-local');
-            destArg = dest.replace(/\\/g, '/');
-            // Technically only the dest needs to have `/` but for aesthetic consistency
-            // convert slashes in the file arg too.
-            fileArg = file.replace(/\\/g, '/');
-        }
-        if (isGnuTar) {
-            // Suppress warnings when using GNU tar to extract archives created by BSD tar
-            args.push('--warning=no-unknown-keyword');
-            args.push('--overwrite');
-        }
-        args.push('-C', destArg, '-f', fileArg);
-        yield exec(`tar`, args);
-        return dest;
-    });
-}
-/**
- * Extract a xar compatible archive
- *
- * @param file     path to the archive
- * @param dest     destination directory. Optional.
- * @param flags    flags for the xar. Optional.
- * @returns        path to the destination directory
- */
-function extractXar(file_1, dest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = []) {
-        ok(IS_MAC, 'extractXar() not supported on current OS');
-        ok(file, 'parameter "file" is required');
-        dest = yield _createExtractFolder(dest);
-        let args;
-        if (flags instanceof Array) {
-            args = flags;
-        }
-        else {
-            args = [flags];
-        }
-        args.push('-x', '-C', dest, '-f', file);
-        if (core.isDebug()) {
-            args.push('-v');
-        }
-        const xarPath = yield io.which('xar', true);
-        yield exec(`"${xarPath}"`, _unique(args));
-        return dest;
-    });
-}
-/**
- * Extract a zip
- *
- * @param file     path to the zip
- * @param dest     destination directory. Optional.
- * @returns        path to the destination directory
- */
-function extractZip(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (!file) {
-            throw new Error("parameter 'file' is required");
-        }
-        dest = yield _createExtractFolder(dest);
-        if (tool_cache_IS_WINDOWS) {
-            yield extractZipWin(file, dest);
-        }
-        else {
-            yield extractZipNix(file, dest);
-        }
-        return dest;
-    });
-}
-function extractZipWin(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        // build the powershell command
-        const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
-        const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
-        const pwshPath = yield io.which('pwsh', false);
-        //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
-        //and the -Force flag for Expand-Archive as a fallback
-        if (pwshPath) {
-            //attempt to use pwsh with ExtractToDirectory, if this fails attempt Expand-Archive
-            const pwshCommand = [
-                `$ErrorActionPreference = 'Stop' ;`,
-                `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
-                `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
-                `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
-            ].join(' ');
-            const args = [
-                '-NoLogo',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                pwshCommand
-            ];
-            core.debug(`Using pwsh at path: ${pwshPath}`);
-            yield exec(`"${pwshPath}"`, args);
-        }
-        else {
-            const powershellCommand = [
-                `$ErrorActionPreference = 'Stop' ;`,
-                `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
-                `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
-                `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
-            ].join(' ');
-            const args = [
-                '-NoLogo',
-                '-Sta',
-                '-NoProfile',
-                '-NonInteractive',
-                '-ExecutionPolicy',
-                'Unrestricted',
-                '-Command',
-                powershellCommand
-            ];
-            const powershellPath = yield io.which('powershell', true);
-            core.debug(`Using powershell at path: ${powershellPath}`);
-            yield exec(`"${powershellPath}"`, args);
-        }
-    });
-}
-function extractZipNix(file, dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        const unzipPath = yield io.which('unzip', true);
-        const args = [file];
-        if (!core.isDebug()) {
-            args.unshift('-q');
-        }
-        args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
-        yield exec(`"${unzipPath}"`, args, { cwd: dest });
-    });
-}
-/**
- * Caches a directory and installs it into the tool cacheDir
- *
- * @param sourceDir    the directory to cache into tools
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheDir(sourceDir, tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        version = semver.clean(version) || version;
-        arch = arch || os.arch();
-        core.debug(`Caching tool ${tool} ${version} ${arch}`);
-        core.debug(`source dir: ${sourceDir}`);
-        if (!fs.statSync(sourceDir).isDirectory()) {
-            throw new Error('sourceDir is not a directory');
-        }
-        // Create the tool dir
-        const destPath = yield _createToolPath(tool, version, arch);
-        // copy each child item. do not move. move can fail on Windows
-        // due to anti-virus software having an open handle on a file.
-        for (const itemName of fs.readdirSync(sourceDir)) {
-            const s = path.join(sourceDir, itemName);
-            yield io.cp(s, destPath, { recursive: true });
-        }
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destPath;
-    });
-}
-/**
- * Caches a downloaded file (GUID) and installs it
- * into the tool cache with a given targetName
- *
- * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
- * @param targetFile    the name of the file name in the tools directory
- * @param tool          tool name
- * @param version       version of the tool.  semver format
- * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
- */
-function cacheFile(sourceFile, targetFile, tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        version = node_modules_semver.clean(version) || version;
-        arch = arch || external_os_namespaceObject.arch();
-        core_debug(`Caching tool ${tool} ${version} ${arch}`);
-        core_debug(`source file: ${sourceFile}`);
-        if (!external_fs_namespaceObject.statSync(sourceFile).isFile()) {
-            throw new Error('sourceFile is not a file');
-        }
-        // create the tool dir
-        const destFolder = yield _createToolPath(tool, version, arch);
-        // copy instead of move. move can fail on Windows due to
-        // anti-virus software having an open handle on a file.
-        const destPath = external_path_namespaceObject.join(destFolder, targetFile);
-        core_debug(`destination file ${destPath}`);
-        yield io_cp(sourceFile, destPath);
-        // write .complete
-        _completeToolPath(tool, version, arch);
-        return destFolder;
-    });
-}
-/**
- * Finds the path to a tool version in the local installed tool cache
- *
- * @param toolName      name of the tool
- * @param versionSpec   version of the tool
- * @param arch          optional arch.  defaults to arch of computer
- */
-function find(toolName, versionSpec, arch) {
-    if (!toolName) {
-        throw new Error('toolName parameter is required');
-    }
-    if (!versionSpec) {
-        throw new Error('versionSpec parameter is required');
-    }
-    arch = arch || external_os_namespaceObject.arch();
-    // attempt to resolve an explicit version
-    if (!isExplicitVersion(versionSpec)) {
-        const localVersions = findAllVersions(toolName, arch);
-        const match = evaluateVersions(localVersions, versionSpec);
-        versionSpec = match;
-    }
-    // check for the explicit version in the cache
-    let toolPath = '';
-    if (versionSpec) {
-        versionSpec = node_modules_semver.clean(versionSpec) || '';
-        const cachePath = external_path_namespaceObject.join(_getCacheDirectory(), toolName, versionSpec, arch);
-        core_debug(`checking cache: ${cachePath}`);
-        if (external_fs_namespaceObject.existsSync(cachePath) && external_fs_namespaceObject.existsSync(`${cachePath}.complete`)) {
-            core_debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
-            toolPath = cachePath;
-        }
-        else {
-            core_debug('not found');
-        }
-    }
-    return toolPath;
-}
-/**
- * Finds the paths to all versions of a tool that are installed in the local tool cache
- *
- * @param toolName  name of the tool
- * @param arch      optional arch.  defaults to arch of computer
- */
-function findAllVersions(toolName, arch) {
-    const versions = [];
-    arch = arch || external_os_namespaceObject.arch();
-    const toolPath = external_path_namespaceObject.join(_getCacheDirectory(), toolName);
-    if (external_fs_namespaceObject.existsSync(toolPath)) {
-        const children = external_fs_namespaceObject.readdirSync(toolPath);
-        for (const child of children) {
-            if (isExplicitVersion(child)) {
-                const fullPath = external_path_namespaceObject.join(toolPath, child, arch || '');
-                if (external_fs_namespaceObject.existsSync(fullPath) && external_fs_namespaceObject.existsSync(`${fullPath}.complete`)) {
-                    versions.push(child);
-                }
-            }
-        }
-    }
-    return versions;
-}
-function getManifestFromRepo(owner_1, repo_1, auth_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
-        let releases = [];
-        const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
-        const http = new httpm.HttpClient('tool-cache');
-        const headers = {};
-        if (auth) {
-            core.debug('set auth');
-            headers.authorization = auth;
-        }
-        const response = yield http.getJson(treeUrl, headers);
-        if (!response.result) {
-            return releases;
-        }
-        let manifestUrl = '';
-        for (const item of response.result.tree) {
-            if (item.path === 'versions-manifest.json') {
-                manifestUrl = item.url;
-                break;
-            }
-        }
-        headers['accept'] = 'application/vnd.github.VERSION.raw';
-        let versionsRaw = yield (yield http.get(manifestUrl, headers)).readBody();
-        if (versionsRaw) {
-            // shouldn't be needed but protects against invalid json saved with BOM
-            versionsRaw = versionsRaw.replace(/^\uFEFF/, '');
-            try {
-                releases = JSON.parse(versionsRaw);
-            }
-            catch (_a) {
-                core.debug('Invalid json');
-            }
-        }
-        return releases;
-    });
-}
-function findFromManifest(versionSpec_1, stable_1, manifest_1) {
-    return tool_cache_awaiter(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = os.arch()) {
-        // wrap the internal impl
-        const match = yield mm._findMatch(versionSpec, stable, manifest, archFilter);
-        return match;
-    });
-}
-function _createExtractFolder(dest) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        if (!dest) {
-            // create a temp dir
-            dest = path.join(_getTempDirectory(), crypto.randomUUID());
-        }
-        yield io.mkdirP(dest);
-        return dest;
-    });
-}
-function _createToolPath(tool, version, arch) {
-    return tool_cache_awaiter(this, void 0, void 0, function* () {
-        const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
-        core_debug(`destination ${folderPath}`);
-        const markerPath = `${folderPath}.complete`;
-        yield rmRF(folderPath);
-        yield rmRF(markerPath);
-        yield mkdirP(folderPath);
-        return folderPath;
-    });
-}
-function _completeToolPath(tool, version, arch) {
-    const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
-    const markerPath = `${folderPath}.complete`;
-    external_fs_namespaceObject.writeFileSync(markerPath, '');
-    core_debug('finished caching tool');
-}
-/**
- * Check if version string is explicit
- *
- * @param versionSpec      version string to check
- */
-function isExplicitVersion(versionSpec) {
-    const c = node_modules_semver.clean(versionSpec) || '';
-    core_debug(`isExplicit: ${c}`);
-    const valid = node_modules_semver.valid(c) != null;
-    core_debug(`explicit? ${valid}`);
-    return valid;
-}
-/**
- * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
- *
- * @param versions        array of versions to evaluate
- * @param versionSpec     semantic version spec to satisfy
- */
-function evaluateVersions(versions, versionSpec) {
-    let version = '';
-    core_debug(`evaluating ${versions.length} versions`);
-    versions = versions.sort((a, b) => {
-        if (node_modules_semver.gt(a, b)) {
-            return 1;
-        }
-        return -1;
-    });
-    for (let i = versions.length - 1; i >= 0; i--) {
-        const potential = versions[i];
-        const satisfied = node_modules_semver.satisfies(potential, versionSpec);
-        if (satisfied) {
-            version = potential;
-            break;
-        }
-    }
-    if (version) {
-        core_debug(`matched: ${version}`);
-    }
-    else {
-        core_debug('match not found');
-    }
-    return version;
-}
-/**
- * Gets RUNNER_TOOL_CACHE
- */
-function _getCacheDirectory() {
-    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
-    (0,external_assert_.ok)(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
-    return cacheDirectory;
-}
-/**
- * Gets RUNNER_TEMP
- */
-function _getTempDirectory() {
-    const tempDirectory = process.env['RUNNER_TEMP'] || '';
-    (0,external_assert_.ok)(tempDirectory, 'Expected RUNNER_TEMP to be defined');
-    return tempDirectory;
-}
-/**
- * Gets a global variable
- */
-function _getGlobal(key, defaultValue) {
-    /* eslint-disable @typescript-eslint/no-explicit-any */
-    const value = global[key];
-    /* eslint-enable @typescript-eslint/no-explicit-any */
-    return value !== undefined ? value : defaultValue;
-}
-/**
- * Returns an array of unique values.
- * @param values Values to make unique.
- */
-function _unique(values) {
-    return Array.from(new Set(values));
-}
-//# sourceMappingURL=tool-cache.js.map
-// EXTERNAL MODULE: external "node:crypto"
-var external_node_crypto_ = __nccwpck_require__(7598);
-;// CONCATENATED MODULE: ./src/install/download.ts
-
-
-
-
-
-
-const sha256File = (file) => (0,external_node_crypto_.createHash)('sha256').update(external_node_fs_namespaceObject.readFileSync(file)).digest('hex');
-/** The digest GitHub publishes for a release asset (`"digest": "sha256:..."` in the releases API). */
-async function githubAssetDigest(ref, token = process.env.GITHUB_TOKEN) {
-    const url = `${ref.api.replace(/\/$/, '')}/repos/${ref.owner}/${ref.repo}/releases/tags/${encodeURIComponent(ref.tag)}`;
-    const headers = { Accept: 'application/vnd.github+json', 'User-Agent': 'unikernel-boot-action' };
-    if (token)
-        headers.Authorization = `Bearer ${token}`;
-    let res;
-    try {
-        res = await fetch(url, { headers });
-    }
-    catch (e) {
-        throw new ActionError(`Could not reach ${url} to read the checksum of ${ref.asset}: ${e.cause ?? e.message}.`);
-    }
-    if (!res.ok) {
-        throw new ActionError(`${url} answered HTTP ${res.status} when asked for release ${ref.tag} of ${ref.owner}/${ref.repo}; check the version, or give the file's sha256 yourself.`);
-    }
-    const body = (await res.json());
-    const asset = body.assets?.find((a) => a.name === ref.asset);
-    if (!asset) {
-        throw new ActionError(`Release ${ref.tag} of ${ref.owner}/${ref.repo} has no asset named ${ref.asset} (it has: ${(body.assets ?? []).map((a) => a.name).join(', ') || 'none'}).`);
-    }
-    const m = /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '');
-    if (!m) {
-        throw new ActionError(`GitHub publishes no sha256 digest for ${ref.asset} in ${ref.owner}/${ref.repo} ${ref.tag}; give the file's sha256 yourself to use it.`);
-    }
-    return m[1].toLowerCase();
-}
-async function expectedSha256(a) {
-    if (typeof a.sha256 === 'string') {
-        if (!/^[0-9a-f]{64}$/i.test(a.sha256))
-            throw new ActionError(`The sha256 given for ${a.tool} is not 64 hex digits: '${a.sha256}'.`);
-        return a.sha256.toLowerCase();
-    }
-    return githubAssetDigest(a.sha256.githubRelease);
-}
-/** Where the asset already is in the tool cache (a second run on the same runner), if it is. */
-function cachedAsset(a) {
-    const dir = find(a.tool, a.version);
-    const file = dir ? external_node_path_namespaceObject.join(dir, a.fileName) : '';
-    return dir && external_node_fs_namespaceObject.existsSync(file) ? file : undefined;
-}
-function describeAsset(a) {
-    const r = a.sha256;
-    return {
-        tool: a.tool,
-        version: a.version,
-        url: a.url,
-        checksum: typeof r === 'string' ? `sha256 ${r}` : `sha256 published by GitHub for ${r.githubRelease.owner}/${r.githubRelease.repo} ${r.githubRelease.tag} ${r.githubRelease.asset}`,
-        cached: cachedAsset(a),
-    };
-}
-/**
- * Returns the path of the asset: from the tool cache when a run on this runner fetched it before,
- * else downloaded, checked against its SHA-256 (fails closed on a mismatch or a missing checksum),
- * and cached. A file that fails the check is deleted, never cached.
- */
-async function fetchAsset(a) {
-    const hit = cachedAsset(a);
-    if (hit) {
-        core_info(`${a.tool} ${a.version}: from the tool cache (${hit})`);
-        return hit;
-    }
-    const expected = await expectedSha256(a);
-    core_info(`Downloading ${a.tool} ${a.version} from ${a.url}`);
-    let file;
-    try {
-        file = await downloadTool(a.url);
-    }
-    catch (e) {
-        const status = e.httpStatusCode;
-        throw new ActionError(`Could not download ${a.tool} ${a.version} from ${a.url}: ${status ? `HTTP ${status}` : e.message}. Check the version, or give another path or URL.`);
-    }
-    const actual = sha256File(file);
-    if (actual !== expected) {
-        external_node_fs_namespaceObject.rmSync(file, { force: true });
-        throw new ActionError(`The download of ${a.tool} ${a.version} from ${a.url} does not match its checksum (expected sha256 ${expected}, got ${actual}); it was deleted and not used.`);
-    }
-    const dir = await cacheFile(file, a.fileName, a.tool, a.version);
-    external_node_fs_namespaceObject.rmSync(file, { force: true });
-    core_info(`${a.tool} ${a.version}: sha256 ${actual} verified, cached in ${dir}`);
-    return external_node_path_namespaceObject.join(dir, a.fileName);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/smol-toml/dist/error.js
@@ -37297,6 +36151,1574 @@ function parseToolchainFile(file) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/targets/hermit-kernel.ts
+
+
+
+
+
+
+
+/**
+ * Finds the kernel source the way the hermit crate's build script does: HERMIT_MANIFEST_DIR if
+ * set, else the folder named `kernel` next to the hermit crate's own folder (its manifest dir with
+ * the last component replaced; in hermit-rs that is the kernel submodule). The hermit crate comes
+ * from `cargo metadata` of the app. Returns undefined when the app has no hermit dependency.
+ */
+async function findKernelSource(opts) {
+    if (opts.manifestDirEnv !== undefined && opts.manifestDirEnv !== '') {
+        const kernelDir = external_node_path_namespaceObject.resolve(opts.workingDirectory, opts.manifestDirEnv);
+        return { how: 'HERMIT_MANIFEST_DIR', kernelDir, toolchainFile: findToolchainFile(kernelDir) };
+    }
+    const args = [...opts.cargoConfig, 'metadata', '--format-version', '1', '--filter-platform', opts.target, ...(opts.offline ? ['--offline'] : [])];
+    const r = await capture(opts.cargo, args, { cwd: opts.workingDirectory, env: opts.env });
+    if (r.code !== 0)
+        return { error: `cargo metadata failed: ${errorLine(r.stderr) || `exit status ${r.code}`}` };
+    let meta;
+    try {
+        meta = JSON.parse(r.stdout);
+    }
+    catch {
+        return { error: 'cargo metadata printed no JSON' };
+    }
+    // Only a hermit package that is really in the resolved graph for the target counts.
+    const resolved = new Set((meta.resolve?.nodes ?? []).map((n) => n.id));
+    const hermit = meta.packages.find((p) => p.name === 'hermit' && (resolved.size === 0 || resolved.has(p.id)));
+    if (!hermit)
+        return undefined;
+    const hermitCrate = external_node_path_namespaceObject.dirname(hermit.manifest_path);
+    const kernelDir = external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(hermitCrate), 'kernel');
+    return { how: `the 'kernel' folder next to the hermit crate (${hermitCrate})`, hermitCrate, kernelDir, toolchainFile: findToolchainFile(kernelDir) };
+}
+/** The `.cargo/config.toml` files cargo reads for a folder (the folder and its parents), nearest first. */
+function cargoConfigsFor(dir) {
+    const found = [];
+    let d = external_node_path_namespaceObject.resolve(dir);
+    for (;;) {
+        for (const name of ['config.toml', 'config']) {
+            const f = external_node_path_namespaceObject.join(d, '.cargo', name);
+            if (external_node_fs_namespaceObject.existsSync(f) && external_node_fs_namespaceObject.statSync(f).isFile()) {
+                found.push(f);
+                break;
+            }
+        }
+        const parent = external_node_path_namespaceObject.dirname(d);
+        if (parent === d)
+            return found;
+        d = parent;
+    }
+}
+/**
+ * The app's cargo config files that cargo will also read when the hermit build script builds the
+ * kernel (it runs cargo in the kernel folder, so any config in a parent of that folder applies).
+ * The build script removes the variables starting with CARGO or RUST, but config files still apply.
+ */
+function leakingConfigs(appDir, kernelDir) {
+    const kernel = new Set(cargoConfigsFor(kernelDir));
+    return cargoConfigsFor(appDir).filter((f) => kernel.has(f) && !f.startsWith(external_node_path_namespaceObject.join(external_node_path_namespaceObject.resolve(kernelDir), external_node_path_namespaceObject.sep)));
+}
+/** The rustup command that installs the kernel's toolchain with what its build needs. */
+function kernelToolchainInstall(file) {
+    const channel = file.channel;
+    const components = [...new Set(['rust-src', 'llvm-tools', ...file.components])];
+    return ['rustup', 'toolchain', 'install', channel, '--profile', 'minimal', '--no-self-update', ...components.flatMap((c) => ['--component', c]), ...file.targets.flatMap((t) => ['--target', t])];
+}
+/**
+ * Installs the toolchain the kernel pins (rustup 1.28+ does not install it by itself when the
+ * build script's cargo asks for it), with rust-src and llvm-tools.
+ */
+async function installKernelToolchain(src) {
+    const file = src.toolchainFile;
+    if (!file) {
+        throw new ActionError(`The hermit kernel source at ${src.kernelDir} (found through ${src.how}) has no rust-toolchain.toml; an empty kernel folder means the hermit crate was fetched without its kernel submodule. Use the hermit crate from git (as hermit-rs-template does), or set HERMIT_MANIFEST_DIR to a kernel checkout.`);
+    }
+    if (!file.channel) {
+        core_info(`The kernel's ${file.file} names a custom toolchain path; it is used as it is.`);
+        return file.path ?? file.file;
+    }
+    if (!(await which('rustup', false))) {
+        throw new ActionError(`The hermit crate builds its kernel with toolchain '${file.channel}' (from ${file.file}), through rustup, which is not on PATH. Install rustup before this step (the kernel cannot be built with toolchain: distro or system alone).`);
+    }
+    const [cmd, ...args] = kernelToolchainInstall(file);
+    const r = await runLogged(cmd, args, { cwd: src.kernelDir });
+    if (r.code !== 0) {
+        throw new ActionError(`rustup could not install the Hermit kernel's toolchain '${file.channel}' (from ${file.file}): ${errorLine(r.stderr) || `exit status ${r.code}`}. The hermit crate's build script compiles the kernel with it.`);
+    }
+    // An already installed toolchain may lack the components: add them (a no-op when present).
+    const components = [...new Set(['rust-src', 'llvm-tools', ...file.components])];
+    const c = await runLogged('rustup', ['component', 'add', '--toolchain', file.channel, ...components], { cwd: src.kernelDir });
+    if (c.code !== 0) {
+        throw new ActionError(`rustup could not add ${components.join(', ')} to the Hermit kernel's toolchain '${file.channel}': ${errorLine(c.stderr) || `exit status ${c.code}`}.`);
+    }
+    return file.channel;
+}
+
+;// CONCATENATED MODULE: ./src/targets/hermit-loader.ts
+
+/** The loader release the action boots with unless hermit-loader says otherwise. */
+const DEFAULT_LOADER_VERSION = '0.5.7';
+const GITHUB = { download: 'https://github.com', api: 'https://api.github.com' };
+/** `a.b.c` compared numerically with another; pre-release suffixes are ignored. */
+function atLeast(version, min) {
+    const v = version.split(/[.-]/).slice(0, 3).map(Number);
+    for (let i = 0; i < 3; i++)
+        if (v[i] !== min[i])
+            return v[i] > min[i];
+    return true;
+}
+/**
+ * The release asset name of the loader for an architecture. hermit-os/loader v0.5.7 renamed them
+ * (hermit-loader-x86_64 -> hermit-loader-x86_64-multiboot, -aarch64 -> -aarch64-elf, -riscv64 -> -riscv64-sbi).
+ */
+function loaderAssetName(arch, version) {
+    if (!atLeast(version, [0, 5, 7]))
+        return `hermit-loader-${arch}`;
+    return { x86_64: 'hermit-loader-x86_64-multiboot', aarch64: 'hermit-loader-aarch64-elf', riscv64: 'hermit-loader-riscv64-sbi' }[arch];
+}
+/** The tool-cache name of the loader for an arch (BootContext.assets key). */
+const loaderTool = (arch) => `hermit-loader-${arch}`;
+/**
+ * The download for a loader: a hermit-os/loader release (checked against the sha256 digest GitHub
+ * publishes for the asset), or a URL with its sha256. A local path needs no download (undefined).
+ */
+function loaderAsset(arch, spec, hosts = GITHUB) {
+    const s = spec ?? { kind: 'version', version: DEFAULT_LOADER_VERSION };
+    if (s.kind === 'path')
+        return undefined;
+    if (s.kind === 'url') {
+        const fileName = external_node_path_namespaceObject.posix.basename(new URL(s.url).pathname) || loaderTool(arch);
+        // A URL's content is identified by its checksum: cache it under that, so two URLs never share an entry.
+        return { tool: loaderTool(arch), version: `0.0.0-sha256.${s.sha256.slice(0, 16)}`, url: s.url, fileName, sha256: s.sha256 };
+    }
+    const asset = loaderAssetName(arch, s.version);
+    const tag = `v${s.version}`;
+    return {
+        tool: loaderTool(arch),
+        version: s.version,
+        url: `${hosts.download.replace(/\/$/, '')}/hermit-os/loader/releases/download/${tag}/${asset}`,
+        fileName: asset,
+        sha256: { githubRelease: { api: hosts.api, owner: 'hermit-os', repo: 'loader', tag, asset } },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/targets/hermit.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Hermit unikernels (x86_64/aarch64/riscv64gc-unknown-hermit), booted as Hermit's own CI does
+ * (hermit-os/kernel xtask/src/ci/qemu.rs, shared/reference/hermit.md): Hermit's loader is QEMU's
+ * -kernel and the app is handed to it (-initrd, or guest-loader on aarch64). Or booted with Uhyve.
+ */
+const TARGETS = {
+    'x86_64-unknown-hermit': { arch: 'x86_64', binary: 'qemu-system-x86_64', aptPackage: 'qemu-system-x86' },
+    'aarch64-unknown-hermit': { arch: 'aarch64', binary: 'qemu-system-aarch64', aptPackage: 'qemu-system-arm' },
+    'riscv64gc-unknown-hermit': { arch: 'riscv64', binary: 'qemu-system-riscv64', aptPackage: 'qemu-system-misc' },
+};
+/** Where OpenSBI's fw_jump.bin is looked for (Debian/Ubuntu `opensbi` first, as the kernel's xtask looks). */
+const OPENSBI_FW_JUMP = ['/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin', '/usr/share/opensbi/generic/firmware/fw_jump.bin'];
+/** A kernel panic: the kernel's log line has `[PANIC]` in it. */
+const HERMIT_PANIC = literal('[PANIC]');
+/** The kernel prints `exit status <n>` on shutdown on every arch; anything but 0 fails at once (an app panic gives -1). */
+const EXIT_STATUS_NONZERO = parsePattern('/\\bexit status (?!0\\s*$)-?\\d+\\s*$/', 'fail-on');
+/** ...and `exit status 0` is the app's own word that it succeeded. */
+const EXIT_STATUS_ZERO = parsePattern('/\\bexit status 0\\s*$/', 'expect');
+const HERMIT_INPUTS = ['hermit-loader', 'hermit-loader-sha256', 'hypervisor', 'hermit-args'];
+function explainX86(status) {
+    if (status === 3)
+        return 'QEMU exited with status 3: the Hermit kernel reported success through isa-debug-exit';
+    if (status === 1)
+        return 'QEMU exited with status 1: the Hermit kernel reported that the app failed (isa-debug-exit value 0: the app exited with a non-zero code or panicked)';
+    if (status === 0)
+        return 'QEMU exited with status 0: the guest powered off (ACPI) without reporting through isa-debug-exit';
+    return `QEMU exited with status ${status}`;
+}
+function explainSemihosting(status) {
+    if (status === 0)
+        return 'QEMU exited with status 0 (a power-off, or a semihosting exit with code 0)';
+    return `QEMU exited with status ${status}: with the kernel's semihosting feature this is the app's exit code`;
+}
+function explainUhyve(status) {
+    return status === 0 ? 'Uhyve exited with status 0: the app exited with code 0' : `Uhyve exited with status ${status}: the app's exit code (Uhyve exits with the guest's exit code)`;
+}
+/** The -append value: `env=NO_COLOR=1` (unless the user set NO_COLOR) and the user's hermit-args. */
+function kernelCommandLine(hermitArgs) {
+    return /\bNO_COLOR=/.test(hermitArgs) ? hermitArgs : `env=NO_COLOR=1${hermitArgs ? ` ${hermitArgs}` : ''}`;
+}
+function fwJump() {
+    return OPENSBI_FW_JUMP.find((f) => external_node_fs_namespaceObject.existsSync(f)) ?? OPENSBI_FW_JUMP[0];
+}
+/** The QEMU arguments upstream uses for each arch (without -accel/-cpu, which the plan adds). */
+function hermitQemuArgs(arch, loader, app, append) {
+    const head = ['-display', 'none', '-serial', 'stdio', '-kernel', loader];
+    const tail = ['-smp', '1', '-m', '1024M'];
+    switch (arch) {
+        case 'x86_64':
+            return [...head, '-initrd', app, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', ...tail, '-global', 'virtio-mmio.force-legacy=off', '-append', append];
+        case 'aarch64':
+            // -initrd makes the loader panic ("can't find DTB"): hand the app over with guest-loader.
+            return [...head, '-device', `guest-loader,addr=0x48000000,initrd=${app}`, '-machine', 'virt,gic-version=3', '-semihosting', ...tail, '-append', append];
+        case 'riscv64':
+            return [...head, '-initrd', app, '-machine', 'virt', '-bios', fwJump(), '-semihosting', ...tail, '-append', append];
+    }
+}
+async function uhyvePath() {
+    const onPath = await which('uhyve', false);
+    if (onPath)
+        return onPath;
+    const home = process.env.CARGO_HOME || external_node_path_namespaceObject.join(external_node_os_namespaceObject.homedir(), '.cargo');
+    const inHome = external_node_path_namespaceObject.join(home, 'bin', 'uhyve');
+    return external_node_fs_namespaceObject.existsSync(inHome) ? inHome : undefined;
+}
+/** Uhyve: found on PATH (or in ~/.cargo/bin), else installed as its README says: cargo install --locked uhyve. */
+function uhyve(args) {
+    return {
+        name: 'Uhyve',
+        async install() {
+            const found = await uhyvePath();
+            if (found) {
+                core_info(`Uhyve: ${found}`);
+                return found;
+            }
+            // Outside the app's folder, so the app's rust-toolchain.toml does not choose the toolchain.
+            const r = await runLogged('cargo', ['install', '--locked', 'uhyve'], { cwd: external_node_os_namespaceObject.tmpdir() });
+            const installed = await uhyvePath();
+            if (r.code !== 0 || !installed) {
+                throw new ActionError(`cargo install --locked uhyve failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`);
+            }
+            return installed;
+        },
+        async planInstall() {
+            return (await uhyvePath()) ? [] : ['cargo install --locked uhyve'];
+        },
+        command: (program, ctx) => [program, ctx.kernel, ...args],
+    };
+}
+async function prepareBuild(req) {
+    const { inputs } = req;
+    const opts = { workingDirectory: inputs.workingDirectory, target: inputs.target, cargo: req.cargo, env: req.env, cargoConfig: req.cargoConfig, offline: req.dryRun, manifestDirEnv: process.env.HERMIT_MANIFEST_DIR };
+    let src = await findKernelSource(opts);
+    if (src && 'error' in src && req.env.RUSTUP_TOOLCHAIN) {
+        // Dry run with a toolchain that is not installed yet: any cargo reads metadata.
+        const { RUSTUP_TOOLCHAIN: _, ...env } = req.env;
+        src = await findKernelSource({ ...opts, env });
+    }
+    if (src === undefined) {
+        const note = `${inputs.target}: the app has no 'hermit' dependency, so no Hermit kernel is built and linked; add the hermit crate (see hermit-os/hermit-rs-template) unless you link a kernel yourself.`;
+        if (!req.dryRun)
+            warning(note);
+        return { env: {}, plan: { kernel: note } };
+    }
+    if ('error' in src) {
+        const note = `The Hermit kernel's toolchain could not be found before the build (${src.error}); if the build fails, install the toolchain of the kernel's rust-toolchain.toml before this step.`;
+        if (!req.dryRun)
+            warning(note);
+        return { env: {}, plan: { kernel: req.dryRun ? `found after the dependencies are fetched (${src.error})` : note } };
+    }
+    const leaks = leakingConfigs(inputs.workingDirectory, src.kernelDir);
+    for (const f of leaks) {
+        const msg = `${f} also applies to the Hermit kernel's build (the kernel source ${src.kernelDir} is below it, and the hermit build script runs cargo there). Settings such as build.target, build.rustflags or [unstable] build-std there can break the kernel build: move them into the app's own folder, or pass them with cargo-args.`;
+        if (!req.dryRun)
+            warning(msg);
+    }
+    const file = src.toolchainFile;
+    const plan = {
+        hermitCrate: src.hermitCrate,
+        kernelSource: src.kernelDir,
+        foundThrough: src.how,
+        kernelToolchain: file ? file.channel ?? file.path : 'none: the kernel folder has no rust-toolchain.toml (the build would fail)',
+        kernelToolchainInstall: file?.channel ? kernelToolchainInstall(file).join(' ') : undefined,
+        cargoConfigsReachingTheKernel: leaks,
+    };
+    if (!req.dryRun) {
+        const channel = await installKernelToolchain(src);
+        core_info(`Hermit kernel: source ${src.kernelDir} (through ${src.how}); toolchain ${channel}, from ${file?.file}`);
+    }
+    return { env: {}, plan };
+}
+function profileFor(target, inputs) {
+    const t = TARGETS[target];
+    const { arch } = t;
+    const loaderSpec = inputs?.hermitLoader;
+    const append = kernelCommandLine(inputs?.hermitArgs ?? '');
+    const base = {
+        target,
+        family: 'Hermit',
+        arch,
+        buildStd: { crates: ['std', 'panic_abort'], features: [] },
+        linksWithRustLld: true,
+        qemu: { binary: t.binary, aptPackage: t.aptPackage },
+        kvmCapable: arch === 'x86_64' && process.arch === 'x64',
+        // The kernel needs fsgsbase: QEMU's default qemu64 lacks it. Upstream: host under KVM, else Skylake-Client.
+        cpu: arch === 'x86_64' ? { kvm: 'host', tcg: 'Skylake-Client' } : arch === 'aarch64' ? { kvm: undefined, tcg: 'max,lpa2=off' } : { kvm: undefined, tcg: 'rv64' },
+        successExitCodes: arch === 'x86_64' ? [3] : [0],
+        defaultFailOn: [HERMIT_PANIC, RUST_PANIC, EXIT_STATUS_NONZERO],
+        defaultExpect: [EXIT_STATUS_ZERO],
+        qemuArgs: (ctx) => hermitQemuArgs(arch, ctx.assets[loaderTool(arch)] ?? (loaderSpec?.kind === 'path' ? loaderSpec.path : '<hermit-loader>'), ctx.kernel, append),
+        explainExit: arch === 'x86_64' ? explainX86 : explainSemihosting,
+        inputs: HERMIT_INPUTS,
+        assets: () => {
+            const a = loaderAsset(arch, loaderSpec);
+            return a ? [a] : [];
+        },
+        aptPackages: () => (arch === 'riscv64' && !OPENSBI_FW_JUMP.some((f) => external_node_fs_namespaceObject.existsSync(f)) ? ['opensbi'] : []),
+        prepareBuild,
+        configure: (i) => configure(target, i),
+    };
+    if (inputs?.hypervisor !== 'uhyve')
+        return base;
+    return {
+        ...base,
+        family: 'Hermit (Uhyve)',
+        kvmCapable: true,
+        // Uhyve exits with the app's exit code.
+        successExitCodes: [0],
+        explainExit: explainUhyve,
+        assets: () => [],
+        bootProgram: uhyve(inputs.hermitArgs ? parseArgsStringToArgv(inputs.hermitArgs) : []),
+    };
+}
+function configure(target, inputs) {
+    if (inputs.hypervisor === 'uhyve') {
+        if (TARGETS[target].arch !== 'x86_64')
+            throw new InputError('hypervisor', `uhyve runs x86_64 guests only, not ${target}`, 'Use hypervisor: qemu for this target.');
+        if (process.platform !== 'linux' || process.arch !== 'x64')
+            throw new InputError('hypervisor', `uhyve needs an x86_64 Linux host with KVM (this is ${process.platform}/${process.arch})`, 'Use hypervisor: qemu.');
+        if (inputs.accel === 'tcg')
+            throw new InputError('accel', 'tcg cannot be used with hypervisor: uhyve (Uhyve always uses KVM)', 'Use accel: auto or kvm, or hypervisor: qemu.');
+        if (inputs.hermitLoader)
+            throw new InputError('hermit-loader', 'is not used with hypervisor: uhyve (Uhyve loads the app itself)', 'Remove it, or use hypervisor: qemu.');
+        if (inputs.qemuArgs.length)
+            throw new InputError('qemu-args', 'is not used with hypervisor: uhyve', 'Remove it, or use hypervisor: qemu.');
+    }
+    const append = inputs.qemuArgs.find((a) => a === '-append' || a === '--append');
+    if (append)
+        throw new InputError('qemu-args', `sets ${append}, which the action sets for Hermit (env=NO_COLOR=1 and hermit-args)`, 'Put kernel and app arguments in hermit-args instead: `<kernel args> -- <app args>`.');
+    if (/['"]/.test(inputs.hermitArgs))
+        throw new InputError('hermit-args', 'contains quotes, which the Hermit kernel command line does not group by', 'Give words separated by spaces: `<kernel args> -- <app args>`.');
+    return profileFor(target, inputs);
+}
+const hermit = {
+    name: 'Hermit',
+    examples: Object.keys(TARGETS),
+    resolve(target) {
+        return TARGETS[target] ? profileFor(target) : undefined;
+    },
+};
+
+;// CONCATENATED MODULE: ./src/targets/index.ts
+
+
+/** Every supported target family. Adding a target family means adding a module here. */
+const FAMILIES = [x86_64None, hermit];
+function resolveTarget(target) {
+    for (const f of FAMILIES) {
+        const p = f.resolve(target);
+        if (p)
+            return p;
+    }
+    return undefined;
+}
+function supportedTargets() {
+    return FAMILIES.flatMap((f) => f.examples);
+}
+
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
+
+
+
+
+
+
+/** Inputs that only some targets understand; a target lists those it takes in TargetProfile.inputs. */
+const TARGET_INPUTS = ['hermit-loader', 'hermit-loader-sha256', 'hypervisor', 'hermit-args'];
+const TOOLCHAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+\-]*$/;
+function parseSeconds(name, raw, fallback, allowZero) {
+    if (raw === '')
+        return fallback;
+    const n = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(n) || (!allowZero && n <= 0)) {
+        throw new InputError(name, `'${raw}' is not a number of seconds`, `Give a ${allowZero ? 'non-negative' : 'positive'} number such as 120${allowZero ? ' (0 turns it off)' : ''}.`);
+    }
+    return n;
+}
+function parseBool(name, raw, fallback) {
+    if (raw === '')
+        return fallback;
+    if (/^(true|yes|on|1)$/i.test(raw))
+        return true;
+    if (/^(false|no|off|0)$/i.test(raw))
+        return false;
+    throw new InputError(name, `'${raw}' is not a boolean`, 'Use true or false.');
+}
+function parseExitCodes(raw, fallback) {
+    if (raw.trim() === '')
+        return fallback;
+    const parts = raw.split(/[\s,]+/).filter((s) => s !== '');
+    return parts.map((p) => {
+        if (!/^\d+$/.test(p) || Number(p) > 255) {
+            throw new InputError('exit-code', `'${p}' is not an exit status`, 'Give whole numbers from 0 to 255, separated by commas or spaces (for example: 33).');
+        }
+        return Number(p);
+    });
+}
+function parseArgv(name, raw) {
+    if (raw.trim() === '')
+        return [];
+    // Split like a shell (quotes group words), without expanding anything.
+    return parseArgsStringToArgv(raw.replace(/\\\r?\n/g, ' ').replace(/\r?\n/g, ' '));
+}
+/** QEMU options that the `accel` input owns. */
+const ACCEL_OPTIONS = new Set(['-accel', '--accel', '-enable-kvm', '--enable-kvm']);
+function readInputs(get, env = process.env) {
+    const target = get('target').trim();
+    if (target === '') {
+        throw new InputError('target', 'is required', `Give a Rust target triple, one of: ${supportedTargets().join(', ')}.`);
+    }
+    const profile = resolveTarget(target);
+    if (!profile) {
+        throw new InputError('target', `'${target}' is not a supported target`, `Supported targets: ${supportedTargets().join(', ')}.`);
+    }
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const wdRaw = get('working-directory').trim() || '.';
+    const workingDirectory = external_node_path_namespaceObject.resolve(workspace, wdRaw);
+    const kernelRaw = get('kernel').trim();
+    const kernel = kernelRaw === '' ? undefined : external_node_path_namespaceObject.resolve(workspace, kernelRaw);
+    const cargoArgs = parseArgv('cargo-args', get('cargo-args'));
+    const toolchain = get('toolchain').trim();
+    if (kernel !== undefined) {
+        if (cargoArgs.length > 0) {
+            throw new InputError('cargo-args', 'cannot be used together with kernel (nothing is built when a prebuilt kernel is given)', 'Remove cargo-args, or remove kernel to build the crate.');
+        }
+        if (!external_node_fs_namespaceObject.existsSync(kernel) || !external_node_fs_namespaceObject.statSync(kernel).isFile()) {
+            throw new InputError('kernel', `'${kernelRaw}' is not a file (looked at ${kernel})`, 'Give the path of a built kernel image, relative to the workspace.');
+        }
+    }
+    else {
+        if (!external_node_fs_namespaceObject.existsSync(workingDirectory) || !external_node_fs_namespaceObject.statSync(workingDirectory).isDirectory()) {
+            throw new InputError('working-directory', `'${wdRaw}' does not exist (looked at ${workingDirectory})`, 'Give the folder of the crate to build, relative to the workspace (default: .).');
+        }
+        if (!external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(workingDirectory, 'Cargo.toml'))) {
+            throw new InputError('working-directory', `'${wdRaw}' has no Cargo.toml`, 'Point it at the folder that holds the kernel crate\'s Cargo.toml, or give a prebuilt image in kernel.');
+        }
+    }
+    const owned = cargoArgs.find((a) => /^--(target|message-format)(=|$)/.test(a));
+    if (owned) {
+        throw new InputError('cargo-args', `sets '${owned}', which the action sets itself`, 'Remove it: the target comes from the target input, and the action reads cargo\'s JSON messages.');
+    }
+    if (toolchain !== '' && !TOOLCHAIN_NAME.test(toolchain)) {
+        throw new InputError('toolchain', `'${toolchain}' is not a toolchain name`, "Use a rustup toolchain such as nightly or nightly-2026-06-01, 'system' for the cargo on PATH, 'distro' for the Linux distribution's Rust, or leave it empty to read rust-toolchain.toml.");
+    }
+    const accelRaw = (get('accel').trim() || 'auto').toLowerCase();
+    if (accelRaw !== 'auto' && accelRaw !== 'kvm' && accelRaw !== 'tcg') {
+        throw new InputError('accel', `'${accelRaw}' is not an accelerator`, 'Use auto (KVM when it really works, else TCG), kvm or tcg.');
+    }
+    const accel = accelRaw;
+    if (accel === 'kvm' && !profile.kvmCapable) {
+        throw new InputError('accel', `kvm cannot run ${target} on this ${process.arch} host`, 'Use auto or tcg.');
+    }
+    const qemuArgs = parseArgv('qemu-args', get('qemu-args'));
+    const clash = qemuArgs.find((a) => ACCEL_OPTIONS.has(a) || /^accel=|,accel=/.test(a));
+    if (clash) {
+        throw new InputError('qemu-args', `sets the accelerator itself ('${clash}')`, "Remove it and use the accel input instead (auto, kvm or tcg).");
+    }
+    const expect = parsePatternLines(get('expect'), 'expect');
+    const ordered = parseBool('ordered', get('ordered'), true);
+    const failOn = parsePatternLines(get('fail-on'), 'fail-on');
+    const defaultFailOn = parseBool('default-fail-on', get('default-fail-on'), true);
+    const exitCodes = parseExitCodes(get('exit-code'), profile.successExitCodes);
+    const timeout = parseSeconds('timeout', get('timeout').trim(), 300, false);
+    const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
+    if (idleTimeout > 0 && idleTimeout >= timeout) {
+        throw new InputError('idle-timeout', `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`, 'Make idle-timeout shorter than timeout, or 0 to turn it off.');
+    }
+    // Target-specific inputs: refused for targets that do not take them.
+    for (const name of TARGET_INPUTS) {
+        if (get(name).trim() !== '' && !(profile.inputs ?? []).includes(name)) {
+            throw new InputError(name, `is not used by ${target}`, `Remove it; it applies to: ${supportedTargets().filter((t) => resolveTarget(t)?.inputs?.includes(name)).join(', ') || 'no target'}.`);
+        }
+    }
+    const hermitLoader = parseLoader(get('hermit-loader').trim(), get('hermit-loader-sha256').trim(), workspace);
+    const hypervisorRaw = (get('hypervisor').trim() || 'qemu').toLowerCase();
+    if (hypervisorRaw !== 'qemu' && hypervisorRaw !== 'uhyve') {
+        throw new InputError('hypervisor', `'${hypervisorRaw}' is not a hypervisor this action runs`, 'Use qemu (default) or uhyve (x86_64-unknown-hermit on a Linux host with KVM).');
+    }
+    const parsed = {
+        target,
+        profile,
+        workingDirectory,
+        toolchain,
+        cargoArgs,
+        kernel,
+        expect,
+        ordered,
+        failOn,
+        defaultFailOn,
+        exitCodes,
+        timeout,
+        idleTimeout,
+        qemuArgs,
+        accel,
+        dryRun: parseBool('dry-run', get('dry-run'), false),
+        hermitLoader,
+        hypervisor: hypervisorRaw,
+        hermitArgs: get('hermit-args').replace(/\r?\n/g, ' ').trim(),
+    };
+    // The target specialises itself with the parsed inputs; its default exit statuses may change (e.g. Uhyve).
+    if (!profile.configure)
+        return parsed;
+    const configured = profile.configure(parsed);
+    return { ...parsed, profile: configured, exitCodes: parseExitCodes(get('exit-code'), configured.successExitCodes) };
+}
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+/** hermit-loader: `0.5.7` / `v0.5.7`, a local path, or an https URL (then hermit-loader-sha256 is required). */
+function parseLoader(raw, sha, workspace) {
+    if (sha !== '' && !SHA256.test(sha)) {
+        throw new InputError('hermit-loader-sha256', `'${sha}' is not a SHA-256`, 'Give the 64 hex digits of the file (sha256sum prints them).');
+    }
+    if (raw === '') {
+        if (sha !== '')
+            throw new InputError('hermit-loader-sha256', 'is set without hermit-loader', 'Set hermit-loader to the URL the checksum belongs to, or remove it.');
+        return undefined;
+    }
+    if (/^v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(raw)) {
+        if (sha !== '')
+            throw new InputError('hermit-loader-sha256', 'is only for a URL in hermit-loader', "A release version is checked against the sha256 digest GitHub publishes for the asset; remove hermit-loader-sha256.");
+        return { kind: 'version', version: raw.replace(/^v/, '') };
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+        if (!/^https?:\/\//i.test(raw))
+            throw new InputError('hermit-loader', `'${raw}' is not an http(s) URL`, 'Give a release version (0.5.7), a file path, or an https URL with hermit-loader-sha256.');
+        if (sha === '')
+            throw new InputError('hermit-loader-sha256', `is required when hermit-loader is a URL (${raw})`, 'Give the 64 hex digits of the file, so a changed or corrupted download is refused.');
+        return { kind: 'url', url: raw, sha256: sha.toLowerCase() };
+    }
+    const file = external_node_path_namespaceObject.resolve(workspace, raw);
+    if (!external_node_fs_namespaceObject.existsSync(file) || !external_node_fs_namespaceObject.statSync(file).isFile()) {
+        throw new InputError('hermit-loader', `'${raw}' is neither a version (like 0.5.7), nor a URL, nor a file (looked at ${file})`, 'Give a release version of hermit-os/loader, the path of a loader file relative to the workspace, or an https URL with hermit-loader-sha256.');
+    }
+    if (sha !== '')
+        throw new InputError('hermit-loader-sha256', 'is only for a URL in hermit-loader', 'A local file is used as it is; remove hermit-loader-sha256.');
+    return { kind: 'path', path: file };
+}
+
+;// CONCATENATED MODULE: ./src/plan/plan.ts
+function makePlan(inputs) {
+    const { profile } = inputs;
+    const cpuAt = inputs.qemuArgs.findIndex((a) => a === '-cpu' || a === '--cpu');
+    return {
+        target: inputs.target,
+        profile,
+        build: inputs.kernel
+            ? { kind: 'prebuilt', kernel: inputs.kernel }
+            : { kind: 'cargo', workingDirectory: inputs.workingDirectory, cargoArgs: inputs.cargoArgs },
+        toolchain: inputs.toolchain,
+        qemu: profile.qemu,
+        accel: inputs.accel,
+        userCpu: cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined,
+        userQemuArgs: inputs.qemuArgs,
+        rules: {
+            // The target's own success evidence (e.g. Hermit's `exit status 0`) comes after the user's lines.
+            expect: [...inputs.expect, ...(profile.defaultExpect ?? [])],
+            ordered: inputs.ordered,
+            failOn: [...(inputs.defaultFailOn ? profile.defaultFailOn : []), ...inputs.failOn],
+        },
+        exitCodes: inputs.exitCodes,
+        timeout: inputs.timeout,
+        idleTimeout: inputs.idleTimeout,
+    };
+}
+/** The CPU model for an accelerator: the user's if they gave one, else the target's default. */
+function cpuFor(plan, accel) {
+    return plan.userCpu ?? plan.profile.cpu[accel];
+}
+/** The whole QEMU command line: binary, accelerator, CPU, the target's arguments, then the user's. */
+function qemuCommand(plan, qemuPath, ctx) {
+    const cpu = plan.userCpu ? undefined : plan.profile.cpu[ctx.accel];
+    return [qemuPath, '-accel', ctx.accel, ...(cpu ? ['-cpu', cpu] : []), ...plan.profile.qemuArgs(ctx), ...plan.userQemuArgs];
+}
+/** The boot command: the target's own boot program (e.g. Uhyve) when it has one, else QEMU's. */
+function bootCommand(plan, programPath, ctx) {
+    return plan.profile.bootProgram ? plan.profile.bootProgram.command(programPath, ctx) : qemuCommand(plan, programPath, ctx);
+}
+/** A command line a person can paste into a shell. */
+function shellJoin(argv) {
+    return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+;// CONCATENATED MODULE: ./src/install/apt.ts
+
+
+
+
+let updated = false;
+/** Installs Debian/Ubuntu packages with apt-get, through sudo when not root (as on GitHub runners). */
+async function aptInstall(packages, why) {
+    if (packages.length === 0)
+        return;
+    const aptGet = await which('apt-get', false);
+    if (!aptGet) {
+        throw new ActionError(`${why} needs the package(s) ${packages.join(' ')}, but this runner has no apt-get; install them before this step.`);
+    }
+    const root = process.getuid?.() === 0;
+    const prefix = [];
+    if (!root) {
+        if (!(await which('sudo', false))) {
+            throw new ActionError(`${why} needs ${packages.join(' ')}; installing needs root and sudo is missing. Install them before this step.`);
+        }
+        prefix.push('sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive');
+    }
+    const cmd = (args) => (prefix.length ? [prefix[0], [...prefix.slice(1), 'apt-get', ...args]] : ['apt-get', args]);
+    const env = { DEBIAN_FRONTEND: 'noninteractive' };
+    const install = ['-y', '-q', '--no-install-recommends', 'install', ...packages];
+    core_info(`Installing ${packages.join(' ')} (${why}) with apt-get`);
+    let r = updated ? await runLogged(...cmd(install), { env }) : await capture(...cmd(install), { env });
+    if (r.code !== 0 && !updated) {
+        // The package lists may be stale or absent (fresh containers): update once and try again.
+        updated = true;
+        await runLogged(...cmd(['-q', 'update']), { env });
+        r = await runLogged(...cmd(install), { env });
+    }
+    if (r.code !== 0) {
+        throw new ActionError(`apt-get could not install ${packages.join(' ')} (${why}): ${errorLine(r.stderr) || `exit status ${r.code}`}.`);
+    }
+}
+/** Installs those of the packages that are not installed yet (checked with dpkg-query). */
+async function aptInstallMissing(packages, why) {
+    const missing = [];
+    for (const p of packages) {
+        const r = await capture('dpkg-query', ['-W', '-f=${Status}', p]);
+        if (!r.stdout.includes('install ok installed'))
+            missing.push(p);
+    }
+    await aptInstall(missing, why);
+}
+
+;// CONCATENATED MODULE: ./src/install/qemu.ts
+
+
+
+
+
+/** Uses the QEMU on PATH if there is one, otherwise installs the package that ships it. */
+async function ensureQemu(binary, aptPackage) {
+    let found = await which(binary, false);
+    let installed = false;
+    if (!found) {
+        await aptInstall([aptPackage], `booting with ${binary}`);
+        installed = true;
+        found = await which(binary, false);
+        if (!found)
+            throw new ActionError(`${aptPackage} was installed but ${binary} is still not on PATH.`);
+    }
+    const v = await capture(found, ['--version']);
+    const version = v.stdout.split('\n')[0]?.trim() || 'unknown version';
+    core_info(`QEMU: ${found} (${version})${installed ? ', installed now' : ''}`);
+    return { path: found, version, installed };
+}
+
+// EXTERNAL MODULE: ./node_modules/semver/index.js
+var node_modules_semver = __nccwpck_require__(2088);
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/manifest.js
+var manifest_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+// Internal object for testability (allows mocking in ESM)
+const _internal = {
+    readLinuxVersionFile() {
+        const lsbReleaseFile = '/etc/lsb-release';
+        const osReleaseFile = '/etc/os-release';
+        let contents = '';
+        if (external_fs_namespaceObject.existsSync(lsbReleaseFile)) {
+            contents = external_fs_namespaceObject.readFileSync(lsbReleaseFile).toString();
+        }
+        else if (external_fs_namespaceObject.existsSync(osReleaseFile)) {
+            contents = external_fs_namespaceObject.readFileSync(osReleaseFile).toString();
+        }
+        return contents;
+    }
+};
+function _findMatch(versionSpec, stable, candidates, archFilter) {
+    return manifest_awaiter(this, void 0, void 0, function* () {
+        const platFilter = os.platform();
+        let result;
+        let match;
+        let file;
+        for (const candidate of candidates) {
+            const version = candidate.version;
+            debug(`check ${version} satisfies ${versionSpec}`);
+            if (semver.satisfies(version, versionSpec) &&
+                (!stable || candidate.stable === stable)) {
+                file = candidate.files.find(item => {
+                    debug(`${item.arch}===${archFilter} && ${item.platform}===${platFilter}`);
+                    let chk = item.arch === archFilter && item.platform === platFilter;
+                    if (chk && item.platform_version) {
+                        const osVersion = _getOsVersion();
+                        if (osVersion === item.platform_version) {
+                            chk = true;
+                        }
+                        else {
+                            chk = semver.satisfies(osVersion, item.platform_version);
+                        }
+                    }
+                    return chk;
+                });
+                if (file) {
+                    debug(`matched ${candidate.version}`);
+                    match = candidate;
+                    break;
+                }
+            }
+        }
+        if (match && file) {
+            // clone since we're mutating the file list to be only the file that matches
+            result = Object.assign({}, match);
+            result.files = [file];
+        }
+        return result;
+    });
+}
+function _getOsVersion() {
+    // TODO: add windows and other linux, arm variants
+    // right now filtering on version is only an ubuntu and macos scenario for tools we build for hosted (python)
+    const plat = os.platform();
+    let version = '';
+    if (plat === 'darwin') {
+        version = cp.execSync('sw_vers -productVersion').toString();
+    }
+    else if (plat === 'linux') {
+        // lsb_release process not in some containers, readfile
+        // Run cat /etc/lsb-release
+        // DISTRIB_ID=Ubuntu
+        // DISTRIB_RELEASE=18.04
+        // DISTRIB_CODENAME=bionic
+        // DISTRIB_DESCRIPTION="Ubuntu 18.04.4 LTS"
+        const lsbContents = _internal.readLinuxVersionFile();
+        if (lsbContents) {
+            const lines = lsbContents.split('\n');
+            for (const line of lines) {
+                const parts = line.split('=');
+                if (parts.length === 2 &&
+                    (parts[0].trim() === 'VERSION_ID' ||
+                        parts[0].trim() === 'DISTRIB_RELEASE')) {
+                    version = parts[1].trim().replace(/^"/, '').replace(/"$/, '');
+                    break;
+                }
+            }
+        }
+    }
+    return version;
+}
+// Alias for backwards compatibility
+function _readLinuxVersionFile() {
+    return _internal.readLinuxVersionFile();
+}
+//# sourceMappingURL=manifest.js.map
+;// CONCATENATED MODULE: external "stream"
+const external_stream_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("stream");
+// EXTERNAL MODULE: external "util"
+var external_util_ = __nccwpck_require__(9023);
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/retry-helper.js
+var retry_helper_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+/**
+ * Internal class for retries
+ */
+class RetryHelper {
+    constructor(maxAttempts, minSeconds, maxSeconds) {
+        if (maxAttempts < 1) {
+            throw new Error('max attempts should be greater than or equal to 1');
+        }
+        this.maxAttempts = maxAttempts;
+        this.minSeconds = Math.floor(minSeconds);
+        this.maxSeconds = Math.floor(maxSeconds);
+        if (this.minSeconds > this.maxSeconds) {
+            throw new Error('min seconds should be less than or equal to max seconds');
+        }
+    }
+    execute(action, isRetryable) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            let attempt = 1;
+            while (attempt < this.maxAttempts) {
+                // Try
+                try {
+                    return yield action();
+                }
+                catch (err) {
+                    if (isRetryable && !isRetryable(err)) {
+                        throw err;
+                    }
+                    core_info(err.message);
+                }
+                // Sleep
+                const seconds = this.getSleepAmount();
+                core_info(`Waiting ${seconds} seconds before trying again`);
+                yield this.sleep(seconds);
+                attempt++;
+            }
+            // Last attempt
+            return yield action();
+        });
+    }
+    getSleepAmount() {
+        return (Math.floor(Math.random() * (this.maxSeconds - this.minSeconds + 1)) +
+            this.minSeconds);
+    }
+    sleep(seconds) {
+        return retry_helper_awaiter(this, void 0, void 0, function* () {
+            return new Promise(resolve => setTimeout(resolve, seconds * 1000));
+        });
+    }
+}
+//# sourceMappingURL=retry-helper.js.map
+;// CONCATENATED MODULE: ./node_modules/@actions/tool-cache/lib/tool-cache.js
+var tool_cache_awaiter = (undefined && undefined.__awaiter) || function (thisArg, _arguments, P, generator) {
+    function adopt(value) { return value instanceof P ? value : new P(function (resolve) { resolve(value); }); }
+    return new (P || (P = Promise))(function (resolve, reject) {
+        function fulfilled(value) { try { step(generator.next(value)); } catch (e) { reject(e); } }
+        function rejected(value) { try { step(generator["throw"](value)); } catch (e) { reject(e); } }
+        function step(result) { result.done ? resolve(result.value) : adopt(result.value).then(fulfilled, rejected); }
+        step((generator = generator.apply(thisArg, _arguments || [])).next());
+    });
+};
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+class HTTPError extends Error {
+    constructor(httpStatusCode) {
+        super(`Unexpected HTTP response: ${httpStatusCode}`);
+        this.httpStatusCode = httpStatusCode;
+        Object.setPrototypeOf(this, new.target.prototype);
+    }
+}
+const tool_cache_IS_WINDOWS = process.platform === 'win32';
+const IS_MAC = process.platform === 'darwin';
+const userAgent = 'actions/tool-cache';
+/**
+ * Download a tool from an url and stream it into a file
+ *
+ * @param url       url of tool to download
+ * @param dest      path to download tool
+ * @param auth      authorization header
+ * @param headers   other headers
+ * @returns         path to downloaded tool
+ */
+function downloadTool(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        dest = dest || external_path_namespaceObject.join(_getTempDirectory(), external_crypto_namespaceObject.randomUUID());
+        yield mkdirP(external_path_namespaceObject.dirname(dest));
+        core_debug(`Downloading ${url}`);
+        core_debug(`Destination ${dest}`);
+        const maxAttempts = 3;
+        const minSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MIN_SECONDS', 10);
+        const maxSeconds = _getGlobal('TEST_DOWNLOAD_TOOL_RETRY_MAX_SECONDS', 20);
+        const retryHelper = new RetryHelper(maxAttempts, minSeconds, maxSeconds);
+        return yield retryHelper.execute(() => tool_cache_awaiter(this, void 0, void 0, function* () {
+            return yield downloadToolAttempt(url, dest || '', auth, headers);
+        }), (err) => {
+            if (err instanceof HTTPError && err.httpStatusCode) {
+                // Don't retry anything less than 500, except 408 Request Timeout and 429 Too Many Requests
+                if (err.httpStatusCode < 500 &&
+                    err.httpStatusCode !== 408 &&
+                    err.httpStatusCode !== 429) {
+                    return false;
+                }
+            }
+            // Otherwise retry
+            return true;
+        });
+    });
+}
+function downloadToolAttempt(url, dest, auth, headers) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (external_fs_namespaceObject.existsSync(dest)) {
+            throw new Error(`Destination file path ${dest} already exists`);
+        }
+        // Get the response headers
+        const http = new lib_HttpClient(userAgent, [], {
+            allowRetries: false
+        });
+        if (auth) {
+            core_debug('set auth');
+            if (headers === undefined) {
+                headers = {};
+            }
+            headers.authorization = auth;
+        }
+        const response = yield http.get(url, headers);
+        if (response.message.statusCode !== 200) {
+            const err = new HTTPError(response.message.statusCode);
+            core_debug(`Failed to download from "${url}". Code(${response.message.statusCode}) Message(${response.message.statusMessage})`);
+            throw err;
+        }
+        // Download the response body
+        const pipeline = external_util_.promisify(external_stream_namespaceObject.pipeline);
+        const responseMessageFactory = _getGlobal('TEST_DOWNLOAD_TOOL_RESPONSE_MESSAGE_FACTORY', () => response.message);
+        const readStream = responseMessageFactory();
+        let succeeded = false;
+        try {
+            yield pipeline(readStream, external_fs_namespaceObject.createWriteStream(dest));
+            core_debug('download complete');
+            succeeded = true;
+            return dest;
+        }
+        finally {
+            // Error, delete dest before retry
+            if (!succeeded) {
+                core_debug('download failed');
+                try {
+                    yield rmRF(dest);
+                }
+                catch (err) {
+                    core_debug(`Failed to delete '${dest}'. ${err.message}`);
+                }
+            }
+        }
+    });
+}
+/**
+ * Extract a .7z file
+ *
+ * @param file     path to the .7z file
+ * @param dest     destination directory. Optional.
+ * @param _7zPath  path to 7zr.exe. Optional, for long path support. Most .7z archives do not have this
+ * problem. If your .7z archive contains very long paths, you can pass the path to 7zr.exe which will
+ * gracefully handle long paths. By default 7zdec.exe is used because it is a very small program and is
+ * bundled with the tool lib. However it does not support long paths. 7zr.exe is the reduced command line
+ * interface, it is smaller than the full command line interface, and it does support long paths. At the
+ * time of this writing, it is freely available from the LZMA SDK that is available on the 7zip website.
+ * Be sure to check the current license agreement. If 7zr.exe is bundled with your action, then the path
+ * to 7zr.exe can be pass to this function.
+ * @returns        path to the destination directory
+ */
+function extract7z(file, dest, _7zPath) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        ok(tool_cache_IS_WINDOWS, 'extract7z() not supported on current OS');
+        ok(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        const originalCwd = process.cwd();
+        process.chdir(dest);
+        if (_7zPath) {
+            try {
+                const logLevel = core.isDebug() ? '-bb1' : '-bb0';
+                const args = [
+                    'x', // eXtract files with full paths
+                    logLevel, // -bb[0-3] : set output log level
+                    '-bd', // disable progress indicator
+                    '-sccUTF-8', // set charset for for console input/output
+                    file
+                ];
+                const options = {
+                    silent: true
+                };
+                yield exec(`"${_7zPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        else {
+            const escapedScript = path
+                .join(__dirname, '..', 'scripts', 'Invoke-7zdec.ps1')
+                .replace(/'/g, "''")
+                .replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+            const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const escapedTarget = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+            const command = `& '${escapedScript}' -Source '${escapedFile}' -Target '${escapedTarget}'`;
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                command
+            ];
+            const options = {
+                silent: true
+            };
+            try {
+                const powershellPath = yield io.which('powershell', true);
+                yield exec(`"${powershellPath}"`, args, options);
+            }
+            finally {
+                process.chdir(originalCwd);
+            }
+        }
+        return dest;
+    });
+}
+/**
+ * Extract a compressed tar archive
+ *
+ * @param file     path to the tar
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the tar command to use for extraction. Defaults to 'xz' (extracting gzipped tars). Optional.
+ * @returns        path to the destination directory
+ */
+function extractTar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = 'xz') {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        // Create dest
+        dest = yield _createExtractFolder(dest);
+        // Determine whether GNU tar
+        core.debug('Checking tar --version');
+        let versionOutput = '';
+        yield exec('tar --version', [], {
+            ignoreReturnCode: true,
+            silent: true,
+            listeners: {
+                stdout: (data) => (versionOutput += data.toString()),
+                stderr: (data) => (versionOutput += data.toString())
+            }
+        });
+        core.debug(versionOutput.trim());
+        const isGnuTar = versionOutput.toUpperCase().includes('GNU TAR');
+        // Initialize args
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        if (core.isDebug() && !flags.includes('v')) {
+            args.push('-v');
+        }
+        let destArg = dest;
+        let fileArg = file;
+        if (tool_cache_IS_WINDOWS && isGnuTar) {
+            args.push('--force-local');
+            destArg = dest.replace(/\\/g, '/');
+            // Technically only the dest needs to have `/` but for aesthetic consistency
+            // convert slashes in the file arg too.
+            fileArg = file.replace(/\\/g, '/');
+        }
+        if (isGnuTar) {
+            // Suppress warnings when using GNU tar to extract archives created by BSD tar
+            args.push('--warning=no-unknown-keyword');
+            args.push('--overwrite');
+        }
+        args.push('-C', destArg, '-f', fileArg);
+        yield exec(`tar`, args);
+        return dest;
+    });
+}
+/**
+ * Extract a xar compatible archive
+ *
+ * @param file     path to the archive
+ * @param dest     destination directory. Optional.
+ * @param flags    flags for the xar. Optional.
+ * @returns        path to the destination directory
+ */
+function extractXar(file_1, dest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (file, dest, flags = []) {
+        ok(IS_MAC, 'extractXar() not supported on current OS');
+        ok(file, 'parameter "file" is required');
+        dest = yield _createExtractFolder(dest);
+        let args;
+        if (flags instanceof Array) {
+            args = flags;
+        }
+        else {
+            args = [flags];
+        }
+        args.push('-x', '-C', dest, '-f', file);
+        if (core.isDebug()) {
+            args.push('-v');
+        }
+        const xarPath = yield io.which('xar', true);
+        yield exec(`"${xarPath}"`, _unique(args));
+        return dest;
+    });
+}
+/**
+ * Extract a zip
+ *
+ * @param file     path to the zip
+ * @param dest     destination directory. Optional.
+ * @returns        path to the destination directory
+ */
+function extractZip(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!file) {
+            throw new Error("parameter 'file' is required");
+        }
+        dest = yield _createExtractFolder(dest);
+        if (tool_cache_IS_WINDOWS) {
+            yield extractZipWin(file, dest);
+        }
+        else {
+            yield extractZipNix(file, dest);
+        }
+        return dest;
+    });
+}
+function extractZipWin(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        // build the powershell command
+        const escapedFile = file.replace(/'/g, "''").replace(/"|\n|\r/g, ''); // double-up single quotes, remove double quotes and newlines
+        const escapedDest = dest.replace(/'/g, "''").replace(/"|\n|\r/g, '');
+        const pwshPath = yield io.which('pwsh', false);
+        //To match the file overwrite behavior on nix systems, we use the overwrite = true flag for ExtractToDirectory
+        //and the -Force flag for Expand-Archive as a fallback
+        if (pwshPath) {
+            //attempt to use pwsh with ExtractToDirectory, if this fails attempt Expand-Archive
+            const pwshCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.ZipFile } catch { } ;`,
+                `try { [System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`,
+                `catch { if (($_.Exception.GetType().FullName -eq 'System.Management.Automation.MethodException') -or ($_.Exception.GetType().FullName -eq 'System.Management.Automation.RuntimeException') ){ Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force } else { throw $_ } } ;`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                pwshCommand
+            ];
+            core.debug(`Using pwsh at path: ${pwshPath}`);
+            yield exec(`"${pwshPath}"`, args);
+        }
+        else {
+            const powershellCommand = [
+                `$ErrorActionPreference = 'Stop' ;`,
+                `try { Add-Type -AssemblyName System.IO.Compression.FileSystem } catch { } ;`,
+                `if ((Get-Command -Name Expand-Archive -Module Microsoft.PowerShell.Archive -ErrorAction Ignore)) { Expand-Archive -LiteralPath '${escapedFile}' -DestinationPath '${escapedDest}' -Force }`,
+                `else {[System.IO.Compression.ZipFile]::ExtractToDirectory('${escapedFile}', '${escapedDest}', $true) }`
+            ].join(' ');
+            const args = [
+                '-NoLogo',
+                '-Sta',
+                '-NoProfile',
+                '-NonInteractive',
+                '-ExecutionPolicy',
+                'Unrestricted',
+                '-Command',
+                powershellCommand
+            ];
+            const powershellPath = yield io.which('powershell', true);
+            core.debug(`Using powershell at path: ${powershellPath}`);
+            yield exec(`"${powershellPath}"`, args);
+        }
+    });
+}
+function extractZipNix(file, dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const unzipPath = yield io.which('unzip', true);
+        const args = [file];
+        if (!core.isDebug()) {
+            args.unshift('-q');
+        }
+        args.unshift('-o'); //overwrite with -o, otherwise a prompt is shown which freezes the run
+        yield exec(`"${unzipPath}"`, args, { cwd: dest });
+    });
+}
+/**
+ * Caches a directory and installs it into the tool cacheDir
+ *
+ * @param sourceDir    the directory to cache into tools
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheDir(sourceDir, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = semver.clean(version) || version;
+        arch = arch || os.arch();
+        core.debug(`Caching tool ${tool} ${version} ${arch}`);
+        core.debug(`source dir: ${sourceDir}`);
+        if (!fs.statSync(sourceDir).isDirectory()) {
+            throw new Error('sourceDir is not a directory');
+        }
+        // Create the tool dir
+        const destPath = yield _createToolPath(tool, version, arch);
+        // copy each child item. do not move. move can fail on Windows
+        // due to anti-virus software having an open handle on a file.
+        for (const itemName of fs.readdirSync(sourceDir)) {
+            const s = path.join(sourceDir, itemName);
+            yield io.cp(s, destPath, { recursive: true });
+        }
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destPath;
+    });
+}
+/**
+ * Caches a downloaded file (GUID) and installs it
+ * into the tool cache with a given targetName
+ *
+ * @param sourceFile    the file to cache into tools.  Typically a result of downloadTool which is a guid.
+ * @param targetFile    the name of the file name in the tools directory
+ * @param tool          tool name
+ * @param version       version of the tool.  semver format
+ * @param arch          architecture of the tool.  Optional.  Defaults to machine architecture
+ */
+function cacheFile(sourceFile, targetFile, tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        version = node_modules_semver.clean(version) || version;
+        arch = arch || external_os_namespaceObject.arch();
+        core_debug(`Caching tool ${tool} ${version} ${arch}`);
+        core_debug(`source file: ${sourceFile}`);
+        if (!external_fs_namespaceObject.statSync(sourceFile).isFile()) {
+            throw new Error('sourceFile is not a file');
+        }
+        // create the tool dir
+        const destFolder = yield _createToolPath(tool, version, arch);
+        // copy instead of move. move can fail on Windows due to
+        // anti-virus software having an open handle on a file.
+        const destPath = external_path_namespaceObject.join(destFolder, targetFile);
+        core_debug(`destination file ${destPath}`);
+        yield io_cp(sourceFile, destPath);
+        // write .complete
+        _completeToolPath(tool, version, arch);
+        return destFolder;
+    });
+}
+/**
+ * Finds the path to a tool version in the local installed tool cache
+ *
+ * @param toolName      name of the tool
+ * @param versionSpec   version of the tool
+ * @param arch          optional arch.  defaults to arch of computer
+ */
+function find(toolName, versionSpec, arch) {
+    if (!toolName) {
+        throw new Error('toolName parameter is required');
+    }
+    if (!versionSpec) {
+        throw new Error('versionSpec parameter is required');
+    }
+    arch = arch || external_os_namespaceObject.arch();
+    // attempt to resolve an explicit version
+    if (!isExplicitVersion(versionSpec)) {
+        const localVersions = findAllVersions(toolName, arch);
+        const match = evaluateVersions(localVersions, versionSpec);
+        versionSpec = match;
+    }
+    // check for the explicit version in the cache
+    let toolPath = '';
+    if (versionSpec) {
+        versionSpec = node_modules_semver.clean(versionSpec) || '';
+        const cachePath = external_path_namespaceObject.join(_getCacheDirectory(), toolName, versionSpec, arch);
+        core_debug(`checking cache: ${cachePath}`);
+        if (external_fs_namespaceObject.existsSync(cachePath) && external_fs_namespaceObject.existsSync(`${cachePath}.complete`)) {
+            core_debug(`Found tool in cache ${toolName} ${versionSpec} ${arch}`);
+            toolPath = cachePath;
+        }
+        else {
+            core_debug('not found');
+        }
+    }
+    return toolPath;
+}
+/**
+ * Finds the paths to all versions of a tool that are installed in the local tool cache
+ *
+ * @param toolName  name of the tool
+ * @param arch      optional arch.  defaults to arch of computer
+ */
+function findAllVersions(toolName, arch) {
+    const versions = [];
+    arch = arch || external_os_namespaceObject.arch();
+    const toolPath = external_path_namespaceObject.join(_getCacheDirectory(), toolName);
+    if (external_fs_namespaceObject.existsSync(toolPath)) {
+        const children = external_fs_namespaceObject.readdirSync(toolPath);
+        for (const child of children) {
+            if (isExplicitVersion(child)) {
+                const fullPath = external_path_namespaceObject.join(toolPath, child, arch || '');
+                if (external_fs_namespaceObject.existsSync(fullPath) && external_fs_namespaceObject.existsSync(`${fullPath}.complete`)) {
+                    versions.push(child);
+                }
+            }
+        }
+    }
+    return versions;
+}
+function getManifestFromRepo(owner_1, repo_1, auth_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (owner, repo, auth, branch = 'master') {
+        let releases = [];
+        const treeUrl = `https://api.github.com/repos/${owner}/${repo}/git/trees/${branch}`;
+        const http = new httpm.HttpClient('tool-cache');
+        const headers = {};
+        if (auth) {
+            core.debug('set auth');
+            headers.authorization = auth;
+        }
+        const response = yield http.getJson(treeUrl, headers);
+        if (!response.result) {
+            return releases;
+        }
+        let manifestUrl = '';
+        for (const item of response.result.tree) {
+            if (item.path === 'versions-manifest.json') {
+                manifestUrl = item.url;
+                break;
+            }
+        }
+        headers['accept'] = 'application/vnd.github.VERSION.raw';
+        let versionsRaw = yield (yield http.get(manifestUrl, headers)).readBody();
+        if (versionsRaw) {
+            // shouldn't be needed but protects against invalid json saved with BOM
+            versionsRaw = versionsRaw.replace(/^\uFEFF/, '');
+            try {
+                releases = JSON.parse(versionsRaw);
+            }
+            catch (_a) {
+                core.debug('Invalid json');
+            }
+        }
+        return releases;
+    });
+}
+function findFromManifest(versionSpec_1, stable_1, manifest_1) {
+    return tool_cache_awaiter(this, arguments, void 0, function* (versionSpec, stable, manifest, archFilter = os.arch()) {
+        // wrap the internal impl
+        const match = yield mm._findMatch(versionSpec, stable, manifest, archFilter);
+        return match;
+    });
+}
+function _createExtractFolder(dest) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        if (!dest) {
+            // create a temp dir
+            dest = path.join(_getTempDirectory(), crypto.randomUUID());
+        }
+        yield io.mkdirP(dest);
+        return dest;
+    });
+}
+function _createToolPath(tool, version, arch) {
+    return tool_cache_awaiter(this, void 0, void 0, function* () {
+        const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+        core_debug(`destination ${folderPath}`);
+        const markerPath = `${folderPath}.complete`;
+        yield rmRF(folderPath);
+        yield rmRF(markerPath);
+        yield mkdirP(folderPath);
+        return folderPath;
+    });
+}
+function _completeToolPath(tool, version, arch) {
+    const folderPath = external_path_namespaceObject.join(_getCacheDirectory(), tool, node_modules_semver.clean(version) || version, arch || '');
+    const markerPath = `${folderPath}.complete`;
+    external_fs_namespaceObject.writeFileSync(markerPath, '');
+    core_debug('finished caching tool');
+}
+/**
+ * Check if version string is explicit
+ *
+ * @param versionSpec      version string to check
+ */
+function isExplicitVersion(versionSpec) {
+    const c = node_modules_semver.clean(versionSpec) || '';
+    core_debug(`isExplicit: ${c}`);
+    const valid = node_modules_semver.valid(c) != null;
+    core_debug(`explicit? ${valid}`);
+    return valid;
+}
+/**
+ * Get the highest satisfiying semantic version in `versions` which satisfies `versionSpec`
+ *
+ * @param versions        array of versions to evaluate
+ * @param versionSpec     semantic version spec to satisfy
+ */
+function evaluateVersions(versions, versionSpec) {
+    let version = '';
+    core_debug(`evaluating ${versions.length} versions`);
+    versions = versions.sort((a, b) => {
+        if (node_modules_semver.gt(a, b)) {
+            return 1;
+        }
+        return -1;
+    });
+    for (let i = versions.length - 1; i >= 0; i--) {
+        const potential = versions[i];
+        const satisfied = node_modules_semver.satisfies(potential, versionSpec);
+        if (satisfied) {
+            version = potential;
+            break;
+        }
+    }
+    if (version) {
+        core_debug(`matched: ${version}`);
+    }
+    else {
+        core_debug('match not found');
+    }
+    return version;
+}
+/**
+ * Gets RUNNER_TOOL_CACHE
+ */
+function _getCacheDirectory() {
+    const cacheDirectory = process.env['RUNNER_TOOL_CACHE'] || '';
+    (0,external_assert_.ok)(cacheDirectory, 'Expected RUNNER_TOOL_CACHE to be defined');
+    return cacheDirectory;
+}
+/**
+ * Gets RUNNER_TEMP
+ */
+function _getTempDirectory() {
+    const tempDirectory = process.env['RUNNER_TEMP'] || '';
+    (0,external_assert_.ok)(tempDirectory, 'Expected RUNNER_TEMP to be defined');
+    return tempDirectory;
+}
+/**
+ * Gets a global variable
+ */
+function _getGlobal(key, defaultValue) {
+    /* eslint-disable @typescript-eslint/no-explicit-any */
+    const value = global[key];
+    /* eslint-enable @typescript-eslint/no-explicit-any */
+    return value !== undefined ? value : defaultValue;
+}
+/**
+ * Returns an array of unique values.
+ * @param values Values to make unique.
+ */
+function _unique(values) {
+    return Array.from(new Set(values));
+}
+//# sourceMappingURL=tool-cache.js.map
+// EXTERNAL MODULE: external "node:crypto"
+var external_node_crypto_ = __nccwpck_require__(7598);
+;// CONCATENATED MODULE: ./src/install/download.ts
+
+
+
+
+
+
+const sha256File = (file) => (0,external_node_crypto_.createHash)('sha256').update(external_node_fs_namespaceObject.readFileSync(file)).digest('hex');
+/** The digest GitHub publishes for a release asset (`"digest": "sha256:..."` in the releases API). */
+async function githubAssetDigest(ref, token = process.env.GITHUB_TOKEN) {
+    const url = `${ref.api.replace(/\/$/, '')}/repos/${ref.owner}/${ref.repo}/releases/tags/${encodeURIComponent(ref.tag)}`;
+    const headers = { Accept: 'application/vnd.github+json', 'User-Agent': 'unikernel-boot-action' };
+    if (token)
+        headers.Authorization = `Bearer ${token}`;
+    let res;
+    try {
+        res = await fetch(url, { headers });
+    }
+    catch (e) {
+        throw new ActionError(`Could not reach ${url} to read the checksum of ${ref.asset}: ${e.cause ?? e.message}.`);
+    }
+    if (!res.ok) {
+        throw new ActionError(`${url} answered HTTP ${res.status} when asked for release ${ref.tag} of ${ref.owner}/${ref.repo}; check the version, or give the file's sha256 yourself.`);
+    }
+    const body = (await res.json());
+    const asset = body.assets?.find((a) => a.name === ref.asset);
+    if (!asset) {
+        throw new ActionError(`Release ${ref.tag} of ${ref.owner}/${ref.repo} has no asset named ${ref.asset} (it has: ${(body.assets ?? []).map((a) => a.name).join(', ') || 'none'}).`);
+    }
+    const m = /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '');
+    if (!m) {
+        throw new ActionError(`GitHub publishes no sha256 digest for ${ref.asset} in ${ref.owner}/${ref.repo} ${ref.tag}; give the file's sha256 yourself to use it.`);
+    }
+    return m[1].toLowerCase();
+}
+async function expectedSha256(a) {
+    if (typeof a.sha256 === 'string') {
+        if (!/^[0-9a-f]{64}$/i.test(a.sha256))
+            throw new ActionError(`The sha256 given for ${a.tool} is not 64 hex digits: '${a.sha256}'.`);
+        return a.sha256.toLowerCase();
+    }
+    return githubAssetDigest(a.sha256.githubRelease);
+}
+/** Where the asset already is in the tool cache (a second run on the same runner), if it is. */
+function cachedAsset(a) {
+    const dir = find(a.tool, a.version);
+    const file = dir ? external_node_path_namespaceObject.join(dir, a.fileName) : '';
+    return dir && external_node_fs_namespaceObject.existsSync(file) ? file : undefined;
+}
+function describeAsset(a) {
+    const r = a.sha256;
+    return {
+        tool: a.tool,
+        version: a.version,
+        url: a.url,
+        checksum: typeof r === 'string' ? `sha256 ${r}` : `sha256 published by GitHub for ${r.githubRelease.owner}/${r.githubRelease.repo} ${r.githubRelease.tag} ${r.githubRelease.asset}`,
+        cached: cachedAsset(a),
+    };
+}
+/**
+ * Returns the path of the asset: from the tool cache when a run on this runner fetched it before,
+ * else downloaded, checked against its SHA-256 (fails closed on a mismatch or a missing checksum),
+ * and cached. A file that fails the check is deleted, never cached.
+ */
+async function fetchAsset(a) {
+    const hit = cachedAsset(a);
+    if (hit) {
+        core_info(`${a.tool} ${a.version}: from the tool cache (${hit})`);
+        return hit;
+    }
+    const expected = await expectedSha256(a);
+    core_info(`Downloading ${a.tool} ${a.version} from ${a.url}`);
+    let file;
+    try {
+        file = await downloadTool(a.url);
+    }
+    catch (e) {
+        const status = e.httpStatusCode;
+        throw new ActionError(`Could not download ${a.tool} ${a.version} from ${a.url}: ${status ? `HTTP ${status}` : e.message}. Check the version, or give another path or URL.`);
+    }
+    const actual = sha256File(file);
+    if (actual !== expected) {
+        external_node_fs_namespaceObject.rmSync(file, { force: true });
+        throw new ActionError(`The download of ${a.tool} ${a.version} from ${a.url} does not match its checksum (expected sha256 ${expected}, got ${actual}); it was deleted and not used.`);
+    }
+    const dir = await cacheFile(file, a.fileName, a.tool, a.version);
+    external_node_fs_namespaceObject.rmSync(file, { force: true });
+    core_info(`${a.tool} ${a.version}: sha256 ${actual} verified, cached in ${dir}`);
+    return external_node_path_namespaceObject.join(dir, a.fileName);
+}
+
 ;// CONCATENATED MODULE: ./src/install/toolchain.ts
 
 
@@ -37566,8 +37988,8 @@ async function planToolchain(req) {
     return { kind: 'rustup', name, source, actions, buildStd: info && hasPrebuiltStd(info.sysroot, req.target) ? false : undefined };
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/boot/processes.ts
@@ -37662,7 +38084,7 @@ async function cargoBuild(tc, req) {
     const workspaceRoot = loc.code === 0 ? external_node_path_namespaceObject.dirname(loc.stdout.trim()) : req.workingDirectory;
     const command = cargoCommand(tc, req);
     core_info(`[command]${command.join(' ')}`);
-    const child = (0,external_node_child_process_namespaceObject.spawn)(command[0], command.slice(1), { cwd: req.workingDirectory, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = (0,external_node_child_process_.spawn)(command[0], command.slice(1), { cwd: req.workingDirectory, env, stdio: ['ignore', 'pipe', 'inherit'] });
     track(child);
     const executables = [];
     const errors = [];
@@ -37726,7 +38148,7 @@ async function probeKvm(qemu, cpu, extraArgs = []) {
     }
     const args = ['-accel', 'kvm', ...(cpu ? ['-cpu', cpu] : []), ...extraArgs, '-display', 'none', '-monitor', 'stdio', '-serial', 'none', '-nodefaults', '-S'];
     return new Promise((resolve) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(qemu, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+        const child = (0,external_node_child_process_.spawn)(qemu, args, { stdio: ['pipe', 'ignore', 'pipe'] });
         track(child);
         let stderr = '';
         child.stderr.on('data', (d) => (stderr += d.toString()));
@@ -37745,6 +38167,43 @@ async function probeKvm(qemu, cpu, extraArgs = []) {
         child.stdin.on('error', () => undefined);
         child.stdin.end('quit\n');
     });
+}
+const KVM_RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"';
+/** Can this process open /dev/kvm read-write? The error code when it cannot. */
+function openKvm() {
+    try {
+        external_node_fs_namespaceObject.closeSync(external_node_fs_namespaceObject.openSync('/dev/kvm', external_node_fs_namespaceObject.constants.O_RDWR));
+        return { ok: true };
+    }
+    catch (e) {
+        return { ok: false, code: e.code ?? e.message };
+    }
+}
+/**
+ * GitHub-hosted Linux runners have /dev/kvm as root:kvm 0660. The usual fix (also Hermit's and
+ * the Android emulator's): a udev rule making it 0666, reloaded and triggered. Done only when
+ * /dev/kvm exists and cannot be opened for lack of permission, and sudo works without a password;
+ * then checked by opening the device. Returns what happened, in a sentence, or undefined when
+ * nothing had to be done.
+ */
+async function makeKvmUsable(run) {
+    if (!external_node_fs_namespaceObject.existsSync('/dev/kvm'))
+        return undefined;
+    const first = openKvm();
+    if (first.ok || (first.code !== 'EACCES' && first.code !== 'EPERM'))
+        return undefined;
+    const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+    const cmd = (args) => (sudo.length ? [sudo[0], [...sudo.slice(1), ...args]] : [args[0], args.slice(1)]);
+    if ((await run(...cmd(['tee', '/etc/udev/rules.d/99-kvm4all.rules']), KVM_RULE + '\n')) !== 0) {
+        return '/dev/kvm is not accessible and the udev rule could not be written (no password-less sudo)';
+    }
+    await run(...cmd(['udevadm', 'control', '--reload-rules']));
+    await run(...cmd(['udevadm', 'trigger', '--name-match=kvm']));
+    // udev applies the rule asynchronously: give it a moment.
+    for (let i = 0; i < 20 && !openKvm().ok; i++)
+        await new Promise((r) => setTimeout(r, 100));
+    const after = openKvm();
+    return after.ok ? '/dev/kvm made accessible with a udev rule (MODE 0666) and opened' : `a udev rule for /dev/kvm was added, but it still cannot be opened (${after.code})`;
 }
 
 ;// CONCATENATED MODULE: ./src/verdict/watcher.ts
@@ -37946,7 +38405,7 @@ async function boot(spec) {
     const timers = [];
     let idleTimer;
     let quietTimer;
-    const child = (0,external_node_child_process_namespaceObject.spawn)(spec.command, spec.args, {
+    const child = (0,external_node_child_process_.spawn)(spec.command, spec.args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...spec.env },
     });
@@ -38146,6 +38605,7 @@ function escapeHtml(s) {
 
 
 
+
 async function timed(into, key, f) {
     const t = Date.now();
     try {
@@ -38155,6 +38615,20 @@ async function timed(into, key, f) {
         into[key] = (Date.now() - t) / 1000;
     }
 }
+/** Runs a command with optional stdin (for the udev rule), quietly; returns its exit status. */
+async function runQuiet(cmd, args, input) {
+    if (input === undefined)
+        return (await capture(cmd, args)).code;
+    const { spawnSync } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1421, 23));
+    const r = spawnSync(cmd, args, { input, stdio: ['pipe', 'ignore', 'pipe'] });
+    return r.status ?? 1;
+}
+/** GitHub-hosted runners: /dev/kvm needs a udev rule before a non-root user can open it. */
+async function enableKvm() {
+    const what = await makeKvmUsable(runQuiet);
+    if (what)
+        core_info(`KVM: ${what}.`);
+}
 async function chooseAccel(plan, qemu) {
     if (plan.accel === 'tcg')
         return 'tcg';
@@ -38162,6 +38636,7 @@ async function chooseAccel(plan, qemu) {
         core_info(`Accelerator: TCG (${plan.target} cannot run under KVM on this ${process.arch} host).`);
         return 'tcg';
     }
+    await enableKvm();
     const cpu = cpuFor(plan, 'kvm');
     const probe = await probeKvm(qemu, cpu);
     if (probe.ok) {
@@ -38178,15 +38653,23 @@ async function chooseAccel(plan, qemu) {
  * dry-run: everything that can be resolved without side effects, printed and given as outputs
  * (`plan` as JSON, `qemu-command`). Nothing is downloaded, installed, built or booted.
  */
-async function dryRun(plan, scratch, assets) {
-    const qemuPath = await which(plan.qemu.binary, false);
+async function dryRun(plan, inputs, scratch, assets) {
+    const program = plan.profile.bootProgram;
+    const qemuPath = program ? '' : await which(plan.qemu.binary, false);
     const toolchain = plan.build.kind === 'cargo'
         ? await planToolchain({ toolchain: plan.toolchain, workingDirectory: plan.build.workingDirectory, target: plan.target, linksWithRustLld: plan.profile.linksWithRustLld, toolDir: external_node_path_namespaceObject.join(scratch, 'bin') })
         : undefined;
     const accel = plan.accel === 'kvm' ? 'kvm' : 'tcg';
     const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : '<the executable cargo builds>';
     const assetPaths = Object.fromEntries(assets.map((a) => [a.tool, cachedAsset(a) ?? a.url]));
-    const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch, assets: assetPaths });
+    const qemu = bootCommand(plan, program ? program.name.toLowerCase() : qemuPath || plan.qemu.binary, { kernel, accel: program ? 'kvm' : accel, workDir: scratch, assets: assetPaths });
+    let prepared;
+    if (plan.build.kind === 'cargo' && toolchain && plan.profile.prepareBuild) {
+        const distro = toolchain.kind === 'distro';
+        const env = distro ? { RUSTC: '/usr/bin/rustc' } : toolchain.kind === 'rustup' ? { RUSTUP_TOOLCHAIN: toolchain.name, RUSTUP_AUTO_INSTALL: '0' } : {};
+        prepared = (await plan.profile.prepareBuild({ inputs, cargo: distro ? '/usr/bin/cargo' : 'cargo', env, cargoConfig: [], dryRun: true })).plan;
+    }
+    const extraApt = plan.profile.aptPackages?.(inputs) ?? [];
     const cargo = plan.build.kind === 'cargo' && toolchain
         ? cargoCommand({ cargo: 'cargo', cargoConfig: [], buildStd: toolchain.buildStd !== false }, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: plan.build.cargoArgs })
         : undefined;
@@ -38194,11 +38677,17 @@ async function dryRun(plan, scratch, assets) {
         target: plan.target,
         family: plan.profile.family,
         toolchain,
-        install: [...(qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]), ...(toolchain?.actions ?? [])],
+        install: [
+            ...(program ? await program.planInstall() : qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]),
+            ...(extraApt.length ? [`apt-get install ${extraApt.join(' ')} (those not installed yet)`] : []),
+            ...(toolchain?.actions ?? []),
+        ],
+        ...(prepared ? { prepare: prepared } : {}),
         downloads: assets.map(describeAsset),
         build: cargo ? { directory: plan.build.workingDirectory, command: shellJoin(cargo) } : { kernel },
         boot: {
-            accel: plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
+            program: program ? program.name : plan.qemu.binary,
+            accel: program ? `kvm (${program.name} always uses KVM)` : plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
             command: shellJoin(qemu),
             timeout: plan.timeout,
             idleTimeout: plan.idleTimeout,
@@ -38237,7 +38726,7 @@ async function run() {
         core_info(`timeout: ${plan.timeout}s${plan.idleTimeout ? `, idle-timeout: ${plan.idleTimeout}s` : ''}; accel: ${plan.accel}`);
         endGroup();
         if (inputs.dryRun) {
-            await dryRun(plan, scratch, assets);
+            await dryRun(plan, inputs, scratch, assets);
             report.pass = true;
             report.reason = 'Dry run: nothing was installed, built or booted.';
             setOutput('result', 'dry-run');
@@ -38245,9 +38734,11 @@ async function run() {
             return;
         }
         let toolchain;
+        let buildEnv = {};
         const assetPaths = {};
         const qemu = await group('Install', () => timed(timings, 'install', async () => {
-            const q = await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
+            const program = plan.profile.bootProgram;
+            const q = program ? { path: await program.install() } : await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
             await aptInstallMissing(plan.profile.aptPackages?.(inputs) ?? [], `${plan.target}`);
             for (const a of assets)
                 assetPaths[a.tool] = await fetchAsset(a);
@@ -38261,6 +38752,10 @@ async function run() {
                 });
                 report.toolchain = `${toolchain.description}: ${toolchain.rustcVersion}`;
                 core_info(`Toolchain: ${toolchain.description} (${toolchain.rustcVersion}), from ${toolchain.source}`);
+                if (plan.profile.prepareBuild) {
+                    const prepared = await plan.profile.prepareBuild({ inputs, cargo: toolchain.cargo, env: toolchain.env, cargoConfig: toolchain.cargoConfig, dryRun: false });
+                    buildEnv = prepared.env;
+                }
                 core_info(toolchain.buildStd ? `std for ${plan.target}: built from source (build-std: ${plan.profile.buildStd.crates.join(', ')})` : `std for ${plan.target}: prebuilt, from the toolchain`);
             }
             return q;
@@ -38273,7 +38768,7 @@ async function run() {
                 target: plan.target,
                 buildStd: plan.profile.buildStd,
                 cargoArgs: b.cargoArgs,
-                env: plan.profile.buildEnv?.(inputs) ?? {},
+                env: { ...(plan.profile.buildEnv?.(inputs) ?? {}), ...buildEnv },
                 workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
             })));
             kernel = built.kernel;
@@ -38284,9 +38779,20 @@ async function run() {
         }
         report.kernel = kernel;
         setOutput('kernel', kernel);
-        const accel = await chooseAccel(plan, qemu.path);
+        let accel;
+        if (plan.profile.bootProgram) {
+            // A hypervisor such as Uhyve: KVM or nothing.
+            await enableKvm();
+            const kvm = openKvm();
+            if (!kvm.ok)
+                throw new ActionError(`${plan.profile.bootProgram.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`);
+            accel = 'kvm';
+        }
+        else {
+            accel = await chooseAccel(plan, qemu.path);
+        }
         report.accel = accel;
-        const argv = qemuCommand(plan, qemu.path, { kernel, accel, workDir: scratch, assets: assetPaths });
+        const argv = bootCommand(plan, qemu.path, { kernel, accel, workDir: scratch, assets: assetPaths });
         report.qemuCommand = shellJoin(argv);
         setOutput('qemu-command', report.qemuCommand);
         core_info(`[command]${report.qemuCommand}`);
@@ -38395,6 +38901,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_h
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 

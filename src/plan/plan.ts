@@ -35,7 +35,8 @@ export function makePlan(inputs: Inputs): Plan {
     userCpu: cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined,
     userQemuArgs: inputs.qemuArgs,
     rules: {
-      expect: inputs.expect,
+      // The target's own success evidence (e.g. Hermit's `exit status 0`) comes after the user's lines.
+      expect: [...inputs.expect, ...(profile.defaultExpect ?? [])],
       ordered: inputs.ordered,
       failOn: [...(inputs.defaultFailOn ? profile.defaultFailOn : []), ...inputs.failOn],
     },
@@ -54,6 +55,11 @@ export function cpuFor(plan: Plan, accel: Accel): string | undefined {
 export function qemuCommand(plan: Plan, qemuPath: string, ctx: BootContext): string[] {
   const cpu = plan.userCpu ? undefined : plan.profile.cpu[ctx.accel];
   return [qemuPath, '-accel', ctx.accel, ...(cpu ? ['-cpu', cpu] : []), ...plan.profile.qemuArgs(ctx), ...plan.userQemuArgs];
+}
+
+/** The boot command: the target's own boot program (e.g. Uhyve) when it has one, else QEMU's. */
+export function bootCommand(plan: Plan, programPath: string, ctx: BootContext): string[] {
+  return plan.profile.bootProgram ? plan.profile.bootProgram.command(programPath, ctx) : qemuCommand(plan, programPath, ctx);
 }
 
 /** A command line a person can paste into a shell. */

@@ -64,6 +64,47 @@ export interface TargetProfile {
   aptPackages?(inputs: Inputs): string[];
   /** Extra environment for cargo build (never RUSTFLAGS). */
   buildEnv?(inputs: Inputs): Record<string, string>;
+  /** Names of the target-specific inputs this target understands (others are refused for it). */
+  inputs?: string[];
+  /** The profile specialised by the parsed inputs (loader, hypervisor, boot arguments); throw InputError on bad input. */
+  configure?(inputs: Inputs): TargetProfile;
+  /** Lines that must appear after the user's expect lines (success evidence the guest prints itself). */
+  defaultExpect?: Pattern[];
+  /**
+   * Work after the toolchain is ready and before cargo build (e.g. install a second toolchain a
+   * dependency's build script uses). In a dry run it must change nothing and only say what it would do.
+   */
+  prepareBuild?(req: PrepareBuildRequest): Promise<PreparedBuild>;
+  /** Boot with another program than QEMU (a hypervisor such as Uhyve). */
+  bootProgram?: BootProgram;
+}
+
+/** The toolchain the app is built with, as prepareBuild sees it. */
+export interface PrepareBuildRequest {
+  inputs: Inputs;
+  /** cargo to run, its environment and --config arguments (the app's toolchain). */
+  cargo: string;
+  env: Record<string, string>;
+  cargoConfig: string[];
+  dryRun: boolean;
+}
+
+export interface PreparedBuild {
+  /** Extra environment for cargo build (never RUSTFLAGS). */
+  env: Record<string, string>;
+  /** What was found and done (or would be), for the log and the dry-run plan. */
+  plan: Record<string, unknown>;
+}
+
+/** A program that boots the image instead of QEMU; needs KVM. */
+export interface BootProgram {
+  name: string;
+  /** Finds or installs the program; returns its path. */
+  install(): Promise<string>;
+  /** What install() would do, without doing it (dry run). */
+  planInstall(): Promise<string[]>;
+  /** The command line (program path first). */
+  command(program: string, ctx: BootContext): string[];
 }
 
 /** One module per target family implements this. */
