@@ -31613,7 +31613,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(1285);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(2857);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31622,7 +31622,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 1285:
+/***/ 2857:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35855,6 +35855,8 @@ async function expectedSha256(a) {
 }
 /** Where the asset already is in the tool cache (a second run on the same runner), if it is. */
 function cachedAsset(a) {
+    if (!process.env.RUNNER_TOOL_CACHE)
+        return undefined; // no tool cache outside a runner
     const dir = find(a.tool, a.version);
     const file = dir ? external_node_path_namespaceObject.join(dir, a.fileName) : '';
     return dir && external_node_fs_namespaceObject.existsSync(file) ? file : undefined;
@@ -36331,272 +36333,6 @@ const unikraft = {
     },
 };
 
-;// CONCATENATED MODULE: ./src/targets/index.ts
-
-
-
-
-
-
-/** Every supported target family. Adding a target family means adding a module here. */
-const FAMILIES = [x86_64None, aarch64None, riscvNone, cortexM, uefi, unikraft];
-function resolveTarget(target) {
-    for (const f of FAMILIES) {
-        const p = f.resolve(target);
-        if (p)
-            return p;
-    }
-    return undefined;
-}
-/** Every target-specific input name, with the targets that read it. */
-function targetSpecificInputs() {
-    const byName = new Map();
-    for (const f of FAMILIES) {
-        for (const t of f.examples) {
-            for (const name of f.resolve(t)?.inputs ?? [])
-                byName.set(name, [...(byName.get(name) ?? []), t]);
-        }
-    }
-    return byName;
-}
-function supportedTargets() {
-    return FAMILIES.flatMap((f) => f.examples);
-}
-
-
-;// CONCATENATED MODULE: ./src/inputs/inputs.ts
-
-
-
-
-
-
-const TOOLCHAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+\-]*$/;
-function parseSeconds(name, raw, fallback, allowZero) {
-    if (raw === '')
-        return fallback;
-    const n = Number(raw);
-    if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(n) || (!allowZero && n <= 0)) {
-        throw new InputError(name, `'${raw}' is not a number of seconds`, `Give a ${allowZero ? 'non-negative' : 'positive'} number such as 120${allowZero ? ' (0 turns it off)' : ''}.`);
-    }
-    return n;
-}
-function parseBool(name, raw, fallback) {
-    if (raw === '')
-        return fallback;
-    if (/^(true|yes|on|1)$/i.test(raw))
-        return true;
-    if (/^(false|no|off|0)$/i.test(raw))
-        return false;
-    throw new InputError(name, `'${raw}' is not a boolean`, 'Use true or false.');
-}
-function parseExitCodes(raw, fallback) {
-    if (raw.trim() === '')
-        return fallback;
-    const parts = raw.split(/[\s,]+/).filter((s) => s !== '');
-    return parts.map((p) => {
-        if (!/^\d+$/.test(p) || Number(p) > 255) {
-            throw new InputError('exit-code', `'${p}' is not an exit status`, 'Give whole numbers from 0 to 255, separated by commas or spaces (for example: 33).');
-        }
-        return Number(p);
-    });
-}
-function parseArgv(name, raw) {
-    if (raw.trim() === '')
-        return [];
-    // Split like a shell (quotes group words), without expanding anything.
-    return parseArgsStringToArgv(raw.replace(/\\\r?\n/g, ' ').replace(/\r?\n/g, ' '));
-}
-/** A QEMU machine type or CPU model, optionally with comma-separated properties. */
-const QEMU_NAME = /^[A-Za-z0-9][A-Za-z0-9._+,=-]*$/;
-/** QEMU's -m size: a number of MiB, or a number with a K/M/G/T suffix. */
-const MEMORY = /^[1-9][0-9]*[KMGT]?$/i;
-/** Reads the machine/cpu/memory input; the same option in qemu-args would be ambiguous. */
-function qemuOption(get, qemuArgs, name, options, pattern, valid) {
-    const raw = get(name).trim();
-    if (raw === '')
-        return undefined;
-    if (!pattern.test(raw))
-        throw new InputError(name, `'${raw}' is not valid`, valid);
-    const clash = qemuArgs.find((a) => options.includes(a));
-    if (clash)
-        throw new InputError(name, `is set, and qemu-args sets '${clash}' too`, `Give it in one place: remove '${clash} ...' from qemu-args, or remove the ${name} input.`);
-    return raw;
-}
-/** QEMU options that the `accel` input owns. */
-const ACCEL_OPTIONS = new Set(['-accel', '--accel', '-enable-kvm', '--enable-kvm']);
-function readInputs(get, env = process.env) {
-    const target = get('target').trim();
-    if (target === '') {
-        throw new InputError('target', 'is required', `Give a Rust target triple, one of: ${supportedTargets().join(', ')}.`);
-    }
-    const profile = resolveTarget(target);
-    if (!profile) {
-        throw new InputError('target', `'${target}' is not a supported target`, `Supported targets: ${supportedTargets().join(', ')}.`);
-    }
-    const workspace = env.GITHUB_WORKSPACE || process.cwd();
-    const wdRaw = get('working-directory').trim() || '.';
-    const workingDirectory = external_node_path_namespaceObject.resolve(workspace, wdRaw);
-    const kernelRaw = get('kernel').trim();
-    const kernel = kernelRaw === '' ? undefined : external_node_path_namespaceObject.resolve(workspace, kernelRaw);
-    const cargoArgs = parseArgv('cargo-args', get('cargo-args'));
-    const toolchain = get('toolchain').trim();
-    if (kernel !== undefined) {
-        if (cargoArgs.length > 0) {
-            throw new InputError('cargo-args', 'cannot be used together with kernel (nothing is built when a prebuilt kernel is given)', 'Remove cargo-args, or remove kernel to build the crate.');
-        }
-        if (!external_node_fs_namespaceObject.existsSync(kernel) || !external_node_fs_namespaceObject.statSync(kernel).isFile()) {
-            throw new InputError('kernel', `'${kernelRaw}' is not a file (looked at ${kernel})`, 'Give the path of a built kernel image, relative to the workspace.');
-        }
-    }
-    else {
-        if (!external_node_fs_namespaceObject.existsSync(workingDirectory) || !external_node_fs_namespaceObject.statSync(workingDirectory).isDirectory()) {
-            throw new InputError('working-directory', `'${wdRaw}' does not exist (looked at ${workingDirectory})`, 'Give the folder of the crate to build, relative to the workspace (default: .).');
-        }
-        if (!external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(workingDirectory, 'Cargo.toml'))) {
-            throw new InputError('working-directory', `'${wdRaw}' has no Cargo.toml`, 'Point it at the folder that holds the kernel crate\'s Cargo.toml, or give a prebuilt image in kernel.');
-        }
-    }
-    const owned = cargoArgs.find((a) => /^--(target|message-format)(=|$)/.test(a));
-    if (owned) {
-        throw new InputError('cargo-args', `sets '${owned}', which the action sets itself`, 'Remove it: the target comes from the target input, and the action reads cargo\'s JSON messages.');
-    }
-    if (toolchain !== '' && !TOOLCHAIN_NAME.test(toolchain)) {
-        throw new InputError('toolchain', `'${toolchain}' is not a toolchain name`, "Use a rustup toolchain such as nightly or nightly-2026-06-01, 'system' for the cargo on PATH, 'distro' for the Linux distribution's Rust, or leave it empty to read rust-toolchain.toml.");
-    }
-    const accelRaw = (get('accel').trim() || 'auto').toLowerCase();
-    if (accelRaw !== 'auto' && accelRaw !== 'kvm' && accelRaw !== 'tcg') {
-        throw new InputError('accel', `'${accelRaw}' is not an accelerator`, 'Use auto (KVM when it really works, else TCG), kvm or tcg.');
-    }
-    const accel = accelRaw;
-    if (accel === 'kvm' && !profile.kvmCapable) {
-        throw new InputError('accel', `kvm cannot run ${target} on this ${process.arch} host`, 'Use auto or tcg.');
-    }
-    const qemuArgs = parseArgv('qemu-args', get('qemu-args'));
-    const clash = qemuArgs.find((a) => ACCEL_OPTIONS.has(a) || /^accel=|,accel=/.test(a));
-    if (clash) {
-        throw new InputError('qemu-args', `sets the accelerator itself ('${clash}')`, "Remove it and use the accel input instead (auto, kvm or tcg).");
-    }
-    const machine = qemuOption(get, qemuArgs, 'machine', ['-machine', '--machine', '-M'], QEMU_NAME, `Give a QEMU machine type such as virt, q35, lm3s6965evb or mps2-an386, optionally with properties (virt,gic-version=3); ${profile.qemu.binary} -machine help lists them.`);
-    const cpu = qemuOption(get, qemuArgs, 'cpu', ['-cpu', '--cpu'], QEMU_NAME, `Give a QEMU CPU model such as cortex-a57, max, rv64 or qemu64; ${profile.qemu.binary} -cpu help lists them.`);
-    const memory = qemuOption(get, qemuArgs, 'memory', ['-m', '--m'], MEMORY, 'Give a RAM size for QEMU -m: a number of MiB (512) or a number with K, M, G or T (512M, 2G).');
-    const runnerRaw = parseArgv('runner', get('runner'));
-    let runner;
-    if (runnerRaw.length > 0) {
-        runner = runnerRaw.length === 1 && runnerRaw[0] === 'cargo' ? { kind: 'cargo' } : { kind: 'command', argv: runnerRaw };
-        if (runner.kind === 'cargo' && kernel !== undefined) {
-            throw new InputError('runner', "is 'cargo' (cargo run), which builds the crate, but kernel gives a prebuilt image", "Remove kernel to build and run the crate with cargo run, or give a command (with {kernel} where the image's path goes).");
-        }
-        const owned = [['qemu-args', qemuArgs.length > 0], ['machine', machine], ['cpu', cpu], ['memory', memory], ['accel', accel !== 'auto']].find(([, set]) => set);
-        if (owned) {
-            throw new InputError(owned[0], 'applies to the action\'s QEMU command line, which runner replaces', `Put the QEMU options in the runner command instead, or remove runner to let the action build the QEMU command.`);
-        }
-    }
-    const expect = parsePatternLines(get('expect'), 'expect');
-    const ordered = parseBool('ordered', get('ordered'), true);
-    const failOn = parsePatternLines(get('fail-on'), 'fail-on');
-    const defaultFailOn = parseBool('default-fail-on', get('default-fail-on'), true);
-    const exitCodes = parseExitCodes(get('exit-code'), profile.successExitCodes);
-    if (exitCodes.includes(0) && expect.length === 0) {
-        throw new InputError('expect', `is empty, but exit status 0 counts as success for ${target} (exit-code: ${exitCodes.join(', ')}). QEMU also exits with 0 when a guest powers off or resets without reporting anything (and on RISC-V when it fails with code 0), so status 0 alone proves nothing`, 'Add a line your kernel prints only when it succeeded (for example: all tests passed), or set exit-code to a status that only your kernel\'s success gives.');
-    }
-    const timeout = parseSeconds('timeout', get('timeout').trim(), 300, false);
-    const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
-    if (idleTimeout > 0 && idleTimeout >= timeout) {
-        throw new InputError('idle-timeout', `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`, 'Make idle-timeout shorter than timeout, or 0 to turn it off.');
-    }
-    const own = new Set(profile.inputs ?? []);
-    for (const [name, targets] of targetSpecificInputs()) {
-        if (!own.has(name) && get(name).trim() !== '') {
-            throw new InputError(name, `is only read for ${targets.join(', ')}, not for ${target}`, `Remove it, or set target to ${targets[0]}.`);
-        }
-    }
-    const targetInputs = Object.fromEntries([...own].map((name) => [name, get(name).trim()]));
-    return {
-        target,
-        profile,
-        workingDirectory,
-        toolchain,
-        cargoArgs,
-        kernel,
-        expect,
-        ordered,
-        failOn,
-        defaultFailOn,
-        exitCodes,
-        timeout,
-        idleTimeout,
-        qemuArgs,
-        accel,
-        dryRun: parseBool('dry-run', get('dry-run'), false),
-        targetInputs,
-        machine,
-        cpu,
-        memory,
-        runner,
-    };
-}
-
-;// CONCATENATED MODULE: ./src/plan/plan.ts
-function makePlan(inputs) {
-    const { profile } = inputs;
-    const userSets = (...options) => inputs.qemuArgs.findIndex((a) => options.includes(a));
-    const cpuAt = userSets('-cpu', '--cpu');
-    return {
-        target: inputs.target,
-        profile,
-        build: inputs.kernel
-            ? { kind: 'prebuilt', kernel: inputs.kernel }
-            : { kind: 'cargo', workingDirectory: inputs.workingDirectory, cargoArgs: inputs.cargoArgs },
-        toolchain: inputs.toolchain,
-        qemu: profile.qemu,
-        accel: inputs.accel,
-        userCpu: inputs.cpu ?? (cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined),
-        // The inputs replace the target's defaults; so does the same option in qemu-args.
-        machine: inputs.machine ?? (userSets('-machine', '--machine', '-M') >= 0 ? undefined : profile.machine),
-        cpuInput: inputs.cpu,
-        memory: inputs.memory ?? (userSets('-m', '--m') >= 0 ? undefined : profile.memory),
-        userQemuArgs: inputs.qemuArgs,
-        runner: inputs.runner,
-        rules: {
-            expect: inputs.expect,
-            ordered: inputs.ordered,
-            failOn: [...(inputs.defaultFailOn ? profile.defaultFailOn : []), ...inputs.failOn],
-        },
-        exitCodes: inputs.exitCodes,
-        timeout: inputs.timeout,
-        idleTimeout: inputs.idleTimeout,
-        targetInputs: inputs.targetInputs,
-    };
-}
-/** The CPU model for an accelerator: the user's if they gave one, else the target's default. */
-function cpuFor(plan, accel) {
-    return plan.userCpu ?? plan.profile.cpu[accel];
-}
-/** The whole QEMU command line: binary, accelerator, machine, CPU, memory, the target's arguments, then the user's. */
-function qemuCommand(plan, qemuPath, ctx) {
-    const cpu = plan.cpuInput ?? (plan.userCpu ? undefined : plan.profile.cpu[ctx.accel]);
-    return [
-        qemuPath,
-        '-accel', ctx.accel,
-        ...(plan.machine ? ['-machine', plan.machine] : []),
-        ...(cpu ? ['-cpu', cpu] : []),
-        ...(plan.memory ? ['-m', plan.memory] : []),
-        ...plan.profile.qemuArgs({ targetInputs: plan.targetInputs, ...ctx }),
-        ...plan.userQemuArgs,
-    ];
-}
-/** The runner input's command for an image: `{kernel}` replaced by its path, else the path appended. */
-function runnerCommand(argv, kernel) {
-    if (!argv.some((a) => a.includes('{kernel}')))
-        return [...argv, kernel];
-    return argv.map((a) => a.split('{kernel}').join(kernel));
-}
-/** A command line a person can paste into a shell. */
-function shellJoin(argv) {
-    return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
-}
-
 ;// CONCATENATED MODULE: ./src/install/run.ts
 
 /** Runs a command quietly and returns what it printed; never throws on a non-zero exit. */
@@ -36636,93 +36372,6 @@ function errorLine(text) {
         return err.trim();
     const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
     return lines.length ? lines[lines.length - 1] : '';
-}
-
-;// CONCATENATED MODULE: ./src/install/apt.ts
-
-
-
-
-let updated = false;
-/** Installs Debian/Ubuntu packages with apt-get, through sudo when not root (as on GitHub runners). */
-async function aptInstall(packages, why) {
-    if (packages.length === 0)
-        return;
-    const aptGet = await which('apt-get', false);
-    if (!aptGet) {
-        throw new ActionError(`${why} needs the package(s) ${packages.join(' ')}, but this runner has no apt-get; install them before this step.`);
-    }
-    const root = process.getuid?.() === 0;
-    const prefix = [];
-    if (!root) {
-        if (!(await which('sudo', false))) {
-            throw new ActionError(`${why} needs ${packages.join(' ')}; installing needs root and sudo is missing. Install them before this step.`);
-        }
-        prefix.push('sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive');
-    }
-    const cmd = (args) => (prefix.length ? [prefix[0], [...prefix.slice(1), 'apt-get', ...args]] : ['apt-get', args]);
-    const env = { DEBIAN_FRONTEND: 'noninteractive' };
-    const install = ['-y', '-q', '--no-install-recommends', 'install', ...packages];
-    core_info(`Installing ${packages.join(' ')} (${why}) with apt-get`);
-    let r = updated ? await runLogged(...cmd(install), { env }) : await capture(...cmd(install), { env });
-    if (r.code !== 0 && !updated) {
-        // The package lists may be stale or absent (fresh containers): update once and try again.
-        updated = true;
-        await runLogged(...cmd(['-q', 'update']), { env });
-        r = await runLogged(...cmd(install), { env });
-    }
-    if (r.code !== 0) {
-        throw new ActionError(`apt-get could not install ${packages.join(' ')} (${why}): ${errorLine(r.stderr) || `exit status ${r.code}`}.`);
-    }
-}
-/** Installs those of the packages that are not installed yet (checked with dpkg-query). */
-async function aptInstallMissing(packages, why) {
-    const missing = [];
-    for (const p of packages) {
-        const r = await capture('dpkg-query', ['-W', '-f=${Status}', p]);
-        if (!r.stdout.includes('install ok installed'))
-            missing.push(p);
-    }
-    await aptInstall(missing, why);
-}
-
-;// CONCATENATED MODULE: ./src/install/qemu.ts
-
-
-
-
-
-
-/** Uses the QEMU on PATH if there is one, otherwise installs the package that ships it. */
-async function ensureQemu(binary, aptPackage) {
-    let found = await which(binary, false);
-    let installed = false;
-    if (!found) {
-        await aptInstall([aptPackage], `booting with ${binary}`);
-        installed = true;
-        found = await which(binary, false);
-        if (!found)
-            throw new ActionError(`${aptPackage} was installed but ${binary} is still not on PATH.`);
-    }
-    const v = await capture(found, ['--version']);
-    const version = v.stdout.split('\n')[0]?.trim() || 'unknown version';
-    core_info(`QEMU: ${found} (${version})${installed ? ', installed now' : ''}`);
-    return { path: found, version, installed };
-}
-/** Installs the packages of the firmware files the boot needs that are missing. */
-async function ensureFirmware(files) {
-    const missing = files.filter((f) => !external_node_fs_namespaceObject.existsSync(f.path));
-    if (missing.length === 0) {
-        if (files.length)
-            core_info(`Firmware: ${files.map((f) => f.path).join(', ')}`);
-        return;
-    }
-    await aptInstall([...new Set(missing.map((f) => f.aptPackage))], `firmware ${missing.map((f) => f.path).join(', ')}`);
-    const still = missing.filter((f) => !external_node_fs_namespaceObject.existsSync(f.path));
-    if (still.length) {
-        throw new ActionError(`Firmware ${still.map((f) => `${f.path} (package ${f.aptPackage})`).join(', ')} is still missing after installing its package. Install it before this step, or boot with your own command (runner input).`);
-    }
-    core_info(`Firmware: ${files.map((f) => f.path).join(', ')} (installed now)`);
 }
 
 ;// CONCATENATED MODULE: ./node_modules/smol-toml/dist/error.js
@@ -38086,6 +37735,783 @@ function parseToolchainFile(file) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/targets/hermit-kernel.ts
+
+
+
+
+
+
+
+/**
+ * Finds the kernel source the way the hermit crate's build script does: HERMIT_MANIFEST_DIR if
+ * set, else the folder named `kernel` next to the hermit crate's own folder (its manifest dir with
+ * the last component replaced; in hermit-rs that is the kernel submodule). The hermit crate comes
+ * from `cargo metadata` of the app. Returns undefined when the app has no hermit dependency.
+ */
+async function findKernelSource(opts) {
+    if (opts.manifestDirEnv !== undefined && opts.manifestDirEnv !== '') {
+        const kernelDir = external_node_path_namespaceObject.resolve(opts.workingDirectory, opts.manifestDirEnv);
+        return { how: 'HERMIT_MANIFEST_DIR', kernelDir, toolchainFile: findToolchainFile(kernelDir) };
+    }
+    const args = [...opts.cargoConfig, 'metadata', '--format-version', '1', '--filter-platform', opts.target, ...(opts.offline ? ['--offline'] : [])];
+    const r = await capture(opts.cargo, args, { cwd: opts.workingDirectory, env: opts.env });
+    if (r.code !== 0)
+        return { error: `cargo metadata failed: ${errorLine(r.stderr) || `exit status ${r.code}`}` };
+    let meta;
+    try {
+        meta = JSON.parse(r.stdout);
+    }
+    catch {
+        return { error: 'cargo metadata printed no JSON' };
+    }
+    // Only a hermit package that is really in the resolved graph for the target counts.
+    const resolved = new Set((meta.resolve?.nodes ?? []).map((n) => n.id));
+    const hermit = meta.packages.find((p) => p.name === 'hermit' && (resolved.size === 0 || resolved.has(p.id)));
+    if (!hermit)
+        return undefined;
+    const hermitCrate = external_node_path_namespaceObject.dirname(hermit.manifest_path);
+    const kernelDir = external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(hermitCrate), 'kernel');
+    return { how: `the 'kernel' folder next to the hermit crate (${hermitCrate})`, hermitCrate, kernelDir, toolchainFile: findToolchainFile(kernelDir) };
+}
+/** The `.cargo/config.toml` files cargo reads for a folder (the folder and its parents), nearest first. */
+function cargoConfigsFor(dir) {
+    const found = [];
+    let d = external_node_path_namespaceObject.resolve(dir);
+    for (;;) {
+        for (const name of ['config.toml', 'config']) {
+            const f = external_node_path_namespaceObject.join(d, '.cargo', name);
+            if (external_node_fs_namespaceObject.existsSync(f) && external_node_fs_namespaceObject.statSync(f).isFile()) {
+                found.push(f);
+                break;
+            }
+        }
+        const parent = external_node_path_namespaceObject.dirname(d);
+        if (parent === d)
+            return found;
+        d = parent;
+    }
+}
+/**
+ * The app's cargo config files that cargo will also read when the hermit build script builds the
+ * kernel (it runs cargo in the kernel folder, so any config in a parent of that folder applies).
+ * The build script removes the variables starting with CARGO or RUST, but config files still apply.
+ */
+function leakingConfigs(appDir, kernelDir) {
+    const kernel = new Set(cargoConfigsFor(kernelDir));
+    return cargoConfigsFor(appDir).filter((f) => kernel.has(f) && !f.startsWith(external_node_path_namespaceObject.join(external_node_path_namespaceObject.resolve(kernelDir), external_node_path_namespaceObject.sep)));
+}
+/** The rustup command that installs the kernel's toolchain with what its build needs. */
+function kernelToolchainInstall(file) {
+    const channel = file.channel;
+    const components = [...new Set(['rust-src', 'llvm-tools', ...file.components])];
+    return ['rustup', 'toolchain', 'install', channel, '--profile', 'minimal', '--no-self-update', ...components.flatMap((c) => ['--component', c]), ...file.targets.flatMap((t) => ['--target', t])];
+}
+/**
+ * Installs the toolchain the kernel pins (rustup 1.28+ does not install it by itself when the
+ * build script's cargo asks for it), with rust-src and llvm-tools.
+ */
+async function installKernelToolchain(src) {
+    const file = src.toolchainFile;
+    if (!file) {
+        throw new ActionError(`The hermit kernel source at ${src.kernelDir} (found through ${src.how}) has no rust-toolchain.toml; an empty kernel folder means the hermit crate was fetched without its kernel submodule. Use the hermit crate from git (as hermit-rs-template does), or set HERMIT_MANIFEST_DIR to a kernel checkout.`);
+    }
+    if (!file.channel) {
+        core_info(`The kernel's ${file.file} names a custom toolchain path; it is used as it is.`);
+        return file.path ?? file.file;
+    }
+    if (!(await which('rustup', false))) {
+        throw new ActionError(`The hermit crate builds its kernel with toolchain '${file.channel}' (from ${file.file}), through rustup, which is not on PATH. Install rustup before this step (the kernel cannot be built with toolchain: distro or system alone).`);
+    }
+    const [cmd, ...args] = kernelToolchainInstall(file);
+    const r = await runLogged(cmd, args, { cwd: src.kernelDir });
+    if (r.code !== 0) {
+        throw new ActionError(`rustup could not install the Hermit kernel's toolchain '${file.channel}' (from ${file.file}): ${errorLine(r.stderr) || `exit status ${r.code}`}. The hermit crate's build script compiles the kernel with it.`);
+    }
+    // An already installed toolchain may lack the components: add them (a no-op when present).
+    const components = [...new Set(['rust-src', 'llvm-tools', ...file.components])];
+    const c = await runLogged('rustup', ['component', 'add', '--toolchain', file.channel, ...components], { cwd: src.kernelDir });
+    if (c.code !== 0) {
+        throw new ActionError(`rustup could not add ${components.join(', ')} to the Hermit kernel's toolchain '${file.channel}': ${errorLine(c.stderr) || `exit status ${c.code}`}.`);
+    }
+    return file.channel;
+}
+
+;// CONCATENATED MODULE: ./src/targets/hermit-loader.ts
+
+/** The loader release the action boots with unless hermit-loader says otherwise. */
+const DEFAULT_LOADER_VERSION = '0.5.7';
+const hermit_loader_GITHUB = { download: 'https://github.com', api: 'https://api.github.com' };
+/** `a.b.c` compared numerically with another; pre-release suffixes are ignored. */
+function atLeast(version, min) {
+    const v = version.split(/[.-]/).slice(0, 3).map(Number);
+    for (let i = 0; i < 3; i++)
+        if (v[i] !== min[i])
+            return v[i] > min[i];
+    return true;
+}
+/**
+ * The release asset name of the loader for an architecture. hermit-os/loader v0.5.7 renamed them
+ * (hermit-loader-x86_64 -> hermit-loader-x86_64-multiboot, -aarch64 -> -aarch64-elf, -riscv64 -> -riscv64-sbi).
+ */
+function loaderAssetName(arch, version) {
+    if (!atLeast(version, [0, 5, 7]))
+        return `hermit-loader-${arch}`;
+    return { x86_64: 'hermit-loader-x86_64-multiboot', aarch64: 'hermit-loader-aarch64-elf', riscv64: 'hermit-loader-riscv64-sbi' }[arch];
+}
+/** The tool-cache name of the loader for an arch (BootContext.assets key). */
+const loaderTool = (arch) => `hermit-loader-${arch}`;
+/**
+ * The download for a loader: a hermit-os/loader release (checked against the sha256 digest GitHub
+ * publishes for the asset), or a URL with its sha256. A local path needs no download (undefined).
+ */
+function loaderAsset(arch, spec, hosts = hermit_loader_GITHUB) {
+    const s = spec ?? { kind: 'version', version: DEFAULT_LOADER_VERSION };
+    if (s.kind === 'path')
+        return undefined;
+    if (s.kind === 'url') {
+        const fileName = external_node_path_namespaceObject.posix.basename(new URL(s.url).pathname) || loaderTool(arch);
+        // A URL's content is identified by its checksum: cache it under that, so two URLs never share an entry.
+        return { tool: loaderTool(arch), version: `0.0.0-sha256.${s.sha256.slice(0, 16)}`, url: s.url, fileName, sha256: s.sha256 };
+    }
+    const asset = loaderAssetName(arch, s.version);
+    const tag = `v${s.version}`;
+    return {
+        tool: loaderTool(arch),
+        version: s.version,
+        url: `${hosts.download.replace(/\/$/, '')}/hermit-os/loader/releases/download/${tag}/${asset}`,
+        fileName: asset,
+        sha256: { githubRelease: { api: hosts.api, owner: 'hermit-os', repo: 'loader', tag, asset } },
+    };
+}
+
+;// CONCATENATED MODULE: ./src/targets/hermit.ts
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * Hermit unikernels (x86_64/aarch64/riscv64gc-unknown-hermit), booted as Hermit's own CI does
+ * (hermit-os/kernel xtask/src/ci/qemu.rs, shared/reference/hermit.md): Hermit's loader is QEMU's
+ * -kernel and the app is handed to it (-initrd, or guest-loader on aarch64). Or booted with Uhyve.
+ */
+const TARGETS = {
+    'x86_64-unknown-hermit': { arch: 'x86_64', binary: 'qemu-system-x86_64', aptPackage: 'qemu-system-x86' },
+    'aarch64-unknown-hermit': { arch: 'aarch64', binary: 'qemu-system-aarch64', aptPackage: 'qemu-system-arm' },
+    'riscv64gc-unknown-hermit': { arch: 'riscv64', binary: 'qemu-system-riscv64', aptPackage: 'qemu-system-misc' },
+};
+/** Where OpenSBI's fw_jump.bin is looked for (Debian/Ubuntu `opensbi` first, as the kernel's xtask looks). */
+const OPENSBI_FW_JUMP = ['/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin', '/usr/share/opensbi/generic/firmware/fw_jump.bin'];
+/** A kernel panic: the kernel's log line has `[PANIC]` in it. */
+const HERMIT_PANIC = literal('[PANIC]');
+/** The kernel prints `exit status <n>` on shutdown on every arch; anything but 0 fails at once (an app panic gives -1). */
+const EXIT_STATUS_NONZERO = parsePattern('/\\bexit status (?!0\\s*$)-?\\d+\\s*$/', 'fail-on');
+/** ...and `exit status 0` is the app's own word that it succeeded. */
+const EXIT_STATUS_ZERO = parsePattern('/\\bexit status 0\\s*$/', 'expect');
+const HERMIT_INPUTS = ['hermit-loader', 'hermit-loader-sha256', 'hypervisor', 'hermit-args'];
+function explainX86(status) {
+    if (status === 3)
+        return 'QEMU exited with status 3: the Hermit kernel reported success through isa-debug-exit';
+    if (status === 1)
+        return 'QEMU exited with status 1: the Hermit kernel reported that the app failed (isa-debug-exit value 0: the app exited with a non-zero code or panicked)';
+    if (status === 0)
+        return 'QEMU exited with status 0: the guest powered off (ACPI) without reporting through isa-debug-exit';
+    return `QEMU exited with status ${status}`;
+}
+function hermit_explainSemihosting(status) {
+    if (status === 0)
+        return 'QEMU exited with status 0 (a power-off, or a semihosting exit with code 0)';
+    return `QEMU exited with status ${status}: with the kernel's semihosting feature this is the app's exit code`;
+}
+function explainUhyve(status) {
+    return status === 0 ? 'Uhyve exited with status 0: the app exited with code 0' : `Uhyve exited with status ${status}: the app's exit code (Uhyve exits with the guest's exit code)`;
+}
+/** The -append value: `env=NO_COLOR=1` (unless the user set NO_COLOR) and the user's hermit-args. */
+function kernelCommandLine(hermitArgs) {
+    return /\bNO_COLOR=/.test(hermitArgs) ? hermitArgs : `env=NO_COLOR=1${hermitArgs ? ` ${hermitArgs}` : ''}`;
+}
+function fwJump() {
+    return OPENSBI_FW_JUMP.find((f) => external_node_fs_namespaceObject.existsSync(f)) ?? OPENSBI_FW_JUMP[0];
+}
+/** The QEMU arguments upstream uses for each arch (without -accel/-cpu, which the plan adds). */
+function hermitQemuArgs(arch, loader, app, append) {
+    const head = ['-display', 'none', '-serial', 'stdio', '-kernel', loader];
+    const tail = ['-smp', '1', '-m', '1024M'];
+    switch (arch) {
+        case 'x86_64':
+            return [...head, '-initrd', app, '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', ...tail, '-global', 'virtio-mmio.force-legacy=off', '-append', append];
+        case 'aarch64':
+            // -initrd makes the loader panic ("can't find DTB"): hand the app over with guest-loader.
+            return [...head, '-device', `guest-loader,addr=0x48000000,initrd=${app}`, '-machine', 'virt,gic-version=3', '-semihosting', ...tail, '-append', append];
+        case 'riscv64':
+            return [...head, '-initrd', app, '-machine', 'virt', '-bios', fwJump(), '-semihosting', ...tail, '-append', append];
+    }
+}
+async function uhyvePath() {
+    const onPath = await which('uhyve', false);
+    if (onPath)
+        return onPath;
+    const home = process.env.CARGO_HOME || external_node_path_namespaceObject.join(external_node_os_namespaceObject.homedir(), '.cargo');
+    const inHome = external_node_path_namespaceObject.join(home, 'bin', 'uhyve');
+    return external_node_fs_namespaceObject.existsSync(inHome) ? inHome : undefined;
+}
+/** Uhyve: found on PATH (or in ~/.cargo/bin), else installed as its README says: cargo install --locked uhyve. */
+function uhyve(args) {
+    return {
+        name: 'Uhyve',
+        async install() {
+            const found = await uhyvePath();
+            if (found) {
+                core_info(`Uhyve: ${found}`);
+                return found;
+            }
+            // Outside the app's folder, so the app's rust-toolchain.toml does not choose the toolchain.
+            const r = await runLogged('cargo', ['install', '--locked', 'uhyve'], { cwd: external_node_os_namespaceObject.tmpdir() });
+            const installed = await uhyvePath();
+            if (r.code !== 0 || !installed) {
+                throw new ActionError(`cargo install --locked uhyve failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`);
+            }
+            return installed;
+        },
+        async planInstall() {
+            return (await uhyvePath()) ? [] : ['cargo install --locked uhyve'];
+        },
+        command: (program, ctx) => [program, ctx.kernel, ...args],
+    };
+}
+async function hermit_prepareBuild(req) {
+    const { inputs } = req;
+    const opts = { workingDirectory: inputs.workingDirectory, target: inputs.target, cargo: req.cargo, env: req.env, cargoConfig: req.cargoConfig, offline: req.dryRun, manifestDirEnv: process.env.HERMIT_MANIFEST_DIR };
+    let src = await findKernelSource(opts);
+    if (src && 'error' in src && req.env.RUSTUP_TOOLCHAIN) {
+        // Dry run with a toolchain that is not installed yet: any cargo reads metadata.
+        const { RUSTUP_TOOLCHAIN: _, ...env } = req.env;
+        src = await findKernelSource({ ...opts, env });
+    }
+    if (src === undefined) {
+        const note = `${inputs.target}: the app has no 'hermit' dependency, so no Hermit kernel is built and linked; add the hermit crate (see hermit-os/hermit-rs-template) unless you link a kernel yourself.`;
+        if (!req.dryRun)
+            warning(note);
+        return { env: {}, plan: { kernel: note } };
+    }
+    if ('error' in src) {
+        const note = `The Hermit kernel's toolchain could not be found before the build (${src.error}); if the build fails, install the toolchain of the kernel's rust-toolchain.toml before this step.`;
+        if (!req.dryRun)
+            warning(note);
+        return { env: {}, plan: { kernel: req.dryRun ? `found after the dependencies are fetched (${src.error})` : note } };
+    }
+    const leaks = leakingConfigs(inputs.workingDirectory, src.kernelDir);
+    for (const f of leaks) {
+        const msg = `${f} also applies to the Hermit kernel's build (the kernel source ${src.kernelDir} is below it, and the hermit build script runs cargo there). Settings such as build.target, build.rustflags or [unstable] build-std there can break the kernel build: move them into the app's own folder, or pass them with cargo-args.`;
+        if (!req.dryRun)
+            warning(msg);
+    }
+    const file = src.toolchainFile;
+    const plan = {
+        hermitCrate: src.hermitCrate,
+        kernelSource: src.kernelDir,
+        foundThrough: src.how,
+        kernelToolchain: file ? file.channel ?? file.path : 'none: the kernel folder has no rust-toolchain.toml (the build would fail)',
+        kernelToolchainInstall: file?.channel ? kernelToolchainInstall(file).join(' ') : undefined,
+        cargoConfigsReachingTheKernel: leaks,
+    };
+    if (!req.dryRun) {
+        const channel = await installKernelToolchain(src);
+        core_info(`Hermit kernel: source ${src.kernelDir} (through ${src.how}); toolchain ${channel}, from ${file?.file}`);
+    }
+    return { env: {}, plan };
+}
+function profileFor(target, inputs) {
+    const t = TARGETS[target];
+    const { arch } = t;
+    const loaderSpec = inputs?.hermitLoader;
+    const append = kernelCommandLine(inputs?.hermitArgs ?? '');
+    const base = {
+        target,
+        family: 'Hermit',
+        arch,
+        buildStd: { crates: ['std', 'panic_abort'], features: [] },
+        linksWithRustLld: true,
+        firmware: [],
+        qemu: { binary: t.binary, aptPackage: t.aptPackage },
+        kvmCapable: arch === 'x86_64' && process.arch === 'x64',
+        // The kernel needs fsgsbase: QEMU's default qemu64 lacks it. Upstream: host under KVM, else Skylake-Client.
+        cpu: arch === 'x86_64' ? { kvm: 'host', tcg: 'Skylake-Client' } : arch === 'aarch64' ? { kvm: undefined, tcg: 'max,lpa2=off' } : { kvm: undefined, tcg: 'rv64' },
+        successExitCodes: arch === 'x86_64' ? [3] : [0],
+        defaultFailOn: [HERMIT_PANIC, RUST_PANIC, EXIT_STATUS_NONZERO],
+        defaultExpect: [EXIT_STATUS_ZERO],
+        qemuArgs: (ctx) => hermitQemuArgs(arch, ctx.assets[loaderTool(arch)] ?? (loaderSpec?.kind === 'path' ? loaderSpec.path : '<hermit-loader>'), ctx.kernel, append),
+        explainExit: arch === 'x86_64' ? explainX86 : hermit_explainSemihosting,
+        inputs: HERMIT_INPUTS,
+        assets: () => {
+            const a = loaderAsset(arch, loaderSpec);
+            return a ? [a] : [];
+        },
+        aptPackages: () => (arch === 'riscv64' && !OPENSBI_FW_JUMP.some((f) => external_node_fs_namespaceObject.existsSync(f)) ? ['opensbi'] : []),
+        prepareToolchain: hermit_prepareBuild,
+        configure: (i) => configure(target, i),
+    };
+    if (inputs?.hypervisor !== 'uhyve')
+        return base;
+    return {
+        ...base,
+        family: 'Hermit (Uhyve)',
+        kvmCapable: true,
+        // Uhyve exits with the app's exit code: that is the evidence (the `exit status N` lines still fail on sight).
+        successExitCodes: [0],
+        defaultExpect: [],
+        explainExit: explainUhyve,
+        assets: () => [],
+        bootProgram: uhyve(inputs.hermitArgs ? parseArgsStringToArgv(inputs.hermitArgs) : []),
+    };
+}
+function configure(target, inputs) {
+    if (inputs.hypervisor === 'uhyve') {
+        if (TARGETS[target].arch !== 'x86_64')
+            throw new InputError('hypervisor', `uhyve runs x86_64 guests only, not ${target}`, 'Use hypervisor: qemu for this target.');
+        if (process.platform !== 'linux' || process.arch !== 'x64')
+            throw new InputError('hypervisor', `uhyve needs an x86_64 Linux host with KVM (this is ${process.platform}/${process.arch})`, 'Use hypervisor: qemu.');
+        if (inputs.accel === 'tcg')
+            throw new InputError('accel', 'tcg cannot be used with hypervisor: uhyve (Uhyve always uses KVM)', 'Use accel: auto or kvm, or hypervisor: qemu.');
+        if (inputs.hermitLoader)
+            throw new InputError('hermit-loader', 'is not used with hypervisor: uhyve (Uhyve loads the app itself)', 'Remove it, or use hypervisor: qemu.');
+        if (inputs.qemuArgs.length)
+            throw new InputError('qemu-args', 'is not used with hypervisor: uhyve', 'Remove it, or use hypervisor: qemu.');
+    }
+    const append = inputs.qemuArgs.find((a) => a === '-append' || a === '--append');
+    if (append)
+        throw new InputError('qemu-args', `sets ${append}, which the action sets for Hermit (env=NO_COLOR=1 and hermit-args)`, 'Put kernel and app arguments in hermit-args instead: `<kernel args> -- <app args>`.');
+    if (/['"]/.test(inputs.hermitArgs))
+        throw new InputError('hermit-args', 'contains quotes, which the Hermit kernel command line does not group by', 'Give words separated by spaces: `<kernel args> -- <app args>`.');
+    return profileFor(target, inputs);
+}
+const hermit = {
+    name: 'Hermit',
+    examples: Object.keys(TARGETS),
+    resolve(target) {
+        return TARGETS[target] ? profileFor(target) : undefined;
+    },
+};
+
+;// CONCATENATED MODULE: ./src/targets/index.ts
+
+
+
+
+
+
+
+/** Every supported target family. Adding a target family means adding a module here. */
+const FAMILIES = [x86_64None, aarch64None, riscvNone, cortexM, uefi, unikraft, hermit];
+function resolveTarget(target) {
+    for (const f of FAMILIES) {
+        const p = f.resolve(target);
+        if (p)
+            return p;
+    }
+    return undefined;
+}
+/** Every target-specific input name, with the targets that read it. */
+function targetSpecificInputs() {
+    const byName = new Map();
+    for (const f of FAMILIES) {
+        for (const t of f.examples) {
+            for (const name of f.resolve(t)?.inputs ?? [])
+                byName.set(name, [...(byName.get(name) ?? []), t]);
+        }
+    }
+    return byName;
+}
+function supportedTargets() {
+    return FAMILIES.flatMap((f) => f.examples);
+}
+
+
+;// CONCATENATED MODULE: ./src/inputs/inputs.ts
+
+
+
+
+
+
+/** Inputs that only some targets understand; a target lists those it takes in TargetProfile.inputs. */
+const TARGET_INPUTS = ['hermit-loader', 'hermit-loader-sha256', 'hypervisor', 'hermit-args'];
+const TOOLCHAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+\-]*$/;
+function parseSeconds(name, raw, fallback, allowZero) {
+    if (raw === '')
+        return fallback;
+    const n = Number(raw);
+    if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(n) || (!allowZero && n <= 0)) {
+        throw new InputError(name, `'${raw}' is not a number of seconds`, `Give a ${allowZero ? 'non-negative' : 'positive'} number such as 120${allowZero ? ' (0 turns it off)' : ''}.`);
+    }
+    return n;
+}
+function parseBool(name, raw, fallback) {
+    if (raw === '')
+        return fallback;
+    if (/^(true|yes|on|1)$/i.test(raw))
+        return true;
+    if (/^(false|no|off|0)$/i.test(raw))
+        return false;
+    throw new InputError(name, `'${raw}' is not a boolean`, 'Use true or false.');
+}
+function parseExitCodes(raw, fallback) {
+    if (raw.trim() === '')
+        return fallback;
+    const parts = raw.split(/[\s,]+/).filter((s) => s !== '');
+    return parts.map((p) => {
+        if (!/^\d+$/.test(p) || Number(p) > 255) {
+            throw new InputError('exit-code', `'${p}' is not an exit status`, 'Give whole numbers from 0 to 255, separated by commas or spaces (for example: 33).');
+        }
+        return Number(p);
+    });
+}
+function parseArgv(name, raw) {
+    if (raw.trim() === '')
+        return [];
+    // Split like a shell (quotes group words), without expanding anything.
+    return parseArgsStringToArgv(raw.replace(/\\\r?\n/g, ' ').replace(/\r?\n/g, ' '));
+}
+/** A QEMU machine type or CPU model, optionally with comma-separated properties. */
+const QEMU_NAME = /^[A-Za-z0-9][A-Za-z0-9._+,=-]*$/;
+/** QEMU's -m size: a number of MiB, or a number with a K/M/G/T suffix. */
+const MEMORY = /^[1-9][0-9]*[KMGT]?$/i;
+/** Reads the machine/cpu/memory input; the same option in qemu-args would be ambiguous. */
+function qemuOption(get, qemuArgs, name, options, pattern, valid) {
+    const raw = get(name).trim();
+    if (raw === '')
+        return undefined;
+    if (!pattern.test(raw))
+        throw new InputError(name, `'${raw}' is not valid`, valid);
+    const clash = qemuArgs.find((a) => options.includes(a));
+    if (clash)
+        throw new InputError(name, `is set, and qemu-args sets '${clash}' too`, `Give it in one place: remove '${clash} ...' from qemu-args, or remove the ${name} input.`);
+    return raw;
+}
+/** QEMU options that the `accel` input owns. */
+const ACCEL_OPTIONS = new Set(['-accel', '--accel', '-enable-kvm', '--enable-kvm']);
+function readInputs(get, env = process.env) {
+    const target = get('target').trim();
+    if (target === '') {
+        throw new InputError('target', 'is required', `Give a Rust target triple, one of: ${supportedTargets().join(', ')}.`);
+    }
+    const profile = resolveTarget(target);
+    if (!profile) {
+        throw new InputError('target', `'${target}' is not a supported target`, `Supported targets: ${supportedTargets().join(', ')}.`);
+    }
+    const workspace = env.GITHUB_WORKSPACE || process.cwd();
+    const wdRaw = get('working-directory').trim() || '.';
+    const workingDirectory = external_node_path_namespaceObject.resolve(workspace, wdRaw);
+    const kernelRaw = get('kernel').trim();
+    const kernel = kernelRaw === '' ? undefined : external_node_path_namespaceObject.resolve(workspace, kernelRaw);
+    const cargoArgs = parseArgv('cargo-args', get('cargo-args'));
+    const toolchain = get('toolchain').trim();
+    if (kernel !== undefined) {
+        if (cargoArgs.length > 0) {
+            throw new InputError('cargo-args', 'cannot be used together with kernel (nothing is built when a prebuilt kernel is given)', 'Remove cargo-args, or remove kernel to build the crate.');
+        }
+        if (!external_node_fs_namespaceObject.existsSync(kernel) || !external_node_fs_namespaceObject.statSync(kernel).isFile()) {
+            throw new InputError('kernel', `'${kernelRaw}' is not a file (looked at ${kernel})`, 'Give the path of a built kernel image, relative to the workspace.');
+        }
+    }
+    else {
+        if (!external_node_fs_namespaceObject.existsSync(workingDirectory) || !external_node_fs_namespaceObject.statSync(workingDirectory).isDirectory()) {
+            throw new InputError('working-directory', `'${wdRaw}' does not exist (looked at ${workingDirectory})`, 'Give the folder of the crate to build, relative to the workspace (default: .).');
+        }
+        if (!external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(workingDirectory, 'Cargo.toml'))) {
+            throw new InputError('working-directory', `'${wdRaw}' has no Cargo.toml`, 'Point it at the folder that holds the kernel crate\'s Cargo.toml, or give a prebuilt image in kernel.');
+        }
+    }
+    const owned = cargoArgs.find((a) => /^--(target|message-format)(=|$)/.test(a));
+    if (owned) {
+        throw new InputError('cargo-args', `sets '${owned}', which the action sets itself`, 'Remove it: the target comes from the target input, and the action reads cargo\'s JSON messages.');
+    }
+    if (toolchain !== '' && !TOOLCHAIN_NAME.test(toolchain)) {
+        throw new InputError('toolchain', `'${toolchain}' is not a toolchain name`, "Use a rustup toolchain such as nightly or nightly-2026-06-01, 'system' for the cargo on PATH, 'distro' for the Linux distribution's Rust, or leave it empty to read rust-toolchain.toml.");
+    }
+    const accelRaw = (get('accel').trim() || 'auto').toLowerCase();
+    if (accelRaw !== 'auto' && accelRaw !== 'kvm' && accelRaw !== 'tcg') {
+        throw new InputError('accel', `'${accelRaw}' is not an accelerator`, 'Use auto (KVM when it really works, else TCG), kvm or tcg.');
+    }
+    const accel = accelRaw;
+    if (accel === 'kvm' && !profile.kvmCapable) {
+        throw new InputError('accel', `kvm cannot run ${target} on this ${process.arch} host`, 'Use auto or tcg.');
+    }
+    const qemuArgs = parseArgv('qemu-args', get('qemu-args'));
+    const clash = qemuArgs.find((a) => ACCEL_OPTIONS.has(a) || /^accel=|,accel=/.test(a));
+    if (clash) {
+        throw new InputError('qemu-args', `sets the accelerator itself ('${clash}')`, "Remove it and use the accel input instead (auto, kvm or tcg).");
+    }
+    const machine = qemuOption(get, qemuArgs, 'machine', ['-machine', '--machine', '-M'], QEMU_NAME, `Give a QEMU machine type such as virt, q35, lm3s6965evb or mps2-an386, optionally with properties (virt,gic-version=3); ${profile.qemu.binary} -machine help lists them.`);
+    const cpu = qemuOption(get, qemuArgs, 'cpu', ['-cpu', '--cpu'], QEMU_NAME, `Give a QEMU CPU model such as cortex-a57, max, rv64 or qemu64; ${profile.qemu.binary} -cpu help lists them.`);
+    const memory = qemuOption(get, qemuArgs, 'memory', ['-m', '--m'], MEMORY, 'Give a RAM size for QEMU -m: a number of MiB (512) or a number with K, M, G or T (512M, 2G).');
+    const runnerRaw = parseArgv('runner', get('runner'));
+    let runner;
+    if (runnerRaw.length > 0) {
+        runner = runnerRaw.length === 1 && runnerRaw[0] === 'cargo' ? { kind: 'cargo' } : { kind: 'command', argv: runnerRaw };
+        if (runner.kind === 'cargo' && kernel !== undefined) {
+            throw new InputError('runner', "is 'cargo' (cargo run), which builds the crate, but kernel gives a prebuilt image", "Remove kernel to build and run the crate with cargo run, or give a command (with {kernel} where the image's path goes).");
+        }
+        const owned = [['qemu-args', qemuArgs.length > 0], ['machine', machine], ['cpu', cpu], ['memory', memory], ['accel', accel !== 'auto']].find(([, set]) => set);
+        if (owned) {
+            throw new InputError(owned[0], 'applies to the action\'s QEMU command line, which runner replaces', `Put the QEMU options in the runner command instead, or remove runner to let the action build the QEMU command.`);
+        }
+    }
+    const expect = parsePatternLines(get('expect'), 'expect');
+    const ordered = parseBool('ordered', get('ordered'), true);
+    const failOn = parsePatternLines(get('fail-on'), 'fail-on');
+    const defaultFailOn = parseBool('default-fail-on', get('default-fail-on'), true);
+    const exitCodes = parseExitCodes(get('exit-code'), profile.successExitCodes);
+    if (exitCodes.includes(0) && expect.length === 0 && !(profile.defaultExpect?.length)) {
+        throw new InputError('expect', `is empty, but exit status 0 counts as success for ${target} (exit-code: ${exitCodes.join(', ')}). QEMU also exits with 0 when a guest powers off or resets without reporting anything (and on RISC-V when it fails with code 0), so status 0 alone proves nothing`, 'Add a line your kernel prints only when it succeeded (for example: all tests passed), or set exit-code to a status that only your kernel\'s success gives.');
+    }
+    const timeout = parseSeconds('timeout', get('timeout').trim(), 300, false);
+    const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
+    if (idleTimeout > 0 && idleTimeout >= timeout) {
+        throw new InputError('idle-timeout', `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`, 'Make idle-timeout shorter than timeout, or 0 to turn it off.');
+    }
+    // Target-specific inputs: refused for targets that do not take them.
+    for (const name of TARGET_INPUTS) {
+        if (get(name).trim() !== '' && !(profile.inputs ?? []).includes(name)) {
+            throw new InputError(name, `is not used by ${target}`, `Remove it; it applies to: ${supportedTargets().filter((t) => resolveTarget(t)?.inputs?.includes(name)).join(', ') || 'no target'}.`);
+        }
+    }
+    const hermitLoader = parseLoader(get('hermit-loader').trim(), get('hermit-loader-sha256').trim(), workspace);
+    const hypervisorRaw = (get('hypervisor').trim() || 'qemu').toLowerCase();
+    if (hypervisorRaw !== 'qemu' && hypervisorRaw !== 'uhyve') {
+        throw new InputError('hypervisor', `'${hypervisorRaw}' is not a hypervisor this action runs`, 'Use qemu (default) or uhyve (x86_64-unknown-hermit on a Linux host with KVM).');
+    }
+    const own = new Set(profile.inputs ?? []);
+    for (const [name, targets] of targetSpecificInputs()) {
+        if (!own.has(name) && get(name).trim() !== '') {
+            throw new InputError(name, `is only read for ${targets.join(', ')}, not for ${target}`, `Remove it, or set target to ${targets[0]}.`);
+        }
+    }
+    const targetInputs = Object.fromEntries([...own].map((name) => [name, get(name).trim()]));
+    const parsed = {
+        target,
+        profile,
+        workingDirectory,
+        toolchain,
+        cargoArgs,
+        kernel,
+        expect,
+        ordered,
+        failOn,
+        defaultFailOn,
+        exitCodes,
+        timeout,
+        idleTimeout,
+        qemuArgs,
+        accel,
+        dryRun: parseBool('dry-run', get('dry-run'), false),
+        targetInputs,
+        machine,
+        cpu,
+        memory,
+        runner,
+        hermitLoader,
+        hypervisor: hypervisorRaw,
+        hermitArgs: get('hermit-args').replace(/\r?\n/g, ' ').trim(),
+    };
+    // The target specialises itself with the parsed inputs; its default exit statuses may change (e.g. Uhyve).
+    if (!profile.configure)
+        return parsed;
+    const configured = profile.configure(parsed);
+    return { ...parsed, profile: configured, exitCodes: parseExitCodes(get('exit-code'), configured.successExitCodes) };
+}
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+/** hermit-loader: `0.5.7` / `v0.5.7`, a local path, or an https URL (then hermit-loader-sha256 is required). */
+function parseLoader(raw, sha, workspace) {
+    if (sha !== '' && !SHA256.test(sha)) {
+        throw new InputError('hermit-loader-sha256', `'${sha}' is not a SHA-256`, 'Give the 64 hex digits of the file (sha256sum prints them).');
+    }
+    if (raw === '') {
+        if (sha !== '')
+            throw new InputError('hermit-loader-sha256', 'is set without hermit-loader', 'Set hermit-loader to the URL the checksum belongs to, or remove it.');
+        return undefined;
+    }
+    if (/^v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(raw)) {
+        if (sha !== '')
+            throw new InputError('hermit-loader-sha256', 'is only for a URL in hermit-loader', "A release version is checked against the sha256 digest GitHub publishes for the asset; remove hermit-loader-sha256.");
+        return { kind: 'version', version: raw.replace(/^v/, '') };
+    }
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+        if (!/^https?:\/\//i.test(raw))
+            throw new InputError('hermit-loader', `'${raw}' is not an http(s) URL`, 'Give a release version (0.5.7), a file path, or an https URL with hermit-loader-sha256.');
+        if (sha === '')
+            throw new InputError('hermit-loader-sha256', `is required when hermit-loader is a URL (${raw})`, 'Give the 64 hex digits of the file, so a changed or corrupted download is refused.');
+        return { kind: 'url', url: raw, sha256: sha.toLowerCase() };
+    }
+    const file = external_node_path_namespaceObject.resolve(workspace, raw);
+    if (!external_node_fs_namespaceObject.existsSync(file) || !external_node_fs_namespaceObject.statSync(file).isFile()) {
+        throw new InputError('hermit-loader', `'${raw}' is neither a version (like 0.5.7), nor a URL, nor a file (looked at ${file})`, 'Give a release version of hermit-os/loader, the path of a loader file relative to the workspace, or an https URL with hermit-loader-sha256.');
+    }
+    if (sha !== '')
+        throw new InputError('hermit-loader-sha256', 'is only for a URL in hermit-loader', 'A local file is used as it is; remove hermit-loader-sha256.');
+    return { kind: 'path', path: file };
+}
+
+;// CONCATENATED MODULE: ./src/plan/plan.ts
+function makePlan(inputs) {
+    const { profile } = inputs;
+    const userSets = (...options) => inputs.qemuArgs.findIndex((a) => options.includes(a));
+    const cpuAt = userSets('-cpu', '--cpu');
+    return {
+        target: inputs.target,
+        profile,
+        build: inputs.kernel
+            ? { kind: 'prebuilt', kernel: inputs.kernel }
+            : { kind: 'cargo', workingDirectory: inputs.workingDirectory, cargoArgs: inputs.cargoArgs },
+        toolchain: inputs.toolchain,
+        qemu: profile.qemu,
+        accel: inputs.accel,
+        userCpu: inputs.cpu ?? (cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined),
+        // The inputs replace the target's defaults; so does the same option in qemu-args.
+        machine: inputs.machine ?? (userSets('-machine', '--machine', '-M') >= 0 ? undefined : profile.machine),
+        cpuInput: inputs.cpu,
+        memory: inputs.memory ?? (userSets('-m', '--m') >= 0 ? undefined : profile.memory),
+        userQemuArgs: inputs.qemuArgs,
+        runner: inputs.runner,
+        rules: {
+            // The target's own success evidence (e.g. Hermit's `exit status 0`) comes after the user's lines.
+            expect: [...inputs.expect, ...(profile.defaultExpect ?? [])],
+            ordered: inputs.ordered,
+            failOn: [...(inputs.defaultFailOn ? profile.defaultFailOn : []), ...inputs.failOn],
+        },
+        exitCodes: inputs.exitCodes,
+        timeout: inputs.timeout,
+        idleTimeout: inputs.idleTimeout,
+        targetInputs: inputs.targetInputs,
+    };
+}
+/** The CPU model for an accelerator: the user's if they gave one, else the target's default. */
+function cpuFor(plan, accel) {
+    return plan.userCpu ?? plan.profile.cpu[accel];
+}
+/** The whole QEMU command line: binary, accelerator, machine, CPU, memory, the target's arguments, then the user's. */
+function qemuCommand(plan, qemuPath, ctx) {
+    const cpu = plan.cpuInput ?? (plan.userCpu ? undefined : plan.profile.cpu[ctx.accel]);
+    return [
+        qemuPath,
+        '-accel', ctx.accel,
+        ...(plan.machine ? ['-machine', plan.machine] : []),
+        ...(cpu ? ['-cpu', cpu] : []),
+        ...(plan.memory ? ['-m', plan.memory] : []),
+        ...plan.profile.qemuArgs({ targetInputs: plan.targetInputs, ...ctx }),
+        ...plan.userQemuArgs,
+    ];
+}
+/** The runner input's command for an image: `{kernel}` replaced by its path, else the path appended. */
+function runnerCommand(argv, kernel) {
+    if (!argv.some((a) => a.includes('{kernel}')))
+        return [...argv, kernel];
+    return argv.map((a) => a.split('{kernel}').join(kernel));
+}
+/** The boot command: the target's own boot program (e.g. Uhyve) when it has one, else QEMU's. */
+function bootCommand(plan, programPath, ctx) {
+    return plan.profile.bootProgram ? plan.profile.bootProgram.command(programPath, ctx) : qemuCommand(plan, programPath, ctx);
+}
+/** A command line a person can paste into a shell. */
+function shellJoin(argv) {
+    return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+;// CONCATENATED MODULE: ./src/install/apt.ts
+
+
+
+
+let updated = false;
+/** Installs Debian/Ubuntu packages with apt-get, through sudo when not root (as on GitHub runners). */
+async function aptInstall(packages, why) {
+    if (packages.length === 0)
+        return;
+    const aptGet = await which('apt-get', false);
+    if (!aptGet) {
+        throw new ActionError(`${why} needs the package(s) ${packages.join(' ')}, but this runner has no apt-get; install them before this step.`);
+    }
+    const root = process.getuid?.() === 0;
+    const prefix = [];
+    if (!root) {
+        if (!(await which('sudo', false))) {
+            throw new ActionError(`${why} needs ${packages.join(' ')}; installing needs root and sudo is missing. Install them before this step.`);
+        }
+        prefix.push('sudo', '-n', 'env', 'DEBIAN_FRONTEND=noninteractive');
+    }
+    const cmd = (args) => (prefix.length ? [prefix[0], [...prefix.slice(1), 'apt-get', ...args]] : ['apt-get', args]);
+    const env = { DEBIAN_FRONTEND: 'noninteractive' };
+    const install = ['-y', '-q', '--no-install-recommends', 'install', ...packages];
+    core_info(`Installing ${packages.join(' ')} (${why}) with apt-get`);
+    let r = updated ? await runLogged(...cmd(install), { env }) : await capture(...cmd(install), { env });
+    if (r.code !== 0 && !updated) {
+        // The package lists may be stale or absent (fresh containers): update once and try again.
+        updated = true;
+        await runLogged(...cmd(['-q', 'update']), { env });
+        r = await runLogged(...cmd(install), { env });
+    }
+    if (r.code !== 0) {
+        throw new ActionError(`apt-get could not install ${packages.join(' ')} (${why}): ${errorLine(r.stderr) || `exit status ${r.code}`}.`);
+    }
+}
+/** Installs those of the packages that are not installed yet (checked with dpkg-query). */
+async function aptInstallMissing(packages, why) {
+    const missing = [];
+    for (const p of packages) {
+        const r = await capture('dpkg-query', ['-W', '-f=${Status}', p]);
+        if (!r.stdout.includes('install ok installed'))
+            missing.push(p);
+    }
+    await aptInstall(missing, why);
+}
+
+;// CONCATENATED MODULE: ./src/install/qemu.ts
+
+
+
+
+
+
+/** Uses the QEMU on PATH if there is one, otherwise installs the package that ships it. */
+async function ensureQemu(binary, aptPackage) {
+    let found = await which(binary, false);
+    let installed = false;
+    if (!found) {
+        await aptInstall([aptPackage], `booting with ${binary}`);
+        installed = true;
+        found = await which(binary, false);
+        if (!found)
+            throw new ActionError(`${aptPackage} was installed but ${binary} is still not on PATH.`);
+    }
+    const v = await capture(found, ['--version']);
+    const version = v.stdout.split('\n')[0]?.trim() || 'unknown version';
+    core_info(`QEMU: ${found} (${version})${installed ? ', installed now' : ''}`);
+    return { path: found, version, installed };
+}
+/** Installs the packages of the firmware files the boot needs that are missing. */
+async function ensureFirmware(files) {
+    const missing = files.filter((f) => !external_node_fs_namespaceObject.existsSync(f.path));
+    if (missing.length === 0) {
+        if (files.length)
+            core_info(`Firmware: ${files.map((f) => f.path).join(', ')}`);
+        return;
+    }
+    await aptInstall([...new Set(missing.map((f) => f.aptPackage))], `firmware ${missing.map((f) => f.path).join(', ')}`);
+    const still = missing.filter((f) => !external_node_fs_namespaceObject.existsSync(f.path));
+    if (still.length) {
+        throw new ActionError(`Firmware ${still.map((f) => `${f.path} (package ${f.aptPackage})`).join(', ')} is still missing after installing its package. Install it before this step, or boot with your own command (runner input).`);
+    }
+    core_info(`Firmware: ${files.map((f) => f.path).join(', ')} (installed now)`);
+}
+
 ;// CONCATENATED MODULE: ./src/install/toolchain.ts
 
 
@@ -38355,8 +38781,8 @@ async function planToolchain(req) {
     return { kind: 'rustup', name, source, actions, buildStd: info && hasPrebuiltStd(info.sysroot, req.target) ? false : undefined };
 }
 
-;// CONCATENATED MODULE: external "node:child_process"
-const external_node_child_process_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
+// EXTERNAL MODULE: external "node:child_process"
+var external_node_child_process_ = __nccwpck_require__(1421);
 ;// CONCATENATED MODULE: external "node:readline"
 const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:readline");
 ;// CONCATENATED MODULE: ./src/boot/processes.ts
@@ -38456,7 +38882,7 @@ async function cargoBuild(tc, req) {
     const workspaceRoot = loc.code === 0 ? external_node_path_namespaceObject.dirname(loc.stdout.trim()) : req.workingDirectory;
     const command = cargoCommand(tc, req);
     core_info(`[command]${command.join(' ')}`);
-    const child = (0,external_node_child_process_namespaceObject.spawn)(command[0], command.slice(1), { cwd: req.workingDirectory, env, stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = (0,external_node_child_process_.spawn)(command[0], command.slice(1), { cwd: req.workingDirectory, env, stdio: ['ignore', 'pipe', 'inherit'] });
     track(child);
     const executables = [];
     const errors = [];
@@ -38520,7 +38946,7 @@ async function probeKvm(qemu, cpu, extraArgs = []) {
     }
     const args = ['-accel', 'kvm', ...(cpu ? ['-cpu', cpu] : []), ...extraArgs, '-display', 'none', '-monitor', 'stdio', '-serial', 'none', '-nodefaults', '-S'];
     return new Promise((resolve) => {
-        const child = (0,external_node_child_process_namespaceObject.spawn)(qemu, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+        const child = (0,external_node_child_process_.spawn)(qemu, args, { stdio: ['pipe', 'ignore', 'pipe'] });
         track(child);
         let stderr = '';
         child.stderr.on('data', (d) => (stderr += d.toString()));
@@ -38539,6 +38965,43 @@ async function probeKvm(qemu, cpu, extraArgs = []) {
         child.stdin.on('error', () => undefined);
         child.stdin.end('quit\n');
     });
+}
+const KVM_RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"';
+/** Can this process open /dev/kvm read-write? The error code when it cannot. */
+function openKvm() {
+    try {
+        external_node_fs_namespaceObject.closeSync(external_node_fs_namespaceObject.openSync('/dev/kvm', external_node_fs_namespaceObject.constants.O_RDWR));
+        return { ok: true };
+    }
+    catch (e) {
+        return { ok: false, code: e.code ?? e.message };
+    }
+}
+/**
+ * GitHub-hosted Linux runners have /dev/kvm as root:kvm 0660. The usual fix (also Hermit's and
+ * the Android emulator's): a udev rule making it 0666, reloaded and triggered. Done only when
+ * /dev/kvm exists and cannot be opened for lack of permission, and sudo works without a password;
+ * then checked by opening the device. Returns what happened, in a sentence, or undefined when
+ * nothing had to be done.
+ */
+async function makeKvmUsable(run) {
+    if (!external_node_fs_namespaceObject.existsSync('/dev/kvm'))
+        return undefined;
+    const first = openKvm();
+    if (first.ok || (first.code !== 'EACCES' && first.code !== 'EPERM'))
+        return undefined;
+    const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+    const cmd = (args) => (sudo.length ? [sudo[0], [...sudo.slice(1), ...args]] : [args[0], args.slice(1)]);
+    if ((await run(...cmd(['tee', '/etc/udev/rules.d/99-kvm4all.rules']), KVM_RULE + '\n')) !== 0) {
+        return '/dev/kvm is not accessible and the udev rule could not be written (no password-less sudo)';
+    }
+    await run(...cmd(['udevadm', 'control', '--reload-rules']));
+    await run(...cmd(['udevadm', 'trigger', '--name-match=kvm']));
+    // udev applies the rule asynchronously: give it a moment.
+    for (let i = 0; i < 20 && !openKvm().ok; i++)
+        await new Promise((r) => setTimeout(r, 100));
+    const after = openKvm();
+    return after.ok ? '/dev/kvm made accessible with a udev rule (MODE 0666) and opened' : `a udev rule for /dev/kvm was added, but it still cannot be opened (${after.code})`;
 }
 
 // EXTERNAL MODULE: external "node:net"
@@ -38830,7 +39293,7 @@ async function boot(spec) {
     const qmpSocket = spec.qmp ? external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), `qmp-${(0,external_node_crypto_.randomBytes)(6).toString('hex')}.sock`) : undefined;
     const args = qmpSocket ? [...spec.args, '-qmp', `unix:${qmpSocket},server=on,wait=on`] : spec.args;
     let shutdownReason;
-    const child = (0,external_node_child_process_namespaceObject.spawn)(spec.command, args, {
+    const child = (0,external_node_child_process_.spawn)(spec.command, args, {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { ...process.env, ...spec.env },
         cwd: spec.cwd,
@@ -39108,6 +39571,7 @@ function escapeHtml(s) {
 
 
 
+
 async function timed(into, key, f) {
     const t = Date.now();
     try {
@@ -39117,6 +39581,20 @@ async function timed(into, key, f) {
         into[key] = (Date.now() - t) / 1000;
     }
 }
+/** Runs a command with optional stdin (for the udev rule), quietly; returns its exit status. */
+async function runQuiet(cmd, args, input) {
+    if (input === undefined)
+        return (await capture(cmd, args)).code;
+    const { spawnSync } = await Promise.resolve(/* import() */).then(__nccwpck_require__.t.bind(__nccwpck_require__, 1421, 23));
+    const r = spawnSync(cmd, args, { input, stdio: ['pipe', 'ignore', 'pipe'] });
+    return r.status ?? 1;
+}
+/** GitHub-hosted runners: /dev/kvm needs a udev rule before a non-root user can open it. */
+async function enableKvm() {
+    const what = await makeKvmUsable(runQuiet);
+    if (what)
+        core_info(`KVM: ${what}.`);
+}
 async function chooseAccel(plan, qemu) {
     if (plan.accel === 'tcg')
         return 'tcg';
@@ -39124,6 +39602,7 @@ async function chooseAccel(plan, qemu) {
         core_info(`Accelerator: TCG (${plan.target} cannot run under KVM on this ${process.arch} host).`);
         return 'tcg';
     }
+    await enableKvm();
     const cpu = cpuFor(plan, 'kvm');
     const probe = await probeKvm(qemu, cpu);
     if (probe.ok) {
@@ -39141,14 +39620,22 @@ async function chooseAccel(plan, qemu) {
  * (`plan` as JSON, `qemu-command`). Nothing is downloaded, installed, built or booted.
  */
 async function dryRun(plan, inputs, scratch, assets) {
-    const qemuPath = await which(plan.qemu.binary, false);
+    const program = plan.profile.bootProgram;
+    const qemuPath = program ? '' : await which(plan.qemu.binary, false);
     const toolchain = plan.build.kind === 'cargo'
         ? await planToolchain({ toolchain: plan.toolchain, workingDirectory: plan.build.workingDirectory, target: plan.target, linksWithRustLld: plan.profile.linksWithRustLld, toolDir: external_node_path_namespaceObject.join(scratch, 'bin') })
         : undefined;
     const accel = plan.accel === 'kvm' ? 'kvm' : 'tcg';
     const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : '<the executable cargo builds>';
     const assetPaths = Object.fromEntries(assets.map((a) => [a.tool, cachedAsset(a) ?? a.url]));
-    const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch, assets: assetPaths, image: plan.build.kind === 'prebuilt' ? detectImage(kernel) : 'elf' });
+    const qemu = bootCommand(plan, program ? program.name.toLowerCase() : qemuPath || plan.qemu.binary, { kernel, accel: program ? 'kvm' : accel, workDir: scratch, assets: assetPaths, image: plan.build.kind === 'prebuilt' ? detectImage(kernel) : 'elf' });
+    let prepared;
+    if (plan.build.kind === 'cargo' && toolchain && plan.profile.prepareToolchain) {
+        const distro = toolchain.kind === 'distro';
+        const env = distro ? { RUSTC: '/usr/bin/rustc' } : toolchain.kind === 'rustup' ? { RUSTUP_TOOLCHAIN: toolchain.name, RUSTUP_AUTO_INSTALL: '0' } : {};
+        prepared = (await plan.profile.prepareToolchain({ inputs, cargo: distro ? '/usr/bin/cargo' : 'cargo', env, cargoConfig: [], dryRun: true })).plan;
+    }
+    const extraApt = plan.profile.aptPackages?.(inputs) ?? [];
     const cargo = plan.build.kind === 'cargo' && toolchain
         ? cargoCommand({ cargo: 'cargo', cargoConfig: [], buildStd: toolchain.buildStd !== false }, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: plan.build.cargoArgs })
         : undefined;
@@ -39157,14 +39644,16 @@ async function dryRun(plan, inputs, scratch, assets) {
         family: plan.profile.family,
         toolchain,
         install: [
-            ...(qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]),
-            ...((plan.profile.aptPackages?.(inputs) ?? []).length ? [`apt-get install (those missing of) ${plan.profile.aptPackages(inputs).join(' ')}`] : []),
+            ...(program ? await program.planInstall() : qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]),
+            ...(extraApt.length ? [`apt-get install ${extraApt.join(' ')} (those not installed yet)`] : []),
             ...(toolchain?.actions ?? []),
         ],
+        ...(prepared ? { prepare: prepared } : {}),
         downloads: assets.map(describeAsset),
         build: cargo ? { directory: plan.build.workingDirectory, command: shellJoin(cargo), env: plan.profile.buildEnv?.(inputs) ?? {} } : { kernel },
         boot: {
-            accel: plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
+            program: program ? program.name : plan.qemu.binary,
+            accel: program ? `kvm (${program.name} always uses KVM)` : plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
             command: shellJoin(qemu),
             timeout: plan.timeout,
             idleTimeout: plan.idleTimeout,
@@ -39215,9 +39704,11 @@ async function run() {
             return;
         }
         let toolchain;
+        let buildEnv = {};
         const assetPaths = {};
         const qemu = await group('Install', () => timed(timings, 'install', async () => {
-            const q = await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
+            const program = plan.profile.bootProgram;
+            const q = program ? { path: await program.install() } : await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
             await aptInstallMissing(plan.profile.aptPackages?.(inputs) ?? [], `${plan.target}`);
             for (const a of assets)
                 assetPaths[a.tool] = await fetchAsset(a);
@@ -39232,6 +39723,10 @@ async function run() {
                 });
                 report.toolchain = `${toolchain.description}: ${toolchain.rustcVersion}`;
                 core_info(`Toolchain: ${toolchain.description} (${toolchain.rustcVersion}), from ${toolchain.source}`);
+                if (plan.profile.prepareToolchain) {
+                    const prepared = await plan.profile.prepareToolchain({ inputs, cargo: toolchain.cargo, env: toolchain.env, cargoConfig: toolchain.cargoConfig, dryRun: false });
+                    buildEnv = prepared.env;
+                }
                 core_info(toolchain.buildStd ? `std for ${plan.target}: built from source (build-std: ${plan.profile.buildStd.crates.join(', ')})` : `std for ${plan.target}: prebuilt, from the toolchain`);
             }
             return q;
@@ -39242,7 +39737,7 @@ async function run() {
             const built = await group('Build', () => timed(timings, 'build', async () => {
                 const prep = (await plan.profile.prepareBuild?.(inputs, assetPaths)) ?? {};
                 try {
-                    const env = { ...(plan.profile.buildEnv?.(inputs) ?? {}), ...(prep.env ?? {}) };
+                    const env = { ...(plan.profile.buildEnv?.(inputs) ?? {}), ...buildEnv, ...(prep.env ?? {}) };
                     // The target's tools go first on PATH, in front of the toolchain's own PATH.
                     if (prep.path?.length)
                         env.PATH = [...prep.path, toolchain.env.PATH ?? process.env.PATH ?? ''].join(external_node_path_namespaceObject.delimiter);
@@ -39273,7 +39768,18 @@ async function run() {
             const name = { elf: 'an ELF executable', pe: 'a PE (.efi) application', raw: 'a raw disk image' };
             throw new ActionError(`${kernel} is ${name[image]}, but ${plan.target} boots ${kinds.map((k) => name[k]).join(' or ')}. ${plan.build.kind === 'prebuilt' ? 'Check the kernel input.' : 'Check what the crate builds.'}`);
         }
-        const accel = plan.runner ? 'tcg' : await chooseAccel(plan, qemu.path);
+        let accel;
+        if (plan.profile.bootProgram) {
+            // A hypervisor such as Uhyve: KVM or nothing.
+            await enableKvm();
+            const kvm = openKvm();
+            if (!kvm.ok)
+                throw new ActionError(`${plan.profile.bootProgram.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`);
+            accel = 'kvm';
+        }
+        else {
+            accel = plan.runner ? 'tcg' : await chooseAccel(plan, qemu.path);
+        }
         if (!plan.runner)
             report.accel = accel;
         const ctx = { kernel, accel, workDir: scratch, image, assets: assetPaths };
@@ -39289,7 +39795,7 @@ async function run() {
         }
         else {
             plan.profile.prepare?.(ctx);
-            argv = qemuCommand(plan, qemu.path, ctx);
+            argv = bootCommand(plan, qemu.path, ctx);
         }
         report.qemuCommand = shellJoin(argv);
         setOutput('qemu-command', report.qemuCommand);
@@ -39410,6 +39916,13 @@ module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:async_h
 /***/ ((module) => {
 
 module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:buffer");
+
+/***/ }),
+
+/***/ 1421:
+/***/ ((module) => {
+
+module.exports = __WEBPACK_EXTERNAL_createRequire(import.meta.url)("node:child_process");
 
 /***/ }),
 

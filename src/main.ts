@@ -5,13 +5,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionError } from './errors.js';
 import { readInputs, type Inputs } from './inputs/inputs.js';
-import { cpuFor, makePlan, qemuCommand, runnerCommand, shellJoin, type Plan } from './plan/plan.js';
+import { bootCommand, cpuFor, makePlan, runnerCommand, shellJoin, type Plan } from './plan/plan.js';
 import { ensureFirmware, ensureQemu } from './install/qemu.js';
 import { aptInstallMissing } from './install/apt.js';
 import { cachedAsset, describeAsset, fetchAsset, type Asset } from './install/download.js';
 import { installToolchain, planToolchain, type Toolchain } from './install/toolchain.js';
 import { cargoBuild, cargoCommand } from './build/cargo.js';
-import { probeKvm } from './boot/accel.js';
+import { makeKvmUsable, openKvm, probeKvm } from './boot/accel.js';
+import { capture } from './install/run.js';
 import { boot } from './boot/qemu.js';
 import { decide } from './verdict/verdict.js';
 import { GuestEcho } from './report/guest-log.js';
@@ -27,12 +28,27 @@ async function timed<T>(into: Record<string, number>, key: string, f: () => Prom
   }
 }
 
+/** Runs a command with optional stdin (for the udev rule), quietly; returns its exit status. */
+async function runQuiet(cmd: string, args: string[], input?: string): Promise<number> {
+  if (input === undefined) return (await capture(cmd, args)).code;
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(cmd, args, { input, stdio: ['pipe', 'ignore', 'pipe'] });
+  return r.status ?? 1;
+}
+
+/** GitHub-hosted runners: /dev/kvm needs a udev rule before a non-root user can open it. */
+async function enableKvm(): Promise<void> {
+  const what = await makeKvmUsable(runQuiet);
+  if (what) core.info(`KVM: ${what}.`);
+}
+
 async function chooseAccel(plan: Plan, qemu: string): Promise<Accel> {
   if (plan.accel === 'tcg') return 'tcg';
   if (!plan.profile.kvmCapable) {
     core.info(`Accelerator: TCG (${plan.target} cannot run under KVM on this ${process.arch} host).`);
     return 'tcg';
   }
+  await enableKvm();
   const cpu = cpuFor(plan, 'kvm');
   const probe = await probeKvm(qemu, cpu);
   if (probe.ok) {
@@ -51,14 +67,22 @@ async function chooseAccel(plan: Plan, qemu: string): Promise<Accel> {
  * (`plan` as JSON, `qemu-command`). Nothing is downloaded, installed, built or booted.
  */
 async function dryRun(plan: Plan, inputs: Inputs, scratch: string, assets: Asset[]): Promise<void> {
-  const qemuPath = await io.which(plan.qemu.binary, false);
+  const program = plan.profile.bootProgram;
+  const qemuPath = program ? '' : await io.which(plan.qemu.binary, false);
   const toolchain = plan.build.kind === 'cargo'
     ? await planToolchain({ toolchain: plan.toolchain, workingDirectory: plan.build.workingDirectory, target: plan.target, linksWithRustLld: plan.profile.linksWithRustLld, toolDir: path.join(scratch, 'bin') })
     : undefined;
   const accel: Accel = plan.accel === 'kvm' ? 'kvm' : 'tcg';
   const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : '<the executable cargo builds>';
   const assetPaths = Object.fromEntries(assets.map((a) => [a.tool, cachedAsset(a) ?? a.url]));
-  const qemu = qemuCommand(plan, qemuPath || plan.qemu.binary, { kernel, accel, workDir: scratch, assets: assetPaths, image: plan.build.kind === 'prebuilt' ? detectImage(kernel) : 'elf' });
+  const qemu = bootCommand(plan, program ? program.name.toLowerCase() : qemuPath || plan.qemu.binary, { kernel, accel: program ? 'kvm' : accel, workDir: scratch, assets: assetPaths, image: plan.build.kind === 'prebuilt' ? detectImage(kernel) : 'elf' });
+  let prepared: Record<string, unknown> | undefined;
+  if (plan.build.kind === 'cargo' && toolchain && plan.profile.prepareToolchain) {
+    const distro = toolchain.kind === 'distro';
+    const env: Record<string, string> = distro ? { RUSTC: '/usr/bin/rustc' } : toolchain.kind === 'rustup' ? { RUSTUP_TOOLCHAIN: toolchain.name, RUSTUP_AUTO_INSTALL: '0' } : {};
+    prepared = (await plan.profile.prepareToolchain({ inputs, cargo: distro ? '/usr/bin/cargo' : 'cargo', env, cargoConfig: [], dryRun: true })).plan;
+  }
+  const extraApt = plan.profile.aptPackages?.(inputs) ?? [];
   const cargo = plan.build.kind === 'cargo' && toolchain
     ? cargoCommand({ cargo: 'cargo', cargoConfig: [], buildStd: toolchain.buildStd !== false }, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: plan.build.cargoArgs })
     : undefined;
@@ -67,14 +91,16 @@ async function dryRun(plan: Plan, inputs: Inputs, scratch: string, assets: Asset
     family: plan.profile.family,
     toolchain,
     install: [
-      ...(qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]),
-      ...((plan.profile.aptPackages?.(inputs) ?? []).length ? [`apt-get install (those missing of) ${plan.profile.aptPackages!(inputs).join(' ')}`] : []),
+      ...(program ? await program.planInstall() : qemuPath ? [] : [`apt-get install ${plan.qemu.aptPackage}`]),
+      ...(extraApt.length ? [`apt-get install ${extraApt.join(' ')} (those not installed yet)`] : []),
       ...(toolchain?.actions ?? []),
     ],
+    ...(prepared ? { prepare: prepared } : {}),
     downloads: assets.map(describeAsset),
     build: cargo ? { directory: (plan.build as { workingDirectory: string }).workingDirectory, command: shellJoin(cargo), env: plan.profile.buildEnv?.(inputs) ?? {} } : { kernel },
     boot: {
-      accel: plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
+      program: program ? program.name : plan.qemu.binary,
+      accel: program ? `kvm (${program.name} always uses KVM)` : plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
       command: shellJoin(qemu),
       timeout: plan.timeout,
       idleTimeout: plan.idleTimeout,
@@ -128,10 +154,12 @@ export async function run(): Promise<void> {
     }
 
     let toolchain: Toolchain | undefined;
+    let buildEnv: Record<string, string> = {};
     const assetPaths: Record<string, string> = {};
     const qemu = await core.group('Install', () =>
       timed(timings, 'install', async () => {
-        const q = await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
+        const program = plan.profile.bootProgram;
+        const q = program ? { path: await program.install() } : await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
         await aptInstallMissing(plan.profile.aptPackages?.(inputs) ?? [], `${plan.target}`);
         for (const a of assets) assetPaths[a.tool] = await fetchAsset(a);
         await ensureFirmware(plan.profile.firmware);
@@ -145,6 +173,10 @@ export async function run(): Promise<void> {
           });
           report.toolchain = `${toolchain.description}: ${toolchain.rustcVersion}`;
           core.info(`Toolchain: ${toolchain.description} (${toolchain.rustcVersion}), from ${toolchain.source}`);
+          if (plan.profile.prepareToolchain) {
+            const prepared = await plan.profile.prepareToolchain({ inputs, cargo: toolchain.cargo, env: toolchain.env, cargoConfig: toolchain.cargoConfig, dryRun: false });
+            buildEnv = prepared.env;
+          }
           core.info(toolchain.buildStd ? `std for ${plan.target}: built from source (build-std: ${plan.profile.buildStd.crates.join(', ')})` : `std for ${plan.target}: prebuilt, from the toolchain`);
         }
         return q;
@@ -158,7 +190,7 @@ export async function run(): Promise<void> {
         timed(timings, 'build', async () => {
           const prep = (await plan.profile.prepareBuild?.(inputs, assetPaths)) ?? {};
           try {
-            const env = { ...(plan.profile.buildEnv?.(inputs) ?? {}), ...(prep.env ?? {}) };
+            const env = { ...(plan.profile.buildEnv?.(inputs) ?? {}), ...buildEnv, ...(prep.env ?? {}) };
             // The target's tools go first on PATH, in front of the toolchain's own PATH.
             if (prep.path?.length) env.PATH = [...prep.path, toolchain!.env.PATH ?? process.env.PATH ?? ''].join(path.delimiter);
             return await cargoBuild(toolchain!, {
@@ -188,7 +220,16 @@ export async function run(): Promise<void> {
       const name = { elf: 'an ELF executable', pe: 'a PE (.efi) application', raw: 'a raw disk image' };
       throw new ActionError(`${kernel} is ${name[image]}, but ${plan.target} boots ${kinds.map((k) => name[k]).join(' or ')}. ${plan.build.kind === 'prebuilt' ? 'Check the kernel input.' : 'Check what the crate builds.'}`);
     }
-    const accel = plan.runner ? 'tcg' : await chooseAccel(plan, qemu.path);
+    let accel: Accel;
+    if (plan.profile.bootProgram) {
+      // A hypervisor such as Uhyve: KVM or nothing.
+      await enableKvm();
+      const kvm = openKvm();
+      if (!kvm.ok) throw new ActionError(`${plan.profile.bootProgram.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`);
+      accel = 'kvm';
+    } else {
+      accel = plan.runner ? 'tcg' : await chooseAccel(plan, qemu.path);
+    }
     if (!plan.runner) report.accel = accel;
     const ctx: BootContext = { kernel, accel, workDir: scratch, image, assets: assetPaths };
     let argv: string[];
@@ -201,7 +242,7 @@ export async function run(): Promise<void> {
       argv = runnerCommand(plan.runner.argv, kernel);
     } else {
       plan.profile.prepare?.(ctx);
-      argv = qemuCommand(plan, qemu.path, ctx);
+      argv = bootCommand(plan, qemu.path, ctx);
     }
     report.qemuCommand = shellJoin(argv);
     core.setOutput('qemu-command', report.qemuCommand);

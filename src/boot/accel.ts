@@ -41,3 +41,39 @@ export async function probeKvm(qemu: string, cpu: string | undefined, extraArgs:
     child.stdin!.end('quit\n');
   });
 }
+
+const KVM_RULE = 'KERNEL=="kvm", GROUP="kvm", MODE="0666", OPTIONS+="static_node=kvm"';
+
+/** Can this process open /dev/kvm read-write? The error code when it cannot. */
+export function openKvm(): { ok: true } | { ok: false; code: string } {
+  try {
+    fs.closeSync(fs.openSync('/dev/kvm', fs.constants.O_RDWR));
+    return { ok: true };
+  } catch (e) {
+    return { ok: false, code: (e as NodeJS.ErrnoException).code ?? (e as Error).message };
+  }
+}
+
+/**
+ * GitHub-hosted Linux runners have /dev/kvm as root:kvm 0660. The usual fix (also Hermit's and
+ * the Android emulator's): a udev rule making it 0666, reloaded and triggered. Done only when
+ * /dev/kvm exists and cannot be opened for lack of permission, and sudo works without a password;
+ * then checked by opening the device. Returns what happened, in a sentence, or undefined when
+ * nothing had to be done.
+ */
+export async function makeKvmUsable(run: (cmd: string, args: string[], input?: string) => Promise<number>): Promise<string | undefined> {
+  if (!fs.existsSync('/dev/kvm')) return undefined;
+  const first = openKvm();
+  if (first.ok || (first.code !== 'EACCES' && first.code !== 'EPERM')) return undefined;
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n'];
+  const cmd = (args: string[]): [string, string[]] => (sudo.length ? [sudo[0], [...sudo.slice(1), ...args]] : [args[0], args.slice(1)]);
+  if ((await run(...cmd(['tee', '/etc/udev/rules.d/99-kvm4all.rules']), KVM_RULE + '\n')) !== 0) {
+    return '/dev/kvm is not accessible and the udev rule could not be written (no password-less sudo)';
+  }
+  await run(...cmd(['udevadm', 'control', '--reload-rules']));
+  await run(...cmd(['udevadm', 'trigger', '--name-match=kvm']));
+  // udev applies the rule asynchronously: give it a moment.
+  for (let i = 0; i < 20 && !openKvm().ok; i++) await new Promise((r) => setTimeout(r, 100));
+  const after = openKvm();
+  return after.ok ? '/dev/kvm made accessible with a udev rule (MODE 0666) and opened' : `a udev rule for /dev/kvm was added, but it still cannot be opened (${after.code})`;
+}

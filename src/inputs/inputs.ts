@@ -48,7 +48,22 @@ export interface Inputs {
   memory?: string;
   /** Boot with this instead of the action's QEMU command line. */
   runner?: Runner;
+  /** hermit-loader: which Hermit loader to boot with (undefined: the pinned default release). */
+  hermitLoader?: LoaderSpec;
+  /** hypervisor: qemu (default) or uhyve. */
+  hypervisor: 'qemu' | 'uhyve';
+  /** hermit-args: `<kernel args> -- <app args>` for the Hermit kernel command line. */
+  hermitArgs: string;
 }
+
+/** A loader (or similar boot asset): a release version, a local file, or a URL with its checksum. */
+export type LoaderSpec =
+  | { kind: 'version'; version: string }
+  | { kind: 'path'; path: string }
+  | { kind: 'url'; url: string; sha256: string };
+
+/** Inputs that only some targets understand; a target lists those it takes in TargetProfile.inputs. */
+export const TARGET_INPUTS = ['hermit-loader', 'hermit-loader-sha256', 'hypervisor', 'hermit-args'];
 
 /** Reads one input by name ('' when unset), like core.getInput. */
 export type InputReader = (name: string) => string;
@@ -190,7 +205,7 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
   const failOn = parsePatternLines(get('fail-on'), 'fail-on');
   const defaultFailOn = parseBool('default-fail-on', get('default-fail-on'), true);
   const exitCodes = parseExitCodes(get('exit-code'), profile.successExitCodes);
-  if (exitCodes.includes(0) && expect.length === 0) {
+  if (exitCodes.includes(0) && expect.length === 0 && !(profile.defaultExpect?.length)) {
     throw new InputError('expect', `is empty, but exit status 0 counts as success for ${target} (exit-code: ${exitCodes.join(', ')}). QEMU also exits with 0 when a guest powers off or resets without reporting anything (and on RISC-V when it fails with code 0), so status 0 alone proves nothing`,
       'Add a line your kernel prints only when it succeeded (for example: all tests passed), or set exit-code to a status that only your kernel\'s success gives.');
   }
@@ -198,6 +213,18 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
   const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
   if (idleTimeout > 0 && idleTimeout >= timeout) {
     throw new InputError('idle-timeout', `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`, 'Make idle-timeout shorter than timeout, or 0 to turn it off.');
+  }
+
+  // Target-specific inputs: refused for targets that do not take them.
+  for (const name of TARGET_INPUTS) {
+    if (get(name).trim() !== '' && !(profile.inputs ?? []).includes(name)) {
+      throw new InputError(name, `is not used by ${target}`, `Remove it; it applies to: ${supportedTargets().filter((t) => resolveTarget(t)?.inputs?.includes(name)).join(', ') || 'no target'}.`);
+    }
+  }
+  const hermitLoader = parseLoader(get('hermit-loader').trim(), get('hermit-loader-sha256').trim(), workspace);
+  const hypervisorRaw = (get('hypervisor').trim() || 'qemu').toLowerCase();
+  if (hypervisorRaw !== 'qemu' && hypervisorRaw !== 'uhyve') {
+    throw new InputError('hypervisor', `'${hypervisorRaw}' is not a hypervisor this action runs`, 'Use qemu (default) or uhyve (x86_64-unknown-hermit on a Linux host with KVM).');
   }
 
   const own = new Set(profile.inputs ?? []);
@@ -208,7 +235,7 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
   }
   const targetInputs = Object.fromEntries([...own].map((name) => [name, get(name).trim()]));
 
-  return {
+  const parsed: Inputs = {
     target,
     profile,
     workingDirectory,
@@ -230,5 +257,40 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     cpu,
     memory,
     runner,
+    hermitLoader,
+    hypervisor: hypervisorRaw as Inputs['hypervisor'],
+    hermitArgs: get('hermit-args').replace(/\r?\n/g, ' ').trim(),
   };
+  // The target specialises itself with the parsed inputs; its default exit statuses may change (e.g. Uhyve).
+  if (!profile.configure) return parsed;
+  const configured = profile.configure(parsed);
+  return { ...parsed, profile: configured, exitCodes: parseExitCodes(get('exit-code'), configured.successExitCodes) };
+}
+
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+
+/** hermit-loader: `0.5.7` / `v0.5.7`, a local path, or an https URL (then hermit-loader-sha256 is required). */
+function parseLoader(raw: string, sha: string, workspace: string): LoaderSpec | undefined {
+  if (sha !== '' && !SHA256.test(sha)) {
+    throw new InputError('hermit-loader-sha256', `'${sha}' is not a SHA-256`, 'Give the 64 hex digits of the file (sha256sum prints them).');
+  }
+  if (raw === '') {
+    if (sha !== '') throw new InputError('hermit-loader-sha256', 'is set without hermit-loader', 'Set hermit-loader to the URL the checksum belongs to, or remove it.');
+    return undefined;
+  }
+  if (/^v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(raw)) {
+    if (sha !== '') throw new InputError('hermit-loader-sha256', 'is only for a URL in hermit-loader', "A release version is checked against the sha256 digest GitHub publishes for the asset; remove hermit-loader-sha256.");
+    return { kind: 'version', version: raw.replace(/^v/, '') };
+  }
+  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
+    if (!/^https?:\/\//i.test(raw)) throw new InputError('hermit-loader', `'${raw}' is not an http(s) URL`, 'Give a release version (0.5.7), a file path, or an https URL with hermit-loader-sha256.');
+    if (sha === '') throw new InputError('hermit-loader-sha256', `is required when hermit-loader is a URL (${raw})`, 'Give the 64 hex digits of the file, so a changed or corrupted download is refused.');
+    return { kind: 'url', url: raw, sha256: sha.toLowerCase() };
+  }
+  const file = path.resolve(workspace, raw);
+  if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
+    throw new InputError('hermit-loader', `'${raw}' is neither a version (like 0.5.7), nor a URL, nor a file (looked at ${file})`, 'Give a release version of hermit-os/loader, the path of a loader file relative to the workspace, or an https URL with hermit-loader-sha256.');
+  }
+  if (sha !== '') throw new InputError('hermit-loader-sha256', 'is only for a URL in hermit-loader', 'A local file is used as it is; remove hermit-loader-sha256.');
+  return { kind: 'path', path: file };
 }

@@ -76,6 +76,7 @@ async function expectedSha256(a: Asset): Promise<string> {
 
 /** Where the asset already is in the tool cache (a second run on the same runner), if it is. */
 export function cachedAsset(a: Asset): string | undefined {
+  if (!process.env.RUNNER_TOOL_CACHE) return undefined; // no tool cache outside a runner
   const dir = tc.find(a.tool, a.version);
   const file = dir ? path.join(dir, a.fileName) : '';
   return dir && fs.existsSync(file) ? file : undefined;

@@ -49,7 +49,8 @@ export function makePlan(inputs: Inputs): Plan {
     userQemuArgs: inputs.qemuArgs,
     runner: inputs.runner,
     rules: {
-      expect: inputs.expect,
+      // The target's own success evidence (e.g. Hermit's `exit status 0`) comes after the user's lines.
+      expect: [...inputs.expect, ...(profile.defaultExpect ?? [])],
       ordered: inputs.ordered,
       failOn: [...(inputs.defaultFailOn ? profile.defaultFailOn : []), ...inputs.failOn],
     },
@@ -83,6 +84,11 @@ export function qemuCommand(plan: Plan, qemuPath: string, ctx: BootContext): str
 export function runnerCommand(argv: string[], kernel: string): string[] {
   if (!argv.some((a) => a.includes('{kernel}'))) return [...argv, kernel];
   return argv.map((a) => a.split('{kernel}').join(kernel));
+}
+
+/** The boot command: the target's own boot program (e.g. Uhyve) when it has one, else QEMU's. */
+export function bootCommand(plan: Plan, programPath: string, ctx: BootContext): string[] {
+  return plan.profile.bootProgram ? plan.profile.bootProgram.command(programPath, ctx) : qemuCommand(plan, programPath, ctx);
 }
 
 /** A command line a person can paste into a shell. */

@@ -5,9 +5,10 @@ import { riscvNone } from './riscv-none.js';
 import { cortexM } from './cortex-m.js';
 import { uefi } from './uefi.js';
 import { unikraft } from './unikraft.js';
+import { hermit } from './hermit.js';
 
 /** Every supported target family. Adding a target family means adding a module here. */
-export const FAMILIES: TargetFamily[] = [x86_64None, aarch64None, riscvNone, cortexM, uefi, unikraft];
+export const FAMILIES: TargetFamily[] = [x86_64None, aarch64None, riscvNone, cortexM, uefi, unikraft, hermit];
 
 export function resolveTarget(target: string): TargetProfile | undefined {
   for (const f of FAMILIES) {

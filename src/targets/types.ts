@@ -104,6 +104,45 @@ export interface TargetProfile {
   inputs?: string[];
   /** Runs after installing, right before cargo: tools from the downloaded assets, files the build needs. */
   prepareBuild?(inputs: Inputs, assets: Record<string, string>): Promise<BuildPrep>;
+  /** The profile specialised by the parsed inputs (loader, hypervisor, boot arguments); throw InputError on bad input. */
+  configure?(inputs: Inputs): TargetProfile;
+  /** Lines that must appear after the user's expect lines (success evidence the guest prints itself). */
+  defaultExpect?: Pattern[];
+  /**
+   * Work after the toolchain is ready and before cargo build (e.g. install a second toolchain a
+   * dependency's build script uses). In a dry run it must change nothing and only say what it would do.
+   */
+  prepareToolchain?(req: PrepareBuildRequest): Promise<PreparedBuild>;
+  /** Boot with another program than QEMU (a hypervisor such as Uhyve). */
+  bootProgram?: BootProgram;
+}
+
+/** The toolchain the app is built with, as prepareBuild sees it. */
+export interface PrepareBuildRequest {
+  inputs: Inputs;
+  /** cargo to run, its environment and --config arguments (the app's toolchain). */
+  cargo: string;
+  env: Record<string, string>;
+  cargoConfig: string[];
+  dryRun: boolean;
+}
+
+export interface PreparedBuild {
+  /** Extra environment for cargo build (never RUSTFLAGS). */
+  env: Record<string, string>;
+  /** What was found and done (or would be), for the log and the dry-run plan. */
+  plan: Record<string, unknown>;
+}
+
+/** A program that boots the image instead of QEMU; needs KVM. */
+export interface BootProgram {
+  name: string;
+  /** Finds or installs the program; returns its path. */
+  install(): Promise<string>;
+  /** What install() would do, without doing it (dry run). */
+  planInstall(): Promise<string[]>;
+  /** The command line (program path first). */
+  command(program: string, ctx: BootContext): string[];
 }
 
 /** One module per target family implements this. */

@@ -1,0 +1,173 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fetchAsset } from '../../src/install/download.js';
+import { loaderAsset, loaderAssetName } from '../../src/targets/hermit-loader.js';
+import { EXIT_STATUS_NONZERO, EXIT_STATUS_ZERO, HERMIT_PANIC, hermitQemuArgs, kernelCommandLine } from '../../src/targets/hermit.js';
+import { findKernelSource, leakingConfigs } from '../../src/targets/hermit-kernel.js';
+import { readInputs } from '../../src/inputs/inputs.js';
+import { makePlan, qemuCommand } from '../../src/plan/plan.js';
+import { SerialWatcher } from '../../src/verdict/watcher.js';
+import { decide, type BootEnd } from '../../src/verdict/verdict.js';
+import { matches } from '../../src/verdict/patterns.js';
+import { serve, type TestServer } from '../helpers/http-server.js';
+import { ROOT } from '../helpers/action.js';
+
+// A test file served by a local HTTP server on 127.0.0.1 stands in for the loader release asset,
+// and a test releases-API answer for GitHub's published digest.
+const LOADER = Buffer.from('test file: a stand-in for hermit-loader-x86_64-multiboot\n');
+const LOADER_SHA = createHash('sha256').update(LOADER).digest('hex');
+let server: TestServer;
+
+before(async () => {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hermit-dl-'));
+  process.env.RUNNER_TOOL_CACHE = path.join(tmp, 'toolcache');
+  process.env.RUNNER_TEMP = path.join(tmp, 'temp');
+  const release = (digest: string) => JSON.stringify({ assets: [{ name: 'hermit-loader-x86_64-multiboot', digest: `sha256:${digest}` }] });
+  server = await serve({
+    '/hermit-os/loader/releases/download/v0.5.7/hermit-loader-x86_64-multiboot': [200, LOADER],
+    '/repos/hermit-os/loader/releases/tags/v0.5.7': [200, release(LOADER_SHA)],
+    '/hermit-os/loader/releases/download/v0.5.8/hermit-loader-x86_64-multiboot': [200, LOADER],
+    '/repos/hermit-os/loader/releases/tags/v0.5.8': [200, release('0'.repeat(64))],
+    '/hermit-os/loader/releases/download/v0.5.9/hermit-loader-x86_64-multiboot': [500, 'internal error'],
+    '/repos/hermit-os/loader/releases/tags/v0.5.9': [200, release(LOADER_SHA)],
+  });
+});
+after(() => server.close());
+
+const hosts = () => ({ download: server.base, api: server.base });
+
+test('loader (test file on a local server): downloaded, checked against the published digest, cached; the second fetch comes from the tool cache', async () => {
+  const a = loaderAsset('x86_64', { kind: 'version', version: '0.5.7' }, hosts())!;
+  const file = await fetchAsset(a);
+  assert.deepEqual(fs.readFileSync(file), LOADER);
+  const n = server.requests.length;
+  assert.equal(await fetchAsset(a), file);
+  assert.equal(server.requests.length, n, 'no second download');
+});
+
+test('loader: a digest that does not match fails closed and caches nothing', async () => {
+  const a = loaderAsset('x86_64', { kind: 'version', version: '0.5.8' }, hosts())!;
+  await assert.rejects(fetchAsset(a), /does not match its checksum .* it was deleted and not used/);
+  await assert.rejects(fetchAsset(a), /does not match its checksum/, 'still refused: nothing was cached');
+});
+
+test('loader: a URL with a wrong sha256 fails closed', async () => {
+  const url = `${server.base}/hermit-os/loader/releases/download/v0.5.7/hermit-loader-x86_64-multiboot`;
+  await assert.rejects(fetchAsset(loaderAsset('x86_64', { kind: 'url', url, sha256: 'f'.repeat(64) })!), /expected sha256 f{64}, got [0-9a-f]{64}/);
+  const ok = await fetchAsset(loaderAsset('x86_64', { kind: 'url', url, sha256: LOADER_SHA })!);
+  assert.deepEqual(fs.readFileSync(ok), LOADER);
+});
+
+test('loader: a server error is a clear message with the URL, the status and the fix', async () => {
+  const a = loaderAsset('x86_64', { kind: 'version', version: '0.5.9' }, hosts())!;
+  await assert.rejects(fetchAsset(a), /Could not download hermit-loader-x86_64 0.5.9 from http:\/\/127.0.0.1:\d+\/hermit-os\/loader\/releases\/download\/v0.5.9\/hermit-loader-x86_64-multiboot: HTTP 500. Check the version, or give another path or URL/);
+  const missing = loaderAsset('x86_64', { kind: 'version', version: '0.9.0' }, hosts())!;
+  await assert.rejects(fetchAsset(missing), /answered HTTP 404 when asked for release v0.9.0 of hermit-os\/loader/);
+});
+
+test('loader asset names: renamed in v0.5.7', () => {
+  assert.equal(loaderAssetName('x86_64', '0.5.6'), 'hermit-loader-x86_64');
+  assert.equal(loaderAssetName('aarch64', '0.5.6'), 'hermit-loader-aarch64');
+  assert.equal(loaderAssetName('riscv64', '0.4.0'), 'hermit-loader-riscv64');
+  assert.equal(loaderAssetName('x86_64', '0.5.7'), 'hermit-loader-x86_64-multiboot');
+  assert.equal(loaderAssetName('aarch64', '0.6.0'), 'hermit-loader-aarch64-elf');
+  assert.equal(loaderAssetName('riscv64', '1.0.0'), 'hermit-loader-riscv64-sbi');
+});
+
+const plan = (target: string, over: Record<string, string> = {}) =>
+  makePlan(readInputs((n) => ({ target, 'working-directory': 'test/fixtures/hermit/with-hermit/app', ...over } as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT }));
+const ctx = (accel: 'kvm' | 'tcg' = 'tcg') => ({ kernel: '/app', accel, workDir: '/tmp', image: 'elf' as const, assets: { 'hermit-loader-x86_64': '/L', 'hermit-loader-aarch64': '/L', 'hermit-loader-riscv64': '/L' } });
+
+// The command lines of hermit-os/kernel's xtask (xtask/src/ci/qemu.rs) as recorded in shared/reference/hermit.md.
+test('x86_64: loader as -kernel, app as -initrd, Skylake-Client (fsgsbase) under TCG, host under KVM, isa-debug-exit', () => {
+  assert.equal(qemuCommand(plan('x86_64-unknown-hermit'), 'qemu-system-x86_64', ctx()).join(' '),
+    'qemu-system-x86_64 -accel tcg -cpu Skylake-Client -display none -serial stdio -kernel /L -initrd /app -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 1 -m 1024M -global virtio-mmio.force-legacy=off -append env=NO_COLOR=1');
+  assert.deepEqual(qemuCommand(plan('x86_64-unknown-hermit'), 'q', ctx('kvm')).slice(1, 5), ['-accel', 'kvm', '-cpu', 'host']);
+});
+
+test('aarch64: guest-loader (not -initrd), virt,gic-version=3, max,lpa2=off, semihosting', () => {
+  assert.equal(qemuCommand(plan('aarch64-unknown-hermit'), 'qemu-system-aarch64', ctx()).join(' '),
+    'qemu-system-aarch64 -accel tcg -cpu max,lpa2=off -display none -serial stdio -kernel /L -device guest-loader,addr=0x48000000,initrd=/app -machine virt,gic-version=3 -semihosting -smp 1 -m 1024M -append env=NO_COLOR=1');
+  assert.ok(!hermitQemuArgs('aarch64', '/L', '/app', '').includes('-initrd'));
+});
+
+test('riscv64: OpenSBI fw_jump.bin as -bios, rv64, semihosting; opensbi comes from apt', () => {
+  const argv = qemuCommand(plan('riscv64gc-unknown-hermit'), 'qemu-system-riscv64', ctx()).join(' ');
+  assert.match(argv, /^qemu-system-riscv64 -accel tcg -cpu rv64 -display none -serial stdio -kernel \/L -initrd \/app -machine virt -bios \S+\/fw_jump\.bin -semihosting -smp 1 -m 1024M -append env=NO_COLOR=1$/);
+});
+
+test('kernel command line: NO_COLOR by default, then the user\'s arguments; the user may set NO_COLOR', () => {
+  assert.equal(kernelCommandLine(''), 'env=NO_COLOR=1');
+  assert.equal(kernelCommandLine('-- a b'), 'env=NO_COLOR=1 -- a b');
+  assert.equal(kernelCommandLine('env=NO_COLOR= -- a'), 'env=NO_COLOR= -- a');
+});
+
+test('exit-status lines: non-zero and -1 fail, 0 is success evidence; [PANIC] fails', () => {
+  for (const l of ['exit status 1', '[0.5][0][INFO  hermit::syscalls] exit status -1', 'exit status 101 ']) assert.ok(matches(EXIT_STATUS_NONZERO, l), l);
+  for (const l of ['exit status 0', '[0.5][0][INFO  hermit] exit status 0']) {
+    assert.ok(!matches(EXIT_STATUS_NONZERO, l), l);
+    assert.ok(matches(EXIT_STATUS_ZERO, l), l);
+  }
+  assert.ok(!matches(EXIT_STATUS_ZERO, 'exit status 01'));
+  assert.ok(matches(HERMIT_PANIC, '[1.0][0][PANIC] panicked at src/lib.rs'));
+});
+
+function judge(target: string, output: string, end: BootEnd, over: Record<string, string> = {}) {
+  const p = plan(target, { expect: 'Hello, world!', ...over });
+  const w = new SerialWatcher(p.rules);
+  w.push(Buffer.from(output));
+  w.end();
+  return decide({ watcher: w, end, acceptedExitCodes: p.exitCodes, explainExit: p.profile.explainExit, qemuStderr: '' });
+}
+const exited = (status: number): BootEnd => ({ kind: 'exited', status, signal: null });
+
+test('verdict: aarch64/riscv64 QEMU exit 0 passes only with the exit status 0 line', () => {
+  for (const t of ['aarch64-unknown-hermit', 'riscv64gc-unknown-hermit']) {
+    assert.equal(judge(t, 'Hello, world!\nexit status 0\n', exited(0)).pass, true);
+    const v = judge(t, 'Hello, world!\n', exited(0));
+    assert.equal(v.pass, false);
+    assert.match(v.reason, /before printing "\/\\\\bexit status 0/);
+    assert.match(judge(t, 'Hello, world!\nexit status 3\n', exited(0)).reason, /Failure line .*"exit status 3"/);
+  }
+});
+
+test('verdict: x86_64 status 3 with exit status 0 passes; status 1 fails with the meaning; an app panic fails at once', () => {
+  assert.equal(judge('x86_64-unknown-hermit', 'Hello, world!\nexit status 0\n', exited(3)).pass, true);
+  assert.match(judge('x86_64-unknown-hermit', 'Hello, world!\n', exited(1)).reason, /status 1: the Hermit kernel reported that the app failed/);
+  assert.match(judge('x86_64-unknown-hermit', 'Hello, world!\n', exited(0)).reason, /status 0: the guest powered off/);
+  assert.match(judge('x86_64-unknown-hermit', "thread 'main' panicked at src/main.rs:1:1:\nboom\nexit status -1\n", exited(1)).reason, /Failure line at serial line 1: "thread 'main' panicked at/);
+});
+
+test('verdict: Uhyve exits with the app\'s code: 0 passes, anything else fails', () => {
+  assert.equal(judge('x86_64-unknown-hermit', 'Hello, world!\n', exited(0), { hypervisor: 'uhyve' }).pass, true);
+  assert.match(judge('x86_64-unknown-hermit', 'Hello, world!\n', exited(2), { hypervisor: 'uhyve' }).reason, /Uhyve exited with status 2: the app's exit code/);
+});
+
+const FIX = path.join(ROOT, 'test', 'fixtures', 'hermit');
+const distro = { cargo: '/usr/bin/cargo', env: { RUSTC: '/usr/bin/rustc' }, cargoConfig: [], offline: true };
+
+test('kernel toolchain: found from cargo metadata -> the hermit crate -> its sibling kernel folder (fixture)', async () => {
+  const src = await findKernelSource({ ...distro, workingDirectory: path.join(FIX, 'with-hermit', 'app'), target: 'x86_64-unknown-hermit' });
+  assert.ok(src && !('error' in src));
+  assert.equal(src.hermitCrate, path.join(FIX, 'with-hermit', 'hermit-rs', 'hermit'));
+  assert.equal(src.kernelDir, path.join(FIX, 'with-hermit', 'hermit-rs', 'kernel'));
+  assert.equal(src.toolchainFile?.channel, 'nightly-2026-07-01');
+  assert.deepEqual(src.toolchainFile?.components, ['llvm-tools', 'rust-src', 'rustfmt']);
+});
+
+test('kernel toolchain: HERMIT_MANIFEST_DIR wins; no hermit dependency gives undefined; the hermit dependency only counts for hermit targets', async () => {
+  const viaEnv = await findKernelSource({ ...distro, workingDirectory: path.join(FIX, 'with-hermit', 'app'), target: 'x86_64-unknown-hermit', manifestDirEnv: path.join(FIX, 'manifest-dir-kernel') });
+  assert.ok(viaEnv && !('error' in viaEnv));
+  assert.equal(viaEnv.toolchainFile?.channel, 'nightly-2026-05-15');
+  assert.equal(await findKernelSource({ ...distro, workingDirectory: path.join(FIX, 'hello-std'), target: 'x86_64-unknown-hermit' }), undefined);
+  assert.equal(await findKernelSource({ ...distro, workingDirectory: path.join(FIX, 'with-hermit', 'app'), target: 'x86_64-unknown-linux-gnu' }), undefined);
+});
+
+test('cargo configs of the app that also reach the kernel build are named', () => {
+  assert.deepEqual(leakingConfigs(path.join(FIX, 'with-hermit', 'app'), path.join(FIX, 'with-hermit', 'hermit-rs', 'kernel')), [path.join(FIX, 'with-hermit', '.cargo', 'config.toml')]);
+  assert.deepEqual(leakingConfigs(path.join(FIX, 'hello-std'), path.join(FIX, 'manifest-dir-kernel')), []);
+});
