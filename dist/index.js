@@ -31628,7 +31628,7 @@ __webpack_async_result__();
 
 // EXPORTS
 __nccwpck_require__.d(__webpack_exports__, {
-  e: () => (/* binding */ run)
+  e: () => (/* binding */ main_run)
 });
 
 ;// CONCATENATED MODULE: external "os"
@@ -36335,13 +36335,12 @@ const unikraft = {
 
 ;// CONCATENATED MODULE: ./src/install/run.ts
 
-/** Runs a command quietly and returns what it printed; never throws on a non-zero exit. */
-async function capture(cmd, args, opts = {}) {
+async function run(cmd, args, opts, silent) {
     try {
         const r = await getExecOutput(cmd, args, {
             cwd: opts.cwd,
             env: opts.env ? { ...process.env, ...opts.env } : undefined,
-            silent: true,
+            silent,
             ignoreReturnCode: true,
         });
         return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
@@ -36351,20 +36350,10 @@ async function capture(cmd, args, opts = {}) {
         return { code: 127, stdout: '', stderr: e.message };
     }
 }
+/** Runs a command quietly and returns what it printed; never throws on a non-zero exit. */
+const capture = (cmd, args, opts = {}) => run(cmd, args, opts, true);
 /** Runs a command with its output in the log; returns its exit status and output. */
-async function runLogged(cmd, args, opts = {}) {
-    try {
-        const r = await getExecOutput(cmd, args, {
-            cwd: opts.cwd,
-            env: opts.env ? { ...process.env, ...opts.env } : undefined,
-            ignoreReturnCode: true,
-        });
-        return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
-    }
-    catch (e) {
-        return { code: 127, stdout: '', stderr: e.message };
-    }
-}
+const runLogged = (cmd, args, opts = {}) => run(cmd, args, opts, false);
 /** The line of a command's error output that says what went wrong: its first `error:` line, else its last line. */
 function errorLine(text) {
     const err = text.split('\n').find((l) => /^error\b/i.test(l.trim()));
@@ -39672,7 +39661,7 @@ async function dryRun(plan, inputs, scratch, assets) {
     setOutput('qemu-command', out.boot.command);
 }
 /** The whole pipeline: inputs -> plan -> install -> build -> boot -> verdict -> report. */
-async function run() {
+async function main_run() {
     const timings = {};
     const report = { target: getInput('target') || '(none)', pass: false, reason: '', timings, tail: [] };
     const echo = new GuestEcho();

@@ -6,13 +6,14 @@ export interface Captured {
   stderr: string;
 }
 
-/** Runs a command quietly and returns what it printed; never throws on a non-zero exit. */
-export async function capture(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Captured> {
+type RunOptions = { cwd?: string; env?: NodeJS.ProcessEnv };
+
+async function run(cmd: string, args: string[], opts: RunOptions, silent: boolean): Promise<Captured> {
   try {
     const r = await exec.getExecOutput(cmd, args, {
       cwd: opts.cwd,
       env: opts.env ? ({ ...process.env, ...opts.env } as Record<string, string>) : undefined,
-      silent: true,
+      silent,
       ignoreReturnCode: true,
     });
     return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
@@ -22,19 +23,11 @@ export async function capture(cmd: string, args: string[], opts: { cwd?: string;
   }
 }
 
+/** Runs a command quietly and returns what it printed; never throws on a non-zero exit. */
+export const capture = (cmd: string, args: string[], opts: RunOptions = {}) => run(cmd, args, opts, true);
+
 /** Runs a command with its output in the log; returns its exit status and output. */
-export async function runLogged(cmd: string, args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Captured> {
-  try {
-    const r = await exec.getExecOutput(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env ? ({ ...process.env, ...opts.env } as Record<string, string>) : undefined,
-      ignoreReturnCode: true,
-    });
-    return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    return { code: 127, stdout: '', stderr: (e as Error).message };
-  }
-}
+export const runLogged = (cmd: string, args: string[], opts: RunOptions = {}) => run(cmd, args, opts, false);
 
 /** The line of a command's error output that says what went wrong: its first `error:` line, else its last line. */
 export function errorLine(text: string): string {
