@@ -263,7 +263,7 @@ export async function run(): Promise<void> {
         cwd: plan.runner?.kind === 'cargo' ? (plan.build as { workingDirectory: string }).workingDirectory : undefined,
         rules: plan.rules,
         onLine: (l) => echo.line(l),
-        onLines: (text) => echo.block(text),
+        onLines: (block, escapes) => echo.block(block, escapes),
         qmp: !plan.runner, // a runner is not QEMU itself
       }),
     );

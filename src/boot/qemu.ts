@@ -22,7 +22,7 @@ export interface BootSpec {
   /** Called with every complete serial line, for the live log. */
   onLine?: (line: string) => void;
   /** Called with blocks of whole lines the watcher passed over in bulk. */
-  onLines?: (text: string) => void;
+  onLines?: (block: Buffer, escapes: boolean) => void;
   /** Extra environment for QEMU. */
   env?: NodeJS.ProcessEnv;
   /**

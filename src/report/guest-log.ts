@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 
+const RESET = '\x1b[0m';
+const RESET_NL = `${RESET}\n`;
+const FLUSH_SIZE = 1 << 20;
+
 /**
  * Shows the guest's serial output live, as untrusted text: workflow commands are switched off
  * around it (::stop-commands::<token>), so a guest printing `::error::` or `::set-output` or
@@ -8,28 +12,50 @@ import { randomUUID } from 'node:crypto';
 export class GuestEcho {
   private readonly token = randomUUID().replace(/-/g, '');
   private paused = false;
-  private pending: string[] = [];
-  private pendingChars = 0;
+  /** Output gathered since the last write: lines as text, blocks as the guest's own bytes (not copied). */
+  private pieces: (string | Uint8Array)[] = [];
+  private lines = '';
+  private size = 0;
   private flushScheduled = false;
 
-  constructor(private readonly out: (s: string) => void = (s) => process.stdout.write(s)) {}
+  constructor(private readonly out: (s: string | Uint8Array) => void = (s) => process.stdout.write(s)) {}
 
   start(): void {
     if (this.paused) return;
+    this.flush();
     this.out(`::stop-commands::${this.token}\n`);
     this.paused = true;
   }
 
   line(text: string): void {
     // Reset colours a guest left on, so they do not bleed into the action's own lines.
-    this.write(text.includes('\x1b') ? `${text}\x1b[0m\n` : `${text}\n`);
+    this.lines += text.includes('\x1b') ? `${text}${RESET}\n` : `${text}\n`;
+    this.size += text.length;
+    this.scheduleFlush();
   }
 
-  /** Output is gathered and written once per turn of the event loop: one write per chunk, not per line. */
-  private write(s: string): void {
-    this.pending.push(s);
-    this.pendingChars += s.length;
-    if (this.pendingChars > 1 << 20) this.flush();
+  /**
+   * Whole lines at once, as the guest sent them (each ending in a newline); with `escapes`, the
+   * colours are reset at the end of the block. The bytes are kept until the next write, not
+   * copied: the caller must not reuse them (chunks from a child's stdout are never reused).
+   */
+  block(bytes: Uint8Array, escapes = false): void {
+    this.endLines();
+    if (!escapes) this.pieces.push(bytes);
+    else this.pieces.push(bytes.subarray(0, bytes.length - 1), RESET_NL);
+    this.size += bytes.length;
+    this.scheduleFlush();
+  }
+
+  private endLines(): void {
+    if (this.lines === '') return;
+    this.pieces.push(this.lines);
+    this.lines = '';
+  }
+
+  /** Written once per turn of the event loop (or per megabyte): a few writes per chunk, not one per line. */
+  private scheduleFlush(): void {
+    if (this.size >= FLUSH_SIZE) this.flush();
     else if (!this.flushScheduled) {
       this.flushScheduled = true;
       setImmediate(() => this.flush());
@@ -38,16 +64,11 @@ export class GuestEcho {
 
   flush(): void {
     this.flushScheduled = false;
-    if (this.pending.length === 0) return;
-    const s = this.pending.join('');
-    this.pending = [];
-    this.pendingChars = 0;
-    this.out(s);
-  }
-
-  /** Whole lines at once (each ending in a newline, no escape codes). */
-  block(text: string): void {
-    this.write(text);
+    this.endLines();
+    const pieces = this.pieces;
+    this.pieces = [];
+    this.size = 0;
+    for (const p of pieces) this.out(p);
   }
 
   stop(): void {

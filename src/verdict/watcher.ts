@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { matches, type Pattern } from './patterns.js';
 
 export interface WatchRules {
@@ -22,16 +23,18 @@ export interface WatcherOptions {
   /** Called with each complete line as the guest sent it (ANSI codes kept), for the live log. */
   onLine?: (line: string) => void;
   /**
-   * Called with blocks of whole lines (each ending in a newline, no escape codes) that the fast
-   * path passed over; without it, the fast path is off whenever onLine is set.
+   * Called with blocks of whole lines (each ending in a newline) that the fast path passed over,
+   * and whether the block may hold escape codes or control bytes. The block is a view of the chunk
+   * given to push(), valid while the caller does not reuse that chunk. Without it, the fast path
+   * is off whenever onLine is set.
    */
-  onLines?: (text: string) => void;
+  onLines?: (block: Buffer, escapes: boolean) => void;
   /** Pass over uninteresting blocks without splitting them into lines (default true). */
   fastPath?: boolean;
   /** Called once when a failure line is seen, and once when every expectation is met. */
   onFailure?: (f: FailureSeen) => void;
   onSatisfied?: () => void;
-  /** How many lines to keep for the report. */
+  /** How many of the last lines to keep for the report (blank ones are left out of it). */
   tailLines?: number;
   /** A line longer than this many bytes is cut into pieces (bounds memory for guests that never send a newline). */
   maxLineBytes?: number;
@@ -48,6 +51,60 @@ export function cleanLine(line: string): string {
   return noAnsi.replace(CONTROL, '');
 }
 
+let scratch = Buffer.alloc(64 * 1024);
+
+/**
+ * cleanLine() for a block of whole lines, on bytes: what it returns (a view of a shared buffer,
+ * valid until the next call) is the UTF-8 of the cleaned lines joined by newlines, whenever the
+ * block is valid UTF-8. The same rules as the ANSI expression above, none of which crosses a
+ * newline; the byte loop is several times faster than decoding and replacing.
+ */
+export function cleanBlock(b: Uint8Array): Buffer {
+  if (scratch.length < b.length) scratch = Buffer.alloc(b.length);
+  const out = scratch;
+  const n = b.length;
+  let o = 0;
+  let i = 0;
+  while (i < n) {
+    const c = b[i];
+    if (c > 0x1b && c !== 0x7f) {
+      out[o++] = c; // the common case first: a byte that is kept
+      i++;
+      continue;
+    }
+    if (c === 0x1b) {
+      const d = i + 1 < n ? b[i + 1] : -1;
+      if (d === 0x5b) {
+        // CSI: ESC [ parameters (0x30-0x3f)* intermediates (0x20-0x2f)* final (0x40-0x7e)
+        let j = i + 2;
+        while (j < n && b[j] >= 0x30 && b[j] <= 0x3f) j++;
+        while (j < n && b[j] >= 0x20 && b[j] <= 0x2f) j++;
+        if (j < n && b[j] >= 0x40 && b[j] <= 0x7e) {
+          i = j + 1;
+          continue;
+        }
+      } else if (d === 0x5d) {
+        // OSC: ESC ] text up to BEL or ST (ESC \); unterminated, up to the next ESC or the line's end
+        let j = i + 2;
+        while (j < n && b[j] !== 0x07 && b[j] !== 0x1b && b[j] !== 0x0a) j++;
+        if (j < n && b[j] === 0x07) j++;
+        else if (j + 1 < n && b[j] === 0x1b && b[j + 1] === 0x5c) j += 2;
+        i = j;
+        continue;
+      } else if (d >= 0x40 && d <= 0x5f) {
+        i += 2; // two-byte escape (ESC [ that is not a CSI was handled above and stays)
+        continue;
+      }
+      out[o++] = c;
+      i++;
+      continue;
+    }
+    if (c !== 0x00 && c !== 0x0d && c !== 0x7f) out[o++] = c;
+    i++;
+  }
+  return out.subarray(0, o);
+}
+
 /**
  * Watches a serial stream chunk by chunk and keeps just what the verdict needs: which
  * expectations are met, the first failure line, and a bounded tail. Its result does not depend
@@ -59,7 +116,9 @@ export class SerialWatcher {
   /** Complete lines seen. */
   lineCount = 0;
   bytes = 0;
-  private readonly tail: string[] = [];
+  private tail: string[] = [];
+  /** The newest tail lines still as bytes (whole lines, copied): decoded only when asked for. */
+  private tailRaw?: Buffer;
   private readonly tailLines: number;
   private readonly maxLineBytes: number;
   private pending: Buffer[] = [];
@@ -81,7 +140,8 @@ export class SerialWatcher {
     this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
     this.fastPath = opts.fastPath ?? true;
     const all = [...rules.expect, ...rules.failOn];
-    this.literalsOnly = all.every((p) => p.literal !== undefined) && (opts.onLine === undefined || opts.onLines !== undefined);
+    // A literal with U+FFFD could match text the decoder made from invalid bytes: judge such streams line by line.
+    this.literalsOnly = all.every((p) => p.literal !== undefined && !p.literal.includes('\ufffd')) && (opts.onLine === undefined || opts.onLines !== undefined);
     this.failLiterals = rules.failOn.map((p) => Buffer.from(p.literal ?? ''));
     this.expectLiterals = rules.expect.map((p) => Buffer.from(p.literal ?? ''));
   }
@@ -98,8 +158,10 @@ export class SerialWatcher {
 
   /** The last non-empty lines, oldest first, with the unfinished line at the end if there is one. */
   lastLines(): string[] {
+    this.decodeTail();
+    const lines = this.tail.filter((l) => l.trim() !== '');
     const partial = this.pendingText();
-    return partial.trim() === '' ? [...this.tail] : [...this.tail, partial];
+    return partial.trim() === '' ? lines : [...lines, partial];
   }
 
   /** The last non-empty line seen, without ANSI codes. */
@@ -115,53 +177,88 @@ export class SerialWatcher {
   push(chunk: Buffer): void {
     this.bytes += chunk.length;
     let start = 0;
-    while (start < chunk.length) {
-      // Between the first and the last newline lie whole lines: try to pass over them in bulk.
-      if (this.pendingBytes === 0 && this.fastPath) {
-        const last = chunk.lastIndexOf(0x0a);
-        if (last >= start && this.skipLines(chunk.subarray(start, last + 1))) {
-          start = last + 1;
-          continue;
-        }
-      }
+    // First finish the line left unfinished by the previous chunk.
+    if (this.pendingBytes > 0) {
+      start = this.takePartial(chunk, 0);
+      if (this.pendingBytes > 0) return;
+    }
+    // Whole lines lie between here and the last newline: in bulk when nothing in them can matter.
+    const last = chunk.lastIndexOf(0x0a);
+    if (last >= start) {
+      const block = chunk.subarray(start, last + 1);
+      if (!this.fastPath || !this.skipLines(block)) this.eachLine(block);
+      start = last + 1;
+    }
+    // What follows the last newline waits for the rest of its line.
+    while (start < chunk.length) start = this.takePartial(chunk, start);
+  }
+
+  /**
+   * Adds bytes from `start` up to the next newline (or the chunk's end) to the unfinished line,
+   * cutting it at maxLineBytes; completes it at a newline. Returns where it stopped.
+   */
+  private takePartial(chunk: Buffer, start: number): number {
+    for (;;) {
       const nl = chunk.indexOf(0x0a, start);
       const end = nl < 0 ? chunk.length : nl;
-      // Cut over-long lines at a fixed byte count, whatever the chunking.
       const room = this.maxLineBytes - this.pendingBytes;
       if (end - start > room) {
         this.appendPending(chunk.subarray(start, start + room));
-        this.completeLine();
+        this.completeLine(this.takePending());
         start += room;
         continue;
       }
       this.appendPending(chunk.subarray(start, end));
-      if (nl < 0) break;
-      this.completeLine();
+      if (nl < 0) return chunk.length;
+      this.completeLine(this.takePending());
+      return nl + 1;
+    }
+  }
+
+  /** Line by line through a block of whole lines. */
+  private eachLine(block: Buffer): void {
+    let start = 0;
+    for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, start)) {
+      if (nl - start > this.maxLineBytes) {
+        start = this.takePartial(block, start);
+        continue;
+      }
+      let end = nl;
+      while (end > start && block[end - 1] === 0x0d) end--;
+      this.completeLine(block.toString('utf8', start, end));
       start = nl + 1;
     }
   }
 
   /**
    * The fast path. `block` is whole lines, each ending in a newline. When no line in it can change
-   * anything (no failure literal, no awaited literal, no byte that cleaning would remove and so
-   * no match hidden by escape codes, no over-long line), only the line count, the tail and the live
-   * log need updating, and the block is passed over without splitting it. Returns false (and does
-   * nothing) when the block needs a line-by-line look.
+   * anything (no failure literal, no awaited literal, also once escape codes and control bytes are
+   * cleaned away; no over-long line), only the line count, the tail and the live log need
+   * updating, and the block is passed over without splitting it into strings. Returns false (and
+   * does nothing) when the block needs a line-by-line look.
    */
   private skipLines(block: Buffer): boolean {
     if (!this.literalsOnly) return false;
-    if (block.indexOf(0x1b) >= 0 || block.indexOf(0x00) >= 0 || block.indexOf(0x7f) >= 0) return false;
-    for (let cr = block.indexOf(0x0d); cr >= 0; cr = block.indexOf(0x0d, cr + 1)) {
-      if (block[cr + 1] !== 0x0a) return false;
+    if (this.failure !== undefined && this.failure.next === undefined) return false; // the line after a failure is kept for the report
+    let text = block;
+    let plain = block.indexOf(0x1b) < 0 && block.indexOf(0x00) < 0 && block.indexOf(0x7f) < 0;
+    for (let cr = plain ? block.indexOf(0x0d) : -1; cr >= 0; cr = block.indexOf(0x0d, cr + 1)) {
+      if (block[cr + 1] !== 0x0a) {
+        plain = false; // a carriage return inside a line: cleaning joins the text around it
+        break;
+      }
+    }
+    if (!plain) {
+      // Cleaning bytes equals cleaning the decoded lines only for valid UTF-8.
+      if (!isUtf8(block)) return false;
+      text = cleanBlock(block);
     }
     if (this.failure === undefined) {
-      for (const f of this.failLiterals) if (block.indexOf(f) >= 0) return false;
-    } else if (this.failure.next === undefined) {
-      return false; // the line after a failure is kept for the report
+      for (const f of this.failLiterals) if (text.indexOf(f) >= 0) return false;
     }
     for (let i = 0; i < this.met.length; i++) {
       if (this.met[i]) continue;
-      if (block.indexOf(this.expectLiterals[i]) >= 0) return false;
+      if (text.indexOf(this.expectLiterals[i]) >= 0) return false;
       if (this.rules.ordered) break;
     }
     // Count lines (and refuse blocks with a line long enough to be cut).
@@ -173,29 +270,32 @@ export class SerialWatcher {
       prev = nl;
     }
     this.lineCount += lines;
-    this.tailFrom(block);
-    this.opts.onLines?.(block.toString('utf8'));
+    this.tailFrom(block, lines);
+    this.opts.onLines?.(block, !plain);
     return true;
   }
 
-  /** Keeps the last non-empty lines of a block of whole lines for the report. */
-  private tailFrom(block: Buffer): void {
-    const found: string[] = [];
-    let end = block.length - 1; // at the final newline
-    while (end >= 0 && found.length < this.tailLines) {
-      const nl = end === 0 ? -1 : block.lastIndexOf(0x0a, end - 1);
-      const line = block.subarray(nl + 1, end).toString('utf8').replace(/\r+$/, '');
-      if (line.trim() !== '') found.push(line);
-      end = nl;
-    }
-    if (found.length >= this.tailLines) this.tail.length = 0;
-    this.tail.push(...found.reverse());
+  /** Keeps the block's last lines for the report, as bytes; `lines` is how many it holds. */
+  private tailFrom(block: Buffer, lines: number): void {
+    if (lines < this.tailLines) this.decodeTail();
+    else this.tail = [];
+    let from = block.length - 1; // at the final newline
+    for (let n = 0; n < this.tailLines && from >= 0; n++) from = from === 0 ? -1 : block.lastIndexOf(0x0a, from - 1);
+    this.tailRaw = Buffer.from(block.subarray(from + 1));
+  }
+
+  private decodeTail(): void {
+    if (this.tailRaw === undefined) return;
+    const lines = this.tailRaw.toString('utf8').split('\n');
+    lines.pop(); // after the final newline
+    this.tailRaw = undefined;
+    for (const l of lines) this.tail.push(l.replace(/\r+$/, ''));
     if (this.tail.length > this.tailLines) this.tail.splice(0, this.tail.length - this.tailLines);
   }
 
   /** The stream ended: judge the unfinished line as a line. */
   end(): void {
-    if (this.pendingBytes > 0) this.completeLine();
+    if (this.pendingBytes > 0) this.completeLine(this.takePending());
   }
 
   /**
@@ -222,10 +322,14 @@ export class SerialWatcher {
     return Buffer.concat(this.pending, this.pendingBytes).toString('utf8').replace(/\r+$/, '');
   }
 
-  private completeLine(): void {
+  private takePending(): string {
     const line = this.pendingText();
     this.pending = [];
     this.pendingBytes = 0;
+    return line;
+  }
+
+  private completeLine(line: string): void {
     this.lineCount++;
     if (this.metByPartial.length > 0) {
       for (const i of this.metByPartial) this.met[i] = false;
@@ -233,10 +337,9 @@ export class SerialWatcher {
       this.satisfiedSignalled = false;
     }
 
-    if (line.trim() !== '') {
-      this.tail.push(line);
-      if (this.tail.length > this.tailLines) this.tail.shift();
-    }
+    this.decodeTail();
+    this.tail.push(line);
+    if (this.tail.length > this.tailLines) this.tail.shift();
     this.opts.onLine?.(line);
 
     const clean = cleanLine(line);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { cleanLine, SerialWatcher, type WatchRules } from '../../src/verdict/watcher.js';
+import { isUtf8 } from 'node:buffer';
+import { cleanBlock, cleanLine, SerialWatcher, type WatchRules } from '../../src/verdict/watcher.js';
 import { literal, parsePattern } from '../../src/verdict/patterns.js';
 
 const rules = (expect: string[], failOn: string[] = ['panicked at '], ordered = true): WatchRules => ({
@@ -14,11 +15,13 @@ function feed(r: WatchRules, ...chunks: (string | Buffer)[]): SerialWatcher {
   return feedWith(r, {}, ...chunks);
 }
 
-function feedWith(r: WatchRules, opts: { fastPath?: boolean }, ...chunks: (string | Buffer)[]): SerialWatcher {
-  const w = new SerialWatcher(r, opts);
+function feedWith(r: WatchRules, opts: { fastPath?: boolean }, ...chunks: (string | Buffer)[]): SerialWatcher & { live: string } {
+  // The live log as the action shows it: lines one by one, blocks as they came.
+  const parts: Buffer[] = [];
+  const w = new SerialWatcher(r, { ...opts, onLine: (l) => parts.push(Buffer.from(`${l}\n`)), onLines: (b) => parts.push(Buffer.from(b)) });
   for (const c of chunks) w.push(typeof c === 'string' ? Buffer.from(c, 'binary') : c);
   w.end();
-  return w;
+  return Object.assign(w, { live: Buffer.concat(parts).toString('utf8').replace(/\r+\n/g, '\n') });
 }
 
 test('ordered expectations must come in order', () => {
@@ -91,7 +94,11 @@ test('an endless line is cut so memory stays bounded, and the tail is bounded', 
 });
 
 test('the verdict does not depend on how the stream is chunked (property)', () => {
-  const lines = ['boot ok', '\x1b[32mstage 1\x1b[0m', 'noise \x00\xff', 'stage 2\r', 'sta\rge 3', 'sta\x07ge 3', 'panicked at x', 'stage 3', 'tail', '', 'x'.repeat(300)];
+  const lines = [
+    'boot ok', '\x1b[32mstage 1\x1b[0m', 'noise \x00\xff', 'stage 2\r', 'sta\rge 3', 'sta\x07ge 3', 'panicked at x', 'stage 3', 'tail', '', 'x'.repeat(300),
+    // for the fast path over escape codes: noise that cleans to nothing awaited, and escapes that hide a line
+    '\x1b[2m[000001]\x1b[0m filler', '\x1b]0;title\x07filler \u00e9\u2713', 'fil\x1b[1;31mler\r', 'sta\x1b[1mge 3', 'st\x1b]x\x07age 3', 'ta\x00il', 'pan\x1bMicked at y', 'bro\x1b[ken \x1b[', 'FA\x7fTAL',
+  ].map((l) => Buffer.from(l, 'utf8').toString('binary'));
   const regexRules = rules(['boot ok', 'stage 1', '/stage \\d$/', 'stage 3'], ['panicked at ', 'FATAL']);
   const literalRules = rules(['boot ok', 'stage 1', 'stage 3', 'tail'], ['panicked at ', 'FATAL']);
   const unordered = rules(['tail', 'stage 3', 'boot ok'], ['FATAL'], false);
@@ -117,11 +124,34 @@ test('the verdict does not depend on how the stream is chunked (property)', () =
           assert.deepEqual(split.failure, whole.failure);
           assert.equal(split.lineCount, whole.lineCount);
           assert.deepEqual(split.lastLines(), whole.lastLines());
+          assert.equal(split.live, whole.live);
         }
       },
     ),
     { numRuns: 1000 },
   );
+});
+
+test('cleanBlock on bytes equals cleanLine on each decoded line (property)', () => {
+  const pieces = ['a', 'b', ' ', '1', ';', 'm', 'M', '@', '[', ']', '\\', '\x1b', '\x1b[', '\x1b]', '\x1b[0m', '\x1b[1;32m', '\x07', '\x00', '\r', '\x7f', '\n', '\u00e9', '\u2713', '\xff', '\xe2\x82'];
+  fc.assert(
+    fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (picked) => {
+      const bytes = Buffer.concat(picked.map((p) => (p === '\xff' || p === '\xe2\x82' ? Buffer.from(p, 'binary') : Buffer.from(p, 'utf8'))));
+      if (!isUtf8(bytes)) return; // the watcher goes line by line then
+      const perLine = bytes.toString('utf8').split('\n').map(cleanLine).join('\n');
+      assert.equal(cleanBlock(bytes).toString('utf8'), perLine);
+    }),
+    { numRuns: 3000 },
+  );
+});
+
+test('the fast path sees a line hidden by escape codes and judges it line by line', () => {
+  const filler = Array.from({ length: 200 }, (_, i) => `\x1b[2m[${i}]\x1b[0m filler`).join('\n');
+  const w = feed(rules(['all tests passed'], ['panicked at ']), `${filler}\nall \x1b[1mtests\x1b[0m passed\n${filler}\n`);
+  assert.equal(w.satisfied, true);
+  assert.equal(w.lineCount, 401);
+  const f = feed(rules(['never'], ['panicked at ']), `${filler}\npan\x00icked at src/main.rs\n${filler}\n`);
+  assert.equal(f.failure?.lineNumber, 201);
 });
 
 test('literal() builds a plain-text pattern', () => {
