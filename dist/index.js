@@ -38995,7 +38995,10 @@ async function makeKvmUsable(run) {
 
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
 ;// CONCATENATED MODULE: ./src/verdict/watcher.ts
+
 
 // CSI sequences, OSC sequences (ended by BEL or ST), and two-byte escapes.
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
@@ -39005,6 +39008,67 @@ const CONTROL = /[\x00\r\x7f]/g;
 function cleanLine(line) {
     const noAnsi = line.includes('\x1b') ? line.replace(ANSI, '') : line;
     return noAnsi.replace(CONTROL, '');
+}
+let scratch = Buffer.alloc(64 * 1024);
+/**
+ * cleanLine() for a block of whole lines, on bytes: what it returns (a view of a shared buffer,
+ * valid until the next call) is the UTF-8 of the cleaned lines joined by newlines, whenever the
+ * block is valid UTF-8. The same rules as the ANSI expression above, none of which crosses a
+ * newline; the byte loop is several times faster than decoding and replacing.
+ */
+function cleanBlock(b) {
+    if (scratch.length < b.length)
+        scratch = Buffer.alloc(b.length);
+    const out = scratch;
+    const n = b.length;
+    let o = 0;
+    let i = 0;
+    while (i < n) {
+        const c = b[i];
+        if (c > 0x1b && c !== 0x7f) {
+            out[o++] = c; // the common case first: a byte that is kept
+            i++;
+            continue;
+        }
+        if (c === 0x1b) {
+            const d = i + 1 < n ? b[i + 1] : -1;
+            if (d === 0x5b) {
+                // CSI: ESC [ parameters (0x30-0x3f)* intermediates (0x20-0x2f)* final (0x40-0x7e)
+                let j = i + 2;
+                while (j < n && b[j] >= 0x30 && b[j] <= 0x3f)
+                    j++;
+                while (j < n && b[j] >= 0x20 && b[j] <= 0x2f)
+                    j++;
+                if (j < n && b[j] >= 0x40 && b[j] <= 0x7e) {
+                    i = j + 1;
+                    continue;
+                }
+            }
+            else if (d === 0x5d) {
+                // OSC: ESC ] text up to BEL or ST (ESC \); unterminated, up to the next ESC or the line's end
+                let j = i + 2;
+                while (j < n && b[j] !== 0x07 && b[j] !== 0x1b && b[j] !== 0x0a)
+                    j++;
+                if (j < n && b[j] === 0x07)
+                    j++;
+                else if (j + 1 < n && b[j] === 0x1b && b[j + 1] === 0x5c)
+                    j += 2;
+                i = j;
+                continue;
+            }
+            else if (d >= 0x40 && d <= 0x5f) {
+                i += 2; // two-byte escape (ESC [ that is not a CSI was handled above and stays)
+                continue;
+            }
+            out[o++] = c;
+            i++;
+            continue;
+        }
+        if (c !== 0x00 && c !== 0x0d && c !== 0x7f)
+            out[o++] = c;
+        i++;
+    }
+    return out.subarray(0, o);
 }
 /**
  * Watches a serial stream chunk by chunk and keeps just what the verdict needs: which
@@ -39020,6 +39084,8 @@ class SerialWatcher {
     lineCount = 0;
     bytes = 0;
     tail = [];
+    /** The newest tail lines still as bytes (whole lines, copied): decoded only when asked for. */
+    tailRaw;
     tailLines;
     maxLineBytes;
     pending = [];
@@ -39039,7 +39105,8 @@ class SerialWatcher {
         this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
         this.fastPath = opts.fastPath ?? true;
         const all = [...rules.expect, ...rules.failOn];
-        this.literalsOnly = all.every((p) => p.literal !== undefined) && (opts.onLine === undefined || opts.onLines !== undefined);
+        // A literal with U+FFFD could match text the decoder made from invalid bytes: judge such streams line by line.
+        this.literalsOnly = all.every((p) => p.literal !== undefined && !p.literal.includes('\ufffd')) && (opts.onLine === undefined || opts.onLines !== undefined);
         this.failLiterals = rules.failOn.map((p) => Buffer.from(p.literal ?? ''));
         this.expectLiterals = rules.expect.map((p) => Buffer.from(p.literal ?? ''));
     }
@@ -39053,8 +39120,10 @@ class SerialWatcher {
     }
     /** The last non-empty lines, oldest first, with the unfinished line at the end if there is one. */
     lastLines() {
+        this.decodeTail();
+        const lines = this.tail.filter((l) => l.trim() !== '');
         const partial = this.pendingText();
-        return partial.trim() === '' ? [...this.tail] : [...this.tail, partial];
+        return partial.trim() === '' ? lines : [...lines, partial];
     }
     /** The last non-empty line seen, without ANSI codes. */
     lastLine() {
@@ -39069,60 +39138,96 @@ class SerialWatcher {
     push(chunk) {
         this.bytes += chunk.length;
         let start = 0;
-        while (start < chunk.length) {
-            // Between the first and the last newline lie whole lines: try to pass over them in bulk.
-            if (this.pendingBytes === 0 && this.fastPath) {
-                const last = chunk.lastIndexOf(0x0a);
-                if (last >= start && this.skipLines(chunk.subarray(start, last + 1))) {
-                    start = last + 1;
-                    continue;
-                }
-            }
+        // First finish the line left unfinished by the previous chunk.
+        if (this.pendingBytes > 0) {
+            start = this.takePartial(chunk, 0);
+            if (this.pendingBytes > 0)
+                return;
+        }
+        // Whole lines lie between here and the last newline: in bulk when nothing in them can matter.
+        const last = chunk.lastIndexOf(0x0a);
+        if (last >= start) {
+            const block = chunk.subarray(start, last + 1);
+            if (!this.fastPath || !this.skipLines(block))
+                this.eachLine(block);
+            start = last + 1;
+        }
+        // What follows the last newline waits for the rest of its line.
+        while (start < chunk.length)
+            start = this.takePartial(chunk, start);
+    }
+    /**
+     * Adds bytes from `start` up to the next newline (or the chunk's end) to the unfinished line,
+     * cutting it at maxLineBytes; completes it at a newline. Returns where it stopped.
+     */
+    takePartial(chunk, start) {
+        for (;;) {
             const nl = chunk.indexOf(0x0a, start);
             const end = nl < 0 ? chunk.length : nl;
-            // Cut over-long lines at a fixed byte count, whatever the chunking.
             const room = this.maxLineBytes - this.pendingBytes;
             if (end - start > room) {
                 this.appendPending(chunk.subarray(start, start + room));
-                this.completeLine();
+                this.completeLine(this.takePending());
                 start += room;
                 continue;
             }
             this.appendPending(chunk.subarray(start, end));
             if (nl < 0)
-                break;
-            this.completeLine();
+                return chunk.length;
+            this.completeLine(this.takePending());
+            return nl + 1;
+        }
+    }
+    /** Line by line through a block of whole lines. */
+    eachLine(block) {
+        let start = 0;
+        for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, start)) {
+            if (nl - start > this.maxLineBytes) {
+                start = this.takePartial(block, start);
+                continue;
+            }
+            let end = nl;
+            while (end > start && block[end - 1] === 0x0d)
+                end--;
+            this.completeLine(block.toString('utf8', start, end));
             start = nl + 1;
         }
     }
     /**
      * The fast path. `block` is whole lines, each ending in a newline. When no line in it can change
-     * anything (no failure literal, no awaited literal, no byte that cleaning would remove and so
-     * no match hidden by escape codes, no over-long line), only the line count, the tail and the live
-     * log need updating, and the block is passed over without splitting it. Returns false (and does
-     * nothing) when the block needs a line-by-line look.
+     * anything (no failure literal, no awaited literal, also once escape codes and control bytes are
+     * cleaned away; no over-long line), only the line count, the tail and the live log need
+     * updating, and the block is passed over without splitting it into strings. Returns false (and
+     * does nothing) when the block needs a line-by-line look.
      */
     skipLines(block) {
         if (!this.literalsOnly)
             return false;
-        if (block.indexOf(0x1b) >= 0 || block.indexOf(0x00) >= 0 || block.indexOf(0x7f) >= 0)
-            return false;
-        for (let cr = block.indexOf(0x0d); cr >= 0; cr = block.indexOf(0x0d, cr + 1)) {
-            if (block[cr + 1] !== 0x0a)
+        if (this.failure !== undefined && this.failure.next === undefined)
+            return false; // the line after a failure is kept for the report
+        let text = block;
+        let plain = block.indexOf(0x1b) < 0 && block.indexOf(0x00) < 0 && block.indexOf(0x7f) < 0;
+        for (let cr = plain ? block.indexOf(0x0d) : -1; cr >= 0; cr = block.indexOf(0x0d, cr + 1)) {
+            if (block[cr + 1] !== 0x0a) {
+                plain = false; // a carriage return inside a line: cleaning joins the text around it
+                break;
+            }
+        }
+        if (!plain) {
+            // Cleaning bytes equals cleaning the decoded lines only for valid UTF-8.
+            if (!(0,external_node_buffer_.isUtf8)(block))
                 return false;
+            text = cleanBlock(block);
         }
         if (this.failure === undefined) {
             for (const f of this.failLiterals)
-                if (block.indexOf(f) >= 0)
+                if (text.indexOf(f) >= 0)
                     return false;
-        }
-        else if (this.failure.next === undefined) {
-            return false; // the line after a failure is kept for the report
         }
         for (let i = 0; i < this.met.length; i++) {
             if (this.met[i])
                 continue;
-            if (block.indexOf(this.expectLiterals[i]) >= 0)
+            if (text.indexOf(this.expectLiterals[i]) >= 0)
                 return false;
             if (this.rules.ordered)
                 break;
@@ -39137,31 +39242,36 @@ class SerialWatcher {
             prev = nl;
         }
         this.lineCount += lines;
-        this.tailFrom(block);
-        this.opts.onLines?.(block.toString('utf8'));
+        this.tailFrom(block, lines);
+        this.opts.onLines?.(block, !plain);
         return true;
     }
-    /** Keeps the last non-empty lines of a block of whole lines for the report. */
-    tailFrom(block) {
-        const found = [];
-        let end = block.length - 1; // at the final newline
-        while (end >= 0 && found.length < this.tailLines) {
-            const nl = end === 0 ? -1 : block.lastIndexOf(0x0a, end - 1);
-            const line = block.subarray(nl + 1, end).toString('utf8').replace(/\r+$/, '');
-            if (line.trim() !== '')
-                found.push(line);
-            end = nl;
-        }
-        if (found.length >= this.tailLines)
-            this.tail.length = 0;
-        this.tail.push(...found.reverse());
+    /** Keeps the block's last lines for the report, as bytes; `lines` is how many it holds. */
+    tailFrom(block, lines) {
+        if (lines < this.tailLines)
+            this.decodeTail();
+        else
+            this.tail = [];
+        let from = block.length - 1; // at the final newline
+        for (let n = 0; n < this.tailLines && from >= 0; n++)
+            from = from === 0 ? -1 : block.lastIndexOf(0x0a, from - 1);
+        this.tailRaw = Buffer.from(block.subarray(from + 1));
+    }
+    decodeTail() {
+        if (this.tailRaw === undefined)
+            return;
+        const lines = this.tailRaw.toString('utf8').split('\n');
+        lines.pop(); // after the final newline
+        this.tailRaw = undefined;
+        for (const l of lines)
+            this.tail.push(l.replace(/\r+$/, ''));
         if (this.tail.length > this.tailLines)
             this.tail.splice(0, this.tail.length - this.tailLines);
     }
     /** The stream ended: judge the unfinished line as a line. */
     end() {
         if (this.pendingBytes > 0)
-            this.completeLine();
+            this.completeLine(this.takePending());
     }
     /**
      * The guest has gone quiet in the middle of a line: judge what it printed so far, so that a
@@ -39188,10 +39298,13 @@ class SerialWatcher {
     pendingText() {
         return Buffer.concat(this.pending, this.pendingBytes).toString('utf8').replace(/\r+$/, '');
     }
-    completeLine() {
+    takePending() {
         const line = this.pendingText();
         this.pending = [];
         this.pendingBytes = 0;
+        return line;
+    }
+    completeLine(line) {
         this.lineCount++;
         if (this.metByPartial.length > 0) {
             for (const i of this.metByPartial)
@@ -39199,11 +39312,10 @@ class SerialWatcher {
             this.metByPartial = [];
             this.satisfiedSignalled = false;
         }
-        if (line.trim() !== '') {
-            this.tail.push(line);
-            if (this.tail.length > this.tailLines)
-                this.tail.shift();
-        }
+        this.decodeTail();
+        this.tail.push(line);
+        if (this.tail.length > this.tailLines)
+            this.tail.shift();
         this.opts.onLine?.(line);
         const clean = cleanLine(line);
         if (this.failure) {
@@ -39455,6 +39567,9 @@ function decide(ctx) {
 
 ;// CONCATENATED MODULE: ./src/report/guest-log.ts
 
+const RESET = '\x1b[0m';
+const RESET_NL = `${RESET}\n`;
+const FLUSH_SIZE = 1 << 20;
 /**
  * Shows the guest's serial output live, as untrusted text: workflow commands are switched off
  * around it (::stop-commands::<token>), so a guest printing `::error::` or `::set-output` or
@@ -39464,8 +39579,10 @@ class GuestEcho {
     out;
     token = (0,external_node_crypto_.randomUUID)().replace(/-/g, '');
     paused = false;
-    pending = [];
-    pendingChars = 0;
+    /** Output gathered since the last write: lines as text, blocks as the guest's own bytes (not copied). */
+    pieces = [];
+    lines = '';
+    size = 0;
     flushScheduled = false;
     constructor(out = (s) => process.stdout.write(s)) {
         this.out = out;
@@ -39473,18 +39590,39 @@ class GuestEcho {
     start() {
         if (this.paused)
             return;
+        this.flush();
         this.out(`::stop-commands::${this.token}\n`);
         this.paused = true;
     }
     line(text) {
         // Reset colours a guest left on, so they do not bleed into the action's own lines.
-        this.write(text.includes('\x1b') ? `${text}\x1b[0m\n` : `${text}\n`);
+        this.lines += text.includes('\x1b') ? `${text}${RESET}\n` : `${text}\n`;
+        this.size += text.length;
+        this.scheduleFlush();
     }
-    /** Output is gathered and written once per turn of the event loop: one write per chunk, not per line. */
-    write(s) {
-        this.pending.push(s);
-        this.pendingChars += s.length;
-        if (this.pendingChars > 1 << 20)
+    /**
+     * Whole lines at once, as the guest sent them (each ending in a newline); with `escapes`, the
+     * colours are reset at the end of the block. The bytes are kept until the next write, not
+     * copied: the caller must not reuse them (chunks from a child's stdout are never reused).
+     */
+    block(bytes, escapes = false) {
+        this.endLines();
+        if (!escapes)
+            this.pieces.push(bytes);
+        else
+            this.pieces.push(bytes.subarray(0, bytes.length - 1), RESET_NL);
+        this.size += bytes.length;
+        this.scheduleFlush();
+    }
+    endLines() {
+        if (this.lines === '')
+            return;
+        this.pieces.push(this.lines);
+        this.lines = '';
+    }
+    /** Written once per turn of the event loop (or per megabyte): a few writes per chunk, not one per line. */
+    scheduleFlush() {
+        if (this.size >= FLUSH_SIZE)
             this.flush();
         else if (!this.flushScheduled) {
             this.flushScheduled = true;
@@ -39493,16 +39631,12 @@ class GuestEcho {
     }
     flush() {
         this.flushScheduled = false;
-        if (this.pending.length === 0)
-            return;
-        const s = this.pending.join('');
-        this.pending = [];
-        this.pendingChars = 0;
-        this.out(s);
-    }
-    /** Whole lines at once (each ending in a newline, no escape codes). */
-    block(text) {
-        this.write(text);
+        this.endLines();
+        const pieces = this.pieces;
+        this.pieces = [];
+        this.size = 0;
+        for (const p of pieces)
+            this.out(p);
     }
     stop() {
         this.flush();
@@ -39803,7 +39937,7 @@ async function main_run() {
             cwd: plan.runner?.kind === 'cargo' ? plan.build.workingDirectory : undefined,
             rules: plan.rules,
             onLine: (l) => echo.line(l),
-            onLines: (text) => echo.block(text),
+            onLines: (block, escapes) => echo.block(block, escapes),
             qmp: !plan.runner, // a runner is not QEMU itself
         }));
         echo.stop();

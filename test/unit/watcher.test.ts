@@ -11,7 +11,7 @@ const rules = (expect: string[], failOn: string[] = ['panicked at '], ordered = 
   ordered,
 });
 
-function feed(r: WatchRules, ...chunks: (string | Buffer)[]): SerialWatcher {
+function feed(r: WatchRules, ...chunks: (string | Buffer)[]): SerialWatcher & { live: string } {
   return feedWith(r, {}, ...chunks);
 }
 
