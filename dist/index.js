@@ -38480,9 +38480,7 @@ async function ensureQemu(binary, aptPackage) {
         if (!found)
             throw new ActionError(`${aptPackage} was installed but ${binary} is still not on PATH.`);
     }
-    const v = await capture(found, ['--version']);
-    const version = v.stdout.split('\n')[0]?.trim() || 'unknown version';
-    core_info(`QEMU: ${found} (${version})${installed ? ', installed now' : ''}`);
+    const version = capture(found, ['--version']).then((v) => v.stdout.split('\n')[0]?.trim() || 'unknown version', () => 'unknown version');
     return { path: found, version, installed };
 }
 /** Installs the packages of the firmware files the boot needs that are missing. */
@@ -38522,10 +38520,9 @@ function hasPrebuiltStd(sysroot, target) {
 }
 /** rustc's version line, host triple and sysroot, as this environment resolves them. */
 async function inspectRustc(rustc, env, cwd) {
-    const vv = await capture(rustc, ['-vV'], { env, cwd });
-    if (vv.code !== 0)
+    const [vv, sr] = await Promise.all([capture(rustc, ['-vV'], { env, cwd }), capture(rustc, ['--print', 'sysroot'], { env, cwd })]);
+    if (vv.code !== 0 || sr.code !== 0)
         return undefined;
-    const sr = await capture(rustc, ['--print', 'sysroot'], { env, cwd });
     const host = /^host: (.+)$/m.exec(vv.stdout)?.[1].trim() ?? '';
     return { version: vv.stdout.split('\n')[0].trim(), host, sysroot: sr.stdout.trim() };
 }
@@ -38867,14 +38864,15 @@ async function cargoBuild(tc, req) {
     const env = { ...process.env, ...tc.env, ...req.env };
     if (env.CARGO_TERM_COLOR === undefined)
         env.CARGO_TERM_COLOR = 'always';
-    const loc = await capture(tc.cargo, ['locate-project', '--workspace', '--message-format', 'plain'], { cwd: req.workingDirectory, env: tc.env });
-    const workspaceRoot = loc.code === 0 ? external_node_path_namespaceObject.dirname(loc.stdout.trim()) : req.workingDirectory;
+    // Where the workspace is (diagnostics' paths are relative to it): asked while the build runs.
+    const workspaceRoot = capture(tc.cargo, ['locate-project', '--workspace', '--message-format', 'plain'], { cwd: req.workingDirectory, env: tc.env }).then((loc) => (loc.code === 0 ? external_node_path_namespaceObject.dirname(loc.stdout.trim()) : req.workingDirectory), () => req.workingDirectory);
     const command = cargoCommand(tc, req);
     core_info(`[command]${command.join(' ')}`);
     const child = (0,external_node_child_process_.spawn)(command[0], command.slice(1), { cwd: req.workingDirectory, env, stdio: ['ignore', 'pipe', 'inherit'] });
     track(child);
     const executables = [];
     const errors = [];
+    const diagnostics = [];
     const lines = external_node_readline_namespaceObject.createInterface({ input: child.stdout });
     lines.on('line', (line) => {
         let msg;
@@ -38893,7 +38891,7 @@ async function cargoBuild(tc, req) {
                 process.stdout.write(msg.message.rendered);
             if (msg.message.level === 'error' && !msg.message.message.startsWith('aborting due to'))
                 errors.push(msg.message.message);
-            annotate(msg.message, workspaceRoot, req.workspace);
+            diagnostics.push(msg.message);
         }
     });
     const status = await new Promise((resolve, reject) => {
@@ -38901,6 +38899,9 @@ async function cargoBuild(tc, req) {
         child.once('close', (code) => resolve(code));
     });
     const seconds = (Date.now() - started) / 1000;
+    const root = await workspaceRoot;
+    for (const d of diagnostics)
+        annotate(d, root, req.workspace);
     if (status !== 0) {
         const first = errors[0] ? `: ${errors[0]}` : '';
         throw new ActionError(`cargo build failed (exit status ${status}) with ${errors.length} error${errors.length === 1 ? '' : 's'}${first}. The errors are annotated on the source and shown in the build log.`);
@@ -39426,7 +39427,7 @@ async function boot(spec) {
             c.once('error', () => {
                 c.destroy();
                 if (tries > 0)
-                    timers.push(setTimeout(() => connect(tries - 1), 10));
+                    timers.push(setTimeout(() => connect(tries - 1), 2));
             });
             c.once('connect', () => {
                 qmpConn = c;
@@ -39450,7 +39451,7 @@ async function boot(spec) {
                 }
             });
         };
-        connect(500);
+        connect(2500); // QEMU makes the socket early in its start: a few milliseconds
     }
     const armIdle = () => {
         if (spec.idleTimeout <= 0)
@@ -39832,6 +39833,8 @@ async function main_run() {
         const qemu = await group('Install', () => timed(timings, 'install', async () => {
             const program = plan.profile.bootProgram;
             const q = program ? { path: await program.install() } : await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
+            if ('version' in q)
+                core_info(`QEMU: ${q.path}${q.installed ? ', installed now' : ''}`);
             await aptInstallMissing(plan.profile.aptPackages?.(inputs) ?? [], `${plan.target}`);
             for (const a of assets)
                 assetPaths[a.tool] = await fetchAsset(a);
@@ -39852,6 +39855,8 @@ async function main_run() {
                 }
                 core_info(toolchain.buildStd ? `std for ${plan.target}: built from source (build-std: ${plan.profile.buildStd.crates.join(', ')})` : `std for ${plan.target}: prebuilt, from the toolchain`);
             }
+            if ('version' in q)
+                core_info(`QEMU version: ${await q.version}`);
             return q;
         }));
         let kernel;

@@ -99,7 +99,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
       const c = net.createConnection(qmpSocket);
       c.once('error', () => {
         c.destroy();
-        if (tries > 0) timers.push(setTimeout(() => connect(tries - 1), 10));
+        if (tries > 0) timers.push(setTimeout(() => connect(tries - 1), 2));
       });
       c.once('connect', () => {
         qmpConn = c;
@@ -121,7 +121,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
         }
       });
     };
-    connect(500);
+    connect(2500); // QEMU makes the socket early in its start: a few milliseconds
   }
 
   const armIdle = () => {

@@ -83,8 +83,11 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
   const env = { ...process.env, ...tc.env, ...req.env } as NodeJS.ProcessEnv;
   if (env.CARGO_TERM_COLOR === undefined) env.CARGO_TERM_COLOR = 'always';
 
-  const loc = await capture(tc.cargo, ['locate-project', '--workspace', '--message-format', 'plain'], { cwd: req.workingDirectory, env: tc.env });
-  const workspaceRoot = loc.code === 0 ? path.dirname(loc.stdout.trim()) : req.workingDirectory;
+  // Where the workspace is (diagnostics' paths are relative to it): asked while the build runs.
+  const workspaceRoot = capture(tc.cargo, ['locate-project', '--workspace', '--message-format', 'plain'], { cwd: req.workingDirectory, env: tc.env }).then(
+    (loc) => (loc.code === 0 ? path.dirname(loc.stdout.trim()) : req.workingDirectory),
+    () => req.workingDirectory,
+  );
 
   const command = cargoCommand(tc, req);
   core.info(`[command]${command.join(' ')}`);
@@ -93,6 +96,7 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
 
   const executables: string[] = [];
   const errors: string[] = [];
+  const diagnostics: Diagnostic[] = [];
   const lines = readline.createInterface({ input: child.stdout! });
   lines.on('line', (line) => {
     let msg: { reason?: string; executable?: string | null; message?: Diagnostic; target?: { kind?: string[] } };
@@ -107,7 +111,7 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
     } else if (msg.reason === 'compiler-message' && msg.message) {
       if (msg.message.rendered) process.stdout.write(msg.message.rendered);
       if (msg.message.level === 'error' && !msg.message.message.startsWith('aborting due to')) errors.push(msg.message.message);
-      annotate(msg.message, workspaceRoot, req.workspace);
+      diagnostics.push(msg.message);
     }
   });
 
@@ -116,6 +120,8 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
     child.once('close', (code) => resolve(code));
   });
   const seconds = (Date.now() - started) / 1000;
+  const root = await workspaceRoot;
+  for (const d of diagnostics) annotate(d, root, req.workspace);
   if (status !== 0) {
     const first = errors[0] ? `: ${errors[0]}` : '';
     throw new ActionError(`cargo build failed (exit status ${status}) with ${errors.length} error${errors.length === 1 ? '' : 's'}${first}. The errors are annotated on the source and shown in the build log.`);

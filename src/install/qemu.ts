@@ -9,7 +9,8 @@ import type { Firmware } from '../targets/types.js';
 export interface QemuInstall {
   /** Absolute path of the QEMU binary. */
   path: string;
-  version: string;
+  /** `--version`'s first line; asked in the background while the toolchain is checked. */
+  version: Promise<string>;
   installed: boolean;
 }
 
@@ -23,9 +24,10 @@ export async function ensureQemu(binary: string, aptPackage: string): Promise<Qe
     found = await io.which(binary, false);
     if (!found) throw new ActionError(`${aptPackage} was installed but ${binary} is still not on PATH.`);
   }
-  const v = await capture(found, ['--version']);
-  const version = v.stdout.split('\n')[0]?.trim() || 'unknown version';
-  core.info(`QEMU: ${found} (${version})${installed ? ', installed now' : ''}`);
+  const version = capture(found, ['--version']).then(
+    (v) => v.stdout.split('\n')[0]?.trim() || 'unknown version',
+    () => 'unknown version',
+  );
   return { path: found, version, installed };
 }
 

@@ -55,9 +55,8 @@ function hasPrebuiltStd(sysroot: string, target: string): boolean {
 
 /** rustc's version line, host triple and sysroot, as this environment resolves them. */
 async function inspectRustc(rustc: string, env: Record<string, string>, cwd: string) {
-  const vv = await capture(rustc, ['-vV'], { env, cwd });
-  if (vv.code !== 0) return undefined;
-  const sr = await capture(rustc, ['--print', 'sysroot'], { env, cwd });
+  const [vv, sr] = await Promise.all([capture(rustc, ['-vV'], { env, cwd }), capture(rustc, ['--print', 'sysroot'], { env, cwd })]);
+  if (vv.code !== 0 || sr.code !== 0) return undefined;
   const host = /^host: (.+)$/m.exec(vv.stdout)?.[1].trim() ?? '';
   return { version: vv.stdout.split('\n')[0].trim(), host, sysroot: sr.stdout.trim() };
 }
