@@ -276,6 +276,7 @@ export async function run(): Promise<void> {
       watcher: result.watcher,
       end: result.end,
       acceptedExitCodes: plan.exitCodes,
+      resetAccepted: plan.resetAccepted,
       explainExit: plan.profile.explainExit,
       qemuStderr: result.stderr,
     });

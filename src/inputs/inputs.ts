@@ -32,6 +32,8 @@ export interface Inputs {
   defaultFailOn: boolean;
   /** QEMU exit statuses accepted when the guest exits by itself. */
   exitCodes: number[];
+  /** exit-code was given: its statuses count even when the guest reset the machine. */
+  exitCodeGiven: boolean;
   /** Seconds for boot and run. */
   timeout: number;
   /** Seconds without any serial output before failing; 0 = off. */
@@ -247,6 +249,7 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     failOn,
     defaultFailOn,
     exitCodes,
+    exitCodeGiven: get('exit-code').trim() !== '',
     timeout,
     idleTimeout,
     qemuArgs,

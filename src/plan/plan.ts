@@ -22,6 +22,8 @@ export interface Plan {
   runner?: Inputs['runner'];
   rules: WatchRules;
   exitCodes: number[];
+  /** A machine reset (QMP reason guest-reset) counts as an exit with an accepted status only when exit-code was given. */
+  resetAccepted: boolean;
   timeout: number;
   idleTimeout: number;
   /** The target's own inputs, handed to its QEMU arguments. */
@@ -55,6 +57,7 @@ export function makePlan(inputs: Inputs): Plan {
       failOn: [...(inputs.defaultFailOn ? profile.defaultFailOn : []), ...inputs.failOn],
     },
     exitCodes: inputs.exitCodes,
+    resetAccepted: inputs.exitCodeGiven,
     timeout: inputs.timeout,
     idleTimeout: inputs.idleTimeout,
     targetInputs: inputs.targetInputs,

@@ -14,6 +14,11 @@ export interface VerdictContext {
   watcher: SerialWatcher;
   end: BootEnd;
   acceptedExitCodes: number[];
+  /**
+   * Does an accepted status count when QEMU says the guest reset the machine? Only when the user
+   * chose the statuses: a target's default (e.g. 0 for a power-off) is never proof after a reset.
+   */
+  resetAccepted?: boolean;
   /** One sentence on what a QEMU exit status means for this target. */
   explainExit: (status: number) => string;
   /** QEMU's own error output (not the guest's), last lines. */
@@ -88,6 +93,9 @@ export function decide(ctx: VerdictContext): Verdict {
         const why = end.shutdown && SHUTDOWN_REASONS[end.shutdown];
         const what = why && status === 0 ? `QEMU exited with status 0 because ${why}` : ctx.explainExit(status);
         return fail(`${what}; expected status ${acceptedExitCodes.join(' or ') || '(none accepted)'}; ${lastSeen(w)}. If this exit is intended, add ${status} to the exit-code input.`);
+      }
+      if (end.shutdown === 'guest-reset' && !ctx.resetAccepted) {
+        return fail(`QEMU exited with status ${status} because ${SHUTDOWN_REASONS['guest-reset']}, not by a deliberate exit; ${lastSeen(w)}. If this reset is the intended end, give exit-code: ${status} explicitly.`);
       }
       if (!w.satisfied) {
         return fail(`The guest exited (status ${status}) before printing ${quote(w.missing!.source)}; ${lastSeen(w)}.`);

@@ -1,4 +1,5 @@
 import { isUtf8 } from 'node:buffer';
+import { countNewlines } from './newlines.js';
 import { matches, type Pattern } from './patterns.js';
 
 export interface WatchRules {
@@ -261,13 +262,16 @@ export class SerialWatcher {
       if (text.indexOf(this.expectLiterals[i]) >= 0) return false;
       if (this.rules.ordered) break;
     }
-    // Count lines (and refuse blocks with a line long enough to be cut).
+    // Count lines (and refuse blocks with a line long enough to be cut, which only a long block can hold).
     let lines = 0;
-    let prev = -1;
-    for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, nl + 1)) {
-      if (nl - prev - 1 > this.maxLineBytes) return false;
-      lines++;
-      prev = nl;
+    if (block.length <= this.maxLineBytes) lines = countNewlines(block);
+    else {
+      let prev = -1;
+      for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, nl + 1)) {
+        if (nl - prev - 1 > this.maxLineBytes) return false;
+        lines++;
+        prev = nl;
+      }
     }
     this.lineCount += lines;
     this.tailFrom(block, lines);

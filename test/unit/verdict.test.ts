@@ -30,6 +30,23 @@ test('QEMU exiting 0 is never success by itself', () => {
   assert.match(v.reason, /add 0 to the exit-code input/);
 });
 
+test('a machine reset ends in an accepted default status: fail; with exit-code given explicitly: pass', () => {
+  // e.g. Unikraft accepts 0 (an older ACPI halt) by default, and a triple fault under -no-reboot also exits 0.
+  const reset: BootEnd = { kind: 'exited', status: 0, signal: null, shutdown: 'guest-reset' };
+  const w = () => {
+    const sw = new SerialWatcher({ expect: [parsePattern('done', 'expect')], failOn: [], ordered: true });
+    sw.push(Buffer.from('done\n'));
+    return sw;
+  };
+  const byDefault = decide({ watcher: w(), end: reset, acceptedExitCodes: [0, 83], explainExit: explainIsaDebugExit, qemuStderr: '' });
+  assert.equal(byDefault.pass, false);
+  assert.match(byDefault.reason, /^QEMU exited with status 0 because the guest reset the machine .*not by a deliberate exit; the last line was "done"\. If this reset is the intended end, give exit-code: 0 explicitly\.$/);
+  const chosen = decide({ watcher: w(), end: reset, acceptedExitCodes: [0], resetAccepted: true, explainExit: explainIsaDebugExit, qemuStderr: '' });
+  assert.equal(chosen.pass, true);
+  const shutdown = decide({ watcher: w(), end: { ...reset, shutdown: 'guest-shutdown' }, acceptedExitCodes: [0, 83], explainExit: explainIsaDebugExit, qemuStderr: '' });
+  assert.equal(shutdown.pass, true, 'a power-off with an accepted status is the deliberate exit');
+});
+
 test('a wrong exit status names the status, the value written and what was expected', () => {
   const v = judge('hello\ndone\n', exited(35));
   assert.equal(v.pass, false);
