@@ -38131,8 +38131,6 @@ function supportedTargets() {
 
 
 
-/** Inputs that only some targets understand; a target lists those it takes in TargetProfile.inputs. */
-const TARGET_INPUTS = ['hermit-loader', 'hermit-loader-sha256', 'hypervisor', 'hermit-args'];
 const TOOLCHAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+\-]*$/;
 function parseSeconds(name, raw, fallback, allowZero) {
     if (raw === '')
@@ -38267,22 +38265,17 @@ function readInputs(get, env = process.env) {
     if (idleTimeout > 0 && idleTimeout >= timeout) {
         throw new InputError('idle-timeout', `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`, 'Make idle-timeout shorter than timeout, or 0 to turn it off.');
     }
-    // Target-specific inputs: refused for targets that do not take them.
-    for (const name of TARGET_INPUTS) {
-        if (get(name).trim() !== '' && !(profile.inputs ?? []).includes(name)) {
-            throw new InputError(name, `is not used by ${target}`, `Remove it; it applies to: ${supportedTargets().filter((t) => resolveTarget(t)?.inputs?.includes(name)).join(', ') || 'no target'}.`);
+    // Target-specific inputs (TargetProfile.inputs): refused for targets that do not take them.
+    const own = new Set(profile.inputs ?? []);
+    for (const [name, targets] of targetSpecificInputs()) {
+        if (!own.has(name) && get(name).trim() !== '') {
+            throw new InputError(name, `is only read for ${targets.join(', ')}, not for ${target}`, `Remove it, or set target to ${targets[0]}.`);
         }
     }
     const hermitLoader = parseLoader(get('hermit-loader').trim(), get('hermit-loader-sha256').trim(), workspace);
     const hypervisorRaw = (get('hypervisor').trim() || 'qemu').toLowerCase();
     if (hypervisorRaw !== 'qemu' && hypervisorRaw !== 'uhyve') {
         throw new InputError('hypervisor', `'${hypervisorRaw}' is not a hypervisor this action runs`, 'Use qemu (default) or uhyve (x86_64-unknown-hermit on a Linux host with KVM).');
-    }
-    const own = new Set(profile.inputs ?? []);
-    for (const [name, targets] of targetSpecificInputs()) {
-        if (!own.has(name) && get(name).trim() !== '') {
-            throw new InputError(name, `is only read for ${targets.join(', ')}, not for ${target}`, `Remove it, or set target to ${targets[0]}.`);
-        }
     }
     const targetInputs = Object.fromEntries([...own].map((name) => [name, get(name).trim()]));
     const parsed = {

@@ -128,7 +128,7 @@ test('bad Hermit inputs fail at once, before anything is installed', async () =>
     [{ target: 'x86_64-unknown-hermit', 'qemu-args': '-append foo' }, /Input 'qemu-args': sets -append.*hermit-args/],
     [{ target: 'x86_64-unknown-hermit', 'hermit-args': `-- 'a b'` }, /Input 'hermit-args': contains quotes/],
     [{ target: 'riscv64gc-unknown-hermit', accel: 'kvm' }, /Input 'accel': kvm cannot run riscv64gc-unknown-hermit/],
-    [{ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', 'hermit-loader': '0.5.7' }, /Input 'hermit-loader': is not used by x86_64-unknown-none. Remove it; it applies to: x86_64-unknown-hermit, aarch64-unknown-hermit, riscv64gc-unknown-hermit/],
+    [{ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', 'hermit-loader': '0.5.7' }, /Input 'hermit-loader': is only read for x86_64-unknown-hermit, aarch64-unknown-hermit, riscv64gc-unknown-hermit, not for x86_64-unknown-none\. Remove it, or set target to x86_64-unknown-hermit\./],
   ];
   for (const [inputs, message] of cases) {
     const r = await runAction({ 'working-directory': APP, ...inputs }, { env });
