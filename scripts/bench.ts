@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerialWatcher } from '../src/verdict/watcher.js';
 import { GuestEcho } from '../src/report/guest-log.js';
-import { newlineCounterKind } from '../src/verdict/newlines.js';
+import { scanKind } from '../src/verdict/scan.js';
 import { parsePattern, literal } from '../src/verdict/patterns.js';
 import { RUST_PANIC } from '../src/targets/common.js';
 import { boot, SETTLE_MS } from '../src/boot/qemu.js';
@@ -119,7 +119,7 @@ for (const colour of [false, true]) {
   fs.rmSync(small);
   fs.rmSync(half);
 }
-rows.push('## 1. Matching throughput and peak memory', '', `Synthetic serial stream read with \`read()\` in ${CHUNK / 1024} KiB chunks (what a pipe from QEMU delivers at most), each into a fresh buffer as Node reads a pipe, into the watcher as the action uses it (with the live log gathered as in the action, written nowhere; newlines counted with ${newlineCounterKind === 'wasm-simd' ? 'WebAssembly SIMD' : 'indexOf'}), 20 ordered expectations spread through it, failure literals \`panicked at \`, \`[PANIC]\`, \`TEST_FAIL\`; next to \`grep -c 'panicked at '\` over the same file (page cache warm, median of 3). Memory: peak RSS of the matcher process (Node and tsx included) for a stream a tenth as long → half as long → the full stream.`, '', '| stream | size | matcher | grep -c | ratio | matcher peak RSS (1/10 → 1/2 → full) | grep peak RSS |', '| --- | --- | --- | --- | --- | --- | --- |', ...through, '');
+rows.push('## 1. Matching throughput and peak memory', '', `Synthetic serial stream read with \`read()\` in ${CHUNK / 1024} KiB chunks (what a pipe from QEMU delivers at most), each into a fresh buffer as Node reads a pipe, into the watcher as the action uses it (with the live log gathered as in the action, written nowhere; newlines counted and escape codes cleaned ${scanKind === 'wasm-simd' ? 'in WebAssembly SIMD' : 'in JavaScript'}), 20 ordered expectations spread through it, failure literals \`panicked at \`, \`[PANIC]\`, \`TEST_FAIL\`; next to \`grep -c 'panicked at '\` over the same file (page cache warm, median of 3). Memory: peak RSS of the matcher process (Node and tsx included) for a stream a tenth as long → half as long → the full stream.`, '', '| stream | size | matcher | grep -c | ratio | matcher peak RSS (1/10 → 1/2 → full) | grep peak RSS |', '| --- | --- | --- | --- | --- | --- | --- |', ...through, '');
 
 // ---------- build the test kernels once (warm cache for 2 and 3) ----------
 const targetDir = path.join(tmp, 'target');

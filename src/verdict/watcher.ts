@@ -1,5 +1,5 @@
 import { isUtf8 } from 'node:buffer';
-import { countNewlines } from './newlines.js';
+import { cleanBlock, countNewlines } from './scan.js';
 import { matches, type Pattern } from './patterns.js';
 
 export interface WatchRules {
@@ -50,60 +50,6 @@ const CONTROL = /[\x00\r\x7f]/g;
 export function cleanLine(line: string): string {
   const noAnsi = line.includes('\x1b') ? line.replace(ANSI, '') : line;
   return noAnsi.replace(CONTROL, '');
-}
-
-let scratch = Buffer.alloc(64 * 1024);
-
-/**
- * cleanLine() for a block of whole lines, on bytes: what it returns (a view of a shared buffer,
- * valid until the next call) is the UTF-8 of the cleaned lines joined by newlines, whenever the
- * block is valid UTF-8. The same rules as the ANSI expression above, none of which crosses a
- * newline; the byte loop is several times faster than decoding and replacing.
- */
-export function cleanBlock(b: Uint8Array): Buffer {
-  if (scratch.length < b.length) scratch = Buffer.alloc(b.length);
-  const out = scratch;
-  const n = b.length;
-  let o = 0;
-  let i = 0;
-  while (i < n) {
-    const c = b[i];
-    if (c > 0x1b && c !== 0x7f) {
-      out[o++] = c; // the common case first: a byte that is kept
-      i++;
-      continue;
-    }
-    if (c === 0x1b) {
-      const d = i + 1 < n ? b[i + 1] : -1;
-      if (d === 0x5b) {
-        // CSI: ESC [ parameters (0x30-0x3f)* intermediates (0x20-0x2f)* final (0x40-0x7e)
-        let j = i + 2;
-        while (j < n && b[j] >= 0x30 && b[j] <= 0x3f) j++;
-        while (j < n && b[j] >= 0x20 && b[j] <= 0x2f) j++;
-        if (j < n && b[j] >= 0x40 && b[j] <= 0x7e) {
-          i = j + 1;
-          continue;
-        }
-      } else if (d === 0x5d) {
-        // OSC: ESC ] text up to BEL or ST (ESC \); unterminated, up to the next ESC or the line's end
-        let j = i + 2;
-        while (j < n && b[j] !== 0x07 && b[j] !== 0x1b && b[j] !== 0x0a) j++;
-        if (j < n && b[j] === 0x07) j++;
-        else if (j + 1 < n && b[j] === 0x1b && b[j + 1] === 0x5c) j += 2;
-        i = j;
-        continue;
-      } else if (d >= 0x40 && d <= 0x5f) {
-        i += 2; // two-byte escape (ESC [ that is not a CSI was handled above and stays)
-        continue;
-      }
-      out[o++] = c;
-      i++;
-      continue;
-    }
-    if (c !== 0x00 && c !== 0x0d && c !== 0x7f) out[o++] = c;
-    i++;
-  }
-  return out.subarray(0, o);
 }
 
 /**
@@ -264,7 +210,7 @@ export class SerialWatcher {
     }
     // Count lines (and refuse blocks with a line long enough to be cut, which only a long block can hold).
     let lines = 0;
-    if (block.length <= this.maxLineBytes) lines = countNewlines(block);
+    if (block.length <= this.maxLineBytes) lines = countNewlines(text); // cleaning keeps every newline
     else {
       let prev = -1;
       for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, nl + 1)) {

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isUtf8 } from 'node:buffer';
-import { cleanBlock, cleanLine, SerialWatcher, type WatchRules } from '../../src/verdict/watcher.js';
+import { cleanLine, SerialWatcher, type WatchRules } from '../../src/verdict/watcher.js';
+import { cleanBlock, cleanBlockJs } from '../../src/verdict/scan.js';
 import { literal, parsePattern } from '../../src/verdict/patterns.js';
 
 const rules = (expect: string[], failOn: string[] = ['panicked at '], ordered = true): WatchRules => ({
@@ -132,14 +133,15 @@ test('the verdict does not depend on how the stream is chunked (property)', () =
   );
 });
 
-test('cleanBlock on bytes equals cleanLine on each decoded line (property)', () => {
+test('cleanBlock on bytes (JavaScript and WebAssembly) equals cleanLine on each decoded line (property)', () => {
   const pieces = ['a', 'b', ' ', '1', ';', 'm', 'M', '@', '[', ']', '\\', '\x1b', '\x1b[', '\x1b]', '\x1b[0m', '\x1b[1;32m', '\x07', '\x00', '\r', '\x7f', '\n', '\u00e9', '\u2713', '\xff', '\xe2\x82'];
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (picked) => {
       const bytes = Buffer.concat(picked.map((p) => (p === '\xff' || p === '\xe2\x82' ? Buffer.from(p, 'binary') : Buffer.from(p, 'utf8'))));
       if (!isUtf8(bytes)) return; // the watcher goes line by line then
       const perLine = bytes.toString('utf8').split('\n').map(cleanLine).join('\n');
-      assert.equal(cleanBlock(bytes).toString('utf8'), perLine);
+      assert.equal(cleanBlockJs(bytes).toString('utf8'), perLine);
+      assert.equal(cleanBlock(bytes).toString('utf8'), perLine, 'the WebAssembly version agrees');
     }),
     { numRuns: 3000 },
   );
