@@ -16,7 +16,7 @@ function feed(r: WatchRules, ...chunks: (string | Buffer)[]): SerialWatcher & { 
   return feedWith(r, {}, ...chunks);
 }
 
-function feedWith(r: WatchRules, opts: { fastPath?: boolean }, ...chunks: (string | Buffer)[]): SerialWatcher & { live: string } {
+function feedWith(r: WatchRules, opts: { fastPath?: boolean; maxLineBytes?: number; tailLines?: number }, ...chunks: (string | Buffer)[]): SerialWatcher & { live: string } {
   // The live log as the action shows it: lines one by one, blocks as they came.
   const parts: Buffer[] = [];
   const w = new SerialWatcher(r, { ...opts, onLine: (l) => parts.push(Buffer.from(`${l}\n`)), onLines: (b) => parts.push(Buffer.from(b)) });
@@ -108,9 +108,11 @@ test('the verdict does not depend on how the stream is chunked (property)', () =
       fc.constantFrom(regexRules, literalRules, unordered),
       fc.array(fc.constantFrom(...lines), { maxLength: 12 }),
       fc.array(fc.nat(), { maxLength: 8 }),
-      (r, picked, cuts) => {
+      // Small limits too, so that long lines are cut and the tail rolls over.
+      fc.constantFrom({}, { maxLineBytes: 100, tailLines: 3 }),
+      (r, picked, cuts, limits) => {
         const stream = Buffer.from(picked.join('\n') + '\n', 'binary');
-        const whole = feedWith(r, { fastPath: false }, stream);
+        const whole = feedWith(r, { fastPath: false, ...limits }, stream);
         const points = [...new Set(cuts.map((c) => c % (stream.length + 1)))].sort((a, b) => a - b);
         const chunks: Buffer[] = [];
         let at = 0;
@@ -120,7 +122,7 @@ test('the verdict does not depend on how the stream is chunked (property)', () =
         }
         chunks.push(stream.subarray(at));
         // Chunked, and line by line without the fast path: the same verdict.
-        for (const split of [feed(r, ...chunks), feedWith(r, { fastPath: false }, ...chunks)]) {
+        for (const split of [feedWith(r, limits, ...chunks), feedWith(r, { fastPath: false, ...limits }, ...chunks)]) {
           assert.deepEqual(split.met, whole.met);
           assert.deepEqual(split.failure, whole.failure);
           assert.equal(split.lineCount, whole.lineCount);
@@ -129,7 +131,7 @@ test('the verdict does not depend on how the stream is chunked (property)', () =
         }
       },
     ),
-    { numRuns: 1000 },
+    { numRuns: 2000 },
   );
 });
 
