@@ -15,6 +15,13 @@ const { env, expect } = exampleCases({
   exitCode: 0,
 });
 
+// riscv32: no 32-bit OpenSBI in Debian, so -bios none and the kernel starts in M-mode at 0x8000_0000.
+exampleCases({
+  target: 'riscv32imac-unknown-none-elf',
+  command: /qemu-system-riscv32 -accel tcg -machine virt -m 128M -display none -serial stdio -monitor none -no-reboot -bios none -kernel \S+hello-riscv32$/,
+  exitCode: 0,
+});
+
 test(`${target}: a guest that resets the machine after its lines fails, though QEMU exits 0 (the finisher's pass status); exit-code: 0 given explicitly accepts it`, async () => {
   // The example, changed to write the finisher's reset value (0x7777) instead of pass (0x5555):
   // under -no-reboot QEMU exits 0 either way; only QMP's SHUTDOWN reason tells them apart.
