@@ -21,3 +21,12 @@ test(`${target}: the built .efi also boots as a prebuilt kernel`, async () => {
   const r = await run({ kernel: path.join(targetDir, target, 'debug', 'hello-uefi.efi'), 'working-directory': '.', accel: 'tcg' });
   assertPass(r);
 });
+
+// aarch64: examples/aarch64-unknown-uefi as EFI/BOOT/BOOTAA64.EFI, started by AAVMF (QEMU_EFI.fd) on
+// the virt board; the app exits through semihosting.
+exampleCases({
+  target: 'aarch64-unknown-uefi',
+  command: /qemu-system-aarch64 -accel tcg -machine virt -cpu cortex-a57 -m 256M .*-semihosting-config enable=on,target=native,chardev=console .*-bios \/usr\/share\/qemu-efi-aarch64\/QEMU_EFI\.fd -drive format=raw,file=fat:rw:\S+\/esp$/,
+  exitCode: 0,
+  qemuMarker: 'QEMU_EFI',
+});
