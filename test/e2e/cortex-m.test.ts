@@ -20,6 +20,12 @@ exampleCases({
   exitCode: 0,
 });
 
+exampleCases({
+  target: 'thumbv8m.main-none-eabihf',
+  command: /qemu-system-arm -accel tcg -machine mps2-an505 .*-kernel \S+hello-cortex-m33$/,
+  exitCode: 0,
+});
+
 // thumbv6m-none-eabi has no example of its own: the thumbv7m example's code (startup in Armv6-M
 // instructions) built for Armv6-M, booted on lm3s6965evb as the README says.
 test('thumbv6m-none-eabi: the thumbv7m example built for Armv6-M boots on lm3s6965evb and passes', async () => {
