@@ -39286,23 +39286,23 @@ class SerialWatcher {
             if (this.rules.ordered)
                 break;
         }
-        // Count lines (and refuse blocks with a line long enough to be cut, which only a long block can hold).
-        let lines = 0;
-        if (block.length <= this.maxLineBytes)
-            lines = countNewlines(text); // cleaning keeps every newline
-        else {
-            let prev = -1;
-            for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, nl + 1)) {
-                if (nl - prev - 1 > this.maxLineBytes)
-                    return false;
-                lines++;
-                prev = nl;
-            }
-        }
+        if (block.length > this.maxLineBytes && this.hasOverlongLine(block))
+            return false;
+        const lines = countNewlines(text); // cleaning keeps every newline
         this.lineCount += lines;
         this.tailFrom(block, lines);
         this.opts.onLines?.(block, !plain);
         return true;
+    }
+    /** Does the block hold a line long enough to be cut (only a block longer than the limit can)? */
+    hasOverlongLine(block) {
+        let start = 0;
+        for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, start)) {
+            if (nl - start > this.maxLineBytes)
+                return true;
+            start = nl + 1;
+        }
+        return false;
     }
     /** Keeps the block's last lines for the report, as bytes; `lines` is how many it holds. */
     tailFrom(block, lines) {
@@ -39339,7 +39339,7 @@ class SerialWatcher {
         if (this.pendingBytes === 0)
             return;
         const clean = cleanLine(this.pendingText());
-        this.checkFailure(clean, this.pendingText(), this.lineCount + 1);
+        this.checkFailure(clean, this.lineCount + 1);
         if (this.failure)
             return;
         for (const i of this.matchExpectations(clean))
@@ -39381,19 +39381,19 @@ class SerialWatcher {
                 this.failure.next = clean.trim();
             return;
         }
-        this.checkFailure(clean, line, this.lineCount);
+        this.checkFailure(clean, this.lineCount);
         if (this.failure)
             return;
         this.matchExpectations(clean);
         this.signalSatisfied();
     }
-    checkFailure(clean, line, lineNumber) {
+    checkFailure(clean, lineNumber) {
         if (this.failure)
             return;
         const p = this.rules.failOn.find((f) => matches(f, clean));
         if (!p)
             return;
-        this.failure = { pattern: p, line: cleanLine(line).trim(), lineNumber };
+        this.failure = { pattern: p, line: clean.trim(), lineNumber };
         this.opts.onFailure?.(this.failure);
     }
     /** Marks the expectations this line meets; returns their indexes. */
@@ -39893,8 +39893,6 @@ async function main_run() {
         const qemu = await group('Install', () => timed(timings, 'install', async () => {
             const program = plan.profile.bootProgram;
             const q = program ? { path: await program.install() } : await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
-            if ('version' in q)
-                core_info(`QEMU: ${q.path}${q.installed ? ', installed now' : ''}`);
             await aptInstallMissing(plan.profile.aptPackages?.(inputs) ?? [], `${plan.target}`);
             for (const a of assets)
                 assetPaths[a.tool] = await fetchAsset(a);
@@ -39915,8 +39913,9 @@ async function main_run() {
                 }
                 core_info(toolchain.buildStd ? `std for ${plan.target}: built from source (build-std: ${plan.profile.buildStd.crates.join(', ')})` : `std for ${plan.target}: prebuilt, from the toolchain`);
             }
+            // Asked in the background since ensureQemu: the answer is there by now.
             if ('version' in q)
-                core_info(`QEMU version: ${await q.version}`);
+                core_info(`QEMU: ${q.path} (${await q.version})${q.installed ? ', installed now' : ''}`);
             return q;
         }));
         let kernel;

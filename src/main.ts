@@ -160,7 +160,6 @@ export async function run(): Promise<void> {
       timed(timings, 'install', async () => {
         const program = plan.profile.bootProgram;
         const q = program ? { path: await program.install() } : await ensureQemu(plan.qemu.binary, plan.qemu.aptPackage);
-        if ('version' in q) core.info(`QEMU: ${q.path}${q.installed ? ', installed now' : ''}`);
         await aptInstallMissing(plan.profile.aptPackages?.(inputs) ?? [], `${plan.target}`);
         for (const a of assets) assetPaths[a.tool] = await fetchAsset(a);
         await ensureFirmware(plan.profile.firmware);
@@ -180,7 +179,8 @@ export async function run(): Promise<void> {
           }
           core.info(toolchain.buildStd ? `std for ${plan.target}: built from source (build-std: ${plan.profile.buildStd.crates.join(', ')})` : `std for ${plan.target}: prebuilt, from the toolchain`);
         }
-        if ('version' in q) core.info(`QEMU version: ${await q.version}`);
+        // Asked in the background since ensureQemu: the answer is there by now.
+        if ('version' in q) core.info(`QEMU: ${q.path} (${await q.version})${q.installed ? ', installed now' : ''}`);
         return q;
       }),
     );

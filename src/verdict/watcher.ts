@@ -208,21 +208,22 @@ export class SerialWatcher {
       if (text.indexOf(this.expectLiterals[i]) >= 0) return false;
       if (this.rules.ordered) break;
     }
-    // Count lines (and refuse blocks with a line long enough to be cut, which only a long block can hold).
-    let lines = 0;
-    if (block.length <= this.maxLineBytes) lines = countNewlines(text); // cleaning keeps every newline
-    else {
-      let prev = -1;
-      for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, nl + 1)) {
-        if (nl - prev - 1 > this.maxLineBytes) return false;
-        lines++;
-        prev = nl;
-      }
-    }
+    if (block.length > this.maxLineBytes && this.hasOverlongLine(block)) return false;
+    const lines = countNewlines(text); // cleaning keeps every newline
     this.lineCount += lines;
     this.tailFrom(block, lines);
     this.opts.onLines?.(block, !plain);
     return true;
+  }
+
+  /** Does the block hold a line long enough to be cut (only a block longer than the limit can)? */
+  private hasOverlongLine(block: Buffer): boolean {
+    let start = 0;
+    for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, start)) {
+      if (nl - start > this.maxLineBytes) return true;
+      start = nl + 1;
+    }
+    return false;
   }
 
   /** Keeps the block's last lines for the report, as bytes; `lines` is how many it holds. */
@@ -255,7 +256,7 @@ export class SerialWatcher {
   checkPartial(): void {
     if (this.pendingBytes === 0) return;
     const clean = cleanLine(this.pendingText());
-    this.checkFailure(clean, this.pendingText(), this.lineCount + 1);
+    this.checkFailure(clean, this.lineCount + 1);
     if (this.failure) return;
     for (const i of this.matchExpectations(clean)) this.metByPartial.push(i);
     this.signalSatisfied();
@@ -297,17 +298,17 @@ export class SerialWatcher {
       if (this.failure.next === undefined && this.lineCount === this.failure.lineNumber + 1) this.failure.next = clean.trim();
       return;
     }
-    this.checkFailure(clean, line, this.lineCount);
+    this.checkFailure(clean, this.lineCount);
     if (this.failure) return;
     this.matchExpectations(clean);
     this.signalSatisfied();
   }
 
-  private checkFailure(clean: string, line: string, lineNumber: number): void {
+  private checkFailure(clean: string, lineNumber: number): void {
     if (this.failure) return;
     const p = this.rules.failOn.find((f) => matches(f, clean));
     if (!p) return;
-    this.failure = { pattern: p, line: cleanLine(line).trim(), lineNumber };
+    this.failure = { pattern: p, line: clean.trim(), lineNumber };
     this.opts.onFailure?.(this.failure);
   }
 

@@ -5,8 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT } from '../helpers/action.js';
-import { assertFail, assertPass, exampleCases } from '../helpers/example.js';
+import { assertFail, assertPass, copyExample, exampleCases } from '../helpers/example.js';
 
 const target = 'aarch64-unknown-none';
 const { targetDir, run, expect } = exampleCases({
@@ -39,7 +38,7 @@ test(`${target}: runner boots the image with the user's command ({kernel} replac
 
 test(`${target}: runner: cargo boots through the crate's cargo runner (cargo run)`, async () => {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-cargo-runner-'));
-  fs.cpSync(path.join(ROOT, 'examples', target), ws, { recursive: true });
+  copyExample(target, ws);
   fs.mkdirSync(path.join(ws, '.cargo'));
   fs.writeFileSync(path.join(ws, '.cargo', 'config.toml'), `[target.${target}]\nrunner = "qemu-system-aarch64 -M virt -cpu cortex-a57 -display none -chardev stdio,id=c,mux=on -serial chardev:c -semihosting-config enable=on,target=native,chardev=c -monitor none -kernel"\n`);
   const r = await run({ 'working-directory': '.', runner: 'cargo' }, { workspace: ws });

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { assertFail, assertPass, exampleCases } from '../helpers/example.js';
+import { assertFail, assertPass, copyExample, exampleCases } from '../helpers/example.js';
 import { runAction } from '../helpers/action.js';
 
 const target = 'riscv64gc-unknown-none-elf';
@@ -26,7 +26,7 @@ test(`${target}: a guest that resets the machine after its lines fails, though Q
   // The example, changed to write the finisher's reset value (0x7777) instead of pass (0x5555):
   // under -no-reboot QEMU exits 0 either way; only QMP's SHUTDOWN reason tells them apart.
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-riscv-reset-'));
-  fs.cpSync(path.join('examples', target), path.join(ws, 'kernel'), { recursive: true, filter: (s) => !s.includes('/target') });
+  copyExample(target, path.join(ws, 'kernel'));
   const main = path.join(ws, 'kernel', 'src', 'main.rs');
   const source = fs.readFileSync(main, 'utf8');
   assert.match(source, /const FINISHER_PASS: u32 = 0x5555;/);

@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ROOT, runAction, type ActionRun } from '../helpers/action.js';
+import { runAction, type ActionRun } from '../helpers/action.js';
+import { copyExample } from '../helpers/example.js';
 
 const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-x86_64-none-target-'));
 const env = { CARGO_TARGET_DIR: TARGET_DIR };
@@ -135,7 +136,7 @@ test('guest lines that look like workflow commands are shown but never executed'
 
 test('a build error fails the step and is annotated on the file and line', async () => {
   const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-broken-'));
-  fs.cpSync(path.join(ROOT, 'examples', 'x86_64-unknown-none'), path.join(ws, 'kernel'), { recursive: true, filter: (s) => !s.includes('/target') });
+  copyExample('x86_64-unknown-none', path.join(ws, 'kernel'));
   const main = path.join(ws, 'kernel', 'src', 'main.rs');
   const lines = fs.readFileSync(main, 'utf8').split('\n').length;
   fs.appendFileSync(main, '\nfn broken() -> u32 {\n    "not a number"\n}\n');

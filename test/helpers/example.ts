@@ -5,7 +5,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { runAction, type ActionRun } from './action.js';
+import { ROOT, runAction, type ActionRun } from './action.js';
+
+/** Copies examples/<name> to `dest` (without build output), for a test that changes or wraps it. */
+export function copyExample(name: string, dest: string): void {
+  fs.cpSync(path.join(ROOT, 'examples', name), dest, { recursive: true, filter: (s) => !/\/(target|\.unikraft)$/.test(s) });
+}
 
 export function assertPass(r: ActionRun): void {
   assert.equal(r.outputs.result, 'pass', `${r.outputs.reason}\n${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`);

@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 
 export interface TestServer {
@@ -6,6 +9,14 @@ export interface TestServer {
   /** Paths requested so far. */
   requests: string[];
   close(): Promise<void>;
+}
+
+/** Points @actions/tool-cache at a fresh tool cache and temp folder (as the runner's RUNNER_* do); returns the folder. */
+export function freshToolCache(prefix: string): string {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
+  process.env.RUNNER_TOOL_CACHE = path.join(tmp, 'toolcache');
+  process.env.RUNNER_TEMP = path.join(tmp, 'temp');
+  return tmp;
 }
 
 /** A local HTTP server on 127.0.0.1 serving test files: path -> [status, body]. */

@@ -2,10 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { fetchAsset, githubAssetDigest, describeAsset, type Asset } from '../../src/install/download.js';
-import { serve, type TestServer } from '../helpers/http-server.js';
+import { freshToolCache, serve, type TestServer } from '../helpers/http-server.js';
 
 // Test files served by a local HTTP server on 127.0.0.1 stand in for release assets.
 const GOOD = Buffer.from('test file: a stand-in for a release asset\n');
@@ -13,9 +11,7 @@ const GOOD_SHA = createHash('sha256').update(GOOD).digest('hex');
 let server: TestServer;
 
 before(async () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'dl-'));
-  process.env.RUNNER_TOOL_CACHE = path.join(tmp, 'toolcache');
-  process.env.RUNNER_TEMP = path.join(tmp, 'temp');
+  freshToolCache('dl-');
   server = await serve({
     '/files/test-asset.bin': [200, GOOD],
     '/files/missing.bin': [404, 'no'],

@@ -2,7 +2,6 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fetchAsset } from '../../src/install/download.js';
 import { loaderAsset, loaderAssetName } from '../../src/targets/hermit-loader.js';
@@ -13,7 +12,7 @@ import { makePlan, qemuCommand } from '../../src/plan/plan.js';
 import { SerialWatcher } from '../../src/verdict/watcher.js';
 import { decide, type BootEnd } from '../../src/verdict/verdict.js';
 import { matches } from '../../src/verdict/patterns.js';
-import { serve, type TestServer } from '../helpers/http-server.js';
+import { freshToolCache, serve, type TestServer } from '../helpers/http-server.js';
 import { ROOT } from '../helpers/action.js';
 
 // A test file served by a local HTTP server on 127.0.0.1 stands in for the loader release asset,
@@ -23,9 +22,7 @@ const LOADER_SHA = createHash('sha256').update(LOADER).digest('hex');
 let server: TestServer;
 
 before(async () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hermit-dl-'));
-  process.env.RUNNER_TOOL_CACHE = path.join(tmp, 'toolcache');
-  process.env.RUNNER_TEMP = path.join(tmp, 'temp');
+  freshToolCache('hermit-dl-');
   const release = (digest: string) => JSON.stringify({ assets: [{ name: 'hermit-loader-x86_64-multiboot', digest: `sha256:${digest}` }] });
   server = await serve({
     '/hermit-os/loader/releases/download/v0.5.7/hermit-loader-x86_64-multiboot': [200, LOADER],

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { extractTarAsset, fetchAsset } from '../../src/install/download.js';
 import { kraftkitAsset, goArch, KRAFTKIT_FILES, KRAFTKIT_TOOL } from '../../src/targets/unikraft-kraftkit.js';
-import { serve, type TestServer } from '../helpers/http-server.js';
+import { freshToolCache, serve, type TestServer } from '../helpers/http-server.js';
 
 let server: TestServer;
 let archive: Buffer;
@@ -18,9 +18,7 @@ const VERSION = '9.8.7';
 const NAME = `kraft_${VERSION}_linux_${goArch(process.arch)}.tar.gz`;
 
 before(async () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'kraftkit-dl-'));
-  process.env.RUNNER_TOOL_CACHE = path.join(tmp, 'toolcache');
-  process.env.RUNNER_TEMP = path.join(tmp, 'temp');
+  const tmp = freshToolCache('kraftkit-dl-');
   // A test archive laid out like KraftKit's (kraft and kraftld at the top), holding stand-in scripts.
   const src = path.join(tmp, 'src');
   fs.mkdirSync(src);
