@@ -35817,6 +35817,21 @@ var external_node_crypto_ = __nccwpck_require__(7598);
 
 
 
+const GITHUB = { download: 'https://github.com', api: 'https://api.github.com' };
+/**
+ * A file of a GitHub release (tag `v<version>`), checked against `sha256` when given, else against
+ * the sha256 digest GitHub publishes for the asset.
+ */
+function githubReleaseAsset(r, hosts = GITHUB) {
+    const tag = `v${r.version}`;
+    return {
+        tool: r.tool,
+        version: r.version,
+        url: `${hosts.download.replace(/\/$/, '')}/${r.owner}/${r.repo}/releases/download/${tag}/${r.fileName}`,
+        fileName: r.fileName,
+        sha256: r.sha256 || { githubRelease: { api: hosts.api, owner: r.owner, repo: r.repo, tag, asset: r.fileName } },
+    };
+}
 const sha256File = (file) => (0,external_node_crypto_.createHash)('sha256').update(external_node_fs_namespaceObject.readFileSync(file)).digest('hex');
 /** The digest GitHub publishes for a release asset (`"digest": "sha256:..."` in the releases API). */
 async function githubAssetDigest(ref, token = process.env.GITHUB_TOKEN) {
@@ -36091,6 +36106,7 @@ function withTtyStdio(text) {
 
 ;// CONCATENATED MODULE: ./src/targets/unikraft-kraftkit.ts
 
+
 /**
  * KraftKit release archives (unikraft/kraftkit .goreleaser-stable.yaml: archive name_template
  * `kraft_{{ .Version }}_{{ .Os }}_{{ .Arch }}`, tar.gz, holding `kraft` and `scripts/kraftld`
@@ -36103,7 +36119,6 @@ const KRAFTKIT_ARCHIVE_TOOL = 'kraftkit-archive';
 const KRAFTKIT_TOOL = 'kraftkit';
 /** The files the build needs from the archive. */
 const KRAFTKIT_FILES = ['kraft', 'kraftld'];
-const GITHUB = { api: 'https://api.github.com', download: 'https://github.com' };
 /** Go's name for the host architecture, as KraftKit's archives use it. */
 function goArch(nodeArch) {
     if (nodeArch === 'x64')
@@ -36113,16 +36128,9 @@ function goArch(nodeArch) {
     throw new ActionError(`KraftKit publishes Linux archives for amd64 and arm64 only; this runner is ${nodeArch}. Install kraft and kraftld yourself and set kraftkit: system.`);
 }
 /** The release archive to download, checked against `sha256` if given, else against GitHub's published digest. */
-function kraftkitAsset(version, nodeArch, sha256, bases = GITHUB) {
+function kraftkitAsset(version, nodeArch, sha256, hosts) {
     const fileName = `kraft_${version}_linux_${goArch(nodeArch)}.tar.gz`;
-    const tag = `v${version}`;
-    return {
-        tool: KRAFTKIT_ARCHIVE_TOOL,
-        version,
-        url: `${bases.download.replace(/\/$/, '')}/unikraft/kraftkit/releases/download/${tag}/${fileName}`,
-        fileName,
-        sha256: sha256 || { githubRelease: { api: bases.api, owner: 'unikraft', repo: 'kraftkit', tag, asset: fileName } },
-    };
+    return githubReleaseAsset({ tool: KRAFTKIT_ARCHIVE_TOOL, owner: 'unikraft', repo: 'kraftkit', version, fileName, sha256 }, hosts);
 }
 
 ;// CONCATENATED MODULE: ./src/targets/unikraft.ts
@@ -37828,9 +37836,9 @@ async function installKernelToolchain(src) {
 
 ;// CONCATENATED MODULE: ./src/targets/hermit-loader.ts
 
+
 /** The loader release the action boots with unless hermit-loader says otherwise. */
 const DEFAULT_LOADER_VERSION = '0.5.7';
-const hermit_loader_GITHUB = { download: 'https://github.com', api: 'https://api.github.com' };
 /** `a.b.c` compared numerically with another; pre-release suffixes are ignored. */
 function atLeast(version, min) {
     const v = version.split(/[.-]/).slice(0, 3).map(Number);
@@ -37854,7 +37862,7 @@ const loaderTool = (arch) => `hermit-loader-${arch}`;
  * The download for a loader: a hermit-os/loader release (checked against the sha256 digest GitHub
  * publishes for the asset), or a URL with its sha256. A local path needs no download (undefined).
  */
-function loaderAsset(arch, spec, hosts = hermit_loader_GITHUB) {
+function loaderAsset(arch, spec, hosts) {
     const s = spec ?? { kind: 'version', version: DEFAULT_LOADER_VERSION };
     if (s.kind === 'path')
         return undefined;
@@ -37863,15 +37871,7 @@ function loaderAsset(arch, spec, hosts = hermit_loader_GITHUB) {
         // A URL's content is identified by its checksum: cache it under that, so two URLs never share an entry.
         return { tool: loaderTool(arch), version: `0.0.0-sha256.${s.sha256.slice(0, 16)}`, url: s.url, fileName, sha256: s.sha256 };
     }
-    const asset = loaderAssetName(arch, s.version);
-    const tag = `v${s.version}`;
-    return {
-        tool: loaderTool(arch),
-        version: s.version,
-        url: `${hosts.download.replace(/\/$/, '')}/hermit-os/loader/releases/download/${tag}/${asset}`,
-        fileName: asset,
-        sha256: { githubRelease: { api: hosts.api, owner: 'hermit-os', repo: 'loader', tag, asset } },
-    };
+    return githubReleaseAsset({ tool: loaderTool(arch), owner: 'hermit-os', repo: 'loader', version: s.version, fileName: loaderAssetName(arch, s.version) }, hosts);
 }
 
 ;// CONCATENATED MODULE: ./src/targets/hermit.ts

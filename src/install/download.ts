@@ -20,6 +20,33 @@ export interface Asset {
   sha256: string | { githubRelease: GithubReleaseRef };
 }
 
+/** Where GitHub serves releases and their metadata (tests point these at a local server). */
+export interface ReleaseHosts {
+  /** https://github.com (release downloads). */
+  download: string;
+  /** https://api.github.com (the releases API, for the published digest). */
+  api: string;
+}
+export const GITHUB: ReleaseHosts = { download: 'https://github.com', api: 'https://api.github.com' };
+
+/**
+ * A file of a GitHub release (tag `v<version>`), checked against `sha256` when given, else against
+ * the sha256 digest GitHub publishes for the asset.
+ */
+export function githubReleaseAsset(
+  r: { tool: string; owner: string; repo: string; version: string; fileName: string; sha256?: string },
+  hosts: ReleaseHosts = GITHUB,
+): Asset {
+  const tag = `v${r.version}`;
+  return {
+    tool: r.tool,
+    version: r.version,
+    url: `${hosts.download.replace(/\/$/, '')}/${r.owner}/${r.repo}/releases/download/${tag}/${r.fileName}`,
+    fileName: r.fileName,
+    sha256: r.sha256 || { githubRelease: { api: hosts.api, owner: r.owner, repo: r.repo, tag, asset: r.fileName } },
+  };
+}
+
 export interface GithubReleaseRef {
   /** API base, https://api.github.com unless overridden (tests point it at a local server). */
   api: string;

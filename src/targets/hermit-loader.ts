@@ -1,20 +1,11 @@
 import * as path from 'node:path';
-import type { Asset } from '../install/download.js';
+import { githubReleaseAsset, type Asset, type ReleaseHosts } from '../install/download.js';
 import type { LoaderSpec } from '../inputs/inputs.js';
 
 /** The loader release the action boots with unless hermit-loader says otherwise. */
 export const DEFAULT_LOADER_VERSION = '0.5.7';
 
 export type HermitArch = 'x86_64' | 'aarch64' | 'riscv64';
-
-/** Where GitHub serves releases and their metadata (tests point these at a local server). */
-export interface ReleaseHosts {
-  /** https://github.com */
-  download: string;
-  /** https://api.github.com */
-  api: string;
-}
-export const GITHUB: ReleaseHosts = { download: 'https://github.com', api: 'https://api.github.com' };
 
 /** `a.b.c` compared numerically with another; pre-release suffixes are ignored. */
 function atLeast(version: string, min: [number, number, number]): boolean {
@@ -39,7 +30,7 @@ export const loaderTool = (arch: HermitArch) => `hermit-loader-${arch}`;
  * The download for a loader: a hermit-os/loader release (checked against the sha256 digest GitHub
  * publishes for the asset), or a URL with its sha256. A local path needs no download (undefined).
  */
-export function loaderAsset(arch: HermitArch, spec: LoaderSpec | undefined, hosts: ReleaseHosts = GITHUB): Asset | undefined {
+export function loaderAsset(arch: HermitArch, spec: LoaderSpec | undefined, hosts?: ReleaseHosts): Asset | undefined {
   const s = spec ?? { kind: 'version', version: DEFAULT_LOADER_VERSION };
   if (s.kind === 'path') return undefined;
   if (s.kind === 'url') {
@@ -47,13 +38,5 @@ export function loaderAsset(arch: HermitArch, spec: LoaderSpec | undefined, host
     // A URL's content is identified by its checksum: cache it under that, so two URLs never share an entry.
     return { tool: loaderTool(arch), version: `0.0.0-sha256.${s.sha256.slice(0, 16)}`, url: s.url, fileName, sha256: s.sha256 };
   }
-  const asset = loaderAssetName(arch, s.version);
-  const tag = `v${s.version}`;
-  return {
-    tool: loaderTool(arch),
-    version: s.version,
-    url: `${hosts.download.replace(/\/$/, '')}/hermit-os/loader/releases/download/${tag}/${asset}`,
-    fileName: asset,
-    sha256: { githubRelease: { api: hosts.api, owner: 'hermit-os', repo: 'loader', tag, asset } },
-  };
+  return githubReleaseAsset({ tool: loaderTool(arch), owner: 'hermit-os', repo: 'loader', version: s.version, fileName: loaderAssetName(arch, s.version) }, hosts);
 }

@@ -1,4 +1,4 @@
-import type { Asset } from '../install/download.js';
+import { githubReleaseAsset, type Asset, type ReleaseHosts } from '../install/download.js';
 import { ActionError } from '../errors.js';
 
 /**
@@ -17,15 +17,6 @@ export const KRAFTKIT_TOOL = 'kraftkit';
 /** The files the build needs from the archive. */
 export const KRAFTKIT_FILES = ['kraft', 'kraftld'];
 
-export interface GithubBases {
-  /** https://api.github.com (the releases API, for the published digest). */
-  api: string;
-  /** https://github.com (release downloads). */
-  download: string;
-}
-
-export const GITHUB: GithubBases = { api: 'https://api.github.com', download: 'https://github.com' };
-
 /** Go's name for the host architecture, as KraftKit's archives use it. */
 export function goArch(nodeArch: string): 'amd64' | 'arm64' {
   if (nodeArch === 'x64') return 'amd64';
@@ -34,14 +25,7 @@ export function goArch(nodeArch: string): 'amd64' | 'arm64' {
 }
 
 /** The release archive to download, checked against `sha256` if given, else against GitHub's published digest. */
-export function kraftkitAsset(version: string, nodeArch: string, sha256?: string, bases: GithubBases = GITHUB): Asset {
+export function kraftkitAsset(version: string, nodeArch: string, sha256?: string, hosts?: ReleaseHosts): Asset {
   const fileName = `kraft_${version}_linux_${goArch(nodeArch)}.tar.gz`;
-  const tag = `v${version}`;
-  return {
-    tool: KRAFTKIT_ARCHIVE_TOOL,
-    version,
-    url: `${bases.download.replace(/\/$/, '')}/unikraft/kraftkit/releases/download/${tag}/${fileName}`,
-    fileName,
-    sha256: sha256 || { githubRelease: { api: bases.api, owner: 'unikraft', repo: 'kraftkit', tag, asset: fileName } },
-  };
+  return githubReleaseAsset({ tool: KRAFTKIT_ARCHIVE_TOOL, owner: 'unikraft', repo: 'kraftkit', version, fileName, sha256 }, hosts);
 }
