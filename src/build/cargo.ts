@@ -5,7 +5,7 @@ import * as readline from 'node:readline';
 import { ActionError } from '../errors.js';
 import type { Toolchain } from '../install/toolchain.js';
 import { track } from '../boot/processes.js';
-import type { BuildStd } from '../targets/types.js';
+import type { BuildStd } from '../targets/contract.js';
 import { capture } from '../install/run.js';
 
 export interface BuildRequest {
@@ -90,7 +90,6 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
   );
 
   const command = cargoCommand(tc, req);
-  core.info(`[command]${command.join(' ')}`);
   const child = spawn(command[0], command.slice(1), { cwd: req.workingDirectory, env, stdio: ['ignore', 'pipe', 'inherit'] });
   track(child);
 
@@ -135,4 +134,53 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
     throw new ActionError(`cargo build produced ${unique.length} executables (${names}); the action boots one. Choose it with cargo-args: --bin NAME (or -p PACKAGE), or give the kernel input.`);
   }
   return { kernel: unique[0], command, seconds };
+}
+
+/** cargo's profile folder for the build's arguments: debug, release, or the named profile (dev is debug). */
+export function profileDir(cargoArgs: string[]): string {
+  let profile = 'dev';
+  for (let i = 0; i < cargoArgs.length; i++) {
+    const a = cargoArgs[i];
+    if (a === '--release' || a === '-r') profile = 'release';
+    else if (a === '--profile') profile = cargoArgs[i + 1] ?? profile;
+    else if (a.startsWith('--profile=')) profile = a.slice('--profile='.length);
+  }
+  return profile === 'dev' || profile === 'test' ? 'debug' : profile === 'bench' ? 'release' : profile;
+}
+
+function argValues(args: string[], long: string, short?: string): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] === long || (short && args[i] === short)) out.push(args[++i] ?? '');
+    else if (args[i].startsWith(`${long}=`)) out.push(args[i].slice(long.length + 1));
+  }
+  return out;
+}
+
+/**
+ * The path of the executable `cargo build` will produce, from `cargo metadata` (target directory,
+ * the packages and their bin targets) and the build's arguments (profile, -p, --bin), without
+ * building: for the dry-run plan. A string saying why when it cannot tell.
+ */
+export async function predictExecutable(
+  cargo: { cargo: string; env: Record<string, string>; cargoConfig: string[] },
+  req: { workingDirectory: string; target: string; cargoArgs: string[] },
+): Promise<{ path: string } | { why: string }> {
+  const r = await capture(cargo.cargo, [...cargo.cargoConfig, 'metadata', '--format-version', '1', '--no-deps', '--offline'], { cwd: req.workingDirectory, env: cargo.env });
+  if (r.code !== 0) return { why: `cargo metadata failed (${r.stderr.split('\n').find((l) => l.startsWith('error')) ?? `exit status ${r.code}`})` };
+  type Meta = { target_directory: string; workspace_default_members?: string[]; packages: { id: string; name: string; manifest_path: string; targets: { kind: string[]; name: string }[] }[] };
+  const meta = JSON.parse(r.stdout) as Meta;
+  const packages = argValues(req.cargoArgs, '--package', '-p');
+  const here = meta.packages.find((p) => path.dirname(p.manifest_path) === path.resolve(req.workingDirectory));
+  const chosen = packages.length
+    ? meta.packages.filter((p) => packages.includes(p.name))
+    : here
+      ? [here]
+      : meta.packages.filter((p) => (meta.workspace_default_members ?? []).includes(p.id));
+  const wanted = argValues(req.cargoArgs, '--bin');
+  const bins = chosen.flatMap((p) => p.targets.filter((t) => t.kind.includes('bin') && (wanted.length === 0 || wanted.includes(t.name))).map((t) => t.name));
+  if (bins.length !== 1) return { why: `the crate has ${bins.length} binaries (${bins.join(', ') || 'none'}); the build decides` };
+  // UEFI targets produce a PE named <bin>.efi.
+  const suffix = req.target.endsWith('-uefi') ? '.efi' : '';
+  return { path: path.join(meta.target_directory, req.target, profileDir(req.cargoArgs), bins[0] + suffix) };
 }

@@ -4,7 +4,12 @@ import { ActionError } from '../errors.js';
 import { aptInstall } from './apt.js';
 import { capture } from './run.js';
 import * as fs from 'node:fs';
-import type { Firmware } from '../targets/types.js';
+
+/** A firmware file the default boot needs, and the Debian/Ubuntu package that ships it. */
+export interface Firmware {
+  path: string;
+  aptPackage: string;
+}
 
 export interface QemuInstall {
   /** Absolute path of the QEMU binary. */

@@ -221,6 +221,21 @@ async function finish(
   req: ToolchainRequest,
   t: { kind: ToolchainKind; description: string; source: string; env: Record<string, string>; rustc: string; cargo: string },
 ): Promise<Toolchain> {
+  const tc = await settle(req, t, false);
+  if (req.linksWithRustLld) await ensureRustLld(tc, req.toolDir);
+  return tc;
+}
+
+/**
+ * The toolchain as cargo will use it: its environment (RUSTC_BOOTSTRAP for a stable rustc that
+ * builds std) and --config arguments (std's vendored sources). Shared by the run and the dry run,
+ * so the dry run's cargo command is the one the run executes. Changes nothing.
+ */
+async function settle(
+  req: ToolchainRequest,
+  t: { kind: ToolchainKind; description: string; source: string; env: Record<string, string>; rustc: string; cargo: string },
+  quiet: boolean,
+): Promise<Toolchain> {
   const info = await inspectRustc(t.rustc, t.env, req.workingDirectory);
   if (!info) throw new ActionError(`${t.description}: ${t.rustc} does not run.`);
   const prebuiltStd = hasPrebuiltStd(info.sysroot, req.target);
@@ -243,17 +258,36 @@ async function finish(
     }
     if (!isNightly(info.version)) {
       tc.env.RUSTC_BOOTSTRAP = '1';
-      core.notice(`${info.version} is not a nightly; build-std needs nightly features, so RUSTC_BOOTSTRAP=1 is set for the build.`);
+      if (!quiet) core.notice(`${info.version} is not a nightly; build-std needs nightly features, so RUSTC_BOOTSTRAP=1 is set for the build.`);
     }
     // Some distributions ship std's own dependencies in the source tree: build-std can then work offline.
     const vendor = path.join(info.sysroot, RUST_SRC, 'vendor');
     if (fs.existsSync(vendor) && lockfileVendored(req.workingDirectory, vendor)) {
       tc.cargoConfig.push('--config', `source.crates-io.replace-with="std-vendor"`, '--config', `source.std-vendor.directory=${JSON.stringify(vendor)}`);
-      core.info(`std's dependencies come from the vendored sources in ${vendor}.`);
+      if (!quiet) core.info(`std's dependencies come from the vendored sources in ${vendor}.`);
     }
   }
-  if (req.linksWithRustLld) await ensureRustLld(tc, req.toolDir);
   return tc;
+}
+
+/**
+ * The toolchain a run would use, found without installing anything (dry run): undefined when it
+ * is not installed yet (then what installToolchain would do is in planToolchain's actions).
+ */
+export async function predictToolchain(req: ToolchainRequest): Promise<Toolchain | undefined> {
+  try {
+    if (req.toolchain === 'system') return await settle(req, { kind: 'system', description: 'system', source: 'the toolchain input', env: {}, rustc: 'rustc', cargo: 'cargo' }, true);
+    if (req.toolchain === 'distro') {
+      if (!fs.existsSync('/usr/bin/cargo')) return undefined;
+      return await settle(req, { kind: 'distro', description: 'distro (/usr/bin/rustc)', source: 'the toolchain input', env: { RUSTC: '/usr/bin/rustc' }, rustc: '/usr/bin/rustc', cargo: '/usr/bin/cargo' }, true);
+    }
+    if (!(await io.which('rustup', false))) return undefined;
+    const plan = await planToolchain(req);
+    if (plan.actions.length) return undefined;
+    return await settle(req, { kind: 'rustup', description: `rustup ${plan.name}`, source: plan.source, env: { RUSTUP_TOOLCHAIN: plan.name, RUSTUP_AUTO_INSTALL: '0' }, rustc: 'rustc', cargo: 'cargo' }, true);
+  } catch {
+    return undefined;
+  }
 }
 
 /** Resolves the toolchain the input asks for and installs whatever it is missing. */

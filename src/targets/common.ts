@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { literal, type Pattern } from '../verdict/patterns.js';
-import type { ImageKind } from './types.js';
+import type { ImageKind } from '../boot/qemu-args.js';
 
 /** Rust's panic message, from std or from a no_std handler printing PanicInfo. */
 export const RUST_PANIC: Pattern = literal('panicked at ');
@@ -16,21 +16,6 @@ export function explainIsaDebugExit(status: number): string {
   }
   return `QEMU exited with status ${status}`;
 }
-
-/** The QEMU arguments every headless boot shares: no display, the first serial port on stdout, no monitor. */
-export const HEADLESS = ['-display', 'none', '-serial', 'stdio', '-monitor', 'none'];
-
-/**
- * Headless, with the first serial port and the semihosting console both on stdout (one muxed
- * stdio chardev), and semihosting on: SYS_EXIT ends QEMU with the guest's code.
- */
-export const HEADLESS_SEMIHOSTING = [
-  '-display', 'none',
-  '-chardev', 'stdio,id=console,mux=on',
-  '-serial', 'chardev:console',
-  '-semihosting-config', 'enable=on,target=native,chardev=console',
-  '-monitor', 'none',
-];
 
 /** Reads the first bytes of an image: ELF (`\x7fELF`), PE (`MZ`, a UEFI application) or raw (a disk image, anything else). */
 export function detectImage(file: string): ImageKind {

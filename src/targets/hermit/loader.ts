@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { githubReleaseAsset, type Asset, type ReleaseHosts } from '../install/download.js';
-import type { LoaderSpec } from '../inputs/inputs.js';
+import { githubReleaseAsset, type Asset, type ReleaseHosts } from '../../install/download.js';
+import type { LoaderSpec } from './inputs.js';
 
 /** The loader release the action boots with unless hermit-loader says otherwise. */
 export const DEFAULT_LOADER_VERSION = '0.5.7';

@@ -2,9 +2,9 @@ import * as core from '@actions/core';
 import * as io from '@actions/io';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ActionError } from '../errors.js';
-import { capture, errorLine, runLogged } from '../install/run.js';
-import { findToolchainFile, type ToolchainFile } from '../install/toolchain-file.js';
+import { ActionError } from '../../errors.js';
+import { capture, errorLine, runLogged } from '../../install/run.js';
+import { findToolchainFile, type ToolchainFile } from '../../install/toolchain-file.js';
 
 /** Where the hermit crate's build script will find the kernel source, and the toolchain it pins. */
 export interface KernelSource {

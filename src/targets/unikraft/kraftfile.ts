@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument, isMap, isSeq, Scalar, YAMLMap, type Document } from 'yaml';
-import { ActionError } from '../errors.js';
+import { ActionError } from '../../errors.js';
 
 /**
  * Reading and checking a Unikraft app's Kraftfile (the schema KraftKit accepts, see

@@ -1,0 +1,84 @@
+import * as io from '@actions/io';
+import { ensureQemu } from '../install/qemu.js';
+import { qemuArgv, QEMU_ARCHES, type BootContext, type QemuBoot, type QemuChoices } from './qemu-args.js';
+
+/**
+ * What boots the image: QEMU, a hypervisor a family brings (Uhyve), the user's command, or
+ * `cargo run`. Each says whether it needs KVM and whether it speaks QMP (the boot stage adds a QMP
+ * socket only to a launcher that does).
+ */
+export interface Launcher {
+  name: string;
+  needsKvm: boolean;
+  speaksQmp: boolean;
+  /** Finds or installs the program; returns its path (with the QEMU version when known). */
+  install(): Promise<{ path: string; note?: Promise<string> }>;
+  /** What install() would do, without doing it (no actions when the program is there), and the program's path. */
+  planInstall(): Promise<{ actions: string[]; path: string }>;
+  /** The command that boots ctx.kernel (ctx.accel is the accelerator chosen). */
+  launch(program: string, ctx: BootContext, cargoRun?: CargoRun): Launch;
+}
+
+export interface Launch {
+  argv: string[];
+  env?: Record<string, string>;
+  cwd?: string;
+}
+
+/** `cargo run` as the build ran cargo build (the pipeline fills it in from the toolchain). */
+export interface CargoRun {
+  argv: string[];
+  env: Record<string, string>;
+  cwd: string;
+}
+
+/** Installs the target's QEMU (the user's runner command is expected to use it too). */
+function qemuInstall(q: QemuBoot): Pick<Launcher, 'install' | 'planInstall'> {
+  const { binary, aptPackage } = QEMU_ARCHES[q.arch];
+  return {
+    async install() {
+      const r = await ensureQemu(binary, aptPackage);
+      return { path: r.path, note: r.version.then((v) => `${r.path} (${v})${r.installed ? ', installed now' : ''}`) };
+    },
+    async planInstall() {
+      const found = await io.which(binary, false);
+      return found ? { actions: [], path: found } : { actions: [`apt-get install ${aptPackage}`], path: binary };
+    },
+  };
+}
+
+/** The action's own QEMU command line. */
+export function qemuLauncher(q: QemuBoot, choices: QemuChoices): Launcher {
+  return {
+    name: 'QEMU',
+    needsKvm: false,
+    speaksQmp: true,
+    ...qemuInstall(q),
+    launch: (program, ctx) => ({ argv: qemuArgv(program, q, choices, ctx) }),
+  };
+}
+
+/** The runner input's command for an image: `{kernel}` replaced by its path, else the path appended. */
+export function runnerCommand(argv: string[], kernel: string): string[] {
+  if (!argv.some((a) => a.includes('{kernel}'))) return [...argv, kernel];
+  return argv.map((a) => a.split('{kernel}').join(kernel));
+}
+
+/** The user's own command (runner input): not QEMU itself, so no QMP, and no KVM probe. */
+export function commandLauncher(argv: string[], q: QemuBoot): Launcher {
+  return { name: 'runner', needsKvm: false, speaksQmp: false, ...qemuInstall(q), launch: (_program, ctx) => ({ argv: runnerCommand(argv, ctx.kernel) }) };
+}
+
+/** `runner: cargo`: cargo run with the build's target and arguments, so the crate's cargo runner boots it. */
+export function cargoRunLauncher(q: QemuBoot): Launcher {
+  return {
+    name: 'cargo run',
+    needsKvm: false,
+    speaksQmp: false,
+    ...qemuInstall(q),
+    launch: (_program, _ctx, cargoRun) => {
+      if (!cargoRun) throw new Error('Internal error: cargo run without a toolchain.');
+      return { argv: cargoRun.argv, env: cargoRun.env, cwd: cargoRun.cwd };
+    },
+  };
+}

@@ -1,0 +1,160 @@
+/**
+ * The QEMU command line, built as hermit-os/kernel's xtask does it
+ * (https://github.com/hermit-os/kernel/blob/main/xtask/src/ci/qemu.rs): one table per
+ * architecture, and one function per QEMU option, so each option is emitted exactly once and the
+ * machine, cpu and memory inputs replace a family's default instead of being followed by it.
+ */
+
+export type Accel = 'kvm' | 'tcg';
+
+/** What kind of file the image is, from its first bytes: an ELF executable, a PE/COFF (.efi), or anything else (a raw disk image). */
+export type ImageKind = 'elf' | 'pe' | 'raw';
+
+export type QemuArch = 'x86_64' | 'aarch64' | 'riscv64' | 'riscv32' | 'arm';
+
+/** The QEMU system emulator for each architecture, its Debian/Ubuntu package, and the host that runs it under KVM. */
+export const QEMU_ARCHES: Record<QemuArch, { binary: string; aptPackage: string; kvmHost?: NodeJS.Architecture }> = {
+  x86_64: { binary: 'qemu-system-x86_64', aptPackage: 'qemu-system-x86', kvmHost: 'x64' },
+  aarch64: { binary: 'qemu-system-aarch64', aptPackage: 'qemu-system-arm', kvmHost: 'arm64' },
+  riscv64: { binary: 'qemu-system-riscv64', aptPackage: 'qemu-system-misc', kvmHost: 'riscv64' },
+  riscv32: { binary: 'qemu-system-riscv32', aptPackage: 'qemu-system-misc' },
+  arm: { binary: 'qemu-system-arm', aptPackage: 'qemu-system-arm' },
+};
+
+/** Can this host run the architecture under KVM? */
+export const kvmCapable = (arch: QemuArch, host: NodeJS.Architecture = process.arch) => QEMU_ARCHES[arch].kvmHost === host;
+
+/** Everything a boot needs at boot time. */
+export interface BootContext {
+  /** Absolute path of the image to boot. */
+  kernel: string;
+  accel: Accel;
+  /** A scratch directory for files the boot needs (firmware copies, ESP folders, ...). */
+  workDir: string;
+  /** Local paths of the downloaded assets, by Asset.tool (in a dry run: their cached path or URL). */
+  assets: Record<string, string>;
+  /** What the image is (see detectImage in targets/common.ts). */
+  image: ImageKind;
+}
+
+/** How an image is handed to QEMU. */
+export interface QemuLoad {
+  kernel?: string;
+  initrd?: string;
+  /** -bios */
+  bios?: string;
+  /** -drive values, in order (pflash, disks). */
+  drives?: string[];
+  /** -device values that name the image (guest-loader). */
+  devices?: string[];
+}
+
+/** The QEMU boot of a target, as a family declares it. */
+export interface QemuBoot {
+  arch: QemuArch;
+  machine?: string;
+  /** The CPU model under KVM and under TCG (undefined: QEMU's default). */
+  cpu: Record<Accel, string | undefined>;
+  memory?: string;
+  smp?: number;
+  /**
+   * serial: the first serial port on stdout. semihosting: serial and the semihosting console muxed
+   * on stdout, SYS_EXIT ends QEMU. serial+semihosting: serial on stdout and `-semihosting`.
+   */
+  console: 'serial' | 'semihosting' | 'serial+semihosting';
+  /** -monitor none (false: QEMU's default, as Hermit's CI runs it). */
+  noMonitor: boolean;
+  /** -no-reboot: a reset ends QEMU instead of rebooting. */
+  noReboot: boolean;
+  /** -nic none */
+  noNic?: boolean;
+  /** -global values */
+  globals?: string[];
+  /** -device values that do not depend on the image (isa-debug-exit). */
+  devices?: string[];
+  /** How the image is loaded (pure: names files, creates none). */
+  load(ctx: BootContext): QemuLoad;
+  /** -append */
+  append?: string;
+  /** Creates the files load() names in ctx.workDir (an ESP folder, a writable firmware copy). */
+  prepare?(ctx: BootContext): void;
+}
+
+/** What the user chose: each of machine, cpu, memory replaces the default; undefined keeps it, null drops it (qemu-args sets it). */
+export interface QemuChoices {
+  machine?: string | null;
+  cpu?: string | null;
+  memory?: string | null;
+  /** The user's extra arguments, last. */
+  extra: string[];
+}
+
+const opt = (name: string, value: string | number | undefined | null) => (value === undefined || value === null ? [] : [name, String(value)]);
+const each = (name: string, values: string[] | undefined) => (values ?? []).flatMap((v) => [name, v]);
+
+export const accelArgs = (accel: Accel) => ['-accel', accel];
+export const machineArgs = (q: QemuBoot, u: QemuChoices) => opt('-machine', u.machine === undefined ? q.machine : u.machine);
+export const cpuArgs = (q: QemuBoot, u: QemuChoices, accel: Accel) => opt('-cpu', u.cpu === undefined ? q.cpu[accel] : u.cpu);
+export const memoryArgs = (q: QemuBoot, u: QemuChoices) => opt('-m', u.memory === undefined ? q.memory : u.memory);
+export const smpArgs = (q: QemuBoot) => opt('-smp', q.smp);
+
+/** Headless: no display; the console on stdout. */
+export function consoleArgs(q: QemuBoot): string[] {
+  const display = ['-display', 'none'];
+  switch (q.console) {
+    case 'serial':
+      return [...display, '-serial', 'stdio'];
+    case 'serial+semihosting':
+      return [...display, '-serial', 'stdio', '-semihosting'];
+    case 'semihosting':
+      // One muxed stdio chardev for the serial port and the semihosting console.
+      return [...display, '-chardev', 'stdio,id=console,mux=on', '-serial', 'chardev:console', '-semihosting-config', 'enable=on,target=native,chardev=console'];
+  }
+}
+
+export const monitorArgs = (q: QemuBoot) => (q.noMonitor ? ['-monitor', 'none'] : []);
+export const rebootArgs = (q: QemuBoot) => (q.noReboot ? ['-no-reboot'] : []);
+export const nicArgs = (q: QemuBoot) => (q.noNic ? ['-nic', 'none'] : []);
+export const globalArgs = (q: QemuBoot) => each('-global', q.globals);
+export const deviceArgs = (q: QemuBoot, load: QemuLoad) => each('-device', [...(q.devices ?? []), ...(load.devices ?? [])]);
+export const biosArgs = (load: QemuLoad) => opt('-bios', load.bios);
+export const imageArgs = (load: QemuLoad) => [...opt('-kernel', load.kernel), ...opt('-initrd', load.initrd), ...each('-drive', load.drives)];
+export const appendArgs = (q: QemuBoot) => opt('-append', q.append);
+
+/** The whole QEMU command line: each option from its one function, then the user's extra arguments. */
+export function qemuArgv(binary: string, q: QemuBoot, u: QemuChoices, ctx: BootContext): string[] {
+  const load = q.load(ctx);
+  return [
+    binary,
+    ...accelArgs(ctx.accel),
+    ...machineArgs(q, u),
+    ...cpuArgs(q, u, ctx.accel),
+    ...memoryArgs(q, u),
+    ...smpArgs(q),
+    ...consoleArgs(q),
+    ...monitorArgs(q),
+    ...rebootArgs(q),
+    ...nicArgs(q),
+    ...globalArgs(q),
+    ...deviceArgs(q, load),
+    ...biosArgs(load),
+    ...imageArgs(load),
+    ...appendArgs(q),
+    ...u.extra,
+  ];
+}
+
+/** A command line a person can paste into a shell. */
+export function shellJoin(argv: string[]): string {
+  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
+}
+
+/** The QEMU architecture of a Rust target triple (its first component), for messages before a plan exists. */
+export function archOfTriple(triple: string): QemuArch | undefined {
+  const cpu = triple.split('-')[0];
+  if (cpu === 'x86_64' || cpu === 'aarch64') return cpu;
+  if (cpu.startsWith('riscv64')) return 'riscv64';
+  if (cpu.startsWith('riscv32')) return 'riscv32';
+  if (cpu.startsWith('thumb') || cpu.startsWith('arm')) return 'arm';
+  return undefined;
+}

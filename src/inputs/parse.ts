@@ -1,0 +1,70 @@
+import { parseArgsStringToArgv } from 'string-argv';
+import { InputError } from '../errors.js';
+
+/**
+ * The parsers every input shares (booleans, seconds, exit statuses, argument lists, SHA-256), and
+ * InputSpec: how a module declares an input it reads. Each parser names the input in its error
+ * and says what would be valid.
+ */
+
+/** Reads one input by name ('' when unset), like core.getInput. */
+export type InputReader = (name: string) => string;
+
+/** One input of the action: its name, and how its raw text becomes a value. */
+export interface InputSpec<T = unknown> {
+  name: string;
+  /** raw is trimmed; '' when the input is unset. */
+  parse(raw: string): T;
+}
+
+/** Reads every spec's input: `{ [name]: parsed value }`. */
+export function readSpecs(get: InputReader, specs: readonly InputSpec[]): Record<string, unknown> {
+  return Object.fromEntries(specs.map((s) => [s.name, s.parse(get(s.name).trim())]));
+}
+
+export function parseBool(name: string, raw: string, fallback: boolean): boolean {
+  if (raw === '') return fallback;
+  if (/^(true|yes|on|1)$/i.test(raw)) return true;
+  if (/^(false|no|off|0)$/i.test(raw)) return false;
+  throw new InputError(name, `'${raw}' is not a boolean`, 'Use true or false.');
+}
+
+export function parseSeconds(name: string, raw: string, fallback: number, allowZero: boolean): number {
+  if (raw === '') return fallback;
+  const n = Number(raw);
+  if (!/^\d+(\.\d+)?$/.test(raw) || !Number.isFinite(n) || (!allowZero && n <= 0)) {
+    throw new InputError(
+      name,
+      `'${raw}' is not a number of seconds`,
+      `Give a ${allowZero ? 'non-negative' : 'positive'} number such as 120${allowZero ? ' (0 turns it off)' : ''}.`,
+    );
+  }
+  return n;
+}
+
+/** Exit statuses, separated by commas or spaces; undefined when the input is empty. */
+export function parseExitCodes(name: string, raw: string): number[] | undefined {
+  if (raw.trim() === '') return undefined;
+  const parts = raw.split(/[\s,]+/).filter((s) => s !== '');
+  return parts.map((p) => {
+    if (!/^\d+$/.test(p) || Number(p) > 255) {
+      throw new InputError(name, `'${p}' is not an exit status`, 'Give whole numbers from 0 to 255, separated by commas or spaces (for example: 33).');
+    }
+    return Number(p);
+  });
+}
+
+/** Splits like a shell (quotes group words), without expanding anything; line breaks are spaces. */
+export function parseArgv(raw: string): string[] {
+  if (raw.trim() === '') return [];
+  return parseArgsStringToArgv(raw.replace(/\\\r?\n/g, ' ').replace(/\r?\n/g, ' '));
+}
+
+const SHA256 = /^[0-9a-fA-F]{64}$/;
+
+/** A SHA-256 in hex (lower-cased), or undefined when empty. */
+export function parseSha256(name: string, raw: string, what: string): string | undefined {
+  if (raw === '') return undefined;
+  if (!SHA256.test(raw)) throw new InputError(name, `'${raw}' is not a SHA-256`, `Give the 64 hex digits of ${what} (sha256sum prints them).`);
+  return raw.toLowerCase();
+}

@@ -1,0 +1,318 @@
+import * as core from '@actions/core';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { makeKvmUsable, openKvm, probeKvm } from '../boot/accel.js';
+import type { CargoRun, Launch } from '../boot/launchers.js';
+import { boot, type BootResult } from '../boot/qemu.js';
+import { QEMU_ARCHES, shellJoin, type Accel, type ImageKind } from '../boot/qemu-args.js';
+import { cargoBuild, cargoCommand, predictExecutable } from '../build/cargo.js';
+import { ActionError } from '../errors.js';
+import { aptInstallMissing } from '../install/apt.js';
+import { cachedAsset, describeAsset, fetchAsset } from '../install/download.js';
+import { ensureFirmware } from '../install/qemu.js';
+import { capture } from '../install/run.js';
+import { installToolchain, planToolchain, predictToolchain, type Toolchain } from '../install/toolchain.js';
+import type { Plan } from '../plan/plan.js';
+import { GuestEcho } from '../report/guest-log.js';
+import { detectImage } from '../targets/common.js';
+import type { BuildPrep, CargoView } from '../targets/contract.js';
+
+/**
+ * The run in steps. Each step can run, or predict what running it would give without side effects
+ * (dry run), and describes itself from the same state either way: a dry run prints the
+ * descriptions of the very steps a real run executes, and a real run logs the same commands.
+ */
+export interface State {
+  plan: Plan;
+  scratch: string;
+  /** Downloaded assets by tool (dry run: the cached path, else the URL). */
+  assets: Record<string, string>;
+  /** The launcher's program. */
+  program?: string;
+  installActions: string[];
+  toolchain?: Toolchain;
+  /** What the toolchain step found in a dry run (actions, build-std). */
+  toolchainPlan?: unknown;
+  prep: BuildPrep;
+  prepared?: Record<string, unknown>;
+  kernel?: string;
+  image?: ImageKind;
+  accel?: Accel;
+  accelWhy?: string;
+  launch?: Launch;
+  result?: BootResult;
+  timings: Record<string, number>;
+  echo: GuestEcho;
+  logPath: string;
+}
+
+export interface Step {
+  /** The log group it runs in and the timing it counts to (install, build, boot). */
+  stage: 'install' | 'build' | 'boot';
+  predict(s: State): Promise<void>;
+  run(s: State): Promise<void>;
+}
+
+const PLACEHOLDER = '<the executable cargo builds>';
+
+/** The cargo environment and --config arguments, as the toolchain gives them (dry run: as it would). */
+function cargoView(s: State): CargoView {
+  const tc = s.toolchain;
+  const t = s.plan.inputs.toolchain;
+  if (tc) return { cargo: tc.cargo, env: tc.env, cargoConfig: tc.cargoConfig };
+  if (t === 'distro') return { cargo: '/usr/bin/cargo', env: { RUSTC: '/usr/bin/rustc' }, cargoConfig: [] };
+  return { cargo: 'cargo', env: t && t !== 'system' ? { RUSTUP_TOOLCHAIN: t, RUSTUP_AUTO_INSTALL: '0' } : {}, cargoConfig: [] };
+}
+
+/** The environment cargo build gets: the toolchain's, the family's and its before-cargo step's (PATH apart). */
+function buildEnv(s: State): Record<string, string> {
+  const env = { ...cargoView(s).env, ...s.plan.target.build.env, ...(s.prep.env ?? {}) };
+  // The target's tools go first on PATH, in front of the toolchain's own.
+  if (s.prep.path?.length) env.PATH = [...s.prep.path, s.toolchain?.env.PATH ?? process.env.PATH ?? ''].join(path.delimiter);
+  return env;
+}
+
+/** The command as a person would paste it: the variables that matter (PATH left out: it names scratch folders), then the argv. */
+export function commandLine(argv: string[], env: Record<string, string> = {}): string {
+  const vars = Object.entries(env)
+    .filter(([k]) => k !== 'PATH')
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, v]) => `${k}=${shellJoin([v])}`);
+  return [...vars, shellJoin(argv)].join(' ');
+}
+
+function cargoArgv(s: State, subcommand: 'build' | 'run'): string[] {
+  const b = s.plan.build as Extract<Plan['build'], { kind: 'cargo' }>;
+  const v = cargoView(s);
+  const buildStd = s.toolchain ? s.toolchain.buildStd : (s.toolchainPlan as { buildStd?: boolean } | undefined)?.buildStd !== false;
+  return cargoCommand({ cargo: v.cargo, cargoConfig: v.cargoConfig, buildStd }, { target: s.plan.inputs.target, buildStd: s.plan.target.build.buildStd, cargoArgs: b.cargoArgs }, subcommand);
+}
+
+const toolchainRequest = (s: State) => ({
+  toolchain: s.plan.inputs.toolchain,
+  workingDirectory: s.plan.inputs.workingDirectory,
+  target: s.plan.inputs.target,
+  linksWithRustLld: s.plan.target.build.linksWithRustLld,
+  toolDir: path.join(s.scratch, 'bin'),
+});
+
+/** Install: the launcher (QEMU or the family's), apt packages, verified downloads, firmware, the toolchain. */
+export const install: Step = {
+  stage: 'install',
+  async predict(s) {
+    const { target, launcher } = s.plan;
+    const planned = await launcher.planInstall();
+    s.program = planned.path;
+    const apt = target.install.apt;
+    s.installActions.push(...planned.actions, ...(apt.length ? [`apt-get install ${apt.join(' ')} (those not installed yet)`] : []));
+    for (const a of target.install.downloads) s.assets[a.tool] = cachedAsset(a) ?? a.url;
+    if (s.plan.build.kind === 'cargo') {
+      const req = toolchainRequest(s);
+      const tp = await planToolchain(req);
+      s.toolchainPlan = tp;
+      s.installActions.push(...tp.actions);
+      s.toolchain = await predictToolchain(req);
+    }
+  },
+  async run(s) {
+    const { target, launcher } = s.plan;
+    const installed = await launcher.install();
+    s.program = installed.path;
+    await aptInstallMissing(target.install.apt, target.target);
+    for (const a of target.install.downloads) s.assets[a.tool] = await fetchAsset(a);
+    await ensureFirmware(target.install.firmware);
+    if (s.plan.build.kind === 'cargo') {
+      const tc = await installToolchain(toolchainRequest(s));
+      s.toolchain = tc;
+      core.info(`Toolchain: ${tc.description} (${tc.rustcVersion}), from ${tc.source}`);
+      core.info(tc.buildStd ? `std for ${target.target}: built from source (build-std: ${target.build.buildStd.crates.join(', ')})` : `std for ${target.target}: prebuilt, from the toolchain`);
+    }
+    if (installed.note) core.info(`${launcher.name}: ${await installed.note}`);
+  },
+};
+
+/** Build: the family's before-cargo step, cargo build, the family's image assembly. */
+export const build: Step = {
+  stage: 'build',
+  async predict(s) {
+    const b = s.plan.build;
+    if (b.kind === 'prebuilt') return void (s.kernel = b.kernel);
+    const before = s.plan.target.build.beforeCargo;
+    if (before) s.prepared = await before.describe(cargoView(s));
+    const exe = await predictExecutable(cargoView(s), { workingDirectory: b.workingDirectory, target: s.plan.inputs.target, cargoArgs: b.cargoArgs });
+    s.kernel = 'path' in exe ? exe.path : PLACEHOLDER;
+  },
+  async run(s) {
+    const b = s.plan.build;
+    if (b.kind === 'prebuilt') return void (s.kernel = b.kernel);
+    const { target } = s.plan;
+    s.prep = (await target.build.beforeCargo?.run(cargoView(s), s.assets)) ?? {};
+    try {
+      const env = buildEnv(s);
+      core.info(`[command]${commandLine(cargoArgv(s, 'build'), env)}`);
+      const built = await cargoBuild(s.toolchain!, {
+        workingDirectory: b.workingDirectory,
+        target: s.plan.inputs.target,
+        buildStd: target.build.buildStd,
+        cargoArgs: b.cargoArgs,
+        env: { ...target.build.env, ...(s.prep.env ?? {}), ...(env.PATH ? { PATH: env.PATH } : {}) },
+        workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+      });
+      s.kernel = built.kernel;
+    } finally {
+      s.prep.cleanup?.();
+    }
+    if (target.build.assemble) s.kernel = await target.build.assemble(s.kernel, s.scratch);
+    core.info(`Built ${s.kernel}`);
+  },
+};
+
+/** Runs a command with optional stdin (for the udev rule), quietly; returns its exit status. */
+async function runQuiet(cmd: string, args: string[], input?: string): Promise<number> {
+  if (input === undefined) return (await capture(cmd, args)).code;
+  return spawnSync(cmd, args, { input, stdio: ['pipe', 'ignore', 'pipe'] }).status ?? 1;
+}
+
+/** GitHub-hosted runners: /dev/kvm needs a udev rule before a non-root user can open it. */
+async function enableKvm(): Promise<void> {
+  const what = await makeKvmUsable(runQuiet);
+  if (what) core.info(`KVM: ${what}.`);
+}
+
+/** How the accelerator will be chosen, in words (the dry run shows it; the run logs its choice). */
+export function accelPolicy(plan: Plan): string {
+  const { launcher, inputs, target } = plan;
+  if (launcher.needsKvm) return `kvm (${launcher.name} always uses KVM)`;
+  if (!launcher.speaksQmp) return `none: ${launcher.name} chooses`;
+  if (inputs.accel !== 'auto') return inputs.accel;
+  return target.boot.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg';
+}
+
+async function chooseAccel(s: State): Promise<Accel> {
+  const { plan } = s;
+  if (plan.launcher.needsKvm) {
+    // A hypervisor such as Uhyve: KVM or nothing.
+    await enableKvm();
+    const kvm = openKvm();
+    if (!kvm.ok) throw new ActionError(`${plan.launcher.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`);
+    return 'kvm';
+  }
+  if (!plan.launcher.speaksQmp || plan.inputs.accel === 'tcg') return 'tcg';
+  if (!plan.target.boot.kvmCapable) {
+    core.info(`Accelerator: TCG (${plan.inputs.target} cannot run under KVM on this ${process.arch} host).`);
+    return 'tcg';
+  }
+  await enableKvm();
+  const probe = await probeKvm(s.program!, plan.kvmCpu);
+  if (probe.ok) {
+    core.info(`Accelerator: KVM (probe passed${plan.kvmCpu ? ` with -cpu ${plan.kvmCpu}` : ''}).`);
+    return 'kvm';
+  }
+  if (plan.inputs.accel === 'kvm') throw new ActionError(`accel: kvm was asked for, but KVM does not work here: ${probe.why}. Use accel: auto to fall back to TCG.`);
+  core.info(`Accelerator: TCG, because KVM does not work here: ${probe.why}.`);
+  return 'tcg';
+}
+
+function cargoRun(s: State): CargoRun | undefined {
+  if (s.plan.build.kind !== 'cargo' || !s.toolchain) return undefined;
+  return {
+    argv: cargoArgv(s, 'run'),
+    env: { ...s.toolchain.env, ...(process.env.CARGO_TERM_COLOR === undefined ? { CARGO_TERM_COLOR: 'never' } : {}) },
+    cwd: s.plan.build.workingDirectory,
+  };
+}
+
+function launch(s: State): void {
+  const ctx = { kernel: s.kernel!, accel: s.accel!, workDir: s.scratch, assets: s.assets, image: s.image! };
+  s.launch = s.plan.launcher.launch(s.program!, ctx, cargoRun(s));
+}
+
+/** Boot: check the image, choose the accelerator, launch, watch the serial console. */
+export const bootStep: Step = {
+  stage: 'boot',
+  async predict(s) {
+    const k = s.kernel!;
+    s.image = fs.existsSync(k) ? detectImage(k) : s.plan.inputs.target.endsWith('-uefi') ? 'pe' : 'elf';
+    s.accel = s.plan.launcher.needsKvm || s.plan.inputs.accel === 'kvm' ? 'kvm' : 'tcg';
+    launch(s);
+  },
+  async run(s) {
+    const { plan } = s;
+    const image = detectImage(s.kernel!);
+    const kinds = plan.target.boot.images;
+    if (kinds && !kinds.includes(image)) {
+      const name = { elf: 'an ELF executable', pe: 'a PE (.efi) application', raw: 'a raw disk image' };
+      throw new ActionError(`${s.kernel} is ${name[image]}, but ${plan.inputs.target} boots ${kinds.map((k) => name[k]).join(' or ')}. ${plan.build.kind === 'prebuilt' ? 'Check the kernel input.' : 'Check what the crate builds.'}`);
+    }
+    s.image = image;
+    s.accel = await chooseAccel(s);
+    if (plan.launcher.speaksQmp) plan.target.boot.qemu.prepare?.({ kernel: s.kernel!, accel: s.accel, workDir: s.scratch, assets: s.assets, image });
+    launch(s);
+    const l = s.launch!;
+    core.setOutput('qemu-command', shellJoin(l.argv));
+    core.info(`[command]${commandLine(l.argv)}`);
+    core.setOutput('log', s.logPath);
+    core.info(`Serial output of ${plan.inputs.target} (workflow commands from the guest are ignored):`);
+    s.echo.start();
+    s.result = await boot({
+      command: l.argv[0],
+      args: l.argv.slice(1),
+      timeout: plan.inputs.timeout,
+      idleTimeout: plan.inputs.idleTimeout,
+      logPath: s.logPath,
+      env: l.env,
+      cwd: l.cwd,
+      rules: plan.verdict.rules,
+      onLine: (line) => s.echo.line(line),
+      onLines: (block, escapes) => s.echo.block(block, escapes),
+      qmp: plan.launcher.speaksQmp,
+    });
+    s.echo.stop();
+    if (s.result.stderr.trim()) core.info(`QEMU's own messages:\n${s.result.stderr.trimEnd()}`);
+  },
+};
+
+export const STEPS: Step[] = [install, build, bootStep];
+
+/** Runs a step, timed; install and build in a log group (the serial output stays in view). */
+export async function runStep(s: State, step: Step): Promise<void> {
+  const t = Date.now();
+  try {
+    if (step.stage === 'boot') await step.run(s);
+    else await core.group(step.stage[0].toUpperCase() + step.stage.slice(1), () => step.run(s));
+  } finally {
+    s.timings[step.stage] = (Date.now() - t) / 1000;
+  }
+}
+
+/** The plan as the dry run prints it: from the same state the steps describe themselves from. */
+export function describe(s: State): Record<string, unknown> {
+  const { plan } = s;
+  const b = plan.build;
+  return {
+    target: plan.inputs.target,
+    family: plan.target.family,
+    toolchain: s.toolchainPlan,
+    install: s.installActions,
+    ...(s.prepared ? { prepare: s.prepared } : {}),
+    downloads: plan.target.install.downloads.map(describeAsset),
+    build: b.kind === 'cargo' ? { directory: b.workingDirectory, command: commandLine(cargoArgv(s, 'build'), buildEnv(s)), image: s.kernel } : { kernel: b.kernel },
+    boot: {
+      program: plan.launcher.name === 'QEMU' ? QEMU_ARCHES[plan.target.boot.qemu.arch].binary : plan.launcher.name,
+      launcher: plan.launcher.name,
+      kvm: plan.launcher.needsKvm,
+      qmp: plan.launcher.speaksQmp,
+      accel: accelPolicy(plan),
+      command: commandLine(s.launch!.argv),
+      timeout: plan.inputs.timeout,
+      idleTimeout: plan.inputs.idleTimeout,
+    },
+    verdict: {
+      expect: plan.verdict.rules.expect.map((p) => p.source),
+      ordered: plan.verdict.rules.ordered,
+      failOn: plan.verdict.rules.failOn.map((p) => p.source),
+      exitCodes: plan.verdict.exitCodes,
+    },
+  };
+}

@@ -1,0 +1,19 @@
+import { kvmCapable, type QemuBoot } from '../../boot/qemu-args.js';
+import type { Firmware } from '../../install/qemu.js';
+import type { Pattern } from '../../verdict/patterns.js';
+import type { ImageKind, TargetPlan } from '../contract.js';
+
+/** What the bare-metal boards have in common: core/alloc built from source, linked with rust-lld, nothing else to install. */
+export function bareMetalPlan(
+  target: string,
+  p: { family: string; qemu: QemuBoot; exitCodes: number[]; failOn: Pattern[]; explainExit: (status: number) => string; firmware?: Firmware[]; images?: ImageKind[] },
+): TargetPlan {
+  return {
+    target,
+    family: p.family,
+    install: { apt: [], firmware: p.firmware ?? [], downloads: [] },
+    build: { buildStd: { crates: ['core', 'alloc', 'compiler_builtins'], features: ['compiler-builtins-mem'] }, linksWithRustLld: true, env: {} },
+    boot: { qemu: p.qemu, kvmCapable: kvmCapable(p.qemu.arch), images: p.images },
+    verdict: { exitCodes: p.exitCodes, failOn: p.failOn, expect: [], explainExit: p.explainExit },
+  };
+}

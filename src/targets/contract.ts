@@ -1,0 +1,136 @@
+import type { InputSpec } from '../inputs/parse.js';
+import type { Asset } from '../install/download.js';
+import type { Firmware } from '../install/qemu.js';
+import type { Pattern } from '../verdict/patterns.js';
+import type { Launcher } from '../boot/launchers.js';
+import type { ImageKind, QemuBoot } from '../boot/qemu-args.js';
+
+export type { Firmware };
+export type { Accel, BootContext, ImageKind, QemuBoot, QemuLoad } from '../boot/qemu-args.js';
+
+/**
+ * The one contract between the pipeline and a target family. A family lives in its own folder
+ * (src/targets/<family>/), declares the inputs only it reads, and turns a target triple plus the
+ * parsed inputs into a TargetPlan: what to install, how to build, how to boot and what success
+ * means. The pipeline knows nothing else about targets; adding a family is a folder, a line in
+ * registry.ts, its inputs in action.yml and README, an example and tests.
+ */
+
+/** What the standard library needs when the toolchain has no prebuilt one for the target. */
+export interface BuildStd {
+  crates: string[];
+  features: string[];
+}
+
+/** The inputs every family may read, parsed by the pipeline (src/inputs/inputs.ts). */
+export interface CommonInputs {
+  target: string;
+  /** GITHUB_WORKSPACE (else the current folder): relative paths in inputs start there. */
+  workspace: string;
+  /** Absolute path of the crate (or workspace) to build. */
+  workingDirectory: string;
+  /** Absolute path of a prebuilt image to boot instead of building. */
+  kernel?: string;
+  expect: Pattern[];
+  accel: 'auto' | 'kvm' | 'tcg';
+  qemuArgs: string[];
+}
+
+/** The cargo the app is built with, as a family's before-cargo step sees it. */
+export interface CargoView {
+  cargo: string;
+  env: Record<string, string>;
+  cargoConfig: string[];
+}
+
+/** What a family's before-cargo step sets up for the build. */
+export interface BuildPrep {
+  /** Extra environment for cargo (never RUSTFLAGS, never PATH: use path). */
+  env?: Record<string, string>;
+  /** Folders to put first on PATH for the build (in front of the toolchain's own). */
+  path?: string[];
+  /** Undoes what the step changed; called after the build, whether it passed or failed. */
+  cleanup?: () => void;
+}
+
+/**
+ * Work after the toolchain is ready and right before cargo (tools from downloaded assets, a
+ * second toolchain a build script needs, a file the build reads). `describe` changes nothing: it
+ * says what `run` would do, for the dry-run plan.
+ */
+export interface BeforeCargo {
+  describe(cargo: CargoView): Promise<Record<string, unknown>>;
+  run(cargo: CargoView, assets: Record<string, string>): Promise<BuildPrep>;
+}
+
+/** One plan for one target, in stages. */
+export interface TargetPlan {
+  target: string;
+  /** The family's human name, for the log and the summary. */
+  family: string;
+  install: {
+    /** Debian/Ubuntu packages the build or boot needs besides QEMU (installed when missing). */
+    apt: string[];
+    firmware: Firmware[];
+    /** Verified, tool-cached downloads (a loader, a tool). */
+    downloads: Asset[];
+  };
+  build: {
+    buildStd: BuildStd;
+    /** Does the target link with `rust-lld`? (then a rust-lld must be reachable) */
+    linksWithRustLld: boolean;
+    /** Extra environment for cargo (never RUSTFLAGS). */
+    env: Record<string, string>;
+    beforeCargo?: BeforeCargo;
+    /**
+     * Turns what cargo built into the bootable image (an image-assembly step, e.g. an seL4 loader
+     * around the app). Absent: the executable cargo built is booted as it is.
+     */
+    assemble?: (executable: string, workDir: string) => Promise<string>;
+  };
+  boot: {
+    qemu: QemuBoot;
+    /** Can this target run under KVM on this host (same architecture)? */
+    kvmCapable: boolean;
+    /** The image kinds this target boots (undefined: any). */
+    images?: ImageKind[];
+    /**
+     * A launcher other than QEMU the family's own input chose (Uhyve), and that input's name: the
+     * runner input choosing one too is an input error.
+     */
+    launcher?: { launcher: Launcher; chosenBy: string };
+  };
+  verdict: {
+    /** QEMU exit statuses that mean success when the guest exits by itself. */
+    exitCodes: number[];
+    /** Lines that fail the run on sight unless the user turns the defaults off. */
+    failOn: Pattern[];
+    /** Lines that must appear after the user's (success evidence the guest prints itself). */
+    expect: Pattern[];
+    /** One sentence on what an exit status means for this target, for failure messages. */
+    explainExit(status: number): string;
+    /** Why this target needs an expect line whatever exit-code says (undefined: it does not). */
+    expectRequired?: string;
+    /**
+     * Lines that must appear when the user gives no expect line (an image that prints its own
+     * success line, e.g. seL4's test runner); the user's lines replace them.
+     */
+    expectWhenNone?: Pattern[];
+  };
+}
+
+/** One target family, in its own folder. */
+export interface Family {
+  /** Name shown in messages. */
+  name: string;
+  /** The triples it handles, listed when a user's target is not supported (examples for patterns). */
+  examples: string[];
+  handles(target: string): boolean;
+  /** The inputs only this family reads; setting one for another family's target is an input error. */
+  inputs: InputSpec[];
+  /**
+   * The plan for a triple this family handles, from the common inputs and its own (parsed by its
+   * InputSpecs, by name). Throws InputError on bad input; reads files, never changes any.
+   */
+  plan(target: string, common: CommonInputs, own: Record<string, unknown>): TargetPlan;
+}

@@ -1,0 +1,48 @@
+import * as core from '@actions/core';
+import * as io from '@actions/io';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Launcher } from '../../boot/launchers.js';
+import { ActionError } from '../../errors.js';
+import { errorLine, runLogged } from '../../install/run.js';
+
+async function uhyvePath(): Promise<string | undefined> {
+  const onPath = await io.which('uhyve', false);
+  if (onPath) return onPath;
+  const home = process.env.CARGO_HOME || path.join(os.homedir(), '.cargo');
+  const inHome = path.join(home, 'bin', 'uhyve');
+  return fs.existsSync(inHome) ? inHome : undefined;
+}
+
+/**
+ * Uhyve (https://github.com/hermit-os/uhyve): a hypervisor that boots a Hermit app directly, KVM
+ * or nothing, and no QMP. Found on PATH (or in ~/.cargo/bin), else installed as its README says:
+ * cargo install --locked uhyve. It exits with the app's exit code.
+ */
+export function uhyveLauncher(args: string[]): Launcher {
+  return {
+    name: 'Uhyve',
+    needsKvm: true,
+    speaksQmp: false,
+    async install() {
+      const found = await uhyvePath();
+      if (found) {
+        core.info(`Uhyve: ${found}`);
+        return { path: found };
+      }
+      // Outside the app's folder, so the app's rust-toolchain.toml does not choose the toolchain.
+      const r = await runLogged('cargo', ['install', '--locked', 'uhyve'], { cwd: os.tmpdir() });
+      const installed = await uhyvePath();
+      if (r.code !== 0 || !installed) {
+        throw new ActionError(`cargo install --locked uhyve failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`);
+      }
+      return { path: installed };
+    },
+    async planInstall() {
+      const found = await uhyvePath();
+      return found ? { actions: [], path: found } : { actions: ['cargo install --locked uhyve'], path: 'uhyve' };
+    },
+    launch: (program, ctx) => ({ argv: [program, ctx.kernel, ...args] }),
+  };
+}

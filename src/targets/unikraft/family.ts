@@ -1,0 +1,185 @@
+import * as core from '@actions/core';
+import * as io from '@actions/io';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { kvmCapable } from '../../boot/qemu-args.js';
+import { ActionError, InputError } from '../../errors.js';
+import { extractTarAsset } from '../../install/download.js';
+import { literal, parsePattern } from '../../verdict/patterns.js';
+import { RUST_PANIC } from '../common.js';
+import type { BeforeCargo, BuildPrep, CommonInputs, Family, TargetPlan } from '../contract.js';
+import { UNIKRAFT_INPUTS, unikraftInputs, type UnikraftInputs } from './inputs.js';
+import { ARCH, PLAT, TTY_STDIO, chooseTarget, findKraftfile, KRAFTFILE_NAMES, parseKraftfile, withTtyStdio, type Kraftfile, type KraftTarget } from './kraftfile.js';
+import { KRAFTKIT_ARCHIVE_TOOL, KRAFTKIT_DEFAULT_VERSION, KRAFTKIT_FILES, KRAFTKIT_TOOL, kraftkitAsset } from './kraftkit.js';
+
+/**
+ * Unikraft (x86_64-unikraft-linux-musl), https://unikraft.org/docs/cli/ and
+ * https://github.com/unikraft/kraftkit.
+ *
+ * Build: cargo with -Zbuild-std=std,panic_abort. The target spec links with `kraftld` (a KraftKit
+ * script), which runs `kraft build --target=$KRAFTKIT_TARGET --plat=$KRAFTKIT_PLAT
+ * --arch=$KRAFTKIT_ARCH` in the crate folder (the Kraftfile's) and copies
+ * .unikraft/build/<target>_qemu-x86_64 to cargo's output path: the bootable image is the
+ * "executable" cargo reports.
+ *
+ * Boot: plain QEMU as kraft does for qemu/x86_64, plus isa-debug-exit at 0x501 (Unikraft's
+ * plat/kvm/x86/qemu.c writes 41 on halt, 42 on crash: QEMU status 83 / 85). Older Unikraft
+ * powers off through ACPI instead (status 0). Either way the status says nothing about what main
+ * returned, so this target needs `expect` lines.
+ */
+
+/** The QEMU statuses isa-debug-exit at 0x501 gives: (value << 1) | 1. */
+export const HALT_STATUS = 83;
+export const CRASH_STATUS = 85;
+
+/** Unikraft's crash screen ("Unikraft crash - <codename> (<version>)", lib/ukdebug/crash.c; capitalised "Crash" in newer releases). */
+export const UNIKRAFT_CRASH = parsePattern('/Unikraft crash - /i', 'fail-on');
+/** A critical kernel message (uk_pr_crit / UK_CRASH / a failed UK_ASSERT print "CRIT: ", lib/ukdebug/print.c). */
+export const UNIKRAFT_CRIT = literal('CRIT: ');
+
+const BUILD_PACKAGES = ['build-essential', 'libncurses-dev', 'flex', 'bison', 'git', 'wget', 'unzip'];
+
+/** The Kraftfile and the target the build uses (read once, when the crate is built). */
+function kraftTarget(common: CommonInputs, wanted: string | undefined): { target: KraftTarget; kraftfile: Kraftfile } {
+  const file = findKraftfile(common.workingDirectory);
+  if (!file) {
+    throw new ActionError(
+      `No Kraftfile in ${common.workingDirectory} (looked for ${KRAFTFILE_NAMES.join(', ')}); kraftld runs kraft build there. Add a Kraftfile next to Cargo.toml, for example:\nspec: v0.6\nname: helloworld\nunikraft:\n  version: stable\n  kconfig:\n    ${TTY_STDIO}: 'y'\nlibraries:\n  musl: stable\n  lwip: stable\ntargets:\n  - ${PLAT}/${ARCH}`,
+    );
+  }
+  const kraftfile = parseKraftfile(file);
+  return { target: chooseTarget(kraftfile, wanted, 'unikraft-target'), kraftfile };
+}
+
+function buildEnv(target: KraftTarget): Record<string, string> {
+  return {
+    KRAFTKIT_TARGET: target.name,
+    KRAFTKIT_PLAT: PLAT,
+    KRAFTKIT_ARCH: ARCH,
+    // No prompts, no update checks, plain logs: KraftKit's config (config/config.go) reads these.
+    KRAFTKIT_NO_PROMPT: 'true',
+    KRAFTKIT_NO_CHECK_UPDATES: 'true',
+    KRAFTKIT_NO_EMOJIS: 'true',
+    KRAFTKIT_NO_WARN_SUDO: 'true',
+    KRAFTKIT_LOG_TYPE: 'basic',
+  };
+}
+
+/** Before cargo: kraft and kraftld first on PATH; CONFIG_LIBPOSIX_TTY_STDIO written into the Kraftfile for the build when asked. */
+function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile: Kraftfile }): BeforeCargo {
+  const addTty = i.ttyStdio && !chosen.kraftfile.ttyStdio;
+  return {
+    async describe() {
+      return {
+        kraftkit: i.kraftkit.kind === 'system' ? 'kraft and kraftld from PATH' : `KraftKit ${i.kraftkit.version}: kraft and kraftld from the downloaded archive`,
+        kraftfileTarget: `${chosen.target.name} (${PLAT}/${ARCH})`,
+        ...(addTty ? { kraftfileChange: `${TTY_STDIO}: 'y' added to ${chosen.kraftfile.path} for the build, then restored` } : {}),
+      };
+    },
+    async run(_cargo, assets) {
+      const prep: BuildPrep = { path: [] };
+      if (i.kraftkit.kind === 'system') {
+        const missing: string[] = [];
+        for (const f of KRAFTKIT_FILES) if (!(await io.which(f, false))) missing.push(f);
+        if (missing.length) {
+          throw new ActionError(
+            `kraftkit: system uses the kraft and kraftld on PATH, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not there. Install KraftKit before this step, or leave kraftkit empty to download ${KRAFTKIT_DEFAULT_VERSION}.`,
+          );
+        }
+        core.info(`KraftKit: kraft and kraftld from PATH (kraftkit: system): ${await io.which('kraftld', false)}`);
+      } else {
+        const asset = kraftkitAsset(i.kraftkit.version, process.arch, i.kraftkit.sha256);
+        const archive = assets[KRAFTKIT_ARCHIVE_TOOL];
+        if (!archive) throw new ActionError(`Internal error: the KraftKit archive was not downloaded.`);
+        const dir = await extractTarAsset(archive, asset, KRAFTKIT_TOOL, KRAFTKIT_FILES);
+        prep.path!.push(dir);
+        core.info(`KraftKit ${i.kraftkit.version}: kraft and kraftld from ${dir}`);
+      }
+      if (addTty) {
+        // kraftld runs plain `kraft build` in the crate folder, which reads the Kraftfile there: the
+        // option is written into it for the build and the original is put back afterwards.
+        const file = chosen.kraftfile.path;
+        const original = fs.readFileSync(file);
+        fs.writeFileSync(file, withTtyStdio(original.toString('utf8')));
+        core.info(`unikraft-tty-stdio: ${TTY_STDIO}: 'y' added to ${file} for this build (the original is restored after it).`);
+        prep.cleanup = () => fs.writeFileSync(file, original);
+      }
+      core.info(`kraftld will build Kraftfile target '${chosen.target.name}' for ${PLAT}/${ARCH}.`);
+      return prep;
+    },
+  };
+}
+
+/** Unikraft's command line: library parameters, then `--`, then the app's arguments. */
+export function appendLine(kernelArgs: string, args: string): string | undefined {
+  if (!kernelArgs && !args) return undefined;
+  return [kernelArgs, '--', args].filter((s) => s !== '').join(' ');
+}
+
+export function explainUnikraftExit(status: number): string {
+  if (status === 0) {
+    return 'QEMU exited with status 0: the guest powered off through ACPI (how Unikraft releases without isa-debug-exit support halt, whatever main returned) or reset under -no-reboot';
+  }
+  if (status === HALT_STATUS) return `QEMU exited with status ${HALT_STATUS}: Unikraft halted normally (it wrote 41 to isa-debug-exit at 0x501); this does not tell what main returned`;
+  if (status === CRASH_STATUS) return `QEMU exited with status ${CRASH_STATUS}: Unikraft crashed (it wrote 42 to isa-debug-exit at 0x501)`;
+  return `QEMU exited with status ${status}`;
+}
+
+function plan(target: string, common: CommonInputs, own: Record<string, unknown>): TargetPlan {
+  const i = unikraftInputs(own);
+  const building = common.kernel === undefined;
+  if (building && /\s/.test(common.workingDirectory)) {
+    throw new InputError('working-directory', `'${common.workingDirectory}' contains whitespace, which kraftld cannot handle`, 'Move the crate to a path without spaces.');
+  }
+  const chosen = building ? kraftTarget(common, i.target) : undefined;
+  if (chosen && !chosen.kraftfile.ttyStdio && !i.ttyStdio) {
+    core.warning(
+      `${path.basename(chosen.kraftfile.path)} does not set ${TTY_STDIO}, so newer Unikraft prints nothing of the app's output and the expect lines would never appear. ` +
+        `Add it to ${chosen.kraftfile.path}:\nunikraft:\n  version: stable\n  kconfig:\n    ${TTY_STDIO}: 'y'\nor set the input unikraft-tty-stdio: true to add it for this build only.`,
+      { title: 'Unikraft console may stay silent' },
+    );
+  }
+  const download = building && i.kraftkit.kind === 'release' ? [kraftkitAsset(i.kraftkit.version, process.arch, i.kraftkit.sha256)] : [];
+  return {
+    target,
+    family: 'Unikraft (KraftKit, qemu/x86_64)',
+    install: { apt: building ? BUILD_PACKAGES : [], firmware: [], downloads: download },
+    build: {
+      buildStd: { crates: ['std', 'panic_abort'], features: [] },
+      linksWithRustLld: false,
+      env: chosen ? buildEnv(chosen.target) : {},
+      beforeCargo: chosen ? beforeCargo(i, chosen) : undefined,
+    },
+    boot: {
+      kvmCapable: kvmCapable('x86_64'),
+      qemu: {
+        arch: 'x86_64',
+        machine: 'pc',
+        // kraft's choices for qemu/x86_64 (machine/qemu/v1alpha1.go), with RDRAND/RDSEED for Unikraft 0.17+.
+        cpu: { kvm: 'host,+x2apic,-pmu', tcg: 'qemu64,+pdpe1gb,+rdrand,+rdseed,-vmx,-svm' },
+        memory: '64M',
+        console: 'serial',
+        noMonitor: true,
+        noReboot: true,
+        devices: ['isa-debug-exit,iobase=0x501,iosize=0x02'],
+        load: ({ kernel }) => ({ kernel }),
+        append: appendLine(i.kernelArgs, i.args),
+      },
+    },
+    verdict: {
+      exitCodes: [0, HALT_STATUS],
+      failOn: [RUST_PANIC, UNIKRAFT_CRASH, UNIKRAFT_CRIT],
+      expect: [],
+      explainExit: explainUnikraftExit,
+      expectRequired: `Unikraft powers off the same way whatever main returned (QEMU status 0, or ${HALT_STATUS} through isa-debug-exit), so only the serial output can prove the app worked: give the line(s) your app prints on success, e.g. expect: Hello, world!`,
+    },
+  };
+}
+
+export const unikraft: Family = {
+  name: 'Unikraft (KraftKit, qemu/x86_64)',
+  examples: ['x86_64-unikraft-linux-musl'],
+  handles: (target) => target === 'x86_64-unikraft-linux-musl',
+  inputs: UNIKRAFT_INPUTS,
+  plan,
+};

@@ -1,0 +1,58 @@
+import { InputError } from '../errors.js';
+import type { Pattern } from './patterns.js';
+import type { WatchRules } from './watcher.js';
+
+/**
+ * The verdict policy, decided before anything runs: which lines must appear and which fail the run,
+ * which exit statuses count, and whether a reset may. Pure: the user's choices and the target's
+ * defaults in, rules out, or an input error when they could never prove success.
+ */
+export interface VerdictPolicy {
+  rules: WatchRules;
+  exitCodes: number[];
+  /** A machine reset (QMP reason guest-reset) counts as an exit with an accepted status only when exit-code was given. */
+  resetAccepted: boolean;
+  explainExit(status: number): string;
+}
+
+export interface UserVerdictInputs {
+  target: string;
+  expect: Pattern[];
+  ordered: boolean;
+  failOn: Pattern[];
+  defaultFailOn: boolean;
+  /** exit-code, undefined when not given. */
+  exitCodes?: number[];
+}
+
+export interface TargetVerdict {
+  exitCodes: number[];
+  failOn: Pattern[];
+  expect: Pattern[];
+  explainExit(status: number): string;
+  expectRequired?: string;
+  expectWhenNone?: Pattern[];
+}
+
+export function verdictPolicy(user: UserVerdictInputs, target: TargetVerdict): VerdictPolicy {
+  const exitCodes = user.exitCodes ?? target.exitCodes;
+  const userExpect = user.expect.length ? user.expect : (target.expectWhenNone ?? []);
+  // The target's own success evidence (e.g. Hermit's `exit status 0`) comes after the user's lines.
+  const expect = [...userExpect, ...target.expect];
+  if (exitCodes.includes(0) && expect.length === 0) {
+    throw new InputError(
+      'expect',
+      `is empty, but exit status 0 counts as success for ${user.target} (exit-code: ${exitCodes.join(', ')}). QEMU also exits with 0 when a guest powers off or resets without reporting anything (and on RISC-V when it fails with code 0), so status 0 alone proves nothing`,
+      "Add a line your kernel prints only when it succeeded (for example: all tests passed), or set exit-code to a status that only your kernel's success gives.",
+    );
+  }
+  if (target.expectRequired && user.expect.length === 0) {
+    throw new InputError('expect', `is required for ${user.target}`, target.expectRequired);
+  }
+  return {
+    rules: { expect, ordered: user.ordered, failOn: [...(user.defaultFailOn ? target.failOn : []), ...user.failOn] },
+    exitCodes,
+    resetAccepted: user.exitCodes !== undefined,
+    explainExit: target.explainExit,
+  };
+}
