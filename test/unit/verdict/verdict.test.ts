@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decide, type BootEnd } from '../../src/verdict/verdict.js';
-import { SerialWatcher } from '../../src/verdict/watcher.js';
-import { parsePattern } from '../../src/verdict/patterns.js';
-import { explainIsaDebugExit } from '../../src/targets/common.js';
+import { decide, type BootEnd } from '../../../src/verdict/verdict.js';
+import { SerialWatcher } from '../../../src/verdict/watcher.js';
+import { parsePattern } from '../../../src/verdict/patterns.js';
+import { explainIsaDebugExit } from '../../../src/targets/common.js';
 
 function judge(output: string, end: BootEnd, expect = ['hello', 'done'], accepted = [33], stderr = '') {
   const w = new SerialWatcher({ expect: expect.map((e) => parsePattern(e, 'expect')), failOn: [parsePattern('panicked at ', 'fail-on')], ordered: true });

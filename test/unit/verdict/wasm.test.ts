@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import fc from 'fast-check';
-import { cleanBlock, cleanBlockJs, countByIndexOf, countNewlines, scanKind } from '../../src/verdict/scan.js';
+import { cleanBlock, cleanBlockJs, countByIndexOf, countNewlines, scanKind } from '../../../src/verdict/scan.js';
 // @ts-expect-error: a plain .mjs script without types
-import { assemble } from '../../scripts/build-wasm.mjs';
+import { assemble } from '../../../scripts/build-wasm.mjs';
 
-const dir = path.join(import.meta.dirname, '..', '..', 'src', 'verdict', 'wasm');
+const dir = path.join(import.meta.dirname, '..', '..', '..', 'src', 'verdict', 'wasm');
 
 test('the WebAssembly bytes in src/verdict/wasm are assembled from the .wat beside them (npm run build:wasm)', async () => {
   for (const f of fs.readdirSync(dir).filter((f) => f.endsWith('.wat'))) {

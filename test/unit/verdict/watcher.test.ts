@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isUtf8 } from 'node:buffer';
-import { cleanLine, SerialWatcher, type WatchRules } from '../../src/verdict/watcher.js';
-import { cleanBlock, cleanBlockJs } from '../../src/verdict/scan.js';
-import { literal, parsePattern } from '../../src/verdict/patterns.js';
+import { cleanLine, SerialWatcher, type WatchRules } from '../../../src/verdict/watcher.js';
+import { cleanBlock, cleanBlockJs } from '../../../src/verdict/scan.js';
+import { literal, parsePattern } from '../../../src/verdict/patterns.js';
 
 const rules = (expect: string[], failOn: string[] = ['panicked at '], ordered = true): WatchRules => ({
   expect: expect.map((e) => parsePattern(e, 'expect')),

@@ -3,17 +3,16 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fetchAsset } from '../../src/install/download.js';
-import { loaderAsset, loaderAssetName } from '../../src/targets/hermit-loader.js';
-import { EXIT_STATUS_NONZERO, EXIT_STATUS_ZERO, HERMIT_PANIC, hermitQemuArgs, kernelCommandLine } from '../../src/targets/hermit.js';
-import { findKernelSource, leakingConfigs } from '../../src/targets/hermit-kernel.js';
-import { readInputs } from '../../src/inputs/inputs.js';
-import { makePlan, qemuCommand } from '../../src/plan/plan.js';
-import { SerialWatcher } from '../../src/verdict/watcher.js';
-import { decide, type BootEnd } from '../../src/verdict/verdict.js';
-import { matches } from '../../src/verdict/patterns.js';
-import { freshToolCache, serve, type TestServer } from '../helpers/http-server.js';
-import { ROOT } from '../helpers/action.js';
+import { fetchAsset } from '../../../../src/install/download.js';
+import { loaderAsset, loaderAssetName } from '../../../../src/targets/hermit/loader.js';
+import { EXIT_STATUS_NONZERO, EXIT_STATUS_ZERO, HERMIT_PANIC, kernelCommandLine } from '../../../../src/targets/hermit/family.js';
+import { findKernelSource, leakingConfigs } from '../../../../src/targets/hermit/kernel.js';
+import { bootArgv, fakePlan } from '../../../../test/helpers/inputs.js';
+import { SerialWatcher } from '../../../../src/verdict/watcher.js';
+import { decide, type BootEnd } from '../../../../src/verdict/verdict.js';
+import { matches } from '../../../../src/verdict/patterns.js';
+import { freshToolCache, serve, type TestServer } from '../../../../test/helpers/http-server.js';
+import { ROOT } from '../../../../test/helpers/action.js';
 
 // A test file served by a local HTTP server on 127.0.0.1 stands in for the loader release asset,
 // and a test releases-API answer for GitHub's published digest.
@@ -75,26 +74,26 @@ test('loader asset names: renamed in v0.5.7', () => {
   assert.equal(loaderAssetName('riscv64', '1.0.0'), 'hermit-loader-riscv64-sbi');
 });
 
-const plan = (target: string, over: Record<string, string> = {}) =>
-  makePlan(readInputs((n) => ({ target, 'working-directory': 'test/fixtures/hermit/with-hermit/app', ...over } as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT }));
+const plan = (target: string, over: Record<string, string> = {}) => fakePlan({ target, 'working-directory': 'test/fixtures/hermit/with-hermit/app', ...over });
+const qemuCommand = (p: ReturnType<typeof plan>, program: string, c: ReturnType<typeof ctx>) => bootArgv(p, program, c);
 const ctx = (accel: 'kvm' | 'tcg' = 'tcg') => ({ kernel: '/app', accel, workDir: '/tmp', image: 'elf' as const, assets: { 'hermit-loader-x86_64': '/L', 'hermit-loader-aarch64': '/L', 'hermit-loader-riscv64': '/L' } });
 
-// The command lines of hermit-os/kernel's xtask (xtask/src/ci/qemu.rs) as recorded in shared/reference/hermit.md.
+// The command lines of hermit-os/kernel's xtask (https://github.com/hermit-os/kernel/blob/main/xtask/src/ci/qemu.rs).
 test('x86_64: loader as -kernel, app as -initrd, Skylake-Client (fsgsbase) under TCG, host under KVM, isa-debug-exit', () => {
   assert.equal(qemuCommand(plan('x86_64-unknown-hermit'), 'qemu-system-x86_64', ctx()).join(' '),
-    'qemu-system-x86_64 -accel tcg -cpu Skylake-Client -display none -serial stdio -kernel /L -initrd /app -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 1 -m 1024M -global virtio-mmio.force-legacy=off -append env=NO_COLOR=1');
+    'qemu-system-x86_64 -accel tcg -cpu Skylake-Client -m 1024M -smp 1 -display none -serial stdio -global virtio-mmio.force-legacy=off -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel /L -initrd /app -append env=NO_COLOR=1');
   assert.deepEqual(qemuCommand(plan('x86_64-unknown-hermit'), 'q', ctx('kvm')).slice(1, 5), ['-accel', 'kvm', '-cpu', 'host']);
 });
 
 test('aarch64: guest-loader (not -initrd), virt,gic-version=3, max,lpa2=off, semihosting', () => {
   assert.equal(qemuCommand(plan('aarch64-unknown-hermit'), 'qemu-system-aarch64', ctx()).join(' '),
-    'qemu-system-aarch64 -accel tcg -cpu max,lpa2=off -display none -serial stdio -kernel /L -device guest-loader,addr=0x48000000,initrd=/app -machine virt,gic-version=3 -semihosting -smp 1 -m 1024M -append env=NO_COLOR=1');
-  assert.ok(!hermitQemuArgs('aarch64', '/L', '/app', '').includes('-initrd'));
+    'qemu-system-aarch64 -accel tcg -machine virt,gic-version=3 -cpu max,lpa2=off -m 1024M -smp 1 -display none -serial stdio -semihosting -device guest-loader,addr=0x48000000,initrd=/app -kernel /L -append env=NO_COLOR=1');
+  assert.ok(!qemuCommand(plan('aarch64-unknown-hermit'), 'q', ctx()).includes('-initrd'));
 });
 
 test('riscv64: OpenSBI fw_jump.bin as -bios, rv64, semihosting; opensbi comes from apt', () => {
   const argv = qemuCommand(plan('riscv64gc-unknown-hermit'), 'qemu-system-riscv64', ctx()).join(' ');
-  assert.match(argv, /^qemu-system-riscv64 -accel tcg -cpu rv64 -display none -serial stdio -kernel \/L -initrd \/app -machine virt -bios \S+\/fw_jump\.bin -semihosting -smp 1 -m 1024M -append env=NO_COLOR=1$/);
+  assert.match(argv, /^qemu-system-riscv64 -accel tcg -machine virt -cpu rv64 -m 1024M -smp 1 -display none -serial stdio -semihosting -bios \S+\/fw_jump\.bin -kernel \/L -initrd \/app -append env=NO_COLOR=1$/);
 });
 
 test('kernel command line: NO_COLOR by default, then the user\'s arguments; the user may set NO_COLOR', () => {
@@ -115,10 +114,10 @@ test('exit-status lines: non-zero and -1 fail, 0 is success evidence; [PANIC] fa
 
 function judge(target: string, output: string, end: BootEnd, over: Record<string, string> = {}) {
   const p = plan(target, { expect: 'Hello, world!', ...over });
-  const w = new SerialWatcher(p.rules);
+  const w = new SerialWatcher(p.verdict.rules);
   w.push(Buffer.from(output));
   w.end();
-  return decide({ watcher: w, end, acceptedExitCodes: p.exitCodes, explainExit: p.profile.explainExit, qemuStderr: '' });
+  return decide({ watcher: w, end, acceptedExitCodes: p.verdict.exitCodes, explainExit: p.verdict.explainExit, qemuStderr: '' });
 }
 const exited = (status: number): BootEnd => ({ kind: 'exited', status, signal: null });
 
@@ -167,4 +166,27 @@ test('kernel toolchain: HERMIT_MANIFEST_DIR wins; no hermit dependency gives und
 test('cargo configs of the app that also reach the kernel build are named', () => {
   assert.deepEqual(leakingConfigs(path.join(FIX, 'with-hermit', 'app'), path.join(FIX, 'with-hermit', 'hermit-rs', 'kernel')), [path.join(FIX, 'with-hermit', '.cargo', 'config.toml')]);
   assert.deepEqual(leakingConfigs(path.join(FIX, 'hello-std'), path.join(FIX, 'manifest-dir-kernel')), []);
+});
+
+// Defect fixed by the redesign: Hermit hard-coded -machine/-m after the generic ones, and QEMU keeps the last.
+test('machine and memory inputs replace Hermit\'s defaults: each option once', () => {
+  const argv = qemuCommand(plan('aarch64-unknown-hermit', { memory: '2G', machine: 'virt,gic-version=2' }), 'q', ctx());
+  assert.deepEqual(argv.filter((a) => a === '-m' || a === '-machine'), ['-machine', '-m']);
+  assert.equal(argv[argv.indexOf('-m') + 1], '2G');
+  assert.equal(argv[argv.indexOf('-machine') + 1], 'virt,gic-version=2');
+});
+
+// Defect fixed: Uhyve got QEMU's -qmp option (the boot stage adds it only to a launcher that speaks QMP).
+test('Uhyve needs KVM and does not speak QMP; its command has no QEMU option', () => {
+  const p = plan('x86_64-unknown-hermit', { hypervisor: 'uhyve', 'hermit-args': '-- a', expect: 'ok' });
+  assert.equal(p.launcher.name, 'Uhyve');
+  assert.equal(p.launcher.needsKvm, true);
+  assert.equal(p.launcher.speaksQmp, false);
+  assert.deepEqual(qemuCommand(p, '/bin/uhyve', ctx('kvm')), ['/bin/uhyve', '/app', '--', 'a']);
+  assert.equal(plan('x86_64-unknown-hermit').launcher.speaksQmp, true);
+});
+
+// Defect fixed: runner together with hypervisor: uhyve was accepted, then Uhyve installed and the runner booted anyway.
+test('runner and hypervisor: uhyve both choose what boots: one input error', () => {
+  assert.throws(() => plan('x86_64-unknown-hermit', { hypervisor: 'uhyve', runner: './boot.sh', expect: 'ok' }), /Input 'runner': and hypervisor: uhyve both choose what boots the image. Remove runner to boot with Uhyve, or remove hypervisor/);
 });

@@ -2,8 +2,8 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { fetchAsset, githubAssetDigest, describeAsset, type Asset } from '../../src/install/download.js';
-import { freshToolCache, serve, type TestServer } from '../helpers/http-server.js';
+import { fetchAsset, githubAssetDigest, describeAsset, type Asset } from '../../../src/install/download.js';
+import { freshToolCache, serve, type TestServer } from '../../../test/helpers/http-server.js';
 
 // Test files served by a local HTTP server on 127.0.0.1 stand in for release assets.
 const GOOD = Buffer.from('test file: a stand-in for a release asset\n');

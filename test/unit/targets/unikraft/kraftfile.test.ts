@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { chooseTarget, findKraftfile, parseKraftfile, withTtyStdio, TTY_STDIO } from '../../src/targets/unikraft-kraftfile.js';
-import { ROOT } from '../helpers/action.js';
+import { chooseTarget, findKraftfile, parseKraftfile, withTtyStdio, TTY_STDIO } from '../../../../src/targets/unikraft/kraftfile.js';
+import { ROOT } from '../../../../test/helpers/action.js';
 
 const fixture = (name: string) => path.join(ROOT, 'test', 'fixtures', 'unikraft', name, 'Kraftfile');
 

@@ -4,24 +4,27 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { readInputs } from '../../src/inputs/inputs.js';
-import { InputError } from '../../src/errors.js';
-import { makePlan, qemuCommand, runnerCommand } from '../../src/plan/plan.js';
-import { detectImage, resolveTarget, type BootContext } from '../../src/targets/index.js';
-import { ROOT } from '../helpers/action.js';
+import { InputError } from '../../../../src/errors.js';
+import { runnerCommand } from '../../../../src/boot/launchers.js';
+import { QEMU_ARCHES, type BootContext } from '../../../../src/boot/qemu-args.js';
+import { detectImage } from '../../../../src/targets/common.js';
+import { bootArgv, fakeInputs, fakePlan } from '../../../../test/helpers/inputs.js';
 
-const read = (inputs: Record<string, string>) =>
-  readInputs((n) => ({ 'working-directory': 'examples/x86_64-unknown-none', expect: 'ok', ...inputs } as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT });
-const ctx = (over: Partial<BootContext> = {}): BootContext => ({ kernel: '/k', accel: 'tcg', workDir: '/w', image: 'elf', assets: {}, ...over });
-const argv = (inputs: Record<string, string>, c: Partial<BootContext> = {}) => qemuCommand(makePlan(read(inputs)), 'qemu', ctx(c)).join(' ');
+const inputs = (over: Record<string, string>) => ({ 'working-directory': 'examples/x86_64-unknown-none', expect: 'ok', ...over });
+const read = (over: Record<string, string>) => fakeInputs(inputs(over));
+const plan = (over: Record<string, string>) => fakePlan(inputs(over));
+const argv = (over: Record<string, string>, c: Partial<BootContext> = {}) => bootArgv(plan(over), 'qemu', c).join(' ');
+/** The family's plan for a target, with an expect line. */
+const resolveTarget = (target: string) => plan({ target }).target;
+const binary = (target: string) => QEMU_ARCHES[resolveTarget(target).boot.qemu.arch];
 
 const SEMIHOSTING = '-display none -chardev stdio,id=console,mux=on -serial chardev:console -semihosting-config enable=on,target=native,chardev=console -monitor none';
 
 test('aarch64-unknown-none(-softfloat): virt board, cortex-a57, semihosting on the serial console', () => {
   for (const target of ['aarch64-unknown-none', 'aarch64-unknown-none-softfloat']) {
     assert.equal(argv({ target }), `qemu -accel tcg -machine virt -cpu cortex-a57 -m 128M ${SEMIHOSTING} -no-reboot -kernel /k`);
-    assert.deepEqual(resolveTarget(target)!.successExitCodes, [0]);
-    assert.equal(resolveTarget(target)!.qemu.binary, 'qemu-system-aarch64');
+    assert.deepEqual(resolveTarget(target).verdict.exitCodes, [0]);
+    assert.equal(binary(target).binary, 'qemu-system-aarch64');
   }
 });
 
@@ -29,9 +32,9 @@ test('riscv64: virt board with QEMU\'s OpenSBI; riscv32: -bios none (no 32-bit O
   assert.equal(argv({ target: 'riscv64gc-unknown-none-elf' }), 'qemu -accel tcg -machine virt -m 128M -display none -serial stdio -monitor none -no-reboot -kernel /k');
   assert.equal(argv({ target: 'riscv64imac-unknown-none-elf' }), 'qemu -accel tcg -machine virt -m 128M -display none -serial stdio -monitor none -no-reboot -kernel /k');
   assert.equal(argv({ target: 'riscv32imac-unknown-none-elf' }), 'qemu -accel tcg -machine virt -m 128M -display none -serial stdio -monitor none -no-reboot -bios none -kernel /k');
-  assert.equal(resolveTarget('riscv32imc-unknown-none-elf')!.qemu.binary, 'qemu-system-riscv32');
-  assert.equal(resolveTarget('riscv64gc-unknown-none-elf')!.qemu.aptPackage, 'qemu-system-misc');
-  assert.deepEqual(resolveTarget('riscv64gc-unknown-none-elf')!.defaultFailOn.map((p) => p.source), ['panicked at ', 'sbi_trap_error']);
+  assert.equal(binary('riscv32imc-unknown-none-elf').binary, 'qemu-system-riscv32');
+  assert.equal(binary('riscv64gc-unknown-none-elf').aptPackage, 'qemu-system-misc');
+  assert.deepEqual(resolveTarget('riscv64gc-unknown-none-elf').verdict.failOn.map((p) => p.source), ['panicked at ', 'sbi_trap_error']);
 });
 
 test('Cortex-M: one board per architecture, semihosting', () => {
@@ -46,7 +49,7 @@ test('Cortex-M: one board per architecture, semihosting', () => {
   for (const [target, board] of Object.entries(boards)) {
     assert.equal(argv({ target }), `qemu -accel tcg -machine ${board} ${SEMIHOSTING} -no-reboot -kernel /k`, target);
   }
-  assert.equal(resolveTarget('thumbv7a-none-eabi'), undefined);
+  assert.throws(() => read({ target: 'thumbv7a-none-eabi' }), /'thumbv7a-none-eabi' is not a supported target/);
 });
 
 test('x86_64-unknown-uefi: OVMF as pflash with a writable VARS copy, the app on a FAT ESP, isa-debug-exit', () => {
@@ -57,8 +60,8 @@ test('x86_64-unknown-uefi: OVMF as pflash with a writable VARS copy, the app on 
   );
   // A UEFI disk image is booted as it is.
   assert.match(argv({ target: 'x86_64-unknown-uefi' }, { image: 'raw' }), / -drive format=raw,file=\/k$/);
-  assert.deepEqual(resolveTarget('x86_64-unknown-uefi')!.successExitCodes, [33]);
-  assert.deepEqual(resolveTarget('x86_64-unknown-uefi')!.images, ['pe', 'raw']);
+  assert.deepEqual(resolveTarget('x86_64-unknown-uefi').verdict.exitCodes, [33]);
+  assert.deepEqual(resolveTarget('x86_64-unknown-uefi').boot.images, ['pe', 'raw']);
 });
 
 test('x86_64-unknown-uefi prepare() puts the app at EFI/BOOT/BOOTX64.EFI and copies the variable store', () => {
@@ -67,7 +70,7 @@ test('x86_64-unknown-uefi prepare() puts the app at EFI/BOOT/BOOTX64.EFI and cop
   fs.writeFileSync(app, 'MZ stand-in app');
   const profile = resolveTarget('x86_64-unknown-uefi')!;
   assert.ok(fs.existsSync('/usr/share/OVMF/OVMF_VARS.fd'), 'the ovmf package is installed (scripts/setup.sh installs it)');
-  profile.prepare!({ kernel: app, accel: 'tcg', workDir: w, image: 'pe', assets: {} });
+  profile.boot.qemu.prepare!({ kernel: app, accel: 'tcg', workDir: w, image: 'pe', assets: {} });
   assert.equal(fs.readFileSync(path.join(w, 'esp', 'EFI', 'BOOT', 'BOOTX64.EFI'), 'utf8'), 'MZ stand-in app');
   assert.ok(fs.statSync(path.join(w, 'OVMF_VARS.fd')).mode & 0o200, 'the VARS copy is writable');
 });
@@ -95,11 +98,11 @@ test('machine, cpu and memory inputs replace the defaults; the same option in qe
   assert.equal(argv({ target: 'aarch64-unknown-none', 'qemu-args': '-M virt,secure=on -cpu cortex-a72 -m 64M' }), `qemu -accel tcg ${SEMIHOSTING} -no-reboot -kernel /k -M virt,secure=on -cpu cortex-a72 -m 64M`);
   assert.equal(argv({ target: 'thumbv7m-none-eabi', machine: 'mps2-an385' }), `qemu -accel tcg -machine mps2-an385 ${SEMIHOSTING} -no-reboot -kernel /k`);
   // The cpu input wins under KVM too.
-  assert.match(qemuCommand(makePlan(read({ target: 'x86_64-unknown-none', cpu: 'qemu64' })), 'q', ctx({ accel: 'kvm' })).join(' '), /^q -accel kvm -cpu qemu64 /);
+  assert.match(bootArgv(plan({ target: 'x86_64-unknown-none', cpu: 'qemu64' }), 'q', { accel: 'kvm' }).join(' '), /^q -accel kvm -cpu qemu64 /);
 });
 
 function rejects(inputs: Record<string, string>, input: string, message: RegExp) {
-  assert.throws(() => read(inputs), (e: unknown) => {
+  assert.throws(() => plan(inputs), (e: unknown) => {
     assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
     assert.equal(e.input, input);
     assert.match(e.message, message);
@@ -123,10 +126,10 @@ test('bad machine, cpu, memory and runner inputs name the input and what would b
 test('a target whose success status is 0 needs an expect line: QEMU also exits 0 on power-off or reset', () => {
   for (const target of ['aarch64-unknown-none', 'riscv64gc-unknown-none-elf', 'thumbv7m-none-eabi']) {
     rejects({ target, expect: '' }, 'expect', /exit status 0 counts as success .*status 0 alone proves nothing. Add a line your kernel prints only when it succeeded/);
-    assert.deepEqual(read({ target, expect: '', 'exit-code': '3' }).exitCodes, [3]);
+    assert.deepEqual(plan({ target, expect: '', 'exit-code': '3' }).verdict.exitCodes, [3]);
   }
   rejects({ target: 'x86_64-unknown-none', expect: '', 'exit-code': '0' }, 'expect', /status 0 alone proves nothing/);
-  assert.deepEqual(read({ target: 'x86_64-unknown-uefi', expect: '' }).exitCodes, [33]);
+  assert.deepEqual(plan({ target: 'x86_64-unknown-uefi', expect: '' }).verdict.exitCodes, [33]);
 });
 
 test('runner: {kernel} is replaced, else the path is appended; "cargo" means cargo run', () => {

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GuestEcho } from '../../src/report/guest-log.js';
-import { parseToolchainFile, findToolchainFile } from '../../src/install/toolchain-file.js';
+import { GuestEcho } from '../../../src/report/guest-log.js';
+import { parseToolchainFile, findToolchainFile } from '../../../src/install/toolchain-file.js';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

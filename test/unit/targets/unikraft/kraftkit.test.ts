@@ -7,9 +7,9 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { extractTarAsset, fetchAsset } from '../../src/install/download.js';
-import { kraftkitAsset, goArch, KRAFTKIT_FILES, KRAFTKIT_TOOL } from '../../src/targets/unikraft-kraftkit.js';
-import { freshToolCache, serve, type TestServer } from '../helpers/http-server.js';
+import { extractTarAsset, fetchAsset } from '../../../../src/install/download.js';
+import { kraftkitAsset, goArch, KRAFTKIT_FILES, KRAFTKIT_TOOL } from '../../../../src/targets/unikraft/kraftkit.js';
+import { freshToolCache, serve, type TestServer } from '../../../../test/helpers/http-server.js';
 
 let server: TestServer;
 let archive: Buffer;

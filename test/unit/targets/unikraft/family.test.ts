@@ -1,21 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readInputs } from '../../src/inputs/inputs.js';
-import { makePlan, qemuCommand } from '../../src/plan/plan.js';
-import { ROOT } from '../helpers/action.js';
+import { bootArgv, fakeInputs, fakePlan } from '../../../../test/helpers/inputs.js';
 
-const read = (over: Record<string, string> = {}) =>
-  readInputs((n) => ({ target: 'x86_64-unikraft-linux-musl', 'working-directory': 'examples/unikraft-hello', expect: 'Hello, world!', ...over } as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT });
+const inputs = (over: Record<string, string> = {}) => ({ target: 'x86_64-unikraft-linux-musl', 'working-directory': 'examples/unikraft-hello', expect: 'Hello, world!', ...over });
+const read = (over: Record<string, string> = {}) => fakePlan(inputs(over));
+const makePlan = <T>(p: T) => p;
 const ctx = { kernel: '/k', accel: 'tcg' as const, workDir: '/tmp', assets: {}, image: 'elf' as const };
+const qemuCommand = (p: ReturnType<typeof read>, program: string, c: Parameters<typeof bootArgv>[2]) => bootArgv(p, program, c);
 
 test('Unikraft boots as kraft does for qemu/x86_64, plus isa-debug-exit at 0x501, headless, no reboot', () => {
   const argv = qemuCommand(makePlan(read()), 'qemu-system-x86_64', ctx);
   assert.deepEqual(argv, [
-    'qemu-system-x86_64', '-accel', 'tcg', '-cpu', 'qemu64,+pdpe1gb,+rdrand,+rdseed,-vmx,-svm',
-    '-machine', 'pc', '-m', '64M', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
+    'qemu-system-x86_64', '-accel', 'tcg', '-machine', 'pc', '-cpu', 'qemu64,+pdpe1gb,+rdrand,+rdseed,-vmx,-svm',
+    '-m', '64M', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot',
     '-device', 'isa-debug-exit,iobase=0x501,iosize=0x02', '-kernel', '/k',
   ]);
-  assert.deepEqual(qemuCommand(makePlan(read()), 'q', { ...ctx, accel: 'kvm' }).slice(0, 5), ['q', '-accel', 'kvm', '-cpu', 'host,+x2apic,-pmu']);
+  assert.deepEqual(qemuCommand(makePlan(read()), 'q', { ...ctx, accel: 'kvm' }).slice(0, 7), ['q', '-accel', 'kvm', '-machine', 'pc', '-cpu', 'host,+x2apic,-pmu']);
 });
 
 test('app arguments go after -- in -append, library parameters before it', () => {
@@ -25,17 +25,17 @@ test('app arguments go after -- in -append, library parameters before it', () =>
 
 test('the defaults: halt statuses 0 and 83 accepted, Unikraft crash lines and Rust panics fail', () => {
   const p = makePlan(read());
-  assert.deepEqual(p.exitCodes, [0, 83]);
-  assert.deepEqual(p.rules.failOn.map((f) => f.source), ['panicked at ', '/Unikraft crash - /i', 'CRIT: ']);
-  assert.match(p.profile.explainExit(85), /Unikraft crashed \(it wrote 42 to isa-debug-exit at 0x501\)/);
-  assert.match(p.profile.explainExit(83), /halted normally .* does not tell what main returned/);
+  assert.deepEqual(p.verdict.exitCodes, [0, 83]);
+  assert.deepEqual(p.verdict.rules.failOn.map((f) => f.source), ['panicked at ', '/Unikraft crash - /i', 'CRIT: ']);
+  assert.match(p.verdict.explainExit(85), /Unikraft crashed \(it wrote 42 to isa-debug-exit at 0x501\)/);
+  assert.match(p.verdict.explainExit(83), /halted normally .* does not tell what main returned/);
 });
 
 test('expect is required for Unikraft; bad target inputs are input errors; KraftFile target and env are resolved', () => {
   // The generic rule (exit status 0 accepted, no expect line) refuses it first; the target's own check stays as a second guard.
   assert.throws(() => read({ expect: '' }), /Input 'expect': is empty, but exit status 0 counts as success for x86_64-unikraft-linux-musl/);
-  const i = { ...read({}), expect: [] };
-  assert.throws(() => i.profile.validate!(i), /Input 'expect': is required for x86_64-unikraft-linux-musl\. Unikraft powers off the same way whatever main returned/);
+  // exit-code without 0: the generic rule does not apply, the target's own does.
+  assert.throws(() => read({ expect: '', 'exit-code': '83' }), /Input 'expect': is required for x86_64-unikraft-linux-musl\. Unikraft powers off the same way whatever main returned/);
   for (const [over, msg] of [
     [{ kraftkit: 'latest' }, /Input 'kraftkit': 'latest' is not a KraftKit version/],
     [{ 'kraftkit-sha256': 'abc' }, /Input 'kraftkit-sha256': 'abc' is not a SHA-256/],
@@ -43,22 +43,26 @@ test('expect is required for Unikraft; bad target inputs are input errors; Kraft
     [{ 'unikraft-target': 'nope' }, /Input 'unikraft-target': Kraftfile has no qemu\/x86_64 target named 'nope'/],
     [{ 'working-directory': 'test/fixtures/unikraft/no-targets' }, /names no targets/],
   ] as [Record<string, string>, RegExp][]) {
-    const inputs = read(over);
-    assert.throws(() => inputs.profile.validate!(inputs), msg);
+    assert.throws(() => read(over), msg);
   }
   const ok = read();
-  ok.profile.validate!(ok);
-  assert.deepEqual(ok.profile.buildEnv!(ok), {
+  assert.deepEqual(ok.target.build.env, {
     KRAFTKIT_TARGET: 'helloworld', KRAFTKIT_PLAT: 'qemu', KRAFTKIT_ARCH: 'x86_64', KRAFTKIT_NO_PROMPT: 'true',
     KRAFTKIT_NO_CHECK_UPDATES: 'true', KRAFTKIT_NO_EMOJIS: 'true', KRAFTKIT_NO_WARN_SUDO: 'true', KRAFTKIT_LOG_TYPE: 'basic',
   });
-  assert.equal(ok.profile.assets!(ok)[0].fileName.startsWith('kraft_0.12.15_linux_'), true);
-  assert.deepEqual(ok.profile.assets!(read({ kraftkit: 'system' })), []);
+  assert.equal(ok.target.install.downloads[0].fileName.startsWith('kraft_0.12.15_linux_'), true);
+  assert.deepEqual(read({ kraftkit: 'system' }).target.install.downloads, []);
 });
 
 test('Unikraft inputs given for another target are an input error', () => {
   assert.throws(
-    () => readInputs((n) => ({ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', kraftkit: '0.12.15' } as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT }),
+    () => fakeInputs({ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', kraftkit: '0.12.15' }),
     /Input 'kraftkit': is only read for x86_64-unikraft-linux-musl, not for x86_64-unknown-none/,
   );
+});
+
+test('machine and memory inputs replace Unikraft\'s pc and 64M (once each)', () => {
+  const argv = qemuCommand(makePlan(read({ machine: 'q35', memory: '256M' })), 'q', ctx);
+  assert.deepEqual(argv.slice(1, 9), ['-accel', 'tcg', '-machine', 'q35', '-cpu', 'qemu64,+pdpe1gb,+rdrand,+rdseed,-vmx,-svm', '-m', '256M']);
+  assert.equal(argv.filter((a) => a === '-m' || a === '-machine').length, 2);
 });

@@ -1,11 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readInputs } from '../../src/inputs/inputs.js';
-import { makePlan, qemuCommand, shellJoin } from '../../src/plan/plan.js';
-import { ROOT } from '../helpers/action.js';
+import { shellJoin } from '../../../src/boot/qemu-args.js';
+import { bootArgv, fakePlan } from '../../../test/helpers/inputs.js';
 
-const plan = (over: Record<string, string> = {}) =>
-  makePlan(readInputs((n) => ({ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', ...over } as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT }));
+const plan = (over: Record<string, string> = {}) => fakePlan({ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', ...over });
+const qemuCommand = bootArgv;
 
 test('x86_64-unknown-none boots with -kernel, isa-debug-exit at 0xf4, headless, no reboot', () => {
   const argv = qemuCommand(plan(), 'qemu-system-x86_64', { kernel: '/k', accel: 'tcg', workDir: '/tmp', image: 'elf', assets: {} });
@@ -20,8 +19,8 @@ test('under KVM the host CPU is used unless the user chose one', () => {
 });
 
 test('default fail-on lines can be turned off; the user adds their own', () => {
-  assert.deepEqual(plan().rules.failOn.map((p) => p.source), ['panicked at ']);
-  assert.deepEqual(plan({ 'default-fail-on': 'false', 'fail-on': 'FAIL' }).rules.failOn.map((p) => p.source), ['FAIL']);
+  assert.deepEqual(plan().verdict.rules.failOn.map((p) => p.source), ['panicked at ']);
+  assert.deepEqual(plan({ 'default-fail-on': 'false', 'fail-on': 'FAIL' }).verdict.rules.failOn.map((p) => p.source), ['FAIL']);
 });
 
 test('shellJoin quotes what a shell would mangle', () => {
