@@ -116,6 +116,8 @@ export interface TargetPlan {
      * success line, e.g. seL4's test runner); the user's lines replace them.
      */
     expectWhenNone?: Pattern[];
+    /** The exit status is the app's own exit code (Uhyve), not QEMU's: status 0 is evidence by itself. */
+    statusIsAppExitCode?: boolean;
   };
 }
 

@@ -32,6 +32,8 @@ export interface TargetVerdict {
   explainExit(status: number): string;
   expectRequired?: string;
   expectWhenNone?: Pattern[];
+  /** The exit status is the app's own exit code (Uhyve), not QEMU's: status 0 is evidence by itself. */
+  statusIsAppExitCode?: boolean;
 }
 
 export function verdictPolicy(user: UserVerdictInputs, target: TargetVerdict): VerdictPolicy {
@@ -39,7 +41,7 @@ export function verdictPolicy(user: UserVerdictInputs, target: TargetVerdict): V
   const userExpect = user.expect.length ? user.expect : (target.expectWhenNone ?? []);
   // The target's own success evidence (e.g. Hermit's `exit status 0`) comes after the user's lines.
   const expect = [...userExpect, ...target.expect];
-  if (exitCodes.includes(0) && expect.length === 0) {
+  if (exitCodes.includes(0) && expect.length === 0 && !target.statusIsAppExitCode) {
     throw new InputError(
       'expect',
       `is empty, but exit status 0 counts as success for ${user.target} (exit-code: ${exitCodes.join(', ')}). QEMU also exits with 0 when a guest powers off or resets without reporting anything (and on RISC-V when it fails with code 0), so status 0 alone proves nothing`,

@@ -31,7 +31,8 @@ for (const [target, arch] of ARCHES) {
   test(`dry-run ${target}: toolchains incl. the kernel's, the loader download, cargo and QEMU commands`, async () => {
     const { r, plan } = await dry({ target, expect: 'Hello, world!' });
     assert.equal(plan.family, 'Hermit');
-    assert.match(plan.build.command, new RegExp(`^cargo build --target ${target} --message-format=json-diagnostic-rendered-ansi -Zbuild-std=std,panic_abort$`));
+    // The command the run executes: the distribution's cargo, with its environment and std's vendored sources.
+    assert.match(plan.build.command, new RegExp(`^RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo .*build --target ${target} --message-format=json-diagnostic-rendered-ansi -Zbuild-std=std,panic_abort$`));
     // The kernel's toolchain, found through cargo metadata -> the hermit crate -> ../kernel/rust-toolchain.toml.
     assert.equal(plan.prepare.kernelToolchain, 'nightly-2026-07-01');
     assert.equal(plan.prepare.kernelToolchainInstall, 'rustup toolchain install nightly-2026-07-01 --profile minimal --no-self-update --component rust-src --component llvm-tools --component rustfmt');
@@ -45,11 +46,12 @@ for (const [target, arch] of ARCHES) {
     assert.match(plan.downloads[0].checksum, new RegExp(`sha256 published by GitHub for hermit-os/loader v0.5.7 ${asset}`));
     const cmd = r.outputs['qemu-command'];
     const loader = `https://github.com/hermit-os/loader/releases/download/v0.5.7/${asset}`;
-    const app = `'<the executable cargo builds>'`;
+    // The app's path as cargo will write it (from cargo metadata), not a placeholder.
+    const app = path.join(TARGET_DIR, target, 'debug', 'app');
     const expected = {
-      x86_64: `qemu-system-x86_64 -accel tcg -cpu Skylake-Client -display none -serial stdio -kernel ${loader} -initrd ${app} -device isa-debug-exit,iobase=0xf4,iosize=0x04 -smp 1 -m 1024M -global virtio-mmio.force-legacy=off -append env=NO_COLOR=1`,
-      aarch64: `qemu-system-aarch64 -accel tcg -cpu max,lpa2=off -display none -serial stdio -kernel ${loader} -device 'guest-loader,addr=0x48000000,initrd=<the executable cargo builds>' -machine virt,gic-version=3 -semihosting -smp 1 -m 1024M -append env=NO_COLOR=1`,
-      riscv64: `qemu-system-riscv64 -accel tcg -cpu rv64 -display none -serial stdio -kernel ${loader} -initrd ${app} -machine virt -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin -semihosting -smp 1 -m 1024M -append env=NO_COLOR=1`,
+      x86_64: `qemu-system-x86_64 -accel tcg -cpu Skylake-Client -m 1024M -smp 1 -display none -serial stdio -global virtio-mmio.force-legacy=off -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel ${loader} -initrd ${app} -append env=NO_COLOR=1`,
+      aarch64: `qemu-system-aarch64 -accel tcg -machine virt,gic-version=3 -cpu max,lpa2=off -m 1024M -smp 1 -display none -serial stdio -semihosting -device guest-loader,addr=0x48000000,initrd=${app} -kernel ${loader} -append env=NO_COLOR=1`,
+      riscv64: `qemu-system-riscv64 -accel tcg -machine virt -cpu rv64 -m 1024M -smp 1 -display none -serial stdio -semihosting -bios /usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin -kernel ${loader} -initrd ${app} -append env=NO_COLOR=1`,
     }[arch];
     assert.match(cmd, /^\S*qemu-system-/);
     assert.equal(cmd.replace(/^\S*\//, ''), expected);
@@ -88,7 +90,7 @@ test('dry-run: Uhyve on x86_64 (cannot run here: no internet, no KVM with -cpu h
   assert.equal(plan.boot.program, 'Uhyve');
   assert.deepEqual(plan.downloads, [], 'no loader for Uhyve');
   assert.ok(plan.install.includes('cargo install --locked uhyve') || fs.existsSync(path.join(os.homedir(), '.cargo', 'bin', 'uhyve')));
-  assert.equal(r.outputs['qemu-command'], `uhyve '<the executable cargo builds>' -- a b`);
+  assert.equal(r.outputs['qemu-command'], `uhyve ${path.join(TARGET_DIR, 'x86_64-unknown-hermit', 'debug', 'app')} -- a b`);
   assert.deepEqual(plan.verdict.exitCodes, [0]);
 });
 

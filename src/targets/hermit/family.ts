@@ -186,7 +186,7 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
     },
     verdict: uhyve
       ? // Uhyve exits with the app's exit code: that is the evidence (the `exit status N` lines still fail on sight).
-        { exitCodes: [0], failOn: [HERMIT_PANIC, RUST_PANIC, EXIT_STATUS_NONZERO], expect: [], explainExit: explainUhyve }
+        { exitCodes: [0], failOn: [HERMIT_PANIC, RUST_PANIC, EXIT_STATUS_NONZERO], expect: [], explainExit: explainUhyve, statusIsAppExitCode: true }
       : {
           exitCodes: arch === 'x86_64' ? [3] : [0],
           failOn: [HERMIT_PANIC, RUST_PANIC, EXIT_STATUS_NONZERO],
