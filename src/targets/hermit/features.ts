@@ -13,7 +13,7 @@
  * `cargo metadata` (the package's `features` table, and the resolved node's `features`).
  */
 
-interface MetaPackage {
+export interface MetaPackage {
   name: string;
   id: string;
   version: string;
