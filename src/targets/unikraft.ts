@@ -189,7 +189,7 @@ function appendLine(t: Record<string, string>): string[] {
 }
 
 /** issue 14: the Unikraft version from the boot banner, in the log and as the unikraft-version output. */
-function reportBanner(serialLog: string): void {
+export function reportBanner(serialLog: string): void {
   let head = '';
   try {
     const fd = fs.openSync(serialLog, 'r');

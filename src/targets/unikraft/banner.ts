@@ -26,7 +26,8 @@ export function parseUnikraftBanner(lines: readonly string[]): UnikraftVersion |
     const line = cleanLine(lines[i]);
     const one = ONE_LINE.exec(line);
     if (one) return { codename: one[1], version: one[2] };
-    if (/^Powered by\s*$/.test(line.trim()) || /^Welcome to\s+_/.test(line)) {
+    // SeaBIOS's "Booting from ROM.." may precede it on the same line (unikraft lib/9pfs/README.md shows it).
+    if (/Powered by\s*$/.test(line) || /Welcome to\s+_/.test(line)) {
       for (let j = i + 1; j < Math.min(lines.length, i + 8); j++) {
         const m = VERSION_LINE.exec(cleanLine(lines[j]));
         if (m) return { codename: m[1], version: m[2] };

@@ -7,8 +7,9 @@ import * as path from 'node:path';
  * https://github.com/unikraft/kraftkit/blob/staging/unikraft/target/target.go).
  *
  * When it is there, `kraft build` asks "project already configured, are you sure you want to rerun
- * the configure step" (internal/cli/kraft/build/builder_kraftfile_unikraft.go); KraftKit releases
- * from mid 2024 ask even with KRAFTKIT_NO_PROMPT, and cargo gives the linker (kraftld) no terminal,
+ * the configure step" (internal/cli/kraft/build/builder_kraftfile_unikraft.go); the question came in
+ * mid 2024 without a KRAFTKIT_NO_PROMPT check (kraftkit commit e26fd87, "Prompt for rerunning configure
+ * step"), which later releases added; cargo gives the linker (kraftld) no terminal,
  * so a second link in the same folder fails: a debug then a release build in one job, a re-run on a
  * self-hosted runner, a committed file, or two binaries in one cargo build. Newer releases skip the
  * question under KRAFTKIT_NO_PROMPT and configure again from the Kraftfile anyway. So the file is
