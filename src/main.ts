@@ -271,6 +271,7 @@ export async function run(): Promise<void> {
     );
     echo.stop();
     if (result.stderr.trim()) core.info(`QEMU's own messages:\n${result.stderr.trimEnd()}`);
+    plan.profile.afterBoot?.(logPath); // issue 14
 
     const verdict = decide({
       watcher: result.watcher,

@@ -20,7 +20,7 @@ test('good: catalog-style Kraftfile, string target qemu/x86_64 named after the a
 test('no targets: the error names kraft\'s failure and shows the lines to add', () => {
   const kf = parseKraftfile(fixture('no-targets'));
   assert.throws(() => chooseTarget(kf, undefined, 'unikraft-target'), (e: Error) => {
-    assert.match(e.message, /names no targets, so kraftld would fail with "no targets selected to build"/);
+    assert.match(e.message, /names no targets, so kraft build \(run by kraftld\) would fail with "no targets to build"/);
     assert.ok(e.message.endsWith('targets:\n  - qemu/x86_64'), e.message);
     return true;
   });
