@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ActionError } from '../errors.js';
-import { aptInstall } from './apt.js';
+import { aptInstall, aptPolicy, refreshLists } from './apt.js';
+import { upgradable } from './apt-lists.js';
+import { distroStdError, distroStep, hasVendoredCrates } from './distro-std.js';
 import { capture, errorLine, runLogged } from './run.js';
 import { findToolchainFile } from './toolchain-file.js';
 
@@ -205,11 +207,34 @@ async function systemToolchain(req: ToolchainRequest): Promise<Toolchain> {
 
 async function distroToolchain(req: ToolchainRequest): Promise<Toolchain> {
   const sysroot = '/usr';
-  if (!fs.existsSync('/usr/bin/rustc') || !fs.existsSync('/usr/bin/cargo') || !hasRustSrc(sysroot)) {
-    await aptInstall(await distroPackages(), 'toolchain: distro');
+  const packages = await distroPackages();
+  const srcPackage = packages[2];
+  const vendorDir = path.join(sysroot, RUST_SRC, 'vendor');
+  const facts = () => ({
+    tools: fs.existsSync('/usr/bin/rustc') && fs.existsSync('/usr/bin/cargo'),
+    source: hasRustSrc(sysroot),
+    vendor: hasVendoredCrates(vendorDir),
+    buildStd: !hasPrebuiltStd(sysroot, req.target),
+  });
+  let step = distroStep(facts(), vendorDir);
+  if (step.step === 'install') {
+    await aptInstall(packages, 'toolchain: distro');
+    step = distroStep(facts(), vendorDir);
   }
-  if (!fs.existsSync('/usr/bin/rustc') || !fs.existsSync('/usr/bin/cargo')) {
-    throw new ActionError('toolchain: distro installed the distribution\'s Rust packages, but /usr/bin/rustc or /usr/bin/cargo is still missing.');
+  if (step.step === 'upgrade') {
+    // The lists may be stale (a newer version that ships library/vendor may be on offer): refresh, then upgrade.
+    core.info(`toolchain: distro: ${step.why}; looking for a newer ${srcPackage}.`);
+    const fresh = await refreshLists(packages, 'toolchain: distro', `the installed ${srcPackage} cannot build std offline`);
+    let policy = await aptPolicy(packages);
+    if (upgradable(policy[srcPackage])) {
+      await aptInstall(packages, `toolchain: distro, upgrading ${srcPackage} ${policy[srcPackage].installed} to ${policy[srcPackage].candidate}`);
+      policy = await aptPolicy(packages);
+    }
+    step = distroStep(facts(), vendorDir);
+    if (step.step !== 'ready') throw new ActionError(distroStdError(srcPackage, policy[srcPackage], vendorDir, fresh));
+  }
+  if (step.step !== 'ready') {
+    throw new ActionError('toolchain: distro installed the distribution\'s Rust packages, but /usr/bin/rustc, /usr/bin/cargo or the standard library source is still missing.');
   }
   // rustup's proxies usually come first on PATH: make `cargo` and `rustc` mean the distribution's, for build scripts too.
   const dir = shimDir(path.join(req.toolDir, 'distro-bin'), { cargo: '/usr/bin/cargo', rustc: '/usr/bin/rustc', rustdoc: '/usr/bin/rustdoc' });
