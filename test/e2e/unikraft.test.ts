@@ -10,8 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT, runAction } from '../helpers/action.js';
 import { copyExample } from '../helpers/example.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-unikraft-target-'));
+const TARGET_DIR = tempDir('e2e-unikraft-target-');
 const STANDIN = path.join(ROOT, 'test', 'fixtures', 'unikraft', 'standin-kraftkit');
 const TARGET = 'x86_64-unikraft-linux-musl';
 
@@ -59,7 +60,7 @@ test('a real std build for Unikraft reaches kraftld with what the real one needs
 });
 
 test('unikraft-tty-stdio adds CONFIG_LIBPOSIX_TTY_STDIO to the Kraftfile kraftld sees, and restores the original', async () => {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-unikraft-ws-'));
+  const ws = tempDir('e2e-unikraft-ws-');
   const app = path.join(ws, 'app');
   copyExample('unikraft-hello', app);
   const silent = 'spec: v0.6\nname: helloworld\nunikraft: stable\nlibraries:\n  musl: stable\ntargets:\n- qemu/x86_64\n';

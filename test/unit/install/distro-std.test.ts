@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { distroStdError, distroStep, hasVendoredCrates } from '../../../src/install/distro-std.js';
 import { parsePolicy } from '../../../src/install/apt-lists.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const VENDOR = '/usr/lib/rustlib/src/rust/library/vendor';
 const ok = { tools: true, source: true, vendor: true, buildStd: true };
@@ -23,7 +24,7 @@ test('missing tools or source: install; build-std without vendored crates: upgra
   assert.deepEqual(distroStep(ok, VENDOR), { step: 'ready' });
 });
 
-const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'distro-std-'));
+const tmp = tempDir('distro-std-');
 after(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 test('vendored crates: folders with .cargo-checksum.json; an empty or absent vendor folder has none', () => {

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { panicAnnotation, parsePanic } from '../../../src/report/panic-location.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 test('panic lines: the 1.73+ form (message on the next line), the old form, prefixes, no column', () => {
   assert.deepEqual(parsePanic('panicked at src/main.rs:246:5:', 'boom'), { file: 'src/main.rs', line: 246, column: 5, message: 'boom' });
@@ -15,7 +16,7 @@ test('panic lines: the 1.73+ form (message on the next line), the old form, pref
   assert.equal(parsePanic('Hello, world!'), undefined);
 });
 
-const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'panic-loc-'));
+const ws = tempDir('panic-loc-');
 after(() => fs.rmSync(ws, { recursive: true, force: true }));
 fs.mkdirSync(path.join(ws, 'examples', 'k', 'src'), { recursive: true });
 fs.writeFileSync(path.join(ws, 'examples', 'k', 'src', 'main.rs'), '');
