@@ -205,6 +205,19 @@ async function systemToolchain(req: ToolchainRequest): Promise<Toolchain> {
   return finish(req, { kind: 'system', description: `system (${cargo})`, source: 'the toolchain input', env: {}, rustc: 'rustc', cargo: 'cargo' });
 }
 
+/** crates.io's sparse index (https://doc.rust-lang.org/cargo/reference/registry-index.html#sparse-protocol): what build-std would fetch from. */
+const CRATES_IO_INDEX = 'https://index.crates.io/config.json';
+
+/** Can the URL be fetched within a few seconds? */
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+    return res.status < 500;
+  } catch {
+    return false;
+  }
+}
+
 async function distroToolchain(req: ToolchainRequest): Promise<Toolchain> {
   const sysroot = '/usr';
   const packages = await distroPackages();
@@ -231,7 +244,12 @@ async function distroToolchain(req: ToolchainRequest): Promise<Toolchain> {
       policy = await aptPolicy(packages);
     }
     step = distroStep(facts(), vendorDir);
-    if (step.step !== 'ready') throw new ActionError(distroStdError(srcPackage, policy[srcPackage], vendorDir, fresh));
+    if (step.step !== 'ready') {
+      // Without the vendored crates build-std fetches std's dependencies from crates.io: fine where it
+      // can be reached (a GitHub-hosted runner), hopeless offline, where the build would fail late.
+      if (!(await reachable(CRATES_IO_INDEX))) throw new ActionError(distroStdError(srcPackage, policy[srcPackage], vendorDir, fresh));
+      core.warning(`toolchain: distro: ${srcPackage} ${policy[srcPackage]?.installed ?? ''} has no ${vendorDir}; crates.io can be reached, so build-std fetches std's dependencies from there.`);
+    }
   }
   if (step.step !== 'ready') {
     throw new ActionError('toolchain: distro installed the distribution\'s Rust packages, but /usr/bin/rustc, /usr/bin/cargo or the standard library source is still missing.');
