@@ -9,10 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction } from '../helpers/action.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-hermit-target-'));
+const TARGET_DIR = tempDir('e2e-hermit-target-');
 // The runner always sets RUNNER_TOOL_CACHE (the tool cache the loader goes into).
-const env = { CARGO_TARGET_DIR: TARGET_DIR, RUNNER_TOOL_CACHE: fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-hermit-toolcache-')) };
+const env = { CARGO_TARGET_DIR: TARGET_DIR, RUNNER_TOOL_CACHE: tempDir('e2e-hermit-toolcache-') };
 const APP = 'test/fixtures/hermit/with-hermit/app';
 const ARCHES = [
   ['x86_64-unknown-hermit', 'x86_64'],

@@ -11,8 +11,9 @@ import * as path from 'node:path';
 import { ROOT, runAction } from '../helpers/action.js';
 import { copyExample } from '../helpers/example.js';
 import { KRAFTKIT_DEFAULT_VERSION } from '../../src/targets/unikraft-kraftkit.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-unikraft-target-'));
+const TARGET_DIR = tempDir('e2e-unikraft-target-');
 const STANDIN = path.join(ROOT, 'test', 'fixtures', 'unikraft', 'standin-kraftkit');
 const TARGET = 'x86_64-unikraft-linux-musl';
 
@@ -61,7 +62,7 @@ test('a real std build for Unikraft reaches kraftld with what the real one needs
 });
 
 test('unikraft-tty-stdio adds CONFIG_LIBPOSIX_TTY_STDIO to the Kraftfile kraftld sees, and restores the original', async () => {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-unikraft-ws-'));
+  const ws = tempDir('e2e-unikraft-ws-');
   const app = path.join(ws, 'app');
   copyExample('unikraft-hello', app);
   const silent = 'spec: v0.6\nname: helloworld\nunikraft: stable\nlibraries:\n  musl: stable\ntargets:\n- qemu/x86_64\n';
@@ -116,7 +117,7 @@ test('dry-run validates like a real run: no expect, no qemu/x86_64 target, bad K
 });
 
 test('a workspace member with its Kraftfile beside it, and a stale .config from an earlier build: kraftld runs in the member, the .config is removed', async () => {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-unikraft-member-'));
+  const ws = tempDir('e2e-unikraft-member-');
   copyExample('unikraft-workspace', ws);
   const member = path.join(ws, 'app');
   const stale = path.join(member, '.config.member_qemu-x86_64');

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { chooseTarget, findKraftfile, parseKraftfile, withTtyStdio, TTY_STDIO } from '../../src/targets/unikraft-kraftfile.js';
 import { ROOT } from '../helpers/action.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const fixture = (name: string) => path.join(ROOT, 'test', 'fixtures', 'unikraft', name, 'Kraftfile');
 
@@ -38,7 +39,7 @@ test('silent console: no CONFIG_LIBPOSIX_TTY_STDIO is detected, and withTtyStdio
   assert.match(patched, /^# An app without/, 'comments are kept');
   assert.deepEqual(parse(patched).unikraft, { version: 'stable', kconfig: { [TTY_STDIO]: 'y' } });
   assert.match(patched, /CONFIG_LIBPOSIX_TTY_STDIO: 'y'/);
-  const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kf-')), 'Kraftfile');
+  const tmp = path.join(tempDir('kf-'), 'Kraftfile');
   fs.writeFileSync(tmp, patched);
   assert.equal(parseKraftfile(tmp).ttyStdio, true);
   // A kconfig map and a kconfig list are extended in place.
@@ -61,7 +62,7 @@ test('several qemu/x86_64 targets with different names need the unikraft-target 
 });
 
 test('invalid YAML and a non-list targets are clear errors', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kf-'));
+  const dir = tempDir('kf-');
   fs.writeFileSync(path.join(dir, 'Kraftfile'), 'targets: [qemu/x86_64\n');
   assert.throws(() => parseKraftfile(path.join(dir, 'Kraftfile')), /Kraftfile is not valid YAML/);
   fs.writeFileSync(path.join(dir, 'Kraftfile'), 'name: a\ntargets: qemu/x86_64\n');

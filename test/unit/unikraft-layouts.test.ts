@@ -15,9 +15,10 @@ import { UKTEST_FAILED } from '../../src/targets/unikraft/uktest.js';
 import { matches } from '../../src/verdict/patterns.js';
 import { cleanLine } from '../../src/verdict/watcher.js';
 import { ROOT } from '../helpers/action.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const fixtureDir = (name: string) => path.join(ROOT, 'test', 'fixtures', 'unikraft', name);
-const tmp = () => fs.mkdtempSync(path.join(os.tmpdir(), 'uk-layout-'));
+const tmp = () => tempDir('uk-layout-');
 
 test('every file name kraft accepts is found; two of them in one folder are refused as kraft refuses them', () => {
   assert.deepEqual([...KRAFTFILE_NAMES], ['kraft.yaml', 'kraft.yml', 'Kraftfile.yml', 'Kraftfile.yaml', 'Kraftfile']);

@@ -1,3 +1,4 @@
+// Runs the real cargo (system packages): an e2e test.
 // Issue 14: the workspace root from cargo, and the kraftld wrapper, run for real through /bin/sh.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -7,6 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { kraftldWrapper, linkDirNote, locateWorkspaceRoot, parseLocateProject } from '../../src/targets/unikraft/workspace.js';
 import { ROOT } from '../helpers/action.js';
+import { tempDir } from '../helpers/tmp.js';
 
 test('cargo locate-project --workspace: the member of examples/unikraft-workspace has the workspace folder as its root', async () => {
   const ws = path.join(ROOT, 'examples', 'unikraft-workspace');
@@ -22,7 +24,7 @@ test('cargo locate-project --workspace: the member of examples/unikraft-workspac
 });
 
 test('the wrapper runs the real kraftld in the Kraftfile folder with absolute paths, and removes the stale .config', () => {
-  const t = fs.mkdtempSync(path.join(os.tmpdir(), "uk-wrap-it's-"));
+  const t = tempDir("uk-wrap-it's-");
   const root = path.join(t, 'root');
   const member = path.join(root, 'member');
   fs.mkdirSync(path.join(root, 'deps'), { recursive: true });

@@ -1,3 +1,4 @@
+// Runs the real cargo (system packages): an e2e test.
 // Issue 14 (Hermit): the loader/uhyve features from cargo metadata on fixture crates, Uhyve's command line.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
