@@ -24,7 +24,6 @@ export interface Inputs extends CommonInputs {
   own: Record<string, unknown>;
   /** '' = from rust-toolchain(.toml), else nightly; 'system'; 'distro'; or a rustup toolchain name. */
   toolchain: string;
-  cargoArgs: string[];
   /** Must the expected lines appear in the order given? */
   ordered: boolean;
   failOn: Pattern[];

@@ -3,6 +3,8 @@ import { shellJoin } from '../boot/qemu-args.js';
 import type { Plan } from '../plan/plan.js';
 import { writeSummary, type Report } from '../report/summary.js';
 import { decide } from '../verdict/verdict.js';
+import { cleanLine } from '../verdict/watcher.js';
+import { annotatePanic } from '../report/panic-location.js';
 import { accelPolicy, type State } from './steps.js';
 
 /** The decisions taken from the inputs, in one log group, so a reader of the log sees them all. */
@@ -34,7 +36,15 @@ export function verdictOf(s: State): Partial<Report> {
     explainExit: s.plan.verdict.explainExit,
     qemuStderr: r.stderr,
   });
-  return { pass: v.pass, reason: v.reason, exitCode: v.exitCode, tail: r.watcher.lastLines().slice(-20), ...reportOf(s) };
+  const tail = r.watcher.lastLines().slice(-20);
+  if (!v.pass) {
+    // A guest's `panicked at src/x.rs:L:C` becomes an annotation on that line, when the file is the crate's.
+    const seen = r.watcher.failure;
+    const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+    const crate = s.plan.build.kind === 'cargo' ? s.plan.build.workingDirectory : workspace;
+    annotatePanic([seen?.line ?? '', seen?.next ?? '', ...tail.map(cleanLine)], crate, workspace, core.error);
+  }
+  return { pass: v.pass, reason: v.reason, exitCode: v.exitCode, tail, ...reportOf(s) };
 }
 
 /** What the report shows of the steps that ran (also when a later one failed). */

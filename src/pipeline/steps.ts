@@ -3,6 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { makeKvmUsable, openKvm, probeKvm } from '../boot/accel.js';
+import { setStage } from '../boot/processes.js';
 import type { CargoRun, Launch } from '../boot/launchers.js';
 import { boot, type BootResult } from '../boot/qemu.js';
 import { QEMU_ARCHES, shellJoin, type Accel, type ImageKind } from '../boot/qemu-args.js';
@@ -270,6 +271,7 @@ export const bootStep: Step = {
     });
     s.echo.stop();
     if (s.result.stderr.trim()) core.info(`QEMU's own messages:\n${s.result.stderr.trimEnd()}`);
+    plan.target.boot.afterBoot?.(s.logPath);
   },
 };
 
@@ -278,6 +280,7 @@ export const STEPS: Step[] = [install, build, bootStep];
 /** Runs a step, timed; install and build in a log group (the serial output stays in view). */
 export async function runStep(s: State, step: Step): Promise<void> {
   const t = Date.now();
+  setStage(step.stage); // a cancellation names the stage it interrupted
   try {
     if (step.stage === 'boot') await step.run(s);
     else await core.group(step.stage[0].toUpperCase() + step.stage.slice(1), () => step.run(s));

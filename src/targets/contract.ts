@@ -31,6 +31,8 @@ export interface CommonInputs {
   workingDirectory: string;
   /** Absolute path of a prebuilt image to boot instead of building. */
   kernel?: string;
+  /** The user's extra cargo arguments (a family may need their feature flags, e.g. for cargo metadata). */
+  cargoArgs: string[];
   expect: Pattern[];
   accel: 'auto' | 'kvm' | 'tcg';
   qemuArgs: string[];
@@ -99,6 +101,8 @@ export interface TargetPlan {
      * runner input choosing one too is an input error.
      */
     launcher?: { launcher: Launcher; chosenBy: string };
+    /** Reads the serial log after the boot, for what the family reports besides the verdict (e.g. a version from a banner). */
+    afterBoot?: (serialLog: string) => void;
   };
   verdict: {
     /** QEMU exit statuses that mean success when the guest exits by itself. */

@@ -2,13 +2,14 @@ import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import { parseArgsStringToArgv } from 'string-argv';
 import { kvmCapable, type QemuBoot } from '../../boot/qemu-args.js';
-import { InputError } from '../../errors.js';
+import { ActionError, InputError } from '../../errors.js';
 import { literal, parsePattern } from '../../verdict/patterns.js';
 import { RUST_PANIC } from '../common.js';
 import type { BeforeCargo, CargoView, CommonInputs, Family, TargetPlan } from '../contract.js';
 import { HERMIT_INPUTS, hermitInputs, loaderSpec, type LoaderSpec } from './inputs.js';
 import { findKernelSource, installKernelToolchain, kernelToolchainInstall, leakingConfigs } from './kernel.js';
 import { loaderAsset, loaderTool, type HermitArch } from './loader.js';
+import { checkHermitFeatures } from './features.js';
 import { uhyveLauncher } from './uhyve.js';
 
 /**
@@ -49,7 +50,12 @@ function explainUhyve(status: number): string {
   return status === 0 ? 'Uhyve exited with status 0: the app exited with code 0' : `Uhyve exited with status ${status}: the app's exit code (Uhyve exits with the guest's exit code)`;
 }
 
-/** The -append value: `env=NO_COLOR=1` (unless the user set NO_COLOR) and the user's hermit-args. */
+/**
+ * The -append value: `env=NO_COLOR=1` (unless the user set NO_COLOR) and the user's hermit-args.
+ * NO_COLOR=1 reaches the app's environment; the 0.13 kernel's own log stays coloured, since it reads
+ * NO_COLOR when it is compiled (`option_env!`, https://github.com/hermit-os/kernel/blob/v0.13.0/src/logging.rs):
+ * the watcher matches lines with their ANSI codes removed.
+ */
 export function kernelCommandLine(hermitArgs: string): string {
   return /\bNO_COLOR=/.test(hermitArgs) ? hermitArgs : `env=NO_COLOR=1${hermitArgs ? ` ${hermitArgs}` : ''}`;
 }
@@ -99,8 +105,17 @@ export function hermitQemu(arch: HermitArch, loader: (ctx: { assets: Record<stri
 }
 
 /** What the app's build needs before cargo: the toolchain the Hermit kernel pins (its build script compiles the kernel with it). */
-async function kernelToolchain(common: CommonInputs, req: CargoView, dryRun: boolean): Promise<Record<string, unknown>> {
-  const opts = { workingDirectory: common.workingDirectory, target: common.target, cargo: req.cargo, env: req.env, cargoConfig: req.cargoConfig, offline: dryRun, manifestDirEnv: process.env.HERMIT_MANIFEST_DIR };
+async function kernelToolchain(common: CommonInputs, boot: 'loader' | 'uhyve', req: CargoView, dryRun: boolean): Promise<Record<string, unknown>> {
+  const opts = {
+    workingDirectory: common.workingDirectory,
+    target: common.target,
+    cargo: req.cargo,
+    env: req.env,
+    cargoConfig: req.cargoConfig,
+    offline: dryRun,
+    manifestDirEnv: process.env.HERMIT_MANIFEST_DIR,
+    cargoArgs: common.cargoArgs,
+  };
   let src = await findKernelSource(opts);
   if (src && 'error' in src && req.env.RUSTUP_TOOLCHAIN) {
     // Dry run with a toolchain that is not installed yet: any cargo reads metadata.
@@ -117,6 +132,9 @@ async function kernelToolchain(common: CommonInputs, req: CargoView, dryRun: boo
     if (!dryRun) core.warning(note);
     return { kernel: dryRun ? `found after the dependencies are fetched (${src.error})` : note };
   }
+  // A hermit crate without default features needs `loader` (QEMU) or `uhyve` enabled, else its kernel cannot boot.
+  const features = src.metadata ? checkHermitFeatures(src.metadata, boot) : undefined;
+  if (features?.fix) throw new ActionError(features.fix);
   const leaks = leakingConfigs(common.workingDirectory, src.kernelDir);
   for (const f of leaks) {
     const msg = `${f} also applies to the Hermit kernel's build (the kernel source ${src.kernelDir} is below it, and the hermit build script runs cargo there). Settings such as build.target, build.rustflags or [unstable] build-std there can break the kernel build: move them into the app's own folder, or pass them with cargo-args.`;
@@ -139,11 +157,11 @@ async function kernelToolchain(common: CommonInputs, req: CargoView, dryRun: boo
 }
 
 
-function beforeCargo(common: CommonInputs): BeforeCargo {
+function beforeCargo(common: CommonInputs, boot: 'loader' | 'uhyve'): BeforeCargo {
   return {
-    describe: (cargo) => kernelToolchain(common, cargo, true),
+    describe: (cargo) => kernelToolchain(common, boot, cargo, true),
     run: async (cargo) => {
-      await kernelToolchain(common, cargo, false);
+      await kernelToolchain(common, boot, cargo, false);
       return {};
     },
   };
@@ -178,7 +196,7 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
       firmware: [],
       downloads: asset && !uhyve ? [asset] : [],
     },
-    build: { buildStd: { crates: ['std', 'panic_abort'], features: [] }, linksWithRustLld: true, env: {}, beforeCargo: beforeCargo(common) },
+    build: { buildStd: { crates: ['std', 'panic_abort'], features: [] }, linksWithRustLld: true, env: {}, beforeCargo: beforeCargo(common, uhyve ? 'uhyve' : 'loader') },
     boot: {
       qemu,
       kvmCapable: uhyve || (arch === 'x86_64' && kvmCapable('x86_64')),

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import type { Launcher } from '../../boot/launchers.js';
 import { ActionError } from '../../errors.js';
 import { errorLine, runLogged } from '../../install/run.js';
+import { UHYVE_VERSION, uhyveCommand, uhyveInstallArgs } from './uhyve-command.js';
 
 async function uhyvePath(): Promise<string | undefined> {
   const onPath = await io.which('uhyve', false);
@@ -18,7 +19,7 @@ async function uhyvePath(): Promise<string | undefined> {
 /**
  * Uhyve (https://github.com/hermit-os/uhyve): a hypervisor that boots a Hermit app directly, KVM
  * or nothing, and no QMP. Found on PATH (or in ~/.cargo/bin), else installed as its README says:
- * cargo install --locked uhyve. It exits with the app's exit code.
+ * cargo install --locked uhyve (pinned). It exits with the app's exit code.
  */
 export function uhyveLauncher(args: string[]): Launcher {
   return {
@@ -32,17 +33,17 @@ export function uhyveLauncher(args: string[]): Launcher {
         return { path: found };
       }
       // Outside the app's folder, so the app's rust-toolchain.toml does not choose the toolchain.
-      const r = await runLogged('cargo', ['install', '--locked', 'uhyve'], { cwd: os.tmpdir() });
+      const r = await runLogged('cargo', uhyveInstallArgs(), { cwd: os.tmpdir() });
       const installed = await uhyvePath();
       if (r.code !== 0 || !installed) {
-        throw new ActionError(`cargo install --locked uhyve failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`);
+        throw new ActionError(`cargo ${uhyveInstallArgs().join(' ')} failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`);
       }
       return { path: installed };
     },
     async planInstall() {
       const found = await uhyvePath();
-      return found ? { actions: [], path: found } : { actions: ['cargo install --locked uhyve'], path: 'uhyve' };
+      return found ? { actions: [], path: found } : { actions: [`cargo ${uhyveInstallArgs().join(' ')} (Uhyve ${UHYVE_VERSION})`], path: 'uhyve' };
     },
-    launch: (program, ctx) => ({ argv: [program, ctx.kernel, ...args] }),
+    launch: (program, ctx) => ({ argv: uhyveCommand(program, ctx.kernel, args) }),
   };
 }

@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import * as io from '@actions/io';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { kvmCapable } from '../../boot/qemu-args.js';
 import { ActionError, InputError } from '../../errors.js';
@@ -11,6 +12,12 @@ import type { BeforeCargo, BuildPrep, CommonInputs, Family, TargetPlan } from '.
 import { UNIKRAFT_INPUTS, unikraftInputs, type UnikraftInputs } from './inputs.js';
 import { ARCH, PLAT, TTY_STDIO, chooseTarget, findKraftfile, KRAFTFILE_NAMES, parseKraftfile, withTtyStdio, type Kraftfile, type KraftTarget } from './kraftfile.js';
 import { KRAFTKIT_ARCHIVE_TOOL, KRAFTKIT_DEFAULT_VERSION, KRAFTKIT_FILES, KRAFTKIT_TOOL, kraftkitAsset } from './kraftkit.js';
+import { unikraftAppend } from './append.js';
+import { describeUnikraftVersion, movingVersionWarning, parseUnikraftBanner } from './banner.js';
+import { unikraftHostPackages } from './host.js';
+import { removeStaleConfig, staleConfigNote } from './stale-config.js';
+import { UKTEST_FAILED } from './uktest.js';
+import { kraftldWrapper, linkDirNote, locateWorkspaceRoot } from './workspace.js';
 
 /**
  * Unikraft (x86_64-unikraft-linux-musl), https://unikraft.org/docs/cli/ and
@@ -18,9 +25,11 @@ import { KRAFTKIT_ARCHIVE_TOOL, KRAFTKIT_DEFAULT_VERSION, KRAFTKIT_FILES, KRAFTK
  *
  * Build: cargo with -Zbuild-std=std,panic_abort. The target spec links with `kraftld` (a KraftKit
  * script), which runs `kraft build --target=$KRAFTKIT_TARGET --plat=$KRAFTKIT_PLAT
- * --arch=$KRAFTKIT_ARCH` in the crate folder (the Kraftfile's) and copies
- * .unikraft/build/<target>_qemu-x86_64 to cargo's output path: the bootable image is the
- * "executable" cargo reports.
+ * --arch=$KRAFTKIT_ARCH` in its working directory and copies .unikraft/build/<target>_qemu-x86_64
+ * from there to cargo's output path: the bootable image is the "executable" cargo reports. cargo
+ * runs the linker in the Cargo workspace root, not in the crate folder, so the action puts a
+ * kraftld wrapper first on PATH that runs KraftKit's kraftld in the Kraftfile's folder
+ * (workspace.ts).
  *
  * Boot: plain QEMU as kraft does for qemu/x86_64, plus isa-debug-exit at 0x501 (Unikraft's
  * plat/kvm/x86/qemu.c writes 41 on halt, 42 on crash: QEMU status 83 / 85). Older Unikraft
@@ -44,7 +53,7 @@ function kraftTarget(common: CommonInputs, wanted: string | undefined): { target
   const file = findKraftfile(common.workingDirectory);
   if (!file) {
     throw new ActionError(
-      `No Kraftfile in ${common.workingDirectory} (looked for ${KRAFTFILE_NAMES.join(', ')}); kraftld runs kraft build there. Add a Kraftfile next to Cargo.toml, for example:\nspec: v0.6\nname: helloworld\nunikraft:\n  version: stable\n  kconfig:\n    ${TTY_STDIO}: 'y'\nlibraries:\n  musl: stable\n  lwip: stable\ntargets:\n  - ${PLAT}/${ARCH}`,
+      `No Kraftfile in ${common.workingDirectory} (looked for ${KRAFTFILE_NAMES.join(', ')}); the action runs kraft build (through kraftld) there. Add a Kraftfile next to Cargo.toml, for example (as unikraft/catalog's native/helloworld-rs):\nspec: v0.6\nname: helloworld\nunikraft: stable\nlibraries:\n  musl: stable\n  lwip: stable\ntargets:\n  - ${PLAT}/${ARCH}`,
     );
   }
   const kraftfile = parseKraftfile(file);
@@ -78,6 +87,7 @@ function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile
     },
     async run(_cargo, assets) {
       const prep: BuildPrep = { path: [] };
+      let realKraftld: string;
       if (i.kraftkit.kind === 'system') {
         const missing: string[] = [];
         for (const f of KRAFTKIT_FILES) if (!(await io.which(f, false))) missing.push(f);
@@ -86,34 +96,71 @@ function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile
             `kraftkit: system uses the kraft and kraftld on PATH, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not there. Install KraftKit before this step, or leave kraftkit empty to download ${KRAFTKIT_DEFAULT_VERSION}.`,
           );
         }
-        core.info(`KraftKit: kraft and kraftld from PATH (kraftkit: system): ${await io.which('kraftld', false)}`);
+        realKraftld = await io.which('kraftld', true);
+        core.info(`KraftKit: kraft and kraftld from PATH (kraftkit: system): ${realKraftld}`);
       } else {
         const asset = kraftkitAsset(i.kraftkit.version, process.arch, i.kraftkit.sha256);
         const archive = assets[KRAFTKIT_ARCHIVE_TOOL];
         if (!archive) throw new ActionError(`Internal error: the KraftKit archive was not downloaded.`);
         const dir = await extractTarAsset(archive, asset, KRAFTKIT_TOOL, KRAFTKIT_FILES);
         prep.path!.push(dir);
+        realKraftld = path.join(dir, 'kraftld');
         core.info(`KraftKit ${i.kraftkit.version}: kraft and kraftld from ${dir}`);
       }
+      // kraftld must run kraft beside the Kraftfile, whatever the Cargo workspace root is (cargo runs
+      // the linker there); and kraft's stale .config.<target>_qemu-x86_64 would make kraft build ask a question.
+      const dir = path.dirname(chosen.kraftfile.path);
+      const ws = await locateWorkspaceRoot('cargo', dir);
+      core.info(linkDirNote('root' in ws ? ws.root : undefined, dir));
+      const wrapperDir = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'kraftld-wrapper-'));
+      fs.writeFileSync(path.join(wrapperDir, 'kraftld'), kraftldWrapper({ realKraftld, kraftfileDir: dir, plat: PLAT, arch: ARCH }), { mode: 0o755 });
+      prep.path!.unshift(wrapperDir);
+      const stale = removeStaleConfig(dir, chosen.target.name, PLAT, ARCH);
+      if (stale) core.info(staleConfigNote(stale));
+      const cleanups: (() => void)[] = [() => fs.rmSync(wrapperDir, { recursive: true, force: true })];
       if (addTty) {
-        // kraftld runs plain `kraft build` in the crate folder, which reads the Kraftfile there: the
-        // option is written into it for the build and the original is put back afterwards.
+        // kraftld (through the wrapper) runs plain `kraft build` in the Kraftfile's folder, which reads
+        // the Kraftfile there: the option is written into it for the build and the original is put back afterwards.
         const file = chosen.kraftfile.path;
         const original = fs.readFileSync(file);
         fs.writeFileSync(file, withTtyStdio(original.toString('utf8')));
         core.info(`unikraft-tty-stdio: ${TTY_STDIO}: 'y' added to ${file} for this build (the original is restored after it).`);
-        prep.cleanup = () => fs.writeFileSync(file, original);
+        cleanups.push(() => fs.writeFileSync(file, original));
       }
+      prep.cleanup = () => cleanups.forEach((c) => c());
       core.info(`kraftld will build Kraftfile target '${chosen.target.name}' for ${PLAT}/${ARCH}.`);
       return prep;
     },
   };
 }
 
-/** Unikraft's command line: library parameters, then `--`, then the app's arguments. */
+/** Unikraft's command line (append.ts): library parameters, then `--` only when there are some, then the app's arguments. */
 export function appendLine(kernelArgs: string, args: string): string | undefined {
-  if (!kernelArgs && !args) return undefined;
-  return [kernelArgs, '--', args].filter((s) => s !== '').join(' ');
+  const a = unikraftAppend(kernelArgs, args);
+  return a.length ? a[1] : undefined;
+}
+
+/** The Unikraft version from the boot banner, in the log and as the unikraft-version output. */
+export function reportBanner(serialLog: string): void {
+  let head = '';
+  try {
+    const fd = fs.openSync(serialLog, 'r');
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      head = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return;
+  }
+  const v = parseUnikraftBanner(head.split('\n'));
+  if (!v) {
+    core.info('Unikraft version: no boot banner in the serial output (LIBUKBOOT_BANNER_NONE, or the guest printed nothing).');
+    return;
+  }
+  core.info(`Unikraft version (boot banner): ${describeUnikraftVersion(v)}`);
+  core.setOutput('unikraft-version', describeUnikraftVersion(v));
 }
 
 export function explainUnikraftExit(status: number): string {
@@ -131,19 +178,19 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
   if (building && /\s/.test(common.workingDirectory)) {
     throw new InputError('working-directory', `'${common.workingDirectory}' contains whitespace, which kraftld cannot handle`, 'Move the crate to a path without spaces.');
   }
+  // Refuse a host KraftKit/Unikraft cannot build on, before anything is installed.
+  const hostPackages = building ? unikraftHostPackages(process.arch) : [];
   const chosen = building ? kraftTarget(common, i.target) : undefined;
-  if (chosen && !chosen.kraftfile.ttyStdio && !i.ttyStdio) {
-    core.warning(
-      `${path.basename(chosen.kraftfile.path)} does not set ${TTY_STDIO}, so newer Unikraft prints nothing of the app's output and the expect lines would never appear. ` +
-        `Add it to ${chosen.kraftfile.path}:\nunikraft:\n  version: stable\n  kconfig:\n    ${TTY_STDIO}: 'y'\nor set the input unikraft-tty-stdio: true to add it for this build only.`,
-      { title: 'Unikraft console may stay silent' },
-    );
-  }
+  // No warning when the Kraftfile lacks CONFIG_LIBPOSIX_TTY_STDIO: since lib-musl PR #85
+  // (https://github.com/unikraft/lib-musl/pull/85) musl's stdio selects it by itself, so a Rust
+  // (musl) app prints without it. The unikraft-tty-stdio input still adds it for older releases.
+  const moving = chosen && movingVersionWarning(chosen.kraftfile.unikraftVersion, path.basename(chosen.kraftfile.path));
+  if (moving) core.warning(moving, { title: 'Unikraft version not pinned' });
   const download = building && i.kraftkit.kind === 'release' ? [kraftkitAsset(i.kraftkit.version, process.arch, i.kraftkit.sha256)] : [];
   return {
     target,
     family: 'Unikraft (KraftKit, qemu/x86_64)',
-    install: { apt: building ? BUILD_PACKAGES : [], firmware: [], downloads: download },
+    install: { apt: building ? [...BUILD_PACKAGES, ...hostPackages] : [], firmware: [], downloads: download },
     build: {
       buildStd: { crates: ['std', 'panic_abort'], features: [] },
       linksWithRustLld: false,
@@ -165,10 +212,11 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
         load: ({ kernel }) => ({ kernel }),
         append: appendLine(i.kernelArgs, i.args),
       },
+      afterBoot: reportBanner,
     },
     verdict: {
       exitCodes: [0, HALT_STATUS],
-      failOn: [RUST_PANIC, UNIKRAFT_CRASH, UNIKRAFT_CRIT],
+      failOn: [RUST_PANIC, UNIKRAFT_CRASH, UNIKRAFT_CRIT, UKTEST_FAILED],
       expect: [],
       explainExit: explainUnikraftExit,
       expectRequired: `Unikraft powers off the same way whatever main returned (QEMU status 0, or ${HALT_STATUS} through isa-debug-exit), so only the serial output can prove the app worked: give the line(s) your app prints on success, e.g. expect: Hello, world!`,
