@@ -27,6 +27,7 @@ const COMMON = [
   'cpu',
   'memory',
   'runner',
+  'token',
 ];
 const declared = Object.keys((parse(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: object }).inputs);
 const families = FAMILIES.flatMap((f) => f.inputs.map((i) => i.name));
