@@ -11,7 +11,7 @@ test('SIGTERM during a cold build-std build: cargo and every rustc it started ar
   const r = await runAction(
     { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', toolchain: 'distro', expect: 'Hello', timeout: '60' },
     // Once cargo runs, give it a few seconds to start rustc on core and compiler_builtins.
-    { env: { CARGO_TARGET_DIR: targetDir }, signal: { when: /^\[command\]\/usr\/bin\/cargo .* build /m, signal: 'SIGTERM', delayMs: 4000 } },
+    { env: { CARGO_TARGET_DIR: targetDir }, signal: { when: /^\[command\](\S+=\S+ )*\/usr\/bin\/cargo .* build /m, signal: 'SIGTERM', delayMs: 4000 } },
   );
   await sleep(2000);
   assert.deepEqual(processesWith(targetDir), [], 'no process of the build is left');

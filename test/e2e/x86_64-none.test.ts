@@ -197,8 +197,10 @@ test('dry-run prints the plan and installs, builds and boots nothing', async () 
   assert.equal(plan.target, 'x86_64-unknown-none');
   assert.equal(plan.toolchain.kind, 'distro');
   assert.equal(plan.toolchain.buildStd, true);
-  assert.match(plan.build.command, /^cargo build --target x86_64-unknown-none --message-format=json-diagnostic-rendered-ansi -Zbuild-std=core,alloc,compiler_builtins -Zbuild-std-features=compiler-builtins-mem --release$/);
-  assert.match(r.outputs['qemu-command'], /-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel '<the executable cargo builds>'$/);
+  // The very command the real run executes: Debian's cargo, its environment and the vendored std sources.
+  assert.match(plan.build.command, /^RUSTC=\/usr\/bin\/rustc RUSTC_BOOTSTRAP=1 \/usr\/bin\/cargo --config .*std-vendor.* build --target x86_64-unknown-none --message-format=json-diagnostic-rendered-ansi -Zbuild-std=core,alloc,compiler_builtins -Zbuild-std-features=compiler-builtins-mem --release$/);
+  // The image cargo will write, from cargo metadata (target directory, profile, binary name).
+  assert.ok(r.outputs['qemu-command'].endsWith(`-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel ${path.join(TARGET_DIR, 'dry', 'x86_64-unknown-none', 'release', 'hello-kernel')}`), r.outputs['qemu-command']);
   assert.deepEqual(plan.verdict.exitCodes, [33]);
   assert.equal(fs.existsSync(path.join(TARGET_DIR, 'dry')), before, 'nothing was built');
   assert.doesNotMatch(r.stdout, /::group::(Install|Build)/);
