@@ -11,13 +11,15 @@ import { aptInstallMissing } from './install/apt.js';
 import { cachedAsset, describeAsset, fetchAsset, type Asset } from './install/download.js';
 import { installToolchain, planToolchain, type Toolchain } from './install/toolchain.js';
 import { cargoBuild, cargoCommand } from './build/cargo.js';
-import { makeKvmUsable, openKvm, probeKvm } from './boot/accel.js';
+import { calibrationKind, makeKvmUsable, openKvm, probeKvm, retryUnderTcg } from './boot/accel.js';
+import { calibrate } from './boot/calibrate.js';
+import { kvmFailure } from './verdict/run-state.js';
 import { capture } from './install/run.js';
-import { boot } from './boot/qemu.js';
+import { boot, type BootResult } from './boot/qemu.js';
 import { decide } from './verdict/verdict.js';
 import { GuestEcho } from './report/guest-log.js';
 import { writeSummary, type Report } from './report/summary.js';
-import { detectImage, type Accel, type BootContext } from './targets/index.js';
+import { detectImage, type Accel, type BootContext, type ImageKind } from './targets/index.js';
 
 async function timed<T>(into: Record<string, number>, key: string, f: () => Promise<T>): Promise<T> {
   const t = Date.now();
@@ -42,24 +44,55 @@ async function enableKvm(): Promise<void> {
   if (what) core.info(`KVM: ${what}.`);
 }
 
-async function chooseAccel(plan: Plan, qemu: string): Promise<Accel> {
+/**
+ * The accelerator for the boot. accel: tcg is TCG; accel: kvm is KVM if QEMU starts under it;
+ * accel: auto times a calibration guest under TCG and under KVM (src/boot/calibrate.ts) and uses
+ * KVM only where it is not slower, logging both figures and the choice in one line.
+ */
+async function chooseAccel(plan: Plan, qemu: string, image: ImageKind): Promise<Accel> {
   if (plan.accel === 'tcg') return 'tcg';
   if (!plan.profile.kvmCapable) {
     core.info(`Accelerator: TCG (${plan.target} cannot run under KVM on this ${process.arch} host).`);
     return 'tcg';
   }
   await enableKvm();
-  const cpu = cpuFor(plan, 'kvm');
-  const probe = await probeKvm(qemu, cpu);
-  if (probe.ok) {
-    core.info(`Accelerator: KVM (probe passed${cpu ? ` with -cpu ${cpu}` : ''}).`);
+  if (plan.accel === 'kvm') {
+    const cpu = cpuFor(plan, 'kvm');
+    const probe = await probeKvm(qemu, cpu);
+    if (!probe.ok) throw new ActionError(`accel: kvm was asked for, but KVM does not work here: ${probe.why}. Use accel: auto to fall back to TCG.`);
+    core.info(`Accelerator: KVM (accel: kvm; QEMU starts under KVM${cpu ? ` with -cpu ${cpu}` : ''}).`);
     return 'kvm';
   }
-  if (plan.accel === 'kvm') {
-    throw new ActionError(`accel: kvm was asked for, but KVM does not work here: ${probe.why}. Use accel: auto to fall back to TCG.`);
+  const kvm = openKvm();
+  if (!kvm.ok) {
+    core.info(`Accelerator: TCG (/dev/kvm cannot be opened: ${kvm.code}).`);
+    return 'tcg';
   }
-  core.info(`Accelerator: TCG, because KVM does not work here: ${probe.why}.`);
-  return 'tcg';
+  const kind = calibrationKind(plan.profile.arch, image, plan.profile.firmware.length > 0);
+  if (!kind) {
+    core.info(`Accelerator: TCG (no calibration guest for ${plan.profile.arch}).`);
+    return 'tcg';
+  }
+  const machineArgs = (accel: Accel) => {
+    const cpu = plan.cpuInput ?? (plan.userCpu ?? plan.profile.cpu[accel]);
+    return [...(plan.machine && kind !== 'aarch64' ? ['-machine', plan.machine] : []), ...(cpu ? ['-cpu', cpu] : []), ...(plan.memory ? ['-m', plan.memory] : [])];
+  };
+  const d = await calibrate({ qemu, kind, machineArgs, cacheDir: process.env.RUNNER_TEMP || os.tmpdir() });
+  core.info(d.line);
+  return d.accel;
+}
+
+/**
+ * accel: auto picked KVM and the boot ended in a KVM failure (QEMU stopped the guest): says so,
+ * and boots once more under TCG; that boot decides. Otherwise returns the first boot as it is.
+ */
+async function fallBackToTcg(plan: Plan, accel: Accel, first: BootResult, again: (accel: Accel) => Promise<BootResult>, report: Report): Promise<{ result: BootResult; accel: Accel }> {
+  if (!retryUnderTcg(plan.accel, accel, first.end, first.stderr)) return { result: first, accel };
+  const what = kvmFailure(first.stderr) ?? 'a KVM internal error';
+  core.warning(`The boot under KVM ended in ${what} (QEMU stopped the guest). accel: auto: booting once more under TCG; that boot decides.`);
+  if (first.stderr.trim()) core.info(`QEMU's own messages (KVM boot):\n${first.stderr.trimEnd()}`);
+  report.accel = `TCG (KVM boot ended in ${what}; booted again under TCG)`;
+  return { result: await again('tcg'), accel: 'tcg' };
 }
 
 /**
@@ -230,46 +263,53 @@ export async function run(): Promise<void> {
       if (!kvm.ok) throw new ActionError(`${plan.profile.bootProgram.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`);
       accel = 'kvm';
     } else {
-      accel = plan.runner ? 'tcg' : await chooseAccel(plan, qemu.path);
+      accel = plan.runner ? 'tcg' : await chooseAccel(plan, qemu.path, image);
     }
     if (!plan.runner) report.accel = accel;
-    const ctx: BootContext = { kernel, accel, workDir: scratch, image, assets: assetPaths };
-    let argv: string[];
-    let bootEnv: Record<string, string> | undefined;
-    if (plan.runner?.kind === 'cargo') {
-      const b = plan.build as Extract<Plan['build'], { kind: 'cargo' }>;
-      argv = cargoCommand(toolchain!, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: b.cargoArgs }, 'run');
-      bootEnv = { ...toolchain!.env, ...(process.env.CARGO_TERM_COLOR === undefined ? { CARGO_TERM_COLOR: 'never' } : {}) };
-    } else if (plan.runner) {
-      argv = runnerCommand(plan.runner.argv, kernel);
-    } else {
-      plan.profile.prepare?.(ctx);
-      argv = bootCommand(plan, qemu.path, ctx);
-    }
-    report.qemuCommand = shellJoin(argv);
-    core.setOutput('qemu-command', report.qemuCommand);
-    core.info(`[command]${report.qemuCommand}`);
-    report.logPath = logPath;
-    core.setOutput('log', logPath);
+    const bootWith = async (accel: Accel): Promise<BootResult> => {
+      const ctx: BootContext = { kernel, accel, workDir: scratch, image, assets: assetPaths };
+      let argv: string[];
+      let bootEnv: Record<string, string> | undefined;
+      if (plan.runner?.kind === 'cargo') {
+        const b = plan.build as Extract<Plan['build'], { kind: 'cargo' }>;
+        argv = cargoCommand(toolchain!, { target: plan.target, buildStd: plan.profile.buildStd, cargoArgs: b.cargoArgs }, 'run');
+        bootEnv = { ...toolchain!.env, ...(process.env.CARGO_TERM_COLOR === undefined ? { CARGO_TERM_COLOR: 'never' } : {}) };
+      } else if (plan.runner) {
+        argv = runnerCommand(plan.runner.argv, kernel);
+      } else {
+        plan.profile.prepare?.(ctx);
+        argv = bootCommand(plan, qemu.path, ctx);
+      }
+      report.qemuCommand = shellJoin(argv);
+      core.setOutput('qemu-command', report.qemuCommand);
+      core.info(`[command]${report.qemuCommand}`);
+      report.logPath = logPath;
+      core.setOutput('log', logPath);
 
-    core.info(`Serial output of ${plan.target} (workflow commands from the guest are ignored):`);
-    echo.start();
-    const result = await timed(timings, 'boot', () =>
-      boot({
-        command: argv[0],
-        args: argv.slice(1),
-        timeout: plan.timeout,
-        idleTimeout: plan.idleTimeout,
-        logPath,
-        env: bootEnv,
-        cwd: plan.runner?.kind === 'cargo' ? (plan.build as { workingDirectory: string }).workingDirectory : undefined,
-        rules: plan.rules,
-        onLine: (l) => echo.line(l),
-        onLines: (block, escapes) => echo.block(block, escapes),
-        qmp: !plan.runner, // a runner is not QEMU itself
-      }),
-    );
-    echo.stop();
+      core.info(`Serial output of ${plan.target} (workflow commands from the guest are ignored):`);
+      echo.start();
+      try {
+        return await timed(timings, 'boot', () =>
+          boot({
+            command: argv[0],
+            args: argv.slice(1),
+            timeout: plan.timeout,
+            idleTimeout: plan.idleTimeout,
+            logPath,
+            env: bootEnv,
+            cwd: plan.runner?.kind === 'cargo' ? (plan.build as { workingDirectory: string }).workingDirectory : undefined,
+            rules: plan.rules,
+            onLine: (l) => echo.line(l),
+            onLines: (block, escapes) => echo.block(block, escapes),
+            qmp: !plan.runner, // a runner is not QEMU itself
+            waitForExit: plan.waitForExit,
+          }),
+        );
+      } finally {
+        echo.stop();
+      }
+    };
+    const { result } = await fallBackToTcg(plan, accel, await bootWith(accel), bootWith, report);
     if (result.stderr.trim()) core.info(`QEMU's own messages:\n${result.stderr.trimEnd()}`);
 
     const verdict = decide({
@@ -279,6 +319,7 @@ export async function run(): Promise<void> {
       resetAccepted: plan.resetAccepted,
       explainExit: plan.profile.explainExit,
       qemuStderr: result.stderr,
+      waitForExit: plan.waitForExit,
     });
     report.pass = verdict.pass;
     report.reason = verdict.reason;

@@ -38,6 +38,8 @@ export interface Inputs {
   timeout: number;
   /** Seconds without any serial output before failing; 0 = off. */
   idleTimeout: number;
+  /** The guest must exit by itself; the action never stops it on a match. */
+  waitForExit: boolean;
   qemuArgs: string[];
   accel: AccelChoice;
   /** Resolve and print the plan; install, build and boot nothing. */
@@ -244,6 +246,7 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     exitCodeGiven: get('exit-code').trim() !== '',
     timeout,
     idleTimeout,
+    waitForExit: parseBool('wait-for-exit', get('wait-for-exit'), false),
     qemuArgs,
     accel,
     dryRun: parseBool('dry-run', get('dry-run'), false),

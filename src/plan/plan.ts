@@ -26,6 +26,8 @@ export interface Plan {
   resetAccepted: boolean;
   timeout: number;
   idleTimeout: number;
+  /** The guest must exit by itself (wait-for-exit). */
+  waitForExit: boolean;
   /** The target's own inputs, handed to its QEMU arguments. */
   targetInputs: Record<string, string>;
 }
@@ -60,6 +62,7 @@ export function makePlan(inputs: Inputs): Plan {
     resetAccepted: inputs.exitCodeGiven,
     timeout: inputs.timeout,
     idleTimeout: inputs.idleTimeout,
+    waitForExit: inputs.waitForExit,
     targetInputs: inputs.targetInputs,
   };
 }
