@@ -133,7 +133,7 @@ async function dryRun(plan: Plan, inputs: Inputs, scratch: string, assets: Asset
     build: cargo ? { directory: (plan.build as { workingDirectory: string }).workingDirectory, command: shellJoin(cargo), env: plan.profile.buildEnv?.(inputs) ?? {} } : { kernel },
     boot: {
       program: program ? program.name : plan.qemu.binary,
-      accel: program ? `kvm (${program.name} always uses KVM)` : plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg') : plan.accel,
+      accel: program ? `kvm (${program.name} always uses KVM)` : plan.accel === 'auto' ? (plan.profile.kvmCapable ? 'auto: KVM where a calibration boot shows it is not slower than TCG, else TCG (shown: TCG)' : 'tcg') : plan.accel,
       command: shellJoin(qemu),
       timeout: plan.timeout,
       idleTimeout: plan.idleTimeout,
