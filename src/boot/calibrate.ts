@@ -28,7 +28,7 @@ export interface AccelDecision {
 /** Which firmware path the calibration guest takes: the one the real boot takes. */
 export type CalibrationKind = 'pvh' | 'bios-disk' | 'aarch64';
 
-/** Bound on each calibration boot; the KVM one is cut off sooner, at the TCG time. */
+/** Bound on each calibration boot; the slower one is cut off sooner, when the faster is done. */
 export const CALIBRATION_LIMIT_S = 10;
 
 const fmt = (r: CalibrationRun) =>
@@ -69,20 +69,28 @@ export function writeGuest(kind: CalibrationKind, dir: string): { args: string[]
   return { args: ['-machine', 'virt', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-kernel', f], status: 0, describe: `calibration guest on virt, ${work}` };
 }
 
-/** Boots QEMU with `argv`, output discarded; cut off after `limitS` seconds. */
-export function timeRun(argv: string[], expectStatus: number, limitS: number): Promise<CalibrationRun> {
-  return new Promise((resolve) => {
-    const started = process.hrtime.bigint();
-    const secs = () => Number(process.hrtime.bigint() - started) / 1e9;
-    const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
-    track(child);
-    let stderr = '';
-    let cut = false;
-    child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
-    const timer = setTimeout(() => {
-      cut = true;
-      child.kill('SIGKILL');
-    }, Math.max(1, limitS * 1000));
+/** A calibration boot under way: its result, and a way to cut it off now. */
+export interface TimedRun {
+  result: Promise<CalibrationRun>;
+  cut: () => void;
+}
+
+/** Boots QEMU with `argv`, output discarded; cut off after `limitS` seconds or when `cut` is called. */
+export function startRun(argv: string[], expectStatus: number, limitS: number): TimedRun {
+  const started = process.hrtime.bigint();
+  const secs = () => Number(process.hrtime.bigint() - started) / 1e9;
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  track(child);
+  let stderr = '';
+  let cutAt: number | undefined;
+  const cut = () => {
+    if (cutAt !== undefined || child.exitCode !== null || child.signalCode !== null) return;
+    cutAt = secs();
+    child.kill('SIGKILL');
+  };
+  child.stderr!.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4096)));
+  const timer = setTimeout(cut, Math.max(1, limitS * 1000));
+  const result = new Promise<CalibrationRun>((resolve) => {
     child.once('error', (e) => {
       clearTimeout(timer);
       resolve({ outcome: 'failed', seconds: secs(), why: e.message });
@@ -90,12 +98,33 @@ export function timeRun(argv: string[], expectStatus: number, limitS: number): P
     child.once('close', (code, signal) => {
       clearTimeout(timer);
       const seconds = secs();
-      if (cut) return resolve({ outcome: 'cut-off', seconds: limitS });
+      if (cutAt !== undefined) return resolve({ outcome: 'cut-off', seconds: cutAt });
       if (code === expectStatus) return resolve({ outcome: 'done', seconds });
-      const err = stderr.split('\n').map((l) => l.trim()).find((l) => /error|failed|Could not|internal/i.test(l) && !/warning:/.test(l));
+      const err = stderr.split('\n').map((l) => l.trim()).find((l) => /error|failed|Could not|internal|invalid/i.test(l) && !/warning:/.test(l));
       resolve({ outcome: 'failed', seconds, why: err ?? (signal ? `QEMU died (${signal})` : `QEMU exited with ${code}`) });
     });
   });
+  return { result, cut };
+}
+
+/** Boots QEMU with `argv` to its end, cut off after `limitS` seconds. */
+export function timeRun(argv: string[], expectStatus: number, limitS: number): Promise<CalibrationRun> {
+  return startRun(argv, expectStatus, limitS).result;
+}
+
+/**
+ * Races the calibration guest under TCG and under KVM, side by side: whichever finishes first
+ * wins and the other is cut off at that moment (a KVM run still going when TCG is done is
+ * slower; a TCG run still going when KVM is done is slower). A KVM run that fails lets TCG win at
+ * once. Both are bounded by `limitS`. The wall time is that of the faster one, not the sum.
+ */
+export async function race(tcgArgv: string[], kvmArgv: string[], status: number, limitS: number): Promise<{ tcg: CalibrationRun; kvm: CalibrationRun }> {
+  const tcg = startRun(tcgArgv, status, limitS);
+  const kvm = startRun(kvmArgv, status, limitS);
+  const first = await Promise.race([tcg.result.then((r) => ({ who: 'tcg' as const, r })), kvm.result.then((r) => ({ who: 'kvm' as const, r }))]);
+  if (first.who === 'tcg' && first.r.outcome === 'done') kvm.cut();
+  if (first.who === 'kvm') tcg.cut(); // KVM done (faster) or failed (TCG wins): either way decided
+  return { tcg: await tcg.result, kvm: await kvm.result };
 }
 
 export interface CalibrateRequest {
@@ -122,7 +151,8 @@ export function cacheKey(req: CalibrateRequest): string {
 }
 
 /**
- * Times the calibration guest under TCG, then under KVM cut off at the TCG time, and decides.
+ * Times the calibration guest under TCG and under KVM (raced: the slower one is cut off when the
+ * faster one is done), and decides.
  * The decision is cached per host for the job (a file in cacheDir); a cached one says so.
  */
 export async function calibrate(req: CalibrateRequest): Promise<AccelDecision & { cached: boolean }> {
@@ -139,8 +169,7 @@ export async function calibrate(req: CalibrateRequest): Promise<AccelDecision & 
   try {
     const guest = writeGuest(req.kind, dir);
     const argv = (accel: Accel) => [req.qemu, '-accel', accel, ...req.machineArgs(accel), ...guest.args];
-    const tcg = await timeRun(argv('tcg'), guest.status, CALIBRATION_LIMIT_S);
-    const kvm = await timeRun(argv('kvm'), guest.status, tcg.outcome === 'done' ? tcg.seconds : CALIBRATION_LIMIT_S);
+    const { tcg, kvm } = await race(argv('tcg'), argv('kvm'), guest.status, CALIBRATION_LIMIT_S);
     const d = decideAccel(tcg, kvm, guest.describe);
     try {
       fs.mkdirSync(req.cacheDir, { recursive: true });

@@ -167,7 +167,10 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
       // QEMU waits for this connection, then waits (-S) for `cont`: the guest runs only once the action listens.
       const ok = await client.connect(qmpSocket, 10_000, alive);
       if (!ok) {
-        if (alive()) stop({ kind: 'stopped', state: 'prelaunch', detail: 'the action could not connect to QEMU\'s QMP socket', satisfiedBefore: false });
+        // Usually QEMU is exiting (it failed to start the machine): then its exit decides.
+        timers.push(setTimeout(() => {
+          if (alive()) stop({ kind: 'stopped', state: 'prelaunch', detail: 'the action could not connect to QEMU\'s QMP socket', satisfiedBefore: false });
+        }, 2000));
         return;
       }
       try {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decideAccel, timeRun, writeGuest, type CalibrationRun } from '../../../src/boot/calibrate.js';
+import { decideAccel, race, timeRun, writeGuest, type CalibrationRun } from '../../../src/boot/calibrate.js';
 import { calibrationKind, retryUnderTcg } from '../../../src/boot/accel.js';
 import { aarch64Program, biosBootSector, pvhElf, x86Program } from '../../../src/boot/calibration-guest.js';
 
@@ -91,5 +91,27 @@ test('a run over its limit is cut off', async () => {
   const g = writeGuest('pvh', dir);
   const r = await timeRun(['qemu-system-x86_64', '-accel', 'tcg', ...g.args], g.status, 0.001);
   assert.equal(r.outcome, 'cut-off');
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('the race: the faster run wins and the slower one is cut off at that moment; a failing KVM lets TCG win at once (real QEMU, TCG on both sides)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calibration-test-'));
+  const g = writeGuest('pvh', dir);
+  const guest = ['qemu-system-x86_64', '-accel', 'tcg', ...g.args];
+  // A "KVM" side that never finishes (-S: the guest never starts): cut off when the TCG side is done.
+  const slow = await race(guest, [...guest, '-S'], g.status, 30);
+  assert.equal(slow.tcg.outcome, 'done');
+  assert.equal(slow.kvm.outcome, 'cut-off');
+  assert.equal(decideAccel(slow.tcg, slow.kvm).accel, 'tcg');
+  // The roles swapped: the "TCG" side is cut off, KVM wins.
+  const fast = await race([...guest, '-S'], guest, g.status, 30);
+  assert.equal(fast.tcg.outcome, 'cut-off');
+  assert.equal(decideAccel(fast.tcg, fast.kvm).accel, 'kvm');
+  // A "KVM" side QEMU refuses to start.
+  const broken = await race([...guest, '-S'], [...guest, '-no-such-option'], g.status, 30);
+  assert.equal(broken.kvm.outcome, 'failed');
+  assert.match(broken.kvm.why ?? '', /no-such-option/);
+  assert.equal(broken.tcg.outcome, 'cut-off', 'TCG is not waited for');
+  assert.equal(decideAccel(broken.tcg, broken.kvm).accel, 'tcg');
   fs.rmSync(dir, { recursive: true });
 });
