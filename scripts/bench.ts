@@ -1,7 +1,9 @@
 // npm run bench: measures the verdict engine and the action on this machine and writes BENCHMARKS.md.
 //  1. matching throughput and peak memory over a synthetic serial stream, next to `grep -c`;
 //  2. time from the guest's success line to the verdict, for a guest that never exits;
-//  3. a whole warm run of the action next to the same work done by hand (cargo + qemu + grep).
+//  3. a whole warm run of the action next to the same work done by hand (cargo + qemu + grep);
+//  4. boot times under TCG, KVM and accel: auto (calibration included) for four kinds of guest.
+// BENCH_ONLY=accel runs section 4 alone and prints its table (BENCHMARKS.md is left as it is).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -13,6 +15,8 @@ import { scanKind } from '../src/verdict/scan.js';
 import { parsePattern, literal } from '../src/verdict/patterns.js';
 import { RUST_PANIC } from '../src/targets/common.js';
 import { boot, SETTLE_MS } from '../src/boot/qemu.js';
+import { calibrate } from '../src/boot/calibrate.js';
+import type { Accel } from '../src/boot/qemu-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const GB = Number(process.env.BENCH_BYTES ?? 1024 ** 3);
@@ -20,6 +24,7 @@ const CHUNK = 64 * 1024; // what a pipe from QEMU delivers at most
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'bench-'));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 const rows: string[] = [];
+const only = process.env.BENCH_ONLY;
 
 // ---------- 1. throughput and memory ----------
 const EXPECT = Array.from({ length: 20 }, (_, i) => `checkpoint ${i} reached`);
@@ -96,6 +101,7 @@ function measureGrep(file: string) {
   return { secs: median(runs), rssMB: rss };
 }
 
+if (!only) {
 console.log(`bench: throughput over ${(GB / 1e9).toFixed(2)} GB streams (64 KiB chunks, 20 expectations, 3 failure literals)`);
 const through: string[] = [];
 for (const colour of [false, true]) {
@@ -121,6 +127,8 @@ for (const colour of [false, true]) {
 }
 rows.push('## 1. Matching throughput and peak memory', '', `Synthetic serial stream read with \`read()\` in ${CHUNK / 1024} KiB chunks (what a pipe from QEMU delivers at most), each into a fresh buffer as Node reads a pipe, into the watcher as the action uses it (with the live log gathered as in the action, written nowhere; newlines counted and escape codes cleaned ${scanKind === 'wasm-simd' ? 'in WebAssembly SIMD' : 'in JavaScript'}), 20 ordered expectations spread through it, failure literals \`panicked at \`, \`[PANIC]\`, \`TEST_FAIL\`; next to \`grep -c 'panicked at '\` over the same file (page cache warm, median of 3). Memory: peak RSS of the matcher process (Node and tsx included) for a stream a tenth as long → half as long → the full stream.`, '', '| stream | size | matcher | grep -c | ratio | matcher peak RSS (1/10 → 1/2 → full) | grep peak RSS |', '| --- | --- | --- | --- | --- | --- | --- |', ...through, '');
 
+}
+
 // ---------- build the test kernels once (warm cache for 2 and 3) ----------
 const targetDir = path.join(tmp, 'target');
 const shim = path.join(tmp, 'shim');
@@ -138,6 +146,7 @@ const hangKernel = path.join(tmp, 'hang-kernel');
 fs.copyFileSync(path.join(targetDir, 'x86_64-unknown-none', 'debug', 'misbehave-kernel'), hangKernel);
 execFileSync('/usr/bin/cargo', cargoArgs(), { cwd: kernelsDir, env: cargoEnv, stdio: 'ignore' });
 
+if (!only) {
 // ---------- 2. success line -> verdict ----------
 const latencies: number[] = [];
 for (let i = 0; i < 7; i++) {
@@ -199,8 +208,94 @@ const ratio = median(actionTimes) / median(handTimes);
 console.log(`bench: warm action ${median(actionTimes).toFixed(2)} s vs by hand ${median(handTimes).toFixed(2)} s (ratio ${ratio.toFixed(2)})`);
 rows.push('## 3. A warm run of the action next to the same work by hand', '', `The test kernel, already built (warm cargo cache), ${N} runs each, alternating: \`node dist/index.js\` as the runner runs it (\`toolchain: distro\`, \`accel: tcg\`, two expected lines) versus a shell script doing the same by hand: \`cargo build\` with the same flags, \`qemu-system-x86_64\` with the same arguments, then \`grep\` for the two lines and the panic text, and a check of the exit status. Most of the difference does not grow with what the kernel does: the last two columns show how much of it is Node starting (\`node -e 0\`) and Node starting plus loading the action's bundle (\`node dist/index.js\` with no inputs), medians of ${N}.`, '', '| action (median) | by hand (median) | ratio | goal | action − by hand | Node start | Node start + bundle |', '| --- | --- | --- | --- | --- | --- | --- |', `| ${median(actionTimes).toFixed(2)} s | ${median(handTimes).toFixed(2)} s | **${ratio.toFixed(2)}** | ≤ 1.10 | ${(median(actionTimes) - median(handTimes)).toFixed(2)} s | ${median(nodeStart).toFixed(2)} s | ${median(bundleLoad).toFixed(2)} s |`, '');
 
+}
+
+// ---------- 4. accelerators: TCG, KVM and auto ----------
+/** Builds the test kernel with a feature (or an example crate) and copies the image out. */
+function buildKernel(dir: string, target: string, feature: string | undefined, file: string, out: string): string {
+  const args = cargoArgs(feature).map((a) => (a === 'x86_64-unknown-none' ? target : a));
+  execFileSync('/usr/bin/cargo', args, { cwd: dir, env: cargoEnv, stdio: 'ignore' });
+  const dest = path.join(tmp, out);
+  fs.copyFileSync(path.join(targetDir, target, 'debug', file), dest);
+  return dest;
+}
+const KVM_LIMIT = Number(process.env.BENCH_KVM_LIMIT ?? 60);
+const accelRows: string[] = [];
+const kvmUsable = (() => {
+  try {
+    fs.closeSync(fs.openSync('/dev/kvm', fs.constants.O_RDWR));
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!only || only === 'accel') {
+  console.log('bench: building the accelerator kernels');
+  const x86 = ['-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'];
+  const uefiDir = path.join(ROOT, 'examples', 'x86_64-unknown-uefi');
+  const efi = buildKernel(uefiDir, 'x86_64-unknown-uefi', undefined, 'hello-uefi.efi', 'hello.efi');
+  const esp = path.join(tmp, 'esp', 'EFI', 'BOOT');
+  fs.mkdirSync(esp, { recursive: true });
+  fs.copyFileSync(efi, path.join(esp, 'BOOTX64.EFI'));
+  fs.copyFileSync('/usr/share/OVMF/OVMF_VARS.fd', path.join(tmp, 'OVMF_VARS.fd'));
+  const guests = [
+    { name: 'hello (x86_64-unknown-none, PVH)', args: [...x86, '-kernel', buildKernel(kernelsDir, 'x86_64-unknown-none', undefined, 'misbehave-kernel', 'k-hello')], expect: 'all tests passed' },
+    { name: 'serial flood (2 MiB, then the lines)', args: [...x86, '-kernel', buildKernel(kernelsDir, 'x86_64-unknown-none', 'flood', 'misbehave-kernel', 'k-flood')], expect: 'all tests passed' },
+    { name: 'pause spin (5 M `pause` inside a line)', args: [...x86, '-kernel', buildKernel(kernelsDir, 'x86_64-unknown-none', 'pause-spin', 'misbehave-kernel', 'k-spin')], expect: 'all tests passed' },
+    { name: 'UEFI hello (OVMF)', args: [...x86, '-m', '256M', '-nic', 'none', '-drive', 'if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd', '-drive', `if=pflash,format=raw,file=${path.join(tmp, 'OVMF_VARS.fd')}`, '-drive', `format=raw,file=fat:rw:${path.join(tmp, 'esp')}`], expect: 'all tests passed' },
+  ];
+  /** One boot as the action runs it (QMP, watcher); seconds, or a note when it did not pass. */
+  const bootOnce = async (accel: Accel, cpu: string | undefined, g: (typeof guests)[number], limit: number) => {
+    const t = performance.now();
+    const r = await boot({
+      command: 'qemu-system-x86_64', args: ['-accel', accel, ...(cpu ? ['-cpu', cpu] : []), ...g.args], timeout: limit, idleTimeout: 0,
+      logPath: path.join(tmp, 'accel.log'), qmp: true, rules: { expect: [literal(g.expect)], failOn: [RUST_PANIC], ordered: true },
+    });
+    const secs = (performance.now() - t) / 1000;
+    const ok = (r.end.kind === 'exited' && r.end.status === 33) || r.end.kind === 'satisfied';
+    return { secs, ok, note: ok ? '' : r.end.kind === 'timeout' ? `> ${limit} s` : r.end.kind === 'stopped' ? r.end.state : `${r.end.kind}${r.end.kind === 'exited' ? ` ${r.end.status}` : ''}` };
+  };
+  const cell = (x: { secs: number; ok: boolean; note: string }) => (x.ok ? `${x.secs.toFixed(2)} s` : x.note || 'fail');
+  // auto as the action runs it: calibration (no cached decision) + the boot with the chosen accelerator.
+  const auto = async (cpuKvm: string | undefined, g: (typeof guests)[number]) => {
+    const cacheDir = fs.mkdtempSync(path.join(tmp, 'cal-'));
+    const t = performance.now();
+    const d = await calibrate({ qemu: '/usr/bin/qemu-system-x86_64', kind: 'pvh', machineArgs: (a) => (a === 'kvm' && cpuKvm ? ['-cpu', cpuKvm] : []), cacheDir });
+    const cal = (performance.now() - t) / 1000;
+    const b = await bootOnce(d.accel, d.accel === 'kvm' ? cpuKvm : undefined, g, KVM_LIMIT);
+    return { total: { ...b, secs: cal + b.secs }, cal, accel: d.accel, line: d.line };
+  };
+  for (const g of guests) {
+    console.log(`bench: ${g.name}`);
+    const tcg = await bootOnce('tcg', undefined, g, 300);
+    const kvmHost = kvmUsable ? await bootOnce('kvm', 'host', g, KVM_LIMIT) : { secs: 0, ok: false, note: 'no /dev/kvm' };
+    const kvm64 = kvmUsable ? await bootOnce('kvm', 'qemu64', g, KVM_LIMIT) : { secs: 0, ok: false, note: 'no /dev/kvm' };
+    const a = await auto('host', g);
+    const a64 = await auto('qemu64', g);
+    const fastest = Math.min(...[tcg, kvmHost, kvm64].filter((x) => x.ok).map((x) => x.secs));
+    const goal = (x: { secs: number; ok: boolean }) => (x.ok && x.secs <= fastest * 1.1 + 0.3 ? 'yes' : 'no');
+    accelRows.push(`| ${g.name} | ${cell(tcg)} | ${cell(kvmHost)} | ${cell(kvm64)} | ${cell(a.total)} (${a.accel.toUpperCase()}, calibration ${a.cal.toFixed(2)} s) | ${cell(a64.total)} (${a64.accel.toUpperCase()}, calibration ${a64.cal.toFixed(2)} s) | ${goal(a.total)} / ${goal(a64.total)} |`);
+    console.log(accelRows[accelRows.length - 1]);
+    console.log(`  ${a.line}\n  ${a64.line}`);
+  }
+  // The calibration alone where KVM cannot be opened: the decision is the open() failing.
+  const t = performance.now();
+  let noKvm = 'n/a';
+  try {
+    fs.closeSync(fs.openSync('/dev/kvm-does-not-exist', fs.constants.O_RDWR));
+  } catch {
+    noKvm = `${((performance.now() - t) / 1000).toFixed(4)} s`;
+  }
+  rows.push('## 4. Accelerators: TCG, KVM and `accel: auto`', '', `Each guest booted as the action boots it (QMP, the watcher; the guest exits with status 33), once per column, in one run. KVM is given ${KVM_LIMIT} s. \`auto\` is the whole cost the action pays: the calibration (uncached: a generated guest under TCG and under KVM side by side, the slower cut off when the faster is done) plus the boot under the accelerator it chose. The action's x86_64 CPU under KVM is \`-cpu host\`; \`cpu: qemu64\` is shown too, because on nested hosts \`-cpu host\` may abort ("failed to set MSR") while other models run. Goal: \`auto\` within 10 % + 0.3 s of the fastest accelerator; calibration ≤ 1 s where KVM exists, ≤ 0.05 s where it does not (where /dev/kvm cannot be opened the calibration is that failed open(): ${noKvm} here).`, '', '| guest | TCG | KVM (-cpu host) | KVM (-cpu qemu64) | auto, default CPU | auto, cpu: qemu64 | auto within goal |', '| --- | --- | --- | --- | --- | --- | --- |', ...accelRows, '');
+  if (only) console.log(rows.slice(-accelRows.length - 4).join('\n'));
+}
+
+if (!only) {
 const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
 const doc = ['# Benchmarks', '', `Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0]}. One run; figures move by a few percent between runs.`, '', ...rows].join('\n');
 fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), doc);
 fs.rmSync(tmp, { recursive: true, force: true });
 console.log('bench: wrote BENCHMARKS.md');
+} else {
+  fs.rmSync(tmp, { recursive: true, force: true });
+}

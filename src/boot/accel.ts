@@ -1,6 +1,10 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { track } from './processes.js';
+import type { Accel, ImageKind } from './qemu-args.js';
+import type { BootEnd } from '../verdict/verdict.js';
+import { kvmFailure } from '../verdict/run-state.js';
+import type { CalibrationKind } from './calibrate.js';
 
 export interface KvmProbe {
   ok: boolean;
@@ -76,4 +80,25 @@ export async function makeKvmUsable(run: (cmd: string, args: string[], input?: s
   for (let i = 0; i < 20 && !openKvm().ok; i++) await new Promise((r) => setTimeout(r, 100));
   const after = openKvm();
   return after.ok ? '/dev/kvm made accessible with a udev rule (MODE 0666) and opened' : `a udev rule for /dev/kvm was added, but it still cannot be opened (${after.code})`;
+}
+
+/**
+ * accel: auto, and the boot under KVM ended with KVM failing (QEMU stopped the guest in run state
+ * internal-error, or said so on stderr): boot once more under TCG, and let that boot decide.
+ * Under accel: kvm the failure stands.
+ */
+export function retryUnderTcg(choice: 'auto' | 'kvm' | 'tcg', used: Accel, end: BootEnd, stderr: string): boolean {
+  if (choice !== 'auto' || used !== 'kvm') return false;
+  return (end.kind === 'stopped' && end.state === 'internal-error') || kvmFailure(stderr) !== undefined;
+}
+
+/**
+ * Which calibration guest stands for a boot: x86 through QEMU's PVH option ROM (ELF kernels, and
+ * UEFI, whose OVMF boot would cost seconds under TCG), a BIOS disk for raw x86 images booted by
+ * SeaBIOS, the virt board on aarch64. Undefined: no calibration guest for this architecture.
+ */
+export function calibrationKind(arch: string, image: ImageKind, hasFirmware: boolean): CalibrationKind | undefined {
+  if (arch === 'x86_64') return image === 'raw' && !hasFirmware ? 'bios-disk' : 'pvh';
+  if (arch === 'aarch64') return 'aarch64';
+  return undefined;
 }

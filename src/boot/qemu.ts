@@ -1,13 +1,14 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { ActionError } from '../errors.js';
 import type { BootEnd } from '../verdict/verdict.js';
+import { kvmFailure } from '../verdict/run-state.js';
 import { SerialWatcher, type WatchRules } from '../verdict/watcher.js';
 import { track } from './processes.js';
+import { QmpClient, type QmpEvent } from './qmp.js';
 
 export interface BootSpec {
   command: string;
@@ -26,10 +27,12 @@ export interface BootSpec {
   /** Extra environment for QEMU. */
   env?: NodeJS.ProcessEnv;
   /**
-   * Watch QEMU's QMP events to learn why the guest stopped (reset, power-off, panic). Only for
-   * QEMU itself: adds a QMP socket that QEMU waits on before it starts the guest.
+   * Follow QEMU's run state over QMP for the whole boot. Only for QEMU itself: adds a QMP socket
+   * and -S; the guest starts (QMP `cont`) once the action listens, so no event is missed.
    */
   qmp?: boolean;
+  /** Never stop the guest on a match: it must exit by itself (the wait-for-exit input). */
+  waitForExit?: boolean;
   /** Working directory of the command (default: the action's). */
   cwd?: string;
 }
@@ -48,11 +51,16 @@ export const SETTLE_MS = 100;
 export const FAILURE_GRACE_MS = 100;
 /** Silence after which an unfinished line is judged as it stands. */
 export const QUIET_MS = 150;
+/** How long QEMU has to answer query-status before the run state counts as unknown (not running). */
+const STATUS_WAIT_MS = 5000;
 
 /**
- * Runs QEMU, streams its serial output into a watcher and the log file, and stops it as soon as
- * the outcome is known: a failure line, every expectation met, a timeout. QEMU never outlives
- * this function (and the process registry kills it if the action itself is stopped).
+ * Runs QEMU, streams its serial output into a watcher and the log file, follows QEMU's run state
+ * (QMP events and query-status; QEMU's stderr when QMP is not in use), and stops it as soon as
+ * the outcome is known: a failure line, QEMU stopping the guest itself (KVM internal error, a
+ * reported panic, a pause), every expectation met while QEMU reports the guest running, a
+ * timeout. QEMU never outlives this function (and the process registry kills it if the action
+ * itself is stopped).
  */
 export async function boot(spec: BootSpec): Promise<BootResult> {
   const started = Date.now();
@@ -63,65 +71,114 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   let quietTimer: NodeJS.Timeout | undefined;
 
   const qmpSocket = spec.qmp ? path.join(os.tmpdir(), `qmp-${randomBytes(6).toString('hex')}.sock`) : undefined;
-  const args = qmpSocket ? [...spec.args, '-qmp', `unix:${qmpSocket},server=on,wait=on`] : spec.args;
+  const args = qmpSocket ? [...spec.args, '-qmp', `unix:${qmpSocket},server=on,wait=on`, '-S'] : spec.args;
   let shutdownReason: string | undefined;
+  /** The last event that explains a stop (GUEST_PANICKED, BLOCK_IO_ERROR, SHUTDOWN), in words. */
+  let lastDetail: string | undefined;
   const child = spawn(spec.command, args, {
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...spec.env },
     cwd: spec.cwd,
   });
   track(child);
+  const alive = () => child.exitCode === null && child.signalCode === null;
 
-  const stop = (end: BootEnd) => {
+  /** Decides the end; QEMU is stopped now, or after `graceMs` (to collect its last messages). */
+  const stop = (end: BootEnd, graceMs = 0) => {
     if (decided) return;
     decided = end;
-    child.kill('SIGTERM');
-    timers.push(setTimeout(() => child.kill('SIGKILL'), 2000));
+    const kill = () => {
+      child.kill('SIGTERM');
+      timers.push(setTimeout(() => child.kill('SIGKILL'), 2000));
+    };
+    if (graceMs > 0) timers.push(setTimeout(kill, graceMs));
+    else kill();
   };
 
-  const watcher = new SerialWatcher(spec.rules, {
+  let qmp: QmpClient | undefined;
+  const watcher: SerialWatcher = new SerialWatcher(spec.rules, {
     onLine: spec.onLine,
     onLines: spec.onLines,
     onFailure: () => timers.push(setTimeout(() => stop({ kind: 'failure-line' }), FAILURE_GRACE_MS)),
-    onSatisfied: () =>
-      timers.push(
-        setTimeout(() => {
-          if (watcher.satisfied && !watcher.failure) stop({ kind: 'satisfied' });
-        }, SETTLE_MS),
-      ),
+    onSatisfied: () => {
+      if (spec.waitForExit) return; // the guest must exit by itself
+      timers.push(setTimeout(() => void stopIfRunning(), SETTLE_MS));
+    },
   });
 
-  let qmpConn: net.Socket | undefined;
+  /** Every expectation is met: stop the guest, but pass only if QEMU says it is running. */
+  const stopIfRunning = async () => {
+    if (decided || !watcher.satisfied || watcher.failure) return;
+    if (!qmp) {
+      // No QMP (a runner): QEMU's stderr is the only word on its state.
+      const kvm = kvmFailure(stderr);
+      stop(kvm ? { kind: 'stopped', state: 'internal-error', satisfiedBefore: true } : { kind: 'satisfied' });
+      return;
+    }
+    const st = await qmp.status(STATUS_WAIT_MS);
+    if (decided || !watcher.satisfied || watcher.failure) return;
+    if (!st) {
+      if (alive()) stop({ kind: 'stopped', state: 'unknown', detail: 'QEMU did not answer query-status', satisfiedBefore: true });
+      return; // QEMU exited meanwhile: its exit decides
+    }
+    stop(st.status === 'running' && st.running ? { kind: 'satisfied', runState: 'running' } : { kind: 'stopped', state: st.status, detail: lastDetail, satisfiedBefore: true });
+  };
+
+  /** QEMU stopped the guest (STOP): ask why, and fail at once unless it runs again. */
+  const onStop = async () => {
+    const st = await qmp?.status(STATUS_WAIT_MS);
+    if (decided || !st || st.running) return;
+    stop({ kind: 'stopped', state: st.status, detail: lastDetail, satisfiedBefore: watcher.satisfied }, FAILURE_GRACE_MS);
+  };
+
+  const onEvent = (e: QmpEvent) => {
+    if (decided) return;
+    const d = e.data ?? {};
+    switch (e.event) {
+      case 'SHUTDOWN':
+        if (typeof d.reason === 'string') shutdownReason = d.reason;
+        lastDetail = `SHUTDOWN, reason ${String(d.reason)}`;
+        break;
+      case 'STOP':
+        void onStop();
+        break;
+      case 'GUEST_PANICKED':
+        // Whatever QEMU does next (pause, power off, nothing), the guest said it panicked.
+        lastDetail = `GUEST_PANICKED, action ${String(d.action)}`;
+        stop({ kind: 'stopped', state: 'guest-panicked', detail: lastDetail, satisfiedBefore: watcher.satisfied }, FAILURE_GRACE_MS);
+        break;
+      case 'BLOCK_IO_ERROR':
+        lastDetail = `BLOCK_IO_ERROR on ${String(d.device || d['node-name'])} (${String(d.operation)}${d.reason ? `: ${String(d.reason)}` : ''})`;
+        break;
+      case 'RESET':
+        // Under -no-reboot a guest reset becomes SHUTDOWN and QEMU exits; a RESET means the machine restarts.
+        if (d.guest === true) stop({ kind: 'stopped', state: 'reset', detail: `RESET, reason ${String(d.reason)}`, satisfiedBefore: watcher.satisfied }, FAILURE_GRACE_MS);
+        break;
+      case 'SUSPEND':
+        stop({ kind: 'stopped', state: 'suspended', detail: 'SUSPEND', satisfiedBefore: watcher.satisfied }, FAILURE_GRACE_MS);
+        break;
+    }
+  };
+
   if (qmpSocket) {
-    // QEMU waits for this connection before it runs the guest, so no event is missed.
-    const connect = (tries: number) => {
-      if (child.exitCode !== null || child.signalCode !== null || decided) return;
-      const c = net.createConnection(qmpSocket);
-      c.once('error', () => {
-        c.destroy();
-        if (tries > 0) timers.push(setTimeout(() => connect(tries - 1), 2));
-      });
-      c.once('connect', () => {
-        qmpConn = c;
-        c.write('{"execute":"qmp_capabilities"}\n');
-      });
-      let buf = '';
-      c.on('data', (d: Buffer) => {
-        buf += d.toString('utf8');
-        let nl: number;
-        while ((nl = buf.indexOf('\n')) >= 0) {
-          const line = buf.slice(0, nl);
-          buf = buf.slice(nl + 1);
-          try {
-            const msg = JSON.parse(line) as { event?: string; data?: { reason?: string } };
-            if (msg.event === 'SHUTDOWN' && msg.data?.reason) shutdownReason = msg.data.reason;
-          } catch {
-            // not JSON: ignore
-          }
-        }
-      });
-    };
-    connect(2500); // QEMU makes the socket early in its start: a few milliseconds
+    const client = new QmpClient(onEvent);
+    qmp = client;
+    void (async () => {
+      // QEMU waits for this connection, then waits (-S) for `cont`: the guest runs only once the action listens.
+      const ok = await client.connect(qmpSocket, 10_000, alive);
+      if (!ok) {
+        // Usually QEMU is exiting (it failed to start the machine): then its exit decides.
+        timers.push(setTimeout(() => {
+          if (alive()) stop({ kind: 'stopped', state: 'prelaunch', detail: 'the action could not connect to QEMU\'s QMP socket', satisfiedBefore: false });
+        }, 2000));
+        return;
+      }
+      try {
+        await client.execute('cont');
+      } catch {
+        // QEMU is gone: its exit decides
+      }
+    })();
   }
 
   const armIdle = () => {
@@ -140,8 +197,15 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
     quietTimer = setTimeout(() => watcher.checkPartial(), QUIET_MS);
   });
   let stderr = '';
+  let kvmSeen = false;
   child.stderr!.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString('utf8')).slice(-8192);
+    // QEMU pauses the guest after a KVM failure instead of exiting: fail now, not at the timeout
+    // (this is what catches it when QMP is not in use; with QMP the STOP event comes as well).
+    if (!kvmSeen && kvmFailure(stderr)) {
+      kvmSeen = true;
+      stop({ kind: 'stopped', state: 'internal-error', satisfiedBefore: watcher.satisfied }, FAILURE_GRACE_MS);
+    }
   });
 
   const exit = await new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
@@ -153,7 +217,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
     for (const t of timers) clearTimeout(t);
     if (idleTimer) clearTimeout(idleTimer);
     if (quietTimer) clearTimeout(quietTimer);
-    qmpConn?.destroy();
+    qmp?.close();
     if (qmpSocket) fs.rmSync(qmpSocket, { force: true });
     await new Promise<void>((resolve) => log.end(resolve));
   });

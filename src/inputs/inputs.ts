@@ -34,6 +34,8 @@ export interface Inputs extends CommonInputs {
   timeout: number;
   /** Seconds without any serial output before failing; 0 = off. */
   idleTimeout: number;
+  /** The guest must exit by itself; the action never stops it on a match. */
+  waitForExit: boolean;
   /** Resolve and print the plan; install, build and boot nothing. */
   dryRun: boolean;
   /** QEMU `-machine`, `-cpu` and `-m` the user chose (undefined: the target's default). */
@@ -181,6 +183,7 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     exitCodes: parseExitCodes('exit-code', get('exit-code')),
     timeout,
     idleTimeout,
+    waitForExit: parseBool('wait-for-exit', get('wait-for-exit').trim(), false),
     dryRun: parseBool('dry-run', get('dry-run').trim(), false),
     own: familyInputs(get, target, family),
   };

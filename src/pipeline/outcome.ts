@@ -5,7 +5,8 @@ import { writeSummary, type Report } from '../report/summary.js';
 import { decide } from '../verdict/verdict.js';
 import { cleanLine } from '../verdict/watcher.js';
 import { annotatePanic } from '../report/panic-location.js';
-import { accelPolicy, type State } from './steps.js';
+import { accelPolicy } from './accel.js';
+import type { State } from './steps.js';
 
 /** The decisions taken from the inputs, in one log group, so a reader of the log sees them all. */
 export function logPlan(plan: Plan): void {
@@ -35,6 +36,7 @@ export function verdictOf(s: State): Partial<Report> {
     resetAccepted: s.plan.verdict.resetAccepted,
     explainExit: s.plan.verdict.explainExit,
     qemuStderr: r.stderr,
+    waitForExit: s.plan.verdict.waitForExit,
   });
   const tail = r.watcher.lastLines().slice(-20);
   if (!v.pass) {
@@ -52,7 +54,7 @@ export function reportOf(s: State): Partial<Report> {
   return {
     toolchain: s.toolchain ? `${s.toolchain.description}: ${s.toolchain.rustcVersion}` : undefined,
     kernel: s.kernel,
-    accel: s.plan.launcher.speaksQmp || s.plan.launcher.needsKvm ? s.accel : undefined,
+    accel: s.plan.launcher.speaksQmp || s.plan.launcher.needsKvm ? (s.accelNote ?? s.accel) : undefined,
     qemuCommand: s.launch ? shellJoin(s.launch.argv) : undefined,
     logPath: s.launch ? s.logPath : undefined,
   };

@@ -1,8 +1,6 @@
 import * as core from '@actions/core';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { makeKvmUsable, openKvm, probeKvm } from '../boot/accel.js';
 import { setStage } from '../boot/processes.js';
 import type { CargoRun, Launch } from '../boot/launchers.js';
 import { boot, type BootResult } from '../boot/qemu.js';
@@ -12,12 +10,12 @@ import { ActionError } from '../errors.js';
 import { aptInstallMissing } from '../install/apt.js';
 import { cachedAsset, describeAsset, fetchAsset } from '../install/download.js';
 import { ensureFirmware } from '../install/qemu.js';
-import { capture } from '../install/run.js';
 import { installToolchain, planToolchain, predictToolchain, type Toolchain } from '../install/toolchain.js';
 import type { Plan } from '../plan/plan.js';
 import { GuestEcho } from '../report/guest-log.js';
 import { detectImage } from '../targets/common.js';
 import type { BuildPrep, CargoView } from '../targets/contract.js';
+import { accelPolicy, chooseAccel, fallBackToTcg } from './accel.js';
 
 /**
  * The run in steps. Each step can run, or predict what running it would give without side effects
@@ -41,6 +39,8 @@ export interface State {
   image?: ImageKind;
   accel?: Accel;
   accelWhy?: string;
+  /** Why the accelerator changed during the boot (a KVM boot repeated under TCG), for the report. */
+  accelNote?: string;
   launch?: Launch;
   result?: BootResult;
   timings: Record<string, number>;
@@ -169,52 +169,6 @@ export const build: Step = {
   },
 };
 
-/** Runs a command with optional stdin (for the udev rule), quietly; returns its exit status. */
-async function runQuiet(cmd: string, args: string[], input?: string): Promise<number> {
-  if (input === undefined) return (await capture(cmd, args)).code;
-  return spawnSync(cmd, args, { input, stdio: ['pipe', 'ignore', 'pipe'] }).status ?? 1;
-}
-
-/** GitHub-hosted runners: /dev/kvm needs a udev rule before a non-root user can open it. */
-async function enableKvm(): Promise<void> {
-  const what = await makeKvmUsable(runQuiet);
-  if (what) core.info(`KVM: ${what}.`);
-}
-
-/** How the accelerator will be chosen, in words (the dry run shows it; the run logs its choice). */
-export function accelPolicy(plan: Plan): string {
-  const { launcher, inputs, target } = plan;
-  if (launcher.needsKvm) return `kvm (${launcher.name} always uses KVM)`;
-  if (!launcher.speaksQmp) return `none: ${launcher.name} chooses`;
-  if (inputs.accel !== 'auto') return inputs.accel;
-  return target.boot.kvmCapable ? 'auto: KVM if a probe passes, else TCG (shown: TCG)' : 'tcg';
-}
-
-async function chooseAccel(s: State): Promise<Accel> {
-  const { plan } = s;
-  if (plan.launcher.needsKvm) {
-    // A hypervisor such as Uhyve: KVM or nothing.
-    await enableKvm();
-    const kvm = openKvm();
-    if (!kvm.ok) throw new ActionError(`${plan.launcher.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`);
-    return 'kvm';
-  }
-  if (!plan.launcher.speaksQmp || plan.inputs.accel === 'tcg') return 'tcg';
-  if (!plan.target.boot.kvmCapable) {
-    core.info(`Accelerator: TCG (${plan.inputs.target} cannot run under KVM on this ${process.arch} host).`);
-    return 'tcg';
-  }
-  await enableKvm();
-  const probe = await probeKvm(s.program!, plan.kvmCpu);
-  if (probe.ok) {
-    core.info(`Accelerator: KVM (probe passed${plan.kvmCpu ? ` with -cpu ${plan.kvmCpu}` : ''}).`);
-    return 'kvm';
-  }
-  if (plan.inputs.accel === 'kvm') throw new ActionError(`accel: kvm was asked for, but KVM does not work here: ${probe.why}. Use accel: auto to fall back to TCG.`);
-  core.info(`Accelerator: TCG, because KVM does not work here: ${probe.why}.`);
-  return 'tcg';
-}
-
 function cargoRun(s: State): CargoRun | undefined {
   if (s.plan.build.kind !== 'cargo' || !s.toolchain) return undefined;
   return {
@@ -247,29 +201,39 @@ export const bootStep: Step = {
       throw new ActionError(`${s.kernel} is ${name[image]}, but ${plan.inputs.target} boots ${kinds.map((k) => name[k]).join(' or ')}. ${plan.build.kind === 'prebuilt' ? 'Check the kernel input.' : 'Check what the crate builds.'}`);
     }
     s.image = image;
-    s.accel = await chooseAccel(s);
-    if (plan.launcher.speaksQmp) plan.target.boot.qemu.prepare?.({ kernel: s.kernel!, accel: s.accel, workDir: s.scratch, assets: s.assets, image });
-    launch(s);
-    const l = s.launch!;
-    core.setOutput('qemu-command', shellJoin(l.argv));
-    core.info(`[command]${commandLine(l.argv)}`);
-    core.setOutput('log', s.logPath);
-    core.info(`Serial output of ${plan.inputs.target} (workflow commands from the guest are ignored):`);
-    s.echo.start();
-    s.result = await boot({
-      command: l.argv[0],
-      args: l.argv.slice(1),
-      timeout: plan.inputs.timeout,
-      idleTimeout: plan.inputs.idleTimeout,
-      logPath: s.logPath,
-      env: l.env,
-      cwd: l.cwd,
-      rules: plan.verdict.rules,
-      onLine: (line) => s.echo.line(line),
-      onLines: (block, escapes) => s.echo.block(block, escapes),
-      qmp: plan.launcher.speaksQmp,
-    });
-    s.echo.stop();
+    const bootWith = async (accel: Accel): Promise<BootResult> => {
+      s.accel = accel;
+      if (plan.launcher.speaksQmp) plan.target.boot.qemu.prepare?.({ kernel: s.kernel!, accel, workDir: s.scratch, assets: s.assets, image });
+      launch(s);
+      const l = s.launch!;
+      core.setOutput('qemu-command', shellJoin(l.argv));
+      core.info(`[command]${commandLine(l.argv)}`);
+      core.setOutput('log', s.logPath);
+      core.info(`Serial output of ${plan.inputs.target} (workflow commands from the guest are ignored):`);
+      s.echo.start();
+      try {
+        return await boot({
+          command: l.argv[0],
+          args: l.argv.slice(1),
+          timeout: plan.inputs.timeout,
+          idleTimeout: plan.inputs.idleTimeout,
+          logPath: s.logPath,
+          env: l.env,
+          cwd: l.cwd,
+          rules: plan.verdict.rules,
+          onLine: (line) => s.echo.line(line),
+          onLines: (block, escapes) => s.echo.block(block, escapes),
+          qmp: plan.launcher.speaksQmp,
+          waitForExit: plan.verdict.waitForExit,
+        });
+      } finally {
+        s.echo.stop();
+      }
+    };
+    const first = await bootWith(await chooseAccel(plan, s.program!, image));
+    const settled = await fallBackToTcg(plan, s.accel!, first, bootWith);
+    s.result = settled.result;
+    s.accelNote = settled.note;
     if (s.result.stderr.trim()) core.info(`QEMU's own messages:\n${s.result.stderr.trimEnd()}`);
     plan.target.boot.afterBoot?.(s.logPath);
   },

@@ -12,6 +12,8 @@ export interface VerdictPolicy {
   exitCodes: number[];
   /** A machine reset (QMP reason guest-reset) counts as an exit with an accepted status only when exit-code was given. */
   resetAccepted: boolean;
+  /** wait-for-exit: the guest must exit by itself with an accepted status; a match never stops it. */
+  waitForExit: boolean;
   explainExit(status: number): string;
 }
 
@@ -23,6 +25,7 @@ export interface UserVerdictInputs {
   defaultFailOn: boolean;
   /** exit-code, undefined when not given. */
   exitCodes?: number[];
+  waitForExit: boolean;
 }
 
 export interface TargetVerdict {
@@ -48,6 +51,9 @@ export function verdictPolicy(user: UserVerdictInputs, target: TargetVerdict): V
       "Add a line your kernel prints only when it succeeded (for example: all tests passed), or set exit-code to a status that only your kernel's success gives.",
     );
   }
+  if (user.waitForExit && exitCodes.length === 0) {
+    throw new InputError('wait-for-exit', `is true, but no exit status counts as success for ${user.target}, so the guest could never pass by exiting`, 'Set exit-code to the status your kernel exits with on success, or remove wait-for-exit to pass on the expected lines.');
+  }
   if (target.expectRequired && user.expect.length === 0) {
     throw new InputError('expect', `is required for ${user.target}`, target.expectRequired);
   }
@@ -55,6 +61,7 @@ export function verdictPolicy(user: UserVerdictInputs, target: TargetVerdict): V
     rules: { expect, ordered: user.ordered, failOn: [...(user.defaultFailOn ? target.failOn : []), ...user.failOn] },
     exitCodes,
     resetAccepted: user.exitCodes !== undefined,
+    waitForExit: user.waitForExit,
     explainExit: target.explainExit,
   };
 }

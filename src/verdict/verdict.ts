@@ -1,10 +1,21 @@
 import type { SerialWatcher } from './watcher.js';
+import { describeStop, kvmFailure } from './run-state.js';
 
 /** How a boot ended, as the boot stage saw it. */
 export type BootEnd =
   | { kind: 'exited'; status: number | null; signal: NodeJS.Signals | null; shutdown?: string }
-  /** Every expectation was met and the guest was still running; the action stopped it. */
-  | { kind: 'satisfied' }
+  /**
+   * Every expectation was met and the action stopped the guest. `runState` is what QEMU's
+   * query-status said at that moment (QMP); undefined when QMP was not in use (a runner).
+   */
+  | { kind: 'satisfied'; runState?: string }
+  /**
+   * QEMU stopped the guest itself, or the guest reset the machine: the run state (query-status
+   * after a STOP event: internal-error, guest-panicked, io-error, shutdown, paused, ...; or
+   * `reset`, `suspended`), seen through QMP, or a KVM failure on QEMU's stderr. `detail`: the
+   * event that came with it.
+   */
+  | { kind: 'stopped'; state: string; detail?: string; satisfiedBefore: boolean }
   /** A failure line appeared; the action stopped the guest. */
   | { kind: 'failure-line' }
   | { kind: 'timeout'; seconds: number }
@@ -23,6 +34,8 @@ export interface VerdictContext {
   explainExit: (status: number) => string;
   /** QEMU's own error output (not the guest's), last lines. */
   qemuStderr: string;
+  /** wait-for-exit: the guest had to exit by itself; the action did not stop it on a match. */
+  waitForExit?: boolean;
 }
 
 export interface Verdict {
@@ -70,8 +83,23 @@ export function decide(ctx: VerdictContext): Verdict {
     return fail(`Failure line at serial line ${f.lineNumber}: ${quote(f.line)}${next} (matched fail-on ${quote(f.pattern.source)}).`);
   }
 
+  if (end.kind === 'stopped') {
+    const { what, fix } = describeStop(end.state, ctx.qemuStderr, end.detail);
+    const when = end.satisfiedBefore || w.satisfied ? 'after every expected line had appeared' : `while ${waitingFor(w)}`;
+    return fail(`QEMU stopped the guest ${when}: ${what}; ${lastSeen(w)}. ${fix}`);
+  }
+  // QEMU said on stderr that KVM failed: the guest is not running, whatever else happened.
+  const kvm = kvmFailure(ctx.qemuStderr);
+  if (kvm) {
+    const { fix } = describeStop('internal-error', ctx.qemuStderr);
+    return fail(`QEMU reported ${kvm} and stopped the guest ${w.satisfied ? 'after every expected line had appeared' : `while ${waitingFor(w)}`}; ${lastSeen(w)}. ${fix}`);
+  }
+
   switch (end.kind) {
     case 'timeout':
+      if (ctx.waitForExit && w.satisfied) {
+        return fail(`Timed out after ${end.seconds}s: every expected line had appeared, but the guest did not exit by itself with status ${acceptedExitCodes.join(' or ')} (wait-for-exit: true); ${lastSeen(w)}.`);
+      }
       return fail(nExpect > 0 || acceptedExitCodes.length === 0
         ? `Timed out after ${end.seconds}s ${waitingFor(w)}; ${lastSeen(w)}.`
         : `Timed out after ${end.seconds}s: the guest did not exit with status ${acceptedExitCodes.join(' or ')}; ${lastSeen(w)}.`);
@@ -81,7 +109,12 @@ export function decide(ctx: VerdictContext): Verdict {
       return fail('A failure line appeared.');
     case 'satisfied':
       if (!w.satisfied) return fail(`Stopped before ${waitingFor(w)}.`);
-      return { pass: true, reason: `All ${nExpect} expected line${nExpect === 1 ? '' : 's'} appeared; the guest was still running and was stopped.` };
+      if (end.runState !== undefined && end.runState !== 'running') {
+        // boot() only stops on a match when QEMU says running; anything else is not a pass.
+        const { what, fix } = describeStop(end.runState, ctx.qemuStderr);
+        return fail(`QEMU stopped the guest after every expected line had appeared: ${what}; ${lastSeen(w)}. ${fix}`);
+      }
+      return { pass: true, reason: `All ${nExpect} expected line${nExpect === 1 ? '' : 's'} appeared; the guest was still running${end.runState ? ' (QEMU run state: running)' : ''} and was stopped.` };
     case 'exited': {
       if (end.status === null) {
         return fail(`QEMU was killed by ${end.signal ?? 'a signal'} ${waitingFor(w)}; ${lastSeen(w)}.`);

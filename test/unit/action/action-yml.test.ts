@@ -28,6 +28,7 @@ const COMMON = [
   'memory',
   'runner',
   'token',
+  'wait-for-exit',
 ];
 const declared = Object.keys((parse(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: object }).inputs);
 const families = FAMILIES.flatMap((f) => f.inputs.map((i) => i.name));

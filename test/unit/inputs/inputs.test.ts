@@ -65,3 +65,9 @@ test('a prebuilt kernel needs no Cargo.toml', () => {
   const i = read({ kernel: 'package.json', 'working-directory': 'src' });
   assert.equal(i.kernel, path.join(ROOT, 'package.json'));
 });
+
+test('wait-for-exit: false by default, a boolean, refused otherwise', () => {
+  assert.equal(read({}).waitForExit, false);
+  assert.equal(read({ 'wait-for-exit': 'true' }).waitForExit, true);
+  rejects({ 'wait-for-exit': 'sometimes' }, 'wait-for-exit', /'sometimes' is not a boolean/);
+});

@@ -34,7 +34,10 @@ const FEATURES_ENABLED: usize = cfg!(feature = "panic") as usize
     + cfg!(feature = "slow-split") as usize
     + cfg!(feature = "noise") as usize
     + cfg!(feature = "flood") as usize
-    + cfg!(feature = "reverse") as usize;
+    + cfg!(feature = "reverse") as usize
+    + cfg!(feature = "jump-to-nowhere") as usize
+    + cfg!(feature = "pvpanic") as usize
+    + cfg!(feature = "pause-spin") as usize;
 const _: () = assert!(
     FEATURES_ENABLED <= 1,
     "enable at most one misbehaviour feature"
@@ -78,6 +81,9 @@ fn panic(info: &PanicInfo) -> ! {
     feature = "noise",
     feature = "flood",
     feature = "reverse",
+    feature = "jump-to-nowhere",
+    feature = "pvpanic",
+    feature = "pause-spin",
 )))]
 fn run() -> ! {
     println!("{HELLO}");
@@ -181,6 +187,67 @@ fn run() -> ! {
     println!("{HELLO}");
     exit_qemu(QemuExit::Success)
 }
+
+/// `jump-to-nowhere`: both lines, then a jump to 16 bytes below 1 GiB, where
+/// the machine has neither RAM nor ROM (QEMU's default is 128 MiB).
+/// Under KVM the instruction fetch has nothing to read: KVM exits with an
+/// internal error (emulation failure) and QEMU pauses the guest (run state
+/// `internal-error`) instead of exiting. Under TCG the empty bus reads as
+/// zeros (`add [rax], al`, with rax at a scratch byte) until execution
+/// crosses into the unmapped second GiB: a page fault with no IDT, a triple
+/// fault, a reset (under `-no-reboot`, QEMU exits 0).
+#[cfg(feature = "jump-to-nowhere")]
+fn run() -> ! {
+    static mut SCRATCH: u8 = 0;
+    println!("{HELLO}");
+    println!("{PASSED}");
+    unsafe {
+        asm!(
+            "lidt [{idt}]",
+            "jmp {to}",
+            idt = in(reg) &EMPTY_IDT,
+            to = in(reg) 0x3fff_fff0u64,
+            in("rax") core::ptr::addr_of_mut!(SCRATCH),
+            options(noreturn)
+        );
+    }
+}
+
+/// `pvpanic`: both lines, then a report of a guest panic to QEMU's pvpanic
+/// device (ISA port 0x505, bit 0 = "panicked"), then a hang. With
+/// `-device pvpanic` QEMU sends GUEST_PANICKED and, by its `-action panic=`
+/// setting, pauses the guest (run state `guest-panicked`) or shuts it down.
+#[cfg(feature = "pvpanic")]
+fn run() -> ! {
+    println!("{HELLO}");
+    println!("{PASSED}");
+    unsafe { outb(0x505, 1) };
+    halt_forever()
+}
+
+/// `pause-spin`: the hello line in two pieces with 5 million `pause`
+/// instructions between them (a spin-wait, as a kernel waiting for another
+/// CPU or for a device does; every `pause` can be a VM exit under KVM), then
+/// the pass line and exit 0x10.
+#[cfg(feature = "pause-spin")]
+fn run() -> ! {
+    print!("Hello from x86_64-");
+    for _ in 0..5_000_000u32 {
+        core::hint::spin_loop();
+    }
+    println!("unknown-none!");
+    println!("{PASSED}");
+    exit_qemu(QemuExit::Success)
+}
+
+/// An IDT register value with limit 0: every interrupt and exception is out
+/// of bounds.
+#[repr(C, packed)]
+struct Idtr {
+    limit: u16,
+    base: u64,
+}
+static EMPTY_IDT: Idtr = Idtr { limit: 0, base: 0 };
 
 // ---------------------------------------------------------------------------
 // Port I/O

@@ -1,0 +1,96 @@
+import * as core from '@actions/core';
+import { spawnSync } from 'node:child_process';
+import * as os from 'node:os';
+import { calibrationKind, makeKvmUsable, openKvm, probeKvm, retryUnderTcg } from '../boot/accel.js';
+import { calibrate } from '../boot/calibrate.js';
+import type { BootResult } from '../boot/qemu.js';
+import { cpuArgs, machineArgs, memoryArgs, type Accel, type ImageKind } from '../boot/qemu-args.js';
+import { ActionError } from '../errors.js';
+import { capture } from '../install/run.js';
+import type { Plan } from '../plan/plan.js';
+import { kvmFailure } from '../verdict/run-state.js';
+
+/** Runs a command with optional stdin (for the udev rule), quietly; returns its exit status. */
+async function runQuiet(cmd: string, args: string[], input?: string): Promise<number> {
+  if (input === undefined) return (await capture(cmd, args)).code;
+  return spawnSync(cmd, args, { input, stdio: ['pipe', 'ignore', 'pipe'] }).status ?? 1;
+}
+
+/** GitHub-hosted runners: /dev/kvm needs a udev rule before a non-root user can open it. */
+async function enableKvm(): Promise<void> {
+  const what = await makeKvmUsable(runQuiet);
+  if (what) core.info(`KVM: ${what}.`);
+}
+
+/** How the accelerator will be chosen, in words (the dry run shows it; the run logs its choice). */
+export function accelPolicy(plan: Plan): string {
+  const { launcher, inputs, target } = plan;
+  if (launcher.needsKvm) return `kvm (${launcher.name} always uses KVM)`;
+  if (!launcher.speaksQmp) return `none: ${launcher.name} chooses`;
+  if (inputs.accel !== 'auto') return inputs.accel;
+  return target.boot.kvmCapable ? 'auto: KVM where a calibration boot shows it is not slower than TCG, else TCG (shown: TCG)' : 'tcg';
+}
+
+/** The -machine, -cpu and -m the real boot gets under an accelerator, for the calibration guest. */
+function calibrationMachine(plan: Plan, accel: Accel, aarch64: boolean): string[] {
+  const q = plan.target.boot.qemu;
+  const u = plan.qemu;
+  // A -cpu given in qemu-args replaces the target's under both accelerators.
+  const at = plan.inputs.qemuArgs.findIndex((a) => a === '-cpu' || a === '--cpu');
+  const cpu = u.cpu === null && at >= 0 ? ['-cpu', plan.inputs.qemuArgs[at + 1]] : cpuArgs(q, u, accel);
+  return [...(aarch64 ? [] : machineArgs(q, u)), ...cpu, ...memoryArgs(q, u)];
+}
+
+/**
+ * The accelerator for the boot. A launcher that needs KVM (Uhyve) gets it or fails; accel: tcg is
+ * TCG; accel: kvm is KVM if QEMU starts under it; accel: auto times a calibration guest under TCG
+ * and under KVM side by side (src/boot/calibrate.ts) and uses KVM only where it is not slower: a
+ * probe that QEMU *starts* under nested KVM says nothing of whether it runs well there.
+ */
+export async function chooseAccel(plan: Plan, program: string, image: ImageKind): Promise<Accel> {
+  if (plan.launcher.needsKvm) {
+    await enableKvm();
+    const kvm = openKvm();
+    if (!kvm.ok) throw new ActionError(`${plan.launcher.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`);
+    return 'kvm';
+  }
+  if (!plan.launcher.speaksQmp || plan.inputs.accel === 'tcg') return 'tcg';
+  if (!plan.target.boot.kvmCapable) {
+    core.info(`Accelerator: TCG (${plan.inputs.target} cannot run under KVM on this ${process.arch} host).`);
+    return 'tcg';
+  }
+  await enableKvm();
+  if (plan.inputs.accel === 'kvm') {
+    const probe = await probeKvm(program, plan.kvmCpu);
+    if (!probe.ok) throw new ActionError(`accel: kvm was asked for, but KVM does not work here: ${probe.why}. Use accel: auto to fall back to TCG.`);
+    core.info(`Accelerator: KVM (accel: kvm; QEMU starts under KVM${plan.kvmCpu ? ` with -cpu ${plan.kvmCpu}` : ''}).`);
+    return 'kvm';
+  }
+  const kvm = openKvm();
+  if (!kvm.ok) {
+    core.info(`Accelerator: TCG (/dev/kvm cannot be opened: ${kvm.code}).`);
+    return 'tcg';
+  }
+  const arch = plan.target.boot.qemu.arch;
+  const kind = calibrationKind(arch, image, plan.target.install.firmware.length > 0);
+  if (!kind) {
+    core.info(`Accelerator: TCG (no calibration guest for ${arch}).`);
+    return 'tcg';
+  }
+  const d = await calibrate({ qemu: program, kind, machineArgs: (accel) => calibrationMachine(plan, accel, kind === 'aarch64'), cacheDir: process.env.RUNNER_TEMP || os.tmpdir() });
+  core.info(d.line);
+  return d.accel;
+}
+
+/**
+ * accel: auto picked KVM and the boot ended in a KVM failure (QEMU stopped the guest): says so, and
+ * boots once more under TCG; that boot decides. Otherwise the first boot stands. Under accel: kvm
+ * the failure stands too.
+ */
+export async function fallBackToTcg(plan: Plan, accel: Accel, first: BootResult, again: (accel: Accel) => Promise<BootResult>): Promise<{ result: BootResult; accel: Accel; note?: string }> {
+  if (!retryUnderTcg(plan.inputs.accel, accel, first.end, first.stderr)) return { result: first, accel };
+  const what = kvmFailure(first.stderr) ?? 'a KVM internal error';
+  core.warning(`The boot under KVM ended in ${what} (QEMU stopped the guest). accel: auto: booting once more under TCG; that boot decides.`);
+  if (first.stderr.trim()) core.info(`QEMU's own messages (KVM boot):\n${first.stderr.trimEnd()}`);
+  return { result: await again('tcg'), accel: 'tcg', note: `TCG (KVM boot ended in ${what}; booted again under TCG)` };
+}

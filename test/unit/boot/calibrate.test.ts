@@ -1,0 +1,117 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { decideAccel, race, timeRun, writeGuest, type CalibrationRun } from '../../../src/boot/calibrate.js';
+import { calibrationKind, retryUnderTcg } from '../../../src/boot/accel.js';
+import { aarch64Program, biosBootSector, pvhElf, x86Program } from '../../../src/boot/calibration-guest.js';
+
+const done = (seconds: number): CalibrationRun => ({ outcome: 'done', seconds });
+
+test('the calibration decision: KVM only where it ran the guest in no more time than TCG', () => {
+  assert.equal(decideAccel(done(0.15), done(0.06)).accel, 'kvm');
+  assert.equal(decideAccel(done(0.15), done(0.15)).accel, 'kvm', 'not slower is enough');
+  assert.equal(decideAccel(done(0.15), done(0.16)).accel, 'tcg');
+  assert.equal(decideAccel(done(0.15), { outcome: 'cut-off', seconds: 0.15 }).accel, 'tcg');
+  assert.equal(decideAccel(done(0.15), { outcome: 'failed', seconds: 0.02, why: 'failed to set MSR 0x10a' }).accel, 'tcg');
+  // TCG could not finish within the bound, KVM did.
+  assert.equal(decideAccel({ outcome: 'cut-off', seconds: 10 }, done(0.5)).accel, 'kvm');
+  assert.equal(decideAccel({ outcome: 'failed', seconds: 0.1 }, { outcome: 'failed', seconds: 0.1 }).accel, 'tcg');
+});
+
+test('the calibration log line gives both figures and the choice', () => {
+  const d = decideAccel(done(0.14), { outcome: 'cut-off', seconds: 0.14 }, 'calibration guest via PVH -kernel');
+  assert.equal(d.line, 'Accelerator: TCG (calibration guest via PVH -kernel: TCG 0.14 s, KVM cut off at 0.14 s; KVM is slower here (nested KVM pays for every VM exit)).');
+  assert.match(decideAccel(done(0.2), done(0.05)).line, /^Accelerator: KVM \(calibration: TCG 0\.20 s, KVM 0\.05 s; KVM is not slower\)\.$/);
+  assert.match(decideAccel(done(0.2), { outcome: 'failed', seconds: 0, why: 'failed to set MSR 0x10a to 0x69' }).line, /KVM failed \(failed to set MSR 0x10a to 0x69\); KVM does not work here/);
+});
+
+test('the fallback boot: only under auto, only after KVM failed', () => {
+  const internal = { kind: 'stopped', state: 'internal-error', satisfiedBefore: true } as const;
+  assert.equal(retryUnderTcg('auto', 'kvm', internal, ''), true);
+  assert.equal(retryUnderTcg('kvm', 'kvm', internal, ''), false, 'accel: kvm fails instead');
+  assert.equal(retryUnderTcg('auto', 'tcg', internal, ''), false);
+  assert.equal(retryUnderTcg('auto', 'kvm', { kind: 'exited', status: 33, signal: null }, ''), false);
+  assert.equal(retryUnderTcg('auto', 'kvm', { kind: 'timeout', seconds: 3 }, 'KVM internal error. Suberror: 1\nemulation failure\n'), true);
+  assert.equal(retryUnderTcg('auto', 'kvm', { kind: 'stopped', state: 'guest-panicked', satisfiedBefore: false }, ''), false, "the guest's own panic is not KVM's fault");
+});
+
+test('which calibration guest stands for which boot', () => {
+  assert.equal(calibrationKind('x86_64', 'elf', false), 'pvh');
+  assert.equal(calibrationKind('x86_64', 'raw', false), 'bios-disk');
+  assert.equal(calibrationKind('x86_64', 'pe', true), 'pvh');
+  assert.equal(calibrationKind('x86_64', 'raw', true), 'pvh', 'a UEFI disk image');
+  assert.equal(calibrationKind('aarch64', 'elf', false), 'aarch64');
+  assert.equal(calibrationKind('riscv64', 'elf', false), undefined);
+});
+
+test('the calibration guests are what they claim: a PVH ELF, a boot sector, A64 code', () => {
+  const elf = pvhElf();
+  assert.equal(elf.toString('latin1', 0, 4), '\x7fELF');
+  assert.equal(elf.readUInt16LE(18), 62, 'EM_X86_64');
+  const entry = Number(elf.readBigUInt64LE(24));
+  // The PVH note (type 18, "Xen") names the same entry point.
+  const note = elf.indexOf(Buffer.from('Xen\0', 'latin1')) - 12;
+  assert.equal(elf.readUInt32LE(note + 8), 18);
+  assert.equal(Number(elf.readBigUInt64LE(note + 16)), entry);
+  assert.ok(elf.length < 512, `${elf.length} bytes`);
+  const x32 = x86Program(32).code;
+  assert.deepEqual([...elf.subarray(entry - 0x100000)], [...x32], 'the code is at the entry point');
+  assert.equal(x32[x32.length - 1], 0xfd, 'ends in jmp halt (rel8 -3)');
+  const sector = biosBootSector();
+  assert.equal(sector.length, 512);
+  assert.equal(sector.readUInt16LE(510), 0xaa55);
+  assert.equal(x86Program(16).code.length, x32.length - 3 + 6, 'real mode: three 16-bit operands lose their 0x66 prefix, six 32-bit ones gain one');
+  const a64 = aarch64Program();
+  assert.equal(a64.length % 4, 0);
+  assert.equal(a64.readUInt32LE(a64.length - 8), 0xd503207f, 'wfi');
+});
+
+test('the x86 calibration guests run to their end under TCG (real QEMU)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calibration-test-'));
+  for (const kind of ['pvh', 'bios-disk'] as const) {
+    const g = writeGuest(kind, dir);
+    const r = await timeRun(['qemu-system-x86_64', '-accel', 'tcg', ...g.args], g.status, 30);
+    assert.equal(r.outcome, 'done', `${kind}: ${JSON.stringify(r)}`);
+  }
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('the aarch64 calibration guest runs to its end under TCG (real QEMU; under KVM only on an arm64 host)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calibration-test-'));
+  const g = writeGuest('aarch64', dir);
+  const r = await timeRun(['qemu-system-aarch64', '-accel', 'tcg', '-cpu', 'cortex-a57', ...g.args], g.status, 30);
+  assert.equal(r.outcome, 'done', JSON.stringify(r));
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('a run over its limit is cut off', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calibration-test-'));
+  const g = writeGuest('pvh', dir);
+  const r = await timeRun(['qemu-system-x86_64', '-accel', 'tcg', ...g.args], g.status, 0.001);
+  assert.equal(r.outcome, 'cut-off');
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('the race: the faster run wins and the slower one is cut off at that moment; a failing KVM lets TCG win at once (real QEMU, TCG on both sides)', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calibration-test-'));
+  const g = writeGuest('pvh', dir);
+  const guest = ['qemu-system-x86_64', '-accel', 'tcg', ...g.args];
+  // A "KVM" side that never finishes (-S: the guest never starts): cut off when the TCG side is done.
+  const slow = await race(guest, [...guest, '-S'], g.status, 30);
+  assert.equal(slow.tcg.outcome, 'done');
+  assert.equal(slow.kvm.outcome, 'cut-off');
+  assert.equal(decideAccel(slow.tcg, slow.kvm).accel, 'tcg');
+  // The roles swapped: the "TCG" side is cut off, KVM wins.
+  const fast = await race([...guest, '-S'], guest, g.status, 30);
+  assert.equal(fast.tcg.outcome, 'cut-off');
+  assert.equal(decideAccel(fast.tcg, fast.kvm).accel, 'kvm');
+  // A "KVM" side QEMU refuses to start.
+  const broken = await race([...guest, '-S'], [...guest, '-no-such-option'], g.status, 30);
+  assert.equal(broken.kvm.outcome, 'failed');
+  assert.match(broken.kvm.why ?? '', /no-such-option/);
+  assert.equal(broken.tcg.outcome, 'cut-off', 'TCG is not waited for');
+  assert.equal(decideAccel(broken.tcg, broken.kvm).accel, 'tcg');
+  fs.rmSync(dir, { recursive: true });
+});
