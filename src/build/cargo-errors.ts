@@ -7,6 +7,7 @@
  */
 
 // CSI and OSC escape sequences (CARGO_TERM_COLOR=always colours the text).
+// eslint-disable-next-line no-control-regex -- escape sequences are what it removes
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g;
 
 export const stripAnsi = (s: string) => s.replace(ANSI, '');

@@ -73,7 +73,7 @@ export function chooseQemuPackage(binary: string, answer: ShowPkg, fallback: str
 
 /** Asks apt (through `showpkg`, a function running `apt-cache showpkg <name>`) which package holds `binary`. */
 export async function resolveQemuPackage(binary: string, fallback: string, showpkg: (name: string) => Promise<string>): Promise<QemuPackageChoice> {
-  let text = '';
+  let text: string;
   try {
     text = await showpkg(virtualName(binary));
   } catch {

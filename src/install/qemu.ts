@@ -27,10 +27,9 @@ export interface QemuInstall {
 export async function ensureQemu(binary: string, fallbackPackage: string): Promise<QemuInstall> {
   let found = await io.which(binary, false);
   let installed = false;
-  let aptPackage = fallbackPackage;
   if (!found) {
     const choice = await resolveQemuPackage(binary, fallbackPackage, async (name) => (await capture('apt-cache', ['showpkg', name])).stdout);
-    aptPackage = choice.package;
+    const aptPackage = choice.package;
     core.info(`${binary}: installing ${aptPackage} (${choice.why})`);
     await aptInstall([aptPackage], `booting with ${binary}`);
     installed = true;

@@ -31,7 +31,7 @@ export function parseToolchainFile(file: string): ToolchainFile {
   const text = fs.readFileSync(file, 'utf8');
   const trimmed = text.trim();
   // The legacy form is a single line naming the channel.
-  if (path.basename(file) === 'rust-toolchain' && /^[\w.\-]+$/.test(trimmed)) {
+  if (path.basename(file) === 'rust-toolchain' && /^[\w.-]+$/.test(trimmed)) {
     return { file, channel: trimmed, components: [], targets: [] };
   }
   let doc: Record<string, unknown>;

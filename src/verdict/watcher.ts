@@ -42,8 +42,10 @@ export interface WatcherOptions {
 }
 
 // CSI sequences, OSC sequences (ended by BEL or ST), and two-byte escapes.
+// eslint-disable-next-line no-control-regex -- escape sequences are what it removes
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
 // What else a guest's terminal output carries that is not text: NUL padding, carriage returns, DEL.
+// eslint-disable-next-line no-control-regex -- control characters are what it removes
 const CONTROL = /[\x00\r\x7f]/g;
 
 /** The text a pattern is matched against: no ANSI escape sequences, no NUL, CR or DEL bytes. */

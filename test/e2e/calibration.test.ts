@@ -4,9 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { decideAccel, race, timeRun, writeGuest, type CalibrationRun } from '../../src/boot/calibrate.js';
-import { calibrationKind, retryUnderTcg } from '../../src/boot/accel.js';
-import { aarch64Program, biosBootSector, pvhElf, x86Program } from '../../src/boot/calibration-guest.js';
+import { decideAccel, race, timeRun, writeGuest } from '../../src/boot/calibrate.js';
 
 test('the x86 calibration guests run to their end under TCG (real QEMU)', async () => {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calibration-test-'));

@@ -2,9 +2,6 @@
 // M-profile boards; output and exit go through semihosting.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
 import { assertPass, exampleCases } from '../helpers/example.js';
 import { runAction } from '../helpers/action.js';
 import { tempDir } from '../helpers/tmp.js';

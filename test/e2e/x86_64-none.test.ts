@@ -3,7 +3,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction, type ActionRun } from '../helpers/action.js';
 import { copyExample } from '../helpers/example.js';

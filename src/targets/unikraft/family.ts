@@ -142,7 +142,7 @@ export function appendLine(kernelArgs: string, args: string): string | undefined
 
 /** The Unikraft version from the boot banner, in the log and as the unikraft-version output. */
 export function reportBanner(serialLog: string): void {
-  let head = '';
+  let head: string;
   try {
     const fd = fs.openSync(serialLog, 'r');
     try {

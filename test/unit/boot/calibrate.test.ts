@@ -1,9 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import * as fs from 'node:fs';
-import * as os from 'node:os';
-import * as path from 'node:path';
-import { decideAccel, race, timeRun, writeGuest, type CalibrationRun } from '../../../src/boot/calibrate.js';
+import { decideAccel, type CalibrationRun } from '../../../src/boot/calibrate.js';
 import { calibrationKind, retryUnderTcg } from '../../../src/boot/accel.js';
 import { aarch64Program, biosBootSector, pvhElf, x86Program } from '../../../src/boot/calibration-guest.js';
 

@@ -3,7 +3,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { distroStdError, distroStep, hasVendoredCrates } from '../../../src/install/distro-std.js';
 import { parsePolicy } from '../../../src/install/apt-lists.js';

@@ -1,7 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { panicAnnotation, parsePanic } from '../../../src/report/panic-location.js';
 import { tempDir } from '../../helpers/tmp.js';

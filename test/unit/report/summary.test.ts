@@ -3,7 +3,6 @@ import assert from 'node:assert/strict';
 import { GuestEcho } from '../../../src/report/guest-log.js';
 import { parseToolchainFile, findToolchainFile } from '../../../src/install/toolchain-file.js';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { tempDir } from '../../helpers/tmp.js';
 

@@ -2,14 +2,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { InputError } from '../../../../src/errors.js';
 import { runnerCommand } from '../../../../src/boot/launchers.js';
 import { QEMU_ARCHES, type BootContext } from '../../../../src/boot/qemu-args.js';
 import { detectImage } from '../../../../src/targets/common.js';
 import { bootArgv, fakeInputs, fakePlan } from '../../../../test/helpers/inputs.js';
-import { ROOT } from '../../../helpers/action.js';
 import { tempDir } from '../../../helpers/tmp.js';
 
 const inputs = (over: Record<string, string>) => ({ 'working-directory': 'examples/x86_64-unknown-none', expect: 'ok', ...over });

@@ -13,7 +13,6 @@ import { decide, type BootEnd } from '../../../../src/verdict/verdict.js';
 import { matches } from '../../../../src/verdict/patterns.js';
 import { freshToolCache, serve, type TestServer } from '../../../../test/helpers/http-server.js';
 import { ROOT } from '../../../../test/helpers/action.js';
-import { tempDir } from '../../../helpers/tmp.js';
 
 // A test file served by a local HTTP server on 127.0.0.1 stands in for the loader release asset,
 // and a test releases-API answer for GitHub's published digest.

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse } from 'yaml';
 import { chooseTarget, findKraftfile, parseKraftfile, withTtyStdio, TTY_STDIO } from '../../../../src/targets/unikraft/kraftfile.js';
@@ -29,7 +28,7 @@ test('no targets: the error names kraft\'s failure and shows the lines to add', 
 
 test('wrong platform: lists what the Kraftfile has and the lines to add', () => {
   const kf = parseKraftfile(fixture('wrong-platform'));
-  assert.throws(() => chooseTarget(kf, undefined, 'unikraft-target'), /has no qemu\/x86_64 target \(it has: fc\/x86_64, qemu\/arm64\).*\ntargets:\n  - qemu\/x86_64$/s);
+  assert.throws(() => chooseTarget(kf, undefined, 'unikraft-target'), /has no qemu\/x86_64 target \(it has: fc\/x86_64, qemu\/arm64\).*\ntargets:\n {2}- qemu\/x86_64$/s);
 });
 
 test('silent console: no CONFIG_LIBPOSIX_TTY_STDIO is detected, and withTtyStdio adds it quoted', () => {

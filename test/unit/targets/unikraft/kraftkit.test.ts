@@ -5,7 +5,6 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { extractTarAsset, fetchAsset } from '../../../../src/install/download.js';
 import { kraftkitAsset, goArch, KRAFTKIT_FILES, KRAFTKIT_TOOL } from '../../../../src/targets/unikraft/kraftkit.js';
