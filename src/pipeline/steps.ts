@@ -53,6 +53,8 @@ export interface Step {
   stage: 'install' | 'build' | 'boot';
   predict(s: State): Promise<void>;
   run(s: State): Promise<void>;
+  /** Runs outside a log group: the boot (its serial output stays in view), a build with nothing to build. */
+  ungrouped?(s: State): boolean;
 }
 
 const PLACEHOLDER = '<the executable cargo builds>';
@@ -136,6 +138,7 @@ export const install: Step = {
 /** Build: the family's before-cargo step, cargo build, the family's image assembly. */
 export const build: Step = {
   stage: 'build',
+  ungrouped: (s) => s.plan.build.kind === 'prebuilt',
   async predict(s) {
     const b = s.plan.build;
     if (b.kind === 'prebuilt') return void (s.kernel = b.kernel);
@@ -186,6 +189,7 @@ function launch(s: State): void {
 /** Boot: check the image, choose the accelerator, launch, watch the serial console. */
 export const bootStep: Step = {
   stage: 'boot',
+  ungrouped: () => true,
   async predict(s) {
     const k = s.kernel!;
     s.image = fs.existsSync(k) ? detectImage(k) : s.plan.inputs.target.endsWith('-uefi') ? 'pe' : 'elf';
@@ -246,7 +250,7 @@ export async function runStep(s: State, step: Step): Promise<void> {
   const t = Date.now();
   setStage(step.stage); // a cancellation names the stage it interrupted
   try {
-    if (step.stage === 'boot') await step.run(s);
+    if (step.ungrouped?.(s)) await step.run(s);
     else await core.group(step.stage[0].toUpperCase() + step.stage.slice(1), () => step.run(s));
   } finally {
     s.timings[step.stage] = (Date.now() - t) / 1000;
