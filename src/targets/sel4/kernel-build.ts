@@ -181,7 +181,9 @@ export async function buildKernel(r: KernelBuildRequest, env: Record<string, str
     core.info(`seL4 ${r.source.tag} (${r.arch}): from the tool cache (${hit})`);
     return { prefix: hit, cached: true };
   }
-  const work = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'sel4-kernel-'));
+  const temp = process.env.RUNNER_TEMP || os.tmpdir();
+  fs.mkdirSync(temp, { recursive: true });
+  const work = fs.mkdtempSync(path.join(temp, 'sel4-kernel-'));
   const prefix = path.join(work, 'install');
   const [clone, revParse, cmake, ...ninja] = kernelBuildPlan(r, work, prefix);
   const step = async (argv: string[], what: string, quiet = false) => {
