@@ -105,3 +105,26 @@ test('the kernel\'s cache key changes with the version, any setting and the QEMU
   assert.equal(kernelCacheKey({ ...x, qemuVersion: 'other' }).version, kernelCacheKey(x).version);
   assert.match(kernelCacheKey({ ...base, source: { tag: 'standin', commit: 'c'.repeat(40) } }).version, /^0\.0\.0-standin-h[0-9a-f]{12}$/);
 });
+
+test('the examples agree with the family: rust-sel4 by tag, the target specs they name, the flags carried over', async () => {
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { ROOT } = await import('../../../helpers/action.js');
+  const { versionsFromManifest } = await import('../../../../src/targets/sel4/versions.js');
+  const { parseSel4Target } = await import('../../../../src/targets/sel4/targets.js');
+  const { parse } = await import('smol-toml');
+  for (const [ex, targets] of [['sel4-root-task', ['aarch64-sel4', 'riscv64imac-sel4', 'x86_64-sel4']], ['sel4-microkit-hello', ['aarch64-sel4']]] as const) {
+    const dir = path.join(ROOT, 'examples', ex);
+    const v = versionsFromManifest(fs.readFileSync(path.join(dir, 'Cargo.toml'), 'utf8'))!;
+    assert.equal(v.release.tag, 'v5.0.0', ex);
+    const toolchain = parse(fs.readFileSync(path.join(dir, 'rust-toolchain.toml'), 'utf8')) as { toolchain: { channel: string } };
+    assert.equal(toolchain.toolchain.channel, v.release.rustToolchain, `${ex} pins rust-sel4 v5.0.0's nightly`);
+    const config = fs.readFileSync(path.join(dir, '.cargo/config.toml'), 'utf8');
+    assert.deepEqual(buildRustflags([config]), ['-Zunstable-options']);
+    for (const t of targets) {
+      assert.ok(parseSel4Target(t), t);
+      const spec = JSON.parse(fs.readFileSync(path.join(dir, 'support/targets', `${t}.json`), 'utf8')) as { 'exe-suffix': string };
+      assert.equal(spec['exe-suffix'], '.elf', `${ex}/${t}: the executables are <name>.elf, as the .system file names them`);
+    }
+  }
+});
