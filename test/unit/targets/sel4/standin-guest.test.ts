@@ -21,7 +21,8 @@ async function run(scenario: string) {
     command: process.execPath,
     args: [GUEST, image],
     timeout: 60,
-    idleTimeout: 2,
+    // Generous: on a loaded machine node itself may take seconds to start the guest.
+    idleTimeout: 10,
     logPath: path.join(dir, `${scenario}.log`),
     rules: { expect: [EXPECT_WHEN_NONE], ordered: true, failOn: DEFAULT_FAIL_ON },
     qmp: false,
