@@ -1,10 +1,9 @@
 import * as path from 'node:path';
-import { HEADLESS } from '../common.js';
 import { addPayload, kernelBuildApt, kernelLoaderInstall, kernelToElf32, microkitCommand, microkitEnv, microkitOutputs, pyfdtInstall, rootTaskEnv, RUST_BUILD_APT, unstableOptionsConfig } from './build.js';
 import { kernelBuildPlan, kernelCacheKey, kernelSettings, knownSel4Source, type Sel4Source } from './kernel-build.js';
 import type { KernelLoaderSpec, MicrokitSdkSpec } from './inputs.js';
 import { MICROKIT_SDK_DIR_TOOL, microkitSdkAsset, sdkRoot } from './microkit-sdk.js';
-import { microkitQemu, qemuArgv, rootTaskQemu } from './qemu.js';
+import { HEADLESS, microkitQemu, qemuArgv, rootTaskQemu } from './qemu.js';
 import { ARCH, type Sel4Target } from './targets.js';
 import type { VersionChoice } from './versions.js';
 

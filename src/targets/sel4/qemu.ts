@@ -1,3 +1,4 @@
+import { consoleArgs, monitorArgs, type QemuBoot, type QemuLoad } from '../../boot/qemu-args.js';
 import type { Route, Sel4Arch } from './targets.js';
 import { ARCH } from './targets.js';
 
@@ -137,3 +138,42 @@ export function qemuArgv(l: Sel4QemuLine, headless: string[]): string[] {
 
 /** Which route a QEMU line belongs to, for messages. */
 export const routeName = (r: Route) => (r === 'microkit' ? 'Microkit system' : 'root task');
+
+/** The QemuBoot fields every seL4 line shares: the serial port on stdout, no monitor, QEMU's reboot behaviour (as upstream's lines). */
+const BOOT_COMMON = { console: 'serial', noMonitor: true, noReboot: false } as const;
+
+/** The console options src/boot/qemu-args.ts emits for an seL4 boot (for the plan's own argv and the tests). */
+export const HEADLESS: string[] = [...consoleArgs(BOOT_COMMON as unknown as QemuBoot), ...monitorArgs(BOOT_COMMON as unknown as QemuBoot)];
+
+/** How the image gets in, from a line's own arguments (-kernel, -initrd, -device). */
+export function loadOf(args: string[]): QemuLoad {
+  const load: QemuLoad = {};
+  for (let i = 0; i < args.length; i += 2) {
+    const [k, v] = [args[i], args[i + 1]];
+    if (k === '-kernel') load.kernel = v;
+    else if (k === '-initrd') load.initrd = v;
+    else if (k === '-device') (load.devices ??= []).push(v);
+    else throw new Error(`seL4 QEMU line: unexpected ${k}`);
+  }
+  return load;
+}
+
+/**
+ * The line as the pipeline's QemuBoot: `line(image)` gives the line for the image QEMU boots
+ * (ctx.kernel: the assembled image, the x86_64 root task, or the user's kernel input). seL4's CPU
+ * lines are TCG models (no -cpu under KVM: the family reports itself not KVM-capable).
+ * `prepare` creates files the line names (the elf32 kernel on x86_64).
+ */
+export function toQemuBoot(arch: Sel4Arch, line: (image: string) => Sel4QemuLine, prepare?: QemuBoot['prepare']): QemuBoot {
+  const l = line('<image>');
+  return {
+    ...BOOT_COMMON,
+    arch,
+    machine: l.machine,
+    cpu: { kvm: undefined, tcg: l.cpu },
+    memory: l.memory,
+    ...(l.smp ? { smp: l.smp } : {}),
+    load: (ctx) => loadOf(line(ctx.kernel).args),
+    ...(prepare ? { prepare } : {}),
+  };
+}

@@ -4,10 +4,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { microkitQemu, qemuArgv, rootTaskQemu, type Sel4QemuLine } from '../../../../src/targets/sel4/qemu.js';
+import { HEADLESS, microkitQemu, qemuArgv, rootTaskQemu, type Sel4QemuLine } from '../../../../src/targets/sel4/qemu.js';
 import { chooseMemory, checkGenConfig, memoryMiB, parseGenConfig, parsePlatformGen, qemuSizeMiB, readPrefix } from '../../../../src/targets/sel4/kernel-facts.js';
 import { InputError } from '../../../../src/errors.js';
-import { HEADLESS } from '../../../../src/targets/common.js';
 import { ROOT } from '../../../helpers/action.js';
 
 const FIX = path.join(ROOT, 'test/fixtures/sel4');

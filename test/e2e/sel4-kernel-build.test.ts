@@ -6,10 +6,10 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { buildKernel, kernelCacheKey, kernelSettings, type KernelBuildRequest } from '../../../../src/targets/sel4/kernel-build.js';
-import { readPrefix } from '../../../../src/targets/sel4/kernel-facts.js';
-import { freshToolCache } from '../../../helpers/http-server.js';
-import { ROOT } from '../../../helpers/action.js';
+import { buildKernel, kernelCacheKey, kernelSettings, type KernelBuildRequest } from '../../src/targets/sel4/kernel-build.js';
+import { readPrefix } from '../../src/targets/sel4/kernel-facts.js';
+import { freshToolCache } from '../helpers/http-server.js';
+import { ROOT } from '../helpers/action.js';
 
 let tmp: string;
 let repo: string;
