@@ -160,12 +160,13 @@ export function loadOf(args: string[]): QemuLoad {
 
 /**
  * The line as the pipeline's QemuBoot: `line(image)` gives the line for the image QEMU boots
- * (ctx.kernel: the assembled image, the x86_64 root task, or the user's kernel input). seL4's CPU
+ * (ctx.kernel: the assembled image, the x86_64 root task, or the user's kernel input) and the
+ * boot's scratch folder. seL4's CPU
  * lines are TCG models (no -cpu under KVM: the family reports itself not KVM-capable).
  * `prepare` creates files the line names (the elf32 kernel on x86_64).
  */
-export function toQemuBoot(arch: Sel4Arch, line: (image: string) => Sel4QemuLine, prepare?: QemuBoot['prepare']): QemuBoot {
-  const l = line('<image>');
+export function toQemuBoot(arch: Sel4Arch, line: (image: string, workDir: string) => Sel4QemuLine, prepare?: QemuBoot['prepare']): QemuBoot {
+  const l = line('<image>', '<work>');
   return {
     ...BOOT_COMMON,
     arch,
@@ -173,7 +174,7 @@ export function toQemuBoot(arch: Sel4Arch, line: (image: string) => Sel4QemuLine
     cpu: { kvm: undefined, tcg: l.cpu },
     memory: l.memory,
     ...(l.smp ? { smp: l.smp } : {}),
-    load: (ctx) => loadOf(line(ctx.kernel).args),
+    load: (ctx) => loadOf(line(ctx.kernel, ctx.workDir).args),
     ...(prepare ? { prepare } : {}),
   };
 }
