@@ -114,7 +114,7 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
 
   // Set by the before-cargo step when the action builds the kernel.
   const state: { prefix?: string; loaderRoot?: string } = { prefix: prefixIn };
-  const kernel32 = (workDir: string) => path.join(workDir, 'sel4-kernel32.elf');
+  const kernel32 = (workDir: string) => path.join(workDir, 'kernel32.elf');
   const qemu = toQemuBoot(
     arch,
     (image, workDir) => rootTaskQemu({ arch, image, kernel32: arch === 'x86_64' ? kernel32(workDir) : undefined, memoryMiB: builtMiB, smp }),

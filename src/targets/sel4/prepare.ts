@@ -74,7 +74,13 @@ export async function assembleRootTask(executables: string[], loaderRoot: string
 /** x86_64: the kernel as an elf32-i386 copy, for QEMU's -kernel (created once per boot folder). */
 export function ensureKernel32(kernel: string, out: string, run: (argv: string[]) => void): void {
   if (fs.existsSync(out)) return;
-  run(kernelToElf32(kernel, out));
+  const argv = kernelToElf32(kernel, out);
+  try {
+    run(argv);
+  } catch (e) {
+    fs.rmSync(out, { force: true });
+    throw new ActionError(`seL4: the kernel could not be converted to elf32 for QEMU's -kernel (${argv.join(' ')}): ${(e as Error).message.split('\n')[0]}. Check that ${kernel} is the x86_64 seL4 kernel (sel4-prefix), and that binutils is installed.`);
+  }
 }
 
 /** The Microkit system image from every protection domain cargo built. */
