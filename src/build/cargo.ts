@@ -17,11 +17,15 @@ export interface BuildRequest {
   env?: Record<string, string>;
   /** GITHUB_WORKSPACE: annotations name files relative to it. */
   workspace: string;
+  /** Several executables are fine (the family assembles them into one image, e.g. a Microkit system). */
+  manyExecutables?: boolean;
 }
 
 export interface BuildResult {
-  /** Absolute path of the executable cargo built. */
+  /** Absolute path of the executable cargo built (the first, when several are allowed). */
   kernel: string;
+  /** Every executable cargo reported, in order. */
+  executables: string[];
   command: string[];
   seconds: number;
 }
@@ -136,11 +140,11 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
   if (unique.length === 0) {
     throw new ActionError(`cargo build produced no executable for ${req.target}. Build a binary crate (src/main.rs or a [[bin]]), choose one with cargo-args (for example --bin NAME or -p PACKAGE), or boot a prebuilt image with the kernel input.`);
   }
-  if (unique.length > 1) {
+  if (unique.length > 1 && !req.manyExecutables) {
     const names = unique.map((e) => path.basename(e)).join(', ');
     throw new ActionError(`cargo build produced ${unique.length} executables (${names}); the action boots one. Choose it with cargo-args: --bin NAME (or -p PACKAGE), or give the kernel input.`);
   }
-  return { kernel: unique[0], command, seconds };
+  return { kernel: unique[0], executables: unique, command, seconds };
 }
 
 /** cargo's profile folder for the build's arguments: debug, release, or the named profile (dev is debug). */

@@ -1,4 +1,5 @@
 import * as core from '@actions/core';
+import * as fs from 'node:fs';
 import { shellJoin } from '../boot/qemu-args.js';
 import type { Plan } from '../plan/plan.js';
 import { writeSummary, type Report } from '../report/summary.js';
@@ -39,6 +40,9 @@ export function verdictOf(s: State): Partial<Report> {
     waitForExit: s.plan.verdict.waitForExit,
   });
   const tail = r.watcher.lastLines().slice(-20);
+  const explain = s.plan.target.verdict.explainNoVerdict;
+  // The whole serial log (the watcher keeps only a tail): the boot markers come early.
+  if (!v.pass && !r.watcher.failure && explain) v.reason = `${v.reason} ${explain(serialLines(s.logPath, r.watcher.lastLines()).map(cleanLine))}`;
   if (!v.pass) {
     // A guest's `panicked at src/x.rs:L:C` becomes an annotation on that line, when the file is the crate's.
     const seen = r.watcher.failure;
@@ -47,6 +51,14 @@ export function verdictOf(s: State): Partial<Report> {
     annotatePanic([seen?.line ?? '', seen?.next ?? '', ...tail.map(cleanLine)], crate, workspace, core.error);
   }
   return { pass: v.pass, reason: v.reason, exitCode: v.exitCode, tail, ...reportOf(s) };
+}
+
+function serialLines(logPath: string, fallback: string[]): string[] {
+  try {
+    return fs.readFileSync(logPath, 'utf8').split('\n');
+  } catch {
+    return fallback;
+  }
 }
 
 /** What the report shows of the steps that ran (also when a later one failed). */

@@ -36,6 +36,8 @@ export interface State {
   prep: BuildPrep;
   prepared?: Record<string, unknown>;
   kernel?: string;
+  /** Every executable cargo built (an assembly step gets them all). */
+  executables?: string[];
   image?: ImageKind;
   accel?: Accel;
   accelWhy?: string;
@@ -89,7 +91,7 @@ function cargoArgv(s: State, subcommand: 'build' | 'run'): string[] {
   const b = s.plan.build as Extract<Plan['build'], { kind: 'cargo' }>;
   const v = cargoView(s);
   const buildStd = s.toolchain ? s.toolchain.buildStd : (s.toolchainPlan as { buildStd?: boolean } | undefined)?.buildStd !== false;
-  return cargoCommand({ cargo: v.cargo, cargoConfig: v.cargoConfig, buildStd }, { target: s.plan.inputs.target, buildStd: s.plan.target.build.buildStd, cargoArgs: b.cargoArgs }, subcommand);
+  return cargoCommand({ cargo: v.cargo, cargoConfig: [...v.cargoConfig, ...(s.plan.target.build.cargoConfig ?? [])], buildStd }, { target: s.plan.inputs.target, buildStd: s.plan.target.build.buildStd, cargoArgs: b.cargoArgs }, subcommand);
 }
 
 const toolchainRequest = (s: State) => ({
@@ -146,6 +148,8 @@ export const build: Step = {
     if (before) s.prepared = await before.describe(cargoView(s));
     const exe = await predictExecutable(cargoView(s), { workingDirectory: b.workingDirectory, target: s.plan.inputs.target, cargoArgs: b.cargoArgs });
     s.kernel = 'path' in exe ? exe.path : PLACEHOLDER;
+    const assemble = s.plan.target.build.assemble;
+    if (assemble) s.kernel = assemble.output(s.scratch);
   },
   async run(s) {
     const b = s.plan.build;
@@ -155,19 +159,22 @@ export const build: Step = {
     try {
       const env = buildEnv(s);
       core.info(`[command]${commandLine(cargoArgv(s, 'build'), env)}`);
-      const built = await cargoBuild(s.toolchain!, {
+      const tc = s.toolchain!;
+      const built = await cargoBuild({ ...tc, cargoConfig: [...tc.cargoConfig, ...(target.build.cargoConfig ?? [])] }, {
         workingDirectory: b.workingDirectory,
         target: s.plan.inputs.target,
         buildStd: target.build.buildStd,
         cargoArgs: b.cargoArgs,
         env: { ...target.build.env, ...(s.prep.env ?? {}), ...(env.PATH ? { PATH: env.PATH } : {}) },
         workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+        manyExecutables: target.build.assemble !== undefined,
       });
       s.kernel = built.kernel;
+      s.executables = built.executables;
     } finally {
       s.prep.cleanup?.();
     }
-    if (target.build.assemble) s.kernel = await target.build.assemble(s.kernel, s.scratch);
+    if (target.build.assemble) s.kernel = await target.build.assemble.run(s.executables ?? [s.kernel], s.scratch);
     core.info(`Built ${s.kernel}`);
   },
 };

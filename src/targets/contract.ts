@@ -36,6 +36,8 @@ export interface CommonInputs {
   expect: Pattern[];
   accel: 'auto' | 'kvm' | 'tcg';
   qemuArgs: string[];
+  /** The memory input (QEMU -m): a family whose kernel fixes its memory at build time checks it (seL4). */
+  memory?: string;
 }
 
 /** The cargo the app is built with, as a family's before-cargo step sees it. */
@@ -83,12 +85,22 @@ export interface TargetPlan {
     linksWithRustLld: boolean;
     /** Extra environment for cargo (never RUSTFLAGS). */
     env: Record<string, string>;
+    /**
+     * Extra `--config` arguments for cargo, known from the inputs and the crate's files (seL4's
+     * custom target specs need `target.<t>.rustflags` with -Zunstable-options; never RUSTFLAGS).
+     */
+    cargoConfig?: string[];
     beforeCargo?: BeforeCargo;
     /**
      * Turns what cargo built into the bootable image (an image-assembly step, e.g. an seL4 loader
-     * around the app). Absent: the executable cargo built is booted as it is.
+     * around the app). Absent: the executable cargo built is booted as it is, and cargo must build
+     * exactly one. Present: it gets every executable cargo built (a Microkit system has one per
+     * protection domain), and `output` names the image before it exists, for the dry run.
      */
-    assemble?: (executable: string, workDir: string) => Promise<string>;
+    assemble?: {
+      output(workDir: string): string;
+      run(executables: string[], workDir: string): Promise<string>;
+    };
   };
   boot: {
     qemu: QemuBoot;
@@ -122,6 +134,11 @@ export interface TargetPlan {
     expectWhenNone?: Pattern[];
     /** The exit status is the app's own exit code (Uhyve), not QEMU's: status 0 is evidence by itself. */
     statusIsAppExitCode?: boolean;
+    /**
+     * One sentence added to a failed run's reason when no failure line decided it (a timeout): how
+     * far the boot got by the serial lines, e.g. seL4's "never booted" against "booted, then hung".
+     */
+    explainNoVerdict?(lines: string[]): string;
   };
 }
 

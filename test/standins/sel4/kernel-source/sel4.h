@@ -1,0 +1,2 @@
+/* STAND-IN for libsel4's headers: not seL4. */
+#pragma once
