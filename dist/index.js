@@ -31613,7 +31613,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(160);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(9724);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31622,7 +31622,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 160:
+/***/ 9724:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -36719,7 +36719,7 @@ function parseToolchainFile(file) {
     const text = external_node_fs_namespaceObject.readFileSync(file, 'utf8');
     const trimmed = text.trim();
     // The legacy form is a single line naming the channel.
-    if (external_node_path_namespaceObject.basename(file) === 'rust-toolchain' && /^[\w.\-]+$/.test(trimmed)) {
+    if (external_node_path_namespaceObject.basename(file) === 'rust-toolchain' && /^[\w.-]+$/.test(trimmed)) {
         return { file, channel: trimmed, components: [], targets: [] };
     }
     let doc;
@@ -38261,6 +38261,1490 @@ const hermit = {
     plan,
 };
 
+;// CONCATENATED MODULE: ./src/targets/sel4/targets.ts
+
+const ARCH = {
+    aarch64: {
+        qemuBinary: 'qemu-system-aarch64',
+        qemuApt: 'qemu-system-arm',
+        loaderTarget: 'aarch64-unknown-none',
+        crossPrefix: 'aarch64-linux-gnu-',
+        crossGccApt: 'gcc-aarch64-linux-gnu',
+        kernelPlatform: 'qemu-arm-virt',
+        // qemu_virt_aarch64_el1 exists from Microkit 2.3.0 on (see microkitBoardsFor).
+        microkitBoards: ['qemu_virt_aarch64', 'qemu_virt_aarch64_el1'],
+    },
+    riscv64: {
+        qemuBinary: 'qemu-system-riscv64',
+        qemuApt: 'qemu-system-misc',
+        loaderTarget: 'riscv64imac-unknown-none-elf',
+        crossPrefix: 'riscv64-linux-gnu-',
+        crossGccApt: 'gcc-riscv64-linux-gnu',
+        kernelPlatform: 'qemu-riscv-virt',
+        microkitBoards: ['qemu_virt_riscv64'],
+    },
+    x86_64: {
+        qemuBinary: 'qemu-system-x86_64',
+        qemuApt: 'qemu-system-x86',
+        kernelPlatform: 'pc99',
+        microkitBoards: ['x86_64_generic'],
+    },
+};
+const targets_TRIPLE = /^([a-z0-9_]+)-sel4(?:-(roottask|microkit))?(-resettable)?(?:-(minimal|unwind))?(-musl)?$/;
+const SPEC_ARCH = { aarch64: 'aarch64', riscv64imac: 'riscv64', riscv64gc: 'riscv64', x86_64: 'x86_64' };
+/** rust-sel4 has specs for these, but this action has no QEMU line for them. */
+const NOT_BOOTED = ['armv7a', 'riscv32imac', 'riscv32imafc'];
+/** Is this one of rust-sel4's target names (whether or not the action boots it)? */
+function isSel4Triple(triple) {
+    return /^[a-z0-9_]+-sel4(-|$)/.test(triple);
+}
+/**
+ * Parses a rust-sel4 target name. Returns undefined for a triple that is not seL4's; throws
+ * InputError('target') for an seL4 triple this action cannot build or boot, saying why.
+ */
+function parseSel4Target(triple) {
+    if (!isSel4Triple(triple))
+        return undefined;
+    const m = targets_TRIPLE.exec(triple);
+    const valid = 'Use one of rust-sel4\'s targets: aarch64-sel4, riscv64imac-sel4, riscv64gc-sel4 or x86_64-sel4, optionally with -roottask or -microkit, then -minimal or -unwind (for example aarch64-sel4-roottask-minimal).';
+    if (!m)
+        throw new InputError('target', `'${triple}' is not one of rust-sel4's target names`, valid);
+    const [, specArch, kind, resettable, variant, musl] = m;
+    if (NOT_BOOTED.includes(specArch)) {
+        throw new InputError('target', `'${triple}' is a rust-sel4 target, but this action boots seL4 only on aarch64, riscv64 and x86_64 (QEMU lines for ${specArch} are not provided)`, valid);
+    }
+    const arch = SPEC_ARCH[specArch];
+    if (!arch)
+        throw new InputError('target', `'${triple}' names an architecture rust-sel4 has no target for ('${specArch}')`, valid);
+    if (musl) {
+        throw new InputError('target', `'${triple}' links against a musl libc built for seL4, which this action does not build`, `Use the target without -musl (${triple.replace(/-musl$/, '')}); rust-sel4's no_std runtimes need no libc.`);
+    }
+    if (resettable && kind !== 'microkit') {
+        throw new InputError('target', `'${triple}': rust-sel4 has -resettable targets only for Microkit protection domains`, valid);
+    }
+    return { triple, specArch, arch, kind: kind, resettable: Boolean(resettable), variant: variant, needsFpu: specArch === 'riscv64gc' };
+}
+const ROOT_TASK_ONLY = ['sel4-prefix', 'sel4-version', 'sel4-config', 'sel4-kernel-loader'];
+const MICROKIT_ONLY = ['microkit-sdk', 'microkit-sdk-sha256', 'microkit-board', 'microkit-config'];
+/**
+ * Root task or Microkit: Microkit when `microkit-system` is given or the target is a
+ * *-sel4-microkit one; a root task otherwise. Inputs of the other route are refused, so a
+ * setting is never silently ignored.
+ */
+function chooseRoute(t, inputs) {
+    const system = inputs['microkit-system'] ?? '';
+    if (t.kind === 'roottask' && system) {
+        throw new InputError('microkit-system', `is set, but the target ${t.triple} is a root-task target`, `Build the protection domains for ${t.triple.replace('-roottask', '')} (or the -microkit target of rust-sel4 before v5.0.0), or remove microkit-system to boot a root task.`);
+    }
+    if (t.kind === 'microkit' && !system) {
+        throw new InputError('microkit-system', `is not set, and the target ${t.triple} builds Microkit protection domains`, 'Give the path of the system description (.system file) to pass to the microkit tool, relative to working-directory.');
+    }
+    const route = system ? 'microkit' : 'root-task';
+    const stray = (route === 'microkit' ? ROOT_TASK_ONLY : MICROKIT_ONLY).find((n) => (inputs[n] ?? '') !== '');
+    if (stray) {
+        const other = route === 'microkit' ? 'the Microkit route (microkit-system is set; the kernel comes from the Microkit SDK)' : 'a root task (microkit-system is not set)';
+        throw new InputError(stray, `is set, but this run boots ${other}`, route === 'microkit' ? `Remove ${stray}.` : `Remove ${stray}, or set microkit-system to build a Microkit system.`);
+    }
+    return route;
+}
+/** Microkit boards QEMU boots for an architecture, in a Microkit release (qemu_virt_aarch64_el1 came in 2.3.0). */
+function microkitBoardsFor(arch, microkitVersion) {
+    const [maj, min] = microkitVersion.split('.').map(Number);
+    const el1 = maj > 2 || (maj === 2 && min >= 3);
+    return ARCH[arch].microkitBoards.filter((b) => b !== 'qemu_virt_aarch64_el1' || el1);
+}
+/** What a route needs on an architecture, for the plan and the install stage. */
+function routeNeeds(t, route) {
+    const a = ARCH[t.arch];
+    const common = ['a nightly Rust toolchain with rust-src (build-std)', 'libclang for bindgen (sel4-sys)', `${a.qemuBinary} (${a.qemuApt})`];
+    if (route === 'microkit')
+        return [...common, `the Microkit SDK (board ${a.microkitBoards[0]} by default)`];
+    return [
+        ...common,
+        'an seL4 kernel: sel4-prefix, or built from a release tag with cmake, ninja, dtc and ' + (a.crossPrefix ? `${a.crossPrefix}gcc` : 'the host gcc'),
+        ...(a.loaderTarget ? [`sel4-kernel-loader for ${a.loaderTarget} and sel4-kernel-loader-add-payload (cargo install from rust-sel4)`] : ['objcopy (binutils) to turn the kernel into an elf32 for -kernel']),
+    ];
+}
+
+;// CONCATENATED MODULE: ./src/targets/sel4/versions.ts
+
+
+/**
+ * Oldest first. Each row from the tag's own files:
+ * https://github.com/seL4/rust-sel4/blob/v5.0.0/hacking/nix/scope/sources.nix ("rev = ... # 16.0.0",
+ * Microkit "# 2.3.0"), https://github.com/seL4/rust-sel4/blob/v5.0.0/rust-toolchain.toml, and the
+ * same files at v4.0.0 and v3.0.0 (v3.0.0 builds Microkit from coliasgroup's "rust-testing" branch,
+ * "based on 2.1.0"; its README names Microkit 2.1.0). seL4 commits are those of the seL4 tags
+ * (https://github.com/seL4/seL4/releases/tag/16.0.0); v4.0.0's README names another 15.0.0 commit
+ * (3f590a6), its sources.nix the tag's (881de50).
+ */
+const RELEASES = [
+    { tag: 'v3.0.0', commit: '2c9786744900433f37e803c25ab208835a802cf3', sel4: '14.0.0', sel4Commit: 'c0fc32450fb5e8460083b89a84d067249b109cfc', microkit: '2.1.0', rustToolchain: 'nightly-2025-10-20', microkitTargets: true },
+    { tag: 'v4.0.0', commit: '7a2321f2d84310ba7a09fe7f5988e6dcecde3566', sel4: '15.0.0', sel4Commit: '881de507fe528490dc5e570c7810a149bad5880f', microkit: '2.2.0', rustToolchain: 'nightly-2026-03-18', microkitTargets: true },
+    { tag: 'v5.0.0', commit: 'd441a880938209f661201704dfbee7b91c5aa905', sel4: '16.0.0', sel4Commit: '6e7c3b733d296cfd88d5fbf635c96e447a882374', microkit: '2.3.0', rustToolchain: 'nightly-2026-04-04', microkitTargets: false },
+];
+const NEWEST = RELEASES[RELEASES.length - 1];
+/** Releases before v3.0.0 were built against unreleased seL4 and Microkit commits (their READMEs). */
+const TOO_OLD = {
+    v1: '87cd47a2bc03d52cdeb0ba464c7eaa0215494547',
+    v2: '3248eeed830a163e90cffc143d7cd173267c3bf5',
+};
+const RUST_SEL4_GIT = 'https://github.com/seL4/rust-sel4';
+const isRustSel4 = (url) => /^https:\/\/github\.com\/seL4\/rust-sel4(?:\.git)?\/?$/i.test(url);
+function releaseFor(rev) {
+    return RELEASES.find((r) => r.commit === rev);
+}
+function refuseTooOld(rev, requested) {
+    const old = Object.entries(TOO_OLD).find(([major, c]) => c === rev || (requested ?? '').startsWith(`tag=${major}.`));
+    if (old) {
+        throw new ActionError(`The crate uses rust-sel4 ${requested ?? rev}, which predates v3.0.0 and was built against unreleased seL4 and Microkit commits; this action pairs rust-sel4 ${RELEASES.map((r) => r.tag).join(', ')} with seL4 and Microkit releases. Depend on rust-sel4 with tag = "${NEWEST.tag}" (or ${RELEASES[0].tag} or later), or give sel4-prefix / microkit-sdk for the kernel you built yourself.`);
+    }
+}
+function choose(rev, requested, where) {
+    refuseTooOld(rev, requested);
+    const byRev = rev ? releaseFor(rev) : undefined;
+    const byTag = requested?.startsWith('tag=') ? RELEASES.find((r) => r.tag === requested.slice(4)) : undefined;
+    if (byRev && byTag && byRev !== byTag) {
+        throw new ActionError(`${where} names rust-sel4 ${requested}, but at commit ${rev}, which is ${byRev.tag}; the tag was moved or the lock file is stale. Run cargo update -p sel4.`);
+    }
+    const release = byRev ?? byTag;
+    const at = `rust-sel4 ${requested ? requested.replace('=', ' ') : ''}${rev ? `${requested ? ' at ' : 'at '}${rev.slice(0, 12)}` : ''}`.replace(/\s+/g, ' ').trim();
+    if (release) {
+        return { rev: rev ?? release.commit, requested, release, known: true, note: `${where}: ${at} is ${release.tag}: seL4 ${release.sel4}, Microkit ${release.microkit}.` };
+    }
+    return {
+        rev,
+        requested,
+        release: NEWEST,
+        known: false,
+        note: `${where}: ${at === 'rust-sel4' ? 'rust-sel4 from a path or an unknown source' : at} is not a rust-sel4 release this action knows (${RELEASES.map((r) => r.tag).join(', ')}); using the newest pairing, ${NEWEST.tag}: seL4 ${NEWEST.sel4}, Microkit ${NEWEST.microkit}. Set sel4-version or microkit-sdk to choose others.`,
+    };
+}
+/** `git+https://github.com/seL4/rust-sel4?tag=v5.0.0#d441a88...` -> url, query, commit. */
+function parseGitSource(source) {
+    const m = /^git\+([^?#]+)(?:\?([^#]*))?#([0-9a-f]{40})$/.exec(source);
+    if (!m)
+        return undefined;
+    return { url: m[1], requested: m[2] || undefined, rev: m[3] };
+}
+/**
+ * The rust-sel4 revision a Cargo.lock pins, and the seL4/Microkit releases that go with it. Reads
+ * the `sel4` package (or any other from rust-sel4's repository when a crate only uses, say,
+ * sel4-microkit). Throws when the lock uses the unrelated crates.io `sel4`/`sel4-sys` 0.0.x
+ * crates (rust-sel4 is "not yet hosted on crates.io":
+ * https://github.com/seL4/rust-sel4/blob/v5.0.0/README.md), or two revisions at once.
+ * Returns undefined when no package of rust-sel4 is in the lock.
+ */
+function versionsFromCargoLock(text, file = 'Cargo.lock') {
+    let doc;
+    try {
+        doc = parse(text);
+    }
+    catch (e) {
+        throw new ActionError(`${file} is not valid TOML (${e.message.split('\n')[0]}); run cargo generate-lockfile.`);
+    }
+    const pkgs = doc.package ?? [];
+    const cratesIo = pkgs.find((p) => (p.name === 'sel4' || p.name === 'sel4-sys') && (p.source ?? '').startsWith('registry+'));
+    if (cratesIo) {
+        throw new ActionError(`${file} has ${cratesIo.name} ${cratesIo.version} from crates.io: that is an older, unrelated project, not rust-sel4 (whose crates are not on crates.io). Depend on rust-sel4 by git: sel4 = { git = "${RUST_SEL4_GIT}", tag = "${NEWEST.tag}" } (and sel4-root-task or sel4-microkit the same way).`);
+    }
+    const fromGit = pkgs
+        .filter((p) => p.name.startsWith('sel4'))
+        .map((p) => ({ p, g: p.source ? parseGitSource(p.source) : undefined }))
+        .filter((x) => x.g && isRustSel4(x.g.url));
+    const revs = [...new Set(fromGit.map((x) => x.g.rev))];
+    if (revs.length > 1) {
+        throw new ActionError(`${file} has rust-sel4 crates from ${revs.length} revisions (${revs.map((r) => r.slice(0, 12)).join(', ')}); every sel4* crate must come from one revision. Give them all the same tag (or rev) and run cargo update.`);
+    }
+    if (revs.length === 1) {
+        const g = fromGit.find((x) => x.p.name === 'sel4')?.g ?? fromGit[0].g;
+        return choose(g.rev, g.requested, file);
+    }
+    // rust-sel4 as a path dependency (a local checkout): nothing tells its version.
+    if (pkgs.some((p) => p.name === 'sel4' && !p.source))
+        return choose(undefined, undefined, file);
+    return undefined;
+}
+/**
+ * Without a Cargo.lock (a fresh checkout of a crate that does not commit one), the manifest's
+ * own git dependency on rust-sel4 says which tag or rev is wanted. Reads [dependencies],
+ * [workspace.dependencies] and [target.*.dependencies]. Returns undefined when none is found.
+ */
+function versionsFromManifest(text, file = 'Cargo.toml') {
+    const doc = parse(text);
+    const tables = [];
+    const add = (t) => t && typeof t === 'object' && tables.push(t);
+    add(doc.dependencies);
+    add(doc.workspace?.dependencies);
+    for (const t of Object.values(doc.target ?? {}))
+        add(t.dependencies);
+    for (const table of tables) {
+        for (const [name, dep] of Object.entries(table)) {
+            if (typeof dep !== 'object' || !(dep.package ?? name).startsWith('sel4'))
+                continue;
+            if (dep.git && isRustSel4(dep.git)) {
+                const requested = dep.tag ? `tag=${dep.tag}` : dep.rev ? `rev=${dep.rev}` : dep.branch ? `branch=${dep.branch}` : undefined;
+                const rev = dep.rev && /^[0-9a-f]{40}$/.test(dep.rev) ? dep.rev : undefined;
+                return choose(rev, requested, file);
+            }
+        }
+    }
+    return undefined;
+}
+
+;// CONCATENATED MODULE: ./src/targets/sel4/build.ts
+
+
+
+
+// Build details for rust-sel4 crates, as command lines and environments (pure: nothing is run here).
+/**
+ * rust-sel4's targets are custom JSON specs found through RUST_TARGET_PATH (its demos set it in
+ * .cargo/config.toml [env]: https://github.com/seL4/rust-root-task-demo/blob/main/.cargo/config.toml).
+ * Nightlies since about February 2026 refuse a custom target spec without rustc's
+ * -Zunstable-options (rust-sel4 v5.0.0 passes it in its own .cargo/config.toml [build] rustflags:
+ * https://github.com/seL4/rust-sel4/blob/v5.0.0/.cargo/config.toml); -Zjson-target-spec does not
+ * cover targets named through RUST_TARGET_PATH. The flag goes in a --config for this one target,
+ * never in RUSTFLAGS (which would replace the crate's own flags and reach build scripts).
+ *
+ * Cargo takes target.<name>.rustflags INSTEAD of build.rustflags when both exist ("then if none
+ * of those were found: build.rustflags",
+ * https://doc.rust-lang.org/nightly/nightly-rustc/cargo/core/compiler/build_context/target_info/fn.extra_args.html),
+ * so the crate's build.rustflags are carried over into the same key.
+ */
+function unstableOptionsConfig(target, buildRustflags = []) {
+    const flags = ['-Zunstable-options', ...buildRustflags.filter((f) => f !== '-Zunstable-options')];
+    return ['--config', `target.${target}.rustflags=${JSON.stringify(flags)}`];
+}
+/**
+ * build.rustflags from cargo config files, lowest precedence first (e.g. ~/.cargo/config.toml,
+ * then the workspace's .cargo/config.toml). Arrays are joined, higher precedence later; a string
+ * is split at spaces (https://doc.rust-lang.org/cargo/reference/config.html#buildrustflags).
+ */
+function buildRustflags(configTexts) {
+    const out = [];
+    for (const text of configTexts) {
+        const v = (parse(text).build ?? {}).rustflags;
+        if (Array.isArray(v))
+            out.push(...v.map(String));
+        else if (typeof v === 'string')
+            out.push(...v.split(/\s+/).filter(Boolean));
+    }
+    return out;
+}
+/** Debian/Ubuntu packages the Rust build needs: libclang for bindgen in sel4-sys (both upstream Dockerfiles install libclang-dev). */
+const RUST_BUILD_APT = ['libclang-dev'];
+/**
+ * Packages a kernel build from source needs (seL4's python-deps, as far as Debian packages them:
+ * https://github.com/seL4/seL4/blob/16.0.0/tools/python-deps/setup.py), plus the cross gcc.
+ * pyfdt is PyPI-only: see PYFDT.
+ */
+function kernelBuildApt(arch) {
+    const cross = ARCH[arch].crossGccApt;
+    return ['cmake', 'ninja-build', 'device-tree-compiler', 'libxml2-utils', 'python3-yaml', 'python3-jinja2', 'python3-ply', 'python3-lxml', 'python3-pip', ...(cross ? [cross] : ['gcc'])];
+}
+/** pyfdt (pure Python, not in Debian): installed into a private folder put on PYTHONPATH, so no system Python is touched. */
+const PYFDT = 'pyfdt==0.3';
+const pyfdtInstall = (dir) => ['python3', '-m', 'pip', 'install', '--disable-pip-version-check', '--target', dir, PYFDT];
+/** The environment cargo builds a root task with: SEL4_PREFIX (rust-sel4's README: it defaults SEL4_INCLUDE_DIRS, SEL4_PLATFORM_INFO and SEL4_KERNEL). */
+const rootTaskEnv = (prefix) => ({ SEL4_PREFIX: prefix });
+/** The environment for Microkit protection domains: the board's headers and platform info, as rust-sel4 sets them (https://github.com/seL4/rust-sel4/blob/v5.0.0/hacking/nix/scope/world/default.nix, seL4RustEnvVars). */
+function microkitEnv(sdk, board, config) {
+    const dir = microkitBoardDir(sdk, board, config);
+    // x86 boards have no platform_gen.json (see sdkBoardFiles); nothing on them reads it.
+    return { SEL4_INCLUDE_DIRS: external_node_path_namespaceObject.join(dir, 'include'), ...(board.startsWith('x86_64') ? {} : { SEL4_PLATFORM_INFO: external_node_path_namespaceObject.join(dir, 'platform_gen.json') }) };
+}
+const microkitBoardDir = (sdk, board, config) => external_node_path_namespaceObject.join(sdk, 'board', board, config);
+function kernelLoaderInstall(arch, rev, prefix, root) {
+    const a = ARCH[arch];
+    if (!a.loaderTarget)
+        return []; // x86_64 boots the kernel by Multiboot, no loader
+    const common = ['--git', RUST_SEL4_GIT, '--rev', rev, '--root', root];
+    return [
+        {
+            args: ['install', '-Z', 'build-std=core,compiler_builtins', '-Z', 'build-std-features=compiler-builtins-mem', '--target', a.loaderTarget, ...common, 'sel4-kernel-loader'],
+            env: { [`CC_${a.loaderTarget.replace(/-/g, '_')}`]: `${a.crossPrefix}gcc`, SEL4_PREFIX: prefix },
+        },
+        { args: ['install', ...common, 'sel4-kernel-loader-add-payload'], env: {} },
+    ];
+}
+/** The image from the loader, the kernel and the root task (rust-root-task-demo's Makefile, $(image)). */
+function addPayload(root, prefix, app, out) {
+    return [external_node_path_namespaceObject.join(root, 'bin', 'sel4-kernel-loader-add-payload'), '--loader', external_node_path_namespaceObject.join(root, 'bin', 'sel4-kernel-loader'), '--sel4-prefix', prefix, '--app', app, '-o', out];
+}
+/**
+ * x86_64 has no loader: QEMU boots the kernel by Multiboot and its -kernel takes only a 32-bit
+ * ELF, so the kernel is converted (rust-sel4's kernelBinary32Bit:
+ * https://github.com/seL4/rust-sel4/blob/v5.0.0/hacking/nix/scope/world/default.nix) and the root
+ * task is the -initrd.
+ */
+const kernelToElf32 = (kernel, out) => ['objcopy', '-O', 'elf32-i386', kernel, out];
+/**
+ * The Microkit system image from the protection domains (rust-microkit-demo's Makefile, $(loader):
+ * https://github.com/seL4/rust-microkit-demo/blob/main/Makefile). Every folder cargo wrote an
+ * executable to is a search path; the system description names the ELF files (`program_image`).
+ */
+function microkitCommand(sdk, system, searchPaths, board, config, outDir) {
+    return [external_node_path_namespaceObject.join(sdk, 'bin', 'microkit'), system, '--search-path', ...[...new Set(searchPaths)], '--board', board, '--config', config, '-o', external_node_path_namespaceObject.join(outDir, 'loader.img'), '-r', external_node_path_namespaceObject.join(outDir, 'report.txt')];
+}
+/** Where the image and the x86_64 kernel copy land after microkitCommand (the tool writes sel4_32.elf next to the image on x86_64). */
+function microkitOutputs(outDir, board) {
+    return { image: external_node_path_namespaceObject.join(outDir, 'loader.img'), ...(board === 'x86_64_generic' ? { kernel32: external_node_path_namespaceObject.join(outDir, 'sel4_32.elf') } : {}) };
+}
+/** The cargo target name and route facts the plan shows for a target. */
+function describeBuild(t) {
+    return { target: t.triple, arch: t.arch, customTargetSpec: 'found through RUST_TARGET_PATH (the crate\'s .cargo/config.toml [env])', rustflags: unstableOptionsConfig(t.triple)[1] };
+}
+
+;// CONCATENATED MODULE: ./src/targets/sel4/kernel-build.ts
+
+
+
+
+
+
+
+
+
+
+// The seL4 kernel built from a release tag, as seL4's standalone kernel build does it: configure
+// with cmake (Ninja), build, install into a prefix that rust-sel4 reads through SEL4_PREFIX.
+// Command lines from https://github.com/seL4/rust-root-task-demo/blob/main/docker/Dockerfile and
+// https://github.com/seL4/rust-sel4/blob/v5.0.0/hacking/nix/scope/sel4/default.nix.
+const SEL4_GIT = 'https://github.com/seL4/seL4.git';
+/** The seL4 tags whose commits this action knows (those its rust-sel4 releases pair with). */
+function knownSel4Source(tag) {
+    const r = RELEASES.find((x) => x.sel4 === tag);
+    return r ? { tag, commit: r.sel4Commit } : undefined;
+}
+/**
+ * sel4-version: a seL4 release this action knows (14.0.0, 15.0.0, 16.0.0: its commit is pinned),
+ * or any tag with the commit it must be at, `<tag>@<40-hex commit>`, so a moved tag is never
+ * built unnoticed. '' = the release that goes with the crate's rust-sel4 (see versions.ts).
+ */
+function parseSel4Version(raw) {
+    const v = raw.trim();
+    if (v === '')
+        return undefined;
+    const known = RELEASES.map((r) => r.sel4).join(', ');
+    const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:@([0-9a-f]{40}))?$/.exec(v);
+    if (!m)
+        throw new InputError('sel4-version', `'${v}' is not a seL4 release tag`, `Give a release such as ${known}, or <tag>@<commit> (the full 40-hex commit the tag must point at) for another tag.`);
+    const [, tag, commit] = m;
+    const pinned = knownSel4Source(tag);
+    if (commit) {
+        if (pinned && pinned.commit !== commit) {
+            throw new InputError('sel4-version', `seL4 ${tag} is commit ${pinned.commit}, not ${commit}`, `Give ${tag} alone, or the right commit.`);
+        }
+        return { tag, commit };
+    }
+    if (!pinned)
+        throw new InputError('sel4-version', `'${tag}' is not a seL4 release this action knows the commit of`, `Give one of ${known}, or ${tag}@<commit> with the full commit the tag must point at.`);
+    return pinned;
+}
+const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+/**
+ * sel4-config: extra kernel CMake settings, one NAME=VALUE per line (blank lines and # comments
+ * ignored), each passed as -DNAME=VALUE.
+ */
+function parseSel4Config(raw) {
+    const out = {};
+    for (const [i, line0] of raw.split(/\r?\n/).entries()) {
+        const line = line0.trim();
+        if (line === '' || line.startsWith('#'))
+            continue;
+        const eq = line.indexOf('=');
+        const name = eq < 0 ? line : line.slice(0, eq).trim();
+        const value = eq < 0 ? '' : line.slice(eq + 1).trim();
+        if (eq < 0 || !SETTING_NAME.test(name) || value === '') {
+            throw new InputError('sel4-config', `line ${i + 1} ('${line}') is not NAME=VALUE`, 'Give one seL4 CMake setting per line, such as KernelMaxNumNodes=2 or QEMU_MEMORY=2048.');
+        }
+        if (name in out)
+            throw new InputError('sel4-config', `${name} is set twice (line ${i + 1})`, 'Give each setting once.');
+        out[name] = value;
+    }
+    return out;
+}
+/**
+ * The settings rust-sel4 builds its kernels for QEMU with
+ * (https://github.com/seL4/rust-sel4/blob/v5.0.0/hacking/nix/scope/worlds.nix; the aarch64 ones
+ * also in https://github.com/seL4/rust-root-task-demo/blob/main/docker/Dockerfile).
+ */
+function defaultKernelSettings(arch) {
+    switch (arch) {
+        case 'aarch64':
+            return { KernelPlatform: 'qemu-arm-virt', KernelSel4Arch: 'aarch64', ARM_CPU: 'cortex-a57', KernelArmHypervisorSupport: 'ON', KernelVerificationBuild: 'OFF' };
+        case 'riscv64':
+            return { KernelPlatform: 'qemu-riscv-virt', KernelSel4Arch: 'riscv64', KernelVerificationBuild: 'OFF' };
+        case 'x86_64':
+            // "for the sake of simulation": FS/GS base through MSRs, no PCID, no IOMMU, FXSAVE.
+            return { KernelPlatform: 'pc99', KernelSel4Arch: 'x86_64', KernelVerificationBuild: 'OFF', KernelFSGSBase: 'msr', KernelSupportPCID: 'OFF', KernelIOMMU: 'OFF', KernelFPU: 'FXSAVE' };
+    }
+}
+const OFF = /^(OFF|FALSE|0|NO|N)$/i;
+const ON = /^(ON|TRUE|1|YES|Y)$/i;
+/** The defaults with the user's sel4-config on top; settings that would make the run unjudgeable or mismatch the target are refused. */
+function kernelSettings(arch, user) {
+    const d = defaultKernelSettings(arch);
+    for (const k of ['KernelPlatform', 'KernelSel4Arch']) {
+        if (user[k] !== undefined && user[k] !== d[k]) {
+            throw new InputError('sel4-config', `${k}=${user[k]} does not match the target: this action boots ${arch} seL4 on ${d.KernelPlatform} (QEMU's ${arch === 'x86_64' ? 'PC' : 'virt'} machine)`, `Remove ${k} from sel4-config.`);
+        }
+    }
+    if (user.KernelPrinting !== undefined && OFF.test(user.KernelPrinting)) {
+        throw new InputError('sel4-config', 'KernelPrinting=OFF builds a kernel that prints nothing on the serial console, so nothing could show the run passed', 'Remove KernelPrinting (it follows KernelDebugBuild, ON by default).');
+    }
+    if (user.KernelVerificationBuild !== undefined && ON.test(user.KernelVerificationBuild)) {
+        throw new InputError('sel4-config', 'KernelVerificationBuild=ON turns KernelPrinting off (seL4\'s config.cmake: PRINTING depends on NOT KernelVerificationBuild), so nothing could show the run passed', 'Remove KernelVerificationBuild.');
+    }
+    return { ...d, ...user };
+}
+/**
+ * The tool-cache entry: one per architecture, versioned `<tag>-<hash>` where the hash covers the
+ * commit, the settings (sorted), the cross compiler, and the QEMU version on platforms whose
+ * configure step reads QEMU's device tree (pc99 reads none).
+ */
+function kernelCacheKey(r) {
+    const usesQemuDtb = r.arch !== 'x86_64';
+    const material = JSON.stringify({
+        commit: r.source.commit,
+        settings: Object.keys(r.settings).sort().map((k) => [k, r.settings[k]]),
+        cross: ARCH[r.arch].crossPrefix ?? 'host',
+        qemu: usesQemuDtb ? r.qemuVersion.trim() : '',
+    });
+    const hash = (0,external_node_crypto_.createHash)('sha256').update(material).digest('hex').slice(0, 12);
+    // A semver pre-release ('h' first: a numeric identifier with a leading zero is not semver, and
+    // tool-cache looks up only versions semver.clean accepts).
+    const tag = /^\d+\.\d+\.\d+$/.test(r.source.tag) ? r.source.tag : `0.0.0-${r.source.tag.replace(/[^0-9A-Za-z-]/g, '-')}`;
+    return { tool: `sel4-kernel-${r.arch}`, version: `${tag}-h${hash}` };
+}
+const cloneCommand = (r, dir) => ['git', 'clone', '--quiet', '--depth', '1', '--branch', r.source.tag, r.repo ?? SEL4_GIT, dir];
+const revParseCommand = (dir) => ['git', '-C', dir, 'rev-parse', 'HEAD'];
+function cmakeCommand(r, src, build, prefix) {
+    const cross = ARCH[r.arch].crossPrefix;
+    return [
+        'cmake', '-G', 'Ninja', '-S', src, '-B', build,
+        `-DCMAKE_INSTALL_PREFIX=${prefix}`,
+        ...(cross ? [`-DCROSS_COMPILER_PREFIX=${cross}`] : []),
+        ...Object.entries(r.settings).map(([k, v]) => `-D${k}=${v}`),
+    ];
+}
+const ninjaCommands = (build) => [['ninja', '-C', build, 'all'], ['ninja', '-C', build, 'install']];
+/** Every command the build runs, in order, for the dry-run plan. */
+function kernelBuildPlan(r, work, prefix) {
+    const src = external_node_path_namespaceObject.join(work, 'seL4');
+    const build = external_node_path_namespaceObject.join(work, 'build');
+    return [cloneCommand(r, src), revParseCommand(src), cmakeCommand(r, src, build, prefix), ...ninjaCommands(build)];
+}
+/** Files the install must produce (what rust-sel4 and the boot read). */
+function expectedLayout(arch) {
+    return ['bin/kernel.elf', 'libsel4/include/kernel/gen_config.json', ...(arch === 'x86_64' ? [] : ['support/platform_gen.yaml'])];
+}
+/**
+ * Builds and installs the kernel, or takes it from the tool cache when a run on this runner built
+ * the same one. The clone is checked against the expected commit before anything is built; the
+ * work folder is removed afterwards, pass or fail; only a complete install is cached.
+ * `env` is the build's environment on top of the process's (PATH with the cross gcc, PYTHONPATH with pyfdt).
+ */
+async function buildKernel(r, env = {}) {
+    const key = kernelCacheKey(r);
+    const hit = process.env.RUNNER_TOOL_CACHE ? find(key.tool, key.version) : '';
+    if (hit) {
+        core_info(`seL4 ${r.source.tag} (${r.arch}): from the tool cache (${hit})`);
+        return { prefix: hit, cached: true };
+    }
+    const temp = process.env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir();
+    external_node_fs_namespaceObject.mkdirSync(temp, { recursive: true });
+    const work = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temp, 'sel4-kernel-'));
+    const prefix = external_node_path_namespaceObject.join(work, 'install');
+    const [clone, revParse, cmake, ...ninja] = kernelBuildPlan(r, work, prefix);
+    const step = async (argv, what, quiet = false) => {
+        const res = await (quiet ? capture : runLogged)(argv[0], argv.slice(1), { env });
+        if (res.code !== 0) {
+            throw new ActionError(`The seL4 kernel build failed at ${what} (${argv.join(' ')}): ${errorLine(res.stderr || res.stdout) || `exit status ${res.code}`}.`);
+        }
+        return res.stdout.trim();
+    };
+    try {
+        await step(clone, `cloning seL4 ${r.source.tag}`);
+        const head = await step(revParse, 'reading the cloned commit', true);
+        if (head !== r.source.commit) {
+            throw new ActionError(`seL4 tag ${r.source.tag} from ${r.repo ?? SEL4_GIT} is at commit ${head}, not ${r.source.commit} as expected; the tag was moved. Nothing was built. Give sel4-version as ${r.source.tag}@${head} if you trust the new commit.`);
+        }
+        await step(cmake, 'configuring (cmake)');
+        for (const n of ninja)
+            await step(n, n[n.length - 1] === 'install' ? 'installing (ninja install)' : 'building (ninja)');
+        const missing = expectedLayout(r.arch).filter((f) => !external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(prefix, f)));
+        if (missing.length)
+            throw new ActionError(`The seL4 kernel build installed no ${missing.join(', ')} into ${prefix}; it is not a standalone kernel build.`);
+        const dir = await cacheDir(prefix, key.tool, key.version);
+        core_info(`seL4 ${r.source.tag} (${r.arch}) built and cached in ${dir}`);
+        return { prefix: dir, cached: false };
+    }
+    finally {
+        external_node_fs_namespaceObject.rmSync(work, { recursive: true, force: true });
+    }
+}
+
+// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
+var yaml_dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/targets/sel4/kernel-facts.ts
+
+
+
+
+/**
+ * Reads platform_gen.yaml or platform_gen.json. Both come from seL4's hardware tools with the
+ * same shape, `{devices: [{start, end}], memory: [{start, end}]}`: the YAML with integers written
+ * in hex (https://github.com/seL4/seL4/blob/16.0.0/tools/hardware/outputs/yaml.py), the JSON in
+ * decimal (https://github.com/seL4/seL4/blob/16.0.0/tools/hardware/outputs/json.py).
+ */
+function parsePlatformGen(text, file) {
+    let doc;
+    try {
+        doc = file.endsWith('.json') ? JSON.parse(text) : (0,yaml_dist/* parse */.qg)(text);
+    }
+    catch (e) {
+        throw new ActionError(`${file} could not be read (${e.message.split('\n')[0]}); it should be the platform_gen file of an seL4 kernel build.`);
+    }
+    const regions = (key) => {
+        const list = doc?.[key];
+        if (!Array.isArray(list)) {
+            if (key === 'devices')
+                return [];
+            throw new ActionError(`${file} has no '${key}' list of {start, end} regions; it should be the platform_gen file of an seL4 kernel build.`);
+        }
+        return list.map((r, i) => {
+            const { start, end } = (r ?? {});
+            if (typeof start !== 'number' || typeof end !== 'number' || !(end > start)) {
+                throw new ActionError(`${file}: ${key}[${i}] is not a {start, end} region (${JSON.stringify(r)}).`);
+            }
+            return { start, end };
+        });
+    };
+    return { memory: regions('memory'), devices: regions('devices') };
+}
+/**
+ * Where RAM starts in QEMU's virt machines: 0x4000_0000 on Arm
+ * (https://github.com/qemu/qemu/blob/v7.2.0/hw/arm/virt.c, VIRT_MEM), 0x8000_0000 on RISC-V
+ * (https://github.com/qemu/qemu/blob/v7.2.0/hw/riscv/virt.c, VIRT_DRAM). The platform_gen
+ * regions may start later (a reserved firmware area is cut off the front), so the size QEMU
+ * must be given is the highest end minus this base.
+ */
+const RAM_BASE = { aarch64: 0x4000_0000, riscv64: 0x8000_0000 };
+const MiB = 1024 * 1024;
+/**
+ * The `-m` in MiB the kernel was built for. seL4 fixes the guest memory at build time on QEMU's
+ * virt machines (QEMU_MEMORY; 1024 by default on Arm, 3072 on riscv64:
+ * https://github.com/seL4/seL4/blob/16.0.0/src/plat/qemu-riscv-virt/config.cmake), and a riscv64
+ * kernel given less memory stops with "KERNEL ABORT ... halting...". undefined on x86_64, where
+ * the memory is found at boot.
+ */
+function memoryMiB(arch, info, file) {
+    const base = RAM_BASE[arch];
+    if (base === undefined)
+        return undefined;
+    if (info.memory.length === 0)
+        throw new ActionError(`${file} lists no memory regions.`);
+    const top = Math.max(...info.memory.map((r) => r.end));
+    if (top <= base)
+        throw new ActionError(`${file}: memory ends at 0x${top.toString(16)}, below QEMU's RAM base 0x${base.toString(16)} for ${arch}; it is not a kernel for QEMU's virt machine.`);
+    return Math.ceil((top - base) / MiB);
+}
+/** QEMU's -m size (a number of MiB, or with K/M/G/T) in MiB. */
+function qemuSizeMiB(size) {
+    const m = /^(\d+)([KMGT]?)$/i.exec(size.trim().replace(/^size=/, ''));
+    if (!m)
+        return NaN;
+    const f = { K: 1 / 1024, M: 1, '': 1, G: 1024, T: 1024 * 1024 };
+    return Number(m[1]) * f[m[2].toUpperCase()];
+}
+/**
+ * The `-m` to boot with: the built size unless `memory` is given; a `memory` input smaller than
+ * the kernel was built for is refused (the kernel would place memory QEMU does not have).
+ */
+function chooseMemory(builtMiB, memoryInput, source) {
+    if (!memoryInput)
+        return builtMiB === undefined ? undefined : `${builtMiB}M`;
+    if (builtMiB !== undefined && qemuSizeMiB(memoryInput) < builtMiB) {
+        throw new InputError('memory', `'${memoryInput}' is less than the ${builtMiB} MiB the seL4 kernel was built for (${source})`, `Give at least ${builtMiB}M, leave memory unset to use it, or rebuild the kernel with another QEMU_MEMORY (sel4-config: QEMU_MEMORY=<MiB>).`);
+    }
+    return memoryInput;
+}
+function parseGenConfig(text, file) {
+    let doc;
+    try {
+        doc = JSON.parse(text);
+    }
+    catch (e) {
+        throw new ActionError(`${file} is not JSON (${e.message}); it should be seL4's kernel/gen_config.json.`);
+    }
+    if (!doc || typeof doc !== 'object' || Array.isArray(doc))
+        throw new ActionError(`${file} is not a JSON object of seL4 settings.`);
+    return doc;
+}
+/** seL4's name for the architecture (KernelSel4Arch, SEL4_ARCH in gen_config.json). */
+const SEL4_ARCH = { aarch64: 'aarch64', riscv64: 'riscv64', x86_64: 'x86_64' };
+/**
+ * Refuses a kernel that can never be judged or cannot run the crate: built without PRINTING (it
+ * prints nothing, so no line could ever pass or fail the run), for another architecture, or
+ * without the FPU a riscv64gc target's code uses.
+ */
+function checkGenConfig(cfg, arch, opts) {
+    const fix = `Give ${opts.input === 'sel4-prefix' ? 'a kernel built' : 'settings'} with KernelPrinting=ON (a debug build: KernelDebugBuild=ON prints by default)`;
+    if (cfg.PRINTING !== true) {
+        throw new InputError(opts.input, `the seL4 kernel was built without PRINTING (${opts.file}: "PRINTING" is ${JSON.stringify(cfg.PRINTING ?? null)}); it prints nothing on the serial console, so nothing could show the run passed`, `${fix}.`);
+    }
+    if (typeof cfg.SEL4_ARCH === 'string' && cfg.SEL4_ARCH !== SEL4_ARCH[arch]) {
+        throw new InputError(opts.input, `the seL4 kernel is built for ${cfg.SEL4_ARCH} (${opts.file}), the target for ${arch}`, `Give a kernel built with KernelSel4Arch=${SEL4_ARCH[arch]}, or the matching target.`);
+    }
+    if (opts.needsFpu && cfg.RISCV_EXT_D === false) {
+        throw new InputError(opts.input, `the seL4 kernel is built without the RISC-V D extension (${opts.file}: RISCV_EXT_D false), and riscv64gc code uses floating point`, 'Use a riscv64imac-sel4 target, or a kernel built with KernelRiscvExtD=ON.');
+    }
+}
+/** Reads and checks an installed seL4 prefix; every missing piece is named with the fix. */
+function readPrefix(prefix, arch, needsFpu, input = 'sel4-prefix') {
+    const need = (rel) => {
+        const p = external_node_path_namespaceObject.join(prefix, rel);
+        if (!external_node_fs_namespaceObject.existsSync(p)) {
+            throw new InputError(input, `${prefix} has no ${rel}`, 'Give the CMAKE_INSTALL_PREFIX of a standalone seL4 kernel build (cmake ... && ninja install): it holds bin/kernel.elf, libsel4/include and support/platform_gen.yaml.');
+        }
+        return p;
+    };
+    const kernel = need('bin/kernel.elf');
+    const includeDir = need('libsel4/include');
+    const genFile = need('libsel4/include/kernel/gen_config.json');
+    const genConfig = parseGenConfig(external_node_fs_namespaceObject.readFileSync(genFile, 'utf8'), genFile);
+    checkGenConfig(genConfig, arch, { needsFpu, file: genFile, input });
+    let platformFile;
+    let mem;
+    if (RAM_BASE[arch] !== undefined) {
+        platformFile = ['support/platform_gen.yaml', 'support/platform_gen.json'].map((r) => external_node_path_namespaceObject.join(prefix, r)).find((p) => external_node_fs_namespaceObject.existsSync(p));
+        if (!platformFile)
+            need('support/platform_gen.yaml');
+        mem = memoryMiB(arch, parsePlatformGen(external_node_fs_namespaceObject.readFileSync(platformFile, 'utf8'), platformFile), platformFile);
+    }
+    return { prefix, kernel, includeDir, genConfig, platformFile, memoryMiB: mem };
+}
+
+;// CONCATENATED MODULE: ./src/targets/sel4/inputs.ts
+
+
+
+
+
+// Parsers for the inputs the seL4 family declares. Each takes the raw (trimmed) value, '' when
+// unset, and throws InputError naming the input; none touches anything but the files it checks.
+const SEL4_INPUTS = [
+    'sel4-prefix',
+    'sel4-version',
+    'sel4-config',
+    'sel4-kernel-loader',
+    'microkit-system',
+    'microkit-sdk',
+    'microkit-sdk-sha256',
+    'microkit-board',
+    'microkit-config',
+];
+const abs = (p, cwd) => external_node_path_namespaceObject.resolve(cwd, p);
+/** sel4-prefix: an installed seL4 kernel (a folder with bin/kernel.elf); checked in full by readPrefix. */
+function parseSel4Prefix(raw, cwd) {
+    if (raw === '')
+        return undefined;
+    const p = abs(raw, cwd);
+    if (!external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(p, 'bin', 'kernel.elf'))) {
+        throw new InputError('sel4-prefix', `${p} has no bin/kernel.elf`, 'Give the install prefix of an seL4 kernel build (cmake -DCMAKE_INSTALL_PREFIX=<prefix> ... && ninja install), or leave sel4-prefix unset to have the kernel built.');
+    }
+    return p;
+}
+
+function parseKernelLoader(raw, cwd) {
+    if (raw === '' || raw === 'cargo-install')
+        return { kind: 'cargo-install' };
+    const root = abs(raw, cwd);
+    const missing = ['bin/sel4-kernel-loader', 'bin/sel4-kernel-loader-add-payload'].filter((f) => !external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(root, f)));
+    if (missing.length) {
+        throw new InputError('sel4-kernel-loader', `${root} has no ${missing.join(' and ')}`, 'Give the --root folder of `cargo install sel4-kernel-loader sel4-kernel-loader-add-payload` (built for the same kernel), or leave it unset to have them installed from rust-sel4 at the revision in Cargo.lock.');
+    }
+    return { kind: 'path', root };
+}
+/** microkit-system: the system description (.system XML) given to the microkit tool. */
+function parseMicrokitSystem(raw, cwd) {
+    if (raw === '')
+        return undefined;
+    const p = abs(raw, cwd);
+    if (!external_node_fs_namespaceObject.existsSync(p) || !external_node_fs_namespaceObject.statSync(p).isFile()) {
+        throw new InputError('microkit-system', `${p} does not exist`, 'Give the path of the Microkit system description (.system file), relative to working-directory.');
+    }
+    return p;
+}
+const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
+const inputs_SHA256 = /^[0-9a-f]{64}$/i;
+function parseMicrokitSdk(raw, shaRaw, cwd) {
+    const sha = shaRaw.trim().toLowerCase();
+    if (sha !== '' && !inputs_SHA256.test(sha))
+        throw new InputError('microkit-sdk-sha256', `'${shaRaw}' is not a sha256`, 'Give the 64 hex digits of the SDK archive\'s SHA-256.');
+    if (raw === '') {
+        if (sha)
+            throw new InputError('microkit-sdk-sha256', 'is set without microkit-sdk', 'Give microkit-sdk (the version or URL the checksum is for), or remove microkit-sdk-sha256.');
+        return undefined;
+    }
+    if (/^https?:\/\//.test(raw)) {
+        if (!sha)
+            throw new InputError('microkit-sdk-sha256', `is not set, and microkit-sdk is a URL (${raw})`, 'Give the archive\'s sha256: a download is never used unchecked.');
+        return { kind: 'url', url: raw, sha256: sha };
+    }
+    if (VERSION.test(raw))
+        return { kind: 'version', version: raw, ...(sha ? { sha256: sha } : {}) };
+    const p = abs(raw, cwd);
+    if (!external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(p, 'bin', 'microkit'))) {
+        throw new InputError('microkit-sdk', `'${raw}' is neither a Microkit release (such as 2.3.0), an https URL, nor an SDK folder (${p} has no bin/microkit)`, 'Give a release version, the URL of an SDK archive with microkit-sdk-sha256, or the folder of an unpacked SDK.');
+    }
+    if (sha)
+        throw new InputError('microkit-sdk-sha256', 'is set, and microkit-sdk is a local folder', 'Remove microkit-sdk-sha256: a local SDK is not downloaded.');
+    return { kind: 'path', path: p };
+}
+/** microkit-board: a board QEMU can boot, matching the target's architecture. */
+function parseMicrokitBoard(raw, arch, microkitVersion) {
+    const boards = microkitBoardsFor(arch, microkitVersion);
+    if (raw === '')
+        return boards[0];
+    if (!boards.includes(raw)) {
+        throw new InputError('microkit-board', `'${raw}' is not a Microkit ${microkitVersion} board this action boots for ${arch}`, `Use ${boards.join(' or ')} (the QEMU boards; hardware boards cannot be booted here).`);
+    }
+    return raw;
+}
+/**
+ * microkit-config: only the debug configurations build seL4 with KernelPrinting; `release` and
+ * `benchmark` (and their smp- forms) print nothing, so no line could ever pass or fail the run
+ * (https://github.com/seL4/microkit/blob/2.3.0/build_sdk.py, SUPPORTED_CONFIGS: only "debug" sets
+ * KernelPrinting; "smp-" configs exist on boards with smp_cores, which every QEMU board has).
+ */
+function parseMicrokitConfig(raw, board) {
+    const c = raw === '' ? 'debug' : raw;
+    // Every QEMU board has smp_cores, so each has smp-debug too.
+    if (/^(smp-)?(release|benchmark)$/.test(c)) {
+        throw new InputError('microkit-config', `'${c}' builds seL4 without KernelPrinting: the kernel, the monitor and the protection domains' debug output print nothing, so nothing could show the run passed`, 'Use debug or smp-debug.');
+    }
+    if (c === 'debug' || c === 'smp-debug')
+        return c;
+    throw new InputError('microkit-config', `'${c}' is not a Microkit configuration for ${board}`, 'Use debug or smp-debug.');
+}
+
+;// CONCATENATED MODULE: ./src/targets/sel4/microkit-sdk.ts
+
+
+
+/** The tool-cache name of the SDK archive (BootContext.assets key) and of its unpacked folder. */
+const MICROKIT_SDK_TOOL = 'microkit-sdk';
+const MICROKIT_SDK_DIR_TOOL = 'microkit-sdk-unpacked';
+/**
+ * The SDK's host name for this runner's CPU. Microkit publishes linux-x86-64 and linux-aarch64
+ * (and macOS) SDKs (https://github.com/seL4/microkit/blob/2.3.0/build_sdk.py, SUPPORTED_HOST_TARGETS).
+ */
+function sdkHost(nodeArch) {
+    if (nodeArch === 'x64')
+        return 'linux-x86-64';
+    if (nodeArch === 'arm64')
+        return 'linux-aarch64';
+    throw new ActionError(`Microkit publishes SDKs for x86-64 and aarch64 Linux hosts only; this runner is ${nodeArch}. Unpack an SDK yourself and give its folder as microkit-sdk.`);
+}
+const sdkArchiveName = (version, nodeArch) => `microkit-sdk-${version}-${sdkHost(nodeArch)}.tar.gz`;
+/**
+ * A Microkit SDK release asset, in install/download.ts's Asset shape. Microkit's tags have no "v"
+ * (https://github.com/seL4/microkit/releases/tag/2.3.0; rust-microkit-demo's Dockerfile downloads
+ * https://github.com/seL4/microkit/releases/download/2.1.0/microkit-sdk-2.1.0-linux-x86-64.tar.gz),
+ * so githubReleaseAsset (tag v<version>) does not fit; the archive is checked against the sha256
+ * given, else the digest GitHub publishes for it.
+ */
+function microkitSdkAsset(version, nodeArch, sha256, hosts = GITHUB) {
+    const fileName = sdkArchiveName(version, nodeArch);
+    return {
+        tool: MICROKIT_SDK_TOOL,
+        version,
+        url: `${hosts.download.replace(/\/$/, '')}/seL4/microkit/releases/download/${version}/${fileName}`,
+        fileName,
+        sha256: sha256 || { githubRelease: { api: hosts.api, owner: 'seL4', repo: 'microkit', tag: version, asset: fileName } },
+    };
+}
+/**
+ * The archive holds one folder, microkit-sdk-<version>/ (build_sdk.py adds it with that arcname),
+ * with bin/microkit and board/<board>/<config>/{include,lib,elf,platform_gen.json}.
+ */
+const sdkRoot = (unpacked, version) => external_node_path_namespaceObject.join(unpacked, `microkit-sdk-${version}`);
+/** Files that must be in the unpacked archive (relative to the unpacked folder), for extractTarAsset. */
+const sdkRequiredFiles = (version) => [`microkit-sdk-${version}/bin/microkit`];
+/**
+ * What a board/config of the SDK must have for the build and the boot: the libsel4 headers, and
+ * on non-x86 boards platform_gen.json ("only non-x86 platforms have this file to describe memory
+ * regions": https://github.com/seL4/microkit/blob/2.3.0/build_sdk.py).
+ */
+const sdkBoardFiles = (board, config) => [
+    `board/${board}/${config}/include`,
+    ...(board.startsWith('x86_64') ? [] : [`board/${board}/${config}/platform_gen.json`]),
+];
+
+;// CONCATENATED MODULE: ./src/targets/sel4/qemu.ts
+
+
+/** QEMU splits option values at commas; a comma in a path is written twice. */
+const qemuOptionPath = (p) => p.replace(/,/g, ',,');
+/**
+ * The CPU model rust-sel4 boots x86_64 root tasks with under TCG: Nehalem without the features
+ * the kernel is not built for (KernelFSGSBase=msr, no XSAVE, no PCID/INVPCID), `enforce`d so a
+ * QEMU that cannot provide it refuses to start instead of booting something else.
+ * https://github.com/seL4/rust-sel4/blob/v5.0.0/hacking/nix/scope/worlds.nix (x86 mkQEMUCmd)
+ */
+const X86_64_ROOT_TASK_CPU = 'Nehalem,-vme,+pdpe1gb,-xsave,-xsaveopt,-xsavec,-fsgsbase,-invpcid,+syscall,+lm,enforce';
+/** Microkit's x86_64_generic kernel uses FSGSBASE and XSAVE: https://github.com/seL4/microkit/blob/2.3.0/docs/manual.md (x86_64_generic). */
+const X86_64_MICROKIT_CPU = 'qemu64,+fsgsbase,+pdpe1gb,+xsaveopt,+xsave';
+/**
+ * Where Microkit's loader is linked on qemu_virt_aarch64, and so where QEMU's generic loader
+ * device must put the image (not -kernel: the image is a raw binary):
+ * https://github.com/seL4/microkit/blob/2.3.0/build_sdk.py (loader_link_address=0x70000000).
+ */
+const MICROKIT_AARCH64_LOADER_ADDR = '0x70000000';
+/**
+ * Root task, from upstream's own command lines:
+ * - aarch64: https://github.com/seL4/rust-root-task-demo/blob/main/Makefile (qemu_cmd:
+ *   `-machine virt,virtualization=on -cpu cortex-a57 -m size=1G ... -kernel image.elf`); the kernel
+ *   is built with KernelArmHypervisorSupport=ON (https://github.com/seL4/rust-root-task-demo/blob/main/docker/Dockerfile),
+ *   so it needs EL2.
+ * - riscv64: https://github.com/seL4/rust-sel4/blob/v5.0.0/hacking/nix/scope/worlds.nix
+ *   (`-machine virt -cpu rv64 -m size=<QEMU_MEMORY>` and `-kernel` the loader; QEMU's own
+ *   OpenSBI as the firmware, no -bios).
+ * - x86_64: same file, pc99: `-cpu Nehalem,...,enforce -m size=512M -kernel kernel32.elf -initrd <root task>`.
+ */
+function rootTaskQemu(b) {
+    const a = ARCH[b.arch];
+    const base = { binary: a.qemuBinary, aptPackage: a.qemuApt, ...(b.smp && b.smp > 1 ? { smp: b.smp } : {}) };
+    switch (b.arch) {
+        case 'aarch64':
+            return { ...base, machine: 'virt,virtualization=on', cpu: 'cortex-a57', memory: `${b.memoryMiB ?? 1024}M`, args: ['-kernel', b.image] };
+        case 'riscv64':
+            return { ...base, machine: 'virt', cpu: 'rv64', memory: `${b.memoryMiB ?? 3072}M`, args: ['-kernel', b.image] };
+        case 'x86_64':
+            if (!b.kernel32)
+                throw new Error('x86_64 root tasks boot with the elf32 kernel as -kernel');
+            return { ...base, cpu: X86_64_ROOT_TASK_CPU, memory: '512M', args: ['-kernel', b.kernel32, '-initrd', b.image] };
+    }
+}
+/**
+ * Microkit, from https://github.com/seL4/microkit/blob/2.3.0/docs/manual.md (the QEMU sections of
+ * each board) and https://github.com/seL4/microkit/blob/2.3.0/example/cap_sharing/Makefile:
+ * - qemu_virt_aarch64: `-machine virt,virtualization=on -cpu cortex-a53 -m size=2G
+ *   -device loader,file=<image>,addr=0x70000000,cpu-num=0` (also rust-microkit-demo's Makefile);
+ *   qemu_virt_aarch64_el1 the same without virtualization=on.
+ * - qemu_virt_riscv64: `-machine virt -m size=2G -kernel <image>` (QEMU's OpenSBI starts it);
+ *   -cpu rv64 as rust-sel4 passes it for this board (worlds.nix), QEMU's default anyway.
+ * - x86_64_generic: `-cpu qemu64,+fsgsbase,+pdpe1gb,+xsaveopt,+xsave -m 1G -kernel sel4_32.elf -initrd loader.img`.
+ */
+function microkitQemu(b) {
+    const arch = b.board.startsWith('qemu_virt_aarch64') ? 'aarch64' : b.board === 'qemu_virt_riscv64' ? 'riscv64' : 'x86_64';
+    const a = ARCH[arch];
+    const base = { binary: a.qemuBinary, aptPackage: a.qemuApt, ...(b.smp && b.smp > 1 ? { smp: b.smp } : {}) };
+    switch (b.board) {
+        case 'qemu_virt_aarch64':
+        case 'qemu_virt_aarch64_el1':
+            return {
+                ...base,
+                machine: b.board === 'qemu_virt_aarch64' ? 'virt,virtualization=on' : 'virt',
+                cpu: 'cortex-a53',
+                memory: `${b.memoryMiB ?? 2048}M`,
+                args: ['-device', `loader,file=${qemuOptionPath(b.image)},addr=${MICROKIT_AARCH64_LOADER_ADDR},cpu-num=0`],
+            };
+        case 'qemu_virt_riscv64':
+            return { ...base, machine: 'virt', cpu: 'rv64', memory: `${b.memoryMiB ?? 2048}M`, args: ['-kernel', b.image] };
+        case 'x86_64_generic':
+            if (!b.kernel32)
+                throw new Error('x86_64_generic boots with sel4_32.elf as -kernel');
+            return { ...base, cpu: X86_64_MICROKIT_CPU, memory: '1024M', args: ['-kernel', b.kernel32, '-initrd', b.image] };
+        default:
+            throw new Error(`no QEMU line for Microkit board ${b.board}`);
+    }
+}
+/** The whole line in the project's order (binary, -machine, -cpu, -m, -smp, args), for the plan and the tests. */
+function qemu_qemuArgv(l, headless) {
+    return [
+        l.binary,
+        ...(l.machine ? ['-machine', l.machine] : []),
+        '-cpu', l.cpu,
+        '-m', l.memory,
+        ...(l.smp ? ['-smp', String(l.smp)] : []),
+        ...headless,
+        ...l.args,
+    ];
+}
+/** Which route a QEMU line belongs to, for messages. */
+const routeName = (r) => (r === 'microkit' ? 'Microkit system' : 'root task');
+/** The QemuBoot fields every seL4 line shares: the serial port on stdout, no monitor, QEMU's reboot behaviour (as upstream's lines). */
+const BOOT_COMMON = { console: 'serial', noMonitor: true, noReboot: false };
+/** The console options src/boot/qemu-args.ts emits for an seL4 boot (for the plan's own argv and the tests). */
+const HEADLESS = [...consoleArgs(BOOT_COMMON), ...monitorArgs(BOOT_COMMON)];
+/** How the image gets in, from a line's own arguments (-kernel, -initrd, -device). */
+function loadOf(args) {
+    const load = {};
+    for (let i = 0; i < args.length; i += 2) {
+        const [k, v] = [args[i], args[i + 1]];
+        if (k === '-kernel')
+            load.kernel = v;
+        else if (k === '-initrd')
+            load.initrd = v;
+        else if (k === '-device')
+            (load.devices ??= []).push(v);
+        else
+            throw new Error(`seL4 QEMU line: unexpected ${k}`);
+    }
+    return load;
+}
+/**
+ * The line as the pipeline's QemuBoot: `line(image)` gives the line for the image QEMU boots
+ * (ctx.kernel: the assembled image, the x86_64 root task, or the user's kernel input) and the
+ * boot's scratch folder. seL4's CPU
+ * lines are TCG models (no -cpu under KVM: the family reports itself not KVM-capable).
+ * `prepare` creates files the line names (the elf32 kernel on x86_64).
+ */
+function toQemuBoot(arch, line, prepare) {
+    const l = line('<image>', '<work>');
+    return {
+        ...BOOT_COMMON,
+        arch,
+        machine: l.machine,
+        cpu: { kvm: undefined, tcg: l.cpu },
+        memory: l.memory,
+        ...(l.smp ? { smp: l.smp } : {}),
+        load: (ctx) => loadOf(line(ctx.kernel, ctx.workDir).args),
+        ...(prepare ? { prepare } : {}),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/targets/sel4/plan.ts
+
+
+
+
+
+
+/** seL4's default QEMU_MEMORY on the virt machines (see kernel-facts.ts), for a kernel the action builds. */
+const DEFAULT_QEMU_MEMORY = { aarch64: 1024, riscv64: 3072 };
+function rootTaskPlan(r) {
+    const arch = r.target.arch;
+    const a = ARCH[arch];
+    const steps = [];
+    const apt = [...RUST_BUILD_APT];
+    let prefix = r.prefix;
+    let memory = r.memoryMiB;
+    if (!prefix) {
+        const source = r.sel4Version ?? knownSel4Source(r.versions.release.sel4);
+        const settings = kernelSettings(arch, r.sel4Config);
+        const req = { arch, source, settings, qemuVersion: r.qemuVersion };
+        const key = kernelCacheKey(req);
+        prefix = external_node_path_namespaceObject.join(r.toolCache, key.tool, key.version, r.nodeArch);
+        apt.push(...kernelBuildApt(arch));
+        const pyfdt = external_node_path_namespaceObject.join(r.work, 'pyfdt');
+        steps.push({ what: 'pyfdt for seL4\'s hardware tools (PyPI only)', argv: pyfdtInstall(pyfdt) });
+        for (const argv of kernelBuildPlan(req, external_node_path_namespaceObject.join(r.work, 'sel4-kernel'), prefix)) {
+            steps.push({ what: `seL4 ${source.tag} kernel (tool cache ${key.tool} ${key.version})`, argv, env: { PYTHONPATH: pyfdt } });
+        }
+        memory ??= settings.QEMU_MEMORY ? Number(settings.QEMU_MEMORY) : DEFAULT_QEMU_MEMORY[arch];
+    }
+    let image = r.app;
+    let kernel32;
+    if (a.loaderTarget) {
+        const root = r.loader.kind === 'path' ? r.loader.root : external_node_path_namespaceObject.join(r.work, 'sel4-kernel-loader');
+        if (r.loader.kind === 'cargo-install') {
+            if (!r.versions.rev)
+                throw new Error('the kernel loader is installed at the crate\'s rust-sel4 revision, and none is known (a path dependency): give sel4-kernel-loader');
+            for (const c of kernelLoaderInstall(arch, r.versions.rev, prefix, root))
+                steps.push({ what: 'rust-sel4 kernel loader', argv: ['cargo', ...c.args], env: c.env });
+        }
+        image = external_node_path_namespaceObject.join(r.work, 'image.elf');
+        steps.push({ what: 'cargo build (below), then the image: loader + kernel + root task', argv: addPayload(root, prefix, r.app, image) });
+    }
+    else {
+        kernel32 = external_node_path_namespaceObject.join(r.work, 'kernel32.elf');
+        steps.push({ what: 'the kernel as elf32 for QEMU\'s -kernel', argv: kernelToElf32(external_node_path_namespaceObject.join(prefix, 'bin', 'kernel.elf'), kernel32) });
+    }
+    if (!apt.includes(a.qemuApt))
+        apt.push(a.qemuApt);
+    return {
+        route: 'root-task',
+        target: r.target.triple,
+        versions: r.versions.note,
+        apt,
+        steps,
+        cargo: { config: unstableOptionsConfig(r.target.triple, r.buildRustflags), env: rootTaskEnv(prefix) },
+        qemu: qemu_qemuArgv(rootTaskQemu({ arch, image, kernel32, memoryMiB: memory }), HEADLESS),
+    };
+}
+function microkitPlan(r) {
+    const arch = r.target.arch;
+    const version = r.sdk?.kind === 'version' ? r.sdk.version : r.versions.release.microkit;
+    const steps = [];
+    let sdk;
+    if (r.sdk?.kind === 'path') {
+        sdk = r.sdk.path;
+    }
+    else {
+        const asset = r.sdk?.kind === 'url'
+            ? { url: r.sdk.url, checksum: `sha256 ${r.sdk.sha256}` }
+            : (() => {
+                const x = microkitSdkAsset(version, r.nodeArch, r.sdk?.kind === 'version' ? r.sdk.sha256 : undefined);
+                return { url: x.url, checksum: typeof x.sha256 === 'string' ? `sha256 ${x.sha256}` : 'sha256 published by GitHub' };
+            })();
+        steps.push({ what: `Microkit SDK ${version}: download ${asset.url} (${asset.checksum}), unpack, tool-cache` });
+        sdk = sdkRoot(external_node_path_namespaceObject.join(r.toolCache, MICROKIT_SDK_DIR_TOOL, version, r.nodeArch), version);
+    }
+    const out = external_node_path_namespaceObject.join(r.work, 'microkit');
+    steps.push({ what: 'cargo build (below), then the system image', argv: microkitCommand(sdk, r.system, r.searchPaths, r.board, r.config, out) });
+    const o = microkitOutputs(out, r.board);
+    const apt = [...RUST_BUILD_APT, ARCH[arch].qemuApt];
+    return {
+        route: 'microkit',
+        target: r.target.triple,
+        versions: r.versions.note,
+        apt,
+        steps,
+        cargo: { config: unstableOptionsConfig(r.target.triple, r.buildRustflags), env: microkitEnv(sdk, r.board, r.config) },
+        qemu: qemu_qemuArgv(microkitQemu({ board: r.board, image: o.image, kernel32: o.kernel32, memoryMiB: r.memoryMiB }), HEADLESS),
+    };
+}
+
+;// CONCATENATED MODULE: ./src/targets/sel4/prepare.ts
+
+
+
+
+
+
+
+
+
+// The seL4 steps that change something (run only by the real run, never by the dry run): each
+// runs the command lines build.ts and kernel-build.ts describe, and fails with the step named.
+async function step(argv, what, env = {}) {
+    const r = await runLogged(argv[0], argv.slice(1), { env });
+    if (r.code !== 0)
+        throw new ActionError(`seL4: ${what} failed (${argv.join(' ')}): ${errorLine(r.stderr || r.stdout) || `exit status ${r.code}`}.`);
+}
+const scratch = (name) => {
+    const temp = process.env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir();
+    external_node_fs_namespaceObject.mkdirSync(temp, { recursive: true });
+    return external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(temp, name));
+};
+/** pyfdt into a private folder (for PYTHONPATH): seL4's hardware tools import it, and Debian has no package. */
+async function installPyfdt() {
+    const dir = scratch('sel4-pyfdt-');
+    await step(pyfdtInstall(dir), 'installing pyfdt (pip)');
+    return dir;
+}
+/** The first line of `<qemu> --version` ('' when QEMU is not there): part of the kernel's cache key, since configuring reads QEMU's device tree. */
+async function qemuVersion(binary) {
+    const r = await capture(binary, ['--version']).catch(() => ({ code: 1, stdout: '' }));
+    return r.code === 0 ? r.stdout.split('\n')[0].trim() : '';
+}
+/**
+ * sel4-kernel-loader and sel4-kernel-loader-add-payload, `cargo install`ed at the crate's
+ * rust-sel4 revision with the app's cargo (a nightly: the loader is built with -Z build-std), and
+ * tool-cached per revision and kernel (the loader embeds the kernel's platform info).
+ */
+async function installKernelLoader(arch, rev, prefix, cargo) {
+    const key = (0,external_node_crypto_.createHash)('sha256').update(JSON.stringify([rev, prefix])).digest('hex').slice(0, 12);
+    const tool = `sel4-kernel-loader-${arch}`;
+    const version = `0.0.0-h${key}`;
+    const hit = process.env.RUNNER_TOOL_CACHE ? find(tool, version) : '';
+    if (hit) {
+        core_info(`sel4-kernel-loader (${arch}, rust-sel4 ${rev.slice(0, 12)}): from the tool cache (${hit})`);
+        return hit;
+    }
+    const root = scratch('sel4-kernel-loader-');
+    try {
+        for (const c of kernelLoaderInstall(arch, rev, prefix, root)) {
+            await step([cargo.cargo, ...cargo.cargoConfig, ...c.args], `cargo install ${c.args[c.args.length - 1]}`, { ...cargo.env, ...c.env });
+        }
+        return process.env.RUNNER_TOOL_CACHE ? await cacheDir(root, tool, version) : root;
+    }
+    finally {
+        if (process.env.RUNNER_TOOL_CACHE)
+            external_node_fs_namespaceObject.rmSync(root, { recursive: true, force: true });
+    }
+}
+/** The bootable image of a root task on aarch64/riscv64: the loader with the kernel and the root task as payload. */
+async function assembleRootTask(executables, loaderRoot, prefix, out) {
+    if (executables.length !== 1) {
+        throw new ActionError(`cargo built ${executables.length} executables (${executables.map((e) => external_node_path_namespaceObject.basename(e)).join(', ')}), and a root task is one. Choose it with cargo-args: --bin NAME (or -p PACKAGE).`);
+    }
+    external_node_fs_namespaceObject.mkdirSync(external_node_path_namespaceObject.dirname(out), { recursive: true });
+    await step(addPayload(loaderRoot, prefix, executables[0], out), 'adding the kernel and the root task to the loader (sel4-kernel-loader-add-payload)');
+    return out;
+}
+/** x86_64: the kernel as an elf32-i386 copy, for QEMU's -kernel (created once per boot folder). */
+function ensureKernel32(kernel, out, run) {
+    if (external_node_fs_namespaceObject.existsSync(out))
+        return;
+    const argv = kernelToElf32(kernel, out);
+    try {
+        run(argv);
+    }
+    catch (e) {
+        external_node_fs_namespaceObject.rmSync(out, { force: true });
+        throw new ActionError(`seL4: the kernel could not be converted to elf32 for QEMU's -kernel (${argv.join(' ')}): ${e.message.split('\n')[0]}. Check that ${kernel} is the x86_64 seL4 kernel (sel4-prefix), and that binutils is installed.`);
+    }
+}
+/** The Microkit system image from every protection domain cargo built. */
+async function assembleMicrokit(sdk, system, executables, board, config, outDir) {
+    external_node_fs_namespaceObject.mkdirSync(outDir, { recursive: true });
+    const argv = microkitCommand(sdk, system, executables.map((e) => external_node_path_namespaceObject.dirname(e)), board, config, outDir);
+    await step(argv, 'building the Microkit system image (microkit)');
+    return external_node_path_namespaceObject.join(outDir, 'loader.img');
+}
+
+;// CONCATENATED MODULE: ./src/targets/sel4/verdict.ts
+
+
+// seL4 guests never power QEMU off: a root task prints its result and suspends itself, and the
+// run ends when the action has seen what it waits for. So there is no exit status to accept,
+// and a pass comes only from the lines below.
+/**
+ * The expectation used only when the user gives no `expect`: rust-sel4's test sentinels. Its
+ * runner stops QEMU on `TEST_PASS`/`TEST_FAIL`, or on `INDICATE_SUCCESS\x06`/`INDICATE_FAILURE\x15`
+ * from sel4-test-sentinels (https://github.com/seL4/rust-sel4/blob/v5.0.0/crates/private/support/sel4-test-sentinels/src/lib.rs
+ * and its wrapper's default_sentinels()); rust-root-task-demo's test waits for TEST_PASS
+ * (https://github.com/seL4/rust-root-task-demo/blob/main/test.py).
+ */
+const EXPECT_WHEN_NONE = parsePattern('/TEST_PASS|INDICATE_SUCCESS/', 'expect');
+/**
+ * Lines that fail the run on sight (unless default-fail-on is off), each as the kernel or the
+ * runtime prints it:
+ * - Rust: `panicked at` (Microkit prefixes the PD's name), rust-sel4's abort `aborted at <loc>:`
+ *   (https://github.com/seL4/rust-sel4/blob/v5.0.0/crates/sel4-panicking/env/src/lib.rs).
+ * - The sentinels' failures.
+ * - The kernel (https://github.com/seL4/seL4/tree/16.0.0/src): `seL4 failed assertion`,
+ *   `seL4 called fail at`, Arm's `KERNEL DATA ABORT!` / `KERNEL PREFETCH ABORT!` /
+ *   `KERNEL UNDEFINED INSTRUCTION!`, x86's `========== KERNEL EXCEPTION ==========`, RISC-V's
+ *   `KERNEL ABORT (exception within s-mode)!`, `halting...` from halt(), a thread fault nobody
+ *   handles (`... while trying to handle:`), x86's boot stub `Huge page not supported by the processor`.
+ * - Microkit's monitor and loader (https://github.com/seL4/microkit/tree/2.3.0): `MON|ERROR:`, `LDR|ERROR:`.
+ */
+const DEFAULT_FAIL_ON = [
+    RUST_PANIC,
+    literal('aborted at '),
+    literal('TEST_FAIL'),
+    literal('INDICATE_FAILURE'),
+    literal('seL4 failed assertion'),
+    literal('seL4 called fail at'),
+    literal('KERNEL DATA ABORT!'),
+    literal('KERNEL PREFETCH ABORT!'),
+    literal('KERNEL UNDEFINED INSTRUCTION!'),
+    literal('KERNEL EXCEPTION'),
+    literal('KERNEL ABORT'),
+    literal('halting...'),
+    literal('while trying to handle:'),
+    literal('Huge page not supported by the processor'),
+    literal('MON|ERROR:'),
+    literal('LDR|ERROR:'),
+];
+/**
+ * Lines that show how far the boot got, for the summary of a run that did not pass: none of
+ * them seen = the kernel never booted (a wrong image, memory, CPU or firmware); the last one
+ * seen = it hung or stopped after that point. The loader's line is "seL4 kernel loader | {:<5}  {}"
+ * (https://github.com/seL4/rust-sel4/blob/v5.0.0/crates/sel4-kernel-loader/src/logging.rs).
+ */
+const RUNNING_MARKERS = [
+    { pattern: literal('seL4 kernel loader | INFO   Starting loader'), meaning: 'rust-sel4\'s kernel loader started' },
+    { pattern: literal('LDR|INFO: loader for seL4 starting'), meaning: 'Microkit\'s loader started' },
+    { pattern: literal('Bootstrapping kernel'), meaning: 'the seL4 kernel started' },
+    { pattern: literal('Booting all finished, dropped to user space'), meaning: 'the seL4 kernel booted and started the root task' },
+    { pattern: literal('MON|INFO: Microkit Monitor started!'), meaning: 'the Microkit monitor started the protection domains' },
+];
+/** The furthest boot stage the lines show, or undefined when none appeared (never booted). */
+function bootProgress(lines) {
+    let best = -1;
+    for (const line of lines) {
+        RUNNING_MARKERS.forEach((m, i) => {
+            if (i > best && m.pattern.literal !== undefined && line.includes(m.pattern.literal))
+                best = i;
+        });
+    }
+    return best < 0 ? undefined : RUNNING_MARKERS[best].meaning;
+}
+/** One sentence for a run that neither passed nor failed on a line. */
+function explainNoVerdict(lines) {
+    const p = bootProgress(lines);
+    return p === undefined
+        ? 'seL4 never booted: none of the loader\'s or kernel\'s start lines appeared (check the image, the memory size the kernel was built for, and the CPU model)'
+        : `seL4 booted (${p}) and then printed neither a result nor a failure: the guest hung or waited for something`;
+}
+/** seL4 guests never exit by themselves: no QEMU exit status means success. */
+const SUCCESS_EXIT_CODES = [];
+function explainExit(status) {
+    return `QEMU exited with status ${status}: seL4 guests never power the machine off, so QEMU stopped by itself (a QEMU error, or a reset after a fault)`;
+}
+
+;// CONCATENATED MODULE: ./src/targets/sel4/family.ts
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+
+/**
+ * seL4 with Rust through rust-sel4 (https://github.com/seL4/rust-sel4), on two routes: a root task
+ * (the kernel from sel4-prefix or built from a release tag, rust-sel4's kernel loader around it)
+ * or a Microkit system (the Microkit SDK's tool packs the protection domains). The old
+ * CAmkES/cargo integration is not supported upstream any more and is not offered.
+ */
+/** The family's inputs: read raw here, parsed in plan() (paths start at the workspace or the crate). */
+const SEL4_INPUT_SPECS = SEL4_INPUTS.map((name) => ({ name, parse: (raw) => raw }));
+/** The folder and its parents, deepest first. */
+function upwards(dir) {
+    const out = [dir];
+    while (external_node_path_namespaceObject.dirname(out[out.length - 1]) !== out[out.length - 1])
+        out.push(external_node_path_namespaceObject.dirname(out[out.length - 1]));
+    return out;
+}
+/**
+ * The rust-sel4 revision the crate builds with: from the nearest Cargo.lock, else the manifest's
+ * git dependency, else the newest pairing (said so in the plan).
+ */
+function readVersions(cwd) {
+    for (const dir of upwards(cwd)) {
+        const lock = external_node_path_namespaceObject.join(dir, 'Cargo.lock');
+        if (external_node_fs_namespaceObject.existsSync(lock)) {
+            const v = versionsFromCargoLock(external_node_fs_namespaceObject.readFileSync(lock, 'utf8'), lock);
+            if (v)
+                return v;
+            break;
+        }
+    }
+    const manifest = external_node_path_namespaceObject.join(cwd, 'Cargo.toml');
+    const v = external_node_fs_namespaceObject.existsSync(manifest) ? versionsFromManifest(external_node_fs_namespaceObject.readFileSync(manifest, 'utf8'), manifest) : undefined;
+    return v ?? { release: NEWEST, known: false, note: `No rust-sel4 dependency found in ${cwd} (Cargo.lock or Cargo.toml); using the newest pairing, ${NEWEST.tag}: seL4 ${NEWEST.sel4}, Microkit ${NEWEST.microkit}.` };
+}
+/**
+ * build.rustflags from the cargo config files cargo reads for this folder, lowest precedence
+ * first ($CARGO_HOME/config.toml, then from the root down to the crate:
+ * https://doc.rust-lang.org/cargo/reference/config.html#hierarchical-structure), so the
+ * --config that adds -Zunstable-options can carry them (cargo drops build.rustflags when
+ * target.<t>.rustflags is set).
+ */
+function crateRustflags(cwd) {
+    const home = process.env.CARGO_HOME || external_node_path_namespaceObject.join(external_node_os_namespaceObject.homedir(), '.cargo');
+    const files = [external_node_path_namespaceObject.join(home, 'config.toml'), ...upwards(cwd).reverse().flatMap((d) => [external_node_path_namespaceObject.join(d, '.cargo', 'config'), external_node_path_namespaceObject.join(d, '.cargo', 'config.toml')])];
+    const seen = new Set();
+    const texts = files.filter((f) => external_node_fs_namespaceObject.existsSync(f) && !seen.has(external_node_fs_namespaceObject.realpathSync(f)) && seen.add(external_node_fs_namespaceObject.realpathSync(f))).map((f) => external_node_fs_namespaceObject.readFileSync(f, 'utf8'));
+    return buildRustflags(texts);
+}
+/** seL4's default QEMU_MEMORY on QEMU's virt machines, when no prefix says otherwise (kernel-facts.ts). */
+const DEFAULT_MEMORY = { aarch64: 1024, riscv64: 3072 };
+/** Microkit's QEMU boards are built for 2 GiB (platform_gen.json of 2.1.0-2.3.0). */
+const MICROKIT_MEMORY = 2048;
+const toolCache = () => process.env.RUNNER_TOOL_CACHE || external_node_path_namespaceObject.join(external_node_os_namespaceObject.tmpdir(), 'tool-cache');
+/** A placeholder for the dry run's plan (the real path is known when cargo has built). */
+const BUILT = (what) => `<${what} cargo builds>`;
+const family_run = (argv) => (0,external_node_child_process_namespaceObject.execFileSync)(argv[0], argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
+const planOf = (p) => ({ route: p.route, versions: p.versions, apt: p.apt, steps: p.steps.map((s) => ({ ...s, ...(s.argv ? { argv: s.argv.join(' ') } : {}) })), cargo: p.cargo });
+/** The image the action boots is fixed in memory at build time: set the plan's -m and check the memory input against it. */
+function setMemory(qemu, builtMiB, common, source) {
+    chooseMemory(builtMiB, common.memory, source);
+    if (builtMiB !== undefined)
+        qemu.memory = `${builtMiB}M`;
+}
+function rootTask(t, common, raw, rustflags, versions) {
+    const cargoConfig = unstableOptionsConfig(t.triple, rustflags);
+    const arch = t.arch;
+    const a = ARCH[arch];
+    const prefixIn = parseSel4Prefix(raw['sel4-prefix'] ?? '', common.workspace);
+    const version = parseSel4Version(raw['sel4-version'] ?? '');
+    const config = parseSel4Config(raw['sel4-config'] ?? '');
+    const loader = parseKernelLoader(raw['sel4-kernel-loader'] ?? '', common.workspace);
+    if (prefixIn && (version || Object.keys(config).length)) {
+        throw new InputError(version ? 'sel4-version' : 'sel4-config', 'is set, and so is sel4-prefix (an installed kernel, which the action does not build)', 'Remove it, or remove sel4-prefix to have the kernel built with these settings.');
+    }
+    if (common.kernel && arch === 'x86_64' && !prefixIn) {
+        throw new InputError('sel4-prefix', `is not set, and kernel is given for ${t.triple}: on x86_64 the kernel input is the root task, and QEMU boots the seL4 kernel from sel4-prefix (bin/kernel.elf) as -kernel`, 'Give sel4-prefix, the install prefix of the seL4 kernel the root task was built for.');
+    }
+    if (common.kernel && loader.kind === 'path') {
+        throw new InputError('sel4-kernel-loader', 'is set, and kernel is given (an image that is booted as it is)', 'Remove sel4-kernel-loader, or remove kernel to have the image built.');
+    }
+    const facts = prefixIn ? readPrefix(prefixIn, arch, t.needsFpu) : undefined;
+    const settings = prefixIn ? undefined : kernelSettings(arch, config);
+    const source = version ?? knownSel4Source(versions.release.sel4);
+    const builtMiB = facts ? facts.memoryMiB : arch === 'x86_64' ? undefined : settings?.QEMU_MEMORY ? Number(settings.QEMU_MEMORY) : DEFAULT_MEMORY[arch];
+    const memorySource = facts?.platformFile ?? (settings?.QEMU_MEMORY ? 'sel4-config QEMU_MEMORY' : `seL4's default QEMU_MEMORY for ${a.kernelPlatform}`);
+    const smp = settings?.KernelMaxNumNodes ? Number(settings.KernelMaxNumNodes) : facts && typeof facts.genConfig.MAX_NUM_NODES === 'string' ? Number(facts.genConfig.MAX_NUM_NODES) : undefined;
+    // Set by the before-cargo step when the action builds the kernel.
+    const state = { prefix: prefixIn };
+    const kernel32 = (workDir) => external_node_path_namespaceObject.join(workDir, 'kernel32.elf');
+    const qemu = toQemuBoot(arch, (image, workDir) => rootTaskQemu({ arch, image, kernel32: arch === 'x86_64' ? kernel32(workDir) : undefined, memoryMiB: builtMiB, smp }), arch === 'x86_64' ? (ctx) => ensureKernel32(external_node_path_namespaceObject.join(state.prefix, 'bin', 'kernel.elf'), kernel32(ctx.workDir), family_run) : undefined);
+    setMemory(qemu, builtMiB, common, memorySource);
+    const planRequest = async (cargoApp, work) => ({
+        target: t,
+        versions,
+        prefix: prefixIn,
+        sel4Version: version,
+        sel4Config: config,
+        loader,
+        buildRustflags: rustflags,
+        memoryMiB: builtMiB,
+        qemuVersion: await qemuVersion(a.qemuBinary),
+        work,
+        toolCache: toolCache(),
+        nodeArch: process.arch,
+        app: cargoApp,
+    });
+    const beforeCargo = {
+        describe: async () => planOf(rootTaskPlan(await planRequest(BUILT('the root task'), '<scratch>'))),
+        run: async (cargo) => {
+            if (!state.prefix) {
+                const req = { arch, source, settings: settings, qemuVersion: await qemuVersion(a.qemuBinary) };
+                const pyfdt = await installPyfdt();
+                try {
+                    state.prefix = (await buildKernel(req, { PYTHONPATH: pyfdt })).prefix;
+                }
+                finally {
+                    external_node_fs_namespaceObject.rmSync(pyfdt, { recursive: true, force: true });
+                }
+                const built = readPrefix(state.prefix, arch, t.needsFpu, 'sel4-config');
+                // The planned -m came from the settings; the built kernel's platform_gen has the last word.
+                if (built.memoryMiB !== builtMiB)
+                    setMemory(qemu, built.memoryMiB, common, built.platformFile ?? state.prefix);
+            }
+            if (a.loaderTarget) {
+                if (loader.kind === 'path')
+                    state.loaderRoot = loader.root;
+                else {
+                    if (!versions.rev)
+                        throw new ActionError(`${versions.note} The kernel loader is installed at the crate's rust-sel4 revision, and none is known: give sel4-kernel-loader (the --root of your own cargo install of sel4-kernel-loader and sel4-kernel-loader-add-payload).`);
+                    state.loaderRoot = await installKernelLoader(arch, versions.rev, state.prefix, cargo);
+                }
+            }
+            core_info(`seL4 kernel: ${state.prefix}`);
+            return { env: rootTaskEnv(state.prefix) };
+        },
+    };
+    const building = !common.kernel;
+    return {
+        target: t.triple,
+        family: 'seL4 (root task)',
+        install: {
+            apt: building ? [...RUST_BUILD_APT, ...(prefixIn ? [] : kernelBuildApt(arch)), ...(arch === 'x86_64' ? ['binutils'] : [])] : arch === 'x86_64' ? ['binutils'] : [],
+            firmware: [],
+            downloads: [],
+        },
+        build: {
+            ...BUILD,
+            cargoConfig,
+            beforeCargo,
+            ...(a.loaderTarget
+                ? { assemble: { output: (workDir) => external_node_path_namespaceObject.join(workDir, 'image.elf'), run: (exes, workDir) => assembleRootTask(exes, state.loaderRoot, state.prefix, external_node_path_namespaceObject.join(workDir, 'image.elf')) } }
+                : {}),
+        },
+        boot: { qemu, kvmCapable: false },
+        verdict: VERDICT,
+    };
+}
+function microkit(t, common, raw, rustflags, versions) {
+    const cargoConfig = unstableOptionsConfig(t.triple, rustflags);
+    const system = parseMicrokitSystem(raw['microkit-system'] ?? '', common.workingDirectory);
+    const sdkSpec = parseMicrokitSdk(raw['microkit-sdk'] ?? '', raw['microkit-sdk-sha256'] ?? '', common.workspace);
+    const version = sdkSpec?.kind === 'version' ? sdkSpec.version : versions.release.microkit;
+    const board = parseMicrokitBoard(raw['microkit-board'] ?? '', t.arch, version);
+    const config = parseMicrokitConfig(raw['microkit-config'] ?? '', board);
+    const x86 = board === 'x86_64_generic';
+    const state = { sdk: sdkSpec?.kind === 'path' ? sdkSpec.path : undefined };
+    const builtMiB = x86 ? undefined : MICROKIT_MEMORY;
+    const qemu = toQemuBoot(t.arch, (image) => microkitQemu({ board, image, kernel32: x86 ? external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(image), 'sel4_32.elf') : undefined, memoryMiB: builtMiB }));
+    setMemory(qemu, builtMiB, common, `Microkit ${version}'s ${board} board`);
+    let asset;
+    if (sdkSpec?.kind === 'url') {
+        asset = { tool: MICROKIT_SDK_TOOL, version, url: sdkSpec.url, fileName: external_node_path_namespaceObject.basename(new URL(sdkSpec.url).pathname), sha256: sdkSpec.sha256 };
+    }
+    else if (sdkSpec?.kind !== 'path' && !common.kernel) {
+        asset = microkitSdkAsset(version, process.arch, sdkSpec?.kind === 'version' ? sdkSpec.sha256 : undefined);
+    }
+    if (common.kernel && x86 && !external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(common.kernel), 'sel4_32.elf'))) {
+        throw new InputError('kernel', `${common.kernel} is an x86_64_generic Microkit image, and no sel4_32.elf is next to it`, 'Keep the sel4_32.elf the microkit tool writes next to loader.img (QEMU boots it as -kernel).');
+    }
+    const beforeCargo = {
+        describe: async () => planOf(microkitPlan({ target: t, versions, sdk: sdkSpec, board, config, system, buildRustflags: rustflags, memoryMiB: builtMiB, work: '<scratch>', toolCache: toolCache(), nodeArch: process.arch, searchPaths: [BUILT('the folder of each protection domain')] })),
+        run: async (_cargo, assets) => {
+            if (!state.sdk) {
+                const archive = assets[MICROKIT_SDK_TOOL];
+                state.sdk = sdkRoot(await extractTarAsset(archive, asset, MICROKIT_SDK_DIR_TOOL, sdkRequiredFiles(version)), version);
+            }
+            const missing = sdkBoardFiles(board, config).filter((f) => !external_node_fs_namespaceObject.existsSync(external_node_path_namespaceObject.join(state.sdk, f)));
+            if (missing.length)
+                throw new ActionError(`The Microkit SDK ${state.sdk} has no ${missing.join(', ')}: it was not built for board ${board} with config ${config}. Use another microkit-board or microkit-config, or an SDK that has them.`);
+            if (!x86) {
+                const file = external_node_path_namespaceObject.join(state.sdk, 'board', board, config, 'platform_gen.json');
+                setMemory(qemu, memoryMiB(t.arch, parsePlatformGen(external_node_fs_namespaceObject.readFileSync(file, 'utf8'), file), file), common, file);
+            }
+            return { env: microkitEnv(state.sdk, board, config) };
+        },
+    };
+    return {
+        target: t.triple,
+        family: 'seL4 (Microkit)',
+        install: { apt: common.kernel ? [] : [...RUST_BUILD_APT], firmware: [], downloads: asset ? [asset] : [] },
+        build: {
+            ...BUILD,
+            cargoConfig,
+            beforeCargo,
+            assemble: {
+                output: (workDir) => external_node_path_namespaceObject.join(workDir, 'microkit', 'loader.img'),
+                run: (exes, workDir) => assembleMicrokit(state.sdk, system, exes, board, config, external_node_path_namespaceObject.join(workDir, 'microkit')),
+            },
+        },
+        boot: { qemu, kvmCapable: false },
+        verdict: VERDICT,
+    };
+}
+/** rust-sel4's targets build core and alloc from source (the demos' .cargo/config.toml [unstable] build-std), and link with rust-lld. */
+const BUILD = { buildStd: { crates: ['core', 'alloc', 'compiler_builtins'], features: ['compiler-builtins-mem'] }, linksWithRustLld: true, env: {} };
+/**
+ * seL4 guests never power QEMU off: no exit status counts, and a pass comes from the lines
+ * (TEST_PASS or INDICATE_SUCCESS when the user gives none). The summary tells a kernel that
+ * never booted from one that hung.
+ */
+const VERDICT = {
+    exitCodes: SUCCESS_EXIT_CODES,
+    failOn: DEFAULT_FAIL_ON,
+    expect: [],
+    expectWhenNone: [EXPECT_WHEN_NONE],
+    explainExit: explainExit,
+    explainNoVerdict: explainNoVerdict,
+};
+function family_plan(target, common, own) {
+    const t = parseSel4Target(target);
+    const raw = own;
+    const route = chooseRoute(t, raw);
+    const versions = readVersions(common.workingDirectory);
+    const rustflags = crateRustflags(common.workingDirectory);
+    // seL4's CPU lines are TCG models (x86_64's Nehalem with features removed is refused under
+    // nested KVM, as on GitHub's runners), and aarch64's needs EL2: boot under TCG only.
+    return route === 'microkit' ? microkit(t, common, raw, rustflags, versions) : rootTask(t, common, raw, rustflags, versions);
+}
+const sel4 = {
+    name: 'seL4 (rust-sel4)',
+    examples: ['aarch64-sel4', 'riscv64imac-sel4', 'riscv64gc-sel4', 'x86_64-sel4', 'aarch64-sel4-roottask-minimal', 'aarch64-sel4-microkit'],
+    handles: isSel4Triple,
+    inputs: SEL4_INPUT_SPECS,
+    plan: family_plan,
+};
+
 ;// CONCATENATED MODULE: ./src/targets/unikraft/kraftkit.ts
 
 
@@ -38333,8 +39817,6 @@ function unikraftInputs(own) {
     };
 }
 
-// EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
-var yaml_dist = __nccwpck_require__(8815);
 ;// CONCATENATED MODULE: ./src/targets/unikraft/kraftfile-names.ts
 
 
@@ -38415,8 +39897,8 @@ const kraftfile_KRAFTFILE_NAMES = KRAFTFILE_NAMES;
 /** The kconfig option without which newer Unikraft prints nothing of the app's stdout/stderr. */
 const TTY_STDIO = 'CONFIG_LIBPOSIX_TTY_STDIO';
 const PLAT = 'qemu';
-const ARCH = 'x86_64';
-const WANT_LINES = `targets:\n  - ${PLAT}/${ARCH}`;
+const kraftfile_ARCH = 'x86_64';
+const WANT_LINES = `targets:\n  - ${PLAT}/${kraftfile_ARCH}`;
 function findKraftfile(dir) {
     return findOneKraftfile(dir);
 }
@@ -38472,7 +39954,7 @@ function parseKraftfile(file) {
                 targets.push({ name: mapTargetName(m, appName, file) ?? '', plat: canonicalPlatform(plat), arch, written: JSON.stringify(m) });
             }
             else {
-                throw new ActionError(`${rel}: a target must be a string like ${PLAT}/${ARCH} or a map with platform and architecture, not ${JSON.stringify(t)}.`);
+                throw new ActionError(`${rel}: a target must be a string like ${PLAT}/${kraftfile_ARCH} or a map with platform and architecture, not ${JSON.stringify(t)}.`);
             }
         }
     }
@@ -38494,24 +39976,24 @@ function chooseTarget(kf, wanted, input) {
         // kraft: "no targets to build" for an empty list (a filter matching nothing says "no targets selected to build").
         throw new ActionError(`${rel} names no targets, so kraft build (run by kraftld) would fail with "no targets to build". Add these lines to ${kf.path}:\n${WANT_LINES}`);
     }
-    const ours = kf.targets.filter((t) => t.plat === PLAT && t.arch === ARCH);
+    const ours = kf.targets.filter((t) => t.plat === PLAT && t.arch === kraftfile_ARCH);
     if (ours.length === 0) {
         const have = kf.targets.map((t) => t.written).join(', ');
-        throw new ActionError(`${rel} has no ${PLAT}/${ARCH} target (it has: ${have}); Rust on Unikraft builds and boots only ${PLAT}/${ARCH} here. Add it to the targets list in ${kf.path}:\n${WANT_LINES}`);
+        throw new ActionError(`${rel} has no ${PLAT}/${kraftfile_ARCH} target (it has: ${have}); Rust on Unikraft builds and boots only ${PLAT}/${kraftfile_ARCH} here. Add it to the targets list in ${kf.path}:\n${WANT_LINES}`);
     }
     if (wanted) {
         const hit = ours.find((t) => t.name === wanted);
         if (!hit) {
-            throw new ActionError(`Input '${input}': ${rel} has no ${PLAT}/${ARCH} target named '${wanted}' (${PLAT}/${ARCH} targets: ${ours.map((t) => t.name || '(unnamed)').join(', ')}). Use one of those names, or leave ${input} empty.`);
+            throw new ActionError(`Input '${input}': ${rel} has no ${PLAT}/${kraftfile_ARCH} target named '${wanted}' (${PLAT}/${kraftfile_ARCH} targets: ${ours.map((t) => t.name || '(unnamed)').join(', ')}). Use one of those names, or leave ${input} empty.`);
         }
         return hit;
     }
     const names = [...new Set(ours.map((t) => t.name))];
     if (names.length > 1) {
-        throw new ActionError(`${rel} has several ${PLAT}/${ARCH} targets (${names.join(', ')}); choose one with the ${input} input.`);
+        throw new ActionError(`${rel} has several ${PLAT}/${kraftfile_ARCH} targets (${names.join(', ')}); choose one with the ${input} input.`);
     }
     if (!ours[0].name) {
-        throw new ActionError(`${rel} has a ${PLAT}/${ARCH} target but neither it nor the app has a name, and kraftld needs one (KRAFTKIT_TARGET). Add a top-level 'name: <app>' to ${kf.path}, or give the ${input} input.`);
+        throw new ActionError(`${rel} has a ${PLAT}/${kraftfile_ARCH} target but neither it nor the app has a name, and kraftld needs one (KRAFTKIT_TARGET). Add a top-level 'name: <app>' to ${kf.path}, or give the ${input} input.`);
     }
     return ours[0];
 }
@@ -38592,7 +40074,7 @@ function countByIndexOf(b) {
         n++;
     return n;
 }
-let scratch = Buffer.alloc(64 * 1024);
+let scan_scratch = Buffer.alloc(64 * 1024);
 /**
  * cleanLine() (watcher.ts) for a block of whole lines, on bytes: what it returns (a view of a
  * shared buffer, valid until the next call) is the UTF-8 of the cleaned lines joined by newlines,
@@ -38600,9 +40082,9 @@ let scratch = Buffer.alloc(64 * 1024);
  * crosses a newline. This is the reference for scan.wat's `clean`, and the fallback without it.
  */
 function cleanBlockJs(b) {
-    if (scratch.length < b.length)
-        scratch = Buffer.alloc(b.length);
-    const out = scratch;
+    if (scan_scratch.length < b.length)
+        scan_scratch = Buffer.alloc(b.length);
+    const out = scan_scratch;
     const n = b.length;
     let o = 0;
     let i = 0;
@@ -38699,8 +40181,10 @@ const cleanBlock = wasm ? wasm.cleanBlock : cleanBlockJs;
 
 
 // CSI sequences, OSC sequences (ended by BEL or ST), and two-byte escapes.
+// eslint-disable-next-line no-control-regex -- escape sequences are what it removes
 const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
 // What else a guest's terminal output carries that is not text: NUL padding, carriage returns, DEL.
+// eslint-disable-next-line no-control-regex -- control characters are what it removes
 const CONTROL = /[\x00\r\x7f]/g;
 /** The text a pattern is matched against: no ANSI escape sequences, no NUL, CR or DEL bytes. */
 function cleanLine(line) {
@@ -39240,7 +40724,7 @@ const BUILD_PACKAGES = ['build-essential', 'libncurses-dev', 'flex', 'bison', 'g
 function kraftTarget(common, wanted) {
     const file = findKraftfile(common.workingDirectory);
     if (!file) {
-        throw new ActionError(`No Kraftfile in ${common.workingDirectory} (looked for ${kraftfile_KRAFTFILE_NAMES.join(', ')}); the action runs kraft build (through kraftld) there. Add a Kraftfile next to Cargo.toml, for example (as unikraft/catalog's native/helloworld-rs):\nspec: v0.6\nname: helloworld\nunikraft: stable\nlibraries:\n  musl: stable\n  lwip: stable\ntargets:\n  - ${PLAT}/${ARCH}`);
+        throw new ActionError(`No Kraftfile in ${common.workingDirectory} (looked for ${kraftfile_KRAFTFILE_NAMES.join(', ')}); the action runs kraft build (through kraftld) there. Add a Kraftfile next to Cargo.toml, for example (as unikraft/catalog's native/helloworld-rs):\nspec: v0.6\nname: helloworld\nunikraft: stable\nlibraries:\n  musl: stable\n  lwip: stable\ntargets:\n  - ${PLAT}/${kraftfile_ARCH}`);
     }
     const kraftfile = parseKraftfile(file);
     return { target: chooseTarget(kraftfile, wanted, 'unikraft-target'), kraftfile };
@@ -39249,7 +40733,7 @@ function buildEnv(target) {
     return {
         KRAFTKIT_TARGET: target.name,
         KRAFTKIT_PLAT: PLAT,
-        KRAFTKIT_ARCH: ARCH,
+        KRAFTKIT_ARCH: kraftfile_ARCH,
         // No prompts, no update checks, plain logs: KraftKit's config (config/config.go) reads these.
         KRAFTKIT_NO_PROMPT: 'true',
         KRAFTKIT_NO_CHECK_UPDATES: 'true',
@@ -39265,7 +40749,7 @@ function family_beforeCargo(i, chosen) {
         async describe() {
             return {
                 kraftkit: i.kraftkit.kind === 'system' ? 'kraft and kraftld from PATH' : `KraftKit ${i.kraftkit.version}: kraft and kraftld from the downloaded archive`,
-                kraftfileTarget: `${chosen.target.name} (${PLAT}/${ARCH})`,
+                kraftfileTarget: `${chosen.target.name} (${PLAT}/${kraftfile_ARCH})`,
                 ...(addTty ? { kraftfileChange: `${TTY_STDIO}: 'y' added to ${chosen.kraftfile.path} for the build, then restored` } : {}),
             };
         },
@@ -39299,9 +40783,9 @@ function family_beforeCargo(i, chosen) {
             const ws = await locateWorkspaceRoot('cargo', dir);
             core_info(linkDirNote('root' in ws ? ws.root : undefined, dir));
             const wrapperDir = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(process.env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'kraftld-wrapper-'));
-            external_node_fs_namespaceObject.writeFileSync(external_node_path_namespaceObject.join(wrapperDir, 'kraftld'), kraftldWrapper({ realKraftld, kraftfileDir: dir, plat: PLAT, arch: ARCH }), { mode: 0o755 });
+            external_node_fs_namespaceObject.writeFileSync(external_node_path_namespaceObject.join(wrapperDir, 'kraftld'), kraftldWrapper({ realKraftld, kraftfileDir: dir, plat: PLAT, arch: kraftfile_ARCH }), { mode: 0o755 });
             prep.path.unshift(wrapperDir);
-            const stale = removeStaleConfig(dir, chosen.target.name, PLAT, ARCH);
+            const stale = removeStaleConfig(dir, chosen.target.name, PLAT, kraftfile_ARCH);
             if (stale)
                 core_info(staleConfigNote(stale));
             const cleanups = [() => external_node_fs_namespaceObject.rmSync(wrapperDir, { recursive: true, force: true })];
@@ -39315,7 +40799,7 @@ function family_beforeCargo(i, chosen) {
                 cleanups.push(() => external_node_fs_namespaceObject.writeFileSync(file, original));
             }
             prep.cleanup = () => cleanups.forEach((c) => c());
-            core_info(`kraftld will build Kraftfile target '${chosen.target.name}' for ${PLAT}/${ARCH}.`);
+            core_info(`kraftld will build Kraftfile target '${chosen.target.name}' for ${PLAT}/${kraftfile_ARCH}.`);
             return prep;
         },
     };
@@ -39327,7 +40811,7 @@ function appendLine(kernelArgs, args) {
 }
 /** The Unikraft version from the boot banner, in the log and as the unikraft-version output. */
 function reportBanner(serialLog) {
-    let head = '';
+    let head;
     try {
         const fd = external_node_fs_namespaceObject.openSync(serialLog, 'r');
         try {
@@ -39359,7 +40843,7 @@ function explainUnikraftExit(status) {
         return `QEMU exited with status ${CRASH_STATUS}: Unikraft crashed (it wrote 42 to isa-debug-exit at 0x501)`;
     return `QEMU exited with status ${status}`;
 }
-function family_plan(target, common, own) {
+function unikraft_family_plan(target, common, own) {
     const i = unikraftInputs(own);
     const building = common.kernel === undefined;
     if (building && /\s/.test(common.workingDirectory)) {
@@ -39416,15 +40900,16 @@ const unikraft = {
     examples: ['x86_64-unikraft-linux-musl'],
     handles: (target) => target === 'x86_64-unikraft-linux-musl',
     inputs: UNIKRAFT_INPUTS,
-    plan: family_plan,
+    plan: unikraft_family_plan,
 };
 
 ;// CONCATENATED MODULE: ./src/targets/registry.ts
 
 
 
+
 /** Every supported target family: one line each. */
-const FAMILIES = [bareMetal, unikraft, hermit];
+const FAMILIES = [bareMetal, unikraft, hermit, sel4];
 function familyFor(target) {
     return FAMILIES.find((f) => f.handles(target));
 }
@@ -39991,6 +41476,7 @@ const external_node_readline_namespaceObject = __WEBPACK_EXTERNAL_createRequire(
  * display_error in src/cargo/lib.rs). Pure functions of that text.
  */
 // CSI and OSC escape sequences (CARGO_TERM_COLOR=always colours the text).
+// eslint-disable-next-line no-control-regex -- escape sequences are what it removes
 const cargo_errors_ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g;
 const stripAnsi = (s) => s.replace(cargo_errors_ANSI, '');
 /** How many lines after cargo's `error:` line the reason quotes. */
@@ -40163,11 +41649,11 @@ async function cargoBuild(tc, req) {
     if (unique.length === 0) {
         throw new ActionError(`cargo build produced no executable for ${req.target}. Build a binary crate (src/main.rs or a [[bin]]), choose one with cargo-args (for example --bin NAME or -p PACKAGE), or boot a prebuilt image with the kernel input.`);
     }
-    if (unique.length > 1) {
+    if (unique.length > 1 && !req.manyExecutables) {
         const names = unique.map((e) => external_node_path_namespaceObject.basename(e)).join(', ');
         throw new ActionError(`cargo build produced ${unique.length} executables (${names}); the action boots one. Choose it with cargo-args: --bin NAME (or -p PACKAGE), or give the kernel input.`);
     }
-    return { kernel: unique[0], command, seconds };
+    return { kernel: unique[0], executables: unique, command, seconds };
 }
 /** cargo's profile folder for the build's arguments: debug, release, or the named profile (dev is debug). */
 function profileDir(cargoArgs) {
@@ -40483,7 +41969,7 @@ function chooseQemuPackage(binary, answer, fallback) {
 }
 /** Asks apt (through `showpkg`, a function running `apt-cache showpkg <name>`) which package holds `binary`. */
 async function resolveQemuPackage(binary, fallback, showpkg) {
-    let text = '';
+    let text;
     try {
         text = await showpkg(virtualName(binary));
     }
@@ -40508,10 +41994,9 @@ async function resolveQemuPackage(binary, fallback, showpkg) {
 async function ensureQemu(binary, fallbackPackage) {
     let found = await which(binary, false);
     let installed = false;
-    let aptPackage = fallbackPackage;
     if (!found) {
         const choice = await resolveQemuPackage(binary, fallbackPackage, async (name) => (await capture('apt-cache', ['showpkg', name])).stdout);
-        aptPackage = choice.package;
+        const aptPackage = choice.package;
         core_info(`${binary}: installing ${aptPackage} (${choice.why})`);
         await aptInstall([aptPackage], `booting with ${binary}`);
         installed = true;
@@ -41515,7 +43000,7 @@ function cargoArgv(s, subcommand) {
     const b = s.plan.build;
     const v = cargoView(s);
     const buildStd = s.toolchain ? s.toolchain.buildStd : s.toolchainPlan?.buildStd !== false;
-    return cargoCommand({ cargo: v.cargo, cargoConfig: v.cargoConfig, buildStd }, { target: s.plan.inputs.target, buildStd: s.plan.target.build.buildStd, cargoArgs: b.cargoArgs }, subcommand);
+    return cargoCommand({ cargo: v.cargo, cargoConfig: [...v.cargoConfig, ...(s.plan.target.build.cargoConfig ?? [])], buildStd }, { target: s.plan.inputs.target, buildStd: s.plan.target.build.buildStd, cargoArgs: b.cargoArgs }, subcommand);
 }
 const toolchainRequest = (s) => ({
     toolchain: s.plan.inputs.toolchain,
@@ -41564,6 +43049,7 @@ const install = {
 /** Build: the family's before-cargo step, cargo build, the family's image assembly. */
 const build = {
     stage: 'build',
+    ungrouped: (s) => s.plan.build.kind === 'prebuilt',
     async predict(s) {
         const b = s.plan.build;
         if (b.kind === 'prebuilt')
@@ -41573,6 +43059,9 @@ const build = {
             s.prepared = await before.describe(cargoView(s));
         const exe = await predictExecutable(cargoView(s), { workingDirectory: b.workingDirectory, target: s.plan.inputs.target, cargoArgs: b.cargoArgs });
         s.kernel = 'path' in exe ? exe.path : PLACEHOLDER;
+        const assemble = s.plan.target.build.assemble;
+        if (assemble)
+            s.kernel = assemble.output(s.scratch);
     },
     async run(s) {
         const b = s.plan.build;
@@ -41583,21 +43072,24 @@ const build = {
         try {
             const env = steps_buildEnv(s);
             core_info(`[command]${commandLine(cargoArgv(s, 'build'), env)}`);
-            const built = await cargoBuild(s.toolchain, {
+            const tc = s.toolchain;
+            const built = await cargoBuild({ ...tc, cargoConfig: [...tc.cargoConfig, ...(target.build.cargoConfig ?? [])] }, {
                 workingDirectory: b.workingDirectory,
                 target: s.plan.inputs.target,
                 buildStd: target.build.buildStd,
                 cargoArgs: b.cargoArgs,
                 env: { ...target.build.env, ...(s.prep.env ?? {}), ...(env.PATH ? { PATH: env.PATH } : {}) },
                 workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+                manyExecutables: target.build.assemble !== undefined,
             });
             s.kernel = built.kernel;
+            s.executables = built.executables;
         }
         finally {
             s.prep.cleanup?.();
         }
         if (target.build.assemble)
-            s.kernel = await target.build.assemble(s.kernel, s.scratch);
+            s.kernel = await target.build.assemble.run(s.executables ?? [s.kernel], s.scratch);
         core_info(`Built ${s.kernel}`);
     },
 };
@@ -41617,6 +43109,7 @@ function launch(s) {
 /** Boot: check the image, choose the accelerator, launch, watch the serial console. */
 const bootStep = {
     stage: 'boot',
+    ungrouped: () => true,
     async predict(s) {
         const k = s.kernel;
         s.image = external_node_fs_namespaceObject.existsSync(k) ? detectImage(k) : s.plan.inputs.target.endsWith('-uefi') ? 'pe' : 'elf';
@@ -41678,7 +43171,7 @@ async function runStep(s, step) {
     const t = Date.now();
     setStage(step.stage); // a cancellation names the stage it interrupted
     try {
-        if (step.stage === 'boot')
+        if (step.ungrouped?.(s))
             await step.run(s);
         else
             await group(step.stage[0].toUpperCase() + step.stage.slice(1), () => step.run(s));
@@ -41908,6 +43401,7 @@ function annotatePanic(lines, crateDir, workspace, error) {
 
 
 
+
 /** The decisions taken from the inputs, in one log group, so a reader of the log sees them all. */
 function logPlan(plan) {
     const { inputs, verdict, build, launcher } = plan;
@@ -41941,6 +43435,10 @@ function verdictOf(s) {
         waitForExit: s.plan.verdict.waitForExit,
     });
     const tail = r.watcher.lastLines().slice(-20);
+    const explain = s.plan.target.verdict.explainNoVerdict;
+    // The whole serial log (the watcher keeps only a tail): the boot markers come early.
+    if (!v.pass && !r.watcher.failure && explain)
+        v.reason = `${v.reason} ${explain(serialLines(s.logPath, r.watcher.lastLines()).map(cleanLine))}`;
     if (!v.pass) {
         // A guest's `panicked at src/x.rs:L:C` becomes an annotation on that line, when the file is the crate's.
         const seen = r.watcher.failure;
@@ -41949,6 +43447,14 @@ function verdictOf(s) {
         annotatePanic([seen?.line ?? '', seen?.next ?? '', ...tail.map(cleanLine)], crate, workspace, error);
     }
     return { pass: v.pass, reason: v.reason, exitCode: v.exitCode, tail, ...reportOf(s) };
+}
+function serialLines(logPath, fallback) {
+    try {
+        return external_node_fs_namespaceObject.readFileSync(logPath, 'utf8').split('\n');
+    }
+    catch {
+        return fallback;
+    }
 }
 /** What the report shows of the steps that ran (also when a later one failed). */
 function reportOf(s) {
@@ -45100,7 +46606,7 @@ __webpack_unused_export__ = cst;
 __webpack_unused_export__ = lexer.Lexer;
 __webpack_unused_export__ = lineCounter.LineCounter;
 __webpack_unused_export__ = parser.Parser;
-__webpack_unused_export__ = publicApi.parse;
+exports.qg = publicApi.parse;
 __webpack_unused_export__ = publicApi.parseAllDocuments;
 exports.Tp = publicApi.parseDocument;
 __webpack_unused_export__ = publicApi.stringify;
