@@ -15,6 +15,8 @@
 // (https://docs.github.com/en/actions/reference/workflows-and-actions/dependency-caching#matching-a-cache-key):
 // the exact key first, then each restore key as a prefix, newest entry first, and always the same
 // version (the library's hash of the paths and compression). Entries are immutable.
+// The library masks the `sig` parameter of signed URLs in the log (::add-mask::): here it is a
+// random token, so the mask hides nothing else.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomUUID } from 'node:crypto';
@@ -81,7 +83,7 @@ export async function startCacheServiceStandin(): Promise<CacheServiceStandin> {
           if (entries.some((e) => e.key === key && e.version === version)) return twirpError(res, 409, 'already_exists', 'cache entry with the same key, version, and scope already exists');
           const blob = randomUUID();
           entries.push({ key, version, blob, committed: false, size: 0, createdAt: ++clock });
-          return json(res, 200, { ok: true, signed_upload_url: `${base}/standin/caches/${blob}?sig=upload` });
+          return json(res, 200, { ok: true, signed_upload_url: `${base}/standin/caches/${blob}?sig=${randomUUID()}` });
         }
         if (method === 'FinalizeCacheEntryUpload') {
           const e = entries.find((x) => x.key === key && x.version === version && !x.committed);
@@ -97,7 +99,7 @@ export async function startCacheServiceStandin(): Promise<CacheServiceStandin> {
           const restoreKeys = Array.isArray(msg.restore_keys) ? msg.restore_keys.map(String) : [];
           const found = ready.find((e) => e.key === key) ?? restoreKeys.map((p) => ready.find((e) => e.key.startsWith(p))).find(Boolean);
           if (!found) return json(res, 200, { ok: false });
-          return json(res, 200, { ok: true, signed_download_url: `${base}/standin/caches/${found.blob}?sig=download`, matched_key: found.key });
+          return json(res, 200, { ok: true, signed_download_url: `${base}/standin/caches/${found.blob}?sig=${randomUUID()}`, matched_key: found.key });
         }
         return twirpError(res, 404, 'bad_route', `no method ${method}`);
       }
