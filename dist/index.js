@@ -31613,7 +31613,7 @@ module.exports = {
 /***/ ((module, __unused_webpack___webpack_exports__, __nccwpck_require__) => {
 
 __nccwpck_require__.a(module, async (__webpack_handle_async_dependencies__, __webpack_async_result__) => { try {
-/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(6664);
+/* harmony import */ var _main_js__WEBPACK_IMPORTED_MODULE_0__ = __nccwpck_require__(7899);
 
 await (0,_main_js__WEBPACK_IMPORTED_MODULE_0__/* .run */ .e)();
 
@@ -31622,7 +31622,7 @@ __webpack_async_result__();
 
 /***/ }),
 
-/***/ 6664:
+/***/ 7899:
 /***/ ((__unused_webpack_module, __webpack_exports__, __nccwpck_require__) => {
 
 
@@ -35947,31 +35947,90 @@ async function extractTarAsset(archive, a, tool, required) {
 
 // EXTERNAL MODULE: ./node_modules/yaml/dist/index.js
 var dist = __nccwpck_require__(8815);
+;// CONCATENATED MODULE: ./src/targets/unikraft/kraftfile-names.ts
+
+
+
+/**
+ * What kraft accepts when it looks for and reads a Kraftfile, as KraftKit's own code does it.
+ */
+/**
+ * The file names kraft looks for, in its order of preference (kraftkit unikraft/app/project.go,
+ * DefaultFileNames: https://github.com/unikraft/kraftkit/blob/staging/unikraft/app/project.go).
+ * kraft refuses a folder with more than one of them ("found multiple config files with supported
+ * names", unikraft/app/project_options.go WithProjectDefaultKraftfiles).
+ */
+const KRAFTFILE_NAMES = ['kraft.yaml', 'kraft.yml', 'Kraftfile.yml', 'Kraftfile.yaml', 'Kraftfile'];
+/** The Kraftfiles present in `dir` under any name kraft accepts. */
+function kraftfilesIn(dir) {
+    return KRAFTFILE_NAMES.map((n) => external_node_path_namespaceObject.join(dir, n)).filter((p) => external_node_fs_namespaceObject.existsSync(p) && external_node_fs_namespaceObject.statSync(p).isFile());
+}
+/**
+ * The one Kraftfile in `dir`, or undefined when there is none. More than one is kraft's own error
+ * (it would fail the link after the whole std build): refused here, before anything is built.
+ */
+function findOneKraftfile(dir) {
+    const found = kraftfilesIn(dir);
+    if (found.length > 1) {
+        const names = found.map((f) => external_node_path_namespaceObject.basename(f));
+        throw new ActionError(`${dir} has ${names.length} Kraftfiles (${names.join(', ')}); kraft refuses that ("found multiple config files with supported names"). Keep one of them (Kraftfile is the usual name) and remove the others.`);
+    }
+    return found[0];
+}
+/**
+ * The platform name kraft uses for what a Kraftfile writes: kraft rewrites the aliases to the
+ * canonical name (kraftkit unikraft/plat/transform.go with machine/platform/platform.go
+ * PlatformsByName: `kvm` and `qemu` are QEMU, `firecracker` and `fc` are Firecracker), so a
+ * `kvm/x86_64` target is built as, named as and filtered as `qemu/x86_64`.
+ */
+function canonicalPlatform(written) {
+    const p = written.trim();
+    if (p === 'kvm')
+        return 'qemu';
+    if (p === 'firecracker')
+        return 'fc';
+    return p;
+}
+/**
+ * The name of a target written as a map. kraft reads `name:` and `kernel:` into the same field
+ * (kraftkit unikraft/target/transform.go: `case "kernel": t.name = prop`), defaulting to the
+ * app's `name`. Both given with different values is ambiguous: kraft walks the map in Go's random
+ * order, so either may win; that is refused with the fix.
+ */
+function mapTargetName(target, appName, file) {
+    const str = (v) => (typeof v === 'string' && v.trim() !== '' ? v.trim() : undefined);
+    const name = str(target.name);
+    const kernel = str(target.kernel);
+    if (name && kernel && name !== kernel) {
+        throw new ActionError(`${external_node_path_namespaceObject.basename(file)}: a target sets both name: ${name} and kernel: ${kernel}; kraft reads both into the target's name and either may win. Keep one of them.`);
+    }
+    return name ?? kernel ?? appName;
+}
+
 ;// CONCATENATED MODULE: ./src/targets/unikraft-kraftfile.ts
 
 
 
 
+// issue 14: names, aliases and `kernel:` as kraft reads them.
+
 /**
  * Reading and checking a Unikraft app's Kraftfile (the schema KraftKit accepts, see
  * unikraft/kraftkit unikraft/target/transform.go): `targets` is a list whose items are either a
  * string `plat/arch` (the target is then named after the app's `name`) or a map with
- * `platform`/`plat` (which may itself be `plat/arch`), `architecture`/`arch` and an optional `name`.
+ * `platform`/`plat` (which may itself be `plat/arch`), `architecture`/`arch` and an optional `name`
+ * (or `kernel`, which kraft reads as the name). Platform aliases (`kvm`) are read as kraft
+ * rewrites them (unikraft/kraftfile-names.ts).
  */
-/** File names kraft looks for, in the order we try them. */
-const KRAFTFILE_NAMES = ['Kraftfile', 'kraft.yaml', 'kraft.yml'];
+/** File names kraft looks for (kraftkit's order); more than one in a folder is an error. */
+const unikraft_kraftfile_KRAFTFILE_NAMES = KRAFTFILE_NAMES;
 /** The kconfig option without which newer Unikraft prints nothing of the app's stdout/stderr. */
 const TTY_STDIO = 'CONFIG_LIBPOSIX_TTY_STDIO';
 const PLAT = 'qemu';
 const ARCH = 'x86_64';
 const WANT_LINES = `targets:\n  - ${PLAT}/${ARCH}`;
 function findKraftfile(dir) {
-    for (const n of KRAFTFILE_NAMES) {
-        const p = external_node_path_namespaceObject.join(dir, n);
-        if (external_node_fs_namespaceObject.existsSync(p) && external_node_fs_namespaceObject.statSync(p).isFile())
-            return p;
-    }
-    return undefined;
+    return findOneKraftfile(dir);
 }
 /** Does a kconfig section (a map `KEY: value` or a list of `KEY=value`) set `key` to y? */
 function kconfigSets(section, key) {
@@ -36014,7 +36073,7 @@ function parseKraftfile(file) {
         for (const t of rawTargets) {
             if (typeof t === 'string') {
                 const [plat, arch] = t.split('/', 2);
-                targets.push({ name: appName ?? '', plat: plat?.trim() ?? '', arch: arch?.trim() ?? '', written: t });
+                targets.push({ name: appName ?? '', plat: canonicalPlatform(plat ?? ''), arch: arch?.trim() ?? '', written: t });
             }
             else if (t && typeof t === 'object' && !Array.isArray(t)) {
                 const m = t;
@@ -36022,7 +36081,7 @@ function parseKraftfile(file) {
                 let arch = str(m.architecture) ?? str(m.arch) ?? '';
                 if (plat.includes('/'))
                     [plat, arch] = [plat.split('/', 2)[0], plat.split('/', 2)[1]];
-                targets.push({ name: str(m.name) ?? appName ?? '', plat, arch, written: JSON.stringify(m) });
+                targets.push({ name: mapTargetName(m, appName, file) ?? '', plat: canonicalPlatform(plat), arch, written: JSON.stringify(m) });
             }
             else {
                 throw new ActionError(`${rel}: a target must be a string like ${PLAT}/${ARCH} or a map with platform and architecture, not ${JSON.stringify(t)}.`);
@@ -36034,7 +36093,8 @@ function parseKraftfile(file) {
     const targetKconfig = Array.isArray(rawTargets)
         ? rawTargets.some((t) => t && typeof t === 'object' && kconfigSets(t.kconfig, TTY_STDIO))
         : false;
-    return { path: file, name: appName, targets, ttyStdio: kconfigSets(ukKconfig, TTY_STDIO) || targetKconfig };
+    const unikraftVersion = typeof unikraft === 'string' || typeof unikraft === 'number' ? String(unikraft) : unikraft && typeof unikraft === 'object' ? str(unikraft.version) : undefined;
+    return { path: file, name: appName, targets, ttyStdio: kconfigSets(ukKconfig, TTY_STDIO) || targetKconfig, unikraftVersion };
 }
 /**
  * Picks the qemu/x86_64 target to build: the one named `wanted` if given, else the only one (or
@@ -36043,7 +36103,8 @@ function parseKraftfile(file) {
 function chooseTarget(kf, wanted, input) {
     const rel = external_node_path_namespaceObject.basename(kf.path);
     if (kf.targets.length === 0) {
-        throw new ActionError(`${rel} names no targets, so kraftld would fail with "no targets selected to build". Add these lines to ${kf.path}:\n${WANT_LINES}`);
+        // kraft: "no targets to build" for an empty list (a filter matching nothing says "no targets selected to build").
+        throw new ActionError(`${rel} names no targets, so kraft build (run by kraftld) would fail with "no targets to build". Add these lines to ${kf.path}:\n${WANT_LINES}`);
     }
     const ours = kf.targets.filter((t) => t.plat === PLAT && t.arch === ARCH);
     if (ours.length === 0) {
@@ -36069,7 +36130,8 @@ function chooseTarget(kf, wanted, input) {
 /**
  * The Kraftfile's text with unikraft.kconfig.CONFIG_LIBPOSIX_TTY_STDIO set to 'y', keeping
  * everything else (comments included). `unikraft: stable` (a plain version) becomes
- * `unikraft: {version: stable, kconfig: {...}}`, as catalog's helloworld-rs writes it.
+ * `unikraft: {version: stable, kconfig: {...}}` (the map form the Kraftfile schema allows; catalog's
+ * native/helloworld-rs itself writes plain `unikraft: stable` with no kconfig).
  */
 function withTtyStdio(text) {
     const doc = (0,dist/* parseDocument */.Tp)(text);
@@ -36112,8 +36174,12 @@ function withTtyStdio(text) {
  * `kraft_{{ .Version }}_{{ .Os }}_{{ .Arch }}`, tar.gz, holding `kraft` and `scripts/kraftld`
  * with its parent stripped), published at github.com/unikraft/kraftkit/releases/download/v<ver>/.
  */
-/** The KraftKit version used when the kraftkit input is empty. */
-const KRAFTKIT_DEFAULT_VERSION = '0.12.15';
+/**
+ * The KraftKit version used when the kraftkit input is empty: the newest release (v0.12.16,
+ * 2026-09-09, https://github.com/unikraft/kraftkit/releases). The one place it is written; the
+ * README and action.yml repeat it, and test/unit/unikraft-layouts.test.ts checks they agree.
+ */
+const KRAFTKIT_DEFAULT_VERSION = '0.12.16';
 /** Tool-cache name of the downloaded archive, and of the folder it is unpacked into. */
 const KRAFTKIT_ARCHIVE_TOOL = 'kraftkit-archive';
 const KRAFTKIT_TOOL = 'kraftkit';
@@ -36133,10 +36199,685 @@ function kraftkitAsset(version, nodeArch, sha256, hosts) {
     return githubReleaseAsset({ tool: KRAFTKIT_ARCHIVE_TOOL, owner: 'unikraft', repo: 'kraftkit', version, fileName, sha256 }, hosts);
 }
 
+;// CONCATENATED MODULE: ./src/targets/unikraft/append.ts
+/**
+ * QEMU's -append for a Unikraft guest, built as `kraft run` builds it (kraftkit machine/qemu/v1alpha1.go:
+ * https://github.com/unikraft/kraftkit/blob/staging/machine/qemu/v1alpha1.go): the kernel (library)
+ * arguments, then `--` **only when there are kernel arguments**, then the app's arguments.
+ *
+ * The `--` cannot always be written: it is consumed only by uklibparam (CONFIG_LIBUKLIBPARAM, off
+ * by default), and without it, or without kernel arguments before it, a bare `--` reaches the app's
+ * `main` as its first argument (unikraft lib/ukboot/early_init.c:
+ * https://github.com/unikraft/unikraft/blob/staging/lib/ukboot/early_init.c).
+ */
+function unikraftAppend(kernelArgs, appArgs) {
+    const k = kernelArgs.trim();
+    const a = appArgs.trim();
+    if (!k && !a)
+        return [];
+    const words = k ? [k, '--', a] : [a];
+    return ['-append', words.filter((w) => w !== '').join(' ')];
+}
+
+// EXTERNAL MODULE: external "node:buffer"
+var external_node_buffer_ = __nccwpck_require__(4573);
+;// CONCATENATED MODULE: ./src/verdict/wasm/scan.ts
+// Generated by scripts/build-wasm.mjs from scan.wat: do not edit.
+const WASM = 'AGFzbQEAAAABBwFgAn9/AX8DAwIAAAUDAQACBxcDA21lbQIABWNvdW50AAAFY2xlYW4AAQq2BQJzAwJ/AXsBf0EK/Q8hBCAAIQIgACABaiEBIAAgASAAa0FwcWohBQJAA0AgAiAFTw0BIAMgAv0ABAAgBP0j/WRpaiEDIAJBEGohAgwACwsCQANAIAIgAU8NASADIAItAABBCkZqIQMgAkEBaiECDAALCyADC78EAgd/BHtBG/0PIQpBDf0PIQtB/wD9DyEMIAEhAwJAA0AgAiAATw0BIAJBEGogAE0EQCAC/QAEACEJIAkgCv0jIAn9DAAAAAAAAAAAAAAAAAAAAAD9I/1QIAkgC/0jIAkgDP0j/VD9UP1kIQcgAyAJ/QsEACAHRQRAIAJBEGohAiADQRBqIQMMAgsgB2ghCCACIAhqIQIgAyAIaiEDCyACLQAAIQQgBEEbRgRAQX8hBSACQQFqIABJBEAgAkEBai0AACEFCyAFQdsARgRAIAJBAmohBgJAA0AgBiAATw0BIAYtAABBMGtBD0sNASAGQQFqIQYMAAsLAkADQCAGIABPDQEgBi0AAEEga0EPSw0BIAZBAWohBgwACwsgBiAASQRAIAYtAABBwABrQT5NBEAgBkEBaiECDAQLCyADQRs6AAAgA0EBaiEDIAJBAWohAgwCCyAFQd0ARgRAIAJBAmohBgJAA0AgBiAATw0BIAYtAAAhBCAEQQdGDQEgBEEbRg0BIARBCkYNASAGQQFqIQYMAAsLIAYgAEkEQCAGLQAAQQdGBEAgBkEBaiEGBSAGQQFqIABJBEAgBi0AAEEbRiAGQQFqLQAAQdwARnEEQCAGQQJqIQYLCwsLIAYhAgwCCyAFQcAAa0EfTQRAIAJBAmohAgwCCyADQRs6AAAgA0EBaiEDIAJBAWohAgwBCyAEQQBHIARBDUdxIARB/wBHcQRAIAMgBDoAACADQQFqIQMLIAJBAWohAgwACwsgAyABaws=';
+
+;// CONCATENATED MODULE: ./src/verdict/scan.ts
+// Byte-level scans of blocks of whole serial lines, for the watcher's fast path: counting newlines
+// and cleaning escape codes. WebAssembly SIMD (wasm/scan.wat) where the runtime has it; the plain
+// JavaScript versions below are the reference (tests compare them) and the fallback.
+
+/** One indexOf call per line: about 3 GB/s on the development machine. */
+function countByIndexOf(b) {
+    let n = 0;
+    for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1))
+        n++;
+    return n;
+}
+let scratch = Buffer.alloc(64 * 1024);
+/**
+ * cleanLine() (watcher.ts) for a block of whole lines, on bytes: what it returns (a view of a
+ * shared buffer, valid until the next call) is the UTF-8 of the cleaned lines joined by newlines,
+ * whenever the block is valid UTF-8. The same rules as cleanLine's ANSI expression, none of which
+ * crosses a newline. This is the reference for scan.wat's `clean`, and the fallback without it.
+ */
+function cleanBlockJs(b) {
+    if (scratch.length < b.length)
+        scratch = Buffer.alloc(b.length);
+    const out = scratch;
+    const n = b.length;
+    let o = 0;
+    let i = 0;
+    while (i < n) {
+        const c = b[i];
+        if (c > 0x1b && c !== 0x7f) {
+            out[o++] = c; // the common case first: a byte that is kept
+            i++;
+            continue;
+        }
+        if (c === 0x1b) {
+            const d = i + 1 < n ? b[i + 1] : -1;
+            if (d === 0x5b) {
+                // CSI: ESC [ parameters (0x30-0x3f)* intermediates (0x20-0x2f)* final (0x40-0x7e)
+                let j = i + 2;
+                while (j < n && b[j] >= 0x30 && b[j] <= 0x3f)
+                    j++;
+                while (j < n && b[j] >= 0x20 && b[j] <= 0x2f)
+                    j++;
+                if (j < n && b[j] >= 0x40 && b[j] <= 0x7e) {
+                    i = j + 1;
+                    continue;
+                }
+            }
+            else if (d === 0x5d) {
+                // OSC: ESC ] text up to BEL or ST (ESC \); unterminated, up to the next ESC or the line's end
+                let j = i + 2;
+                while (j < n && b[j] !== 0x07 && b[j] !== 0x1b && b[j] !== 0x0a)
+                    j++;
+                if (j < n && b[j] === 0x07)
+                    j++;
+                else if (j + 1 < n && b[j] === 0x1b && b[j + 1] === 0x5c)
+                    j += 2;
+                i = j;
+                continue;
+            }
+            else if (d >= 0x40 && d <= 0x5f) {
+                i += 2; // two-byte escape (ESC [ that is not a CSI was handled above and stays)
+                continue;
+            }
+            out[o++] = c;
+            i++;
+            continue;
+        }
+        if (c !== 0x00 && c !== 0x0d && c !== 0x7f)
+            out[o++] = c;
+        i++;
+    }
+    return out.subarray(0, o);
+}
+/** The WebAssembly module, its memory grown to fit the largest block: input at 0, output after it. */
+function wasmScan() {
+    let exports;
+    try {
+        exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(WASM, 'base64'))).exports;
+    }
+    catch {
+        return undefined; // no WebAssembly SIMD here
+    }
+    let mem = Buffer.from(exports.mem.buffer);
+    const load = (b) => {
+        const need = 2 * b.length + 32; // the block, its cleaned copy, and 16 bytes of room for a SIMD store
+        if (mem.length < need) {
+            exports.mem.grow(Math.ceil((need - mem.length) / 65536));
+            mem = Buffer.from(exports.mem.buffer);
+        }
+        mem.set(b, 0);
+    };
+    return {
+        countNewlines(b) {
+            // A block cleaned here (cleaning keeps every newline) is counted where it lies.
+            if (b.buffer === mem.buffer)
+                return exports.count(b.byteOffset, b.length);
+            load(b);
+            return exports.count(0, b.length);
+        },
+        cleanBlock(b) {
+            load(b);
+            const out = b.length + 16;
+            return mem.subarray(out, out + exports.clean(b.length, out));
+        },
+    };
+}
+const wasm = wasmScan();
+/** Which implementation this runtime got (for tests and the benchmark). */
+const scanKind = (/* unused pure expression or super */ null && (wasm ? 'wasm-simd' : 'javascript'));
+/** Newline bytes in the block. */
+const countNewlines = wasm ? wasm.countNewlines : countByIndexOf;
+/** cleanBlockJs's result, faster; valid until the next call. */
+const cleanBlock = wasm ? wasm.cleanBlock : cleanBlockJs;
+
+;// CONCATENATED MODULE: ./src/verdict/watcher.ts
+
+
+
+// CSI sequences, OSC sequences (ended by BEL or ST), and two-byte escapes.
+const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
+// What else a guest's terminal output carries that is not text: NUL padding, carriage returns, DEL.
+const CONTROL = /[\x00\r\x7f]/g;
+/** The text a pattern is matched against: no ANSI escape sequences, no NUL, CR or DEL bytes. */
+function cleanLine(line) {
+    const noAnsi = line.includes('\x1b') ? line.replace(ANSI, '') : line;
+    return noAnsi.replace(CONTROL, '');
+}
+/**
+ * Watches a serial stream chunk by chunk and keeps just what the verdict needs: which
+ * expectations are met, the first failure line, and a bounded tail. Its result does not depend
+ * on how the stream is split into chunks.
+ */
+class SerialWatcher {
+    rules;
+    opts;
+    met;
+    failure;
+    /** Complete lines seen. */
+    lineCount = 0;
+    bytes = 0;
+    tail = [];
+    /** The newest tail lines still as bytes (whole lines, copied): decoded only when asked for. */
+    tailRaw;
+    tailLines;
+    maxLineBytes;
+    pending = [];
+    pendingBytes = 0;
+    /** Expectations met by a look at the unfinished line; judged again when it completes. */
+    metByPartial = [];
+    satisfiedSignalled = false;
+    fastPath;
+    literalsOnly;
+    failLiterals;
+    expectLiterals;
+    constructor(rules, opts = {}) {
+        this.rules = rules;
+        this.opts = opts;
+        this.met = rules.expect.map(() => false);
+        this.tailLines = opts.tailLines ?? 40;
+        this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
+        this.fastPath = opts.fastPath ?? true;
+        const all = [...rules.expect, ...rules.failOn];
+        // A literal with U+FFFD could match text the decoder made from invalid bytes: judge such streams line by line.
+        this.literalsOnly = all.every((p) => p.literal !== undefined && !p.literal.includes('\ufffd')) && (opts.onLine === undefined || opts.onLines !== undefined);
+        this.failLiterals = rules.failOn.map((p) => Buffer.from(p.literal ?? ''));
+        this.expectLiterals = rules.expect.map((p) => Buffer.from(p.literal ?? ''));
+    }
+    get satisfied() {
+        return this.met.every(Boolean);
+    }
+    /** The first expectation not met yet (in order), if any. */
+    get missing() {
+        const i = this.met.indexOf(false);
+        return i < 0 ? undefined : this.rules.expect[i];
+    }
+    /** The last non-empty lines, oldest first, with the unfinished line at the end if there is one. */
+    lastLines() {
+        this.decodeTail();
+        const lines = this.tail.filter((l) => l.trim() !== '');
+        const partial = this.pendingText();
+        return partial.trim() === '' ? lines : [...lines, partial];
+    }
+    /** The last non-empty line seen, without ANSI codes. */
+    lastLine() {
+        const lines = this.lastLines();
+        for (let i = lines.length - 1; i >= 0; i--) {
+            const c = cleanLine(lines[i]).trim();
+            if (c !== '')
+                return c;
+        }
+        return undefined;
+    }
+    push(chunk) {
+        this.bytes += chunk.length;
+        let start = 0;
+        // First finish the line left unfinished by the previous chunk.
+        if (this.pendingBytes > 0) {
+            start = this.takePartial(chunk, 0);
+            if (this.pendingBytes > 0)
+                return;
+        }
+        // Whole lines lie between here and the last newline: in bulk when nothing in them can matter.
+        const last = chunk.lastIndexOf(0x0a);
+        if (last >= start) {
+            const block = chunk.subarray(start, last + 1);
+            if (!this.fastPath || !this.skipLines(block))
+                this.eachLine(block);
+            start = last + 1;
+        }
+        // What follows the last newline waits for the rest of its line.
+        while (start < chunk.length)
+            start = this.takePartial(chunk, start);
+    }
+    /**
+     * Adds bytes from `start` up to the next newline (or the chunk's end) to the unfinished line,
+     * cutting it at maxLineBytes; completes it at a newline. Returns where it stopped.
+     */
+    takePartial(chunk, start) {
+        for (;;) {
+            const nl = chunk.indexOf(0x0a, start);
+            const end = nl < 0 ? chunk.length : nl;
+            const room = this.maxLineBytes - this.pendingBytes;
+            if (end - start > room) {
+                this.appendPending(chunk.subarray(start, start + room));
+                this.completeLine(this.takePending());
+                start += room;
+                continue;
+            }
+            this.appendPending(chunk.subarray(start, end));
+            if (nl < 0)
+                return chunk.length;
+            this.completeLine(this.takePending());
+            return nl + 1;
+        }
+    }
+    /** Line by line through a block of whole lines. */
+    eachLine(block) {
+        let start = 0;
+        for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, start)) {
+            if (nl - start > this.maxLineBytes) {
+                start = this.takePartial(block, start);
+                continue;
+            }
+            let end = nl;
+            while (end > start && block[end - 1] === 0x0d)
+                end--;
+            this.completeLine(block.toString('utf8', start, end));
+            start = nl + 1;
+        }
+    }
+    /**
+     * The fast path. `block` is whole lines, each ending in a newline. When no line in it can change
+     * anything (no failure literal, no awaited literal, also once escape codes and control bytes are
+     * cleaned away; no over-long line), only the line count, the tail and the live log need
+     * updating, and the block is passed over without splitting it into strings. Returns false (and
+     * does nothing) when the block needs a line-by-line look.
+     */
+    skipLines(block) {
+        if (!this.literalsOnly)
+            return false;
+        if (this.failure !== undefined && this.failure.next === undefined)
+            return false; // the line after a failure is kept for the report
+        let text = block;
+        let plain = block.indexOf(0x1b) < 0 && block.indexOf(0x00) < 0 && block.indexOf(0x7f) < 0;
+        for (let cr = plain ? block.indexOf(0x0d) : -1; cr >= 0; cr = block.indexOf(0x0d, cr + 1)) {
+            if (block[cr + 1] !== 0x0a) {
+                plain = false; // a carriage return inside a line: cleaning joins the text around it
+                break;
+            }
+        }
+        if (!plain) {
+            // Cleaning bytes equals cleaning the decoded lines only for valid UTF-8.
+            if (!(0,external_node_buffer_.isUtf8)(block))
+                return false;
+            text = cleanBlock(block);
+        }
+        if (this.failure === undefined) {
+            for (const f of this.failLiterals)
+                if (text.indexOf(f) >= 0)
+                    return false;
+        }
+        for (let i = 0; i < this.met.length; i++) {
+            if (this.met[i])
+                continue;
+            if (text.indexOf(this.expectLiterals[i]) >= 0)
+                return false;
+            if (this.rules.ordered)
+                break;
+        }
+        if (block.length > this.maxLineBytes && this.hasOverlongLine(block))
+            return false;
+        const lines = countNewlines(text); // cleaning keeps every newline
+        this.lineCount += lines;
+        this.tailFrom(block, lines);
+        this.opts.onLines?.(block, !plain);
+        return true;
+    }
+    /** Does the block hold a line long enough to be cut (only a block longer than the limit can)? */
+    hasOverlongLine(block) {
+        let start = 0;
+        for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, start)) {
+            if (nl - start > this.maxLineBytes)
+                return true;
+            start = nl + 1;
+        }
+        return false;
+    }
+    /** Keeps the block's last lines for the report, as bytes; `lines` is how many it holds. */
+    tailFrom(block, lines) {
+        if (lines < this.tailLines)
+            this.decodeTail();
+        else
+            this.tail = [];
+        let from = block.length - 1; // at the final newline
+        for (let n = 0; n < this.tailLines && from >= 0; n++)
+            from = from === 0 ? -1 : block.lastIndexOf(0x0a, from - 1);
+        this.tailRaw = Buffer.from(block.subarray(from + 1));
+    }
+    decodeTail() {
+        if (this.tailRaw === undefined)
+            return;
+        const lines = this.tailRaw.toString('utf8').split('\n');
+        lines.pop(); // after the final newline
+        this.tailRaw = undefined;
+        for (const l of lines)
+            this.tail.push(l.replace(/\r+$/, ''));
+        if (this.tail.length > this.tailLines)
+            this.tail.splice(0, this.tail.length - this.tailLines);
+    }
+    /** The stream ended: judge the unfinished line as a line. */
+    end() {
+        if (this.pendingBytes > 0)
+            this.completeLine(this.takePending());
+    }
+    /**
+     * The guest has gone quiet in the middle of a line: judge what it printed so far, so that a
+     * guest that prints a match without a newline and then waits is not left to the timeout.
+     */
+    checkPartial() {
+        if (this.pendingBytes === 0)
+            return;
+        const clean = cleanLine(this.pendingText());
+        this.checkFailure(clean, this.lineCount + 1);
+        if (this.failure)
+            return;
+        for (const i of this.matchExpectations(clean))
+            this.metByPartial.push(i);
+        this.signalSatisfied();
+    }
+    appendPending(b) {
+        if (b.length === 0)
+            return;
+        // Copy: the caller may reuse its buffer.
+        this.pending.push(Buffer.from(b));
+        this.pendingBytes += b.length;
+    }
+    pendingText() {
+        return Buffer.concat(this.pending, this.pendingBytes).toString('utf8').replace(/\r+$/, '');
+    }
+    takePending() {
+        const line = this.pendingText();
+        this.pending = [];
+        this.pendingBytes = 0;
+        return line;
+    }
+    completeLine(line) {
+        this.lineCount++;
+        if (this.metByPartial.length > 0) {
+            for (const i of this.metByPartial)
+                this.met[i] = false;
+            this.metByPartial = [];
+            this.satisfiedSignalled = false;
+        }
+        this.decodeTail();
+        this.tail.push(line);
+        if (this.tail.length > this.tailLines)
+            this.tail.shift();
+        this.opts.onLine?.(line);
+        const clean = cleanLine(line);
+        if (this.failure) {
+            if (this.failure.next === undefined && this.lineCount === this.failure.lineNumber + 1)
+                this.failure.next = clean.trim();
+            return;
+        }
+        this.checkFailure(clean, this.lineCount);
+        if (this.failure)
+            return;
+        this.matchExpectations(clean);
+        this.signalSatisfied();
+    }
+    checkFailure(clean, lineNumber) {
+        if (this.failure)
+            return;
+        const p = this.rules.failOn.find((f) => matches(f, clean));
+        if (!p)
+            return;
+        this.failure = { pattern: p, line: clean.trim(), lineNumber };
+        this.opts.onFailure?.(this.failure);
+    }
+    /** Marks the expectations this line meets; returns their indexes. */
+    matchExpectations(clean) {
+        const newly = [];
+        const { expect, ordered } = this.rules;
+        for (let i = 0; i < expect.length; i++) {
+            if (this.met[i])
+                continue;
+            if (matches(expect[i], clean)) {
+                this.met[i] = true;
+                newly.push(i);
+            }
+            else if (ordered) {
+                break;
+            }
+        }
+        return newly;
+    }
+    signalSatisfied() {
+        if (this.satisfiedSignalled || this.rules.expect.length === 0 || !this.satisfied)
+            return;
+        this.satisfiedSignalled = true;
+        this.opts.onSatisfied?.();
+    }
+}
+
+;// CONCATENATED MODULE: ./src/targets/unikraft/banner.ts
+
+const ONE_LINE = /Powered by Unikraft (\S+) \(([^)\s]+)\)/;
+const VERSION_LINE = /^\s*([A-Z][A-Za-z]*) (\d+\.\d+(?:\.\d+)?\S*)\s*$/;
+/** The first banner in the serial output (raw lines, escape codes allowed), or undefined. */
+function parseUnikraftBanner(lines) {
+    for (let i = 0; i < lines.length; i++) {
+        const line = cleanLine(lines[i]);
+        const one = ONE_LINE.exec(line);
+        if (one)
+            return { codename: one[1], version: one[2] };
+        // SeaBIOS's "Booting from ROM.." may precede it on the same line (unikraft lib/9pfs/README.md shows it).
+        if (/Powered by\s*$/.test(line) || /Welcome to\s+_/.test(line)) {
+            for (let j = i + 1; j < Math.min(lines.length, i + 8); j++) {
+                const m = VERSION_LINE.exec(cleanLine(lines[j]));
+                if (m)
+                    return { codename: m[1], version: m[2] };
+            }
+        }
+    }
+    return undefined;
+}
+/** The log line (and output value) for a found banner. */
+function describeUnikraftVersion(v) {
+    return `${v.codename} ${v.version}`;
+}
+/**
+ * A warning when the Kraftfile asks for a moving Unikraft version (`stable`, `staging`, or none):
+ * the same workflow may build another Unikraft tomorrow. Undefined for a pinned version.
+ */
+function movingVersionWarning(unikraftVersion, kraftfile) {
+    const v = (unikraftVersion ?? '').trim();
+    if (v !== '' && v !== 'stable' && v !== 'staging' && v !== 'latest')
+        return undefined;
+    const what = v === '' ? 'no Unikraft version' : `unikraft: ${v}`;
+    return `${kraftfile} asks for ${what}, which moves with every Unikraft release, so the same workflow can build a different Unikraft later. The version booted is printed from the boot banner (output unikraft-version); pin it (for example unikraft: v0.20.0) for reproducible runs.`;
+}
+
+;// CONCATENATED MODULE: ./src/targets/unikraft/host.ts
+
+/**
+ * What the runner needs to build x86_64 Unikraft. Unikraft compiles its own C code with the host's
+ * gcc when the host is x86_64, and with `x86_64-linux-gnu-gcc` otherwise (unikraft
+ * arch/x86/x86_64/Compiler.uk: CONFIG_CROSS_COMPILE := x86_64-linux-gnu- when CONFIG_UK_ARCH differs
+ * from HOSTARCH, https://github.com/unikraft/unikraft/blob/staging/arch/x86/x86_64/Compiler.uk).
+ * Debian and Ubuntu ship that compiler (and its binutils) as `gcc-x86-64-linux-gnu`. KraftKit
+ * publishes Linux archives for amd64 and arm64 only.
+ */
+const CROSS_GCC_PACKAGE = 'gcc-x86-64-linux-gnu';
+/** The extra apt packages the host needs for an x86_64 Unikraft build; throws on a host KraftKit has no build for. */
+function unikraftHostPackages(nodeArch, platform = process.platform) {
+    if (platform !== 'linux') {
+        throw new ActionError(`Building Unikraft needs a Linux runner (this one is ${platform}/${nodeArch}): KraftKit's build and the Unikraft build system run on Linux. Use a Linux runner, or build elsewhere and give the image in the kernel input.`);
+    }
+    if (nodeArch === 'x64')
+        return [];
+    if (nodeArch === 'arm64')
+        return [CROSS_GCC_PACKAGE];
+    throw new ActionError(`Building x86_64 Unikraft on a ${nodeArch} runner is not supported: KraftKit publishes Linux archives for amd64 and arm64 only. Use an x86_64 or arm64 Linux runner, or build elsewhere and give the image in the kernel input.`);
+}
+
+;// CONCATENATED MODULE: ./src/targets/unikraft/stale-config.ts
+
+
+/**
+ * The `.config.<target>_<plat>-<arch>` file kraft writes beside the Kraftfile when it configures a
+ * target (kraftkit unikraft/target/target.go ConfigFilename, kconfig.DotConfigFileName ".config",
+ * https://github.com/unikraft/kraftkit/blob/staging/unikraft/target/target.go).
+ *
+ * When it is there, `kraft build` asks "project already configured, are you sure you want to rerun
+ * the configure step" (internal/cli/kraft/build/builder_kraftfile_unikraft.go); the question came in
+ * mid 2024 without a KRAFTKIT_NO_PROMPT check (kraftkit commit e26fd87, "Prompt for rerunning configure
+ * step"), which later releases added; cargo gives the linker (kraftld) no terminal,
+ * so a second link in the same folder fails: a debug then a release build in one job, a re-run on a
+ * self-hosted runner, a committed file, or two binaries in one cargo build. Newer releases skip the
+ * question under KRAFTKIT_NO_PROMPT and configure again from the Kraftfile anyway. So the file is
+ * removed before each link: kraft then regenerates it from the Kraftfile, which is what a fresh
+ * checkout gets too.
+ */
+function staleConfigName(targetName, plat, arch) {
+    return `.config.${targetName}_${plat}-${arch}`;
+}
+/** Removes the stale `.config.<...>` beside the Kraftfile; returns its path when there was one. */
+function removeStaleConfig(kraftfileDir, targetName, plat, arch) {
+    const file = external_node_path_namespaceObject.join(kraftfileDir, staleConfigName(targetName, plat, arch));
+    if (!external_node_fs_namespaceObject.existsSync(file))
+        return undefined;
+    external_node_fs_namespaceObject.rmSync(file, { force: true });
+    return file;
+}
+/** What the log says when a stale file was removed. */
+function staleConfigNote(file) {
+    return `Removed ${file} (written by an earlier kraft build): with it, kraft build asks "project already configured" and waits for an answer the linker cannot give. kraft regenerates it from the Kraftfile.`;
+}
+/** The lines a Unikraft app's .gitignore should have, so kraft's output is never committed. */
+const GITIGNORE_LINES = (/* unused pure expression or super */ null && (['/.unikraft', '/.config.*']));
+
+;// CONCATENATED MODULE: ./src/targets/unikraft/uktest.ts
+
+/**
+ * A failed uktest check (Unikraft's test library, LIBUKTEST, which logs each check by default:
+ * LIBUKTEST_LOG_TESTS=y). unikraft lib/uktest/include/uk/test.h prints `<check> .... [ FAILED ]`
+ * without colours (`"%s %*.*s %s"`: the check, padding dots, the result), and ` FAILED ` between ANSI colour codes (no brackets) with
+ * CONFIG_LIBUKDEBUG_ANSI_COLOR: the line is matched after its escape codes are removed, so both
+ * forms are caught (https://github.com/unikraft/unikraft/blob/staging/lib/uktest/include/uk/test.h).
+ */
+const UKTEST_FAILED = parsePattern('/\\[ FAILED \\]|\\.\\s+FAILED\\s*$/', 'fail-on');
+
+;// CONCATENATED MODULE: ./src/install/run.ts
+
+async function run(cmd, args, opts, silent) {
+    try {
+        const r = await getExecOutput(cmd, args, {
+            cwd: opts.cwd,
+            env: opts.env ? { ...process.env, ...opts.env } : undefined,
+            silent,
+            ignoreReturnCode: true,
+        });
+        return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
+    }
+    catch (e) {
+        // The command could not be started at all (not found).
+        return { code: 127, stdout: '', stderr: e.message };
+    }
+}
+/** Runs a command quietly and returns what it printed; never throws on a non-zero exit. */
+const capture = (cmd, args, opts = {}) => run(cmd, args, opts, true);
+/** Runs a command with its output in the log; returns its exit status and output. */
+const runLogged = (cmd, args, opts = {}) => run(cmd, args, opts, false);
+/** The line of a command's error output that says what went wrong: its first `error:` line, else its last line. */
+function errorLine(text) {
+    const err = text.split('\n').find((l) => /^error\b/i.test(l.trim()));
+    if (err)
+        return err.trim();
+    const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+    return lines.length ? lines[lines.length - 1] : '';
+}
+
+;// CONCATENATED MODULE: ./src/targets/unikraft/workspace.ts
+
+
+
+/**
+ * Where kraftld runs, and how the action makes it run beside the Kraftfile.
+ *
+ * rustc runs the linker in its own working directory, and cargo runs rustc in the Cargo
+ * **workspace root** (cargo's `path_args()`, src/cargo/core/compiler/mod.rs:
+ * https://github.com/rust-lang/cargo/blob/master/src/cargo/core/compiler/mod.rs). KraftKit's kraftld
+ * (https://github.com/unikraft/kraftkit/blob/staging/scripts/kraftld) runs plain `kraft build` there
+ * and then copies `.unikraft/build/<target>_<plat>-<arch>` from there; kraft looks for the
+ * Kraftfile in that folder and its parents only (unikraft/app/project_options.go
+ * WithProjectDefaultKraftfiles). So a crate that is a member of a larger workspace, with its
+ * Kraftfile beside it, would fail to link (or link another app's Kraftfile found higher up).
+ *
+ * The action therefore puts a small `kraftld` of its own first on PATH (the target spec names the
+ * linker `kraftld`, looked up on PATH): it makes the linker's relative path arguments absolute,
+ * removes kraft's stale `.config.<target>_<plat>-<arch>` (stale-config.ts), changes to the
+ * Kraftfile's folder and runs KraftKit's real kraftld there with the same arguments.
+ */
+/** The folder of the workspace's root manifest, from `cargo locate-project --workspace --message-format plain`. */
+function parseLocateProject(stdout) {
+    const line = stdout.split('\n').map((l) => l.trim()).find((l) => l.endsWith('Cargo.toml'));
+    return line && external_node_path_namespaceObject.isAbsolute(line) ? external_node_path_namespaceObject.dirname(line) : undefined;
+}
+/** Asks cargo for the workspace root of the crate in `dir`; an error text when cargo cannot say. */
+async function locateWorkspaceRoot(cargo, dir, env) {
+    const r = await capture(cargo, ['locate-project', '--workspace', '--message-format', 'plain'], { cwd: dir, env });
+    const root = r.code === 0 ? parseLocateProject(r.stdout) : undefined;
+    return root ? { root } : { error: `cargo locate-project --workspace failed: ${errorLine(r.stderr) || `exit status ${r.code}`}` };
+}
+/** One sentence for the log: where cargo will run the linker, and where kraft will run. */
+function linkDirNote(workspaceRoot, kraftfileDir) {
+    if (workspaceRoot === undefined)
+        return `kraftld will run kraft build in ${kraftfileDir}, where the Kraftfile is (the action's kraftld wrapper changes there).`;
+    if (external_node_path_namespaceObject.resolve(workspaceRoot) === external_node_path_namespaceObject.resolve(kraftfileDir))
+        return `kraftld runs kraft build in ${kraftfileDir}, the Cargo workspace root, where the Kraftfile is.`;
+    return `The crate is a member of the Cargo workspace at ${workspaceRoot}, where cargo runs the linker; the action's kraftld wrapper runs kraft build in ${kraftfileDir}, where the Kraftfile is.`;
+}
+/** A POSIX shell single-quoted word. */
+function shQuote(s) {
+    return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+/**
+ * The text of the `kraftld` wrapper: run by rustc with the linker's arguments in the workspace
+ * root, it makes relative paths absolute against that folder (an argument that names an existing
+ * file, or the value after -o or -L), removes the stale kraft configuration of the target being
+ * built, and runs the real kraftld in the Kraftfile's folder.
+ */
+function kraftldWrapper(opts) {
+    const stale = staleConfigName('${KRAFTKIT_TARGET:-}', '${KRAFTKIT_PLAT:-' + opts.plat + '}', '${KRAFTKIT_ARCH:-' + opts.arch + '}');
+    return [
+        '#!/bin/sh',
+        '# kraftld wrapper written by unikernel-boot-action: runs KraftKit\'s kraftld in the Kraftfile\'s',
+        '# folder, whatever folder rustc runs the linker in (cargo runs rustc in the workspace root).',
+        'set -eu',
+        `dir=${shQuote(opts.kraftfileDir)}`,
+        `real=${shQuote(opts.realKraftld)}`,
+        'n=$#',
+        "prev=''",
+        'for a in "$@"; do',
+        '  b=$a',
+        '  case "$a" in',
+        '    /*|-*) ;;',
+        '    *) if [ -e "$a" ] || [ "$prev" = -o ] || [ "$prev" = -L ]; then b="$PWD/$a"; fi ;;',
+        '  esac',
+        '  set -- "$@" "$b"',
+        '  prev=$a',
+        'done',
+        'shift "$n"',
+        '# kraft asks "project already configured" when this file exists, and the linker has no terminal.',
+        `rm -f "$dir/${stale}"`,
+        'cd "$dir"',
+        'exec "$real" "$@"',
+        '',
+    ].join('\n');
+}
+
 ;// CONCATENATED MODULE: ./src/targets/unikraft.ts
 
 
 
+
+
+
+
+
+
+
+// issue 14: the fixes' logic lives in ./unikraft/*.ts; these are the calls into it.
 
 
 
@@ -36149,9 +36890,11 @@ function kraftkitAsset(version, nodeArch, sha256, hosts) {
  *
  * Build: cargo with -Zbuild-std=std,panic_abort. The target spec links with `kraftld` (a KraftKit
  * script), which runs `kraft build --target=$KRAFTKIT_TARGET --plat=$KRAFTKIT_PLAT
- * --arch=$KRAFTKIT_ARCH` in the crate folder (the Kraftfile's) and copies
- * .unikraft/build/<target>_qemu-x86_64 to cargo's output path: the bootable image is the
- * "executable" cargo reports.
+ * --arch=$KRAFTKIT_ARCH` in its working directory and copies .unikraft/build/<target>_qemu-x86_64
+ * from there to cargo's output path: the bootable image is the "executable" cargo reports. cargo
+ * runs the linker in the Cargo workspace root, not in the crate folder, so the action puts a
+ * kraftld wrapper first on PATH that runs KraftKit's kraftld in the Kraftfile's folder
+ * (unikraft/workspace.ts).
  *
  * Boot: plain QEMU as kraft does for qemu/x86_64, plus isa-debug-exit at 0x501 (Unikraft's
  * plat/kvm/x86/qemu.c writes 41 on halt, 42 on crash: QEMU status 83 / 85). Older Unikraft
@@ -36174,6 +36917,8 @@ const UNIKRAFT_CRASH = parsePattern('/Unikraft crash - /i', 'fail-on');
 /** A critical kernel message (uk_pr_crit / UK_CRASH / a failed UK_ASSERT print "CRIT: ", lib/ukdebug/print.c). */
 const UNIKRAFT_CRIT = literal('CRIT: ');
 const BUILD_PACKAGES = ['build-essential', 'libncurses-dev', 'flex', 'bison', 'git', 'wget', 'unzip'];
+/** Where the Kraftfile is: kraftld's wrapper runs kraft there. */
+const kraftfileDir = (inputs) => external_node_path_namespaceObject.resolve(inputs.workingDirectory);
 function kraftkitChoice(inputs) {
     const raw = inputs.targetInputs[INPUTS.kraftkit] ?? '';
     const sha = inputs.targetInputs[INPUTS.sha256] ?? '';
@@ -36207,7 +36952,7 @@ function kraftTarget(inputs) {
         return undefined;
     const file = findKraftfile(inputs.workingDirectory);
     if (!file) {
-        throw new ActionError(`No Kraftfile in ${inputs.workingDirectory} (looked for ${KRAFTFILE_NAMES.join(', ')}); kraftld runs kraft build there. Add a Kraftfile next to Cargo.toml, for example:\nspec: v0.6\nname: helloworld\nunikraft:\n  version: stable\n  kconfig:\n    ${TTY_STDIO}: 'y'\nlibraries:\n  musl: stable\n  lwip: stable\ntargets:\n  - ${PLAT}/${ARCH}`);
+        throw new ActionError(`No Kraftfile in ${inputs.workingDirectory} (looked for ${unikraft_kraftfile_KRAFTFILE_NAMES.join(', ')}); the action runs kraft build (through kraftld) there. Add a Kraftfile next to Cargo.toml, for example (as unikraft/catalog's native/helloworld-rs):\nspec: v0.6\nname: helloworld\nunikraft: stable\nlibraries:\n  musl: stable\n  lwip: stable\ntargets:\n  - ${PLAT}/${ARCH}`);
     }
     const kraftfile = parseKraftfile(file);
     const wanted = inputs.targetInputs[INPUTS.target] || undefined;
@@ -36218,15 +36963,20 @@ function validate(inputs) {
         throw new InputError('expect', `is required for ${inputs.target}`, `Unikraft powers off the same way whatever main returned (QEMU status 0, or ${HALT_STATUS} through isa-debug-exit), so only the serial output can prove the app worked: give the line(s) your app prints on success, e.g. expect: Hello, world!`);
     }
     kraftkitChoice(inputs);
-    const tty = ttyStdioInput(inputs);
+    ttyStdioInput(inputs);
     if (/\s/.test(inputs.workingDirectory) && !inputs.kernel) {
         throw new InputError('working-directory', `'${inputs.workingDirectory}' contains whitespace, which kraftld cannot handle`, 'Move the crate to a path without spaces.');
     }
+    // issue 14: refuse a host KraftKit/Unikraft cannot build on, before anything is installed.
+    if (!inputs.kernel)
+        unikraftHostPackages(process.arch);
     const chosen = kraftTarget(inputs);
-    if (chosen && !chosen.kraftfile.ttyStdio && !tty) {
-        warning(`${external_node_path_namespaceObject.basename(chosen.kraftfile.path)} does not set ${TTY_STDIO}, so newer Unikraft prints nothing of the app's output and the expect lines would never appear. ` +
-            `Add it to ${chosen.kraftfile.path}:\nunikraft:\n  version: stable\n  kconfig:\n    ${TTY_STDIO}: 'y'\nor set the input ${INPUTS.ttyStdio}: true to add it for this build only.`, { title: 'Unikraft console may stay silent' });
-    }
+    // No warning when the Kraftfile lacks CONFIG_LIBPOSIX_TTY_STDIO: since lib-musl PR #85
+    // (https://github.com/unikraft/lib-musl/pull/85) musl's stdio selects it by itself, so a Rust
+    // (musl) app prints without it. The unikraft-tty-stdio input still adds it for older releases.
+    const moving = chosen && movingVersionWarning(chosen.kraftfile.unikraftVersion, external_node_path_namespaceObject.basename(chosen.kraftfile.path));
+    if (moving)
+        warning(moving, { title: 'Unikraft version not pinned' });
 }
 function buildEnv(inputs) {
     const chosen = kraftTarget(inputs);
@@ -36247,6 +36997,7 @@ function buildEnv(inputs) {
 async function prepareBuild(inputs, assets) {
     const choice = kraftkitChoice(inputs);
     const prep = { env: buildEnv(inputs), path: [] };
+    let realKraftld;
     if (choice.kind === 'system') {
         const missing = [];
         for (const f of KRAFTKIT_FILES)
@@ -36255,7 +37006,8 @@ async function prepareBuild(inputs, assets) {
         if (missing.length) {
             throw new ActionError(`kraftkit: system uses the kraft and kraftld on PATH, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not there. Install KraftKit before this step, or leave kraftkit empty to download ${KRAFTKIT_DEFAULT_VERSION}.`);
         }
-        core_info(`KraftKit: kraft and kraftld from PATH (kraftkit: system): ${await which('kraftld', false)}`);
+        realKraftld = await which('kraftld', true);
+        core_info(`KraftKit: kraft and kraftld from PATH (kraftkit: system): ${realKraftld}`);
     }
     else {
         const asset = kraftkitAsset(choice.version, process.arch, choice.sha256);
@@ -36264,28 +37016,63 @@ async function prepareBuild(inputs, assets) {
             throw new ActionError(`Internal error: the KraftKit archive was not downloaded.`);
         const dir = await extractTarAsset(archive, asset, KRAFTKIT_TOOL, KRAFTKIT_FILES);
         prep.path.push(dir);
+        realKraftld = external_node_path_namespaceObject.join(dir, 'kraftld');
         core_info(`KraftKit ${choice.version}: kraft and kraftld from ${dir}`);
     }
+    // issue 14: kraftld must run kraft beside the Kraftfile, whatever the Cargo workspace root is;
+    // and kraft's stale .config.<target>_qemu-x86_64 would make kraft build ask a question.
+    const dir = kraftfileDir(inputs);
+    const ws = await locateWorkspaceRoot('cargo', dir);
+    core_info(linkDirNote('root' in ws ? ws.root : undefined, dir));
+    const wrapperDir = external_node_fs_namespaceObject.mkdtempSync(external_node_path_namespaceObject.join(process.env.RUNNER_TEMP || external_node_os_namespaceObject.tmpdir(), 'kraftld-wrapper-'));
+    external_node_fs_namespaceObject.writeFileSync(external_node_path_namespaceObject.join(wrapperDir, 'kraftld'), kraftldWrapper({ realKraftld, kraftfileDir: dir, plat: PLAT, arch: ARCH }), { mode: 0o755 });
+    prep.path.unshift(wrapperDir);
+    const stale = prep.env.KRAFTKIT_TARGET ? removeStaleConfig(dir, prep.env.KRAFTKIT_TARGET, PLAT, ARCH) : undefined;
+    if (stale)
+        core_info(staleConfigNote(stale));
+    const cleanups = [() => external_node_fs_namespaceObject.rmSync(wrapperDir, { recursive: true, force: true })];
     const chosen = kraftTarget(inputs);
     if (chosen && ttyStdioInput(inputs) && !chosen.kraftfile.ttyStdio) {
-        // kraftld runs plain `kraft build` in the crate folder, which reads the Kraftfile there: the
-        // option is written into it for the build and the original is put back afterwards.
+        // kraftld (through the action's wrapper) runs plain `kraft build` in the Kraftfile's folder,
+        // which reads the Kraftfile there: the option is written into it for the build and the
+        // original is put back afterwards.
         const file = chosen.kraftfile.path;
         const original = external_node_fs_namespaceObject.readFileSync(file);
         external_node_fs_namespaceObject.writeFileSync(file, withTtyStdio(original.toString('utf8')));
         core_info(`${INPUTS.ttyStdio}: ${TTY_STDIO}: 'y' added to ${file} for this build (the original is restored after it).`);
-        prep.cleanup = () => external_node_fs_namespaceObject.writeFileSync(file, original);
+        cleanups.push(() => external_node_fs_namespaceObject.writeFileSync(file, original));
     }
+    prep.cleanup = () => cleanups.forEach((c) => c());
     core_info(`kraftld will build Kraftfile target '${prep.env.KRAFTKIT_TARGET ?? ''}' for ${PLAT}/${ARCH}.`);
     return prep;
 }
 function appendLine(t) {
-    const kernelArgs = t[INPUTS.kernelArgs] ?? '';
-    const args = t[INPUTS.args] ?? '';
-    if (!kernelArgs && !args)
-        return [];
-    // Unikraft's command line: library parameters, then `--`, then the app's arguments.
-    return ['-append', [kernelArgs, '--', args].filter((s) => s !== '').join(' ')];
+    // issue 14: `--` only when there are kernel arguments, as kraft run writes it.
+    return unikraftAppend(t[INPUTS.kernelArgs] ?? '', t[INPUTS.args] ?? '');
+}
+/** issue 14: the Unikraft version from the boot banner, in the log and as the unikraft-version output. */
+function reportBanner(serialLog) {
+    let head = '';
+    try {
+        const fd = external_node_fs_namespaceObject.openSync(serialLog, 'r');
+        try {
+            const buf = Buffer.alloc(64 * 1024);
+            head = buf.subarray(0, external_node_fs_namespaceObject.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+        }
+        finally {
+            external_node_fs_namespaceObject.closeSync(fd);
+        }
+    }
+    catch {
+        return;
+    }
+    const v = parseUnikraftBanner(head.split('\n'));
+    if (!v) {
+        core_info('Unikraft version: no boot banner in the serial output (LIBUKBOOT_BANNER_NONE, or the guest printed nothing).');
+        return;
+    }
+    core_info(`Unikraft version (boot banner): ${describeUnikraftVersion(v)}`);
+    setOutput('unikraft-version', describeUnikraftVersion(v));
 }
 function explainUnikraftExit(status) {
     if (status === 0) {
@@ -36315,7 +37102,7 @@ const unikraft = {
             // kraft's choices for qemu/x86_64 (machine/qemu/v1alpha1.go), with RDRAND/RDSEED for Unikraft 0.17+.
             cpu: { kvm: 'host,+x2apic,-pmu', tcg: 'qemu64,+pdpe1gb,+rdrand,+rdseed,-vmx,-svm' },
             successExitCodes: [0, HALT_STATUS],
-            defaultFailOn: [RUST_PANIC, UNIKRAFT_CRASH, UNIKRAFT_CRIT],
+            defaultFailOn: [RUST_PANIC, UNIKRAFT_CRASH, UNIKRAFT_CRIT, UKTEST_FAILED],
             qemuArgs: ({ kernel, targetInputs }) => [
                 '-machine', 'pc',
                 '-m', '64M',
@@ -36334,42 +37121,13 @@ const unikraft = {
                 const c = kraftkitChoice(inputs);
                 return inputs.kernel || c.kind === 'system' ? [] : [kraftkitAsset(c.version, process.arch, c.sha256)];
             },
-            aptPackages: (inputs) => (inputs.kernel ? [] : BUILD_PACKAGES),
+            aptPackages: (inputs) => (inputs.kernel ? [] : [...BUILD_PACKAGES, ...unikraftHostPackages(process.arch)]),
+            afterBoot: reportBanner,
             buildEnv,
             prepareBuild,
         };
     },
 };
-
-;// CONCATENATED MODULE: ./src/install/run.ts
-
-async function run(cmd, args, opts, silent) {
-    try {
-        const r = await getExecOutput(cmd, args, {
-            cwd: opts.cwd,
-            env: opts.env ? { ...process.env, ...opts.env } : undefined,
-            silent,
-            ignoreReturnCode: true,
-        });
-        return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
-    }
-    catch (e) {
-        // The command could not be started at all (not found).
-        return { code: 127, stdout: '', stderr: e.message };
-    }
-}
-/** Runs a command quietly and returns what it printed; never throws on a non-zero exit. */
-const capture = (cmd, args, opts = {}) => run(cmd, args, opts, true);
-/** Runs a command with its output in the log; returns its exit status and output. */
-const runLogged = (cmd, args, opts = {}) => run(cmd, args, opts, false);
-/** The line of a command's error output that says what went wrong: its first `error:` line, else its last line. */
-function errorLine(text) {
-    const err = text.split('\n').find((l) => /^error\b/i.test(l.trim()));
-    if (err)
-        return err.trim();
-    const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
-    return lines.length ? lines[lines.length - 1] : '';
-}
 
 ;// CONCATENATED MODULE: ./node_modules/smol-toml/dist/error.js
 /*!
@@ -37732,6 +38490,69 @@ function parseToolchainFile(file) {
     };
 }
 
+;// CONCATENATED MODULE: ./src/targets/hermit/features.ts
+/**
+ * Does the app enable the kernel features its boot path needs?
+ *
+ * Up to hermit 0.13.x the hermit crate builds the kernel with a list of default features and the
+ * kernel boots through the loader and through Uhyve alike. From the release after 0.13.2 on, the
+ * crate has no default features (`default = []`) and the kernel contains its loader entry only
+ * with the new `loader` feature and Uhyve's only with `uhyve`
+ * (https://github.com/hermit-os/hermit-rs/blob/main/hermit/Cargo.toml; the build script passes
+ * --no-default-features and forwards the crate's features to the kernel build,
+ * https://github.com/hermit-os/hermit-rs/blob/main/hermit/build.rs; the kernel's features:
+ * https://github.com/hermit-os/kernel/blob/main/Cargo.toml). Such an app builds fine and then
+ * cannot boot. Whether the hermit crate in use has those features, and which are on, is read from
+ * `cargo metadata` (the package's `features` table, and the resolved node's `features`).
+ */
+/**
+ * Checks the hermit package of the resolved graph. Undefined when there is none, or when the
+ * metadata has no resolve graph (cargo metadata --no-deps): then nothing can be told.
+ */
+function checkHermitFeatures(meta, boot) {
+    const nodes = meta.resolve?.nodes;
+    if (!nodes)
+        return undefined;
+    const byId = new Map(nodes.map((n) => [n.id, n]));
+    const pkg = meta.packages.find((p) => p.name === 'hermit' && byId.has(p.id));
+    if (!pkg)
+        return undefined;
+    const enabled = new Set(byId.get(pkg.id).features ?? []);
+    // A feature the crate does not define (hermit 0.13.x) is not needed: that kernel boots both ways.
+    const needed = boot === 'uhyve' ? ['uhyve'] : ['loader'];
+    const missing = needed.filter((f) => pkg.features && f in pkg.features && !enabled.has(f));
+    if (missing.length === 0)
+        return { version: pkg.version, missing };
+    const how = boot === 'uhyve' ? 'to boot with Uhyve' : "to boot through Hermit's loader in QEMU";
+    const list = missing.map((f) => `"${f}"`).join(', ');
+    return {
+        version: pkg.version,
+        missing,
+        fix: `The hermit crate ${pkg.version} has no default features: its kernel needs the ${missing.join(' and ')} feature${missing.length > 1 ? 's' : ''} ${how}, and the app does not enable ${missing.length > 1 ? 'them' : 'it'}, so the kernel would build but not boot. ` +
+            `Add ${list} to the hermit dependency's features in Cargo.toml, e.g. hermit = { ..., features = [${list}] } (or pass --features hermit/${missing[0]} in cargo-args).`,
+    };
+}
+/**
+ * The feature selection flags of the action's cargo-args, to give `cargo metadata` the same
+ * selection as the build (`--features a,b`, `--features=a`, `-F a`, `--all-features`,
+ * `--no-default-features`).
+ */
+function featureArgs(cargoArgs) {
+    const out = [];
+    for (let i = 0; i < cargoArgs.length; i++) {
+        const a = cargoArgs[i];
+        if (a === '--all-features' || a === '--no-default-features')
+            out.push(a);
+        else if ((a === '--features' || a === '-F') && i + 1 < cargoArgs.length)
+            out.push('--features', cargoArgs[++i]);
+        else if (a.startsWith('--features='))
+            out.push('--features', a.slice('--features='.length));
+        else if (a.startsWith('-F') && a.length > 2)
+            out.push('--features', a.slice(2));
+    }
+    return out;
+}
+
 ;// CONCATENATED MODULE: ./src/targets/hermit-kernel.ts
 
 
@@ -37740,6 +38561,7 @@ function parseToolchainFile(file) {
 
 
 
+ // issue 14
 /**
  * Finds the kernel source the way the hermit crate's build script does: HERMIT_MANIFEST_DIR if
  * set, else the folder named `kernel` next to the hermit crate's own folder (its manifest dir with
@@ -37751,7 +38573,7 @@ async function findKernelSource(opts) {
         const kernelDir = external_node_path_namespaceObject.resolve(opts.workingDirectory, opts.manifestDirEnv);
         return { how: 'HERMIT_MANIFEST_DIR', kernelDir, toolchainFile: findToolchainFile(kernelDir) };
     }
-    const args = [...opts.cargoConfig, 'metadata', '--format-version', '1', '--filter-platform', opts.target, ...(opts.offline ? ['--offline'] : [])];
+    const args = [...opts.cargoConfig, 'metadata', '--format-version', '1', '--filter-platform', opts.target, ...featureArgs(opts.cargoArgs ?? []), ...(opts.offline ? ['--offline'] : [])];
     const r = await capture(opts.cargo, args, { cwd: opts.workingDirectory, env: opts.env });
     if (r.code !== 0)
         return { error: `cargo metadata failed: ${errorLine(r.stderr) || `exit status ${r.code}`}` };
@@ -37769,7 +38591,7 @@ async function findKernelSource(opts) {
         return undefined;
     const hermitCrate = external_node_path_namespaceObject.dirname(hermit.manifest_path);
     const kernelDir = external_node_path_namespaceObject.join(external_node_path_namespaceObject.dirname(hermitCrate), 'kernel');
-    return { how: `the 'kernel' folder next to the hermit crate (${hermitCrate})`, hermitCrate, kernelDir, toolchainFile: findToolchainFile(kernelDir) };
+    return { how: `the 'kernel' folder next to the hermit crate (${hermitCrate})`, hermitCrate, kernelDir, toolchainFile: findToolchainFile(kernelDir), metadata: meta };
 }
 /** The `.cargo/config.toml` files cargo reads for a folder (the folder and its parents), nearest first. */
 function cargoConfigsFor(dir) {
@@ -37874,6 +38696,29 @@ function loaderAsset(arch, spec, hosts) {
     return githubReleaseAsset({ tool: loaderTool(arch), owner: 'hermit-os', repo: 'loader', version: s.version, fileName: loaderAssetName(arch, s.version) }, hosts);
 }
 
+;// CONCATENATED MODULE: ./src/targets/hermit/uhyve-command.ts
+/**
+ * Uhyve's command line, held against Uhyve v0.9.1 (the newest release; it still runs 0.13 kernels).
+ *
+ * `uhyve [OPTIONS] <KERNEL> [KERNEL_ARGS]...` (src/bin/uhyve.rs, GuestArgs: the positional `kernel`
+ * then `kernel_args: Vec<String>`: https://github.com/hermit-os/uhyve/blob/v0.9.1/src/bin/uhyve.rs).
+ * Uhyve splits KERNEL_ARGS at the first `--` into the kernel's and the app's arguments
+ * (src/vm.rs, write_fdt: https://github.com/hermit-os/uhyve/blob/v0.9.1/src/vm.rs), the same
+ * `<kernel args> -- <app args>` form as hermit-args. But clap takes the first `--` on the command
+ * line for itself (the end of options), so `uhyve app -- one` would hand `one` to the kernel: the
+ * arguments are therefore always written after a `--` of their own, which also keeps words starting
+ * with `-` (kernel options) from being read as Uhyve options.
+ */
+const UHYVE_VERSION = '0.9.1';
+/** The command line: program, image, then `--` and the hermit-args words when there are any. */
+function uhyveCommand(program, image, hermitArgs) {
+    return hermitArgs.length ? [program, image, '--', ...hermitArgs] : [program, image];
+}
+/** How the action installs Uhyve when it is not on PATH: the pinned release, as Uhyve's README installs it. */
+function uhyveInstallArgs() {
+    return ['install', '--locked', 'uhyve', '--version', UHYVE_VERSION];
+}
+
 ;// CONCATENATED MODULE: ./src/targets/hermit.ts
 
 
@@ -37885,6 +38730,9 @@ function loaderAsset(arch, spec, hosts) {
 
 
 
+
+
+// issue 14: the loader/uhyve feature check and Uhyve's command line.
 
 
 /**
@@ -37923,7 +38771,12 @@ function hermit_explainSemihosting(status) {
 function explainUhyve(status) {
     return status === 0 ? 'Uhyve exited with status 0: the app exited with code 0' : `Uhyve exited with status ${status}: the app's exit code (Uhyve exits with the guest's exit code)`;
 }
-/** The -append value: `env=NO_COLOR=1` (unless the user set NO_COLOR) and the user's hermit-args. */
+/**
+ * The -append value: `env=NO_COLOR=1` (unless the user set NO_COLOR) and the user's hermit-args.
+ * NO_COLOR=1 reaches the app's environment; the 0.13 kernel's own log stays coloured, since it reads
+ * NO_COLOR when it is compiled (`option_env!`, https://github.com/hermit-os/kernel/blob/v0.13.0/src/logging.rs):
+ * the watcher matches lines with their ANSI codes removed.
+ */
 function kernelCommandLine(hermitArgs) {
     return /\bNO_COLOR=/.test(hermitArgs) ? hermitArgs : `env=NO_COLOR=1${hermitArgs ? ` ${hermitArgs}` : ''}`;
 }
@@ -37952,7 +38805,7 @@ async function uhyvePath() {
     const inHome = external_node_path_namespaceObject.join(home, 'bin', 'uhyve');
     return external_node_fs_namespaceObject.existsSync(inHome) ? inHome : undefined;
 }
-/** Uhyve: found on PATH (or in ~/.cargo/bin), else installed as its README says: cargo install --locked uhyve. */
+/** Uhyve: found on PATH (or in ~/.cargo/bin), else installed as its README says: cargo install --locked uhyve (pinned, issue 14). */
 function uhyve(args) {
     return {
         name: 'Uhyve',
@@ -37963,22 +38816,22 @@ function uhyve(args) {
                 return found;
             }
             // Outside the app's folder, so the app's rust-toolchain.toml does not choose the toolchain.
-            const r = await runLogged('cargo', ['install', '--locked', 'uhyve'], { cwd: external_node_os_namespaceObject.tmpdir() });
+            const r = await runLogged('cargo', uhyveInstallArgs(), { cwd: external_node_os_namespaceObject.tmpdir() });
             const installed = await uhyvePath();
             if (r.code !== 0 || !installed) {
-                throw new ActionError(`cargo install --locked uhyve failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`);
+                throw new ActionError(`cargo ${uhyveInstallArgs().join(' ')} failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`);
             }
             return installed;
         },
         async planInstall() {
-            return (await uhyvePath()) ? [] : ['cargo install --locked uhyve'];
+            return (await uhyvePath()) ? [] : [`cargo ${uhyveInstallArgs().join(' ')} (Uhyve ${UHYVE_VERSION})`];
         },
-        command: (program, ctx) => [program, ctx.kernel, ...args],
+        command: (program, ctx) => uhyveCommand(program, ctx.kernel, args),
     };
 }
 async function hermit_prepareBuild(req) {
     const { inputs } = req;
-    const opts = { workingDirectory: inputs.workingDirectory, target: inputs.target, cargo: req.cargo, env: req.env, cargoConfig: req.cargoConfig, offline: req.dryRun, manifestDirEnv: process.env.HERMIT_MANIFEST_DIR };
+    const opts = { workingDirectory: inputs.workingDirectory, target: inputs.target, cargo: req.cargo, env: req.env, cargoConfig: req.cargoConfig, offline: req.dryRun, manifestDirEnv: process.env.HERMIT_MANIFEST_DIR, cargoArgs: inputs.cargoArgs };
     let src = await findKernelSource(opts);
     if (src && 'error' in src && req.env.RUSTUP_TOOLCHAIN) {
         // Dry run with a toolchain that is not installed yet: any cargo reads metadata.
@@ -37997,6 +38850,10 @@ async function hermit_prepareBuild(req) {
             warning(note);
         return { env: {}, plan: { kernel: req.dryRun ? `found after the dependencies are fetched (${src.error})` : note } };
     }
+    // issue 14: a hermit crate without default features needs `loader` (QEMU) or `uhyve` enabled.
+    const features = src.metadata ? checkHermitFeatures(src.metadata, inputs.hypervisor === 'uhyve' ? 'uhyve' : 'loader') : undefined;
+    if (features?.fix)
+        throw new ActionError(features.fix);
     const leaks = leakingConfigs(inputs.workingDirectory, src.kernelDir);
     for (const f of leaks) {
         const msg = `${f} also applies to the Hermit kernel's build (the kernel source ${src.kernelDir} is below it, and the hermit build script runs cargo there). Settings such as build.target, build.rustflags or [unstable] build-std there can break the kernel build: move them into the app's own folder, or pass them with cargo-args.`;
@@ -38457,18 +39314,98 @@ async function aptInstallMissing(packages, why) {
     await aptInstall(missing, why);
 }
 
+;// CONCATENATED MODULE: ./src/install/qemu-package.ts
+/**
+ * Which Debian/Ubuntu package brings a QEMU binary, asked of apt instead of assumed.
+ *
+ * Distributions split QEMU differently: Debian 12 and Ubuntu 24.04 ship qemu-system-riscv64 in
+ * qemu-system-misc; newer Debian (QEMU 10+) moved RISC-V to its own qemu-system-riscv, and Ubuntu
+ * 26.04 also has the "HWE" builds (qemu-system-riscv-hwe, ...), which hermit-os/kernel's CI installs
+ * (https://github.com/hermit-os/kernel/blob/main/.github/workflows/ci.yml). Debian's qemu packages
+ * declare each binary they hold as a virtual package named after it, with `_` written `-`
+ * (qemu-system-misc: `Provides: ..., qemu-system-riscv64, ...`; qemu-system-x86: `Provides: qemu-kvm,
+ * qemu-system-i386, qemu-system-x86-64`; see debian/control in https://salsa.debian.org/qemu-team/qemu).
+ * So `apt-cache showpkg <binary>` lists under "Reverse Provides" every package that holds it.
+ */
+/** Reads `apt-cache showpkg <name>` output (empty output: apt does not know the name). */
+function parseShowPkg(text) {
+    const lines = text.split('\n');
+    const section = (title) => {
+        const i = lines.findIndex((l) => l.trim() === `${title}:` || l.startsWith(`${title}: `));
+        if (i < 0)
+            return [];
+        const first = lines[i].slice(title.length + 1).trim();
+        const out = first ? [first] : [];
+        for (let j = i + 1; j < lines.length && !/^[A-Z][A-Za-z ]*:/.test(lines[j]); j++)
+            if (lines[j].trim())
+                out.push(lines[j].trim());
+        return out;
+    };
+    const versions = section('Versions');
+    const providers = [...new Set(section('Reverse Provides').map((l) => l.split(/\s+/)[0]).filter(Boolean))];
+    return { real: versions.length > 0, providers };
+}
+/** The virtual package name of a QEMU binary (package names cannot hold `_`). */
+function virtualName(binary) {
+    return binary.replace(/_/g, '-');
+}
+/**
+ * The packages known to hold each binary, in the order they are preferred: the distribution's
+ * plain build first (the one its own qemu metapackages install), its HWE build last.
+ */
+const PREFERRED = {
+    'qemu-system-x86_64': ['qemu-system-x86', 'qemu-system-x86-hwe'],
+    'qemu-system-i386': ['qemu-system-x86', 'qemu-system-x86-hwe'],
+    'qemu-system-aarch64': ['qemu-system-arm', 'qemu-system-arm-hwe'],
+    'qemu-system-arm': ['qemu-system-arm', 'qemu-system-arm-hwe'],
+    'qemu-system-riscv64': ['qemu-system-riscv', 'qemu-system-misc', 'qemu-system-riscv-hwe', 'qemu-system-misc-hwe'],
+    'qemu-system-riscv32': ['qemu-system-riscv', 'qemu-system-misc', 'qemu-system-riscv-hwe', 'qemu-system-misc-hwe'],
+};
+/**
+ * The package to install for `binary`, from apt's answer about its virtual name: a preferred
+ * package apt offers, else any other non-HWE provider, else any provider; `fallback` (the
+ * family's usual package) when apt knows no provider (stale or missing package lists).
+ */
+function chooseQemuPackage(binary, answer, fallback) {
+    const v = virtualName(binary);
+    const offered = [...(answer.real ? [v] : []), ...answer.providers];
+    if (offered.length === 0)
+        return { package: fallback, why: `apt knows no package that provides ${v}; trying ${fallback}` };
+    const pick = (PREFERRED[binary] ?? []).find((p) => offered.includes(p)) ?? offered.find((p) => !p.endsWith('-hwe')) ?? offered[0];
+    return { package: pick, why: `apt: ${v} is provided by ${offered.join(', ')}` };
+}
+/** Asks apt (through `showpkg`, a function running `apt-cache showpkg <name>`) which package holds `binary`. */
+async function resolveQemuPackage(binary, fallback, showpkg) {
+    let text = '';
+    try {
+        text = await showpkg(virtualName(binary));
+    }
+    catch {
+        text = '';
+    }
+    return chooseQemuPackage(binary, parseShowPkg(text), fallback);
+}
+
 ;// CONCATENATED MODULE: ./src/install/qemu.ts
 
 
 
 
 
+ // issue 14
 
-/** Uses the QEMU on PATH if there is one, otherwise installs the package that ships it. */
-async function ensureQemu(binary, aptPackage) {
+/**
+ * Uses the QEMU on PATH if there is one, otherwise installs the package that ships it: the one apt
+ * says provides the binary on this distribution (qemu-package.ts), `aptPackage` when apt cannot say.
+ */
+async function ensureQemu(binary, fallbackPackage) {
     let found = await which(binary, false);
     let installed = false;
+    let aptPackage = fallbackPackage;
     if (!found) {
+        const choice = await resolveQemuPackage(binary, fallbackPackage, async (name) => (await capture('apt-cache', ['showpkg', name])).stdout);
+        aptPackage = choice.package;
+        core_info(`${binary}: installing ${aptPackage} (${choice.why})`);
         await aptInstall([aptPackage], `booting with ${binary}`);
         installed = true;
         found = await which(binary, false);
@@ -38991,436 +39928,6 @@ async function makeKvmUsable(run) {
 
 // EXTERNAL MODULE: external "node:net"
 var external_node_net_ = __nccwpck_require__(7030);
-// EXTERNAL MODULE: external "node:buffer"
-var external_node_buffer_ = __nccwpck_require__(4573);
-;// CONCATENATED MODULE: ./src/verdict/wasm/scan.ts
-// Generated by scripts/build-wasm.mjs from scan.wat: do not edit.
-const WASM = 'AGFzbQEAAAABBwFgAn9/AX8DAwIAAAUDAQACBxcDA21lbQIABWNvdW50AAAFY2xlYW4AAQq2BQJzAwJ/AXsBf0EK/Q8hBCAAIQIgACABaiEBIAAgASAAa0FwcWohBQJAA0AgAiAFTw0BIAMgAv0ABAAgBP0j/WRpaiEDIAJBEGohAgwACwsCQANAIAIgAU8NASADIAItAABBCkZqIQMgAkEBaiECDAALCyADC78EAgd/BHtBG/0PIQpBDf0PIQtB/wD9DyEMIAEhAwJAA0AgAiAATw0BIAJBEGogAE0EQCAC/QAEACEJIAkgCv0jIAn9DAAAAAAAAAAAAAAAAAAAAAD9I/1QIAkgC/0jIAkgDP0j/VD9UP1kIQcgAyAJ/QsEACAHRQRAIAJBEGohAiADQRBqIQMMAgsgB2ghCCACIAhqIQIgAyAIaiEDCyACLQAAIQQgBEEbRgRAQX8hBSACQQFqIABJBEAgAkEBai0AACEFCyAFQdsARgRAIAJBAmohBgJAA0AgBiAATw0BIAYtAABBMGtBD0sNASAGQQFqIQYMAAsLAkADQCAGIABPDQEgBi0AAEEga0EPSw0BIAZBAWohBgwACwsgBiAASQRAIAYtAABBwABrQT5NBEAgBkEBaiECDAQLCyADQRs6AAAgA0EBaiEDIAJBAWohAgwCCyAFQd0ARgRAIAJBAmohBgJAA0AgBiAATw0BIAYtAAAhBCAEQQdGDQEgBEEbRg0BIARBCkYNASAGQQFqIQYMAAsLIAYgAEkEQCAGLQAAQQdGBEAgBkEBaiEGBSAGQQFqIABJBEAgBi0AAEEbRiAGQQFqLQAAQdwARnEEQCAGQQJqIQYLCwsLIAYhAgwCCyAFQcAAa0EfTQRAIAJBAmohAgwCCyADQRs6AAAgA0EBaiEDIAJBAWohAgwBCyAEQQBHIARBDUdxIARB/wBHcQRAIAMgBDoAACADQQFqIQMLIAJBAWohAgwACwsgAyABaws=';
-
-;// CONCATENATED MODULE: ./src/verdict/scan.ts
-// Byte-level scans of blocks of whole serial lines, for the watcher's fast path: counting newlines
-// and cleaning escape codes. WebAssembly SIMD (wasm/scan.wat) where the runtime has it; the plain
-// JavaScript versions below are the reference (tests compare them) and the fallback.
-
-/** One indexOf call per line: about 3 GB/s on the development machine. */
-function countByIndexOf(b) {
-    let n = 0;
-    for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1))
-        n++;
-    return n;
-}
-let scratch = Buffer.alloc(64 * 1024);
-/**
- * cleanLine() (watcher.ts) for a block of whole lines, on bytes: what it returns (a view of a
- * shared buffer, valid until the next call) is the UTF-8 of the cleaned lines joined by newlines,
- * whenever the block is valid UTF-8. The same rules as cleanLine's ANSI expression, none of which
- * crosses a newline. This is the reference for scan.wat's `clean`, and the fallback without it.
- */
-function cleanBlockJs(b) {
-    if (scratch.length < b.length)
-        scratch = Buffer.alloc(b.length);
-    const out = scratch;
-    const n = b.length;
-    let o = 0;
-    let i = 0;
-    while (i < n) {
-        const c = b[i];
-        if (c > 0x1b && c !== 0x7f) {
-            out[o++] = c; // the common case first: a byte that is kept
-            i++;
-            continue;
-        }
-        if (c === 0x1b) {
-            const d = i + 1 < n ? b[i + 1] : -1;
-            if (d === 0x5b) {
-                // CSI: ESC [ parameters (0x30-0x3f)* intermediates (0x20-0x2f)* final (0x40-0x7e)
-                let j = i + 2;
-                while (j < n && b[j] >= 0x30 && b[j] <= 0x3f)
-                    j++;
-                while (j < n && b[j] >= 0x20 && b[j] <= 0x2f)
-                    j++;
-                if (j < n && b[j] >= 0x40 && b[j] <= 0x7e) {
-                    i = j + 1;
-                    continue;
-                }
-            }
-            else if (d === 0x5d) {
-                // OSC: ESC ] text up to BEL or ST (ESC \); unterminated, up to the next ESC or the line's end
-                let j = i + 2;
-                while (j < n && b[j] !== 0x07 && b[j] !== 0x1b && b[j] !== 0x0a)
-                    j++;
-                if (j < n && b[j] === 0x07)
-                    j++;
-                else if (j + 1 < n && b[j] === 0x1b && b[j + 1] === 0x5c)
-                    j += 2;
-                i = j;
-                continue;
-            }
-            else if (d >= 0x40 && d <= 0x5f) {
-                i += 2; // two-byte escape (ESC [ that is not a CSI was handled above and stays)
-                continue;
-            }
-            out[o++] = c;
-            i++;
-            continue;
-        }
-        if (c !== 0x00 && c !== 0x0d && c !== 0x7f)
-            out[o++] = c;
-        i++;
-    }
-    return out.subarray(0, o);
-}
-/** The WebAssembly module, its memory grown to fit the largest block: input at 0, output after it. */
-function wasmScan() {
-    let exports;
-    try {
-        exports = new WebAssembly.Instance(new WebAssembly.Module(Buffer.from(WASM, 'base64'))).exports;
-    }
-    catch {
-        return undefined; // no WebAssembly SIMD here
-    }
-    let mem = Buffer.from(exports.mem.buffer);
-    const load = (b) => {
-        const need = 2 * b.length + 32; // the block, its cleaned copy, and 16 bytes of room for a SIMD store
-        if (mem.length < need) {
-            exports.mem.grow(Math.ceil((need - mem.length) / 65536));
-            mem = Buffer.from(exports.mem.buffer);
-        }
-        mem.set(b, 0);
-    };
-    return {
-        countNewlines(b) {
-            // A block cleaned here (cleaning keeps every newline) is counted where it lies.
-            if (b.buffer === mem.buffer)
-                return exports.count(b.byteOffset, b.length);
-            load(b);
-            return exports.count(0, b.length);
-        },
-        cleanBlock(b) {
-            load(b);
-            const out = b.length + 16;
-            return mem.subarray(out, out + exports.clean(b.length, out));
-        },
-    };
-}
-const wasm = wasmScan();
-/** Which implementation this runtime got (for tests and the benchmark). */
-const scanKind = (/* unused pure expression or super */ null && (wasm ? 'wasm-simd' : 'javascript'));
-/** Newline bytes in the block. */
-const countNewlines = wasm ? wasm.countNewlines : countByIndexOf;
-/** cleanBlockJs's result, faster; valid until the next call. */
-const cleanBlock = wasm ? wasm.cleanBlock : cleanBlockJs;
-
-;// CONCATENATED MODULE: ./src/verdict/watcher.ts
-
-
-
-// CSI sequences, OSC sequences (ended by BEL or ST), and two-byte escapes.
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
-// What else a guest's terminal output carries that is not text: NUL padding, carriage returns, DEL.
-const CONTROL = /[\x00\r\x7f]/g;
-/** The text a pattern is matched against: no ANSI escape sequences, no NUL, CR or DEL bytes. */
-function cleanLine(line) {
-    const noAnsi = line.includes('\x1b') ? line.replace(ANSI, '') : line;
-    return noAnsi.replace(CONTROL, '');
-}
-/**
- * Watches a serial stream chunk by chunk and keeps just what the verdict needs: which
- * expectations are met, the first failure line, and a bounded tail. Its result does not depend
- * on how the stream is split into chunks.
- */
-class SerialWatcher {
-    rules;
-    opts;
-    met;
-    failure;
-    /** Complete lines seen. */
-    lineCount = 0;
-    bytes = 0;
-    tail = [];
-    /** The newest tail lines still as bytes (whole lines, copied): decoded only when asked for. */
-    tailRaw;
-    tailLines;
-    maxLineBytes;
-    pending = [];
-    pendingBytes = 0;
-    /** Expectations met by a look at the unfinished line; judged again when it completes. */
-    metByPartial = [];
-    satisfiedSignalled = false;
-    fastPath;
-    literalsOnly;
-    failLiterals;
-    expectLiterals;
-    constructor(rules, opts = {}) {
-        this.rules = rules;
-        this.opts = opts;
-        this.met = rules.expect.map(() => false);
-        this.tailLines = opts.tailLines ?? 40;
-        this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
-        this.fastPath = opts.fastPath ?? true;
-        const all = [...rules.expect, ...rules.failOn];
-        // A literal with U+FFFD could match text the decoder made from invalid bytes: judge such streams line by line.
-        this.literalsOnly = all.every((p) => p.literal !== undefined && !p.literal.includes('\ufffd')) && (opts.onLine === undefined || opts.onLines !== undefined);
-        this.failLiterals = rules.failOn.map((p) => Buffer.from(p.literal ?? ''));
-        this.expectLiterals = rules.expect.map((p) => Buffer.from(p.literal ?? ''));
-    }
-    get satisfied() {
-        return this.met.every(Boolean);
-    }
-    /** The first expectation not met yet (in order), if any. */
-    get missing() {
-        const i = this.met.indexOf(false);
-        return i < 0 ? undefined : this.rules.expect[i];
-    }
-    /** The last non-empty lines, oldest first, with the unfinished line at the end if there is one. */
-    lastLines() {
-        this.decodeTail();
-        const lines = this.tail.filter((l) => l.trim() !== '');
-        const partial = this.pendingText();
-        return partial.trim() === '' ? lines : [...lines, partial];
-    }
-    /** The last non-empty line seen, without ANSI codes. */
-    lastLine() {
-        const lines = this.lastLines();
-        for (let i = lines.length - 1; i >= 0; i--) {
-            const c = cleanLine(lines[i]).trim();
-            if (c !== '')
-                return c;
-        }
-        return undefined;
-    }
-    push(chunk) {
-        this.bytes += chunk.length;
-        let start = 0;
-        // First finish the line left unfinished by the previous chunk.
-        if (this.pendingBytes > 0) {
-            start = this.takePartial(chunk, 0);
-            if (this.pendingBytes > 0)
-                return;
-        }
-        // Whole lines lie between here and the last newline: in bulk when nothing in them can matter.
-        const last = chunk.lastIndexOf(0x0a);
-        if (last >= start) {
-            const block = chunk.subarray(start, last + 1);
-            if (!this.fastPath || !this.skipLines(block))
-                this.eachLine(block);
-            start = last + 1;
-        }
-        // What follows the last newline waits for the rest of its line.
-        while (start < chunk.length)
-            start = this.takePartial(chunk, start);
-    }
-    /**
-     * Adds bytes from `start` up to the next newline (or the chunk's end) to the unfinished line,
-     * cutting it at maxLineBytes; completes it at a newline. Returns where it stopped.
-     */
-    takePartial(chunk, start) {
-        for (;;) {
-            const nl = chunk.indexOf(0x0a, start);
-            const end = nl < 0 ? chunk.length : nl;
-            const room = this.maxLineBytes - this.pendingBytes;
-            if (end - start > room) {
-                this.appendPending(chunk.subarray(start, start + room));
-                this.completeLine(this.takePending());
-                start += room;
-                continue;
-            }
-            this.appendPending(chunk.subarray(start, end));
-            if (nl < 0)
-                return chunk.length;
-            this.completeLine(this.takePending());
-            return nl + 1;
-        }
-    }
-    /** Line by line through a block of whole lines. */
-    eachLine(block) {
-        let start = 0;
-        for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, start)) {
-            if (nl - start > this.maxLineBytes) {
-                start = this.takePartial(block, start);
-                continue;
-            }
-            let end = nl;
-            while (end > start && block[end - 1] === 0x0d)
-                end--;
-            this.completeLine(block.toString('utf8', start, end));
-            start = nl + 1;
-        }
-    }
-    /**
-     * The fast path. `block` is whole lines, each ending in a newline. When no line in it can change
-     * anything (no failure literal, no awaited literal, also once escape codes and control bytes are
-     * cleaned away; no over-long line), only the line count, the tail and the live log need
-     * updating, and the block is passed over without splitting it into strings. Returns false (and
-     * does nothing) when the block needs a line-by-line look.
-     */
-    skipLines(block) {
-        if (!this.literalsOnly)
-            return false;
-        if (this.failure !== undefined && this.failure.next === undefined)
-            return false; // the line after a failure is kept for the report
-        let text = block;
-        let plain = block.indexOf(0x1b) < 0 && block.indexOf(0x00) < 0 && block.indexOf(0x7f) < 0;
-        for (let cr = plain ? block.indexOf(0x0d) : -1; cr >= 0; cr = block.indexOf(0x0d, cr + 1)) {
-            if (block[cr + 1] !== 0x0a) {
-                plain = false; // a carriage return inside a line: cleaning joins the text around it
-                break;
-            }
-        }
-        if (!plain) {
-            // Cleaning bytes equals cleaning the decoded lines only for valid UTF-8.
-            if (!(0,external_node_buffer_.isUtf8)(block))
-                return false;
-            text = cleanBlock(block);
-        }
-        if (this.failure === undefined) {
-            for (const f of this.failLiterals)
-                if (text.indexOf(f) >= 0)
-                    return false;
-        }
-        for (let i = 0; i < this.met.length; i++) {
-            if (this.met[i])
-                continue;
-            if (text.indexOf(this.expectLiterals[i]) >= 0)
-                return false;
-            if (this.rules.ordered)
-                break;
-        }
-        if (block.length > this.maxLineBytes && this.hasOverlongLine(block))
-            return false;
-        const lines = countNewlines(text); // cleaning keeps every newline
-        this.lineCount += lines;
-        this.tailFrom(block, lines);
-        this.opts.onLines?.(block, !plain);
-        return true;
-    }
-    /** Does the block hold a line long enough to be cut (only a block longer than the limit can)? */
-    hasOverlongLine(block) {
-        let start = 0;
-        for (let nl = block.indexOf(0x0a); nl >= 0; nl = block.indexOf(0x0a, start)) {
-            if (nl - start > this.maxLineBytes)
-                return true;
-            start = nl + 1;
-        }
-        return false;
-    }
-    /** Keeps the block's last lines for the report, as bytes; `lines` is how many it holds. */
-    tailFrom(block, lines) {
-        if (lines < this.tailLines)
-            this.decodeTail();
-        else
-            this.tail = [];
-        let from = block.length - 1; // at the final newline
-        for (let n = 0; n < this.tailLines && from >= 0; n++)
-            from = from === 0 ? -1 : block.lastIndexOf(0x0a, from - 1);
-        this.tailRaw = Buffer.from(block.subarray(from + 1));
-    }
-    decodeTail() {
-        if (this.tailRaw === undefined)
-            return;
-        const lines = this.tailRaw.toString('utf8').split('\n');
-        lines.pop(); // after the final newline
-        this.tailRaw = undefined;
-        for (const l of lines)
-            this.tail.push(l.replace(/\r+$/, ''));
-        if (this.tail.length > this.tailLines)
-            this.tail.splice(0, this.tail.length - this.tailLines);
-    }
-    /** The stream ended: judge the unfinished line as a line. */
-    end() {
-        if (this.pendingBytes > 0)
-            this.completeLine(this.takePending());
-    }
-    /**
-     * The guest has gone quiet in the middle of a line: judge what it printed so far, so that a
-     * guest that prints a match without a newline and then waits is not left to the timeout.
-     */
-    checkPartial() {
-        if (this.pendingBytes === 0)
-            return;
-        const clean = cleanLine(this.pendingText());
-        this.checkFailure(clean, this.lineCount + 1);
-        if (this.failure)
-            return;
-        for (const i of this.matchExpectations(clean))
-            this.metByPartial.push(i);
-        this.signalSatisfied();
-    }
-    appendPending(b) {
-        if (b.length === 0)
-            return;
-        // Copy: the caller may reuse its buffer.
-        this.pending.push(Buffer.from(b));
-        this.pendingBytes += b.length;
-    }
-    pendingText() {
-        return Buffer.concat(this.pending, this.pendingBytes).toString('utf8').replace(/\r+$/, '');
-    }
-    takePending() {
-        const line = this.pendingText();
-        this.pending = [];
-        this.pendingBytes = 0;
-        return line;
-    }
-    completeLine(line) {
-        this.lineCount++;
-        if (this.metByPartial.length > 0) {
-            for (const i of this.metByPartial)
-                this.met[i] = false;
-            this.metByPartial = [];
-            this.satisfiedSignalled = false;
-        }
-        this.decodeTail();
-        this.tail.push(line);
-        if (this.tail.length > this.tailLines)
-            this.tail.shift();
-        this.opts.onLine?.(line);
-        const clean = cleanLine(line);
-        if (this.failure) {
-            if (this.failure.next === undefined && this.lineCount === this.failure.lineNumber + 1)
-                this.failure.next = clean.trim();
-            return;
-        }
-        this.checkFailure(clean, this.lineCount);
-        if (this.failure)
-            return;
-        this.matchExpectations(clean);
-        this.signalSatisfied();
-    }
-    checkFailure(clean, lineNumber) {
-        if (this.failure)
-            return;
-        const p = this.rules.failOn.find((f) => matches(f, clean));
-        if (!p)
-            return;
-        this.failure = { pattern: p, line: clean.trim(), lineNumber };
-        this.opts.onFailure?.(this.failure);
-    }
-    /** Marks the expectations this line meets; returns their indexes. */
-    matchExpectations(clean) {
-        const newly = [];
-        const { expect, ordered } = this.rules;
-        for (let i = 0; i < expect.length; i++) {
-            if (this.met[i])
-                continue;
-            if (matches(expect[i], clean)) {
-                this.met[i] = true;
-                newly.push(i);
-            }
-            else if (ordered) {
-                break;
-            }
-        }
-        return newly;
-    }
-    signalSatisfied() {
-        if (this.satisfiedSignalled || this.rules.expect.length === 0 || !this.satisfied)
-            return;
-        this.satisfiedSignalled = true;
-        this.opts.onSatisfied?.();
-    }
-}
-
 ;// CONCATENATED MODULE: ./src/boot/qemu.ts
 
 
@@ -40007,6 +40514,7 @@ async function main_run() {
         echo.stop();
         if (result.stderr.trim())
             core_info(`QEMU's own messages:\n${result.stderr.trimEnd()}`);
+        plan.profile.afterBoot?.(logPath); // issue 14
         const verdict = decide({
             watcher: result.watcher,
             end: result.end,

@@ -26,6 +26,30 @@ const inputs = {
   ...JSON.parse(fs.readFileSync(path.join(example, 'demo.json'), 'utf8')),
 };
 
+// The action installs with `sudo -n apt-get` when not root (as on GitHub's runners, where sudo needs no
+// password). Here sudo may want one: ask for it once now, if anything is to be installed.
+if (process.getuid?.() !== 0 && process.stdin.isTTY && needsInstall()) {
+  console.log('demo: packages are missing or too old; sudo may ask for your password to install them');
+  spawnSync('sudo', ['-v'], { stdio: 'inherit' });
+}
+
+/** Are the packages the demo's action run installs (QEMU, the distribution's Rust and lld) missing, or is std's vendored source? */
+function needsInstall() {
+  const debian12 = /^ID=debian$/m.test(read('/etc/os-release')) && /^VERSION_ID="12"$/m.test(read('/etc/os-release'));
+  const pkgs = ['qemu-system-x86', 'lld', ...(debian12 ? ['rustc-web', 'cargo-web', 'rust-web-src'] : ['rustc', 'cargo', 'rust-src'])];
+  const q = spawnSync('dpkg-query', ['-W', '-f=${Status}\n', ...pkgs], { encoding: 'utf8' });
+  const installed = (q.stdout ?? '').split('\n').filter((l) => l.endsWith('install ok installed')).length;
+  return installed < pkgs.length || !fs.existsSync('/usr/lib/rustlib/src/rust/library/vendor');
+}
+
+function read(file) {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-'));
 const env = { ...process.env, GITHUB_WORKSPACE: root, RUNNER_TEMP: tmp, GITHUB_OUTPUT: path.join(tmp, 'output'), GITHUB_STEP_SUMMARY: path.join(tmp, 'summary.md') };
 for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = String(v);

@@ -17,10 +17,14 @@ import { boot } from './boot/qemu.js';
 import { decide } from './verdict/verdict.js';
 import { GuestEcho } from './report/guest-log.js';
 import { writeSummary, type Report } from './report/summary.js';
+import { annotatePanic } from './report/panic-location.js';
+import { setStage } from './boot/processes.js';
+import { cleanLine } from './verdict/watcher.js';
 import { detectImage, type Accel, type BootContext } from './targets/index.js';
 
 async function timed<T>(into: Record<string, number>, key: string, f: () => Promise<T>): Promise<T> {
   const t = Date.now();
+  setStage(key); // a cancellation names the stage it interrupted
   try {
     return await f();
   } finally {
@@ -271,6 +275,7 @@ export async function run(): Promise<void> {
     );
     echo.stop();
     if (result.stderr.trim()) core.info(`QEMU's own messages:\n${result.stderr.trimEnd()}`);
+    plan.profile.afterBoot?.(logPath); // issue 14
 
     const verdict = decide({
       watcher: result.watcher,
@@ -284,6 +289,8 @@ export async function run(): Promise<void> {
     report.reason = verdict.reason;
     report.exitCode = verdict.exitCode;
     report.tail = result.watcher.lastLines().slice(-20);
+    const seen = result.watcher.failure;
+    if (!verdict.pass) annotatePanic([seen?.line ?? '', seen?.next ?? '', ...report.tail.map(cleanLine)], plan.build.kind === 'cargo' ? plan.build.workingDirectory : process.env.GITHUB_WORKSPACE || process.cwd(), process.env.GITHUB_WORKSPACE || process.cwd(), core.error);
   } catch (e) {
     echo.stop();
     report.pass = false;

@@ -1,10 +1,10 @@
 import * as core from '@actions/core';
-import { spawn } from 'node:child_process';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
 import { ActionError } from '../errors.js';
 import type { Toolchain } from '../install/toolchain.js';
-import { track } from '../boot/processes.js';
+import { spawnTracked } from '../boot/processes.js';
+import { buildFailureReason } from './cargo-errors.js';
 import type { BuildStd } from '../targets/types.js';
 import { capture } from '../install/run.js';
 
@@ -91,11 +91,18 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
 
   const command = cargoCommand(tc, req);
   core.info(`[command]${command.join(' ')}`);
-  const child = spawn(command[0], command.slice(1), { cwd: req.workingDirectory, env, stdio: ['ignore', 'pipe', 'inherit'] });
-  track(child);
+  // In a process group of its own: a cancelled run stops cargo and every rustc and build script it started.
+  const child = spawnTracked(command[0], command.slice(1), { cwd: req.workingDirectory, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  // cargo's own errors (manifest, dependencies, network) come on stderr: shown as they come, and the end kept for the reason.
+  let stderrTail = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    process.stderr.write(d);
+    stderrTail = (stderrTail + d.toString('utf8')).slice(-64 * 1024);
+  });
 
   const executables: string[] = [];
   const errors: string[] = [];
+  let firstRendered: string | undefined;
   const diagnostics: Diagnostic[] = [];
   const lines = readline.createInterface({ input: child.stdout! });
   lines.on('line', (line) => {
@@ -110,22 +117,22 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
       executables.push(msg.executable);
     } else if (msg.reason === 'compiler-message' && msg.message) {
       if (msg.message.rendered) process.stdout.write(msg.message.rendered);
-      if (msg.message.level === 'error' && !msg.message.message.startsWith('aborting due to')) errors.push(msg.message.message);
+      if (msg.message.level === 'error' && !msg.message.message.startsWith('aborting due to')) {
+        if (errors.length === 0) firstRendered = msg.message.rendered;
+        errors.push(msg.message.message);
+      }
       diagnostics.push(msg.message);
     }
   });
 
-  const status = await new Promise<number | null>((resolve, reject) => {
+  const [status, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve, reject) => {
     child.once('error', (e) => reject(new ActionError(`Could not run ${command[0]}: ${e.message}`)));
-    child.once('close', (code) => resolve(code));
+    child.once('close', (code, sig) => resolve([code, sig]));
   });
   const seconds = (Date.now() - started) / 1000;
   const root = await workspaceRoot;
   for (const d of diagnostics) annotate(d, root, req.workspace);
-  if (status !== 0) {
-    const first = errors[0] ? `: ${errors[0]}` : '';
-    throw new ActionError(`cargo build failed (exit status ${status}) with ${errors.length} error${errors.length === 1 ? '' : 's'}${first}. The errors are annotated on the source and shown in the build log.`);
-  }
+  if (status !== 0) throw new ActionError(buildFailureReason({ status, signal, errors, firstRendered, stderr: stderrTail }));
   const unique = [...new Set(executables)];
   if (unique.length === 0) {
     throw new ActionError(`cargo build produced no executable for ${req.target}. Build a binary crate (src/main.rs or a [[bin]]), choose one with cargo-args (for example --bin NAME or -p PACKAGE), or boot a prebuilt image with the kernel input.`);

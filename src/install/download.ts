@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionError } from '../errors.js';
 
@@ -17,7 +18,15 @@ export interface Asset {
    * Expected SHA-256 (hex), or where to find it. The download is refused when it does not match,
    * and when no checksum can be had at all.
    */
-  sha256: string | { githubRelease: GithubReleaseRef };
+  sha256: string | { githubRelease: GithubReleaseRef; checksums?: ChecksumsFile };
+}
+
+/**
+ * A checksums file the publisher ships with the release (goreleaser's `<project>_<version>_checksums.txt`:
+ * `<sha256>  <file name>` lines): used when GitHub's API cannot be reached or publishes no digest.
+ */
+export interface ChecksumsFile {
+  url: string;
 }
 
 /** Where GitHub serves releases and their metadata (tests point these at a local server). */
@@ -34,18 +43,52 @@ export const GITHUB: ReleaseHosts = { download: 'https://github.com', api: 'http
  * the sha256 digest GitHub publishes for the asset.
  */
 export function githubReleaseAsset(
-  r: { tool: string; owner: string; repo: string; version: string; fileName: string; sha256?: string },
+  r: { tool: string; owner: string; repo: string; version: string; fileName: string; sha256?: string; checksumsFile?: string },
   hosts: ReleaseHosts = GITHUB,
 ): Asset {
   const tag = `v${r.version}`;
+  const base = `${hosts.download.replace(/\/$/, '')}/${r.owner}/${r.repo}/releases/download/${tag}`;
   return {
     tool: r.tool,
     version: r.version,
-    url: `${hosts.download.replace(/\/$/, '')}/${r.owner}/${r.repo}/releases/download/${tag}/${r.fileName}`,
+    url: `${base}/${r.fileName}`,
     fileName: r.fileName,
-    sha256: r.sha256 || { githubRelease: { api: hosts.api, owner: r.owner, repo: r.repo, tag, asset: r.fileName } },
+    sha256: r.sha256 || {
+      githubRelease: { api: hosts.api, owner: r.owner, repo: r.repo, tag, asset: r.fileName },
+      ...(r.checksumsFile ? { checksums: { url: `${base}/${r.checksumsFile}` } } : {}),
+    },
   };
 }
+
+/** How often and how long apart a failed request is tried again (tests inject a fast one). */
+export interface RetryPolicy {
+  attempts: number;
+  /** The wait before attempt `n` + 1 (n >= 1). */
+  delayMs: (n: number) => number;
+}
+
+/** Three attempts, 10 to 20 s apart: @actions/tool-cache's downloadTool policy. */
+export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, delayMs: () => 10_000 + Math.floor(Math.random() * 10_000) };
+
+/** Statuses worth another try (as tool-cache's: server errors, timeouts, rate limits). */
+const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
+
+/** The token for GitHub's API: the `token` input (default: the workflow's github.token), else GITHUB_TOKEN. */
+export function githubToken(): string {
+  return core.getInput('token') || process.env.GITHUB_TOKEN || '';
+}
+
+/** The checksum for `fileName` in a sha256sum-style checksums file (`<hex>  <name>` or `<hex> *<name>`). */
+export function checksumFromFile(text: string, fileName: string): string | undefined {
+  for (const line of text.split('\n')) {
+    const m = /^([0-9a-fA-F]{64})\s+\*?(.+?)\s*$/.exec(line.trim());
+    if (m && m[2] === fileName) return m[1].toLowerCase();
+  }
+  return undefined;
+}
+
+/** The API could not answer (no connection, rate limit, server error): another source of the checksum may be used. */
+class ApiUnavailable extends ActionError {}
 
 export interface GithubReleaseRef {
   /** API base, https://api.github.com unless overridden (tests point it at a local server). */
@@ -68,7 +111,7 @@ export interface AssetPlan {
 const sha256File = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** The digest GitHub publishes for a release asset (`"digest": "sha256:..."` in the releases API). */
-export async function githubAssetDigest(ref: GithubReleaseRef, token = process.env.GITHUB_TOKEN): Promise<string> {
+export async function githubAssetDigest(ref: GithubReleaseRef, token = githubToken()): Promise<string> {
   const url = `${ref.api.replace(/\/$/, '')}/repos/${ref.owner}/${ref.repo}/releases/tags/${encodeURIComponent(ref.tag)}`;
   const headers: Record<string, string> = { Accept: 'application/vnd.github+json', 'User-Agent': 'unikernel-boot-action' };
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -76,7 +119,11 @@ export async function githubAssetDigest(ref: GithubReleaseRef, token = process.e
   try {
     res = await fetch(url, { headers });
   } catch (e) {
-    throw new ActionError(`Could not reach ${url} to read the checksum of ${ref.asset}: ${(e as Error).cause ?? (e as Error).message}.`);
+    throw new ApiUnavailable(`Could not reach ${url} to read the checksum of ${ref.asset}: ${(e as Error).cause ?? (e as Error).message}.`);
+  }
+  if (retryable(res.status) || res.status === 403) {
+    // 403 and 429 are GitHub's rate limits (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
+    throw new ApiUnavailable(`${url} answered HTTP ${res.status} when asked for the checksum of ${ref.asset}${res.status === 403 || res.status === 429 ? ' (rate limited: give the token input a token)' : ''}.`);
   }
   if (!res.ok) {
     throw new ActionError(`${url} answered HTTP ${res.status} when asked for release ${ref.tag} of ${ref.owner}/${ref.repo}; check the version, or give the file's sha256 yourself.`);
@@ -88,17 +135,58 @@ export async function githubAssetDigest(ref: GithubReleaseRef, token = process.e
   }
   const m = /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '');
   if (!m) {
-    throw new ActionError(`GitHub publishes no sha256 digest for ${ref.asset} in ${ref.owner}/${ref.repo} ${ref.tag}; give the file's sha256 yourself to use it.`);
+    throw new ApiUnavailable(`GitHub publishes no sha256 digest for ${ref.asset} in ${ref.owner}/${ref.repo} ${ref.tag}; give the file's sha256 yourself to use it.`);
   }
   return m[1].toLowerCase();
 }
 
-async function expectedSha256(a: Asset): Promise<string> {
+async function expectedSha256(a: Asset, retry: RetryPolicy): Promise<string> {
   if (typeof a.sha256 === 'string') {
     if (!/^[0-9a-f]{64}$/i.test(a.sha256)) throw new ActionError(`The sha256 given for ${a.tool} is not 64 hex digits: '${a.sha256}'.`);
     return a.sha256.toLowerCase();
   }
-  return githubAssetDigest(a.sha256.githubRelease);
+  const { githubRelease, checksums } = a.sha256;
+  try {
+    return await githubAssetDigest(githubRelease);
+  } catch (e) {
+    if (!(e instanceof ApiUnavailable) || !checksums) throw e;
+    core.info(`${e.message.replace(/\.$/, '')}: using the publisher's checksums file ${checksums.url} instead.`);
+    let text: string;
+    try {
+      text = (await fetchWithRetry(checksums.url, retry)).toString('utf8');
+    } catch (e2) {
+      throw new ActionError(`${e.message} The publisher's checksums file could not be had either (${(e2 as Error).message}); nothing was downloaded. Give the file's sha256 yourself, or try again later.`);
+    }
+    const sum = checksumFromFile(text, githubRelease.asset);
+    if (!sum) throw new ActionError(`${checksums.url} lists no checksum for ${githubRelease.asset}; nothing was downloaded. Give the file's sha256 yourself.`);
+    return sum;
+  }
+}
+
+class HttpStatus extends Error {
+  constructor(readonly status: number) {
+    super(`HTTP ${status}`);
+  }
+}
+
+/** GETs a URL, trying again on connection failures and retryable statuses; the body, or an Error saying why not. */
+async function fetchWithRetry(url: string, retry: RetryPolicy): Promise<Buffer> {
+  for (let n = 1; ; n++) {
+    let err: Error;
+    try {
+      const res = await fetch(url, { headers: { 'User-Agent': 'unikernel-boot-action' } });
+      if (res.ok) return Buffer.from(await res.arrayBuffer());
+      err = new HttpStatus(res.status);
+      if (!retryable(res.status)) throw err;
+    } catch (e) {
+      if (e instanceof HttpStatus && !retryable(e.status)) throw e;
+      err = e instanceof HttpStatus ? e : new Error(String((e as Error).cause ?? (e as Error).message));
+    }
+    if (n >= retry.attempts) throw new Error(`${err.message}${retry.attempts > 1 ? ` (after ${retry.attempts} attempts)` : ''}`);
+    const wait = retry.delayMs(n);
+    core.info(`${url}: ${err.message}; trying again in ${Math.round(wait / 1000)} s`);
+    await new Promise((r) => setTimeout(r, wait));
+  }
 }
 
 /** Where the asset already is in the tool cache (a second run on the same runner), if it is. */
@@ -115,7 +203,7 @@ export function describeAsset(a: Asset): AssetPlan {
     tool: a.tool,
     version: a.version,
     url: a.url,
-    checksum: typeof r === 'string' ? `sha256 ${r}` : `sha256 published by GitHub for ${r.githubRelease.owner}/${r.githubRelease.repo} ${r.githubRelease.tag} ${r.githubRelease.asset}`,
+    checksum: typeof r === 'string' ? `sha256 ${r}` : `sha256 published by GitHub for ${r.githubRelease.owner}/${r.githubRelease.repo} ${r.githubRelease.tag} ${r.githubRelease.asset}${r.checksums ? ` (else from ${r.checksums.url})` : ''}`,
     cached: cachedAsset(a),
   };
 }
@@ -125,28 +213,32 @@ export function describeAsset(a: Asset): AssetPlan {
  * else downloaded, checked against its SHA-256 (fails closed on a mismatch or a missing checksum),
  * and cached. A file that fails the check is deleted, never cached.
  */
-export async function fetchAsset(a: Asset): Promise<string> {
+export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY): Promise<string> {
   const hit = cachedAsset(a);
   if (hit) {
     core.info(`${a.tool} ${a.version}: from the tool cache (${hit})`);
     return hit;
   }
-  const expected = await expectedSha256(a);
+  const expected = await expectedSha256(a, retry);
   core.info(`Downloading ${a.tool} ${a.version} from ${a.url}`);
-  let file: string;
+  let body: Buffer;
   try {
-    file = await tc.downloadTool(a.url);
+    body = await fetchWithRetry(a.url, retry);
   } catch (e) {
-    const status = (e as tc.HTTPError).httpStatusCode;
-    throw new ActionError(`Could not download ${a.tool} ${a.version} from ${a.url}: ${status ? `HTTP ${status}` : (e as Error).message}. Check the version, or give another path or URL.`);
+    throw new ActionError(`Could not download ${a.tool} ${a.version} from ${a.url}: ${(e as Error).message}. Check the version, or give another path or URL.`);
   }
+  const temp = process.env.RUNNER_TEMP || os.tmpdir();
+  fs.mkdirSync(temp, { recursive: true });
+  const tmpDir = fs.mkdtempSync(path.join(temp, 'download-'));
+  const file = path.join(tmpDir, a.fileName);
+  fs.writeFileSync(file, body);
   const actual = sha256File(file);
   if (actual !== expected) {
-    fs.rmSync(file, { force: true });
+    fs.rmSync(tmpDir, { recursive: true, force: true });
     throw new ActionError(`The download of ${a.tool} ${a.version} from ${a.url} does not match its checksum (expected sha256 ${expected}, got ${actual}); it was deleted and not used.`);
   }
   const dir = await tc.cacheFile(file, a.fileName, a.tool, a.version);
-  fs.rmSync(file, { force: true });
+  fs.rmSync(tmpDir, { recursive: true, force: true });
   core.info(`${a.tool} ${a.version}: sha256 ${actual} verified, cached in ${dir}`);
   return path.join(dir, a.fileName);
 }

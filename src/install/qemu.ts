@@ -3,6 +3,7 @@ import * as io from '@actions/io';
 import { ActionError } from '../errors.js';
 import { aptInstall } from './apt.js';
 import { capture } from './run.js';
+import { resolveQemuPackage } from './qemu-package.js'; // issue 14
 import * as fs from 'node:fs';
 import type { Firmware } from '../targets/types.js';
 
@@ -14,11 +15,18 @@ export interface QemuInstall {
   installed: boolean;
 }
 
-/** Uses the QEMU on PATH if there is one, otherwise installs the package that ships it. */
-export async function ensureQemu(binary: string, aptPackage: string): Promise<QemuInstall> {
+/**
+ * Uses the QEMU on PATH if there is one, otherwise installs the package that ships it: the one apt
+ * says provides the binary on this distribution (qemu-package.ts), `aptPackage` when apt cannot say.
+ */
+export async function ensureQemu(binary: string, fallbackPackage: string): Promise<QemuInstall> {
   let found = await io.which(binary, false);
   let installed = false;
+  let aptPackage = fallbackPackage;
   if (!found) {
+    const choice = await resolveQemuPackage(binary, fallbackPackage, async (name) => (await capture('apt-cache', ['showpkg', name])).stdout);
+    aptPackage = choice.package;
+    core.info(`${binary}: installing ${aptPackage} (${choice.why})`);
     await aptInstall([aptPackage], `booting with ${binary}`);
     installed = true;
     found = await io.which(binary, false);

@@ -1,4 +1,4 @@
-import * as exec from '@actions/exec';
+import { spawnTracked } from '../boot/processes.js';
 
 export interface Captured {
   code: number;
@@ -8,19 +8,37 @@ export interface Captured {
 
 type RunOptions = { cwd?: string; env?: NodeJS.ProcessEnv };
 
-async function run(cmd: string, args: string[], opts: RunOptions, silent: boolean): Promise<Captured> {
-  try {
-    const r = await exec.getExecOutput(cmd, args, {
-      cwd: opts.cwd,
-      env: opts.env ? ({ ...process.env, ...opts.env } as Record<string, string>) : undefined,
-      silent,
-      ignoreReturnCode: true,
+/** Quotes an argument for the `[command]` log line when it needs it. */
+const show = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
+
+/**
+ * Runs a command in a process group of its own (so that a cancelled run stops it and whatever it
+ * started: apt-get's dpkg, rustup's downloads), collecting its output.
+ */
+function run(cmd: string, args: string[], opts: RunOptions, silent: boolean): Promise<Captured> {
+  return new Promise((resolve) => {
+    if (!silent) process.stdout.write(`[command]${[cmd, ...args].map(show).join(' ')}\n`);
+    let child;
+    try {
+      child = spawnTracked(cmd, args, { cwd: opts.cwd, env: opts.env ? { ...process.env, ...opts.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+    } catch (e) {
+      resolve({ code: 127, stdout: '', stderr: (e as Error).message });
+      return;
+    }
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout!.on('data', (d: Buffer) => {
+      out.push(d);
+      if (!silent) process.stdout.write(d);
     });
-    return { code: r.exitCode, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    // The command could not be started at all (not found).
-    return { code: 127, stdout: '', stderr: (e as Error).message };
-  }
+    child.stderr!.on('data', (d: Buffer) => {
+      err.push(d);
+      if (!silent) process.stderr.write(d);
+    });
+    // The command could not be started at all (not found): 127, as a shell says.
+    child.once('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
+    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+  });
 }
 
 /** Runs a command quietly and returns what it printed; never throws on a non-zero exit. */
@@ -31,7 +49,8 @@ export const runLogged = (cmd: string, args: string[], opts: RunOptions = {}) =>
 
 /** The line of a command's error output that says what went wrong: its first `error:` line, else its last line. */
 export function errorLine(text: string): string {
-  const err = text.split('\n').find((l) => /^error\b/i.test(l.trim()));
+  // cargo's and rustup's `error:`, apt's `E:`.
+  const err = text.split('\n').find((l) => /^(error\b|E:)/i.test(l.trim()));
   if (err) return err.trim();
   const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
   return lines.length ? lines[lines.length - 1] : '';

@@ -5,7 +5,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ActionError } from '../errors.js';
-import { aptInstall } from './apt.js';
+import { aptInstall, aptPolicy, refreshLists } from './apt.js';
+import { upgradable } from './apt-lists.js';
+import { distroStdError, distroStep, hasVendoredCrates } from './distro-std.js';
 import { capture, errorLine, runLogged } from './run.js';
 import { findToolchainFile } from './toolchain-file.js';
 
@@ -203,13 +205,54 @@ async function systemToolchain(req: ToolchainRequest): Promise<Toolchain> {
   return finish(req, { kind: 'system', description: `system (${cargo})`, source: 'the toolchain input', env: {}, rustc: 'rustc', cargo: 'cargo' });
 }
 
+/** crates.io's sparse index (https://doc.rust-lang.org/cargo/reference/registry-index.html#sparse-protocol): what build-std would fetch from. */
+const CRATES_IO_INDEX = 'https://index.crates.io/config.json';
+
+/** Can the URL be fetched within a few seconds? */
+async function reachable(url: string): Promise<boolean> {
+  try {
+    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
+    return res.status < 500;
+  } catch {
+    return false;
+  }
+}
+
 async function distroToolchain(req: ToolchainRequest): Promise<Toolchain> {
   const sysroot = '/usr';
-  if (!fs.existsSync('/usr/bin/rustc') || !fs.existsSync('/usr/bin/cargo') || !hasRustSrc(sysroot)) {
-    await aptInstall(await distroPackages(), 'toolchain: distro');
+  const packages = await distroPackages();
+  const srcPackage = packages[2];
+  const vendorDir = path.join(sysroot, RUST_SRC, 'vendor');
+  const facts = () => ({
+    tools: fs.existsSync('/usr/bin/rustc') && fs.existsSync('/usr/bin/cargo'),
+    source: hasRustSrc(sysroot),
+    vendor: hasVendoredCrates(vendorDir),
+    buildStd: !hasPrebuiltStd(sysroot, req.target),
+  });
+  let step = distroStep(facts(), vendorDir);
+  if (step.step === 'install') {
+    await aptInstall(packages, 'toolchain: distro');
+    step = distroStep(facts(), vendorDir);
   }
-  if (!fs.existsSync('/usr/bin/rustc') || !fs.existsSync('/usr/bin/cargo')) {
-    throw new ActionError('toolchain: distro installed the distribution\'s Rust packages, but /usr/bin/rustc or /usr/bin/cargo is still missing.');
+  if (step.step === 'upgrade') {
+    // The lists may be stale (a newer version that ships library/vendor may be on offer): refresh, then upgrade.
+    core.info(`toolchain: distro: ${step.why}; looking for a newer ${srcPackage}.`);
+    const fresh = await refreshLists(packages, 'toolchain: distro', `the installed ${srcPackage} cannot build std offline`);
+    let policy = await aptPolicy(packages);
+    if (upgradable(policy[srcPackage])) {
+      await aptInstall(packages, `toolchain: distro, upgrading ${srcPackage} ${policy[srcPackage].installed} to ${policy[srcPackage].candidate}`);
+      policy = await aptPolicy(packages);
+    }
+    step = distroStep(facts(), vendorDir);
+    if (step.step !== 'ready') {
+      // Without the vendored crates build-std fetches std's dependencies from crates.io: fine where it
+      // can be reached (a GitHub-hosted runner), hopeless offline, where the build would fail late.
+      if (!(await reachable(CRATES_IO_INDEX))) throw new ActionError(distroStdError(srcPackage, policy[srcPackage], vendorDir, fresh));
+      core.warning(`toolchain: distro: ${srcPackage} ${policy[srcPackage]?.installed ?? ''} has no ${vendorDir}; crates.io can be reached, so build-std fetches std's dependencies from there.`);
+    }
+  }
+  if (step.step !== 'ready') {
+    throw new ActionError('toolchain: distro installed the distribution\'s Rust packages, but /usr/bin/rustc, /usr/bin/cargo or the standard library source is still missing.');
   }
   // rustup's proxies usually come first on PATH: make `cargo` and `rustc` mean the distribution's, for build scripts too.
   const dir = shimDir(path.join(req.toolDir, 'distro-bin'), { cargo: '/usr/bin/cargo', rustc: '/usr/bin/rustc', rustdoc: '/usr/bin/rustdoc' });

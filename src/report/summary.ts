@@ -22,7 +22,7 @@ export async function writeSummary(r: Report): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const s = core.summary
     .addHeading(`${r.pass ? '✅' : '❌'} ${r.target}: ${r.pass ? 'pass' : 'fail'}`, 3)
-    .addRaw(`<p>${escapeHtml(r.reason)}</p>`, true)
+    .addRaw(reasonHtml(r.reason), true)
     .addTable([
       [{ data: 'toolchain', header: true }, { data: 'accel', header: true }, { data: 'exit status', header: true }, { data: 'install', header: true }, { data: 'build', header: true }, { data: 'boot', header: true }],
       [escapeHtml(r.toolchain ?? '–'), r.accel ?? '–', r.exitCode === undefined ? '–' : String(r.exitCode), fmt(r.timings.install), fmt(r.timings.build), fmt(r.timings.boot)],
@@ -33,6 +33,12 @@ export async function writeSummary(r: Report): Promise<void> {
     s.addRaw(`<pre>${escapeHtml(r.tail.map(cleanLine).join('\n'))}</pre>`, true);
   }
   await s.write();
+}
+
+/** The reason's first line as a paragraph; the lines it quotes (cargo's own error text) as they were printed. */
+function reasonHtml(reason: string): string {
+  const [first, ...quoted] = reason.split('\n');
+  return `<p>${escapeHtml(first)}</p>${quoted.length ? `<pre>${escapeHtml(quoted.join('\n'))}</pre>` : ''}`;
 }
 
 export function escapeHtml(s: string): string {

@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { ActionError } from '../errors.js';
 import { capture, errorLine, runLogged } from '../install/run.js';
 import { findToolchainFile, type ToolchainFile } from '../install/toolchain-file.js';
+import { featureArgs, type CargoMetadata, type MetaPackage } from './hermit/features.js'; // issue 14
 
 /** Where the hermit crate's build script will find the kernel source, and the toolchain it pins. */
 export interface KernelSource {
@@ -14,6 +15,8 @@ export interface KernelSource {
   hermitCrate?: string;
   kernelDir: string;
   toolchainFile?: ToolchainFile;
+  /** issue 14: the `cargo metadata` it was found through (for the loader/uhyve feature check). */
+  metadata?: CargoMetadata;
 }
 
 /**
@@ -31,15 +34,17 @@ export async function findKernelSource(opts: {
   /** No network: dry runs must not fetch dependencies. */
   offline: boolean;
   manifestDirEnv?: string;
+  /** issue 14: the action's cargo-args, whose feature flags the metadata must see too. */
+  cargoArgs?: string[];
 }): Promise<KernelSource | { error: string } | undefined> {
   if (opts.manifestDirEnv !== undefined && opts.manifestDirEnv !== '') {
     const kernelDir = path.resolve(opts.workingDirectory, opts.manifestDirEnv);
     return { how: 'HERMIT_MANIFEST_DIR', kernelDir, toolchainFile: findToolchainFile(kernelDir) };
   }
-  const args = [...opts.cargoConfig, 'metadata', '--format-version', '1', '--filter-platform', opts.target, ...(opts.offline ? ['--offline'] : [])];
+  const args = [...opts.cargoConfig, 'metadata', '--format-version', '1', '--filter-platform', opts.target, ...featureArgs(opts.cargoArgs ?? []), ...(opts.offline ? ['--offline'] : [])];
   const r = await capture(opts.cargo, args, { cwd: opts.workingDirectory, env: opts.env });
   if (r.code !== 0) return { error: `cargo metadata failed: ${errorLine(r.stderr) || `exit status ${r.code}`}` };
-  let meta: { packages: { name: string; manifest_path: string; id: string }[]; resolve?: { nodes: { id: string }[] } };
+  let meta: { packages: (MetaPackage & { manifest_path: string })[]; resolve?: CargoMetadata['resolve'] };
   try {
     meta = JSON.parse(r.stdout);
   } catch {
@@ -51,7 +56,7 @@ export async function findKernelSource(opts: {
   if (!hermit) return undefined;
   const hermitCrate = path.dirname(hermit.manifest_path);
   const kernelDir = path.join(path.dirname(hermitCrate), 'kernel');
-  return { how: `the 'kernel' folder next to the hermit crate (${hermitCrate})`, hermitCrate, kernelDir, toolchainFile: findToolchainFile(kernelDir) };
+  return { how: `the 'kernel' folder next to the hermit crate (${hermitCrate})`, hermitCrate, kernelDir, toolchainFile: findToolchainFile(kernelDir), metadata: meta };
 }
 
 /** The `.cargo/config.toml` files cargo reads for a folder (the folder and its parents), nearest first. */

@@ -12,6 +12,9 @@ import { RUST_PANIC } from './common.js';
 import { findKernelSource, installKernelToolchain, kernelToolchainInstall, leakingConfigs } from './hermit-kernel.js';
 import { loaderAsset, loaderTool, type HermitArch } from './hermit-loader.js';
 import type { BootContext, BootProgram, PrepareBuildRequest, PreparedBuild, TargetFamily, TargetProfile } from './types.js';
+// issue 14: the loader/uhyve feature check and Uhyve's command line.
+import { checkHermitFeatures } from './hermit/features.js';
+import { UHYVE_VERSION, uhyveCommand, uhyveInstallArgs } from './hermit/uhyve-command.js';
 
 /**
  * Hermit unikernels (x86_64/aarch64/riscv64gc-unknown-hermit), booted as Hermit's own CI does
@@ -53,7 +56,12 @@ function explainUhyve(status: number): string {
   return status === 0 ? 'Uhyve exited with status 0: the app exited with code 0' : `Uhyve exited with status ${status}: the app's exit code (Uhyve exits with the guest's exit code)`;
 }
 
-/** The -append value: `env=NO_COLOR=1` (unless the user set NO_COLOR) and the user's hermit-args. */
+/**
+ * The -append value: `env=NO_COLOR=1` (unless the user set NO_COLOR) and the user's hermit-args.
+ * NO_COLOR=1 reaches the app's environment; the 0.13 kernel's own log stays coloured, since it reads
+ * NO_COLOR when it is compiled (`option_env!`, https://github.com/hermit-os/kernel/blob/v0.13.0/src/logging.rs):
+ * the watcher matches lines with their ANSI codes removed.
+ */
 export function kernelCommandLine(hermitArgs: string): string {
   return /\bNO_COLOR=/.test(hermitArgs) ? hermitArgs : `env=NO_COLOR=1${hermitArgs ? ` ${hermitArgs}` : ''}`;
 }
@@ -85,7 +93,7 @@ async function uhyvePath(): Promise<string | undefined> {
   return fs.existsSync(inHome) ? inHome : undefined;
 }
 
-/** Uhyve: found on PATH (or in ~/.cargo/bin), else installed as its README says: cargo install --locked uhyve. */
+/** Uhyve: found on PATH (or in ~/.cargo/bin), else installed as its README says: cargo install --locked uhyve (pinned, issue 14). */
 export function uhyve(args: string[]): BootProgram {
   return {
     name: 'Uhyve',
@@ -96,23 +104,23 @@ export function uhyve(args: string[]): BootProgram {
         return found;
       }
       // Outside the app's folder, so the app's rust-toolchain.toml does not choose the toolchain.
-      const r = await runLogged('cargo', ['install', '--locked', 'uhyve'], { cwd: os.tmpdir() });
+      const r = await runLogged('cargo', uhyveInstallArgs(), { cwd: os.tmpdir() });
       const installed = await uhyvePath();
       if (r.code !== 0 || !installed) {
-        throw new ActionError(`cargo install --locked uhyve failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`);
+        throw new ActionError(`cargo ${uhyveInstallArgs().join(' ')} failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`);
       }
       return installed;
     },
     async planInstall() {
-      return (await uhyvePath()) ? [] : ['cargo install --locked uhyve'];
+      return (await uhyvePath()) ? [] : [`cargo ${uhyveInstallArgs().join(' ')} (Uhyve ${UHYVE_VERSION})`];
     },
-    command: (program: string, ctx: BootContext) => [program, ctx.kernel, ...args],
+    command: (program: string, ctx: BootContext) => uhyveCommand(program, ctx.kernel, args),
   };
 }
 
 async function prepareBuild(req: PrepareBuildRequest): Promise<PreparedBuild> {
   const { inputs } = req;
-  const opts = { workingDirectory: inputs.workingDirectory, target: inputs.target, cargo: req.cargo, env: req.env, cargoConfig: req.cargoConfig, offline: req.dryRun, manifestDirEnv: process.env.HERMIT_MANIFEST_DIR };
+  const opts = { workingDirectory: inputs.workingDirectory, target: inputs.target, cargo: req.cargo, env: req.env, cargoConfig: req.cargoConfig, offline: req.dryRun, manifestDirEnv: process.env.HERMIT_MANIFEST_DIR, cargoArgs: inputs.cargoArgs };
   let src = await findKernelSource(opts);
   if (src && 'error' in src && req.env.RUSTUP_TOOLCHAIN) {
     // Dry run with a toolchain that is not installed yet: any cargo reads metadata.
@@ -129,6 +137,9 @@ async function prepareBuild(req: PrepareBuildRequest): Promise<PreparedBuild> {
     if (!req.dryRun) core.warning(note);
     return { env: {}, plan: { kernel: req.dryRun ? `found after the dependencies are fetched (${src.error})` : note } };
   }
+  // issue 14: a hermit crate without default features needs `loader` (QEMU) or `uhyve` enabled.
+  const features = src.metadata ? checkHermitFeatures(src.metadata, inputs.hypervisor === 'uhyve' ? 'uhyve' : 'loader') : undefined;
+  if (features?.fix) throw new ActionError(features.fix);
   const leaks = leakingConfigs(inputs.workingDirectory, src.kernelDir);
   for (const f of leaks) {
     const msg = `${f} also applies to the Hermit kernel's build (the kernel source ${src.kernelDir} is below it, and the hermit build script runs cargo there). Settings such as build.target, build.rustflags or [unstable] build-std there can break the kernel build: move them into the app's own folder, or pass them with cargo-args.`;

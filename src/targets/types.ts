@@ -115,6 +115,8 @@ export interface TargetProfile {
   prepareToolchain?(req: PrepareBuildRequest): Promise<PreparedBuild>;
   /** Boot with another program than QEMU (a hypervisor such as Uhyve). */
   bootProgram?: BootProgram;
+  /** Reads what the guest printed (the serial log file) after the boot, for the log and outputs (issue 14: Unikraft's banner). */
+  afterBoot?(serialLog: string): void;
 }
 
 /** The toolchain the app is built with, as prepareBuild sees it. */

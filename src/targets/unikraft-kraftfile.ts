@@ -2,16 +2,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument, isMap, isSeq, Scalar, YAMLMap, type Document } from 'yaml';
 import { ActionError } from '../errors.js';
+// issue 14: names, aliases and `kernel:` as kraft reads them.
+import { canonicalPlatform, findOneKraftfile, mapTargetName, KRAFTFILE_NAMES as KRAFT_NAMES } from './unikraft/kraftfile-names.js';
 
 /**
  * Reading and checking a Unikraft app's Kraftfile (the schema KraftKit accepts, see
  * unikraft/kraftkit unikraft/target/transform.go): `targets` is a list whose items are either a
  * string `plat/arch` (the target is then named after the app's `name`) or a map with
- * `platform`/`plat` (which may itself be `plat/arch`), `architecture`/`arch` and an optional `name`.
+ * `platform`/`plat` (which may itself be `plat/arch`), `architecture`/`arch` and an optional `name`
+ * (or `kernel`, which kraft reads as the name). Platform aliases (`kvm`) are read as kraft
+ * rewrites them (unikraft/kraftfile-names.ts).
  */
 
-/** File names kraft looks for, in the order we try them. */
-export const KRAFTFILE_NAMES = ['Kraftfile', 'kraft.yaml', 'kraft.yml'];
+/** File names kraft looks for (kraftkit's order); more than one in a folder is an error. */
+export const KRAFTFILE_NAMES: readonly string[] = KRAFT_NAMES;
 
 /** The kconfig option without which newer Unikraft prints nothing of the app's stdout/stderr. */
 export const TTY_STDIO = 'CONFIG_LIBPOSIX_TTY_STDIO';
@@ -34,16 +38,14 @@ export interface Kraftfile {
   targets: KraftTarget[];
   /** Does unikraft.kconfig (or the chosen target's kconfig) set CONFIG_LIBPOSIX_TTY_STDIO=y? */
   ttyStdio: boolean;
+  /** The Unikraft version the Kraftfile asks for (`unikraft: stable` or `unikraft: {version: ...}`), if written. */
+  unikraftVersion?: string;
 }
 
 const WANT_LINES = `targets:\n  - ${PLAT}/${ARCH}`;
 
 export function findKraftfile(dir: string): string | undefined {
-  for (const n of KRAFTFILE_NAMES) {
-    const p = path.join(dir, n);
-    if (fs.existsSync(p) && fs.statSync(p).isFile()) return p;
-  }
-  return undefined;
+  return findOneKraftfile(dir);
 }
 
 /** Does a kconfig section (a map `KEY: value` or a list of `KEY=value`) set `key` to y? */
@@ -88,13 +90,13 @@ export function parseKraftfile(file: string): Kraftfile {
     for (const t of rawTargets) {
       if (typeof t === 'string') {
         const [plat, arch] = t.split('/', 2);
-        targets.push({ name: appName ?? '', plat: plat?.trim() ?? '', arch: arch?.trim() ?? '', written: t });
+        targets.push({ name: appName ?? '', plat: canonicalPlatform(plat ?? ''), arch: arch?.trim() ?? '', written: t });
       } else if (t && typeof t === 'object' && !Array.isArray(t)) {
         const m = t as Record<string, unknown>;
         let plat = str(m.platform) ?? str(m.plat) ?? '';
         let arch = str(m.architecture) ?? str(m.arch) ?? '';
         if (plat.includes('/')) [plat, arch] = [plat.split('/', 2)[0], plat.split('/', 2)[1]];
-        targets.push({ name: str(m.name) ?? appName ?? '', plat, arch, written: JSON.stringify(m) });
+        targets.push({ name: mapTargetName(m, appName, file) ?? '', plat: canonicalPlatform(plat), arch, written: JSON.stringify(m) });
       } else {
         throw new ActionError(`${rel}: a target must be a string like ${PLAT}/${ARCH} or a map with platform and architecture, not ${JSON.stringify(t)}.`);
       }
@@ -105,7 +107,8 @@ export function parseKraftfile(file: string): Kraftfile {
   const targetKconfig = Array.isArray(rawTargets)
     ? rawTargets.some((t) => t && typeof t === 'object' && kconfigSets((t as Record<string, unknown>).kconfig, TTY_STDIO))
     : false;
-  return { path: file, name: appName, targets, ttyStdio: kconfigSets(ukKconfig, TTY_STDIO) || targetKconfig };
+  const unikraftVersion = typeof unikraft === 'string' || typeof unikraft === 'number' ? String(unikraft) : unikraft && typeof unikraft === 'object' ? str((unikraft as Record<string, unknown>).version) : undefined;
+  return { path: file, name: appName, targets, ttyStdio: kconfigSets(ukKconfig, TTY_STDIO) || targetKconfig, unikraftVersion };
 }
 
 /**
@@ -115,7 +118,8 @@ export function parseKraftfile(file: string): Kraftfile {
 export function chooseTarget(kf: Kraftfile, wanted: string | undefined, input: string): KraftTarget {
   const rel = path.basename(kf.path);
   if (kf.targets.length === 0) {
-    throw new ActionError(`${rel} names no targets, so kraftld would fail with "no targets selected to build". Add these lines to ${kf.path}:\n${WANT_LINES}`);
+    // kraft: "no targets to build" for an empty list (a filter matching nothing says "no targets selected to build").
+    throw new ActionError(`${rel} names no targets, so kraft build (run by kraftld) would fail with "no targets to build". Add these lines to ${kf.path}:\n${WANT_LINES}`);
   }
   const ours = kf.targets.filter((t) => t.plat === PLAT && t.arch === ARCH);
   if (ours.length === 0) {
@@ -142,7 +146,8 @@ export function chooseTarget(kf: Kraftfile, wanted: string | undefined, input: s
 /**
  * The Kraftfile's text with unikraft.kconfig.CONFIG_LIBPOSIX_TTY_STDIO set to 'y', keeping
  * everything else (comments included). `unikraft: stable` (a plain version) becomes
- * `unikraft: {version: stable, kconfig: {...}}`, as catalog's helloworld-rs writes it.
+ * `unikraft: {version: stable, kconfig: {...}}` (the map form the Kraftfile schema allows; catalog's
+ * native/helloworld-rs itself writes plain `unikraft: stable` with no kconfig).
  */
 export function withTtyStdio(text: string): string {
   const doc = parseDocument(text);

@@ -7,8 +7,12 @@ import { ActionError } from '../errors.js';
  * with its parent stripped), published at github.com/unikraft/kraftkit/releases/download/v<ver>/.
  */
 
-/** The KraftKit version used when the kraftkit input is empty. */
-export const KRAFTKIT_DEFAULT_VERSION = '0.12.15';
+/**
+ * The KraftKit version used when the kraftkit input is empty: the newest release (v0.12.16,
+ * 2026-09-09, https://github.com/unikraft/kraftkit/releases). The one place it is written; the
+ * README and action.yml repeat it, and test/unit/unikraft-layouts.test.ts checks they agree.
+ */
+export const KRAFTKIT_DEFAULT_VERSION = '0.12.16';
 
 /** Tool-cache name of the downloaded archive, and of the folder it is unpacked into. */
 export const KRAFTKIT_ARCHIVE_TOOL = 'kraftkit-archive';
@@ -27,5 +31,6 @@ export function goArch(nodeArch: string): 'amd64' | 'arm64' {
 /** The release archive to download, checked against `sha256` if given, else against GitHub's published digest. */
 export function kraftkitAsset(version: string, nodeArch: string, sha256?: string, hosts?: ReleaseHosts): Asset {
   const fileName = `kraft_${version}_linux_${goArch(nodeArch)}.tar.gz`;
-  return githubReleaseAsset({ tool: KRAFTKIT_ARCHIVE_TOOL, owner: 'unikraft', repo: 'kraftkit', version, fileName, sha256 }, hosts);
+  // goreleaser's checksums file, published with every release: the fallback when GitHub's API cannot be reached.
+  return githubReleaseAsset({ tool: KRAFTKIT_ARCHIVE_TOOL, owner: 'unikraft', repo: 'kraftkit', version, fileName, sha256, checksumsFile: `kraftkit_${version}_checksums.txt` }, hosts);
 }

@@ -10,15 +10,25 @@ import { RUST_PANIC } from './common.js';
 import type { BuildPrep, TargetFamily, TargetProfile } from './types.js';
 import { ARCH, PLAT, TTY_STDIO, chooseTarget, findKraftfile, KRAFTFILE_NAMES, parseKraftfile, withTtyStdio, type KraftTarget } from './unikraft-kraftfile.js';
 import { KRAFTKIT_ARCHIVE_TOOL, KRAFTKIT_DEFAULT_VERSION, KRAFTKIT_FILES, KRAFTKIT_TOOL, kraftkitAsset } from './unikraft-kraftkit.js';
+// issue 14: the fixes' logic lives in ./unikraft/*.ts; these are the calls into it.
+import * as os from 'node:os';
+import { unikraftAppend } from './unikraft/append.js';
+import { describeUnikraftVersion, movingVersionWarning, parseUnikraftBanner } from './unikraft/banner.js';
+import { unikraftHostPackages } from './unikraft/host.js';
+import { removeStaleConfig, staleConfigNote } from './unikraft/stale-config.js';
+import { UKTEST_FAILED } from './unikraft/uktest.js';
+import { kraftldWrapper, linkDirNote, locateWorkspaceRoot } from './unikraft/workspace.js';
 
 /**
  * Unikraft (x86_64-unikraft-linux-musl), see shared/reference/unikraft.md.
  *
  * Build: cargo with -Zbuild-std=std,panic_abort. The target spec links with `kraftld` (a KraftKit
  * script), which runs `kraft build --target=$KRAFTKIT_TARGET --plat=$KRAFTKIT_PLAT
- * --arch=$KRAFTKIT_ARCH` in the crate folder (the Kraftfile's) and copies
- * .unikraft/build/<target>_qemu-x86_64 to cargo's output path: the bootable image is the
- * "executable" cargo reports.
+ * --arch=$KRAFTKIT_ARCH` in its working directory and copies .unikraft/build/<target>_qemu-x86_64
+ * from there to cargo's output path: the bootable image is the "executable" cargo reports. cargo
+ * runs the linker in the Cargo workspace root, not in the crate folder, so the action puts a
+ * kraftld wrapper first on PATH that runs KraftKit's kraftld in the Kraftfile's folder
+ * (unikraft/workspace.ts).
  *
  * Boot: plain QEMU as kraft does for qemu/x86_64, plus isa-debug-exit at 0x501 (Unikraft's
  * plat/kvm/x86/qemu.c writes 41 on halt, 42 on crash: QEMU status 83 / 85). Older Unikraft
@@ -45,6 +55,9 @@ export const UNIKRAFT_CRASH = parsePattern('/Unikraft crash - /i', 'fail-on');
 export const UNIKRAFT_CRIT = literal('CRIT: ');
 
 const BUILD_PACKAGES = ['build-essential', 'libncurses-dev', 'flex', 'bison', 'git', 'wget', 'unzip'];
+
+/** Where the Kraftfile is: kraftld's wrapper runs kraft there. */
+const kraftfileDir = (inputs: Inputs) => path.resolve(inputs.workingDirectory);
 
 type KraftkitChoice = { kind: 'system' } | { kind: 'release'; version: string; sha256?: string };
 
@@ -78,7 +91,7 @@ function kraftTarget(inputs: Inputs): { target: KraftTarget; kraftfile: ReturnTy
   if (inputs.kernel) return undefined;
   const file = findKraftfile(inputs.workingDirectory);
   if (!file) {
-    throw new ActionError(`No Kraftfile in ${inputs.workingDirectory} (looked for ${KRAFTFILE_NAMES.join(', ')}); kraftld runs kraft build there. Add a Kraftfile next to Cargo.toml, for example:\nspec: v0.6\nname: helloworld\nunikraft:\n  version: stable\n  kconfig:\n    ${TTY_STDIO}: 'y'\nlibraries:\n  musl: stable\n  lwip: stable\ntargets:\n  - ${PLAT}/${ARCH}`);
+    throw new ActionError(`No Kraftfile in ${inputs.workingDirectory} (looked for ${KRAFTFILE_NAMES.join(', ')}); the action runs kraft build (through kraftld) there. Add a Kraftfile next to Cargo.toml, for example (as unikraft/catalog's native/helloworld-rs):\nspec: v0.6\nname: helloworld\nunikraft: stable\nlibraries:\n  musl: stable\n  lwip: stable\ntargets:\n  - ${PLAT}/${ARCH}`);
   }
   const kraftfile = parseKraftfile(file);
   const wanted = inputs.targetInputs[INPUTS.target] || undefined;
@@ -90,18 +103,18 @@ function validate(inputs: Inputs): void {
     throw new InputError('expect', `is required for ${inputs.target}`, `Unikraft powers off the same way whatever main returned (QEMU status 0, or ${HALT_STATUS} through isa-debug-exit), so only the serial output can prove the app worked: give the line(s) your app prints on success, e.g. expect: Hello, world!`);
   }
   kraftkitChoice(inputs);
-  const tty = ttyStdioInput(inputs);
+  ttyStdioInput(inputs);
   if (/\s/.test(inputs.workingDirectory) && !inputs.kernel) {
     throw new InputError('working-directory', `'${inputs.workingDirectory}' contains whitespace, which kraftld cannot handle`, 'Move the crate to a path without spaces.');
   }
+  // issue 14: refuse a host KraftKit/Unikraft cannot build on, before anything is installed.
+  if (!inputs.kernel) unikraftHostPackages(process.arch);
   const chosen = kraftTarget(inputs);
-  if (chosen && !chosen.kraftfile.ttyStdio && !tty) {
-    core.warning(
-      `${path.basename(chosen.kraftfile.path)} does not set ${TTY_STDIO}, so newer Unikraft prints nothing of the app's output and the expect lines would never appear. ` +
-        `Add it to ${chosen.kraftfile.path}:\nunikraft:\n  version: stable\n  kconfig:\n    ${TTY_STDIO}: 'y'\nor set the input ${INPUTS.ttyStdio}: true to add it for this build only.`,
-      { title: 'Unikraft console may stay silent' },
-    );
-  }
+  // No warning when the Kraftfile lacks CONFIG_LIBPOSIX_TTY_STDIO: since lib-musl PR #85
+  // (https://github.com/unikraft/lib-musl/pull/85) musl's stdio selects it by itself, so a Rust
+  // (musl) app prints without it. The unikraft-tty-stdio input still adds it for older releases.
+  const moving = chosen && movingVersionWarning(chosen.kraftfile.unikraftVersion, path.basename(chosen.kraftfile.path));
+  if (moving) core.warning(moving, { title: 'Unikraft version not pinned' });
 }
 
 function buildEnv(inputs: Inputs): Record<string, string> {
@@ -123,42 +136,79 @@ function buildEnv(inputs: Inputs): Record<string, string> {
 async function prepareBuild(inputs: Inputs, assets: Record<string, string>): Promise<BuildPrep> {
   const choice = kraftkitChoice(inputs);
   const prep: BuildPrep = { env: buildEnv(inputs), path: [] };
+  let realKraftld: string;
   if (choice.kind === 'system') {
     const missing: string[] = [];
     for (const f of KRAFTKIT_FILES) if (!(await io.which(f, false))) missing.push(f);
     if (missing.length) {
       throw new ActionError(`kraftkit: system uses the kraft and kraftld on PATH, but ${missing.join(' and ')} ${missing.length > 1 ? 'are' : 'is'} not there. Install KraftKit before this step, or leave kraftkit empty to download ${KRAFTKIT_DEFAULT_VERSION}.`);
     }
-    core.info(`KraftKit: kraft and kraftld from PATH (kraftkit: system): ${await io.which('kraftld', false)}`);
+    realKraftld = await io.which('kraftld', true);
+    core.info(`KraftKit: kraft and kraftld from PATH (kraftkit: system): ${realKraftld}`);
   } else {
     const asset = kraftkitAsset(choice.version, process.arch, choice.sha256);
     const archive = assets[KRAFTKIT_ARCHIVE_TOOL];
     if (!archive) throw new ActionError(`Internal error: the KraftKit archive was not downloaded.`);
     const dir = await extractTarAsset(archive, asset, KRAFTKIT_TOOL, KRAFTKIT_FILES);
     prep.path!.push(dir);
+    realKraftld = path.join(dir, 'kraftld');
     core.info(`KraftKit ${choice.version}: kraft and kraftld from ${dir}`);
   }
 
+  // issue 14: kraftld must run kraft beside the Kraftfile, whatever the Cargo workspace root is;
+  // and kraft's stale .config.<target>_qemu-x86_64 would make kraft build ask a question.
+  const dir = kraftfileDir(inputs);
+  const ws = await locateWorkspaceRoot('cargo', dir);
+  core.info(linkDirNote('root' in ws ? ws.root : undefined, dir));
+  const wrapperDir = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'kraftld-wrapper-'));
+  fs.writeFileSync(path.join(wrapperDir, 'kraftld'), kraftldWrapper({ realKraftld, kraftfileDir: dir, plat: PLAT, arch: ARCH }), { mode: 0o755 });
+  prep.path!.unshift(wrapperDir);
+  const stale = prep.env!.KRAFTKIT_TARGET ? removeStaleConfig(dir, prep.env!.KRAFTKIT_TARGET, PLAT, ARCH) : undefined;
+  if (stale) core.info(staleConfigNote(stale));
+  const cleanups: (() => void)[] = [() => fs.rmSync(wrapperDir, { recursive: true, force: true })];
+
   const chosen = kraftTarget(inputs);
   if (chosen && ttyStdioInput(inputs) && !chosen.kraftfile.ttyStdio) {
-    // kraftld runs plain `kraft build` in the crate folder, which reads the Kraftfile there: the
-    // option is written into it for the build and the original is put back afterwards.
+    // kraftld (through the action's wrapper) runs plain `kraft build` in the Kraftfile's folder,
+    // which reads the Kraftfile there: the option is written into it for the build and the
+    // original is put back afterwards.
     const file = chosen.kraftfile.path;
     const original = fs.readFileSync(file);
     fs.writeFileSync(file, withTtyStdio(original.toString('utf8')));
     core.info(`${INPUTS.ttyStdio}: ${TTY_STDIO}: 'y' added to ${file} for this build (the original is restored after it).`);
-    prep.cleanup = () => fs.writeFileSync(file, original);
+    cleanups.push(() => fs.writeFileSync(file, original));
   }
+  prep.cleanup = () => cleanups.forEach((c) => c());
   core.info(`kraftld will build Kraftfile target '${prep.env!.KRAFTKIT_TARGET ?? ''}' for ${PLAT}/${ARCH}.`);
   return prep;
 }
 
 function appendLine(t: Record<string, string>): string[] {
-  const kernelArgs = t[INPUTS.kernelArgs] ?? '';
-  const args = t[INPUTS.args] ?? '';
-  if (!kernelArgs && !args) return [];
-  // Unikraft's command line: library parameters, then `--`, then the app's arguments.
-  return ['-append', [kernelArgs, '--', args].filter((s) => s !== '').join(' ')];
+  // issue 14: `--` only when there are kernel arguments, as kraft run writes it.
+  return unikraftAppend(t[INPUTS.kernelArgs] ?? '', t[INPUTS.args] ?? '');
+}
+
+/** issue 14: the Unikraft version from the boot banner, in the log and as the unikraft-version output. */
+export function reportBanner(serialLog: string): void {
+  let head = '';
+  try {
+    const fd = fs.openSync(serialLog, 'r');
+    try {
+      const buf = Buffer.alloc(64 * 1024);
+      head = buf.subarray(0, fs.readSync(fd, buf, 0, buf.length, 0)).toString('utf8');
+    } finally {
+      fs.closeSync(fd);
+    }
+  } catch {
+    return;
+  }
+  const v = parseUnikraftBanner(head.split('\n'));
+  if (!v) {
+    core.info('Unikraft version: no boot banner in the serial output (LIBUKBOOT_BANNER_NONE, or the guest printed nothing).');
+    return;
+  }
+  core.info(`Unikraft version (boot banner): ${describeUnikraftVersion(v)}`);
+  core.setOutput('unikraft-version', describeUnikraftVersion(v));
 }
 
 export function explainUnikraftExit(status: number): string {
@@ -187,7 +237,7 @@ export const unikraft: TargetFamily = {
       // kraft's choices for qemu/x86_64 (machine/qemu/v1alpha1.go), with RDRAND/RDSEED for Unikraft 0.17+.
       cpu: { kvm: 'host,+x2apic,-pmu', tcg: 'qemu64,+pdpe1gb,+rdrand,+rdseed,-vmx,-svm' },
       successExitCodes: [0, HALT_STATUS],
-      defaultFailOn: [RUST_PANIC, UNIKRAFT_CRASH, UNIKRAFT_CRIT],
+      defaultFailOn: [RUST_PANIC, UNIKRAFT_CRASH, UNIKRAFT_CRIT, UKTEST_FAILED],
       qemuArgs: ({ kernel, targetInputs }) => [
         '-machine', 'pc',
         '-m', '64M',
@@ -206,7 +256,8 @@ export const unikraft: TargetFamily = {
         const c = kraftkitChoice(inputs);
         return inputs.kernel || c.kind === 'system' ? [] : [kraftkitAsset(c.version, process.arch, c.sha256)];
       },
-      aptPackages: (inputs) => (inputs.kernel ? [] : BUILD_PACKAGES),
+      aptPackages: (inputs) => (inputs.kernel ? [] : [...BUILD_PACKAGES, ...unikraftHostPackages(process.arch)]),
+      afterBoot: reportBanner,
       buildEnv,
       prepareBuild,
     };

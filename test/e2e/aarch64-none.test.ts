@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { assertFail, assertPass, copyExample, exampleCases } from '../helpers/example.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const target = 'aarch64-unknown-none';
 const { targetDir, run, expect } = exampleCases({
@@ -37,7 +38,7 @@ test(`${target}: runner boots the image with the user's command ({kernel} replac
 });
 
 test(`${target}: runner: cargo boots through the crate's cargo runner (cargo run)`, async () => {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-cargo-runner-'));
+  const ws = tempDir('e2e-cargo-runner-');
   copyExample(target, ws);
   fs.mkdirSync(path.join(ws, '.cargo'));
   fs.writeFileSync(path.join(ws, '.cargo', 'config.toml'), `[target.${target}]\nrunner = "qemu-system-aarch64 -M virt -cpu cortex-a57 -display none -chardev stdio,id=c,mux=on -serial chardev:c -semihosting-config enable=on,target=native,chardev=c -monitor none -kernel"\n`);

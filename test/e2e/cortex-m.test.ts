@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { assertPass, exampleCases } from '../helpers/example.js';
 import { runAction } from '../helpers/action.js';
+import { tempDir } from '../helpers/tmp.js';
 
 exampleCases({
   target: 'thumbv7m-none-eabi',
@@ -29,7 +30,7 @@ exampleCases({
 // thumbv6m-none-eabi has no example of its own: the thumbv7m example's code (startup in Armv6-M
 // instructions) built for Armv6-M, booted on lm3s6965evb as the README says.
 test('thumbv6m-none-eabi: the thumbv7m example built for Armv6-M boots on lm3s6965evb and passes', async () => {
-  const targetDir = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-thumbv6m-target-'));
+  const targetDir = tempDir('e2e-thumbv6m-target-');
   const r = await runAction(
     { target: 'thumbv6m-none-eabi', 'working-directory': 'examples/thumbv7m-none-eabi', toolchain: 'distro', expect: 'Hello from thumbv7m-none-eabi!\nall tests passed', timeout: '60' },
     { env: { CARGO_TARGET_DIR: targetDir } },

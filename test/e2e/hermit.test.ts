@@ -9,10 +9,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction } from '../helpers/action.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-hermit-target-'));
+const TARGET_DIR = tempDir('e2e-hermit-target-');
 // The runner always sets RUNNER_TOOL_CACHE (the tool cache the loader goes into).
-const env = { CARGO_TARGET_DIR: TARGET_DIR, RUNNER_TOOL_CACHE: fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-hermit-toolcache-')) };
+const env = { CARGO_TARGET_DIR: TARGET_DIR, RUNNER_TOOL_CACHE: tempDir('e2e-hermit-toolcache-') };
 const APP = 'test/fixtures/hermit/with-hermit/app';
 const ARCHES = [
   ['x86_64-unknown-hermit', 'x86_64'],
@@ -87,8 +88,9 @@ test('dry-run: Uhyve on x86_64 (cannot run here: no internet, no KVM with -cpu h
   assert.equal(plan.family, 'Hermit (Uhyve)');
   assert.equal(plan.boot.program, 'Uhyve');
   assert.deepEqual(plan.downloads, [], 'no loader for Uhyve');
-  assert.ok(plan.install.includes('cargo install --locked uhyve') || fs.existsSync(path.join(os.homedir(), '.cargo', 'bin', 'uhyve')));
-  assert.equal(r.outputs['qemu-command'], `uhyve '<the executable cargo builds>' -- a b`);
+  assert.ok(plan.install.includes('cargo install --locked uhyve --version 0.9.1 (Uhyve 0.9.1)') || fs.existsSync(path.join(os.homedir(), '.cargo', 'bin', 'uhyve')), plan.install);
+  // Uhyve v0.9.1's clap takes the first `--` for itself: a `--` of the action's own keeps the app's.
+  assert.equal(r.outputs['qemu-command'], `uhyve '<the executable cargo builds>' -- -- a b`);
   assert.deepEqual(plan.verdict.exitCodes, [0]);
 });
 
@@ -136,4 +138,22 @@ test('bad Hermit inputs fail at once, before anything is installed', async () =>
     assert.match(r.outputs.reason, message);
     assert.doesNotMatch(r.stdout, /::group::Install/, 'nothing is installed');
   }
+});
+
+test('a hermit crate without default features: the dry run fails with the feature to add (loader for QEMU, uhyve for Uhyve)', async () => {
+  const base = { target: 'x86_64-unknown-hermit', toolchain: 'distro', 'dry-run': 'true' };
+  const bare = await runAction({ ...base, 'working-directory': 'test/fixtures/hermit/features/app-bare' }, { env });
+  assert.equal(bare.code, 1, bare.stdout.slice(-2000));
+  assert.match(bare.outputs.reason, /^The hermit crate 0\.13\.3 has no default features: its kernel needs the loader feature to boot through Hermit's loader in QEMU.*features = \["loader"\]/);
+  const loader = await runAction({ ...base, 'working-directory': 'test/fixtures/hermit/features/app-loader' }, { env });
+  assert.equal(loader.code, 0, loader.outputs.reason);
+  const viaArgs = await runAction({ ...base, 'working-directory': 'test/fixtures/hermit/features/app-bare', 'cargo-args': '--features hermit/loader' }, { env });
+  assert.equal(viaArgs.code, 0, viaArgs.outputs.reason);
+  if (process.arch === 'x64' && process.platform === 'linux') {
+    const uhyve = await runAction({ ...base, 'working-directory': 'test/fixtures/hermit/features/app-loader', hypervisor: 'uhyve' }, { env });
+    assert.equal(uhyve.code, 1);
+    assert.match(uhyve.outputs.reason, /needs the uhyve feature to boot with Uhyve/);
+  }
+  const old = await runAction({ ...base, 'working-directory': 'test/fixtures/hermit/features/app-old' }, { env });
+  assert.equal(old.code, 0, old.outputs.reason);
 });

@@ -7,6 +7,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { assertFail, assertPass, copyExample, exampleCases } from '../helpers/example.js';
 import { runAction } from '../helpers/action.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const target = 'riscv64gc-unknown-none-elf';
 const { env, expect } = exampleCases({
@@ -25,7 +26,7 @@ exampleCases({
 test(`${target}: a guest that resets the machine after its lines fails, though QEMU exits 0 (the finisher's pass status); exit-code: 0 given explicitly accepts it`, async () => {
   // The example, changed to write the finisher's reset value (0x7777) instead of pass (0x5555):
   // under -no-reboot QEMU exits 0 either way; only QMP's SHUTDOWN reason tells them apart.
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-riscv-reset-'));
+  const ws = tempDir('e2e-riscv-reset-');
   copyExample(target, path.join(ws, 'kernel'));
   const main = path.join(ws, 'kernel', 'src', 'main.rs');
   const source = fs.readFileSync(main, 'utf8');

@@ -10,8 +10,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT, runAction } from '../helpers/action.js';
 import { copyExample } from '../helpers/example.js';
+import { KRAFTKIT_DEFAULT_VERSION } from '../../src/targets/unikraft-kraftkit.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-unikraft-target-'));
+const TARGET_DIR = tempDir('e2e-unikraft-target-');
 const STANDIN = path.join(ROOT, 'test', 'fixtures', 'unikraft', 'standin-kraftkit');
 const TARGET = 'x86_64-unikraft-linux-musl';
 
@@ -35,6 +37,7 @@ test('a real std build for Unikraft reaches kraftld with what the real one needs
   assert.ok(fs.existsSync(log), `kraftld was called\n${r.stdout.slice(-3000)}`);
   const k = readLog(log);
   assert.equal(k.cwd, path.join(ROOT, 'examples', 'unikraft-hello'), 'kraftld runs where the Kraftfile is');
+  assert.match(r.stdout, /kraftld runs kraft build in \S+unikraft-hello, the Cargo workspace root, where the Kraftfile is/);
   assert.deepEqual(
     { ...k.env },
     {
@@ -59,14 +62,17 @@ test('a real std build for Unikraft reaches kraftld with what the real one needs
 });
 
 test('unikraft-tty-stdio adds CONFIG_LIBPOSIX_TTY_STDIO to the Kraftfile kraftld sees, and restores the original', async () => {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-unikraft-ws-'));
+  const ws = tempDir('e2e-unikraft-ws-');
   const app = path.join(ws, 'app');
   copyExample('unikraft-hello', app);
   const silent = 'spec: v0.6\nname: helloworld\nunikraft: stable\nlibraries:\n  musl: stable\ntargets:\n- qemu/x86_64\n';
   fs.writeFileSync(path.join(app, 'Kraftfile'), silent);
   const log = path.join(ws, 'kraftld.log');
   const r0 = await runAction({ target: TARGET, 'working-directory': 'app', toolchain: 'distro', expect: 'Hello, world!', 'dry-run': 'true' }, { workspace: ws, env: standinEnv(log) });
-  assert.match(r0.stdout, /::warning title=Unikraft console may stay silent::Kraftfile does not set CONFIG_LIBPOSIX_TTY_STDIO/);
+  // A Rust (musl) app prints without CONFIG_LIBPOSIX_TTY_STDIO (lib-musl PR #85): no warning about it;
+  // but `unikraft: stable` moves, which is warned about.
+  assert.doesNotMatch(r0.stdout, /CONFIG_LIBPOSIX_TTY_STDIO/);
+  assert.match(r0.stdout, /::warning title=Unikraft version not pinned::Kraftfile asks for unikraft: stable, which moves/);
   const r = await runAction(
     { target: TARGET, 'working-directory': 'app', toolchain: 'distro', kraftkit: 'system', expect: 'Hello, world!', 'unikraft-tty-stdio': 'true', timeout: '10', accel: 'tcg' },
     { workspace: ws, env: standinEnv(log) },
@@ -86,11 +92,13 @@ test('dry-run shows the Unikraft plan: KraftKit download and checksum, build env
   assert.match(plan.build.command, /-Zbuild-std=std,panic_abort$/);
   assert.equal(plan.build.env.KRAFTKIT_TARGET, 'helloworld');
   assert.equal(plan.downloads.length, 1);
-  assert.match(plan.downloads[0].url, /^https:\/\/github\.com\/unikraft\/kraftkit\/releases\/download\/v0\.12\.15\/kraft_0\.12\.15_linux_(amd64|arm64)\.tar\.gz$/);
-  assert.match(plan.downloads[0].checksum, /sha256 published by GitHub for unikraft\/kraftkit v0\.12\.15/);
+  const v = KRAFTKIT_DEFAULT_VERSION;
+  assert.equal(plan.downloads[0].url, `https://github.com/unikraft/kraftkit/releases/download/v${v}/kraft_${v}_linux_${process.arch === 'arm64' ? 'arm64' : 'amd64'}.tar.gz`);
+  assert.match(plan.downloads[0].checksum, new RegExp(`sha256 published by GitHub for unikraft/kraftkit v${v.replace(/\./g, '\\.')}`));
   assert.deepEqual(plan.verdict.exitCodes, [0, 83]);
-  assert.deepEqual(plan.verdict.failOn, ['panicked at ', '/Unikraft crash - /i', 'CRIT: ']);
-  assert.match(r.outputs['qemu-command'], /-cpu qemu64,\+pdpe1gb,\+rdrand,\+rdseed,-vmx,-svm -machine pc -m 64M -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0x501,iosize=0x02 -kernel '<the executable cargo builds>' -append '-- one two'$/);
+  assert.deepEqual(plan.verdict.failOn, ['panicked at ', '/Unikraft crash - /i', 'CRIT: ', '/\\[ FAILED \\]|\\.\\s+FAILED\\s*$/']);
+  // No kernel arguments: no `--` (kraft run writes it only before kernel arguments).
+  assert.match(r.outputs['qemu-command'], /-cpu qemu64,\+pdpe1gb,\+rdrand,\+rdseed,-vmx,-svm -machine pc -m 64M -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0x501,iosize=0x02 -kernel '<the executable cargo builds>' -append 'one two'$/);
   assert.doesNotMatch(r.stdout, /::group::(Install|Build)/);
 });
 
@@ -106,4 +114,42 @@ test('dry-run validates like a real run: no expect, no qemu/x86_64 target, bad K
     assert.equal(r.outputs.result, 'fail');
     assert.match(r.outputs.reason, msg);
   }
+});
+
+test('a workspace member with its Kraftfile beside it, and a stale .config from an earlier build: kraftld runs in the member, the .config is removed', async () => {
+  const ws = tempDir('e2e-unikraft-member-');
+  copyExample('unikraft-workspace', ws);
+  const member = path.join(ws, 'app');
+  const stale = path.join(member, '.config.member_qemu-x86_64');
+  fs.writeFileSync(stale, 'CONFIG_UK_NAME="member"\n');
+  const log = path.join(ws, 'kraftld.log');
+  const r = await runAction(
+    { target: TARGET, 'working-directory': 'app', toolchain: 'distro', kraftkit: 'system', expect: 'Hello from a workspace member!', timeout: '10', accel: 'tcg' },
+    { workspace: ws, env: standinEnv(log) },
+  );
+  assert.ok(fs.existsSync(log), `kraftld was called\n${r.stdout.slice(-3000)}`);
+  const k = readLog(log);
+  // cargo runs the linker in the workspace root (ws); the action's kraftld wrapper runs the real one in app/.
+  assert.equal(k.cwd, member, 'kraftld runs beside the Kraftfile, not in the workspace root');
+  assert.equal(k.env.KRAFTKIT_TARGET, 'member');
+  assert.match(k.kraftfile, /name: member/);
+  assert.match(r.stdout, new RegExp(`member of the Cargo workspace at ${ws.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, where cargo runs the linker`));
+  assert.ok(!fs.existsSync(stale), 'the stale .config is gone');
+  assert.match(r.stdout, /Removed \S+\.config\.member_qemu-x86_64 \(written by an earlier kraft build\)/);
+  assert.ok(k.args.every((a) => a.startsWith('-') || path.isAbsolute(a)), `absolute paths only: ${k.args.filter((a) => !a.startsWith('-') && !path.isAbsolute(a))}`);
+  assert.equal(r.outputs.kernel, path.join(TARGET_DIR, TARGET, 'debug', 'unikraft-member'));
+  assert.equal(r.outputs.result, 'fail', 'the stand-in image never passes');
+  assert.deepEqual(r.leftoverQemu, []);
+});
+
+test('Kraftfile layouts kraft accepts pass validation (dry run): the kvm alias, Kraftfile.yml with kernel:; two Kraftfiles fail', async () => {
+  const ok: [string, string][] = [['kvm-alias', 'helloworld'], ['kernel-key', 'hello-kernel']];
+  for (const [fixture, name] of ok) {
+    const r = await runAction({ target: TARGET, 'working-directory': `test/fixtures/unikraft/${fixture}`, toolchain: 'distro', expect: 'x', 'dry-run': 'true' });
+    assert.equal(r.code, 0, `${fixture}: ${r.outputs.reason}`);
+    assert.equal(JSON.parse(r.outputs.plan).build.env.KRAFTKIT_TARGET, name);
+  }
+  const r = await runAction({ target: TARGET, 'working-directory': 'test/fixtures/unikraft/yaml-and-kraftfile', toolchain: 'distro', expect: 'x', 'dry-run': 'true' });
+  assert.equal(r.code, 1);
+  assert.match(r.outputs.reason, /has 2 Kraftfiles \(Kraftfile\.yaml, Kraftfile\); kraft refuses that/);
 });

@@ -7,8 +7,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction, type ActionRun } from '../helpers/action.js';
 import { copyExample } from '../helpers/example.js';
+import { tempDir } from '../helpers/tmp.js';
 
-const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-x86_64-none-target-'));
+const TARGET_DIR = tempDir('e2e-x86_64-none-target-');
 const env = { CARGO_TARGET_DIR: TARGET_DIR };
 const HELLO = 'Hello from x86_64-unknown-none!';
 const EXPECT = `${HELLO}\nall tests passed`;
@@ -135,7 +136,7 @@ test('guest lines that look like workflow commands are shown but never executed'
 });
 
 test('a build error fails the step and is annotated on the file and line', async () => {
-  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-broken-'));
+  const ws = tempDir('e2e-broken-');
   copyExample('x86_64-unknown-none', path.join(ws, 'kernel'));
   const main = path.join(ws, 'kernel', 'src', 'main.rs');
   const lines = fs.readFileSync(main, 'utf8').split('\n').length;
@@ -176,7 +177,7 @@ test('bad inputs fail at once, before anything is installed or built', async () 
 });
 
 test('rustup that cannot download (stand-in rustup, offline) fails with the fix in the message', async () => {
-  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'standin-rustup-'));
+  const bin = tempDir('standin-rustup-');
   // A stand-in for rustup on a runner without access to rustup's servers.
   fs.writeFileSync(path.join(bin, 'rustup'), '#!/bin/sh\necho "info: syncing channel updates" >&2\necho "error: could not download file from \'https://static.rust-lang.org/dist/channel-rust-nightly.toml.sha256\'" >&2\nexit 1\n', { mode: 0o755 });
   fs.writeFileSync(path.join(bin, 'rustc'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
@@ -263,7 +264,7 @@ function bootSectorImage(line: string, exitValue: number): string {
   code.copy(sector, 0);
   msg.copy(sector, code.length);
   sector.writeUInt16LE(0xaa55, 510);
-  const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-disk-image-')), 'boot.img');
+  const file = path.join(tempDir('e2e-disk-image-'), 'boot.img');
   fs.writeFileSync(file, sector);
   return file;
 }

@@ -1,6 +1,6 @@
 import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
+import { tempDir } from './tmp.js';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,11 +46,29 @@ export function qemuProcesses(): string[] {
 }
 
 /**
+ * Processes (other than this one) whose command line or environment holds `marker`, such as a run's
+ * CARGO_TARGET_DIR: cargo, every rustc and build script it started, QEMU. Lines of `pid command`.
+ */
+export function processesWith(marker: string): string[] {
+  const found: string[] = [];
+  for (const pid of fs.readdirSync('/proc').filter((p) => /^\d+$/.test(p) && Number(p) !== process.pid)) {
+    try {
+      const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ').trim();
+      if (!cmd) continue; // a zombie or kernel thread
+      if (cmd.includes(marker) || fs.readFileSync(`/proc/${pid}/environ`, 'utf8').includes(marker)) found.push(`${pid} ${cmd}`);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+/**
  * Runs the bundled action (dist/index.js) the way the runner does: inputs as INPUT_* variables,
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, a workspace and a RUNNER_TEMP.
  */
 export async function runAction(inputs: Record<string, string>, opts: { workspace?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; qemuMarker?: string; signal?: { when: RegExp; signal: NodeJS.Signals; delayMs?: number } } = {}): Promise<ActionRun> {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'action-run-'));
+  const tmp = tempDir('action-run-');
   const outFile = path.join(tmp, 'output');
   const sumFile = path.join(tmp, 'summary');
   fs.writeFileSync(outFile, '');

@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT, runAction, type ActionRun } from './action.js';
+import { tempDir } from './tmp.js';
 
 /** Copies examples/<name> to `dest` (without build output), for a test that changes or wraps it. */
 export function copyExample(name: string, dest: string): void {
@@ -40,7 +40,7 @@ export interface ExampleCase {
  * a wrong exit status fails. Returns the target dir and a function that runs the action on it.
  */
 export function exampleCases({ target, command, exitCode, qemuMarker }: ExampleCase) {
-  const targetDir = fs.mkdtempSync(path.join(os.tmpdir(), `e2e-${target}-target-`));
+  const targetDir = tempDir(`e2e-${target}-target-`);
   const env = { CARGO_TARGET_DIR: targetDir };
   const hello = `Hello from ${target}!`;
   const expect = `${hello}\nall tests passed`;

@@ -5,6 +5,7 @@ import { parseToolchainFile, findToolchainFile } from '../../src/install/toolcha
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { tempDir } from '../helpers/tmp.js';
 
 test('guest output is echoed with workflow commands paused by a random token', () => {
   let out = '';
@@ -29,7 +30,7 @@ test('guest output is echoed with workflow commands paused by a random token', (
 });
 
 test('toolchain files: TOML, legacy one-liner, and lookup in parent folders', () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'tcf-'));
+  const d = tempDir('tcf-');
   fs.writeFileSync(path.join(d, 'rust-toolchain.toml'), '[toolchain]\nchannel = "nightly-2026-06-01"\ncomponents = ["rust-src", "llvm-tools"]\ntargets = ["x86_64-unknown-none"]\n');
   fs.mkdirSync(path.join(d, 'a', 'b'), { recursive: true });
   const f = findToolchainFile(path.join(d, 'a', 'b'))!;

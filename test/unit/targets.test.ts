@@ -9,6 +9,7 @@ import { InputError } from '../../src/errors.js';
 import { makePlan, qemuCommand, runnerCommand } from '../../src/plan/plan.js';
 import { detectImage, resolveTarget, type BootContext } from '../../src/targets/index.js';
 import { ROOT } from '../helpers/action.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const read = (inputs: Record<string, string>) =>
   readInputs((n) => ({ 'working-directory': 'examples/x86_64-unknown-none', expect: 'ok', ...inputs } as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT });
@@ -61,17 +62,6 @@ test('x86_64-unknown-uefi: OVMF as pflash with a writable VARS copy, the app on 
   assert.deepEqual(resolveTarget('x86_64-unknown-uefi')!.images, ['pe', 'raw']);
 });
 
-test('x86_64-unknown-uefi prepare() puts the app at EFI/BOOT/BOOTX64.EFI and copies the variable store', () => {
-  const w = fs.mkdtempSync(path.join(os.tmpdir(), 'uefi-prep-'));
-  const app = path.join(w, 'app.efi');
-  fs.writeFileSync(app, 'MZ stand-in app');
-  const profile = resolveTarget('x86_64-unknown-uefi')!;
-  assert.ok(fs.existsSync('/usr/share/OVMF/OVMF_VARS.fd'), 'the ovmf package is installed (scripts/setup.sh installs it)');
-  profile.prepare!({ kernel: app, accel: 'tcg', workDir: w, image: 'pe', assets: {} });
-  assert.equal(fs.readFileSync(path.join(w, 'esp', 'EFI', 'BOOT', 'BOOTX64.EFI'), 'utf8'), 'MZ stand-in app');
-  assert.ok(fs.statSync(path.join(w, 'OVMF_VARS.fd')).mode & 0o200, 'the VARS copy is writable');
-});
-
 test('aarch64-unknown-uefi: virt board with QEMU_EFI.fd and BOOTAA64.EFI', () => {
   assert.equal(argv({ target: 'aarch64-unknown-uefi' }, { image: 'pe' }), `qemu -accel tcg -machine virt -cpu cortex-a57 -m 256M ${SEMIHOSTING} -no-reboot -nic none -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd -drive format=raw,file=fat:rw:/w/esp`);
 });
@@ -82,7 +72,7 @@ test('x86_64-unknown-none: an ELF boots with -kernel, a raw disk image (bootload
 });
 
 test('detectImage reads the first bytes', () => {
-  const d = fs.mkdtempSync(path.join(os.tmpdir(), 'detect-'));
+  const d = tempDir('detect-');
   const write = (name: string, bytes: Buffer) => (fs.writeFileSync(path.join(d, name), bytes), path.join(d, name));
   assert.equal(detectImage(write('elf', Buffer.from('\x7fELF\x02\x01', 'latin1'))), 'elf');
   assert.equal(detectImage(write('pe', Buffer.from('MZ\x90\x00', 'latin1'))), 'pe');

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { parse } from 'yaml';
 import { chooseTarget, findKraftfile, parseKraftfile, withTtyStdio, TTY_STDIO } from '../../src/targets/unikraft-kraftfile.js';
 import { ROOT } from '../helpers/action.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const fixture = (name: string) => path.join(ROOT, 'test', 'fixtures', 'unikraft', name, 'Kraftfile');
 
@@ -20,7 +21,7 @@ test('good: catalog-style Kraftfile, string target qemu/x86_64 named after the a
 test('no targets: the error names kraft\'s failure and shows the lines to add', () => {
   const kf = parseKraftfile(fixture('no-targets'));
   assert.throws(() => chooseTarget(kf, undefined, 'unikraft-target'), (e: Error) => {
-    assert.match(e.message, /names no targets, so kraftld would fail with "no targets selected to build"/);
+    assert.match(e.message, /names no targets, so kraft build \(run by kraftld\) would fail with "no targets to build"/);
     assert.ok(e.message.endsWith('targets:\n  - qemu/x86_64'), e.message);
     return true;
   });
@@ -38,7 +39,7 @@ test('silent console: no CONFIG_LIBPOSIX_TTY_STDIO is detected, and withTtyStdio
   assert.match(patched, /^# An app without/, 'comments are kept');
   assert.deepEqual(parse(patched).unikraft, { version: 'stable', kconfig: { [TTY_STDIO]: 'y' } });
   assert.match(patched, /CONFIG_LIBPOSIX_TTY_STDIO: 'y'/);
-  const tmp = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'kf-')), 'Kraftfile');
+  const tmp = path.join(tempDir('kf-'), 'Kraftfile');
   fs.writeFileSync(tmp, patched);
   assert.equal(parseKraftfile(tmp).ttyStdio, true);
   // A kconfig map and a kconfig list are extended in place.
@@ -61,7 +62,7 @@ test('several qemu/x86_64 targets with different names need the unikraft-target 
 });
 
 test('invalid YAML and a non-list targets are clear errors', () => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'kf-'));
+  const dir = tempDir('kf-');
   fs.writeFileSync(path.join(dir, 'Kraftfile'), 'targets: [qemu/x86_64\n');
   assert.throws(() => parseKraftfile(path.join(dir, 'Kraftfile')), /Kraftfile is not valid YAML/);
   fs.writeFileSync(path.join(dir, 'Kraftfile'), 'name: a\ntargets: qemu/x86_64\n');

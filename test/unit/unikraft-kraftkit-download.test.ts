@@ -10,6 +10,7 @@ import * as path from 'node:path';
 import { extractTarAsset, fetchAsset } from '../../src/install/download.js';
 import { kraftkitAsset, goArch, KRAFTKIT_FILES, KRAFTKIT_TOOL } from '../../src/targets/unikraft-kraftkit.js';
 import { freshToolCache, serve, type TestServer } from '../helpers/http-server.js';
+import { tempDir } from '../helpers/tmp.js';
 
 let server: TestServer;
 let archive: Buffer;
@@ -42,7 +43,10 @@ const bases = () => ({ api: server.base, download: server.base });
 test('the asset names the upstream archive and URL, checked against GitHub\'s digest unless a sha256 is given', () => {
   const a = kraftkitAsset('0.12.15', 'x64');
   assert.equal(a.url, 'https://github.com/unikraft/kraftkit/releases/download/v0.12.15/kraft_0.12.15_linux_amd64.tar.gz');
-  assert.deepEqual(a.sha256, { githubRelease: { api: 'https://api.github.com', owner: 'unikraft', repo: 'kraftkit', tag: 'v0.12.15', asset: 'kraft_0.12.15_linux_amd64.tar.gz' } });
+  assert.deepEqual(a.sha256, {
+    githubRelease: { api: 'https://api.github.com', owner: 'unikraft', repo: 'kraftkit', tag: 'v0.12.15', asset: 'kraft_0.12.15_linux_amd64.tar.gz' },
+    checksums: { url: 'https://github.com/unikraft/kraftkit/releases/download/v0.12.15/kraftkit_0.12.15_checksums.txt' },
+  });
   assert.equal(kraftkitAsset('0.12.15', 'arm64', 'ab'.repeat(32)).fileName, 'kraft_0.12.15_linux_arm64.tar.gz');
   assert.throws(() => goArch('ia32'), /amd64 and arm64 only; this runner is ia32\. Install kraft and kraftld yourself and set kraftkit: system/);
 });
@@ -72,7 +76,7 @@ test('a wrong sha256 input fails closed; an archive without kraftld is refused',
 
 async function downloadRaw(url: string): Promise<string> {
   const res = await fetch(url);
-  const p = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'raw-')), 'f');
+  const p = path.join(tempDir('raw-'), 'f');
   fs.writeFileSync(p, Buffer.from(await res.arrayBuffer()));
   return p;
 }
