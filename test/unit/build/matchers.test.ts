@@ -1,13 +1,13 @@
-// The double-annotation fix, held against the problem matcher of actions-rust-lang/setup-rust-toolchain
-// (rust.json, copied below) applied the way the runner applies matchers, on diagnostics rendered by the
-// real rustc.
+// The double-annotation fix, held against the problem matchers of actions-rust-lang/setup-rust-toolchain
+// and r7kamura/rust-problem-matchers (copied below) applied the way the runner applies matchers, on
+// diagnostics the real rustc rendered (test/fixtures/rustc-diagnostics.json: the program, the command
+// and the rustc that produced them are in the file; unit tests need only Node).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { shieldFromMatchers } from '../../src/build/matchers.js';
+import { shieldFromMatchers } from '../../../src/build/matchers.js';
+import { ROOT } from '../../helpers/action.js';
 
 // https://github.com/actions-rust-lang/setup-rust-toolchain/blob/main/rust.json, owner "clippy".
 const SETUP_RUST_TOOLCHAIN = [
@@ -35,13 +35,9 @@ function annotations(log: string, patterns: RegExp[]): { file: string; line: str
   return found;
 }
 
-/** Diagnostics of a broken file, rendered by the real rustc as cargo passes them on (with colours). */
+/** Diagnostics of a broken file, as rustc rendered them and cargo passes them on (with colours). */
 function renderedDiagnostics(): string[] {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'matchers-'));
-  fs.writeFileSync(path.join(dir, 'main.rs'), 'fn main() {\n    let x: u32 = "no";\n    undefined_thing();\n}\n');
-  const r = spawnSync('rustc', ['--error-format=json', '--json=diagnostic-rendered-ansi', '--emit=metadata', '--out-dir', dir, 'main.rs'], { cwd: dir, encoding: 'utf8', env: { ...process.env, RUSTC_BOOTSTRAP: '0' } });
-  fs.rmSync(dir, { recursive: true });
-  return r.stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l).rendered as string).filter(Boolean);
+  return (JSON.parse(fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'rustc-diagnostics.json'), 'utf8')) as { rendered: string[] }).rendered;
 }
 
 test('without the fix the matchers annotate rustc errors again; with it they find nothing', () => {
