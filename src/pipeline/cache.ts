@@ -38,10 +38,9 @@ function buildRequest(plan: Plan, tc: Toolchain) {
   return { target: plan.inputs.target, workingDirectory: b.workingDirectory, workspace: plan.inputs.workspace, cargoArgs: b.cargoArgs, rustcVerbose: tc.rustcVerbose, cargo: tc.cargo, cargoEnv: tc.env, input: keyInput(plan) };
 }
 
+/** The entry's key and paths, as lines of the Install group (GitHub's log groups do not nest). */
 function logEntry(entry: CacheEntry): void {
-  core.startGroup(`Cache: ${entry.name}`);
-  for (const line of describeEntry(entry)) core.info(line);
-  core.endGroup();
+  for (const line of describeEntry(entry)) core.info(`Cache: ${line}`);
 }
 
 /** Opens the cache (one line when it cannot be used) and restores the tools entry: before any download. */
