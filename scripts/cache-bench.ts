@@ -59,7 +59,8 @@ export async function benchCache(opts: { log?: (s: string) => void } = {}): Prom
       if (result.outputs.result !== 'pass') throw new Error(`${label} run did not pass: ${result.outputs.reason}\n${result.stdout.slice(-3000)}`);
       // The cold run must miss and the warm one hit, or the figures compare nothing.
       const wantHit = label === 'warm' ? 'true' : 'false';
-      if (result.outputs['cache-hit'] !== wantHit) throw new Error(`${label} run: cache-hit is '${result.outputs['cache-hit']}', expected ${wantHit}\n${result.stdout.slice(-3000)}`);
+      if (result.outputs['cache-hit'] !== wantHit)
+        throw new Error(`${label} run: cache-hit is '${result.outputs['cache-hit']}', expected ${wantHit}\n${result.stdout.slice(-3000)}`);
       log(`${label}: ${seconds.toFixed(2)} s (restore ${restoreSeconds.toFixed(2)} s, action ${result.seconds.toFixed(2)} s)`);
       return { seconds, restoreSeconds };
     };

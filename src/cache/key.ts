@@ -68,7 +68,8 @@ export const KEY_INPUTS = [
  */
 export function keyEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const out: Record<string, string> = {};
-  const ignored = /^(CARGO_HOME|CARGO_TARGET_DIR|CARGO_BUILD_TARGET_DIR|CARGO_TERM_.*|CARGO_INCREMENTAL|CARGO_NET_.*|CARGO_HTTP_.*|CARGO_REGISTRIES_.*_TOKEN|CARGO_REGISTRY_TOKEN|RUSTUP_HOME|RUSTUP_.*|RUST_LOG|RUST_BACKTRACE)$/;
+  const ignored =
+    /^(CARGO_HOME|CARGO_TARGET_DIR|CARGO_BUILD_TARGET_DIR|CARGO_TERM_.*|CARGO_INCREMENTAL|CARGO_NET_.*|CARGO_HTTP_.*|CARGO_REGISTRIES_.*_TOKEN|CARGO_REGISTRY_TOKEN|RUSTUP_HOME|RUSTUP_.*|RUST_LOG|RUST_BACKTRACE)$/;
   for (const name of Object.keys(env).sort()) {
     const value = env[name];
     if (value === undefined || ignored.test(name)) continue;
@@ -131,7 +132,10 @@ export interface ToolPart {
  */
 export function toolsCacheKeys(p: { tools: ToolPart[]; actionVersion: string; platform: string; arch: string }): CacheKeys {
   const tools = [...p.tools].sort((a, b) => a.name.localeCompare(b.name));
-  const hash = sha256(JSON.stringify({ layout: CACHE_LAYOUT, action: p.actionVersion, tools: tools.map((t) => [t.name, t.version, t.pin ?? '']) })).slice(0, 20);
+  const hash = sha256(JSON.stringify({ layout: CACHE_LAYOUT, action: p.actionVersion, tools: tools.map((t) => [t.name, t.version, t.pin ?? '']) })).slice(
+    0,
+    20,
+  );
   const names = keyPart(tools.map((t) => t.name).join('+'));
   return { key: [KEY_PREFIX, `v${CACHE_LAYOUT}`, 'tools', p.platform, p.arch, names, hash].join('-'), restoreKeys: [] };
 }

@@ -63,7 +63,7 @@ export async function probe(url: string, timeoutMs: number): Promise<{ ok: true 
     return { ok: true };
   } catch (e) {
     const err = e as Error & { cause?: { code?: string; message?: string } };
-    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : err.cause?.code ?? err.cause?.message ?? err.message;
+    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
     return { ok: false, why };
   }
 }
@@ -107,7 +107,9 @@ export class ActionCache {
     }
     const seconds = (Date.now() - started) / 1000;
     const hit = matchedKey === entry.key;
-    core.info(`Cache (${entry.name}): ${matchedKey ? `restored ${hit ? 'the exact entry' : `a near entry (${matchedKey})`}` : 'nothing to restore (a cold run)'} in ${seconds.toFixed(1)} s.`);
+    core.info(
+      `Cache (${entry.name}): ${matchedKey ? `restored ${hit ? 'the exact entry' : `a near entry (${matchedKey})`}` : 'nothing to restore (a cold run)'} in ${seconds.toFixed(1)} s.`,
+    );
     return { entry, matchedKey, hit, seconds };
   }
 
@@ -140,5 +142,10 @@ export class ActionCache {
 
 /** Lines for the log group that shows the decision (as Swatinem/rust-cache shows its configuration). */
 export function describeEntry(entry: CacheEntry): string[] {
-  return [`${entry.name} key: ${entry.key}`, ...(entry.restoreKeys.length ? [`${entry.name} restore keys: ${entry.restoreKeys.join(', ')}`] : []), `${entry.name} paths:`, ...entry.paths.map((p) => `  ${p}`)];
+  return [
+    `${entry.name} key: ${entry.key}`,
+    ...(entry.restoreKeys.length ? [`${entry.name} restore keys: ${entry.restoreKeys.join(', ')}`] : []),
+    `${entry.name} paths:`,
+    ...entry.paths.map((p) => `  ${p}`),
+  ];
 }

@@ -11,7 +11,10 @@ const RUNNERS = 'Run the job on a Linux runner: runs-on: ubuntu-latest (x64) or 
 export function checkHost(platform: NodeJS.Platform | string, arch: string): HostCheck {
   if (platform !== 'linux') {
     const name = platform === 'darwin' ? 'macOS' : platform === 'win32' ? 'Windows' : platform;
-    return { ok: false, message: `This action runs on Linux only (it installs QEMU with apt-get and boots with KVM), but this runner is ${name} (${arch}). ${RUNNERS}` };
+    return {
+      ok: false,
+      message: `This action runs on Linux only (it installs QEMU with apt-get and boots with KVM), but this runner is ${name} (${arch}). ${RUNNERS}`,
+    };
   }
   if (arch !== 'x64' && arch !== 'arm64') {
     return { ok: false, message: `This action runs on x64 and arm64 Linux, but this runner is ${arch}. ${RUNNERS}` };

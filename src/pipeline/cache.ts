@@ -31,11 +31,21 @@ export function keyInput(plan: Plan): (name: string) => string {
   return (name) => values[name] ?? '';
 }
 
-export const toolParts = (downloads: Asset[]) => downloads.map((a) => ({ name: a.tool, version: a.version, pin: typeof a.sha256 === 'string' ? a.sha256 : a.url }));
+export const toolParts = (downloads: Asset[]) =>
+  downloads.map((a) => ({ name: a.tool, version: a.version, pin: typeof a.sha256 === 'string' ? a.sha256 : a.url }));
 
 function buildRequest(plan: Plan, tc: Toolchain) {
   const b = plan.build as Extract<Plan['build'], { kind: 'cargo' }>;
-  return { target: plan.inputs.target, workingDirectory: b.workingDirectory, workspace: plan.inputs.workspace, cargoArgs: b.cargoArgs, rustcVerbose: tc.rustcVerbose, cargo: tc.cargo, cargoEnv: tc.env, input: keyInput(plan) };
+  return {
+    target: plan.inputs.target,
+    workingDirectory: b.workingDirectory,
+    workspace: plan.inputs.workspace,
+    cargoArgs: b.cargoArgs,
+    rustcVerbose: tc.rustcVerbose,
+    cargo: tc.cargo,
+    cargoEnv: tc.env,
+    input: keyInput(plan),
+  };
 }
 
 /** The entry's key and paths, as lines of the Install group (GitHub's log groups do not nest). */

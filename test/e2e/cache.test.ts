@@ -42,7 +42,11 @@ test('cold run saves, warm run restores the exact entry and compiles nothing; ou
     const saved = standin.entries.filter((e) => e.committed);
     assert.equal(saved.length, 1, `one build entry saved: ${JSON.stringify(saved.map((e) => e.key))}`);
     assert.match(saved[0].key, /^unikernel-boot-v\d+-linux-x64-x86_64-unknown-none-/);
-    assert.match(cold.stdout, new RegExp(`Cache: build paths:\\nCache:   ${path.join(root, 'ws', 'out', TARGET).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`), 'the entry holds the CARGO_TARGET_DIR');
+    assert.match(
+      cold.stdout,
+      new RegExp(`Cache: build paths:\\nCache:   ${path.join(root, 'ws', 'out', TARGET).replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\n`),
+      'the entry holds the CARGO_TARGET_DIR',
+    );
 
     const warm = await run();
     assertPass(warm);

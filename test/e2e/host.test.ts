@@ -12,7 +12,10 @@ for (const [platform, name] of [
 ] as const) {
   test(`a ${name} runner is refused at once, with the fix in the reason`, async () => {
     const pretend = `data:text/javascript,Object.defineProperty(process,'platform',{value:'${platform}'})`;
-    const r = await runAction({ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', expect: 'Hello' }, { env: { NODE_OPTIONS: `--import=${pretend}` } });
+    const r = await runAction(
+      { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', expect: 'Hello' },
+      { env: { NODE_OPTIONS: `--import=${pretend}` } },
+    );
     const message = new RegExp(`This action runs on Linux only .*this runner is ${name} \\(x64\\)\\. Run the job on a Linux runner: runs-on: ubuntu-latest`);
     // With process.platform faked as win32, @actions/core writes the output file the Windows way,
     // which the test's reader (made for Linux) does not parse: there the failed step and its message are checked.

@@ -66,7 +66,13 @@ export async function startCacheServiceStandin(): Promise<CacheServiceStandin> {
     res.writeHead(status, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) }).end(text);
   };
   const twirpError = (res: http.ServerResponse, status: number, code: string, msg: string) => json(res, status, { code, msg });
-  const blobHeaders = () => ({ ETag: `"0x${(++clock).toString(16)}"`, 'Last-Modified': new Date().toUTCString(), 'x-ms-request-id': randomUUID(), 'x-ms-version': '2025-01-05', 'x-ms-request-server-encrypted': 'true' });
+  const blobHeaders = () => ({
+    ETag: `"0x${(++clock).toString(16)}"`,
+    'Last-Modified': new Date().toUTCString(),
+    'x-ms-request-id': randomUUID(),
+    'x-ms-version': '2025-01-05',
+    'x-ms-request-server-encrypted': 'true',
+  });
 
   const server = http.createServer(async (req, res) => {
     const url = new URL(req.url ?? '/', base);
@@ -80,7 +86,8 @@ export async function startCacheServiceStandin(): Promise<CacheServiceStandin> {
         const version = String(msg.version ?? '');
         if (!key || !version) return twirpError(res, 400, 'invalid_argument', 'key and version are required');
         if (method === 'CreateCacheEntry') {
-          if (entries.some((e) => e.key === key && e.version === version)) return twirpError(res, 409, 'already_exists', 'cache entry with the same key, version, and scope already exists');
+          if (entries.some((e) => e.key === key && e.version === version))
+            return twirpError(res, 409, 'already_exists', 'cache entry with the same key, version, and scope already exists');
           const blob = randomUUID();
           entries.push({ key, version, blob, committed: false, size: 0, createdAt: ++clock });
           return json(res, 200, { ok: true, signed_upload_url: `${base}/standin/caches/${blob}?sig=${randomUUID()}` });
@@ -89,7 +96,8 @@ export async function startCacheServiceStandin(): Promise<CacheServiceStandin> {
           const e = entries.find((x) => x.key === key && x.version === version && !x.committed);
           const data = e && blobs.get(e.blob);
           if (!e || !data) return json(res, 200, { ok: false, message: 'stand-in: no uploaded entry to finalize' });
-          if (String(msg.size_bytes) !== String(data.length)) return json(res, 200, { ok: false, message: `stand-in: size_bytes ${msg.size_bytes} but ${data.length} bytes uploaded` });
+          if (String(msg.size_bytes) !== String(data.length))
+            return json(res, 200, { ok: false, message: `stand-in: size_bytes ${msg.size_bytes} but ${data.length} bytes uploaded` });
           e.committed = true;
           e.size = data.length;
           return json(res, 200, { ok: true, entry_id: String(entries.indexOf(e) + 1) });

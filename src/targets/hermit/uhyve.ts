@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Launcher } from '../../boot/launchers.js';
-import { ActionError, InfraError } from '../../errors.js';
+import { InfraError } from '../../errors.js';
 import { errorLine, runLogged } from '../../install/run.js';
 import { UHYVE_VERSION, uhyveCommand, uhyveInstallArgs } from './uhyve-command.js';
 

@@ -8,7 +8,10 @@ import * as path from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { ROOT } from '../../helpers/action.js';
 
-const action = parse(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: Record<string, { required?: boolean }>; outputs: Record<string, unknown> };
+const action = parse(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as {
+  inputs: Record<string, { required?: boolean }>;
+  outputs: Record<string, unknown>;
+};
 const INPUTS = new Set(Object.keys(action.inputs));
 const OUTPUTS = new Set(Object.keys(action.outputs));
 /** How the README names this action: a placeholder owner and repository, and a version. */
@@ -52,7 +55,10 @@ function problems(text: string, where: string): { problems: string[]; uses: numb
 function yamlBlocks(md: string): { line: number; text: string }[] {
   return [...md.matchAll(/^( *)```ya?ml\n([\s\S]*?)^\1```$/gm)].map((m) => ({
     line: md.slice(0, m.index).split('\n').length,
-    text: m[2].split('\n').map((l) => l.slice(m[1].length)).join('\n'),
+    text: m[2]
+      .split('\n')
+      .map((l) => l.slice(m[1].length))
+      .join('\n'),
   }));
 }
 
@@ -90,7 +96,8 @@ test('the workflows use the action only with declared inputs and outputs', () =>
 });
 
 test('the check finds a wrong input and a wrong output', () => {
-  const bad = 'steps:\n  - uses: <owner>/<this-repo>@v1\n    id: boot\n    with:\n      target: x\n      expected: y\n  - run: echo ${{ steps.boot.outputs.logfile }}\n';
+  const bad =
+    'steps:\n  - uses: <owner>/<this-repo>@v1\n    id: boot\n    with:\n      target: x\n      expected: y\n  - run: echo ${{ steps.boot.outputs.logfile }}\n';
   assert.deepEqual(problems(bad, 'x').problems, ["x: input 'expected' is not in action.yml", "x: output 'logfile' (of step 'boot') is not in action.yml"]);
 });
 

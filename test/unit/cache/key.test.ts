@@ -40,9 +40,33 @@ test('the build key: readable prefix, one restore key for the same runner, targe
 test('every part changes the key; only the toolchain, target and runner change the restore key', () => {
   const base = buildCacheKeys(parts());
   const changed: [string, Partial<BuildKeyParts>, boolean][] = [
-    ['Cargo.lock', { files: [{ name: 'Cargo.lock', content: 'lock v2' }, { name: 'rust-toolchain.toml' }, { name: '.cargo/config.toml', content: '[build]\n' }] }, false],
-    ['a toolchain file appears', { files: [{ name: 'Cargo.lock', content: 'lock v1' }, { name: 'rust-toolchain.toml', content: '[toolchain]\nchannel = "nightly"' }, { name: '.cargo/config.toml', content: '[build]\n' }] }, false],
-    ['cargo config', { files: [{ name: 'Cargo.lock', content: 'lock v1' }, { name: 'rust-toolchain.toml' }, { name: '.cargo/config.toml', content: '[build]\nrustflags = ["-Cforce-frame-pointers"]' }] }, false],
+    [
+      'Cargo.lock',
+      { files: [{ name: 'Cargo.lock', content: 'lock v2' }, { name: 'rust-toolchain.toml' }, { name: '.cargo/config.toml', content: '[build]\n' }] },
+      false,
+    ],
+    [
+      'a toolchain file appears',
+      {
+        files: [
+          { name: 'Cargo.lock', content: 'lock v1' },
+          { name: 'rust-toolchain.toml', content: '[toolchain]\nchannel = "nightly"' },
+          { name: '.cargo/config.toml', content: '[build]\n' },
+        ],
+      },
+      false,
+    ],
+    [
+      'cargo config',
+      {
+        files: [
+          { name: 'Cargo.lock', content: 'lock v1' },
+          { name: 'rust-toolchain.toml' },
+          { name: '.cargo/config.toml', content: '[build]\nrustflags = ["-Cforce-frame-pointers"]' },
+        ],
+      },
+      false,
+    ],
     ['an input', { inputs: { ...parts().inputs, 'cargo-args': '' } }, false],
     ['RUSTFLAGS', { env: { RUSTFLAGS: '-D warnings' } }, false],
     ['the action version', { actionVersion: '1.1.0' }, false],
@@ -64,12 +88,24 @@ test('rustcLabel', () => {
 });
 
 test('keyEnvironment: what changes the build, not where things are', () => {
-  const env = keyEnvironment({ RUSTFLAGS: '-Dwarnings', CARGO_PROFILE_RELEASE_LTO: 'true', CC: 'clang', CARGO_HOME: '/h', CARGO_TARGET_DIR: '/t', CARGO_TERM_COLOR: 'always', RUSTUP_TOOLCHAIN: 'x', PATH: '/bin', HOME: '/root', CARGO_REGISTRY_TOKEN: 'secret' });
+  const env = keyEnvironment({
+    RUSTFLAGS: '-Dwarnings',
+    CARGO_PROFILE_RELEASE_LTO: 'true',
+    CC: 'clang',
+    CARGO_HOME: '/h',
+    CARGO_TARGET_DIR: '/t',
+    CARGO_TERM_COLOR: 'always',
+    RUSTUP_TOOLCHAIN: 'x',
+    PATH: '/bin',
+    HOME: '/root',
+    CARGO_REGISTRY_TOKEN: 'secret',
+  });
   assert.deepEqual(env, { CARGO_PROFILE_RELEASE_LTO: 'true', CC: 'clang', RUSTFLAGS: '-Dwarnings' });
 });
 
 test('tools key: exact only, changes with a version or checksum', () => {
-  const t = (v: string, pin?: string) => toolsCacheKeys({ tools: [{ name: 'hermit-loader-x86_64', version: v, pin }], actionVersion: '1', platform: 'linux', arch: 'x64' });
+  const t = (v: string, pin?: string) =>
+    toolsCacheKeys({ tools: [{ name: 'hermit-loader-x86_64', version: v, pin }], actionVersion: '1', platform: 'linux', arch: 'x64' });
   assert.match(t('0.5.7').key, /^unikernel-boot-v1-tools-linux-x64-hermit-loader-x86_64-[0-9a-f]{20}$/);
   assert.deepEqual(t('0.5.7').restoreKeys, []);
   assert.notEqual(t('0.5.7').key, t('0.5.6').key);
@@ -89,7 +125,14 @@ test('keyFiles finds Cargo.lock, the toolchain file and cargo configs where carg
   fs.writeFileSync(path.join(home, 'config.toml'), '[registries]\n');
   const files = keyFiles({ workingDirectory: crate, workspace: ws, cargoHome: home });
   const names = files.map((f) => f.name);
-  for (const n of ['Cargo.lock', 'rust-toolchain.toml', path.join('kernels', 'hello', '.cargo', 'config.toml'), path.join('.cargo', 'config'), path.join(home, 'config.toml')]) assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
+  for (const n of [
+    'Cargo.lock',
+    'rust-toolchain.toml',
+    path.join('kernels', 'hello', '.cargo', 'config.toml'),
+    path.join('.cargo', 'config'),
+    path.join(home, 'config.toml'),
+  ])
+    assert.ok(names.includes(n), `${n} in ${names.join(', ')}`);
   assert.equal(String(files.find((f) => f.name === 'Cargo.lock')!.content), 'workspace lock');
   fs.rmSync(ws, { recursive: true });
   fs.rmSync(home, { recursive: true });

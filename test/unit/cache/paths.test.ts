@@ -34,7 +34,10 @@ test('configTargetDirs reads build.target-dir of each config, nearest first; con
   fs.writeFileSync(path.join(crate, '.cargo', 'config.toml'), '[build]\ntarget-dir = "near"\n');
   fs.writeFileSync(path.join(crate, '.cargo', 'config'), '[build]\ntarget-dir = "ignored"\n');
   fs.writeFileSync(path.join(ws, '.cargo', 'config.toml'), '[build]\ntarget-dir = "far"\n');
-  assert.deepEqual(configTargetDirs(crate).slice(0, 2), [{ dir: crate, targetDir: 'near' }, { dir: ws, targetDir: 'far' }]);
+  assert.deepEqual(configTargetDirs(crate).slice(0, 2), [
+    { dir: crate, targetDir: 'near' },
+    { dir: ws, targetDir: 'far' },
+  ]);
   fs.rmSync(ws, { recursive: true });
 });
 

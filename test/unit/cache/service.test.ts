@@ -13,7 +13,15 @@ import { startCacheServiceStandin, type CacheServiceStandin } from '../../standi
 let standin: CacheServiceStandin;
 let tmp: string;
 const saved: Record<string, string | undefined> = {};
-const ENV = ['ACTIONS_CACHE_SERVICE_V2', 'ACTIONS_RESULTS_URL', 'ACTIONS_CACHE_URL', 'ACTIONS_RUNTIME_TOKEN', 'GITHUB_WORKSPACE', 'RUNNER_TEMP', 'GITHUB_SERVER_URL'];
+const ENV = [
+  'ACTIONS_CACHE_SERVICE_V2',
+  'ACTIONS_RESULTS_URL',
+  'ACTIONS_CACHE_URL',
+  'ACTIONS_RUNTIME_TOKEN',
+  'GITHUB_WORKSPACE',
+  'RUNNER_TEMP',
+  'GITHUB_SERVER_URL',
+];
 
 before(async () => {
   for (const k of ENV) saved[k] = process.env[k];
@@ -26,7 +34,9 @@ before(async () => {
 });
 after(async () => {
   await standin.close();
-  for (const k of ENV) if (saved[k] === undefined) delete process.env[k]; else process.env[k] = saved[k];
+  for (const k of ENV)
+    if (saved[k] === undefined) delete process.env[k];
+    else process.env[k] = saved[k];
   fs.rmSync(tmp, { recursive: true, force: true });
 });
 
@@ -46,7 +56,12 @@ function makeBuild(): { entry: CacheEntry; files: Record<string, string> } {
     name: 'build',
     key: 'unikernel-boot-v1-linux-x64-x86_64-unknown-none-1.96.0-aaaa-bbbb',
     restoreKeys: ['unikernel-boot-v1-linux-x64-x86_64-unknown-none-1.96.0-aaaa-'],
-    paths: [path.join(ws, 'target', 'x86_64-unknown-none'), path.join(ws, 'target', 'debug'), path.join(tmp, 'cargo-home', 'registry', 'cache'), path.join(tmp, 'cargo-home', 'git', 'db')],
+    paths: [
+      path.join(ws, 'target', 'x86_64-unknown-none'),
+      path.join(ws, 'target', 'debug'),
+      path.join(tmp, 'cargo-home', 'registry', 'cache'),
+      path.join(tmp, 'cargo-home', 'git', 'db'),
+    ],
   };
   return { entry, files };
 }
@@ -66,7 +81,10 @@ test('restore miss, save, restore hit (files back as they were), no second save,
   assert.equal(s.outcome, 'saved');
   assert.equal(standin.entries.filter((e) => e.committed).length, 1);
   assert.ok(standin.requests.some((r) => r.endsWith('/CreateCacheEntry')));
-  assert.ok(standin.requests.some((r) => r.startsWith('PUT /standin/caches/')), 'the archive was uploaded to the signed URL');
+  assert.ok(
+    standin.requests.some((r) => r.startsWith('PUT /standin/caches/')),
+    'the archive was uploaded to the signed URL',
+  );
   assert.ok(standin.requests.some((r) => r.endsWith('/FinalizeCacheEntryUpload')));
 
   // A fresh runner: nothing on disk.
@@ -153,7 +171,10 @@ test('no cache service given to the step, or cache: false: one line, nothing tri
 });
 
 test('the service URL is chosen as @actions/cache chooses it', () => {
-  assert.equal(cacheServiceUrl({ ACTIONS_CACHE_SERVICE_V2: 'True', ACTIONS_RESULTS_URL: 'https://results/', ACTIONS_CACHE_URL: 'https://legacy/' }), 'https://results/');
+  assert.equal(
+    cacheServiceUrl({ ACTIONS_CACHE_SERVICE_V2: 'True', ACTIONS_RESULTS_URL: 'https://results/', ACTIONS_CACHE_URL: 'https://legacy/' }),
+    'https://results/',
+  );
   assert.equal(cacheServiceUrl({ ACTIONS_RESULTS_URL: 'https://results/', ACTIONS_CACHE_URL: 'https://legacy/' }), 'https://legacy/');
   assert.equal(cacheServiceUrl({ ACTIONS_CACHE_SERVICE_V2: 'True' }), undefined);
   assert.equal(whyNoCache(true, { ACTIONS_CACHE_SERVICE_V2: 'True', ACTIONS_RESULTS_URL: 'https://r/', ACTIONS_RUNTIME_TOKEN: 't' }), undefined);

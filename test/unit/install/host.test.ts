@@ -9,7 +9,10 @@ test('Linux x64 and arm64 run', () => {
 });
 
 test('macOS and Windows are refused with a message that names the runner and the fix', () => {
-  for (const [platform, name] of [['darwin', 'macOS'], ['win32', 'Windows']]) {
+  for (const [platform, name] of [
+    ['darwin', 'macOS'],
+    ['win32', 'Windows'],
+  ]) {
     for (const arch of ['x64', 'arm64']) {
       const r = checkHost(platform, arch);
       assert.equal(r.ok, false);
