@@ -3,7 +3,8 @@
 //  2. time from the guest's success line to the verdict, for a guest that never exits;
 //  3. a whole warm run of the action next to the same work done by hand (cargo + qemu + grep);
 //  4. boot times under TCG, KVM and accel: auto (calibration included) for four kinds of guest.
-// BENCH_ONLY=accel runs section 4 alone and prints its table (BENCHMARKS.md is left as it is).
+//  5. the cache: a cold and a warm step of the demo kernel (cache: true) through the cache-service stand-in.
+// BENCH_ONLY=accel (section 4) or BENCH_ONLY=cache (section 5) runs that section alone and prints its table (BENCHMARKS.md is left as it is).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -16,6 +17,7 @@ import { parsePattern, literal } from '../src/verdict/patterns.js';
 import { RUST_PANIC } from '../src/targets/common.js';
 import { boot, SETTLE_MS } from '../src/boot/qemu.js';
 import { calibrate } from '../src/boot/calibrate.js';
+import { benchCache } from './cache-bench.js';
 import type { Accel } from '../src/boot/qemu-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -288,6 +290,14 @@ if (!only || only === 'accel') {
   }
   rows.push('## 4. Accelerators: TCG, KVM and `accel: auto`', '', `Each guest booted as the action boots it (QMP, the watcher; the guest exits with status 33), once per column, in one run. KVM is given ${KVM_LIMIT} s. \`auto\` is the whole cost the action pays: the calibration (uncached: a generated guest under TCG and under KVM side by side, the slower cut off when the faster is done) plus the boot under the accelerator it chose. The action's x86_64 CPU under KVM is \`-cpu host\`; \`cpu: qemu64\` is shown too, because on nested hosts \`-cpu host\` may abort ("failed to set MSR") while other models run. Goal: \`auto\` within 10 % + 0.3 s of the fastest accelerator; calibration ≤ 1 s where KVM exists, ≤ 0.05 s where it does not (where /dev/kvm cannot be opened the calibration is that failed open(): ${noKvm} here).`, '', '| guest | TCG | KVM (-cpu host) | KVM (-cpu qemu64) | auto, default CPU | auto, cpu: qemu64 | auto within goal |', '| --- | --- | --- | --- | --- | --- | --- |', ...accelRows, '');
   if (only) console.log(rows.slice(-accelRows.length - 4).join('\n'));
+}
+
+if (!only || only === 'cache') {
+  // 5. The cache: a cold and a warm step of the demo kernel through the cache-service stand-in (scripts/cache-bench.ts).
+  console.log('bench: the cache, a cold and a warm run of the demo kernel');
+  const c = await benchCache();
+  rows.push(...c.rows.map((r) => r.replace(/^## Cache:/, '## 5. Cache:')));
+  if (only) console.log(c.rows.join('\n'));
 }
 
 if (!only) {

@@ -2,7 +2,8 @@ import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ActionError } from './errors.js';
+import { ActionError, InfraError, resultOf } from './errors.js';
+import { checkHost } from './install/host.js';
 import { readInputs } from './inputs/inputs.js';
 import { describe, runStep, STEPS, type State } from './pipeline/steps.js';
 import { logPlan, publish, reportOf, verdictOf } from './pipeline/outcome.js';
@@ -15,6 +16,8 @@ export async function run(): Promise<void> {
   const report: Report = { target: core.getInput('target') || '(none)', pass: false, reason: '', timings: {}, tail: [] };
   const echo = new GuestEcho();
   try {
+    const host = checkHost(process.platform, process.arch);
+    if (!host.ok) throw new InfraError(host.message, 'runner');
     const plan = resolvePlan(readInputs((name) => core.getInput(name)));
     report.target = plan.inputs.target;
     const scratch = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'unikernel-boot-'));
@@ -33,6 +36,7 @@ export async function run(): Promise<void> {
   } catch (e) {
     echo.stop();
     report.pass = false;
+    report.error = resultOf(e) === 'error';
     report.reason = e instanceof ActionError ? e.message : `Unexpected error: ${(e as Error).stack ?? String(e)}`;
   }
   await publish(report);

@@ -7,6 +7,7 @@ import { ActionError } from '../errors.js';
 import type { BootEnd } from '../verdict/verdict.js';
 import { kvmFailure } from '../verdict/run-state.js';
 import { SerialWatcher, type WatchRules } from '../verdict/watcher.js';
+import type { BootMoments } from '../report/outputs.js';
 import { track } from './processes.js';
 import { QmpClient, type QmpEvent } from './qmp.js';
 
@@ -43,6 +44,8 @@ export interface BootResult {
   /** QEMU's stderr, last 8 KiB. */
   stderr: string;
   seconds: number;
+  /** QEMU's start, its first serial byte, the last expected line and its end, on one clock (performance.now()): the timing outputs. */
+  moments: BootMoments;
 }
 
 /** After every expected line: how long to wait for a failure line that follows right after. */
@@ -81,6 +84,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
     cwd: spec.cwd,
   });
   track(child);
+  const moments: BootMoments = { started: performance.now(), ended: 0 };
   const alive = () => child.exitCode === null && child.signalCode === null;
 
   /** Decides the end; QEMU is stopped now, or after `graceMs` (to collect its last messages). */
@@ -190,6 +194,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   timers.push(setTimeout(() => stop({ kind: 'timeout', seconds: spec.timeout }), spec.timeout * 1000));
 
   child.stdout!.on('data', (chunk: Buffer) => {
+    moments.firstByte ??= performance.now();
     log.write(chunk);
     watcher.push(chunk);
     armIdle();
@@ -222,8 +227,11 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
     await new Promise<void>((resolve) => log.end(resolve));
   });
 
+  moments.ended = performance.now();
   watcher.end();
+  moments.expectedDone = watcher.satisfiedAt;
   return {
+    moments,
     end: decided ?? { kind: 'exited', status: exit.status, signal: exit.signal, shutdown: shutdownReason },
     watcher,
     stderr: stderr.replace(/^.*info: QEMU waiting for connection on:.*\n?/m, ''),

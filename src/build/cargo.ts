@@ -5,6 +5,7 @@ import { ActionError } from '../errors.js';
 import type { Toolchain } from '../install/toolchain.js';
 import { spawnTracked } from '../boot/processes.js';
 import { buildFailureReason } from './cargo-errors.js';
+import { shieldFromMatchers } from './matchers.js';
 import type { BuildStd } from '../targets/contract.js';
 import { capture } from '../install/run.js';
 
@@ -119,7 +120,8 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
     if (msg.reason === 'compiler-artifact' && msg.executable) {
       executables.push(msg.executable);
     } else if (msg.reason === 'compiler-message' && msg.message) {
-      if (msg.message.rendered) process.stdout.write(msg.message.rendered);
+      // Indented, so a problem matcher of an earlier step does not annotate what annotate() below does (matchers.ts).
+      if (msg.message.rendered) process.stdout.write(shieldFromMatchers(msg.message.rendered));
       if (msg.message.level === 'error' && !msg.message.message.startsWith('aborting due to')) {
         if (errors.length === 0) firstRendered = msg.message.rendered;
         errors.push(msg.message.message);

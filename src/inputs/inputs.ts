@@ -44,6 +44,10 @@ export interface Inputs extends CommonInputs {
   memory?: string;
   /** Boot with this instead of the action's QEMU command line. */
   runner?: Runner;
+  /** Restore and save the build's cache (src/cache/). */
+  cache: boolean;
+  /** Save the cache also when the build failed. */
+  cacheOnFailure: boolean;
 }
 
 const TOOLCHAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -185,6 +189,8 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     idleTimeout,
     waitForExit: parseBool('wait-for-exit', get('wait-for-exit').trim(), false),
     dryRun: parseBool('dry-run', get('dry-run').trim(), false),
+    cache: parseBool('cache', get('cache').trim(), true),
+    cacheOnFailure: parseBool('cache-on-failure', get('cache-on-failure').trim(), false),
     own: familyInputs(get, target, family),
   };
 }

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import * as io from '@actions/io';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ActionError } from '../errors.js';
+import { InfraError } from '../errors.js';
 import { listsAgeMs, parsePolicy, refreshDecision, type ListFile, type PolicyEntry } from './apt-lists.js';
 import { capture, errorLine, runLogged } from './run.js';
 
@@ -45,7 +45,7 @@ async function aptGet(args: string[], why: string, packages: string[]): Promise<
   const all = ['-o', `DPkg::Lock::Timeout=${config.lockTimeout}`, ...config.options.flatMap((o) => ['-o', o]), ...args];
   if (process.getuid?.() === 0) return ['apt-get', all];
   if (!(await io.which('sudo', false))) {
-    throw new ActionError(`${why} needs ${packages.join(' ')}; installing needs root and sudo is missing. Install them before this step.`);
+    throw new InfraError(`${why} needs ${packages.join(' ')}; installing needs root and sudo is missing. Install them before this step.`, 'install');
   }
   return ['sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...all]];
 }
@@ -98,7 +98,7 @@ export async function refreshLists(packages: string[], why: string, force?: stri
 
 async function requireAptGet(packages: string[], why: string): Promise<void> {
   if (!(await io.which('apt-get', false))) {
-    throw new ActionError(`${why} needs the package(s) ${packages.join(' ')}, but this runner has no apt-get; install them before this step.`);
+    throw new InfraError(`${why} needs the package(s) ${packages.join(' ')}, but this runner has no apt-get; install them before this step.`, 'install');
   }
 }
 
@@ -120,7 +120,7 @@ export async function aptInstall(packages: string[], why: string): Promise<void>
     r = await runLogged(...(await aptGet(install, why, packages)), { env });
   }
   if (r.code !== 0) {
-    throw new ActionError(`apt-get could not install ${packages.join(' ')} (${why}): ${errorLine(r.stderr) || `exit status ${r.code}`}.`);
+    throw new InfraError(`apt-get could not install ${packages.join(' ')} (${why}): ${errorLine(r.stderr) || `exit status ${r.code}`}.`, 'install');
   }
 }
 

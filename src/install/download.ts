@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ActionError } from '../errors.js';
+import { ActionError, InfraError } from '../errors.js';
 
 /** One file the action downloads for a target (a loader, a tool's release archive, firmware). */
 export interface Asset {
@@ -126,7 +126,7 @@ export async function githubAssetDigest(ref: GithubReleaseRef, token = githubTok
     throw new ApiUnavailable(`${url} answered HTTP ${res.status} when asked for the checksum of ${ref.asset}${res.status === 403 || res.status === 429 ? ' (rate limited: give the token input a token)' : ''}.`);
   }
   if (!res.ok) {
-    throw new ActionError(`${url} answered HTTP ${res.status} when asked for release ${ref.tag} of ${ref.owner}/${ref.repo}; check the version, or give the file's sha256 yourself.`);
+    throw new InfraError(`${url} answered HTTP ${res.status} when asked for release ${ref.tag} of ${ref.owner}/${ref.repo}; check the version, or give the file's sha256 yourself.`, 'download');
   }
   const body = (await res.json()) as { assets?: { name: string; digest?: string | null }[] };
   const asset = body.assets?.find((a) => a.name === ref.asset);
@@ -155,7 +155,7 @@ async function expectedSha256(a: Asset, retry: RetryPolicy): Promise<string> {
     try {
       text = (await fetchWithRetry(checksums.url, retry)).toString('utf8');
     } catch (e2) {
-      throw new ActionError(`${e.message} The publisher's checksums file could not be had either (${(e2 as Error).message}); nothing was downloaded. Give the file's sha256 yourself, or try again later.`);
+      throw new InfraError(`${e.message} The publisher's checksums file could not be had either (${(e2 as Error).message}); nothing was downloaded. Give the file's sha256 yourself, or try again later.`, 'download');
     }
     const sum = checksumFromFile(text, githubRelease.asset);
     if (!sum) throw new ActionError(`${checksums.url} lists no checksum for ${githubRelease.asset}; nothing was downloaded. Give the file's sha256 yourself.`);
@@ -225,7 +225,7 @@ export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY): 
   try {
     body = await fetchWithRetry(a.url, retry);
   } catch (e) {
-    throw new ActionError(`Could not download ${a.tool} ${a.version} from ${a.url}: ${(e as Error).message}. Check the version, or give another path or URL.`);
+    throw new InfraError(`Could not download ${a.tool} ${a.version} from ${a.url}: ${(e as Error).message}. Check the version, or give another path or URL.`, 'download');
   }
   const temp = process.env.RUNNER_TEMP || os.tmpdir();
   fs.mkdirSync(temp, { recursive: true });
@@ -235,7 +235,7 @@ export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY): 
   const actual = sha256File(file);
   if (actual !== expected) {
     fs.rmSync(tmpDir, { recursive: true, force: true });
-    throw new ActionError(`The download of ${a.tool} ${a.version} from ${a.url} does not match its checksum (expected sha256 ${expected}, got ${actual}); it was deleted and not used.`);
+    throw new InfraError(`The download of ${a.tool} ${a.version} from ${a.url} does not match its checksum (expected sha256 ${expected}, got ${actual}); it was deleted and not used.`, 'download');
   }
   const dir = await tc.cacheFile(file, a.fileName, a.tool, a.version);
   fs.rmSync(tmpDir, { recursive: true, force: true });
@@ -255,7 +255,7 @@ export async function extractTarAsset(archive: string, a: Asset, tool: string, r
     try {
       tmp = await tc.extractTar(archive);
     } catch (e) {
-      throw new ActionError(`Could not unpack ${path.basename(archive)} (${a.tool} ${a.version}): ${(e as Error).message}`);
+      throw new InfraError(`Could not unpack ${path.basename(archive)} (${a.tool} ${a.version}): ${(e as Error).message}`, 'download');
     }
     dir = await tc.cacheDir(tmp, tool, a.version);
     fs.rmSync(tmp, { recursive: true, force: true });

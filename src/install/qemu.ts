@@ -1,6 +1,6 @@
 import * as core from '@actions/core';
 import * as io from '@actions/io';
-import { ActionError } from '../errors.js';
+import { InfraError } from '../errors.js';
 import { aptInstall } from './apt.js';
 import { capture } from './run.js';
 import { resolveQemuPackage } from './qemu-package.js'; // issue 14
@@ -34,7 +34,7 @@ export async function ensureQemu(binary: string, fallbackPackage: string): Promi
     await aptInstall([aptPackage], `booting with ${binary}`);
     installed = true;
     found = await io.which(binary, false);
-    if (!found) throw new ActionError(`${aptPackage} was installed but ${binary} is still not on PATH.`);
+    if (!found) throw new InfraError(`${aptPackage} was installed but ${binary} is still not on PATH.`, 'install');
   }
   const version = capture(found, ['--version']).then(
     (v) => v.stdout.split('\n')[0]?.trim() || 'unknown version',
@@ -53,7 +53,7 @@ export async function ensureFirmware(files: Firmware[]): Promise<void> {
   await aptInstall([...new Set(missing.map((f) => f.aptPackage))], `firmware ${missing.map((f) => f.path).join(', ')}`);
   const still = missing.filter((f) => !fs.existsSync(f.path));
   if (still.length) {
-    throw new ActionError(`Firmware ${still.map((f) => `${f.path} (package ${f.aptPackage})`).join(', ')} is still missing after installing its package. Install it before this step, or boot with your own command (runner input).`);
+    throw new InfraError(`Firmware ${still.map((f) => `${f.path} (package ${f.aptPackage})`).join(', ')} is still missing after installing its package. Install it before this step, or boot with your own command (runner input).`, 'install');
   }
   core.info(`Firmware: ${files.map((f) => f.path).join(', ')} (installed now)`);
 }

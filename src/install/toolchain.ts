@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { ActionError } from '../errors.js';
+import { ActionError, InfraError } from '../errors.js';
 import { aptInstall, aptPolicy, refreshLists } from './apt.js';
 import { upgradable } from './apt-lists.js';
 import { distroStdError, distroStep, hasVendoredCrates } from './distro-std.js';
@@ -26,6 +26,8 @@ export interface Toolchain {
   /** Extra `--config` arguments for cargo (a vendored std source). */
   cargoConfig: string[];
   rustcVersion: string;
+  /** The whole `rustc -vV` text (commit hash, LLVM version): the build cache's key is made from it. */
+  rustcVerbose: string;
   host: string;
   sysroot: string;
   /** Does the sysroot hold a prebuilt std (core at least) for the target? */
@@ -60,7 +62,7 @@ async function inspectRustc(rustc: string, env: Record<string, string>, cwd: str
   const [vv, sr] = await Promise.all([capture(rustc, ['-vV'], { env, cwd }), capture(rustc, ['--print', 'sysroot'], { env, cwd })]);
   if (vv.code !== 0 || sr.code !== 0) return undefined;
   const host = /^host: (.+)$/m.exec(vv.stdout)?.[1].trim() ?? '';
-  return { version: vv.stdout.split('\n')[0].trim(), host, sysroot: sr.stdout.trim() };
+  return { version: vv.stdout.split('\n')[0].trim(), verbose: vv.stdout, host, sysroot: sr.stdout.trim() };
 }
 
 const isNightly = (version: string) => /-(nightly|dev)\b/.test(version);
@@ -94,7 +96,7 @@ async function ensureRustLld(tc: Toolchain, toolDir: string): Promise<void> {
     await aptInstall(['lld'], 'linking with rust-lld');
     lld = (await io.which('ld.lld', false)) || (await io.which('lld', false));
   }
-  if (!lld) throw new ActionError('The target links with rust-lld, which this toolchain lacks, and no lld could be found or installed.');
+  if (!lld) throw new InfraError('The target links with rust-lld, which this toolchain lacks, and no lld could be found or installed.', 'toolchain');
   // lld picks its flavour from the name it is called by: rust-lld with rustc's `-flavor gnu`.
   const dir = shimDir(path.join(toolDir, 'rust-lld'), { 'rust-lld': fs.existsSync('/usr/bin/lld') ? '/usr/bin/lld' : lld });
   tc.env.PATH = `${dir}${path.delimiter}${tc.env.PATH ?? process.env.PATH ?? ''}`;
@@ -150,7 +152,7 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     }
   }
   if (!rustup) {
-    throw new ActionError(`Toolchain '${name}' (from ${source}) needs rustup, which is not on PATH. Install rustup first, or set toolchain: system (the cargo on PATH) or toolchain: distro (the Linux distribution's Rust).`);
+    throw new InfraError(`Toolchain '${name}' (from ${source}) needs rustup, which is not on PATH. Install rustup first, or set toolchain: system (the cargo on PATH) or toolchain: distro (the Linux distribution's Rust).`, 'toolchain');
   }
   const env: Record<string, string> = { RUSTUP_TOOLCHAIN: name, RUSTUP_AUTO_INSTALL: '0' };
   const cwd = req.workingDirectory;
@@ -163,7 +165,7 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     for (const c of extraComponents) args.push('--component', c);
     const r = await runLogged('rustup', args, { cwd });
     if (r.code !== 0) {
-      throw new ActionError(`rustup could not install toolchain '${name}' (from ${source}): ${errorLine(r.stderr) || `exit status ${r.code}`}. On a runner without access to rustup's servers, use toolchain: distro.`);
+      throw new InfraError(`rustup could not install toolchain '${name}' (from ${source}): ${errorLine(r.stderr) || `exit status ${r.code}`}. On a runner without access to rustup's servers, use toolchain: distro.`, 'toolchain');
     }
     info = await inspectRustc('rustc', env, cwd);
     if (!info) throw new ActionError(`Toolchain '${name}' was installed but its rustc does not run.`);
@@ -179,7 +181,7 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     if (r.code !== 0) {
       const why = errorLine(r.stderr) || `exit status ${r.code}`;
       if (!hasRustSrc(info.sysroot) && buildStdNeeded) {
-        throw new ActionError(`rustup could not add rust-src to '${name}', which building ${req.target} needs: ${why}. On a runner without access to rustup's servers, use toolchain: distro.`);
+        throw new InfraError(`rustup could not add rust-src to '${name}', which building ${req.target} needs: ${why}. On a runner without access to rustup's servers, use toolchain: distro.`, 'toolchain');
       }
       core.warning(`rustup could not add ${missing.join(', ')} to '${name}': ${why}. Continuing: the build does not need them.`);
     }
@@ -247,12 +249,12 @@ async function distroToolchain(req: ToolchainRequest): Promise<Toolchain> {
     if (step.step !== 'ready') {
       // Without the vendored crates build-std fetches std's dependencies from crates.io: fine where it
       // can be reached (a GitHub-hosted runner), hopeless offline, where the build would fail late.
-      if (!(await reachable(CRATES_IO_INDEX))) throw new ActionError(distroStdError(srcPackage, policy[srcPackage], vendorDir, fresh));
+      if (!(await reachable(CRATES_IO_INDEX))) throw new InfraError(distroStdError(srcPackage, policy[srcPackage], vendorDir, fresh), 'toolchain');
       core.warning(`toolchain: distro: ${srcPackage} ${policy[srcPackage]?.installed ?? ''} has no ${vendorDir}; crates.io can be reached, so build-std fetches std's dependencies from there.`);
     }
   }
   if (step.step !== 'ready') {
-    throw new ActionError('toolchain: distro installed the distribution\'s Rust packages, but /usr/bin/rustc, /usr/bin/cargo or the standard library source is still missing.');
+    throw new InfraError('toolchain: distro installed the distribution\'s Rust packages, but /usr/bin/rustc, /usr/bin/cargo or the standard library source is still missing.', 'toolchain');
   }
   // rustup's proxies usually come first on PATH: make `cargo` and `rustc` mean the distribution's, for build scripts too.
   const dir = shimDir(path.join(req.toolDir, 'distro-bin'), { cargo: '/usr/bin/cargo', rustc: '/usr/bin/rustc', rustdoc: '/usr/bin/rustdoc' });
@@ -290,6 +292,7 @@ async function settle(
     env: { ...t.env },
     cargoConfig: [],
     rustcVersion: info.version,
+    rustcVerbose: info.verbose,
     host: info.host,
     sysroot: info.sysroot,
     prebuiltStd,

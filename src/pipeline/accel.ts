@@ -5,7 +5,7 @@ import { calibrationKind, makeKvmUsable, openKvm, probeKvm, retryUnderTcg } from
 import { calibrate } from '../boot/calibrate.js';
 import type { BootResult } from '../boot/qemu.js';
 import { cpuArgs, machineArgs, memoryArgs, type Accel, type ImageKind } from '../boot/qemu-args.js';
-import { ActionError } from '../errors.js';
+import { InfraError } from '../errors.js';
 import { capture } from '../install/run.js';
 import type { Plan } from '../plan/plan.js';
 import { kvmFailure } from '../verdict/run-state.js';
@@ -51,7 +51,7 @@ export async function chooseAccel(plan: Plan, program: string, image: ImageKind)
   if (plan.launcher.needsKvm) {
     await enableKvm();
     const kvm = openKvm();
-    if (!kvm.ok) throw new ActionError(`${plan.launcher.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`);
+    if (!kvm.ok) throw new InfraError(`${plan.launcher.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`, 'kvm');
     return 'kvm';
   }
   if (!plan.launcher.speaksQmp || plan.inputs.accel === 'tcg') return 'tcg';
@@ -62,7 +62,7 @@ export async function chooseAccel(plan: Plan, program: string, image: ImageKind)
   await enableKvm();
   if (plan.inputs.accel === 'kvm') {
     const probe = await probeKvm(program, plan.kvmCpu);
-    if (!probe.ok) throw new ActionError(`accel: kvm was asked for, but KVM does not work here: ${probe.why}. Use accel: auto to fall back to TCG.`);
+    if (!probe.ok) throw new InfraError(`accel: kvm was asked for, but KVM does not work here: ${probe.why}. Use accel: auto to fall back to TCG.`, 'kvm');
     core.info(`Accelerator: KVM (accel: kvm; QEMU starts under KVM${plan.kvmCpu ? ` with -cpu ${plan.kvmCpu}` : ''}).`);
     return 'kvm';
   }

@@ -6,6 +6,7 @@ import { writeSummary, type Report } from '../report/summary.js';
 import { decide } from '../verdict/verdict.js';
 import { cleanLine } from '../verdict/watcher.js';
 import { annotatePanic } from '../report/panic-location.js';
+import { bootTimings, factOutputs } from '../report/outputs.js';
 import { accelPolicy } from './accel.js';
 import type { State } from './steps.js';
 
@@ -61,9 +62,13 @@ function serialLines(logPath: string, fallback: string[]): string[] {
   }
 }
 
+/** The toolchain as resolved, for the `toolchain` output: the rustup name (nightly-2026-06-01), `system` or `distro`. */
+const toolchainName = (s: State) => s.toolchain && (s.toolchain.kind === 'rustup' ? s.toolchain.description.replace(/^rustup /, '') : s.toolchain.kind);
+
 /** What the report shows of the steps that ran (also when a later one failed). */
 export function reportOf(s: State): Partial<Report> {
   return {
+    outputs: factOutputs({ rustc: s.toolchain?.rustcVerbose, toolchain: toolchainName(s), cacheHit: s.cache?.hit, timings: s.result && bootTimings(s.result.moments) }),
     toolchain: s.toolchain ? `${s.toolchain.description}: ${s.toolchain.rustcVersion}` : undefined,
     kernel: s.kernel,
     accel: s.plan.launcher.speaksQmp || s.plan.launcher.needsKvm ? (s.accelNote ?? s.accel) : undefined,
@@ -86,7 +91,8 @@ export async function publish(report: Report, opts: { dryRun?: Record<string, un
     return;
   }
   if (report.kernel) core.setOutput('kernel', report.kernel);
-  core.setOutput('result', report.pass ? 'pass' : 'fail');
+  core.setOutput('result', report.pass ? 'pass' : report.error ? 'error' : 'fail');
+  for (const [name, value] of Object.entries(report.outputs ?? {})) core.setOutput(name, value);
   core.setOutput('reason', report.reason);
   if (report.exitCode !== undefined) core.setOutput('exit-code', String(report.exitCode));
   try {

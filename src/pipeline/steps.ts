@@ -16,6 +16,7 @@ import { GuestEcho } from '../report/guest-log.js';
 import { detectImage } from '../targets/common.js';
 import type { BuildPrep, CargoView } from '../targets/contract.js';
 import { accelPolicy, chooseAccel, fallBackToTcg } from './accel.js';
+import { predictCache, restoreBuild, restoreTools, saveCache, type PipelineCache } from './cache.js';
 
 /**
  * The run in steps. Each step can run, or predict what running it would give without side effects
@@ -46,6 +47,9 @@ export interface State {
   launch?: Launch;
   result?: BootResult;
   timings: Record<string, number>;
+  /** The build cache (src/pipeline/cache.ts): restored in install, saved after cargo build; cachePlan: the dry run's keys. */
+  cache?: PipelineCache;
+  cachePlan?: Record<string, unknown>;
   echo: GuestEcho;
   logPath: string;
 }
@@ -119,9 +123,11 @@ export const install: Step = {
       s.installActions.push(...tp.actions);
       s.toolchain = await predictToolchain(req);
     }
+    s.cachePlan = await predictCache(s.plan, s.toolchain);
   },
   async run(s) {
     const { target, launcher } = s.plan;
+    s.cache = await restoreTools(s.plan);
     const installed = await launcher.install();
     s.program = installed.path;
     await aptInstallMissing(target.install.apt, target.target);
@@ -131,6 +137,7 @@ export const install: Step = {
       const tc = await installToolchain(toolchainRequest(s));
       s.toolchain = tc;
       core.info(`Toolchain: ${tc.description} (${tc.rustcVersion}), from ${tc.source}`);
+      await restoreBuild(s.cache, s.plan, tc);
       core.info(tc.buildStd ? `std for ${target.target}: built from source (build-std: ${target.build.buildStd.crates.join(', ')})` : `std for ${target.target}: prebuilt, from the toolchain`);
     }
     if (installed.note) core.info(`${launcher.name}: ${await installed.note}`);
@@ -156,6 +163,7 @@ export const build: Step = {
     if (b.kind === 'prebuilt') return void (s.kernel = b.kernel);
     const { target } = s.plan;
     s.prep = (await target.build.beforeCargo?.run(cargoView(s), s.assets)) ?? {};
+    let cargoPassed = false;
     try {
       const env = buildEnv(s);
       core.info(`[command]${commandLine(cargoArgv(s, 'build'), env)}`);
@@ -171,8 +179,10 @@ export const build: Step = {
       });
       s.kernel = built.kernel;
       s.executables = built.executables;
+      cargoPassed = true;
     } finally {
       s.prep.cleanup?.();
+      await saveCache(s.cache, s.plan, cargoPassed);
     }
     if (target.build.assemble) s.kernel = await target.build.assemble.run(s.executables ?? [s.kernel], s.scratch);
     core.info(`Built ${s.kernel}`);
@@ -275,6 +285,7 @@ export function describe(s: State): Record<string, unknown> {
     install: s.installActions,
     ...(s.prepared ? { prepare: s.prepared } : {}),
     downloads: plan.target.install.downloads.map(describeAsset),
+    cache: s.cachePlan,
     build: b.kind === 'cargo' ? { directory: b.workingDirectory, command: commandLine(cargoArgv(s, 'build'), buildEnv(s)), image: s.kernel } : { kernel: b.kernel },
     boot: {
       program: plan.launcher.name === 'QEMU' ? QEMU_ARCHES[plan.target.boot.qemu.arch].binary : plan.launcher.name,

@@ -13,6 +13,10 @@ export interface Report {
   tail: string[];
   logPath?: string;
   kernel?: string;
+  /** The run could not judge the guest (infrastructure, input, a bug): `result: error` instead of `fail` (src/errors.ts resultOf). */
+  error?: boolean;
+  /** rustc-version, toolchain, cache-hit and the boot's timings (src/report/outputs.ts factOutputs). */
+  outputs?: Record<string, string>;
 }
 
 const fmt = (s?: number) => (s === undefined ? '–' : `${s.toFixed(1)} s`);
@@ -21,7 +25,7 @@ const fmt = (s?: number) => (s === undefined ? '–' : `${s.toFixed(1)} s`);
 export async function writeSummary(r: Report): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
   const s = core.summary
-    .addHeading(`${r.pass ? '✅' : '❌'} ${r.target}: ${r.pass ? 'pass' : 'fail'}`, 3)
+    .addHeading(`${r.pass ? '✅' : '❌'} ${r.target}: ${r.pass ? 'pass' : r.error ? 'error' : 'fail'}`, 3)
     .addRaw(reasonHtml(r.reason), true)
     .addTable([
       [{ data: 'toolchain', header: true }, { data: 'accel', header: true }, { data: 'exit status', header: true }, { data: 'install', header: true }, { data: 'build', header: true }, { data: 'boot', header: true }],

@@ -75,6 +75,8 @@ export class SerialWatcher {
   /** Expectations met by a look at the unfinished line; judged again when it completes. */
   private metByPartial: number[] = [];
   private satisfiedSignalled = false;
+  /** When the last expectation was met (performance.now(), the boot's clock), for the expected-seconds output. */
+  satisfiedAt?: number;
   private readonly fastPath: boolean;
   private readonly literalsOnly: boolean;
   private readonly failLiterals: Buffer[];
@@ -333,6 +335,7 @@ export class SerialWatcher {
   private signalSatisfied(): void {
     if (this.satisfiedSignalled || this.rules.expect.length === 0 || !this.satisfied) return;
     this.satisfiedSignalled = true;
+    this.satisfiedAt = performance.now();
     this.opts.onSatisfied?.();
   }
 }

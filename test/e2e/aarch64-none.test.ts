@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { assertFail, assertPass, copyExample, exampleCases } from '../helpers/example.js';
+import { assertError, assertFail, assertPass, copyExample, exampleCases } from '../helpers/example.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const target = 'aarch64-unknown-none';
@@ -17,7 +17,7 @@ const kernel = path.join(targetDir, target, 'debug', 'hello-aarch64');
 
 test(`${target}: without an expect line, status 0 is refused at once: it also means power-off`, async () => {
   const r = await run({ expect: '' });
-  assertFail(r, /^Input 'expect': is empty, but exit status 0 counts as success for aarch64-unknown-none/);
+  assertError(r, /^Input 'expect': is empty, but exit status 0 counts as success for aarch64-unknown-none/);
   assert.ok(r.seconds < 5);
 });
 

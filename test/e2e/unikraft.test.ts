@@ -102,15 +102,16 @@ test('dry-run shows the Unikraft plan: KraftKit download and checksum, build env
 });
 
 test('dry-run validates like a real run: no expect, no qemu/x86_64 target, bad KraftKit version', async () => {
-  const cases: [Record<string, string>, RegExp][] = [
-    [{ expect: '' }, /^Input 'expect': is empty, but exit status 0 counts as success for x86_64-unikraft-linux-musl/],
-    [{ 'working-directory': 'test/fixtures/unikraft/wrong-platform' }, /has no qemu\/x86_64 target \(it has: fc\/x86_64, qemu\/arm64\)/],
-    [{ kraftkit: 'latest' }, /^Input 'kraftkit': 'latest' is not a KraftKit version/],
+  // An input error is `error`; the app's own Kraftfile that cannot boot here is the app failing: `fail`.
+  const cases: [Record<string, string>, RegExp, string][] = [
+    [{ expect: '' }, /^Input 'expect': is empty, but exit status 0 counts as success for x86_64-unikraft-linux-musl/, 'error'],
+    [{ 'working-directory': 'test/fixtures/unikraft/wrong-platform' }, /has no qemu\/x86_64 target \(it has: fc\/x86_64, qemu\/arm64\)/, 'fail'],
+    [{ kraftkit: 'latest' }, /^Input 'kraftkit': 'latest' is not a KraftKit version/, 'error'],
   ];
-  for (const [over, msg] of cases) {
+  for (const [over, msg, result] of cases) {
     const r = await runAction({ target: TARGET, 'working-directory': 'examples/unikraft-hello', expect: 'Hello, world!', 'dry-run': 'true', ...over });
     assert.equal(r.code, 1, r.stdout);
-    assert.equal(r.outputs.result, 'fail');
+    assert.equal(r.outputs.result, result, r.outputs.reason);
     assert.match(r.outputs.reason, msg);
   }
 });

@@ -18,6 +18,14 @@ export function assertPass(r: ActionRun): void {
   assert.deepEqual(r.leftoverQemu, [], 'no QEMU may outlive the action');
 }
 
+/** The run could not judge the guest (a bad input, an infrastructure failure): result error, and the step fails. */
+export function assertError(r: ActionRun, reason: RegExp): void {
+  assert.equal(r.outputs.result, 'error', `expected error, got ${r.outputs.result}: ${r.outputs.reason}\n${r.stdout.slice(-2000)}`);
+  assert.equal(r.code, 1);
+  assert.match(r.outputs.reason, reason);
+  assert.deepEqual(r.leftoverQemu, [], 'no QEMU may outlive the action');
+}
+
 export function assertFail(r: ActionRun, reason: RegExp): void {
   assert.equal(r.outputs.result, 'fail', `expected fail, got ${r.outputs.result}: ${r.outputs.reason}\n${r.stdout.slice(-2000)}`);
   assert.equal(r.code, 1);

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import * as io from '@actions/io';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ActionError } from '../../errors.js';
+import { ActionError, InfraError } from '../../errors.js';
 import { capture, errorLine, runLogged } from '../../install/run.js';
 import { findToolchainFile, type ToolchainFile } from '../../install/toolchain-file.js';
 import { featureArgs, type CargoMetadata, type MetaPackage } from './features.js';
@@ -108,18 +108,18 @@ export async function installKernelToolchain(src: KernelSource): Promise<string>
     return file.path ?? file.file;
   }
   if (!(await io.which('rustup', false))) {
-    throw new ActionError(`The hermit crate builds its kernel with toolchain '${file.channel}' (from ${file.file}), through rustup, which is not on PATH. Install rustup before this step (the kernel cannot be built with toolchain: distro or system alone).`);
+    throw new InfraError(`The hermit crate builds its kernel with toolchain '${file.channel}' (from ${file.file}), through rustup, which is not on PATH. Install rustup before this step (the kernel cannot be built with toolchain: distro or system alone).`, 'toolchain');
   }
   const [cmd, ...args] = kernelToolchainInstall(file);
   const r = await runLogged(cmd, args, { cwd: src.kernelDir });
   if (r.code !== 0) {
-    throw new ActionError(`rustup could not install the Hermit kernel's toolchain '${file.channel}' (from ${file.file}): ${errorLine(r.stderr) || `exit status ${r.code}`}. The hermit crate's build script compiles the kernel with it.`);
+    throw new InfraError(`rustup could not install the Hermit kernel's toolchain '${file.channel}' (from ${file.file}): ${errorLine(r.stderr) || `exit status ${r.code}`}. The hermit crate's build script compiles the kernel with it.`, 'toolchain');
   }
   // An already installed toolchain may lack the components: add them (a no-op when present).
   const components = [...new Set(['rust-src', 'llvm-tools', ...file.components])];
   const c = await runLogged('rustup', ['component', 'add', '--toolchain', file.channel, ...components], { cwd: src.kernelDir });
   if (c.code !== 0) {
-    throw new ActionError(`rustup could not add ${components.join(', ')} to the Hermit kernel's toolchain '${file.channel}': ${errorLine(c.stderr) || `exit status ${c.code}`}.`);
+    throw new InfraError(`rustup could not add ${components.join(', ')} to the Hermit kernel's toolchain '${file.channel}': ${errorLine(c.stderr) || `exit status ${c.code}`}.`, 'toolchain');
   }
   return file.channel;
 }

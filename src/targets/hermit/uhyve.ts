@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Launcher } from '../../boot/launchers.js';
-import { ActionError } from '../../errors.js';
+import { InfraError } from '../../errors.js';
 import { errorLine, runLogged } from '../../install/run.js';
 import { UHYVE_VERSION, uhyveCommand, uhyveInstallArgs } from './uhyve-command.js';
 
@@ -36,7 +36,7 @@ export function uhyveLauncher(args: string[]): Launcher {
       const r = await runLogged('cargo', uhyveInstallArgs(), { cwd: os.tmpdir() });
       const installed = await uhyvePath();
       if (r.code !== 0 || !installed) {
-        throw new ActionError(`cargo ${uhyveInstallArgs().join(' ')} failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`);
+        throw new InfraError(`cargo ${uhyveInstallArgs().join(' ')} failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`, 'install');
       }
       return { path: installed };
     },

@@ -29,6 +29,8 @@ const COMMON = [
   'runner',
   'token',
   'wait-for-exit',
+  'cache',
+  'cache-on-failure',
 ];
 const declared = Object.keys((parse(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: object }).inputs);
 const families = FAMILIES.flatMap((f) => f.inputs.map((i) => i.name));
