@@ -62,9 +62,10 @@ test('stand-in Microkit image: the default expectation and MON|ERROR', async () 
 
 test('bad seL4 input: a clear error before anything runs (x86_64 kernel without sel4-prefix; a memory input below the kernel\'s)', async () => {
   const x = await runAction({ target: 'x86_64-sel4', kernel: image('pass') });
-  assert.equal(x.outputs.result, 'fail');
+  assert.equal(x.outputs.result, 'error', 'bad input is an error, not a failing guest');
   assert.match(x.outputs.reason, /Input 'sel4-prefix': is not set, and kernel is given for x86_64-sel4/);
   const m = await runAction({ target: 'riscv64imac-sel4', kernel: image('pass'), 'sel4-prefix': 'test/fixtures/sel4/prefix-riscv64', memory: '1G' });
+  assert.equal(m.outputs.result, 'error');
   assert.match(m.outputs.reason, /Input 'memory': '1G' is less than the 3072 MiB the seL4 kernel was built for .*QEMU_MEMORY/);
 });
 
