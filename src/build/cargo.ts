@@ -27,12 +27,13 @@ export interface BuildResult {
 }
 
 /**
- * The cargo command line the action runs (without the toolchain's environment): `cargo build`, or
- * `cargo run` with the same arguments for the runner input's `cargo`.
+ * The cargo command line the action runs (without the toolchain's environment): `cargo build`,
+ * `cargo run` with the same arguments for the runner input's `cargo`, or `cargo test --no-run`
+ * (which builds every test executable and runs none).
  */
-export function cargoCommand(tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>, req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>, subcommand: 'build' | 'run' = 'build'): string[] {
-  const args = [tc.cargo, ...tc.cargoConfig, subcommand, '--target', req.target];
-  if (subcommand === 'build') args.push('--message-format=json-diagnostic-rendered-ansi');
+export function cargoCommand(tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>, req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>, subcommand: 'build' | 'run' | 'test' = 'build'): string[] {
+  const args = [tc.cargo, ...tc.cargoConfig, subcommand, ...(subcommand === 'test' ? ['--no-run'] : []), '--target', req.target];
+  if (subcommand !== 'run') args.push('--message-format=json-diagnostic-rendered-ansi');
   if (tc.buildStd) {
     args.push(`-Zbuild-std=${req.buildStd.crates.join(',')}`);
     if (req.buildStd.features.length) args.push(`-Zbuild-std-features=${req.buildStd.features.join(',')}`);
