@@ -113,7 +113,7 @@ async function bootAll(exes: ReturnType<typeof testExecutables>, concurrency: nu
 export async function benchTestSuite(opts: { spins?: number; tmp?: string } = {}): Promise<TestSuiteBench> {
   const tmp = opts.tmp ?? fs.mkdtempSync(path.join(os.tmpdir(), 'bench-test-suite-'));
   const crate = path.join(tmp, 'crate');
-  makeCrate(crate, opts.spins ?? 15_000_000);
+  makeCrate(crate, opts.spins ?? 2_000_000);
   const shim = path.join(tmp, 'bin');
   fs.mkdirSync(shim, { recursive: true });
   if (!fs.existsSync(path.join(shim, 'rust-lld'))) fs.symlinkSync('/usr/bin/lld', path.join(shim, 'rust-lld'));
