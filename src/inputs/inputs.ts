@@ -32,6 +32,11 @@ export interface Inputs extends CommonInputs {
   exitCodes?: number[];
   /** Seconds for boot and run. */
   timeout: number;
+  /**
+   * Was timeout set to other than its default? command: test takes bootimage's test-timeout
+   * otherwise. (The runner fills in action.yml's default 300, so 300 cannot be told from unset.)
+   */
+  timeoutGiven: boolean;
   /** Seconds without any serial output before failing; 0 = off. */
   idleTimeout: number;
   /** The guest must exit by itself; the action never stops it on a match. */
@@ -199,6 +204,7 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     defaultFailOn: parseBool('default-fail-on', get('default-fail-on').trim(), true),
     exitCodes: parseExitCodes('exit-code', get('exit-code')),
     timeout,
+    timeoutGiven: timeout !== 300,
     idleTimeout,
     waitForExit: parseBool('wait-for-exit', get('wait-for-exit').trim(), false),
     dryRun: parseBool('dry-run', get('dry-run').trim(), false),
