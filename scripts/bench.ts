@@ -4,7 +4,8 @@
 //  3. a whole warm run of the action next to the same work done by hand (cargo + qemu + grep);
 //  4. boot times under TCG, KVM and accel: auto (calibration included) for four kinds of guest.
 //  5. the cache: a cold and a warm step of the demo kernel (cache: true) through the cache-service stand-in.
-// BENCH_ONLY=accel (section 4) or BENCH_ONLY=cache (section 5) runs that section alone and prints its table (BENCHMARKS.md is left as it is).
+//  6. a test suite (command: test): 8 test executables booted one at a time and in parallel (scripts/bench-test-suite.ts).
+// BENCH_ONLY=accel (section 4), BENCH_ONLY=cache (section 5) or BENCH_ONLY=tests (section 6) runs that section alone and prints its table (BENCHMARKS.md is left as it is).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -18,6 +19,7 @@ import { RUST_PANIC } from '../src/targets/common.js';
 import { boot, SETTLE_MS } from '../src/boot/qemu.js';
 import { calibrate } from '../src/boot/calibrate.js';
 import { benchCache } from './cache-bench.js';
+import { benchTestSuite } from './bench-test-suite.js';
 import type { Accel } from '../src/boot/qemu-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -298,6 +300,14 @@ if (!only || only === 'cache') {
   const c = await benchCache();
   rows.push(...c.rows.map((r) => r.replace(/^## Cache:/, '## 5. Cache:')));
   if (only) console.log(c.rows.join('\n'));
+}
+
+if (!only || only === 'tests') {
+  // 6. A test suite: build once, boot the 8 test executables one at a time, then up to the cores.
+  console.log('bench: a test suite, 8 test executables, sequential against parallel boot');
+  const t = await benchTestSuite({ tmp: fs.mkdtempSync(path.join(tmp, 'tests-')) });
+  rows.push(...t.rows.map((r) => r.replace(/^## 4\. A test suite/, '## 6. A test suite')));
+  if (only) console.log(t.rows.join('\n'));
 }
 
 if (!only) {

@@ -6,6 +6,7 @@ import { ActionError, InfraError, resultOf } from './errors.js';
 import { checkHost } from './install/host.js';
 import { readInputs } from './inputs/inputs.js';
 import { describe, runStep, STEPS, type State } from './pipeline/steps.js';
+import { TEST_STEPS, testVerdictOf } from './pipeline/test-steps.js';
 import { logPlan, publish, reportOf, verdictOf } from './pipeline/outcome.js';
 import { resolvePlan } from './plan/plan.js';
 import { GuestEcho } from './report/guest-log.js';
@@ -23,16 +24,17 @@ export async function run(): Promise<void> {
     const scratch = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'unikernel-boot-'));
     const s: State = { plan, scratch, assets: {}, installActions: [], prep: {}, timings: report.timings, echo, logPath: path.join(scratch, `${plan.inputs.target}-serial.log`) };
     logPlan(plan);
+    const steps = plan.inputs.command === 'test' ? TEST_STEPS : STEPS;
     if (plan.inputs.dryRun) {
-      for (const step of STEPS) await step.predict(s);
+      for (const step of steps) await step.predict(s);
       return publish(report, { dryRun: describe(s) });
     }
     try {
-      for (const step of STEPS) await runStep(s, step);
+      for (const step of steps) await runStep(s, step);
     } finally {
       Object.assign(report, reportOf(s));
     }
-    Object.assign(report, verdictOf(s));
+    Object.assign(report, plan.inputs.command === 'test' ? testVerdictOf(s) : verdictOf(s));
   } catch (e) {
     echo.stop();
     report.pass = false;

@@ -20,6 +20,13 @@ export interface BuildRequest {
   workspace: string;
   /** Several executables are fine (the family assembles them into one image, e.g. a Microkit system). */
   manyExecutables?: boolean;
+  /**
+   * `test`: `cargo test --no-run` (command: test). Every test executable is the caller's to find
+   * in cargo's JSON (onJson), so the one-executable check is left out.
+   */
+  subcommand?: 'build' | 'test';
+  /** Each line of cargo's JSON messages, as it comes (test mode collects the test executables from them). */
+  onJson?: (line: string) => void;
 }
 
 export interface BuildResult {
@@ -32,12 +39,13 @@ export interface BuildResult {
 }
 
 /**
- * The cargo command line the action runs (without the toolchain's environment): `cargo build`, or
- * `cargo run` with the same arguments for the runner input's `cargo`.
+ * The cargo command line the action runs (without the toolchain's environment): `cargo build`,
+ * `cargo run` with the same arguments for the runner input's `cargo`, or `cargo test --no-run`
+ * (which builds every test executable and runs none).
  */
-export function cargoCommand(tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>, req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>, subcommand: 'build' | 'run' = 'build'): string[] {
-  const args = [tc.cargo, ...tc.cargoConfig, subcommand, '--target', req.target];
-  if (subcommand === 'build') args.push('--message-format=json-diagnostic-rendered-ansi');
+export function cargoCommand(tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>, req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>, subcommand: 'build' | 'run' | 'test' = 'build'): string[] {
+  const args = [tc.cargo, ...tc.cargoConfig, subcommand, ...(subcommand === 'test' ? ['--no-run'] : []), '--target', req.target];
+  if (subcommand !== 'run') args.push('--message-format=json-diagnostic-rendered-ansi');
   if (tc.buildStd) {
     args.push(`-Zbuild-std=${req.buildStd.crates.join(',')}`);
     if (req.buildStd.features.length) args.push(`-Zbuild-std-features=${req.buildStd.features.join(',')}`);
@@ -94,7 +102,7 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
     () => req.workingDirectory,
   );
 
-  const command = cargoCommand(tc, req);
+  const command = cargoCommand(tc, req, req.subcommand ?? 'build');
   // In a process group of its own: a cancelled run stops cargo and every rustc and build script it started.
   const child = spawnTracked(command[0], command.slice(1), { cwd: req.workingDirectory, env, stdio: ['ignore', 'pipe', 'pipe'] });
   // cargo's own errors (manifest, dependencies, network) come on stderr: shown as they come, and the end kept for the reason.
@@ -117,6 +125,7 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
       process.stdout.write(line + '\n');
       return;
     }
+    req.onJson?.(line);
     if (msg.reason === 'compiler-artifact' && msg.executable) {
       executables.push(msg.executable);
     } else if (msg.reason === 'compiler-message' && msg.message) {
@@ -139,6 +148,7 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
   for (const d of diagnostics) annotate(d, root, req.workspace);
   if (status !== 0) throw new ActionError(buildFailureReason({ status, signal, errors, firstRendered, stderr: stderrTail }));
   const unique = [...new Set(executables)];
+  if (req.subcommand === 'test') return { kernel: unique[0] ?? '', executables: unique, command, seconds };
   if (unique.length === 0) {
     throw new ActionError(`cargo build produced no executable for ${req.target}. Build a binary crate (src/main.rs or a [[bin]]), choose one with cargo-args (for example --bin NAME or -p PACKAGE), or boot a prebuilt image with the kernel input.`);
   }

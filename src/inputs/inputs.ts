@@ -32,6 +32,11 @@ export interface Inputs extends CommonInputs {
   exitCodes?: number[];
   /** Seconds for boot and run. */
   timeout: number;
+  /**
+   * Was timeout set to other than its default? command: test takes bootimage's test-timeout
+   * otherwise. (The runner fills in action.yml's default 300, so 300 cannot be told from unset.)
+   */
+  timeoutGiven: boolean;
   /** Seconds without any serial output before failing; 0 = off. */
   idleTimeout: number;
   /** The guest must exit by itself; the action never stops it on a match. */
@@ -44,6 +49,8 @@ export interface Inputs extends CommonInputs {
   memory?: string;
   /** Boot with this instead of the action's QEMU command line. */
   runner?: Runner;
+  /** command: boot the one image the crate builds, or `test`: build with cargo test --no-run and boot every test executable (src/pipeline/test-steps.ts). */
+  command: 'boot' | 'test';
   /** Restore and save the build's cache (src/cache/). */
   cache: boolean;
   /** Save the cache also when the build failed. */
@@ -164,6 +171,15 @@ function familyInputs(get: InputReader, target: string, family: Family): Record<
   return readSpecs(get, family.inputs);
 }
 
+/** command: boot (the default) or test; test builds, so it cannot take a prebuilt kernel, and cargo run runs no test executable. */
+function commandInput(get: InputReader, kernel: string | undefined, runner: Runner | undefined): 'boot' | 'test' {
+  const raw = (get('command').trim() || 'boot').toLowerCase();
+  if (raw !== 'boot' && raw !== 'test') throw new InputError('command', `'${raw}' is not a command`, "Use boot (build the crate's binary and boot it) or test (build its tests with cargo test --no-run and boot every test executable).");
+  if (raw === 'test' && kernel !== undefined) throw new InputError('command', 'is test, which builds the crate\'s tests, but kernel gives a prebuilt image', 'Remove kernel to build and boot the tests, or set command to boot.');
+  if (raw === 'test' && runner?.kind === 'cargo') throw new InputError('runner', "is 'cargo' (cargo run), which cannot run test executables", "Remove runner (the action boots each test executable in QEMU), or give a command with {kernel} where the executable's path goes.");
+  return raw;
+}
+
 export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
   const { target, family } = targetInput(get);
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
@@ -174,10 +190,12 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
   if (idleTimeout > 0 && idleTimeout >= timeout) {
     throw new InputError('idle-timeout', `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`, 'Make idle-timeout shorter than timeout, or 0 to turn it off.');
   }
+  const command = commandInput(get, src.kernel, boot.runner);
   return {
     target,
     family,
     workspace,
+    command,
     ...src,
     ...boot,
     expect: parsePatternLines(get('expect'), 'expect'),
@@ -186,6 +204,7 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     defaultFailOn: parseBool('default-fail-on', get('default-fail-on').trim(), true),
     exitCodes: parseExitCodes('exit-code', get('exit-code')),
     timeout,
+    timeoutGiven: timeout !== 300,
     idleTimeout,
     waitForExit: parseBool('wait-for-exit', get('wait-for-exit').trim(), false),
     dryRun: parseBool('dry-run', get('dry-run').trim(), false),

@@ -4,6 +4,9 @@ import * as path from 'node:path';
 import { setStage } from '../boot/processes.js';
 import type { CargoRun, Launch } from '../boot/launchers.js';
 import { boot, type BootResult } from '../boot/qemu.js';
+import type { PoolResult } from '../boot/pool.js';
+import type { TestBootResult } from '../boot/test-executable.js';
+import type { TestExecutable } from '../build/test-executables.js';
 import { QEMU_ARCHES, shellJoin, type Accel, type ImageKind } from '../boot/qemu-args.js';
 import { cargoBuild, cargoCommand, predictExecutable } from '../build/cargo.js';
 import { ActionError } from '../errors.js';
@@ -52,6 +55,8 @@ export interface State {
   cachePlan?: Record<string, unknown>;
   echo: GuestEcho;
   logPath: string;
+  /** command: test (src/pipeline/test-steps.ts): the test executables cargo built, their suite names, and each boot's result. */
+  tests?: { executables: TestExecutable[]; names: string[]; results: PoolResult<TestBootResult>[] };
 }
 
 export interface Step {
@@ -91,7 +96,7 @@ export function commandLine(argv: string[], env: Record<string, string> = {}): s
   return [...vars, shellJoin(argv)].join(' ');
 }
 
-function cargoArgv(s: State, subcommand: 'build' | 'run'): string[] {
+export function cargoArgv(s: State, subcommand: 'build' | 'run' | 'test'): string[] {
   const b = s.plan.build as Extract<Plan['build'], { kind: 'cargo' }>;
   const v = cargoView(s);
   const buildStd = s.toolchain ? s.toolchain.buildStd : (s.toolchainPlan as { buildStd?: boolean } | undefined)?.buildStd !== false;
@@ -286,7 +291,7 @@ export function describe(s: State): Record<string, unknown> {
     ...(s.prepared ? { prepare: s.prepared } : {}),
     downloads: plan.target.install.downloads.map(describeAsset),
     cache: s.cachePlan,
-    build: b.kind === 'cargo' ? { directory: b.workingDirectory, command: commandLine(cargoArgv(s, 'build'), buildEnv(s)), image: s.kernel } : { kernel: b.kernel },
+    build: b.kind === 'cargo' ? { directory: b.workingDirectory, command: commandLine(cargoArgv(s, plan.inputs.command === 'test' ? 'test' : 'build'), buildEnv(s)), image: s.kernel } : { kernel: b.kernel },
     boot: {
       program: plan.launcher.name === 'QEMU' ? QEMU_ARCHES[plan.target.boot.qemu.arch].binary : plan.launcher.name,
       launcher: plan.launcher.name,

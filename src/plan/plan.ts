@@ -1,3 +1,5 @@
+import * as path from 'node:path';
+import { readBootimage } from '../build/bootimage.js';
 import { cargoRunLauncher, commandLauncher, qemuLauncher, type Launcher } from '../boot/launchers.js';
 import type { QemuChoices } from '../boot/qemu-args.js';
 import { InputError } from '../errors.js';
@@ -46,6 +48,11 @@ export function resolvePlan(inputs: Inputs): Plan {
   const t = inputs.family.plan(inputs.target, inputs, inputs.own);
   if (inputs.accel === 'kvm' && !t.boot.kvmCapable) {
     throw new InputError('accel', `kvm cannot run ${inputs.target} on this ${process.arch} host`, 'Use auto or tcg.');
+  }
+  if (inputs.command === 'test') {
+    if (t.build.assemble) throw new InputError('command', `is test, but ${inputs.target} assembles one image from what cargo builds`, 'Set command to boot.');
+    // Bad [package.metadata.bootimage] settings fail now, before anything is installed (each test executable's own package is read again after the build).
+    readBootimage(path.join(inputs.workingDirectory, 'Cargo.toml'));
   }
   const qemu = qemuChoices(inputs);
   const cpuAt = inputs.qemuArgs.findIndex((a) => a === '-cpu' || a === '--cpu');

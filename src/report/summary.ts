@@ -17,6 +17,17 @@ export interface Report {
   error?: boolean;
   /** rustc-version, toolchain, cache-hit and the boot's timings (src/report/outputs.ts factOutputs). */
   outputs?: Record<string, string>;
+  /** command: test: one row per test executable. */
+  tests?: TestRow[];
+}
+
+export interface TestRow {
+  name: string;
+  passed: number;
+  failed: number;
+  seconds: number;
+  pass: boolean;
+  reason: string;
 }
 
 const fmt = (s?: number) => (s === undefined ? '–' : `${s.toFixed(1)} s`);
@@ -31,6 +42,12 @@ export async function writeSummary(r: Report): Promise<void> {
       [{ data: 'toolchain', header: true }, { data: 'accel', header: true }, { data: 'exit status', header: true }, { data: 'install', header: true }, { data: 'build', header: true }, { data: 'boot', header: true }],
       [escapeHtml(r.toolchain ?? '–'), r.accel ?? '–', r.exitCode === undefined ? '–' : String(r.exitCode), fmt(r.timings.install), fmt(r.timings.build), fmt(r.timings.boot)],
     ]);
+  if (r.tests?.length) {
+    s.addTable([
+      ['test executable', 'cases passed', 'cases failed', 'time', 'reason'].map((data) => ({ data, header: true })),
+      ...r.tests.map((t) => [`${t.pass ? '✅' : '❌'} ${escapeHtml(t.name)}`, String(t.passed), String(t.failed), fmt(t.seconds), escapeHtml(t.reason)]),
+    ]);
+  }
   if (r.qemuCommand) s.addDetails('QEMU command', `<pre>${escapeHtml(r.qemuCommand)}</pre>`);
   if (r.tail.length) {
     s.addRaw(`<p>Last ${r.tail.length} serial line${r.tail.length === 1 ? '' : 's'}${r.logPath ? ` (full log: <code>${escapeHtml(r.logPath)}</code>)` : ''}:</p>`, true);

@@ -26,6 +26,11 @@ export interface UserVerdictInputs {
   /** exit-code, undefined when not given. */
   exitCodes?: number[];
   waitForExit: boolean;
+  /**
+   * test: each test executable's own result lines (libtest's `test result: ok`, blog_os's `[ok]`)
+   * are the evidence status 0 lacks, and test-steps.ts requires them; so no expect line is needed.
+   */
+  command?: 'boot' | 'test';
 }
 
 export interface TargetVerdict {
@@ -44,7 +49,7 @@ export function verdictPolicy(user: UserVerdictInputs, target: TargetVerdict): V
   const userExpect = user.expect.length ? user.expect : (target.expectWhenNone ?? []);
   // The target's own success evidence (e.g. Hermit's `exit status 0`) comes after the user's lines.
   const expect = [...userExpect, ...target.expect];
-  if (exitCodes.includes(0) && expect.length === 0 && !target.statusIsAppExitCode) {
+  if (exitCodes.includes(0) && expect.length === 0 && !target.statusIsAppExitCode && user.command !== 'test') {
     throw new InputError(
       'expect',
       `is empty, but exit status 0 counts as success for ${user.target} (exit-code: ${exitCodes.join(', ')}). QEMU also exits with 0 when a guest powers off or resets without reporting anything (and on RISC-V when it fails with code 0), so status 0 alone proves nothing`,

@@ -18,6 +18,7 @@ const COMMON = [
   'fail-on',
   'default-fail-on',
   'exit-code',
+  'command',
   'timeout',
   'idle-timeout',
   'qemu-args',

@@ -1,0 +1,191 @@
+import * as core from '@actions/core';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { runPool, type PoolResult } from '../boot/pool.js';
+import { qemuArgv, shellJoin } from '../boot/qemu-args.js';
+import { bootTestExecutable, type TestBootResult } from '../boot/test-executable.js';
+import { bootimageDefaults, mergeQemuArgs, readBootimage } from '../build/bootimage.js';
+import { cargoBuild } from '../build/cargo.js';
+import { requireTestExecutables, suiteNames, TestExecutableCollector } from '../build/test-executables.js';
+import { junitXml, suiteFromReport } from '../report/junit.js';
+import { panicAnnotation } from '../report/panic-location.js';
+import type { Report, TestRow } from '../report/summary.js';
+import { detectImage } from '../targets/common.js';
+import type { ExecutableReport } from '../verdict/test-cases.js';
+import { chooseAccel } from './accel.js';
+import { saveCache } from './cache.js';
+import { build, bootStep, cargoArgv, commandLine, install, type State, type Step } from './steps.js';
+import { reportOf } from './outcome.js';
+
+/**
+ * command: test. The crate's tests built with `cargo test --no-run`, every test executable cargo
+ * reports booted (in parallel, up to the cores: src/boot/pool.ts), each judged on its own and per
+ * test case (src/verdict/test-cases.ts), then JUnit, annotations and the summary's table.
+ */
+export type TestRun = NonNullable<State['tests']>;
+
+/** Build: cargo test --no-run, the test executables from its JSON messages. */
+export const testBuild: Step = {
+  stage: 'build',
+  predict: (s) => build.predict(s).then(() => void (s.kernel = '<every test executable cargo test --no-run builds>')),
+  async run(s) {
+    const b = s.plan.build;
+    if (b.kind !== 'cargo') throw new Error('Internal error: command: test without a crate to build.');
+    const { target } = s.plan;
+    s.prep = (await target.build.beforeCargo?.run(cargoViewOf(s), s.assets)) ?? {};
+    const collector = new TestExecutableCollector();
+    let cargoPassed = false;
+    try {
+      const tc = s.toolchain!;
+      const env = { ...target.build.env, ...(s.prep.env ?? {}) };
+      core.info(`[command]${commandLine(cargoArgv(s, 'test'), { ...cargoViewOf(s).env, ...env })}`);
+      await cargoBuild(
+        { ...tc, cargoConfig: [...tc.cargoConfig, ...(target.build.cargoConfig ?? [])] },
+        {
+          workingDirectory: b.workingDirectory,
+          target: s.plan.inputs.target,
+          buildStd: target.build.buildStd,
+          cargoArgs: b.cargoArgs,
+          env: { ...env, ...(s.prep.path?.length ? { PATH: [...s.prep.path, tc.env.PATH ?? process.env.PATH ?? ''].join(path.delimiter) } : {}) },
+          workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+          subcommand: 'test',
+          onJson: (line) => void collector.line(line),
+        },
+      );
+      cargoPassed = true;
+    } finally {
+      s.prep.cleanup?.();
+      await saveCache(s.cache, s.plan, cargoPassed);
+    }
+    const exes = requireTestExecutables(collector.executables, s.plan.inputs.target);
+    s.tests = { executables: exes, names: suiteNames(exes), results: [] };
+    s.kernel = exes[0].executable;
+    core.info(`Test executables: ${exes.map((e, i) => `${s.tests!.names[i]} (${e.label})`).join(', ')}`);
+  },
+};
+
+function cargoViewOf(s: State) {
+  const tc = s.toolchain!;
+  return { cargo: tc.cargo, env: tc.env, cargoConfig: tc.cargoConfig };
+}
+
+/** The QEMU command for one test executable: the family's, then bootimage's test-args (what they repeat left out), then the user's qemu-args. */
+export function testArgv(s: State, kernel: string, extra: string[]): string[] {
+  const { plan } = s;
+  const ctx = { kernel, accel: s.accel!, workDir: s.scratch, assets: s.assets, image: detectImage(kernel) };
+  if (!plan.launcher.speaksQmp) return plan.launcher.launch(s.program!, ctx).argv;
+  const family = qemuArgv(s.program!, plan.target.boot.qemu, { ...plan.qemu, extra: [] }, ctx);
+  return [...mergeQemuArgs(family, extra), ...plan.qemu.extra];
+}
+
+/** What an executable that passed by exiting with status 0 must also have shown (the policy lets no expect line through in test mode). */
+export function lacksEvidence(report: ExecutableReport, status: number | undefined, expectGiven: boolean): string | undefined {
+  if (!report.pass || status !== 0 || expectGiven) return undefined;
+  const libtestOk = report.style === 'libtest' && report.libtest?.ok === true;
+  const blogOk = report.style === 'blog_os' && report.counts.passed > 0 && report.counts.failed === 0;
+  if (libtestOk || blogOk) return undefined;
+  return 'it exited with status 0 but printed no test results (libtest `test result: ok`, or `name... [ok]` lines); QEMU also exits with 0 when a guest powers off or resets, so status 0 alone proves nothing. Add an expect line, or set exit-code to a status only success gives.';
+}
+
+/** Boot: every test executable, in the pool. */
+export const testBoot: Step = {
+  stage: 'boot',
+  ungrouped: () => true,
+  predict: (s) => bootStep.predict(s),
+  async run(s) {
+    const { plan } = s;
+    const t: TestRun = s.tests!;
+    s.accel = await chooseAccel(plan, s.program!, detectImage(t.executables[0].executable));
+    const userExit = plan.inputs.exitCodes;
+    const jobs = t.executables.map((exe, i) => ({
+      name: `${t.names[i]} (${exe.label})`,
+      run: async (log: Parameters<typeof bootTestExecutable>[1], signal: AbortSignal) => {
+        void signal;
+        const d = bootimageDefaults(readBootimage(exe.manifestPath), 'test');
+        for (const n of d.notes) log!.line(n);
+        const argv = testArgv(s, exe.executable, d.qemuArgs);
+        const r = await bootTestExecutable(
+          {
+            name: t.names[i],
+            command: argv[0],
+            args: argv.slice(1),
+            // The timeout input when given, else bootimage's test-timeout, else the action's default.
+            timeout: plan.inputs.timeoutGiven ? plan.inputs.timeout : (d.timeout ?? plan.inputs.timeout),
+            idleTimeout: plan.inputs.idleTimeout,
+            rules: plan.verdict.rules,
+            acceptedExitCodes: userExit ?? d.exitCodes ?? plan.verdict.exitCodes,
+            resetAccepted: plan.verdict.resetAccepted,
+            explainExit: plan.verdict.explainExit,
+            logPath: path.join(s.scratch, `${t.names[i].replace(/[^A-Za-z0-9_.-]+/g, '_')}-${i}-serial.log`),
+            qmp: plan.launcher.speaksQmp,
+          },
+          log,
+        );
+        const missing = lacksEvidence(r.report, r.verdict.exitCode, plan.verdict.rules.expect.length > 0);
+        if (missing) {
+          r.report.pass = false;
+          r.report.reason = `${t.names[i]}: ${missing}`;
+        }
+        return r;
+      },
+    }));
+    t.results = await runPool(jobs, {
+      summary: (r) => (r.status === 'done' ? `${r.value.report.pass ? 'PASS' : 'FAIL'} ${r.name}: ${r.value.report.reason}` : r.status === 'error' ? `ERROR ${r.name}: ${(r.error as Error).message}` : `cancelled ${r.name}`),
+    });
+    const first = t.results.find((r) => r.status === 'done') as { value: TestBootResult } | undefined;
+    if (first) s.launch = { argv: first.value.command };
+  },
+};
+
+export const TEST_STEPS: Step[] = [install, testBuild, testBoot];
+
+const rowOf = (name: string, r: PoolResult<TestBootResult>): TestRow =>
+  r.status === 'done'
+    ? { name, passed: r.value.report.counts.passed, failed: r.value.report.counts.failed, seconds: r.value.seconds, pass: r.value.report.pass, reason: r.value.report.reason }
+    : { name, passed: 0, failed: 0, seconds: r.seconds, pass: false, reason: r.status === 'error' ? String((r.error as Error).message ?? r.error) : 'cancelled' };
+
+/** The verdict on the whole suite, the JUnit file, one annotation per failed case, and the report's table. */
+export function testVerdictOf(s: State): Partial<Report> {
+  const t = s.tests!;
+  const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
+  const rows = t.results.map((r, i) => rowOf(t.names[i], r));
+  const suites = [];
+  let casesPassed = 0;
+  let casesFailed = 0;
+  for (const [i, r] of t.results.entries()) {
+    const exe = t.executables[i];
+    if (r.status !== 'done') {
+      casesFailed++;
+      continue;
+    }
+    const crate = path.dirname(exe.manifestPath);
+    const cases = r.value.report.cases;
+    casesPassed += cases.filter((c) => c.status === 'passed').length;
+    casesFailed += cases.filter((c) => c.status === 'failed').length;
+    // Each failed case's panic as an annotation on its line, when the file is in the workspace.
+    for (const c of cases) {
+      if (c.status !== 'failed' || !c.location) continue;
+      const a = panicAnnotation([`panicked at ${c.location.file}:${c.location.line}:${c.location.col}:`], crate, workspace);
+      if (a) core.error(c.message ?? a.message, { title: `Test failed: ${c.name}`, file: a.file, startLine: a.line, startColumn: a.column });
+    }
+    suites.push(
+      suiteFromReport(r.value.report, {
+        name: t.names[i],
+        seconds: r.value.seconds,
+        timestamp: r.value.started,
+        file: path.relative(workspace, exe.srcPath),
+        properties: { executable: exe.executable, 'qemu-command': shellJoin(r.value.command), reason: r.value.report.reason },
+        fileOf: (loc) => panicAnnotation([`panicked at ${loc.file}:${loc.line}:${loc.col}:`], crate, workspace)?.file,
+      }),
+    );
+  }
+  const junit = path.join(process.env.RUNNER_TEMP || s.scratch, `unikernel-boot-junit-${process.pid}-${Date.now()}.xml`);
+  fs.writeFileSync(junit, junitXml(suites));
+  const failed = rows.filter((r) => !r.pass);
+  const pass = rows.length > 0 && failed.length === 0;
+  const reason = pass
+    ? `All ${rows.length} test executables passed (${casesPassed} test case${casesPassed === 1 ? '' : 's'}).`
+    : `${failed.length} of ${rows.length} test executables failed: ${failed.map((r) => `${r.name}: ${r.reason}`).join('; ')}`;
+  const base = reportOf(s);
+  return { ...base, pass, reason, tests: rows, tail: [], outputs: { ...base.outputs, 'tests-passed': String(casesPassed), 'tests-failed': String(casesFailed), junit } };
+}

@@ -1,0 +1,351 @@
+import { cleanLine } from './watcher.js';
+
+/**
+ * Test cases inside one test executable's serial output. Two line formats are recognised:
+ *
+ * - libtest's (the standard `#[test]` harness, std targets such as Hermit):
+ *   `test NAME ... ok|FAILED|ignored[, reason]|bench: ...`, `test NAME - should panic ... ok`,
+ *   `test result: ok. 3 passed; 0 failed; ...`, failures in `---- NAME stdout ----` sections and
+ *   `thread 'NAME' panicked at FILE:L:C:`
+ *   (https://github.com/rust-lang/rust/blob/master/library/test/src/formatters/pretty.rs);
+ * - blog_os's custom test framework: `crate::module::name...\t[ok]` (the name is
+ *   `core::any::type_name` of the test function; its result may come lines later when the test
+ *   prints), `[failed]` and then `Error: panicked at FILE:L:C:` from the panic handler
+ *   (https://os.phil-opp.com/testing/).
+ *
+ * Where none appear, the executable itself is the one test case.
+ */
+
+export type CaseStatus = 'passed' | 'failed' | 'ignored';
+
+/** Where a panic happened, as the guest printed it (a path relative to the crate the test was built from, usually). */
+export interface PanicLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+export interface TestCase {
+  name: string;
+  status: CaseStatus;
+  /** Why it failed (the panic message, or the executable's verdict) or why it was ignored. */
+  message?: string;
+  /** The panic's location, when it panicked. */
+  location?: PanicLocation;
+  /** The lines the guest printed while the case ran, and its panic (at most MAX_OUTPUT lines). */
+  output: string[];
+  /** Seconds from its start line to its result line, when the lines were timed. */
+  seconds?: number;
+  /** No result line was printed: the status is the executable's outcome (the case that was running when it ended). */
+  inferred?: boolean;
+}
+
+/** libtest's `test result:` line. */
+export interface LibtestSummary {
+  ok: boolean;
+  passed: number;
+  failed: number;
+  ignored: number;
+}
+
+/** How the executable ended, as the verdict (src/verdict/verdict.ts) decided it. */
+export interface ExecutableOutcome {
+  pass: boolean;
+  reason: string;
+}
+
+export interface ExecutableReport {
+  cases: TestCase[];
+  /** The executable passes only if its own verdict passes and no case failed. */
+  pass: boolean;
+  reason: string;
+  /** Which line format was seen; 'none' when the executable is its own single case. */
+  style: 'libtest' | 'blog_os' | 'none';
+  libtest?: LibtestSummary;
+  /** A panic no case claimed (it happened outside any test). */
+  panic?: { location?: PanicLocation; message?: string };
+  counts: { passed: number; failed: number; ignored: number };
+}
+
+/** Lines of output kept per case. */
+export const MAX_OUTPUT = 50;
+/** Lines after a panic line that make up its message (assert_eq! prints three). */
+const PANIC_MESSAGE_LINES = 6;
+
+const LIBTEST_CASE = /^test (.+?)(?: - (?:should panic|compile fail|compile))? \.\.\. ?(.*)$/;
+const LIBTEST_STATUS = /^(ok|FAILED|ignored|bench)\b(?:, (.*?))?(?: <[\d.]+s>)?$/;
+const LIBTEST_RESULT = /^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed; (\d+) ignored/;
+const LIBTEST_SECTION = /^---- (.+?) stdout ----$/;
+// blog_os: `name...` then `[ok]`/`[failed]` on the same line or (when the test printed) a later one.
+const BLOG_CASE = /^(\S+?)\.\.\.\s*(.*)$/;
+const BLOG_STATUS = /\[(ok|failed|ignored)\]$/;
+// A Rust path, as core::any::type_name gives it: only such names start a case whose result comes later.
+const RUST_PATH = /^[A-Za-z_][\w]*(?:::[\w{}<>,'&]+)+$/;
+// `panicked at src/lib.rs:5:9:` (Rust 1.73 and later) or `panicked at 'msg', src/lib.rs:5:9` (before).
+const PANIC_NEW = /panicked at (.+?):(\d+):(\d+):?\s*$/;
+const PANIC_OLD = /panicked at '(.*)', (.+?):(\d+):(\d+)/;
+// `thread 'NAME' panicked at`, since Rust 1.92 or so with the thread's id: `thread 'NAME' (12) panicked at`.
+const THREAD = /thread '([^']+)'(?: \(\d+\))? panicked at/;
+// libtest's terse format (`cargo test -q`) names only the failures: `tests::wrong --- FAILED`.
+const LIBTEST_TERSE_FAILED = /^(\S+) --- FAILED$/;
+
+/** The location in a `panicked at` line, if it has one. */
+export function parsePanicLine(line: string): { location: PanicLocation; message?: string } | undefined {
+  const old = PANIC_OLD.exec(line);
+  if (old) return { location: { file: old[2], line: Number(old[3]), col: Number(old[4]) }, message: old[1] };
+  const m = PANIC_NEW.exec(line);
+  if (m) return { location: { file: m[1], line: Number(m[2]), col: Number(m[3]) } };
+  return undefined;
+}
+
+const STATUS: Record<string, CaseStatus> = { ok: 'passed', FAILED: 'failed', failed: 'failed', ignored: 'ignored', bench: 'passed' };
+
+interface OpenCase extends TestCase {
+  startedAt?: number;
+}
+
+interface OpenPanic {
+  target?: TestCase;
+  location: PanicLocation;
+  lines: string[];
+  message?: string;
+}
+
+/** Reads one executable's serial output line by line; `finish` gives the cases once it has ended. */
+export class TestCaseParser {
+  private readonly cases: OpenCase[] = [];
+  private readonly byName = new Map<string, OpenCase>();
+  /** The case started and not finished yet. */
+  private pending?: OpenCase;
+  /** The last case that failed (blog_os prints the panic right after its `[failed]`). */
+  private lastFailed?: OpenCase;
+  private section?: OpenCase;
+  private panic?: OpenPanic;
+  private orphanPanic?: { location?: PanicLocation; message?: string };
+  private style: ExecutableReport['style'] = 'none';
+  private libtest?: LibtestSummary;
+  private buffered = '';
+
+  /** One line of serial output (escape codes and control bytes are cleaned here); `at`: seconds since the boot started. */
+  line(raw: string, at?: number): void {
+    const line = cleanLine(raw).replace(/\s+$/, '');
+    if (this.libtestLine(line, at) || this.blogLine(line, at)) return;
+    const p = parsePanicLine(line);
+    if (p) {
+      const thread = THREAD.exec(line);
+      // libtest names the test's thread after the test; `main` and other threads are not cases.
+      this.startPanic(p, thread && this.style === 'libtest' ? this.byName.get(thread[1]) ?? this.caseNamed(thread[1]) : undefined);
+    } else {
+      this.collectPanic(line);
+    }
+    const holder = this.pending ?? this.section;
+    if (holder && line !== '' && holder.output.length < MAX_OUTPUT) holder.output.push(line);
+  }
+
+  /** Whole lines from a block (as the watcher's onLines gives them); a trailing partial line waits for the next block. */
+  block(block: Buffer | string, at?: number): void {
+    const text = this.buffered + (typeof block === 'string' ? block : block.toString('utf8'));
+    const lines = text.split('\n');
+    this.buffered = lines.pop() ?? '';
+    for (const l of lines) this.line(l.replace(/\r+$/, ''), at);
+  }
+
+  /** The executable has ended: cases still running take its outcome, and its verdict takes theirs. */
+  finish(exe: ExecutableOutcome, executableName: string, at?: number): ExecutableReport {
+    if (this.buffered !== '') this.line(this.buffered, at);
+    this.buffered = '';
+    this.endPanic();
+    const cases: TestCase[] = this.cases.map(({ startedAt: _, ...c }) => c);
+    for (const c of cases) {
+      if (c.status !== undefined) continue;
+      // Started, never finished: it was running when the executable ended.
+      c.status = exe.pass ? 'passed' : 'failed';
+      c.inferred = true;
+      if (!exe.pass && c.message === undefined) c.message = exe.reason;
+      const started = this.cases.find((o) => o.name === c.name)?.startedAt;
+      if (started !== undefined && at !== undefined) c.seconds = at - started;
+    }
+    for (const c of cases) {
+      // A should-panic test that passed panicked on purpose: its panic is no failure to report.
+      if (c.status !== 'failed') c.location = undefined;
+      if (c.status === 'passed') c.message = undefined;
+    }
+    const failed = cases.filter((c) => c.status === 'failed');
+    let pass = exe.pass && failed.length === 0;
+    let reason = exe.reason;
+    if (cases.length === 0) {
+      cases.push({ name: executableName, status: exe.pass ? 'passed' : 'failed', message: exe.pass ? undefined : exe.reason, location: this.orphanPanic?.location, output: [] });
+    } else if (!exe.pass && failed.length === 0) {
+      // Every case passed, yet the executable failed (a wrong exit status, a timeout after the last case, a panic outside any case): one more case says so.
+      cases.push({ name: executableName, status: 'failed', message: exe.reason, location: this.orphanPanic?.location, output: [] });
+    } else if (exe.pass && failed.length > 0) {
+      reason = `${failed.length} test case${failed.length === 1 ? '' : 's'} failed (${failed.map((c) => c.name).join(', ')}), although the executable itself reported success (${exe.reason})`;
+    } else if (failed.length > 0) {
+      reason = `${failed.length} test case${failed.length === 1 ? '' : 's'} failed (${failed.map((c) => c.name).join(', ')}): ${exe.reason}`;
+    }
+    if (this.libtest && !this.libtest.ok && pass) {
+      pass = false;
+      reason = `libtest reported "test result: FAILED" (${this.libtest.failed} failed), although the executable itself reported success (${exe.reason})`;
+    }
+    const count = (s: CaseStatus) => cases.filter((c) => c.status === s).length;
+    return {
+      cases,
+      pass,
+      reason,
+      style: this.style,
+      libtest: this.libtest,
+      panic: this.orphanPanic,
+      counts: { passed: count('passed'), failed: count('failed'), ignored: count('ignored') },
+    };
+  }
+
+  private libtestLine(line: string, at?: number): boolean {
+    const r = LIBTEST_RESULT.exec(line);
+    if (r) {
+      this.style = 'libtest';
+      this.libtest = { ok: r[1] === 'ok', passed: Number(r[2]), failed: Number(r[3]), ignored: Number(r[4]) };
+      this.pending = undefined;
+      this.section = undefined;
+      return true;
+    }
+    const s = LIBTEST_SECTION.exec(line);
+    if (s && this.style === 'libtest') {
+      this.endPanic();
+      this.section = this.byName.get(s[1]);
+      this.pending = undefined;
+      return true;
+    }
+    if (line === 'failures:' && this.style === 'libtest') {
+      this.endPanic();
+      this.section = undefined;
+      return true;
+    }
+    const terse = LIBTEST_TERSE_FAILED.exec(line);
+    if (terse) {
+      this.style = 'libtest';
+      this.endPanic();
+      this.close(this.byName.get(terse[1]) ?? this.caseNamed(terse[1]), 'failed', undefined, at);
+      return true;
+    }
+    const m = LIBTEST_CASE.exec(line);
+    if (m) {
+      this.style = 'libtest';
+      this.endPanic();
+      const c = this.open(m[1].trim(), at);
+      this.settle(c, m[2], LIBTEST_STATUS, at);
+      return true;
+    }
+    // The result of a test that printed (single-threaded libtest with --nocapture): a line of its own.
+    if (this.pending && this.style === 'libtest') {
+      const st = LIBTEST_STATUS.exec(line);
+      if (st) {
+        this.endPanic();
+        this.close(this.pending, STATUS[st[1]], st[2], at);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private blogLine(line: string, at?: number): boolean {
+    if (this.style === 'libtest') return false;
+    const m = BLOG_CASE.exec(line);
+    if (m && (RUST_PATH.test(m[1]) || BLOG_STATUS.test(m[2]))) {
+      this.style = 'blog_os';
+      this.endPanic();
+      const c = this.open(m[1], at);
+      const st = BLOG_STATUS.exec(m[2]);
+      if (st) this.close(c, STATUS[st[1]], undefined, at);
+      else if (m[2] !== '') c.output.push(m[2]);
+      return true;
+    }
+    if (this.pending && this.style === 'blog_os') {
+      const st = BLOG_STATUS.exec(line);
+      if (st) {
+        this.endPanic();
+        const before = line.slice(0, st.index).trim();
+        if (before !== '' && this.pending.output.length < MAX_OUTPUT) this.pending.output.push(before);
+        this.close(this.pending, STATUS[st[1]], undefined, at);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private open(name: string, at?: number): OpenCase {
+    // A case seen before (its name in a failures list, a rerun) is the same case.
+    const c = this.byName.get(name) ?? this.caseNamed(name);
+    this.lastFailed = undefined;
+    if (c.status === undefined) {
+      c.startedAt = at;
+      this.pending = c;
+    }
+    return c;
+  }
+
+  private caseNamed(name: string): OpenCase {
+    const c: OpenCase = { name, status: undefined as unknown as CaseStatus, output: [] };
+    this.cases.push(c);
+    this.byName.set(name, c);
+    return c;
+  }
+
+  /** A result right after the name (`test x ... ok`, `x...\t[ok]`), or the start of one still running. */
+  private settle(c: OpenCase, rest: string, pattern: RegExp, at?: number): void {
+    const st = pattern.exec(rest);
+    if (st) this.close(c, STATUS[st[1]], st[2], at);
+    else if (rest !== '') c.output.push(rest);
+  }
+
+  private close(c: OpenCase, status: CaseStatus, note: string | undefined, at?: number): void {
+    c.status = status;
+    if (status === 'ignored' && note) c.message = note;
+    if (at !== undefined && c.startedAt !== undefined) c.seconds = at - c.startedAt;
+    if (this.pending === c) this.pending = undefined;
+    // blog_os prints the panic after `[failed]`: it belongs to this case.
+    if (status === 'failed') this.lastFailed = c;
+  }
+
+  private startPanic(p: { location: PanicLocation; message?: string }, named?: OpenCase): void {
+    this.endPanic();
+    let target: TestCase | undefined = named ?? this.section ?? this.pending;
+    if (!target && this.lastFailed && this.lastFailed.location === undefined) target = this.lastFailed;
+    this.panic = { target, location: p.location, lines: [], message: p.message };
+  }
+
+  /** Lines after a `panicked at` line up to a blank one are its message. */
+  private collectPanic(line: string): void {
+    const p = this.panic;
+    if (!p) return;
+    if (line.trim() === '') {
+      if (p.lines.length > 0 || p.message !== undefined) this.endPanic();
+      return;
+    }
+    if (line.startsWith('note: ') || line === 'stack backtrace:') {
+      this.endPanic(); // libtest's `note: run with RUST_BACKTRACE=1 ...`, or a backtrace
+      return;
+    }
+    p.lines.push(line);
+    if (p.lines.length >= PANIC_MESSAGE_LINES) this.endPanic();
+  }
+
+  private endPanic(): void {
+    const p = this.panic;
+    if (!p) return;
+    this.panic = undefined;
+    const message = p.message ?? (p.lines.length > 0 ? p.lines.join('\n') : undefined);
+    if (p.target) {
+      p.target.location ??= p.location;
+      if (p.target.message === undefined && message !== undefined) p.target.message = message;
+    } else if (!this.orphanPanic) {
+      this.orphanPanic = { location: p.location, message };
+    }
+  }
+}
+
+/** Parses a whole serial log at once (no timings). */
+export function parseTestOutput(text: string, exe: ExecutableOutcome, executableName: string): ExecutableReport {
+  const p = new TestCaseParser();
+  p.block(text.endsWith('\n') || text === '' ? text : text + '\n');
+  return p.finish(exe, executableName);
+}
