@@ -56,6 +56,8 @@ export const FAILURE_GRACE_MS = 100;
 export const QUIET_MS = 150;
 /** How long QEMU has to answer query-status before the run state counts as unknown (not running). */
 const STATUS_WAIT_MS = 5000;
+/** When query-status gets no answer: how long to wait for QEMU's exit before calling its state unknown. */
+const EXIT_WAIT_MS = 2000;
 
 /**
  * Runs QEMU, streams its serial output into a watcher and the log file, follows QEMU's run state
@@ -122,6 +124,11 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
     const st = await qmp.status(STATUS_WAIT_MS);
     if (decided || !watcher.satisfied || watcher.failure) return;
     if (!st) {
+      // No answer also when QEMU is exiting right now (a guest that powers off or exits through
+      // semihosting just after its last line closes the QMP socket first): give the exit a moment
+      // to arrive, and let it decide.
+      for (let waited = 0; alive() && waited < EXIT_WAIT_MS; waited += 20) await new Promise((r) => setTimeout(r, 20));
+      if (decided) return;
       if (alive()) stop({ kind: 'stopped', state: 'unknown', detail: 'QEMU did not answer query-status', satisfiedBefore: true });
       return; // QEMU exited meanwhile: its exit decides
     }

@@ -97,7 +97,7 @@ test('dry-run shows the Unikraft plan: KraftKit download and checksum, build env
   assert.deepEqual(plan.verdict.exitCodes, [0, 83]);
   assert.deepEqual(plan.verdict.failOn, ['panicked at ', '/Unikraft crash - /i', 'CRIT: ', '/\\[ FAILED \\]|\\.\\s+FAILED\\s*$/']);
   // No kernel arguments: no `--` (kraft run writes it only before kernel arguments).
-  assert.match(r.outputs['qemu-command'], /-cpu qemu64,\+pdpe1gb,\+rdrand,\+rdseed,-vmx,-svm -machine pc -m 64M -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0x501,iosize=0x02 -kernel '<the executable cargo builds>' -append 'one two'$/);
+  assert.match(r.outputs['qemu-command'], /-machine pc -cpu qemu64,\+pdpe1gb,\+rdrand,\+rdseed,-vmx,-svm -m 64M -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0x501,iosize=0x02 -kernel \S+\/x86_64-unikraft-linux-musl\/debug\/unikraft-hello -append 'one two'$/);
   assert.doesNotMatch(r.stdout, /::group::(Install|Build)/);
 });
 
