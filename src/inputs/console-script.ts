@@ -43,7 +43,7 @@ export function parseConsoleScript(value: string): ConsoleStep[] {
     doc = parseYaml(value);
   } catch (e) {
     const msg = e instanceof YAMLParseError ? e.message.split('\n')[0] : String(e);
-    throw new InputError(INPUT, `is not valid YAML (${msg})`, EXAMPLE);
+    throw new InputError(INPUT, `is not valid YAML (${msg})`, `Quote text that holds ': ' or starts with a special character. ${EXAMPLE}`);
   }
   if (!Array.isArray(doc)) throw new InputError(INPUT, 'is not a list of steps', EXAMPLE);
   const steps = doc.map((item: unknown, i): ConsoleStep => {

@@ -178,7 +178,7 @@ export function parseProbes(value: string, forwards: Forward[]): Probe[] {
     doc = parseYaml(value);
   } catch (e) {
     const msg = e instanceof YAMLParseError ? e.message.split('\n')[0] : String(e);
-    throw new InputError(INPUT, `is not valid YAML (${msg})`, EXAMPLE);
+    throw new InputError(INPUT, `is not valid YAML (${msg})`, `Quote text that holds ': ' or starts with a special character. ${EXAMPLE}`);
   }
   if (!Array.isArray(doc)) throw new InputError(INPUT, 'is not a list', EXAMPLE);
   return doc.map((item: unknown, i) => {

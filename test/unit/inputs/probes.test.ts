@@ -104,6 +104,6 @@ test('bad fields are refused, naming the probe and the key', () => {
 });
 
 test('not YAML, or not a list', () => {
-  rejects('- http: [', /is not valid YAML \(.+\)\. Write a YAML list, for example:/);
+  rejects('- http: [', /is not valid YAML \(.+\)\. Quote text that holds ': ' or starts with a special character\. Write a YAML list, for example:/);
   rejects('http: http://127.0.0.1:8080/', /is not a list\. Write a YAML list/);
 });
