@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import { parseForwards } from '../src/inputs/forward.js';
 import { parseProbes } from '../src/inputs/probes.js';
 import { ProbeRunner } from '../src/boot/probes.js';
-import { cleanLine } from '../src/verdict/watcher.js';
 import { freePorts, startGuest } from '../test/helpers/guest.js';
 import { buildStandin, LISTENING, standinArgs } from '../test/standins/linux-httpd/standin.js';
 
@@ -41,12 +40,7 @@ export async function benchProbeOverhead({ boots = 10 } = {}): Promise<ProbeOver
       const guest = startGuest('qemu-system-x86_64', standinArgs(kernel, initrd, forward));
       const runner = new ProbeRunner(probes);
       try {
-        let partial = '';
-        guest.onData((c) => {
-          const parts = (partial + c.toString('utf8')).split('\n');
-          partial = parts.pop()!;
-          for (const l of parts) runner.line(cleanLine(l));
-        });
+        guest.onData((c) => runner.push(c));
         runner.start();
         bootMs.push(await guest.waitFor(LISTENING, 180_000));
         const [o] = await runner.done;

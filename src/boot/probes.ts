@@ -1,5 +1,6 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
+import { StringDecoder } from 'node:string_decoder';
 import type { HttpProbe, Probe, TcpProbe } from '../inputs/probes.js';
 import { cleanLine } from '../verdict/watcher.js';
 import { matches } from '../verdict/patterns.js';
@@ -221,6 +222,8 @@ export class ProbeRunner {
   private t0 = performance.now();
   private resolve!: (o: ProbeOutcome[]) => void;
   private pending: number;
+  private readonly decoder = new StringDecoder('utf8');
+  private partial = '';
 
   constructor(
     readonly probes: readonly Probe[],
@@ -244,6 +247,24 @@ export class ProbeRunner {
     this.probes.forEach((p, i) => {
       if (!p.after) this.launch(i);
     });
+  }
+
+  /**
+   * Serial output as it comes: every completed line, and the unfinished last one, is cleaned and
+   * given to line(). (The watcher's fast path passes over whole blocks without splitting them, so
+   * its onLine does not see every line.)
+   */
+  push(chunk: Buffer | string): void {
+    if (!this.probes.some((p) => p.after)) return;
+    const parts = (this.partial + (typeof chunk === 'string' ? chunk : this.decoder.write(chunk))).split('\n');
+    this.partial = parts.pop()!;
+    if (this.partial.length > MAX_ANSWER) {
+      // A guest that never ends its line: look at it in pieces (bounds memory).
+      parts.push(this.partial.slice(0, MAX_ANSWER));
+      this.partial = this.partial.slice(MAX_ANSWER);
+    }
+    for (const l of parts) this.line(cleanLine(l));
+    if (this.partial !== '') this.line(cleanLine(this.partial));
   }
 
   /** A cleaned serial line (or the unfinished last one). */

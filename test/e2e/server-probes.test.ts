@@ -9,7 +9,6 @@ import * as fs from 'node:fs';
 import { parseForwards } from '../../src/inputs/forward.js';
 import { parseProbes } from '../../src/inputs/probes.js';
 import { ProbeRunner } from '../../src/boot/probes.js';
-import { cleanLine } from '../../src/verdict/watcher.js';
 import { alive, freePorts, startGuest } from '../helpers/guest.js';
 import { buildStandin, LISTENING, standinArgs } from '../standins/linux-httpd/standin.js';
 
@@ -54,12 +53,7 @@ test('stand-in for a unikernel server: probes pass; a wrong status, a wrong body
   const guest = startGuest('qemu-system-x86_64', args);
   const runner = new ProbeRunner(probes);
   try {
-    let partial = '';
-    guest.onData((c) => {
-      const parts = (partial + c.toString('utf8')).split('\n');
-      partial = parts.pop()!;
-      for (const l of parts) runner.line(cleanLine(l));
-    });
+    guest.onData((c) => runner.push(c));
     runner.start();
     await guest.waitFor(LISTENING, 180_000);
     // Every probe has a verdict well before this: the slowest waits 4 s after the line.

@@ -187,6 +187,22 @@ test('runner: probes with `after` start on their line; stop() ends the rest, say
   }
 });
 
+test('runner: push() finds an `after` line split over chunks, in colour, without a newline yet', { timeout: 10_000 }, async () => {
+  const s = web();
+  const port = await listen(s);
+  try {
+    const r = new ProbeRunner(parseProbes(`- http: http://127.0.0.1:${port}/\n  after: "server: ready"`, [{ host: port, guest: 80 }]));
+    r.start();
+    r.push(Buffer.from('boot\n\x1b[1mser'));
+    r.push(Buffer.from('ver: re\x1b[0m'));
+    r.push(Buffer.from('ady'));
+    const [o] = await r.done;
+    assert.equal(o.ok, true, o.message);
+  } finally {
+    await close(s);
+  }
+});
+
 test('runner: no probes is done at once', async () => {
   assert.deepEqual(await new ProbeRunner([]).done, []);
 });
