@@ -224,6 +224,8 @@ export class ProbeRunner {
   private pending: number;
   private readonly decoder = new StringDecoder('utf8');
   private partial = '';
+  /** Called with each probe's outcome as soon as it has one (the boot stops at once on a failure). */
+  onOutcome?: (o: ProbeOutcome) => void;
 
   constructor(
     readonly probes: readonly Probe[],
@@ -293,6 +295,7 @@ export class ProbeRunner {
 
   private settle(i: number, o: ProbeOutcome): void {
     this.outcomes[i] = o;
+    this.onOutcome?.(o);
     if (--this.pending === 0) this.resolve(this.outcomes as ProbeOutcome[]);
   }
 }

@@ -17,7 +17,22 @@ export interface Report {
   error?: boolean;
   /** rustc-version, toolchain, cache-hit and the boot's timings (src/report/outputs.ts factOutputs). */
   outputs?: Record<string, string>;
+  /** The probes and console-script steps, with their timings (probes and console-script inputs). */
+  probes?: ProbeRow[];
 }
+
+/** One probe or console-script step in the summary. */
+export interface ProbeRow {
+  what: string;
+  ok: boolean;
+  /** Milliseconds from the guest's start to the probe's start (its `after` line, or the boot). */
+  startedAt?: number;
+  /** Milliseconds from its start to its verdict. */
+  ms: number;
+  detail: string;
+}
+
+const ms = (v?: number) => (v === undefined ? '–' : `${(v / 1000).toFixed(2)} s`);
 
 const fmt = (s?: number) => (s === undefined ? '–' : `${s.toFixed(1)} s`);
 
@@ -31,6 +46,12 @@ export async function writeSummary(r: Report): Promise<void> {
       [{ data: 'toolchain', header: true }, { data: 'accel', header: true }, { data: 'exit status', header: true }, { data: 'install', header: true }, { data: 'build', header: true }, { data: 'boot', header: true }],
       [escapeHtml(r.toolchain ?? '–'), r.accel ?? '–', r.exitCode === undefined ? '–' : String(r.exitCode), fmt(r.timings.install), fmt(r.timings.build), fmt(r.timings.boot)],
     ]);
+  if (r.probes?.length) {
+    s.addTable([
+      [{ data: 'probe / step', header: true }, { data: 'result', header: true }, { data: 'started', header: true }, { data: 'took', header: true }, { data: 'detail', header: true }],
+      ...r.probes.map((p) => [escapeHtml(p.what), p.ok ? 'pass' : 'fail', ms(p.startedAt), ms(p.ms), escapeHtml(p.detail)]),
+    ]);
+  }
   if (r.qemuCommand) s.addDetails('QEMU command', `<pre>${escapeHtml(r.qemuCommand)}</pre>`);
   if (r.tail.length) {
     s.addRaw(`<p>Last ${r.tail.length} serial line${r.tail.length === 1 ? '' : 's'}${r.logPath ? ` (full log: <code>${escapeHtml(r.logPath)}</code>)` : ''}:</p>`, true);
