@@ -63,4 +63,15 @@ cp "$here/reverse" "$root/bin/reverse"
 chmod +x "$root/init" "$root/bin/reverse"
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$out/initramfs.cpio.gz"
+
+# The kernel as an ELF (OUT_DIR/vmlinux), for booting it through the action as x86_64-unknown-none:
+# that target hands an ELF to QEMU's -kernel, which enters it at its PVH note (Debian's kernel has
+# CONFIG_PVH=y), while a bzImage would be booted as a raw disk. The bzImage holds the ELF as one
+# compressed stream after its setup code: found by its magic, as the kernel's
+# scripts/extract-vmlinux does (https://github.com/torvalds/linux/blob/master/scripts/extract-vmlinux).
+at=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$kernel" | head -n 1 | cut -d: -f1 || true)
+if [ -n "$at" ]; then
+  tail -c +$((at + 1)) "$kernel" | xz -dc --single-stream > "$out/vmlinux" 2>/dev/null || true
+fi
+head -c 4 "$out/vmlinux" 2>/dev/null | grep -q ELF || { echo "build.sh: could not extract an ELF vmlinux from $kernel (not xz-compressed?)" >&2; exit 1; }
 echo "$kernel"

@@ -12,12 +12,15 @@ const HERE = path.dirname(fileURLToPath(import.meta.url));
 /** The line the guest prints once httpd and the port-7 service run. */
 export const LISTENING = 'stand-in httpd: listening on port 80';
 
-/** Builds the initramfs into a fresh temp dir (the caller removes `dir`); returns it with the kernel. */
-export function buildStandin(): { kernel: string; initrd: string; dir: string } {
+/**
+ * Builds the initramfs into a fresh temp dir (the caller removes `dir`); returns it with the kernel
+ * (a bzImage) and the same kernel as an ELF `vmlinux` (booted through the action by its PVH entry).
+ */
+export function buildStandin(): { kernel: string; vmlinux: string; initrd: string; dir: string } {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'standin-linux-httpd-'));
   try {
     const kernel = execFileSync('bash', [path.join(HERE, 'build.sh'), dir], { encoding: 'utf8' }).trim();
-    return { kernel, initrd: path.join(dir, 'initramfs.cpio.gz'), dir };
+    return { kernel, vmlinux: path.join(dir, 'vmlinux'), initrd: path.join(dir, 'initramfs.cpio.gz'), dir };
   } catch (e) {
     fs.rmSync(dir, { recursive: true, force: true });
     throw e;
