@@ -54,14 +54,13 @@ test('stand-in server: a wrong status fails with what came back and what was exp
   assert.equal(r.code, 1, show(r));
   assert.equal(r.outputs.result, 'fail');
   assert.equal(r.outputs.reason, `probe 1 (GET http://127.0.0.1:${web}/missing): got status 404 (Not Found) with a body beginning "<HTML><HEAD><TITLE>404 Not Found</TITLE></HEAD> <BODY><H1>404 Not Found</H1> The requested URL was not found </BODY></HTML>"; expected status 200.`);
-  assert.ok(r.seconds < 100, `stopped on the failure, not at the 120 s timeout (${r.seconds} s)`);
 });
 
 test('stand-in server: a wrong body fails saying so', { timeout: 240_000 }, async () => {
   const [web] = await freePorts(1);
   const r = await server(`${web}:80`, `- http: http://127.0.0.1:${web}/\n  body: /Hello from Hermit/\n  after: listening\n`);
   assert.equal(r.outputs.result, 'fail', show(r));
-  assert.match(r.outputs.reason, /^probe 1 \(GET http:\/\/127\.0\.0\.1:\d+\/\): got status 200 \(OK\) with a body beginning "<h1>Hello from the stand-in server</h1>"; expected a body matching "\/Hello from Hermit\/"\.$/);
+  assert.match(r.outputs.reason, /^probe 1 \(GET http:\/\/127\.0\.0\.1:\d+\/\): got status 200 \(OK\) with a body beginning "<h1>Hello from the stand-in server<\/h1>"; expected a body matching "\/Hello from Hermit\/"\.$/);
 });
 
 test('stand-in server: a port the guest never opens fails at the probe timeout', { timeout: 240_000 }, async () => {
