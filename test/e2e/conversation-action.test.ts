@@ -113,3 +113,11 @@ test('bad input fails before anything is installed, naming the input', { timeout
   }
   assert.deepEqual(qemuProcesses().filter((p) => p.includes('x86_64-unknown-none')), []);
 });
+
+test('the dry run shows the network arguments, the probes and the script steps', { timeout: 60_000 }, async () => {
+  const r = await runAction({ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', expect: 'x', 'dry-run': 'true', forward: '8080:80', probes: '- http: http://127.0.0.1:8080/\n  after: listening', 'console-script': '- expect: "login:"\n- send: root' });
+  assert.equal(r.outputs.result, 'dry-run', show(r));
+  const boot = (JSON.parse(r.outputs.plan) as { boot: Record<string, unknown> }).boot;
+  assert.match(boot.command as string, / -netdev user,id=net0,hostfwd=tcp:127\.0\.0\.1:8080-:80 -device virtio-net-pci,netdev=net0 /);
+  assert.deepEqual([boot.forward, boot.probes, boot.consoleScript], [['127.0.0.1:8080 -> guest port 80 (TCP)'], ['GET http://127.0.0.1:8080/, expect status 200, after the line listening'], ['step 1 (expect "login:"), within 30 s', 'step 2 (send "root\\r"), within 30 s']]);
+});
