@@ -69,9 +69,15 @@ chmod +x "$root/init" "$root/bin/reverse"
 # CONFIG_PVH=y), while a bzImage would be booted as a raw disk. The bzImage holds the ELF as one
 # compressed stream after its setup code: found by its magic, as the kernel's
 # scripts/extract-vmlinux does (https://github.com/torvalds/linux/blob/master/scripts/extract-vmlinux).
-at=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$kernel" | head -n 1 | cut -d: -f1 || true)
-if [ -n "$at" ]; then
-  tail -c +$((at + 1)) "$kernel" | xz -dc --single-stream > "$out/vmlinux" 2>/dev/null || true
-fi
-head -c 4 "$out/vmlinux" 2>/dev/null | grep -q ELF || { echo "build.sh: could not extract an ELF vmlinux from $kernel (not xz-compressed?)" >&2; exit 1; }
+# Debian compresses with xz; Ubuntu (GitHub's runners) with zstd; gzip is the kernel's default.
+# A decompressor complains about the bytes after the stream: its output is checked instead.
+for kind in '\xfd7zXZ\x00:xz -dc --single-stream' '\x28\xb5\x2f\xfd:zstd -qdc' '\x1f\x8b\x08\x00:gzip -dc'; do
+  magic=${kind%%:*} cmd=${kind#*:}
+  command -v "${cmd%% *}" >/dev/null || continue
+  for at in $(LC_ALL=C grep -obUaP "$magic" "$kernel" | cut -d: -f1 | head -n 4 || true); do
+    tail -c +$((at + 1)) "$kernel" | $cmd > "$out/vmlinux" 2>/dev/null || true
+    head -c 4 "$out/vmlinux" 2>/dev/null | grep -q ELF && break 2
+  done
+done
+head -c 4 "$out/vmlinux" 2>/dev/null | grep -q ELF || { rm -f "$out/vmlinux"; echo "build.sh: could not extract an ELF vmlinux from $kernel (compressed with neither xz, zstd nor gzip?)" >&2; exit 1; }
 echo "$kernel"
