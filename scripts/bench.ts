@@ -5,7 +5,8 @@
 //  4. boot times under TCG, KVM and accel: auto (calibration included) for four kinds of guest.
 //  5. the cache: a cold and a warm step of the demo kernel (cache: true) through the cache-service stand-in.
 //  6. a test suite (command: test): 8 test executables booted one at a time and in parallel (scripts/bench-test-suite.ts).
-// BENCH_ONLY=accel (section 4), BENCH_ONLY=cache (section 5) or BENCH_ONLY=tests (section 6) runs that section alone and prints its table (BENCHMARKS.md is left as it is).
+//  7. probe overhead: from a server guest's "listening" line to an HTTP probe's verdict (scripts/bench-probes.ts).
+// BENCH_ONLY=accel (section 4), BENCH_ONLY=cache (section 5), BENCH_ONLY=tests (section 6) or BENCH_ONLY=probes (section 7) runs that section alone and prints its table (BENCHMARKS.md is left as it is).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -20,6 +21,7 @@ import { boot, SETTLE_MS } from '../src/boot/qemu.js';
 import { calibrate } from '../src/boot/calibrate.js';
 import { benchCache } from './cache-bench.js';
 import { benchTestSuite } from './bench-test-suite.js';
+import { benchProbeOverhead } from './bench-probes.js';
 import type { Accel } from '../src/boot/qemu-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -308,6 +310,23 @@ if (!only || only === 'tests') {
   const t = await benchTestSuite({ tmp: fs.mkdtempSync(path.join(tmp, 'tests-')) });
   rows.push(...t.rows.map((r) => r.replace(/^## 4\. A test suite/, '## 6. A test suite')));
   if (only) console.log(t.rows.join('\n'));
+}
+if (!only || only === 'probes') {
+  // 7. Probe overhead (issue 16): the stand-in server (scripts/bench-probes.ts), one HTTP probe started on its "listening" line.
+  console.log('bench: probe overhead, 10 boots of the stand-in server');
+  const p = await benchProbeOverhead({ boots: 10 });
+  const probeRows = [
+    '## 7. Probe overhead',
+    '',
+    `The stand-in for a unikernel server (test/standins/linux-httpd: Debian's Linux, busybox httpd; QEMU TCG with a forwarded port) booted ${p.boots} times; each boot one HTTP probe starts when the guest prints its "listening" line. Overhead: from that line to the probe's verdict (status and body checked). Goal: ≤ 0.1 s after the server answers.`,
+    '',
+    '| boots | median overhead | samples (ms) | median boot to "listening" | within goal |',
+    '| --- | --- | --- | --- | --- |',
+    `| ${p.boots} | ${(p.medianMs / 1000).toFixed(3)} s | ${p.samplesMs.map((x) => x.toFixed(0)).join(', ')} | ${(p.bootMedianMs / 1000).toFixed(1)} s | ${p.medianMs <= 100 ? 'yes' : 'no'} |`,
+    '',
+  ];
+  rows.push(...probeRows);
+  if (only) console.log(probeRows.join('\n'));
 }
 
 if (!only) {

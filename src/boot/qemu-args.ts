@@ -5,6 +5,9 @@
  * machine, cpu and memory inputs replace a family's default instead of being followed by it.
  */
 
+import { networkArgs, type Nic } from './network.js';
+import type { Forward } from '../inputs/forward.js';
+
 export type Accel = 'kvm' | 'tcg';
 
 /** What kind of file the image is, from its first bytes: an ELF executable, a PE/COFF (.efi), or anything else (a raw disk image). */
@@ -68,6 +71,12 @@ export interface QemuBoot {
   noReboot: boolean;
   /** -nic none */
   noNic?: boolean;
+  /**
+   * The network card a guest of this target drives (boot/network.ts NICS), used only when the
+   * forward input forwards ports; undefined: the target has no network the action knows of, and
+   * forward is an input error.
+   */
+  nic?: Nic;
   /** -global values */
   globals?: string[];
   /** -device values that do not depend on the image (isa-debug-exit). */
@@ -87,6 +96,8 @@ export interface QemuChoices {
   memory?: string | null;
   /** The user's extra arguments, last. */
   extra: string[];
+  /** The forward input: TCP ports forwarded to the guest over user networking (empty: no network). */
+  forwards?: Forward[];
 }
 
 const opt = (name: string, value: string | number | undefined | null) => (value === undefined || value === null ? [] : [name, String(value)]);
@@ -114,7 +125,11 @@ export function consoleArgs(q: QemuBoot): string[] {
 
 export const monitorArgs = (q: QemuBoot) => (q.noMonitor ? ['-monitor', 'none'] : []);
 export const rebootArgs = (q: QemuBoot) => (q.noReboot ? ['-no-reboot'] : []);
-export const nicArgs = (q: QemuBoot) => (q.noNic ? ['-nic', 'none'] : []);
+/** The network: the forwards on the target's card when ports are forwarded, else `-nic none` where the target has it. */
+export function nicArgs(q: QemuBoot, u: QemuChoices): string[] {
+  if (u.forwards?.length && q.nic) return networkArgs(u.forwards, q.nic);
+  return q.noNic ? ['-nic', 'none'] : [];
+}
 export const globalArgs = (q: QemuBoot) => each('-global', q.globals);
 export const deviceArgs = (q: QemuBoot, load: QemuLoad) => each('-device', [...(q.devices ?? []), ...(load.devices ?? [])]);
 export const biosArgs = (load: QemuLoad) => opt('-bios', load.bios);
@@ -134,7 +149,7 @@ export function qemuArgv(binary: string, q: QemuBoot, u: QemuChoices, ctx: BootC
     ...consoleArgs(q),
     ...monitorArgs(q),
     ...rebootArgs(q),
-    ...nicArgs(q),
+    ...nicArgs(q, u),
     ...globalArgs(q),
     ...deviceArgs(q, load),
     ...biosArgs(load),

@@ -10,6 +10,7 @@ import { SerialWatcher, type WatchRules } from '../verdict/watcher.js';
 import type { BootMoments } from '../report/outputs.js';
 import { track } from './processes.js';
 import { QmpClient, type QmpEvent } from './qmp.js';
+import { Conversation, endInWords, type ConversationOutcome, type ConversationSpec } from './conversation.js';
 
 export interface BootSpec {
   command: string;
@@ -36,6 +37,8 @@ export interface BootSpec {
   waitForExit?: boolean;
   /** Working directory of the command (default: the action's). */
   cwd?: string;
+  /** Probes and a console script (forward, probes, console-script inputs): started once the guest runs. */
+  conversation?: ConversationSpec;
 }
 
 export interface BootResult {
@@ -46,6 +49,8 @@ export interface BootResult {
   seconds: number;
   /** QEMU's start, its first serial byte, the last expected line and its end, on one clock (performance.now()): the timing outputs. */
   moments: BootMoments;
+  /** The probes' and the console script's outcomes (when the boot had any). */
+  conversation?: ConversationOutcome;
 }
 
 /** After every expected line: how long to wait for a failure line that follows right after. */
@@ -80,12 +85,17 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   let shutdownReason: string | undefined;
   /** The last event that explains a stop (GUEST_PANICKED, BLOCK_IO_ERROR, SHUTDOWN), in words. */
   let lastDetail: string | undefined;
+  const talks = (spec.conversation?.steps.length ?? 0) > 0;
   const child = spawn(spec.command, args, {
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // A console script types into the guest's serial port: QEMU's stdin (-serial stdio).
+    stdio: [talks ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     env: { ...process.env, ...spec.env },
     cwd: spec.cwd,
   });
   track(child);
+  // A guest that exits while the script writes to it: the write fails (EPIPE), the exit decides.
+  child.stdin?.on('error', () => {});
+  const conv = spec.conversation && (spec.conversation.probes.length > 0 || talks) ? new Conversation(spec.conversation, (t) => child.stdin!.write(t)) : undefined;
   const moments: BootMoments = { started: performance.now(), ended: 0 };
   const alive = () => child.exitCode === null && child.signalCode === null;
 
@@ -93,6 +103,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   const stop = (end: BootEnd, graceMs = 0) => {
     if (decided) return;
     decided = end;
+    void conv?.stop(endInWords(end));
     const kill = () => {
       child.kill('SIGTERM');
       timers.push(setTimeout(() => child.kill('SIGKILL'), 2000));
@@ -111,10 +122,17 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
       timers.push(setTimeout(() => void stopIfRunning(), SETTLE_MS));
     },
   });
+  if (conv) {
+    conv.onFailure = (f) => stop(f);
+    // The last probe or step may finish after the last expected line: then it is the one to stop on.
+    conv.onDone = () => {
+      if (!spec.waitForExit && watcher.satisfied) timers.push(setTimeout(() => void stopIfRunning(), SETTLE_MS));
+    };
+  }
 
   /** Every expectation is met: stop the guest, but pass only if QEMU says it is running. */
   const stopIfRunning = async () => {
-    if (decided || !watcher.satisfied || watcher.failure) return;
+    if (decided || !watcher.satisfied || watcher.failure || (conv && !conv.passed)) return;
     if (!qmp) {
       // No QMP (a runner): QEMU's stderr is the only word on its state.
       const kvm = kvmFailure(stderr);
@@ -186,6 +204,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
       }
       try {
         await client.execute('cont');
+        conv?.start();
       } catch {
         // QEMU is gone: its exit decides
       }
@@ -200,9 +219,11 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   armIdle();
   timers.push(setTimeout(() => stop({ kind: 'timeout', seconds: spec.timeout }), spec.timeout * 1000));
 
+  if (!qmpSocket) conv?.start();
   child.stdout!.on('data', (chunk: Buffer) => {
     moments.firstByte ??= performance.now();
     log.write(chunk);
+    conv?.push(chunk);
     watcher.push(chunk);
     armIdle();
     if (quietTimer) clearTimeout(quietTimer);
@@ -237,9 +258,11 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   moments.ended = performance.now();
   watcher.end();
   moments.expectedDone = watcher.satisfiedAt;
+  const end: BootEnd = decided ?? { kind: 'exited', status: exit.status, signal: exit.signal, shutdown: shutdownReason };
   return {
     moments,
-    end: decided ?? { kind: 'exited', status: exit.status, signal: exit.signal, shutdown: shutdownReason },
+    conversation: await conv?.stop(endInWords(end)),
+    end,
     watcher,
     stderr: stderr.replace(/^.*info: QEMU waiting for connection on:.*\n?/m, ''),
     seconds: (Date.now() - started) / 1000,

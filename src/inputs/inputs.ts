@@ -5,6 +5,9 @@ import { InputError } from '../errors.js';
 import { familyFor, FAMILIES, supportedTargets } from '../targets/registry.js';
 import type { CommonInputs, Family } from '../targets/contract.js';
 import { parsePatternLines, type Pattern } from '../verdict/patterns.js';
+import { parseConsoleScript, type ConsoleStep } from './console-script.js';
+import { parseForwards, type Forward } from './forward.js';
+import { parseProbes, type Probe } from './probes.js';
 import { parseArgv, parseBool, parseExitCodes, parseSeconds, readSpecs, type InputReader } from './parse.js';
 
 export type { InputReader } from './parse.js';
@@ -55,6 +58,12 @@ export interface Inputs extends CommonInputs {
   cache: boolean;
   /** Save the cache also when the build failed. */
   cacheOnFailure: boolean;
+  /** forward: host TCP ports forwarded to the guest (empty: no network). */
+  forwards: Forward[];
+  /** probes: HTTP/TCP checks against the forwarded ports while the guest runs. */
+  probes: Probe[];
+  /** console-script: expect/send steps on the guest's serial console. */
+  consoleScript: ConsoleStep[];
 }
 
 const TOOLCHAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
@@ -180,6 +189,28 @@ function commandInput(get: InputReader, kernel: string | undefined, runner: Runn
   return raw;
 }
 
+/**
+ * forward, probes and console-script: a conversation with the guest through the action's own QEMU
+ * (its network arguments, its stdin). A runner command or cargo run boots with its own command
+ * line, so it is refused here; a family's own launcher (Uhyve) is refused in resolvePlan.
+ */
+function conversationInputs(get: InputReader, runner: Runner | undefined) {
+  const forwards = parseForwards(get('forward'));
+  const probes = parseProbes(get('probes'), forwards);
+  const consoleScript = parseConsoleScript(get('console-script'));
+  if (runner) {
+    const set = (
+      [
+        ['forward', forwards.length > 0],
+        ['probes', probes.length > 0],
+        ['console-script', consoleScript.length > 0],
+      ] as const
+    ).find(([, on]) => on);
+    if (set) throw new InputError(set[0], `needs the action's own QEMU, which runner replaces (${runner.kind === 'cargo' ? 'cargo run' : 'your command'} boots the image)`, `Remove runner to let the action boot the image in QEMU, or remove ${set[0]}.`);
+  }
+  return { forwards, probes, consoleScript, converses: probes.length > 0 || consoleScript.length > 0 };
+}
+
 export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
   const { target, family } = targetInput(get);
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
@@ -210,6 +241,7 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     dryRun: parseBool('dry-run', get('dry-run').trim(), false),
     cache: parseBool('cache', get('cache').trim(), true),
     cacheOnFailure: parseBool('cache-on-failure', get('cache-on-failure').trim(), false),
+    ...conversationInputs(get, boot.runner),
     own: familyInputs(get, target, family),
   };
 }

@@ -9,6 +9,9 @@ import { annotatePanic } from '../report/panic-location.js';
 import { bootTimings, factOutputs } from '../report/outputs.js';
 import { accelPolicy } from './accel.js';
 import type { State } from './steps.js';
+import type { ConversationOutcome } from '../boot/conversation.js';
+import { describeStep } from '../inputs/console-script.js';
+import type { ProbeRow } from '../report/summary.js';
 
 /** The decisions taken from the inputs, in one log group, so a reader of the log sees them all. */
 export function logPlan(plan: Plan): void {
@@ -39,6 +42,7 @@ export function verdictOf(s: State): Partial<Report> {
     explainExit: s.plan.verdict.explainExit,
     qemuStderr: r.stderr,
     waitForExit: s.plan.verdict.waitForExit,
+    conversation: r.conversation,
   });
   const tail = r.watcher.lastLines().slice(-20);
   const explain = s.plan.target.verdict.explainNoVerdict;
@@ -51,7 +55,17 @@ export function verdictOf(s: State): Partial<Report> {
     const crate = s.plan.build.kind === 'cargo' ? s.plan.build.workingDirectory : workspace;
     annotatePanic([seen?.line ?? '', seen?.next ?? '', ...tail.map(cleanLine)], crate, workspace, core.error);
   }
-  return { pass: v.pass, reason: v.reason, exitCode: v.exitCode, tail, ...reportOf(s) };
+  return { pass: v.pass, reason: v.reason, exitCode: v.exitCode, tail, ...reportOf(s), probes: r.conversation && probeRows(r.conversation) };
+}
+
+/** The probes and the console script's steps with their timings, for the job summary. */
+function probeRows(c: ConversationOutcome): ProbeRow[] {
+  const rows: ProbeRow[] = c.probes.map((o) => ({ what: o.probe.label, ok: o.ok, startedAt: o.startedMs, ms: o.ms, detail: o.message }));
+  if (c.script) {
+    for (const st of c.script.steps) rows.push({ what: `console ${describeStep(st.step)}`, ok: true, ms: st.ms, detail: '' });
+    if (!c.script.ok) rows.push({ what: 'console script', ok: false, ms: 0, detail: c.script.message });
+  }
+  return rows;
 }
 
 function serialLines(logPath: string, fallback: string[]): string[] {

@@ -15,6 +15,8 @@ import { cachedAsset, describeAsset, fetchAsset } from '../install/download.js';
 import { ensureFirmware } from '../install/qemu.js';
 import { installToolchain, planToolchain, predictToolchain, type Toolchain } from '../install/toolchain.js';
 import type { Plan } from '../plan/plan.js';
+import { describeStep } from '../inputs/console-script.js';
+import { describeProbe } from '../inputs/probes.js';
 import { GuestEcho } from '../report/guest-log.js';
 import { detectImage } from '../targets/common.js';
 import type { BuildPrep, CargoView } from '../targets/contract.js';
@@ -251,6 +253,7 @@ export const bootStep: Step = {
           onLines: (block, escapes) => s.echo.block(block, escapes),
           qmp: plan.launcher.speaksQmp,
           waitForExit: plan.verdict.waitForExit,
+          conversation: { probes: plan.inputs.probes, steps: plan.inputs.consoleScript },
         });
       } finally {
         s.echo.stop();
@@ -279,6 +282,16 @@ export async function runStep(s: State, step: Step): Promise<void> {
   }
 }
 
+/** The forwards, probes and console-script steps, for the dry run (their QEMU arguments are in the command). */
+function conversationPlan(plan: Plan): Record<string, unknown> {
+  const { forwards, probes, consoleScript } = plan.inputs;
+  return {
+    ...(forwards.length ? { forward: forwards.map((f) => `127.0.0.1:${f.host} -> guest port ${f.guest} (TCP)`) } : {}),
+    ...(probes.length ? { probes: probes.map(describeProbe) } : {}),
+    ...(consoleScript.length ? { consoleScript: consoleScript.map((st) => `${describeStep(st)}, within ${st.timeout} s`) } : {}),
+  };
+}
+
 /** The plan as the dry run prints it: from the same state the steps describe themselves from. */
 export function describe(s: State): Record<string, unknown> {
   const { plan } = s;
@@ -301,6 +314,7 @@ export function describe(s: State): Record<string, unknown> {
       command: commandLine(s.launch!.argv),
       timeout: plan.inputs.timeout,
       idleTimeout: plan.inputs.idleTimeout,
+      ...conversationPlan(plan),
     },
     verdict: {
       expect: plan.verdict.rules.expect.map((p) => p.source),

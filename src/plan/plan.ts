@@ -23,13 +23,14 @@ export interface Plan {
 }
 
 /** machine, cpu, memory: the input replaces the target's default; the same option in qemu-args drops it (null). */
-export function qemuChoices(inputs: Pick<Inputs, 'machine' | 'cpu' | 'memory' | 'qemuArgs'>): QemuChoices {
+export function qemuChoices(inputs: Pick<Inputs, 'machine' | 'cpu' | 'memory' | 'qemuArgs'> & { forwards?: Inputs['forwards'] }): QemuChoices {
   const given = (...options: string[]) => inputs.qemuArgs.some((a) => options.includes(a));
   return {
     machine: inputs.machine ?? (given('-machine', '--machine', '-M') ? null : undefined),
     cpu: inputs.cpu ?? (given('-cpu', '--cpu') ? null : undefined),
     memory: inputs.memory ?? (given('-m', '--m') ? null : undefined),
     extra: inputs.qemuArgs,
+    forwards: inputs.forwards,
   };
 }
 
@@ -44,6 +45,25 @@ function chooseLauncher(inputs: Inputs, t: TargetPlan, qemu: QemuChoices): Launc
   return own?.launcher ?? qemuLauncher(t.boot.qemu, qemu);
 }
 
+/** forward, probes and console-script need the action's QEMU (a family's own launcher, Uhyve, has neither its network nor its stdin) and, for forward, a network card the target's guests drive. */
+function checkConversation(inputs: Inputs, t: TargetPlan, launcher: Launcher): void {
+  const set = (
+    [
+      ['forward', inputs.forwards.length > 0],
+      ['probes', inputs.probes.length > 0],
+      ['console-script', inputs.consoleScript.length > 0],
+    ] as const
+  ).find(([, on]) => on);
+  if (!set) return;
+  if (!launcher.speaksQmp) {
+    const by = t.boot.launcher ? `${t.boot.launcher.chosenBy} chose ${launcher.name}` : `${launcher.name} boots the image`;
+    throw new InputError(set[0], `needs the action's own QEMU, but ${by}`, `Boot with QEMU${t.boot.launcher ? ` (remove ${t.boot.launcher.chosenBy}, or set it to qemu)` : ''}, or remove ${set[0]}.`);
+  }
+  if (inputs.forwards.length > 0 && !t.boot.qemu.nic) {
+    throw new InputError('forward', `is not supported for ${inputs.target}: the action knows no network card its guests drive`, 'Remove forward, or add the network device yourself in qemu-args (-netdev user,id=n0,hostfwd=tcp:127.0.0.1:HOST-:GUEST -device ...,netdev=n0).');
+  }
+}
+
 export function resolvePlan(inputs: Inputs): Plan {
   const t = inputs.family.plan(inputs.target, inputs, inputs.own);
   if (inputs.accel === 'kvm' && !t.boot.kvmCapable) {
@@ -55,12 +75,14 @@ export function resolvePlan(inputs: Inputs): Plan {
     readBootimage(path.join(inputs.workingDirectory, 'Cargo.toml'));
   }
   const qemu = qemuChoices(inputs);
+  const launcher = chooseLauncher(inputs, t, qemu);
+  checkConversation(inputs, t, launcher);
   const cpuAt = inputs.qemuArgs.findIndex((a) => a === '-cpu' || a === '--cpu');
   return {
     inputs,
     target: t,
     build: inputs.kernel ? { kind: 'prebuilt', kernel: inputs.kernel } : { kind: 'cargo', workingDirectory: inputs.workingDirectory, cargoArgs: inputs.cargoArgs },
-    launcher: chooseLauncher(inputs, t, qemu),
+    launcher,
     qemu,
     kvmCpu: inputs.cpu ?? (cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined) ?? t.boot.qemu.cpu.kvm,
     verdict: verdictPolicy(inputs, t.verdict),

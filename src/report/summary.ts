@@ -17,6 +17,8 @@ export interface Report {
   error?: boolean;
   /** rustc-version, toolchain, cache-hit and the boot's timings (src/report/outputs.ts factOutputs). */
   outputs?: Record<string, string>;
+  /** The probes and console-script steps, with their timings (probes and console-script inputs). */
+  probes?: ProbeRow[];
   /** command: test: one row per test executable. */
   tests?: TestRow[];
 }
@@ -29,6 +31,19 @@ export interface TestRow {
   pass: boolean;
   reason: string;
 }
+
+/** One probe or console-script step in the summary. */
+export interface ProbeRow {
+  what: string;
+  ok: boolean;
+  /** Milliseconds from the guest's start to the probe's start (its `after` line, or the boot). */
+  startedAt?: number;
+  /** Milliseconds from its start to its verdict. */
+  ms: number;
+  detail: string;
+}
+
+const ms = (v?: number) => (v === undefined ? '–' : `${(v / 1000).toFixed(2)} s`);
 
 const fmt = (s?: number) => (s === undefined ? '–' : `${s.toFixed(1)} s`);
 
@@ -46,6 +61,12 @@ export async function writeSummary(r: Report): Promise<void> {
     s.addTable([
       ['test executable', 'cases passed', 'cases failed', 'time', 'reason'].map((data) => ({ data, header: true })),
       ...r.tests.map((t) => [`${t.pass ? '✅' : '❌'} ${escapeHtml(t.name)}`, String(t.passed), String(t.failed), fmt(t.seconds), escapeHtml(t.reason)]),
+    ]);
+  }
+  if (r.probes?.length) {
+    s.addTable([
+      [{ data: 'probe / step', header: true }, { data: 'result', header: true }, { data: 'started', header: true }, { data: 'took', header: true }, { data: 'detail', header: true }],
+      ...r.probes.map((p) => [escapeHtml(p.what), p.ok ? 'pass' : 'fail', ms(p.startedAt), ms(p.ms), escapeHtml(p.detail)]),
     ]);
   }
   if (r.qemuCommand) s.addDetails('QEMU command', `<pre>${escapeHtml(r.qemuCommand)}</pre>`);

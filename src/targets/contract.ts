@@ -38,6 +38,12 @@ export interface CommonInputs {
   qemuArgs: string[];
   /** The memory input (QEMU -m): a family whose kernel fixes its memory at build time checks it (seL4). */
   memory?: string;
+  /**
+   * Are there probes or a console script (inputs probes, console-script)? Then they are the
+   * success evidence of a server that never exits: a family drops an exit line it would otherwise
+   * require (Hermit's `exit status 0`).
+   */
+  converses?: boolean;
 }
 
 /** The cargo the app is built with, as a family's before-cargo step sees it. */

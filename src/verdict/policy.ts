@@ -31,6 +31,8 @@ export interface UserVerdictInputs {
    * are the evidence status 0 lacks, and test-steps.ts requires them; so no expect line is needed.
    */
   command?: 'boot' | 'test';
+  /** Probes or a console script judge the run too (they are success evidence besides the serial lines). */
+  converses?: boolean;
 }
 
 export interface TargetVerdict {
@@ -49,7 +51,7 @@ export function verdictPolicy(user: UserVerdictInputs, target: TargetVerdict): V
   const userExpect = user.expect.length ? user.expect : (target.expectWhenNone ?? []);
   // The target's own success evidence (e.g. Hermit's `exit status 0`) comes after the user's lines.
   const expect = [...userExpect, ...target.expect];
-  if (exitCodes.includes(0) && expect.length === 0 && !target.statusIsAppExitCode && user.command !== 'test') {
+  if (exitCodes.includes(0) && expect.length === 0 && !target.statusIsAppExitCode && user.command !== 'test' && !user.converses) {
     throw new InputError(
       'expect',
       `is empty, but exit status 0 counts as success for ${user.target} (exit-code: ${exitCodes.join(', ')}). QEMU also exits with 0 when a guest powers off or resets without reporting anything (and on RISC-V when it fails with code 0), so status 0 alone proves nothing`,
@@ -59,7 +61,7 @@ export function verdictPolicy(user: UserVerdictInputs, target: TargetVerdict): V
   if (user.waitForExit && exitCodes.length === 0) {
     throw new InputError('wait-for-exit', `is true, but no exit status counts as success for ${user.target}, so the guest could never pass by exiting`, 'Set exit-code to the status your kernel exits with on success, or remove wait-for-exit to pass on the expected lines.');
   }
-  if (target.expectRequired && user.expect.length === 0) {
+  if (target.expectRequired && user.expect.length === 0 && !user.converses) {
     throw new InputError('expect', `is required for ${user.target}`, target.expectRequired);
   }
   return {

@@ -1,5 +1,6 @@
 import type { SerialWatcher } from './watcher.js';
 import { describeStop, kvmFailure } from './run-state.js';
+import type { ConversationOutcome } from '../boot/conversation.js';
 
 /** How a boot ended, as the boot stage saw it. */
 export type BootEnd =
@@ -18,6 +19,8 @@ export type BootEnd =
   | { kind: 'stopped'; state: string; detail?: string; satisfiedBefore: boolean }
   /** A failure line appeared; the action stopped the guest. */
   | { kind: 'failure-line' }
+  /** A probe (probes input) or the console script failed; the action stopped the guest. `message` says which and why. */
+  | { kind: 'probe-failed' | 'script-failed'; message: string }
   | { kind: 'timeout'; seconds: number }
   | { kind: 'idle'; seconds: number };
 
@@ -36,6 +39,8 @@ export interface VerdictContext {
   qemuStderr: string;
   /** wait-for-exit: the guest had to exit by itself; the action did not stop it on a match. */
   waitForExit?: boolean;
+  /** The probes' and console script's outcomes, when the run had any: a pass needs every one passed. */
+  conversation?: ConversationOutcome;
 }
 
 export interface Verdict {
@@ -70,8 +75,31 @@ function qemuError(stderr: string): string | undefined {
   return lines.length > 0 ? lines[lines.length - 1] : undefined;
 }
 
-/** Decides pass or fail. Passing needs positive evidence; anything else fails, with the reason. */
+/** The first probe or script failure, in words (undefined: none failed). */
+function conversationFailure(c: ConversationOutcome | undefined): string | undefined {
+  if (!c) return undefined;
+  const probe = c.probes.find((p) => !p.ok);
+  if (probe) return probe.message;
+  if (c.script && !c.script.ok) return c.script.message;
+  return undefined;
+}
+
+/**
+ * Decides pass or fail. Passing needs positive evidence; anything else fails, with the reason. With
+ * probes or a console script, a pass also needs every probe passed and the script completed.
+ */
 export function decide(ctx: VerdictContext): Verdict {
+  const v = decideBoot(ctx);
+  const c = ctx.conversation;
+  if (ctx.end.kind === 'probe-failed' || ctx.end.kind === 'script-failed' || !c) return v;
+  const failed = conversationFailure(c);
+  if (failed) return { pass: false, exitCode: v.exitCode, reason: v.pass ? failed : `${v.reason} ${failed}` };
+  if (!v.pass) return v;
+  const said = [c.probes.length ? `${c.probes.length === 1 ? 'the probe' : `all ${c.probes.length} probes`} passed` : '', c.script ? c.script.message.replace(/\.$/, '').replace(/^The/, 'the') : ''].filter(Boolean);
+  return { ...v, reason: `${v.reason} ${said.join('; ').replace(/^./, (x) => x.toUpperCase())}.` };
+}
+
+function decideBoot(ctx: VerdictContext): Verdict {
   const { watcher: w, end, acceptedExitCodes } = ctx;
   const exitCode = end.kind === 'exited' && end.status !== null ? end.status : undefined;
   const fail = (reason: string): Verdict => ({ pass: false, reason, exitCode });
@@ -107,6 +135,9 @@ export function decide(ctx: VerdictContext): Verdict {
       return fail(`No serial output for ${end.seconds}s (idle-timeout) while ${waitingFor(w)}; ${lastSeen(w)}.`);
     case 'failure-line':
       return fail('A failure line appeared.');
+    case 'probe-failed':
+    case 'script-failed':
+      return fail(end.message);
     case 'satisfied':
       if (!w.satisfied) return fail(`Stopped before ${waitingFor(w)}.`);
       if (end.runState !== undefined && end.runState !== 'running') {
@@ -114,7 +145,7 @@ export function decide(ctx: VerdictContext): Verdict {
         const { what, fix } = describeStop(end.runState, ctx.qemuStderr);
         return fail(`QEMU stopped the guest after every expected line had appeared: ${what}; ${lastSeen(w)}. ${fix}`);
       }
-      return { pass: true, reason: `All ${nExpect} expected line${nExpect === 1 ? '' : 's'} appeared; the guest was still running${end.runState ? ' (QEMU run state: running)' : ''} and was stopped.` };
+      return { pass: true, reason: `${nExpect > 0 ? `All ${nExpect} expected line${nExpect === 1 ? '' : 's'} appeared; the` : 'The'} guest was still running${end.runState ? ' (QEMU run state: running)' : ''} and was stopped.` };
     case 'exited': {
       if (end.status === null) {
         return fail(`QEMU was killed by ${end.signal ?? 'a signal'} ${waitingFor(w)}; ${lastSeen(w)}.`);

@@ -1,3 +1,4 @@
+import { NICS } from '../../boot/network.js';
 import { explainSemihosting, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
@@ -19,6 +20,8 @@ export function aarch64None(target: string): TargetPlan | undefined {
       console: 'semihosting',
       noMonitor: true,
       noReboot: true,
+      // A forward gives the guest virtio-net on one of the virt board's virtio-mmio transports.
+      nic: NICS.virtioMmio,
       load: ({ kernel }) => ({ kernel }),
     },
     exitCodes: [0],

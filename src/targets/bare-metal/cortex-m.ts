@@ -1,3 +1,4 @@
+import { NICS } from '../../boot/network.js';
 import { explainSemihosting, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
@@ -35,6 +36,8 @@ export function cortexM(target: string): TargetPlan | undefined {
       console: 'semihosting',
       noMonitor: true,
       noReboot: true,
+      // A forward goes to the board's own Ethernet controller (lan9118 on mps2, stellaris_enet on lm3s6965evb).
+      nic: NICS.onboard,
       load: ({ kernel }) => ({ kernel }),
     },
     exitCodes: [0],

@@ -1,3 +1,4 @@
+import { NICS } from '../../boot/network.js';
 import { literal } from '../../verdict/patterns.js';
 import { explainFinisher, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
@@ -28,6 +29,8 @@ export function riscvNone(target: string): TargetPlan | undefined {
       console: 'serial',
       noMonitor: true,
       noReboot: true,
+      // A forward gives the guest virtio-net on one of the virt board's virtio-mmio transports.
+      nic: NICS.virtioMmio,
       load: ({ kernel }) => ({ kernel, bios: rv64 ? undefined : 'none' }),
     },
     firmware: rv64 ? [{ path: '/usr/share/qemu/opensbi-riscv64-generic-fw_dynamic.bin', aptPackage: 'opensbi' }] : [],

@@ -1,3 +1,4 @@
+import { NICS } from '../../boot/network.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BootContext, QemuLoad } from '../../boot/qemu-args.js';
@@ -47,6 +48,7 @@ export function uefi(target: string): TargetPlan | undefined {
         noMonitor: true,
         noReboot: true,
         noNic: true,
+        nic: NICS.virtioPci,
         devices: ['isa-debug-exit,iobase=0xf4,iosize=0x04'],
         load: (ctx): QemuLoad => ({
           drives: [`if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`, `if=pflash,format=raw,file=${path.join(ctx.workDir, 'OVMF_VARS.fd')}`, bootDisk(ctx)],
@@ -80,6 +82,7 @@ export function uefi(target: string): TargetPlan | undefined {
         noMonitor: true,
         noReboot: true,
         noNic: true,
+        nic: NICS.virtioMmio,
         load: (ctx) => ({ bios: AAVMF, drives: [bootDisk(ctx)] }),
         prepare: (ctx) => prepareEsp('aarch64', ctx),
       },

@@ -1,3 +1,4 @@
+import { NICS } from '../../boot/network.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
@@ -18,6 +19,8 @@ export function x86_64None(target: string): TargetPlan | undefined {
       console: 'serial',
       noMonitor: true,
       noReboot: true,
+      // A forward gives the guest virtio-net on PCI (the PC's bus).
+      nic: NICS.virtioPci,
       devices: ['isa-debug-exit,iobase=0xf4,iosize=0x04'],
       load: ({ kernel, image }) => (image === 'elf' ? { kernel } : { drives: [`format=raw,file=${kernel}`] }),
     },

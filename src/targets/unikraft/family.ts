@@ -1,3 +1,4 @@
+import { NICS } from '../../boot/network.js';
 import * as core from '@actions/core';
 import * as io from '@actions/io';
 import * as fs from 'node:fs';
@@ -208,6 +209,8 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
         console: 'serial',
         noMonitor: true,
         noReboot: true,
+        // KraftKit's card for published ports (boot/network.ts).
+        nic: NICS.virtioPci,
         devices: ['isa-debug-exit,iobase=0x501,iosize=0x02'],
         load: ({ kernel }) => ({ kernel }),
         append: appendLine(i.kernelArgs, i.args),

@@ -32,6 +32,9 @@ const COMMON = [
   'wait-for-exit',
   'cache',
   'cache-on-failure',
+  'forward',
+  'probes',
+  'console-script',
 ];
 const declared = Object.keys((parse(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: object }).inputs);
 const families = FAMILIES.flatMap((f) => f.inputs.map((i) => i.name));
