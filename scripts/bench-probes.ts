@@ -36,7 +36,10 @@ export async function benchProbeOverhead({ boots = 10 } = {}): Promise<ProbeOver
     for (let i = 0; i < boots; i++) {
       const [port] = await freePorts(1);
       const forward = `${port}:80`;
-      const probes = parseProbes(`- http: http://127.0.0.1:${port}/\n  body: Hello from the stand-in server\n  after: "${LISTENING}"\n  timeout: 30`, parseForwards(forward));
+      const probes = parseProbes(
+        `- http: http://127.0.0.1:${port}/\n  body: Hello from the stand-in server\n  after: "${LISTENING}"\n  timeout: 30`,
+        parseForwards(forward),
+      );
       const guest = startGuest('qemu-system-x86_64', standinArgs(kernel, initrd, forward));
       const runner = new ProbeRunner(probes);
       try {
@@ -61,5 +64,7 @@ export async function benchProbeOverhead({ boots = 10 } = {}): Promise<ProbeOver
 // Run alone: node --import tsx scripts/bench-probes.ts [boots]
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = await benchProbeOverhead({ boots: Number(process.argv[2] ?? 10) });
-  console.log(`probe overhead: median ${r.medianMs.toFixed(1)} ms over ${r.boots} boots (samples ${r.samplesMs.map((x) => x.toFixed(1)).join(', ')} ms); boot to "listening": median ${(r.bootMedianMs / 1000).toFixed(1)} s`);
+  console.log(
+    `probe overhead: median ${r.medianMs.toFixed(1)} ms over ${r.boots} boots (samples ${r.samplesMs.map((x) => x.toFixed(1)).join(', ')} ms); boot to "listening": median ${(r.bootMedianMs / 1000).toFixed(1)} s`,
+  );
 }

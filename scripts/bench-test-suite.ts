@@ -133,10 +133,21 @@ export async function benchTestSuite(opts: { spins?: number; tmp?: string } = {}
   const shim = path.join(tmp, 'bin');
   fs.mkdirSync(shim, { recursive: true });
   if (!fs.existsSync(path.join(shim, 'rust-lld'))) fs.symlinkSync('/usr/bin/lld', path.join(shim, 'rust-lld'));
-  const env = { ...process.env, CARGO_TARGET_DIR: path.join(tmp, 'target'), RUSTC_BOOTSTRAP: '1', RUSTC: '/usr/bin/rustc', PATH: `${shim}:/usr/bin:${process.env.PATH}` };
+  const env = {
+    ...process.env,
+    CARGO_TARGET_DIR: path.join(tmp, 'target'),
+    RUSTC_BOOTSTRAP: '1',
+    RUSTC: '/usr/bin/rustc',
+    PATH: `${shim}:/usr/bin:${process.env.PATH}`,
+  };
   const tc = {
     cargo: '/usr/bin/cargo',
-    cargoConfig: ['--config', 'source.crates-io.replace-with="std-vendor"', '--config', 'source.std-vendor.directory="/usr/lib/rustlib/src/rust/library/vendor"'],
+    cargoConfig: [
+      '--config',
+      'source.crates-io.replace-with="std-vendor"',
+      '--config',
+      'source.std-vendor.directory="/usr/lib/rustlib/src/rust/library/vendor"',
+    ],
     buildStd: true,
   };
   const cmd = cargoTestCommand(tc, { target: TARGET, buildStd: x86Profile().buildStd, cargoArgs: [] });

@@ -42,7 +42,12 @@ function makeStream(file: string, bytes: number, colour: boolean): void {
   let i = 0;
   const block = () => {
     lines.length = 0;
-    for (let n = 0; n < 1000; n++, i++) lines.push(colour ? `\x1b[2m[${i.toString().padStart(9, '0')}]\x1b[0m filler line, nothing to see here` : `[${i.toString().padStart(9, '0')}] filler line, nothing to see here`);
+    for (let n = 0; n < 1000; n++, i++)
+      lines.push(
+        colour
+          ? `\x1b[2m[${i.toString().padStart(9, '0')}]\x1b[0m filler line, nothing to see here`
+          : `[${i.toString().padStart(9, '0')}] filler line, nothing to see here`,
+      );
     return Buffer.from(lines.join('\n') + '\n');
   };
   let written = 0;
@@ -108,31 +113,41 @@ function measureGrep(file: string) {
 }
 
 if (!only) {
-console.log(`bench: throughput over ${(GB / 1e9).toFixed(2)} GB streams (64 KiB chunks, 20 expectations, 3 failure literals)`);
-const through: string[] = [];
-for (const colour of [false, true]) {
-  const file = path.join(tmp, colour ? 'coloured.log' : 'plain.log');
-  makeStream(file, GB, colour);
-  const size = fs.statSync(file).size;
-  const small = path.join(tmp, 'small.log');
-  makeStream(small, Math.round(GB / 10), colour);
-  const half = path.join(tmp, 'half.log');
-  makeStream(half, Math.round(GB / 2), colour);
-  const ours = [measureMatch(file), measureMatch(file), measureMatch(file)].sort((a, b) => a.secs - b.secs)[1];
-  const oursSmall = measureMatch(small);
-  const oursHalf = measureMatch(half);
-  const grep = measureGrep(file);
-  if (ours.met !== 20 || ours.failed) throw new Error(`matcher got ${ours.met}/20 expectations (failed: ${ours.failed})`);
-  const mbps = size / ours.secs / 1e6;
-  const gmbps = size / grep.secs / 1e6;
-  through.push(`| ${colour ? 'every line coloured (ANSI codes cleaned block by block)' : 'plain text (fast path)'} | ${(size / 1e9).toFixed(2)} GB | ${mbps.toFixed(0)} MB/s | ${gmbps.toFixed(0)} MB/s | **${(mbps / gmbps).toFixed(2)}** | ${oursSmall.rssMB.toFixed(0)} → ${oursHalf.rssMB.toFixed(0)} → ${ours.rssMB.toFixed(0)} MB | ${grep.rssMB.toFixed(0)} MB |`);
-  console.log(through[through.length - 1]);
-  fs.rmSync(file);
-  fs.rmSync(small);
-  fs.rmSync(half);
-}
-rows.push('## 1. Matching throughput and peak memory', '', `Synthetic serial stream read with \`read()\` in ${CHUNK / 1024} KiB chunks (what a pipe from QEMU delivers at most), each into a fresh buffer as Node reads a pipe, into the watcher as the action uses it (with the live log gathered as in the action, written nowhere; newlines counted and escape codes cleaned ${scanKind === 'wasm-simd' ? 'in WebAssembly SIMD' : 'in JavaScript'}), 20 ordered expectations spread through it, failure literals \`panicked at \`, \`[PANIC]\`, \`TEST_FAIL\`; next to \`grep -c 'panicked at '\` over the same file (page cache warm, median of 3). Memory: peak RSS of the matcher process (Node and tsx included) for a stream a tenth as long → half as long → the full stream.`, '', '| stream | size | matcher | grep -c | ratio | matcher peak RSS (1/10 → 1/2 → full) | grep peak RSS |', '| --- | --- | --- | --- | --- | --- | --- |', ...through, '');
-
+  console.log(`bench: throughput over ${(GB / 1e9).toFixed(2)} GB streams (64 KiB chunks, 20 expectations, 3 failure literals)`);
+  const through: string[] = [];
+  for (const colour of [false, true]) {
+    const file = path.join(tmp, colour ? 'coloured.log' : 'plain.log');
+    makeStream(file, GB, colour);
+    const size = fs.statSync(file).size;
+    const small = path.join(tmp, 'small.log');
+    makeStream(small, Math.round(GB / 10), colour);
+    const half = path.join(tmp, 'half.log');
+    makeStream(half, Math.round(GB / 2), colour);
+    const ours = [measureMatch(file), measureMatch(file), measureMatch(file)].sort((a, b) => a.secs - b.secs)[1];
+    const oursSmall = measureMatch(small);
+    const oursHalf = measureMatch(half);
+    const grep = measureGrep(file);
+    if (ours.met !== 20 || ours.failed) throw new Error(`matcher got ${ours.met}/20 expectations (failed: ${ours.failed})`);
+    const mbps = size / ours.secs / 1e6;
+    const gmbps = size / grep.secs / 1e6;
+    through.push(
+      `| ${colour ? 'every line coloured (ANSI codes cleaned block by block)' : 'plain text (fast path)'} | ${(size / 1e9).toFixed(2)} GB | ${mbps.toFixed(0)} MB/s | ${gmbps.toFixed(0)} MB/s | **${(mbps / gmbps).toFixed(2)}** | ${oursSmall.rssMB.toFixed(0)} → ${oursHalf.rssMB.toFixed(0)} → ${ours.rssMB.toFixed(0)} MB | ${grep.rssMB.toFixed(0)} MB |`,
+    );
+    console.log(through[through.length - 1]);
+    fs.rmSync(file);
+    fs.rmSync(small);
+    fs.rmSync(half);
+  }
+  rows.push(
+    '## 1. Matching throughput and peak memory',
+    '',
+    `Synthetic serial stream read with \`read()\` in ${CHUNK / 1024} KiB chunks (what a pipe from QEMU delivers at most), each into a fresh buffer as Node reads a pipe, into the watcher as the action uses it (with the live log gathered as in the action, written nowhere; newlines counted and escape codes cleaned ${scanKind === 'wasm-simd' ? 'in WebAssembly SIMD' : 'in JavaScript'}), 20 ordered expectations spread through it, failure literals \`panicked at \`, \`[PANIC]\`, \`TEST_FAIL\`; next to \`grep -c 'panicked at '\` over the same file (page cache warm, median of 3). Memory: peak RSS of the matcher process (Node and tsx included) for a stream a tenth as long → half as long → the full stream.`,
+    '',
+    '| stream | size | matcher | grep -c | ratio | matcher peak RSS (1/10 → 1/2 → full) | grep peak RSS |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...through,
+    '',
+  );
 }
 
 // ---------- build the test kernels once (warm cache for 2 and 3) ----------
@@ -142,8 +157,16 @@ fs.mkdirSync(shim);
 fs.symlinkSync('/usr/bin/lld', path.join(shim, 'rust-lld'));
 const cargoEnv = { ...process.env, CARGO_TARGET_DIR: targetDir, RUSTC_BOOTSTRAP: '1', RUSTC: '/usr/bin/rustc', PATH: `${shim}:/usr/bin:${process.env.PATH}` };
 const cargoArgs = (feature?: string) => [
-  '--config', 'source.crates-io.replace-with="std-vendor"', '--config', 'source.std-vendor.directory="/usr/lib/rustlib/src/rust/library/vendor"',
-  'build', '--target', 'x86_64-unknown-none', '-Zbuild-std=core,alloc,compiler_builtins', '-Zbuild-std-features=compiler-builtins-mem', ...(feature ? ['--features', feature] : []),
+  '--config',
+  'source.crates-io.replace-with="std-vendor"',
+  '--config',
+  'source.std-vendor.directory="/usr/lib/rustlib/src/rust/library/vendor"',
+  'build',
+  '--target',
+  'x86_64-unknown-none',
+  '-Zbuild-std=core,alloc,compiler_builtins',
+  '-Zbuild-std-features=compiler-builtins-mem',
+  ...(feature ? ['--features', feature] : []),
 ];
 const kernelsDir = path.join(ROOT, 'test', 'kernels', 'x86_64-none');
 console.log('bench: building the test kernel (warm-up)');
@@ -153,67 +176,116 @@ fs.copyFileSync(path.join(targetDir, 'x86_64-unknown-none', 'debug', 'misbehave-
 execFileSync('/usr/bin/cargo', cargoArgs(), { cwd: kernelsDir, env: cargoEnv, stdio: 'ignore' });
 
 if (!only) {
-// ---------- 2. success line -> verdict ----------
-const latencies: number[] = [];
-for (let i = 0; i < 7; i++) {
-  let seenAt = 0;
-  const r = await boot({
-    command: 'qemu-system-x86_64',
-    args: ['-accel', 'tcg', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', hangKernel],
-    timeout: 60, idleTimeout: 0, logPath: path.join(tmp, `hang-${i}.log`), qmp: true,
-    rules: { expect: [literal('all tests passed')], failOn: [RUST_PANIC], ordered: true },
-    onLine: (l) => { if (l.includes('all tests passed')) seenAt = performance.now(); },
-  });
-  if (r.end.kind !== 'satisfied' || !seenAt) throw new Error(`unexpected end ${JSON.stringify(r.end)}`);
-  latencies.push((performance.now() - seenAt) / 1000);
-}
-console.log(`bench: line -> verdict median ${median(latencies).toFixed(3)} s`);
-rows.push('## 2. From the success line to the verdict', '', `A guest that prints its success line and never exits (test kernel feature \`hang\`), booted 7 times: time from the moment the line reaches the action until QEMU has been stopped and the verdict is known. This includes the deliberate settle time of ${SETTLE_MS} ms, in which a failure line that follows right after would still fail the run.`, '', '| median | min | max | goal |', '| --- | --- | --- | --- |', `| **${median(latencies).toFixed(3)} s** | ${Math.min(...latencies).toFixed(3)} s | ${Math.max(...latencies).toFixed(3)} s | ≤ 0.2 s |`, '');
+  // ---------- 2. success line -> verdict ----------
+  const latencies: number[] = [];
+  for (let i = 0; i < 7; i++) {
+    let seenAt = 0;
+    const r = await boot({
+      command: 'qemu-system-x86_64',
+      args: [
+        '-accel',
+        'tcg',
+        '-display',
+        'none',
+        '-serial',
+        'stdio',
+        '-monitor',
+        'none',
+        '-no-reboot',
+        '-device',
+        'isa-debug-exit,iobase=0xf4,iosize=0x04',
+        '-kernel',
+        hangKernel,
+      ],
+      timeout: 60,
+      idleTimeout: 0,
+      logPath: path.join(tmp, `hang-${i}.log`),
+      qmp: true,
+      rules: { expect: [literal('all tests passed')], failOn: [RUST_PANIC], ordered: true },
+      onLine: (l) => {
+        if (l.includes('all tests passed')) seenAt = performance.now();
+      },
+    });
+    if (r.end.kind !== 'satisfied' || !seenAt) throw new Error(`unexpected end ${JSON.stringify(r.end)}`);
+    latencies.push((performance.now() - seenAt) / 1000);
+  }
+  console.log(`bench: line -> verdict median ${median(latencies).toFixed(3)} s`);
+  rows.push(
+    '## 2. From the success line to the verdict',
+    '',
+    `A guest that prints its success line and never exits (test kernel feature \`hang\`), booted 7 times: time from the moment the line reaches the action until QEMU has been stopped and the verdict is known. This includes the deliberate settle time of ${SETTLE_MS} ms, in which a failure line that follows right after would still fail the run.`,
+    '',
+    '| median | min | max | goal |',
+    '| --- | --- | --- | --- |',
+    `| **${median(latencies).toFixed(3)} s** | ${Math.min(...latencies).toFixed(3)} s | ${Math.max(...latencies).toFixed(3)} s | ≤ 0.2 s |`,
+    '',
+  );
 
-// ---------- 3. the action, warm, next to the same work by hand ----------
-const N = 7;
-const actionTimes: number[] = [];
-const handTimes: number[] = [];
-const handScript = `set -e
+  // ---------- 3. the action, warm, next to the same work by hand ----------
+  const N = 7;
+  const actionTimes: number[] = [];
+  const handTimes: number[] = [];
+  const handScript = `set -e
 cd ${JSON.stringify(kernelsDir)}
-/usr/bin/cargo ${cargoArgs().map((a) => `'${a}'`).join(' ')} 2>/dev/null
+/usr/bin/cargo ${cargoArgs()
+    .map((a) => `'${a}'`)
+    .join(' ')} 2>/dev/null
 set +e
 qemu-system-x86_64 -accel tcg -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel ${JSON.stringify(path.join(targetDir, 'x86_64-unknown-none', 'debug', 'misbehave-kernel'))} < /dev/null > out.log
 status=$?
 grep -q 'Hello from x86_64-unknown-none!' out.log && grep -q 'all tests passed' out.log && ! grep -q 'panicked at' out.log && [ $status -eq 33 ]`;
-fs.writeFileSync(path.join(tmp, 'by-hand.sh'), handScript);
-for (let i = 0; i < N; i++) {
-  // Alternate, so that neither side gets a warmer machine.
-  let t = performance.now();
-  const hand = spawnSync('bash', [path.join(tmp, 'by-hand.sh')], { env: cargoEnv, cwd: tmp });
-  handTimes.push((performance.now() - t) / 1000);
-  if (hand.status !== 0) throw new Error(`by-hand run failed: ${hand.stderr}`);
-  const runTmp = fs.mkdtempSync(path.join(tmp, 'run-'));
-  const env: NodeJS.ProcessEnv = { ...process.env, CARGO_TARGET_DIR: targetDir, GITHUB_WORKSPACE: ROOT, RUNNER_TEMP: runTmp, GITHUB_OUTPUT: path.join(runTmp, 'out'), GITHUB_STEP_SUMMARY: path.join(runTmp, 'sum'),
-    'INPUT_TARGET': 'x86_64-unknown-none', 'INPUT_WORKING-DIRECTORY': 'test/kernels/x86_64-none', 'INPUT_TOOLCHAIN': 'distro', 'INPUT_ACCEL': 'tcg', 'INPUT_EXPECT': 'Hello from x86_64-unknown-none!\nall tests passed' };
-  fs.writeFileSync(env.GITHUB_OUTPUT!, '');
-  fs.writeFileSync(env.GITHUB_STEP_SUMMARY!, '');
-  t = performance.now();
-  const act = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'index.js')], { env, cwd: ROOT, encoding: 'utf8' });
-  actionTimes.push((performance.now() - t) / 1000);
-  if (act.status !== 0) throw new Error(`action run failed: ${act.stdout.slice(-2000)}`);
-}
-// The action's fixed costs: Node starting, and Node loading the action's bundle (run without inputs,
-// it stops at the first missing input).
-const nodeStart: number[] = [];
-const bundleLoad: number[] = [];
-for (let i = 0; i < N; i++) {
-  let t = performance.now();
-  spawnSync(process.execPath, ['-e', '0']);
-  nodeStart.push((performance.now() - t) / 1000);
-  t = performance.now();
-  spawnSync(process.execPath, [path.join(ROOT, 'dist', 'index.js')], { env: { PATH: process.env.PATH, GITHUB_OUTPUT: '', GITHUB_STEP_SUMMARY: '' } });
-  bundleLoad.push((performance.now() - t) / 1000);
-}
-const ratio = median(actionTimes) / median(handTimes);
-console.log(`bench: warm action ${median(actionTimes).toFixed(2)} s vs by hand ${median(handTimes).toFixed(2)} s (ratio ${ratio.toFixed(2)})`);
-rows.push('## 3. A warm run of the action next to the same work by hand', '', `The test kernel, already built (warm cargo cache), ${N} runs each, alternating: \`node dist/index.js\` as the runner runs it (\`toolchain: distro\`, \`accel: tcg\`, two expected lines) versus a shell script doing the same by hand: \`cargo build\` with the same flags, \`qemu-system-x86_64\` with the same arguments, then \`grep\` for the two lines and the panic text, and a check of the exit status. Most of the difference does not grow with what the kernel does: the last two columns show how much of it is Node starting (\`node -e 0\`) and Node starting plus loading the action's bundle (\`node dist/index.js\` with no inputs), medians of ${N}.`, '', '| action (median) | by hand (median) | ratio | goal | action − by hand | Node start | Node start + bundle |', '| --- | --- | --- | --- | --- | --- | --- |', `| ${median(actionTimes).toFixed(2)} s | ${median(handTimes).toFixed(2)} s | **${ratio.toFixed(2)}** | ≤ 1.10 | ${(median(actionTimes) - median(handTimes)).toFixed(2)} s | ${median(nodeStart).toFixed(2)} s | ${median(bundleLoad).toFixed(2)} s |`, '');
-
+  fs.writeFileSync(path.join(tmp, 'by-hand.sh'), handScript);
+  for (let i = 0; i < N; i++) {
+    // Alternate, so that neither side gets a warmer machine.
+    let t = performance.now();
+    const hand = spawnSync('bash', [path.join(tmp, 'by-hand.sh')], { env: cargoEnv, cwd: tmp });
+    handTimes.push((performance.now() - t) / 1000);
+    if (hand.status !== 0) throw new Error(`by-hand run failed: ${hand.stderr}`);
+    const runTmp = fs.mkdtempSync(path.join(tmp, 'run-'));
+    const env: NodeJS.ProcessEnv = {
+      ...process.env,
+      CARGO_TARGET_DIR: targetDir,
+      GITHUB_WORKSPACE: ROOT,
+      RUNNER_TEMP: runTmp,
+      GITHUB_OUTPUT: path.join(runTmp, 'out'),
+      GITHUB_STEP_SUMMARY: path.join(runTmp, 'sum'),
+      INPUT_TARGET: 'x86_64-unknown-none',
+      'INPUT_WORKING-DIRECTORY': 'test/kernels/x86_64-none',
+      INPUT_TOOLCHAIN: 'distro',
+      INPUT_ACCEL: 'tcg',
+      INPUT_EXPECT: 'Hello from x86_64-unknown-none!\nall tests passed',
+    };
+    fs.writeFileSync(env.GITHUB_OUTPUT!, '');
+    fs.writeFileSync(env.GITHUB_STEP_SUMMARY!, '');
+    t = performance.now();
+    const act = spawnSync(process.execPath, [path.join(ROOT, 'dist', 'index.js')], { env, cwd: ROOT, encoding: 'utf8' });
+    actionTimes.push((performance.now() - t) / 1000);
+    if (act.status !== 0) throw new Error(`action run failed: ${act.stdout.slice(-2000)}`);
+  }
+  // The action's fixed costs: Node starting, and Node loading the action's bundle (run without inputs,
+  // it stops at the first missing input).
+  const nodeStart: number[] = [];
+  const bundleLoad: number[] = [];
+  for (let i = 0; i < N; i++) {
+    let t = performance.now();
+    spawnSync(process.execPath, ['-e', '0']);
+    nodeStart.push((performance.now() - t) / 1000);
+    t = performance.now();
+    spawnSync(process.execPath, [path.join(ROOT, 'dist', 'index.js')], { env: { PATH: process.env.PATH, GITHUB_OUTPUT: '', GITHUB_STEP_SUMMARY: '' } });
+    bundleLoad.push((performance.now() - t) / 1000);
+  }
+  const ratio = median(actionTimes) / median(handTimes);
+  console.log(`bench: warm action ${median(actionTimes).toFixed(2)} s vs by hand ${median(handTimes).toFixed(2)} s (ratio ${ratio.toFixed(2)})`);
+  rows.push(
+    '## 3. A warm run of the action next to the same work by hand',
+    '',
+    `The test kernel, already built (warm cargo cache), ${N} runs each, alternating: \`node dist/index.js\` as the runner runs it (\`toolchain: distro\`, \`accel: tcg\`, two expected lines) versus a shell script doing the same by hand: \`cargo build\` with the same flags, \`qemu-system-x86_64\` with the same arguments, then \`grep\` for the two lines and the panic text, and a check of the exit status. Most of the difference does not grow with what the kernel does: the last two columns show how much of it is Node starting (\`node -e 0\`) and Node starting plus loading the action's bundle (\`node dist/index.js\` with no inputs), medians of ${N}.`,
+    '',
+    '| action (median) | by hand (median) | ratio | goal | action − by hand | Node start | Node start + bundle |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| ${median(actionTimes).toFixed(2)} s | ${median(handTimes).toFixed(2)} s | **${ratio.toFixed(2)}** | ≤ 1.10 | ${(median(actionTimes) - median(handTimes)).toFixed(2)} s | ${median(nodeStart).toFixed(2)} s | ${median(bundleLoad).toFixed(2)} s |`,
+    '',
+  );
 }
 
 // ---------- 4. accelerators: TCG, KVM and auto ----------
@@ -245,28 +317,76 @@ if (!only || only === 'accel') {
   fs.copyFileSync(efi, path.join(esp, 'BOOTX64.EFI'));
   fs.copyFileSync('/usr/share/OVMF/OVMF_VARS.fd', path.join(tmp, 'OVMF_VARS.fd'));
   const guests = [
-    { name: 'hello (x86_64-unknown-none, PVH)', args: [...x86, '-kernel', buildKernel(kernelsDir, 'x86_64-unknown-none', undefined, 'misbehave-kernel', 'k-hello')], expect: 'all tests passed' },
-    { name: 'serial flood (2 MiB, then the lines)', args: [...x86, '-kernel', buildKernel(kernelsDir, 'x86_64-unknown-none', 'flood', 'misbehave-kernel', 'k-flood')], expect: 'all tests passed' },
-    { name: 'pause spin (5 M `pause` inside a line)', args: [...x86, '-kernel', buildKernel(kernelsDir, 'x86_64-unknown-none', 'pause-spin', 'misbehave-kernel', 'k-spin')], expect: 'all tests passed' },
-    { name: 'UEFI hello (OVMF)', args: [...x86, '-m', '256M', '-nic', 'none', '-drive', 'if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd', '-drive', `if=pflash,format=raw,file=${path.join(tmp, 'OVMF_VARS.fd')}`, '-drive', `format=raw,file=fat:rw:${path.join(tmp, 'esp')}`], expect: 'all tests passed' },
+    {
+      name: 'hello (x86_64-unknown-none, PVH)',
+      args: [...x86, '-kernel', buildKernel(kernelsDir, 'x86_64-unknown-none', undefined, 'misbehave-kernel', 'k-hello')],
+      expect: 'all tests passed',
+    },
+    {
+      name: 'serial flood (2 MiB, then the lines)',
+      args: [...x86, '-kernel', buildKernel(kernelsDir, 'x86_64-unknown-none', 'flood', 'misbehave-kernel', 'k-flood')],
+      expect: 'all tests passed',
+    },
+    {
+      name: 'pause spin (5 M `pause` inside a line)',
+      args: [...x86, '-kernel', buildKernel(kernelsDir, 'x86_64-unknown-none', 'pause-spin', 'misbehave-kernel', 'k-spin')],
+      expect: 'all tests passed',
+    },
+    {
+      name: 'UEFI hello (OVMF)',
+      args: [
+        ...x86,
+        '-m',
+        '256M',
+        '-nic',
+        'none',
+        '-drive',
+        'if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd',
+        '-drive',
+        `if=pflash,format=raw,file=${path.join(tmp, 'OVMF_VARS.fd')}`,
+        '-drive',
+        `format=raw,file=fat:rw:${path.join(tmp, 'esp')}`,
+      ],
+      expect: 'all tests passed',
+    },
   ];
   /** One boot as the action runs it (QMP, watcher); seconds, or a note when it did not pass. */
   const bootOnce = async (accel: Accel, cpu: string | undefined, g: (typeof guests)[number], limit: number) => {
     const t = performance.now();
     const r = await boot({
-      command: 'qemu-system-x86_64', args: ['-accel', accel, ...(cpu ? ['-cpu', cpu] : []), ...g.args], timeout: limit, idleTimeout: 0,
-      logPath: path.join(tmp, 'accel.log'), qmp: true, rules: { expect: [literal(g.expect)], failOn: [RUST_PANIC], ordered: true },
+      command: 'qemu-system-x86_64',
+      args: ['-accel', accel, ...(cpu ? ['-cpu', cpu] : []), ...g.args],
+      timeout: limit,
+      idleTimeout: 0,
+      logPath: path.join(tmp, 'accel.log'),
+      qmp: true,
+      rules: { expect: [literal(g.expect)], failOn: [RUST_PANIC], ordered: true },
     });
     const secs = (performance.now() - t) / 1000;
     const ok = (r.end.kind === 'exited' && r.end.status === 33) || r.end.kind === 'satisfied';
-    return { secs, ok, note: ok ? '' : r.end.kind === 'timeout' ? `> ${limit} s` : r.end.kind === 'stopped' ? r.end.state : `${r.end.kind}${r.end.kind === 'exited' ? ` ${r.end.status}` : ''}` };
+    return {
+      secs,
+      ok,
+      note: ok
+        ? ''
+        : r.end.kind === 'timeout'
+          ? `> ${limit} s`
+          : r.end.kind === 'stopped'
+            ? r.end.state
+            : `${r.end.kind}${r.end.kind === 'exited' ? ` ${r.end.status}` : ''}`,
+    };
   };
   const cell = (x: { secs: number; ok: boolean; note: string }) => (x.ok ? `${x.secs.toFixed(2)} s` : x.note || 'fail');
   // auto as the action runs it: calibration (no cached decision) + the boot with the chosen accelerator.
   const auto = async (cpuKvm: string | undefined, g: (typeof guests)[number]) => {
     const cacheDir = fs.mkdtempSync(path.join(tmp, 'cal-'));
     const t = performance.now();
-    const d = await calibrate({ qemu: '/usr/bin/qemu-system-x86_64', kind: 'pvh', machineArgs: (a) => (a === 'kvm' && cpuKvm ? ['-cpu', cpuKvm] : []), cacheDir });
+    const d = await calibrate({
+      qemu: '/usr/bin/qemu-system-x86_64',
+      kind: 'pvh',
+      machineArgs: (a) => (a === 'kvm' && cpuKvm ? ['-cpu', cpuKvm] : []),
+      cacheDir,
+    });
     const cal = (performance.now() - t) / 1000;
     const b = await bootOnce(d.accel, d.accel === 'kvm' ? cpuKvm : undefined, g, KVM_LIMIT);
     return { total: { ...b, secs: cal + b.secs }, cal, accel: d.accel, line: d.line };
@@ -280,7 +400,9 @@ if (!only || only === 'accel') {
     const a64 = await auto('qemu64', g);
     const fastest = Math.min(...[tcg, kvmHost, kvm64].filter((x) => x.ok).map((x) => x.secs));
     const goal = (x: { secs: number; ok: boolean }) => (x.ok && x.secs <= fastest * 1.1 + 0.3 ? 'yes' : 'no');
-    accelRows.push(`| ${g.name} | ${cell(tcg)} | ${cell(kvmHost)} | ${cell(kvm64)} | ${cell(a.total)} (${a.accel.toUpperCase()}, calibration ${a.cal.toFixed(2)} s) | ${cell(a64.total)} (${a64.accel.toUpperCase()}, calibration ${a64.cal.toFixed(2)} s) | ${goal(a.total)} / ${goal(a64.total)} |`);
+    accelRows.push(
+      `| ${g.name} | ${cell(tcg)} | ${cell(kvmHost)} | ${cell(kvm64)} | ${cell(a.total)} (${a.accel.toUpperCase()}, calibration ${a.cal.toFixed(2)} s) | ${cell(a64.total)} (${a64.accel.toUpperCase()}, calibration ${a64.cal.toFixed(2)} s) | ${goal(a.total)} / ${goal(a64.total)} |`,
+    );
     console.log(accelRows[accelRows.length - 1]);
     console.log(`  ${a.line}\n  ${a64.line}`);
   }
@@ -292,7 +414,16 @@ if (!only || only === 'accel') {
   } catch {
     noKvm = `${((performance.now() - t) / 1000).toFixed(4)} s`;
   }
-  rows.push('## 4. Accelerators: TCG, KVM and `accel: auto`', '', `Each guest booted as the action boots it (QMP, the watcher; the guest exits with status 33), once per column, in one run. KVM is given ${KVM_LIMIT} s. \`auto\` is the whole cost the action pays: the calibration (uncached: a generated guest under TCG and under KVM side by side, the slower cut off when the faster is done) plus the boot under the accelerator it chose. The action's x86_64 CPU under KVM is \`-cpu host\`; \`cpu: qemu64\` is shown too, because on nested hosts \`-cpu host\` may abort ("failed to set MSR") while other models run. Goal: \`auto\` within 10 % + 0.3 s of the fastest accelerator; calibration ≤ 1 s where KVM exists, ≤ 0.05 s where it does not (where /dev/kvm cannot be opened the calibration is that failed open(): ${noKvm} here).`, '', '| guest | TCG | KVM (-cpu host) | KVM (-cpu qemu64) | auto, default CPU | auto, cpu: qemu64 | auto within goal |', '| --- | --- | --- | --- | --- | --- | --- |', ...accelRows, '');
+  rows.push(
+    '## 4. Accelerators: TCG, KVM and `accel: auto`',
+    '',
+    `Each guest booted as the action boots it (QMP, the watcher; the guest exits with status 33), once per column, in one run. KVM is given ${KVM_LIMIT} s. \`auto\` is the whole cost the action pays: the calibration (uncached: a generated guest under TCG and under KVM side by side, the slower cut off when the faster is done) plus the boot under the accelerator it chose. The action's x86_64 CPU under KVM is \`-cpu host\`; \`cpu: qemu64\` is shown too, because on nested hosts \`-cpu host\` may abort ("failed to set MSR") while other models run. Goal: \`auto\` within 10 % + 0.3 s of the fastest accelerator; calibration ≤ 1 s where KVM exists, ≤ 0.05 s where it does not (where /dev/kvm cannot be opened the calibration is that failed open(): ${noKvm} here).`,
+    '',
+    '| guest | TCG | KVM (-cpu host) | KVM (-cpu qemu64) | auto, default CPU | auto, cpu: qemu64 | auto within goal |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    ...accelRows,
+    '',
+  );
   if (only) console.log(rows.slice(-accelRows.length - 4).join('\n'));
 }
 
@@ -330,11 +461,17 @@ if (!only || only === 'probes') {
 }
 
 if (!only) {
-const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
-const doc = ['# Benchmarks', '', `Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0]}. One run; figures move by a few percent between runs.`, '', ...rows].join('\n');
-fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), doc);
-fs.rmSync(tmp, { recursive: true, force: true });
-console.log('bench: wrote BENCHMARKS.md');
+  const cpu = fs.readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown CPU';
+  const doc = [
+    '# Benchmarks',
+    '',
+    `Generated by \`npm run bench\` on ${new Date().toISOString().slice(0, 10)}: ${os.cpus().length} × ${cpu}, ${(os.totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}, ${execFileSync('qemu-system-x86_64', ['--version'], { encoding: 'utf8' }).split('\n')[0]}. One run; figures move by a few percent between runs.`,
+    '',
+    ...rows,
+  ].join('\n');
+  fs.writeFileSync(path.join(ROOT, 'BENCHMARKS.md'), doc);
+  fs.rmSync(tmp, { recursive: true, force: true });
+  console.log('bench: wrote BENCHMARKS.md');
 } else {
   fs.rmSync(tmp, { recursive: true, force: true });
 }

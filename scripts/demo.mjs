@@ -51,7 +51,13 @@ function read(file) {
 }
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'demo-'));
-const env = { ...process.env, GITHUB_WORKSPACE: root, RUNNER_TEMP: tmp, GITHUB_OUTPUT: path.join(tmp, 'output'), GITHUB_STEP_SUMMARY: path.join(tmp, 'summary.md') };
+const env = {
+  ...process.env,
+  GITHUB_WORKSPACE: root,
+  RUNNER_TEMP: tmp,
+  GITHUB_OUTPUT: path.join(tmp, 'output'),
+  GITHUB_STEP_SUMMARY: path.join(tmp, 'summary.md'),
+};
 for (const [k, v] of Object.entries(inputs)) env[`INPUT_${k.toUpperCase()}`] = String(v);
 fs.writeFileSync(env.GITHUB_OUTPUT, '');
 fs.writeFileSync(env.GITHUB_STEP_SUMMARY, '');

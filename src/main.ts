@@ -22,7 +22,16 @@ export async function run(): Promise<void> {
     const plan = resolvePlan(readInputs((name) => core.getInput(name)));
     report.target = plan.inputs.target;
     const scratch = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'unikernel-boot-'));
-    const s: State = { plan, scratch, assets: {}, installActions: [], prep: {}, timings: report.timings, echo, logPath: path.join(scratch, `${plan.inputs.target}-serial.log`) };
+    const s: State = {
+      plan,
+      scratch,
+      assets: {},
+      installActions: [],
+      prep: {},
+      timings: report.timings,
+      echo,
+      logPath: path.join(scratch, `${plan.inputs.target}-serial.log`),
+    };
     logPlan(plan);
     const steps = plan.inputs.command === 'test' ? TEST_STEPS : STEPS;
     if (plan.inputs.dryRun) {

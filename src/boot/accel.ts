@@ -38,8 +38,14 @@ export async function probeKvm(qemu: string, cpu: string | undefined, extraArgs:
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       if (code === 0) return resolve({ ok: true });
-      const err = stderr.split('\n').find((l) => /error|failed|Could not/i.test(l))?.trim();
-      resolve({ ok: false, why: `QEMU under KVM${cpu ? ` with -cpu ${cpu}` : ''} ${signal ? `died (${signal})` : `exited with ${code}`}${err ? `: ${err}` : ''}` });
+      const err = stderr
+        .split('\n')
+        .find((l) => /error|failed|Could not/i.test(l))
+        ?.trim();
+      resolve({
+        ok: false,
+        why: `QEMU under KVM${cpu ? ` with -cpu ${cpu}` : ''} ${signal ? `died (${signal})` : `exited with ${code}`}${err ? `: ${err}` : ''}`,
+      });
     });
     child.stdin!.on('error', () => undefined);
     child.stdin!.end('quit\n');
@@ -79,7 +85,9 @@ export async function makeKvmUsable(run: (cmd: string, args: string[], input?: s
   // udev applies the rule asynchronously: give it a moment.
   for (let i = 0; i < 20 && !openKvm().ok; i++) await new Promise((r) => setTimeout(r, 100));
   const after = openKvm();
-  return after.ok ? '/dev/kvm made accessible with a udev rule (MODE 0666) and opened' : `a udev rule for /dev/kvm was added, but it still cannot be opened (${after.code})`;
+  return after.ok
+    ? '/dev/kvm made accessible with a udev rule (MODE 0666) and opened'
+    : `a udev rule for /dev/kvm was added, but it still cannot be opened (${after.code})`;
 }
 
 /**

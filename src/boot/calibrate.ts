@@ -32,7 +32,11 @@ export type CalibrationKind = 'pvh' | 'bios-disk' | 'aarch64';
 export const CALIBRATION_LIMIT_S = 10;
 
 const fmt = (r: CalibrationRun) =>
-  r.outcome === 'done' ? `${r.seconds.toFixed(2)} s` : r.outcome === 'cut-off' ? `cut off at ${r.seconds.toFixed(2)} s` : `failed (${r.why ?? 'unknown error'})`;
+  r.outcome === 'done'
+    ? `${r.seconds.toFixed(2)} s`
+    : r.outcome === 'cut-off'
+      ? `cut off at ${r.seconds.toFixed(2)} s`
+      : `failed (${r.why ?? 'unknown error'})`;
 
 /**
  * The choice, from the measured figures alone: KVM only where it ran the calibration guest to its
@@ -66,7 +70,11 @@ export function writeGuest(kind: CalibrationKind, dir: string): { args: string[]
   }
   const f = path.join(dir, 'calibration-aarch64.elf');
   fs.writeFileSync(f, aarch64Elf());
-  return { args: ['-machine', 'virt', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-kernel', f], status: 0, describe: `calibration guest on virt, ${work}` };
+  return {
+    args: ['-machine', 'virt', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-kernel', f],
+    status: 0,
+    describe: `calibration guest on virt, ${work}`,
+  };
 }
 
 /** A calibration boot under way: its result, and a way to cut it off now. */
@@ -100,7 +108,10 @@ export function startRun(argv: string[], expectStatus: number, limitS: number): 
       const seconds = secs();
       if (cutAt !== undefined) return resolve({ outcome: 'cut-off', seconds: cutAt });
       if (code === expectStatus) return resolve({ outcome: 'done', seconds });
-      const err = stderr.split('\n').map((l) => l.trim()).find((l) => /error|failed|Could not|internal|invalid/i.test(l) && !/warning:/.test(l));
+      const err = stderr
+        .split('\n')
+        .map((l) => l.trim())
+        .find((l) => /error|failed|Could not|internal|invalid/i.test(l) && !/warning:/.test(l));
       resolve({ outcome: 'failed', seconds, why: err ?? (signal ? `QEMU died (${signal})` : `QEMU exited with ${code}`) });
     });
   });

@@ -81,7 +81,9 @@ export class Conversation {
     this.script?.stop(why);
     let timer: NodeJS.Timeout | undefined;
     const late = new Promise<undefined>((r) => (timer = setTimeout(() => r(undefined), SETTLE_AFTER_STOP_MS)));
-    const probes = (await Promise.race([this.runner.done, late])) ?? this.runner.probes.map((probe) => ({ probe, ok: false, ms: 0, attempts: 0, message: `${probe.label} did not finish before ${why}.` }));
+    const probes =
+      (await Promise.race([this.runner.done, late])) ??
+      this.runner.probes.map((probe) => ({ probe, ok: false, ms: 0, attempts: 0, message: `${probe.label} did not finish before ${why}.` }));
     clearTimeout(timer);
     return { probes, script: this.script ? await this.script.done : undefined };
   }

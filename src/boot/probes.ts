@@ -38,7 +38,11 @@ const MAX_ANSWER = 64 * 1024;
 
 /** Guest output quoted in a message: no escape codes or control bytes, at most 200 characters. */
 export function quote(text: string): string {
-  const clean = cleanLine(text).replace(/[\x00-\x08\x0b-\x1f]/g, '').replace(/\s+/g, ' ').trim();
+  const clean = cleanLine(text)
+    // eslint-disable-next-line no-control-regex -- control bytes are what it removes
+    .replace(/[\x00-\x08\x0b-\x1f]/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   return JSON.stringify(clean.length > 200 ? `${clean.slice(0, 200)}…` : clean);
 }
 
@@ -98,7 +102,8 @@ export function attemptHttp(p: HttpProbe, opts: ProbeOptions = {}): Promise<Atte
         const got = `status ${status}${res.statusMessage ? ` (${res.statusMessage})` : ''}`;
         const began = body === '' ? 'an empty body' : `a body beginning ${quote(body)}`;
         if (status !== p.status) return done({ verdict: 'fail', detail: `got ${got} with ${began}; expected status ${p.status}` });
-        if (p.body && !matches(p.body, body)) return done({ verdict: 'fail', detail: `got ${got} with ${began}; expected a body matching ${JSON.stringify(p.body.source)}` });
+        if (p.body && !matches(p.body, body))
+          return done({ verdict: 'fail', detail: `got ${got} with ${began}; expected a body matching ${JSON.stringify(p.body.source)}` });
         done({ verdict: 'pass', detail: `${got}${p.body ? `, body matched ${JSON.stringify(p.body.source)}` : ''}` });
       });
     });
@@ -144,7 +149,11 @@ export function attemptTcp(p: TcpProbe, opts: ProbeOptions = {}): Promise<Attemp
     };
     sock.once('connect', () => {
       if (p.send !== undefined) sock.write(p.send);
-      if (!p.expect) settleTimer = setTimeout(() => done({ verdict: 'pass', detail: `connected${p.send !== undefined ? ` and sent ${quote(p.send)}` : ''}; the connection stayed open` }), o.settleMs);
+      if (!p.expect)
+        settleTimer = setTimeout(
+          () => done({ verdict: 'pass', detail: `connected${p.send !== undefined ? ` and sent ${quote(p.send)}` : ''}; the connection stayed open` }),
+          o.settleMs,
+        );
     });
     sock.on('data', (d: Buffer) => {
       if (bytes < MAX_ANSWER) received += d.subarray(0, MAX_ANSWER - bytes).toString('utf8');
@@ -202,7 +211,10 @@ export async function runProbe(p: Probe, signal: AbortSignal, opts: ProbeOptions
     if (a.verdict === 'pass') return outcome(true, `${p.label}: ${a.detail}`);
     if (a.verdict === 'fail') return outcome(false, `${p.label}: ${a.detail}.`);
     if (performance.now() + o.retryMs >= deadline) {
-      return outcome(false, `${p.label} did not pass within its timeout of ${p.timeout} s: ${last} (${attempts} ${attempts === 1 ? 'try' : 'tries'}); expected ${expected(p)}.`);
+      return outcome(
+        false,
+        `${p.label} did not pass within its timeout of ${p.timeout} s: ${last} (${attempts} ${attempts === 1 ? 'try' : 'tries'}); expected ${expected(p)}.`,
+      );
     }
     await sleep(o.retryMs, signal);
   }
@@ -283,7 +295,13 @@ export class ProbeRunner {
     this.probes.forEach((p, i) => {
       if (this.started[i]) return;
       this.started[i] = true;
-      this.settle(i, { probe: p, ok: false, ms: 0, attempts: 0, message: `${p.label} never started: the line ${JSON.stringify(p.after!.source)} did not appear before ${why}.` });
+      this.settle(i, {
+        probe: p,
+        ok: false,
+        ms: 0,
+        attempts: 0,
+        message: `${p.label} never started: the line ${JSON.stringify(p.after!.source)} did not appear before ${why}.`,
+      });
     });
   }
 

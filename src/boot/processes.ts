@@ -32,7 +32,9 @@ export function setStage(name: string | undefined): void {
 /** The message for a cancellation by `sig` during `stageName`. */
 export function cancelMessage(sig: NodeJS.Signals, stageName: string | undefined, stopped: number): string {
   const what = stageName ? `the ${stageName} was cancelled` : 'the run was cancelled';
-  const procs = stopped ? `; stopped ${stopped === 1 ? 'the command' : `${stopped} commands`} it was running, with every process ${stopped === 1 ? 'it' : 'they'} started` : '';
+  const procs = stopped
+    ? `; stopped ${stopped === 1 ? 'the command' : `${stopped} commands`} it was running, with every process ${stopped === 1 ? 'it' : 'they'} started`
+    : '';
   return `Received ${sig}: ${what}${procs}.`;
 }
 

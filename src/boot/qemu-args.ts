@@ -119,7 +119,15 @@ export function consoleArgs(q: QemuBoot): string[] {
       return [...display, '-serial', 'stdio', '-semihosting'];
     case 'semihosting':
       // One muxed stdio chardev for the serial port and the semihosting console.
-      return [...display, '-chardev', 'stdio,id=console,mux=on', '-serial', 'chardev:console', '-semihosting-config', 'enable=on,target=native,chardev=console'];
+      return [
+        ...display,
+        '-chardev',
+        'stdio,id=console,mux=on',
+        '-serial',
+        'chardev:console',
+        '-semihosting-config',
+        'enable=on,target=native,chardev=console',
+      ];
   }
 }
 

@@ -95,7 +95,8 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   track(child);
   // A guest that exits while the script writes to it: the write fails (EPIPE), the exit decides.
   child.stdin?.on('error', () => {});
-  const conv = spec.conversation && (spec.conversation.probes.length > 0 || talks) ? new Conversation(spec.conversation, (t) => child.stdin!.write(t)) : undefined;
+  const conv =
+    spec.conversation && (spec.conversation.probes.length > 0 || talks) ? new Conversation(spec.conversation, (t) => child.stdin!.write(t)) : undefined;
   const moments: BootMoments = { started: performance.now(), ended: 0 };
   const alive = () => child.exitCode === null && child.signalCode === null;
 
@@ -150,7 +151,11 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
       if (alive()) stop({ kind: 'stopped', state: 'unknown', detail: 'QEMU did not answer query-status', satisfiedBefore: true });
       return; // QEMU exited meanwhile: its exit decides
     }
-    stop(st.status === 'running' && st.running ? { kind: 'satisfied', runState: 'running' } : { kind: 'stopped', state: st.status, detail: lastDetail, satisfiedBefore: true });
+    stop(
+      st.status === 'running' && st.running
+        ? { kind: 'satisfied', runState: 'running' }
+        : { kind: 'stopped', state: st.status, detail: lastDetail, satisfiedBefore: true },
+    );
   };
 
   /** QEMU stopped the guest (STOP): ask why, and fail at once unless it runs again. */
@@ -181,7 +186,8 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
         break;
       case 'RESET':
         // Under -no-reboot a guest reset becomes SHUTDOWN and QEMU exits; a RESET means the machine restarts.
-        if (d.guest === true) stop({ kind: 'stopped', state: 'reset', detail: `RESET, reason ${String(d.reason)}`, satisfiedBefore: watcher.satisfied }, FAILURE_GRACE_MS);
+        if (d.guest === true)
+          stop({ kind: 'stopped', state: 'reset', detail: `RESET, reason ${String(d.reason)}`, satisfiedBefore: watcher.satisfied }, FAILURE_GRACE_MS);
         break;
       case 'SUSPEND':
         stop({ kind: 'stopped', state: 'suspended', detail: 'SUSPEND', satisfiedBefore: watcher.satisfied }, FAILURE_GRACE_MS);
@@ -197,9 +203,11 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
       const ok = await client.connect(qmpSocket, 10_000, alive);
       if (!ok) {
         // Usually QEMU is exiting (it failed to start the machine): then its exit decides.
-        timers.push(setTimeout(() => {
-          if (alive()) stop({ kind: 'stopped', state: 'prelaunch', detail: 'the action could not connect to QEMU\'s QMP socket', satisfiedBefore: false });
-        }, 2000));
+        timers.push(
+          setTimeout(() => {
+            if (alive()) stop({ kind: 'stopped', state: 'prelaunch', detail: "the action could not connect to QEMU's QMP socket", satisfiedBefore: false });
+          }, 2000),
+        );
         return;
       }
       try {
@@ -243,7 +251,13 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
 
   const exit = await new Promise<{ status: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     child.once('error', (e: NodeJS.ErrnoException) => {
-      reject(new ActionError(e.code === 'ENOENT' ? `${spec.command} was not found on PATH; install QEMU (the action installs it with apt-get unless the step runs without it).` : `Could not start ${spec.command}: ${e.message}`));
+      reject(
+        new ActionError(
+          e.code === 'ENOENT'
+            ? `${spec.command} was not found on PATH; install QEMU (the action installs it with apt-get unless the step runs without it).`
+            : `Could not start ${spec.command}: ${e.message}`,
+        ),
+      );
     });
     child.once('close', (status, signal) => resolve({ status, signal }));
   }).finally(async () => {

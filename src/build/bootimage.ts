@@ -45,7 +45,9 @@ function integer(value: unknown, manifest: string, key: string, what: string, ex
   // smol-toml gives TOML integers as numbers (bigint only beyond 2^53).
   const n = typeof value === 'bigint' ? Number(value) : value;
   if (typeof n !== 'number' || !Number.isInteger(n)) {
-    throw new ActionError(`${where(manifest, key)} must be ${what}, such as ${key} = ${example}; found ${JSON.stringify(typeof value === 'bigint' ? value.toString() : value)}.`);
+    throw new ActionError(
+      `${where(manifest, key)} must be ${what}, such as ${key} = ${example}; found ${JSON.stringify(typeof value === 'bigint' ? value.toString() : value)}.`,
+    );
   }
   return n;
 }
@@ -62,7 +64,9 @@ export function parseBootimage(text: string, manifest: string): BootimageConfig 
   const meta = (pkg?.metadata as Record<string, unknown> | undefined)?.bootimage;
   if (meta === undefined) return undefined;
   if (typeof meta !== 'object' || meta === null || Array.isArray(meta)) {
-    throw new ActionError(`${manifest}: package.metadata.bootimage must be a table ([package.metadata.bootimage] with keys such as test-args); found ${JSON.stringify(meta)}.`);
+    throw new ActionError(
+      `${manifest}: package.metadata.bootimage must be a table ([package.metadata.bootimage] with keys such as test-args); found ${JSON.stringify(meta)}.`,
+    );
   }
   const cfg: BootimageConfig = { manifest, unused: [], unknown: [] };
   for (const [key, value] of Object.entries(meta)) {
@@ -75,7 +79,10 @@ export function parseBootimage(text: string, manifest: string): BootimageConfig 
         break;
       case 'test-success-exit-code': {
         const code = integer(value, manifest, key, 'an integer (a QEMU exit status)', '33');
-        if (code < 0 || code > 255) throw new ActionError(`${where(manifest, key)} must be a process exit status from 0 to 255 (isa-debug-exit gives (value << 1) | 1, such as 33 for 0x10); found ${code}.`);
+        if (code < 0 || code > 255)
+          throw new ActionError(
+            `${where(manifest, key)} must be a process exit status from 0 to 255 (isa-debug-exit gives (value << 1) | 1, such as 33 for 0x10); found ${code}.`,
+          );
         cfg.testSuccessExitCode = code;
         break;
       }
@@ -155,7 +162,10 @@ export function bootimageDefaults(cfg: BootimageConfig | undefined, mode: 'test'
       d.timeout = cfg.testTimeout;
       notes.push(`test-timeout from ${cfg.manifest}: ${cfg.testTimeout}s per test executable`);
     }
-    if (cfg.testNoReboot === false) notes.push(`test-no-reboot = false in ${cfg.manifest} is not followed: the action boots with -no-reboot, so a reset ends the run instead of rebooting the guest`);
+    if (cfg.testNoReboot === false)
+      notes.push(
+        `test-no-reboot = false in ${cfg.manifest} is not followed: the action boots with -no-reboot, so a reset ends the run instead of rebooting the guest`,
+      );
   }
   if (cfg.unused.length) notes.push(`${cfg.unused.join(', ')} in ${cfg.manifest}: not used (the action builds and boots the executables itself)`);
   if (cfg.unknown.length) notes.push(`${cfg.unknown.join(', ')} in ${cfg.manifest}: not bootimage settings, ignored`);

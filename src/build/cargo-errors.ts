@@ -36,7 +36,12 @@ export function cargoErrorExcerpt(stderr: string, context = CONTEXT_LINES): stri
 
 /** The last non-blank lines of the text (escape codes removed). */
 export function lastLines(text: string, n: number): string[] {
-  return stripAnsi(text).replace(/\r/g, '').split('\n').map((l) => l.trimEnd()).filter((l) => l.trim()).slice(-n);
+  return stripAnsi(text)
+    .replace(/\r/g, '')
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim())
+    .slice(-n);
 }
 
 export interface BuildFailure {
@@ -68,7 +73,9 @@ export function buildFailureReason(f: BuildFailure): string {
   const cargo = cargoErrorExcerpt(f.stderr);
   if (cargo) return `cargo build ${how}; cargo said:\n${cargo.join('\n')}`;
   const tail = lastLines(f.stderr, CONTEXT_LINES);
-  return tail.length ? `cargo build ${how} without an error message; its last lines:\n${tail.join('\n')}` : `cargo build ${how} and printed nothing on its error output; see the build log.`;
+  return tail.length
+    ? `cargo build ${how} without an error message; its last lines:\n${tail.join('\n')}`
+    : `cargo build ${how} and printed nothing on its error output; see the build log.`;
 }
 
 /**
@@ -77,7 +84,10 @@ export function buildFailureReason(f: BuildFailure): string {
  * (very long and quoted), and the linker's own `error:` lines.
  */
 function renderedDetail(rendered: string): string[] {
-  const lines = stripAnsi(rendered).split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stripAnsi(rendered)
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   if (lines.some((l) => /^-->/.test(l))) return []; // has a place in the source: annotated there
   return lines
     .slice(1)

@@ -43,7 +43,11 @@ export interface BuildResult {
  * `cargo run` with the same arguments for the runner input's `cargo`, or `cargo test --no-run`
  * (which builds every test executable and runs none).
  */
-export function cargoCommand(tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>, req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>, subcommand: 'build' | 'run' | 'test' = 'build'): string[] {
+export function cargoCommand(
+  tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>,
+  req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>,
+  subcommand: 'build' | 'run' | 'test' = 'build',
+): string[] {
   const args = [tc.cargo, ...tc.cargoConfig, subcommand, ...(subcommand === 'test' ? ['--no-run'] : []), '--target', req.target];
   if (subcommand !== 'run') args.push('--message-format=json-diagnostic-rendered-ansi');
   if (tc.buildStd) {
@@ -150,11 +154,15 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
   const unique = [...new Set(executables)];
   if (req.subcommand === 'test') return { kernel: unique[0] ?? '', executables: unique, command, seconds };
   if (unique.length === 0) {
-    throw new ActionError(`cargo build produced no executable for ${req.target}. Build a binary crate (src/main.rs or a [[bin]]), choose one with cargo-args (for example --bin NAME or -p PACKAGE), or boot a prebuilt image with the kernel input.`);
+    throw new ActionError(
+      `cargo build produced no executable for ${req.target}. Build a binary crate (src/main.rs or a [[bin]]), choose one with cargo-args (for example --bin NAME or -p PACKAGE), or boot a prebuilt image with the kernel input.`,
+    );
   }
   if (unique.length > 1 && !req.manyExecutables) {
     const names = unique.map((e) => path.basename(e)).join(', ');
-    throw new ActionError(`cargo build produced ${unique.length} executables (${names}); the action boots one. Choose it with cargo-args: --bin NAME (or -p PACKAGE), or give the kernel input.`);
+    throw new ActionError(
+      `cargo build produced ${unique.length} executables (${names}); the action boots one. Choose it with cargo-args: --bin NAME (or -p PACKAGE), or give the kernel input.`,
+    );
   }
   return { kernel: unique[0], executables: unique, command, seconds };
 }
@@ -189,9 +197,16 @@ export async function predictExecutable(
   cargo: { cargo: string; env: Record<string, string>; cargoConfig: string[] },
   req: { workingDirectory: string; target: string; cargoArgs: string[] },
 ): Promise<{ path: string } | { why: string }> {
-  const r = await capture(cargo.cargo, [...cargo.cargoConfig, 'metadata', '--format-version', '1', '--no-deps', '--offline'], { cwd: req.workingDirectory, env: cargo.env });
+  const r = await capture(cargo.cargo, [...cargo.cargoConfig, 'metadata', '--format-version', '1', '--no-deps', '--offline'], {
+    cwd: req.workingDirectory,
+    env: cargo.env,
+  });
   if (r.code !== 0) return { why: `cargo metadata failed (${r.stderr.split('\n').find((l) => l.startsWith('error')) ?? `exit status ${r.code}`})` };
-  type Meta = { target_directory: string; workspace_default_members?: string[]; packages: { id: string; name: string; manifest_path: string; targets: { kind: string[]; name: string }[] }[] };
+  type Meta = {
+    target_directory: string;
+    workspace_default_members?: string[];
+    packages: { id: string; name: string; manifest_path: string; targets: { kind: string[]; name: string }[] }[];
+  };
   const meta = JSON.parse(r.stdout) as Meta;
   const packages = argValues(req.cargoArgs, '--package', '-p');
   const here = meta.packages.find((p) => path.dirname(p.manifest_path) === path.resolve(req.workingDirectory));

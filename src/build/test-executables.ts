@@ -27,7 +27,10 @@ export interface TestExecutable {
 }
 
 /** The command line that builds every test executable and runs none (same target, build-std and cargo-args rules as the build). */
-export function cargoTestCommand(tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>, req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>): string[] {
+export function cargoTestCommand(
+  tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>,
+  req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>,
+): string[] {
   return cargoCommand(tc, req, 'test');
 }
 
@@ -41,8 +44,15 @@ interface ArtifactMessage {
 }
 
 const KINDS: Record<string, TestKind> = {
-  lib: 'lib', rlib: 'lib', dylib: 'lib', cdylib: 'lib', staticlib: 'lib',
-  bin: 'bin', test: 'test', bench: 'bench', example: 'example',
+  lib: 'lib',
+  rlib: 'lib',
+  dylib: 'lib',
+  cdylib: 'lib',
+  staticlib: 'lib',
+  bin: 'bin',
+  test: 'test',
+  bench: 'bench',
+  example: 'example',
 };
 const KIND_ORDER: TestKind[] = ['lib', 'bin', 'test', 'example', 'bench'];
 
@@ -113,7 +123,11 @@ export class TestExecutableCollector {
   /** In the order `cargo test` runs them: per package, unit tests first, then integration tests by name. */
   get executables(): TestExecutable[] {
     return [...this.found.values()].sort(
-      (a, b) => a.package.localeCompare(b.package) || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) || a.name.localeCompare(b.name) || a.executable.localeCompare(b.executable),
+      (a, b) =>
+        a.package.localeCompare(b.package) ||
+        KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind) ||
+        a.name.localeCompare(b.name) ||
+        a.executable.localeCompare(b.executable),
     );
   }
 }

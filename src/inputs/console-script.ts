@@ -53,10 +53,16 @@ export function parseConsoleScript(value: string): ConsoleStep[] {
     const kinds = Object.keys(map).filter((k) => KINDS.includes(k));
     const unknown = Object.keys(map).filter((k) => !KINDS.includes(k) && k !== 'timeout');
     if (unknown.length > 0) fail(index, `unknown key '${unknown[0]}'`, 'A step has one of expect, send or write, and may have timeout.');
-    if (kinds.length !== 1) fail(index, kinds.length === 0 ? 'has none of expect, send or write' : `has both ${kinds.join(' and ')}`, 'Give each step exactly one of them; make two steps to wait and then send.');
+    if (kinds.length !== 1)
+      fail(
+        index,
+        kinds.length === 0 ? 'has none of expect, send or write' : `has both ${kinds.join(' and ')}`,
+        'Give each step exactly one of them; make two steps to wait and then send.',
+      );
     const kind = kinds[0];
     const raw = map[kind];
-    if (typeof raw !== 'string' && typeof raw !== 'number') fail(index, `'${kind}' must be text`, `Write '${kind}: some text' (quote it if it starts with a special character).`);
+    if (typeof raw !== 'string' && typeof raw !== 'number')
+      fail(index, `'${kind}' must be text`, `Write '${kind}: some text' (quote it if it starts with a special character).`);
     const value = String(raw);
     let timeout = DEFAULT_STEP_TIMEOUT;
     if (map.timeout !== undefined) {

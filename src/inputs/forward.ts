@@ -47,11 +47,19 @@ export function parseForwards(value: string): Forward[] {
     const host = port(parts[0], 'host', entry);
     const guest = port(parts[1], 'guest', entry);
     if (host < 1024) {
-      throw new InputError(INPUT, `'${entry}' forwards host port ${host}, below 1024, which only root may listen on`, `Pick a host port from 1024 to 65535, for example "${host === 80 ? 8080 : 10000 + host}:${guest}".`);
+      throw new InputError(
+        INPUT,
+        `'${entry}' forwards host port ${host}, below 1024, which only root may listen on`,
+        `Pick a host port from 1024 to 65535, for example "${host === 80 ? 8080 : 10000 + host}:${guest}".`,
+      );
     }
     const twice = forwards.find((f) => f.host === host);
     if (twice) {
-      throw new InputError(INPUT, `host port ${host} is forwarded twice ('${twice.host}:${twice.guest}' and '${entry}')`, 'Give each forward its own host port.');
+      throw new InputError(
+        INPUT,
+        `host port ${host} is forwarded twice ('${twice.host}:${twice.guest}' and '${entry}')`,
+        'Give each forward its own host port.',
+      );
     }
     forwards.push({ host, guest });
   }

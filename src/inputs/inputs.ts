@@ -80,7 +80,12 @@ function qemuOption(get: InputReader, qemuArgs: string[], name: string, options:
   if (raw === '') return undefined;
   if (!pattern.test(raw)) throw new InputError(name, `'${raw}' is not valid`, valid);
   const clash = qemuArgs.find((a) => options.includes(a));
-  if (clash) throw new InputError(name, `is set, and qemu-args sets '${clash}' too`, `Give it in one place: remove '${clash} ...' from qemu-args, or remove the ${name} input.`);
+  if (clash)
+    throw new InputError(
+      name,
+      `is set, and qemu-args sets '${clash}' too`,
+      `Give it in one place: remove '${clash} ...' from qemu-args, or remove the ${name} input.`,
+    );
   return raw;
 }
 
@@ -101,22 +106,38 @@ function source(get: InputReader, workspace: string) {
   const cargoArgs = parseArgv(get('cargo-args'));
   if (kernel !== undefined) {
     if (cargoArgs.length > 0) {
-      throw new InputError('cargo-args', 'cannot be used together with kernel (nothing is built when a prebuilt kernel is given)', 'Remove cargo-args, or remove kernel to build the crate.');
+      throw new InputError(
+        'cargo-args',
+        'cannot be used together with kernel (nothing is built when a prebuilt kernel is given)',
+        'Remove cargo-args, or remove kernel to build the crate.',
+      );
     }
     if (!fs.existsSync(kernel) || !fs.statSync(kernel).isFile()) {
       throw new InputError('kernel', `'${kernelRaw}' is not a file (looked at ${kernel})`, 'Give the path of a built kernel image, relative to the workspace.');
     }
   } else {
     if (!fs.existsSync(workingDirectory) || !fs.statSync(workingDirectory).isDirectory()) {
-      throw new InputError('working-directory', `'${wdRaw}' does not exist (looked at ${workingDirectory})`, 'Give the folder of the crate to build, relative to the workspace (default: .).');
+      throw new InputError(
+        'working-directory',
+        `'${wdRaw}' does not exist (looked at ${workingDirectory})`,
+        'Give the folder of the crate to build, relative to the workspace (default: .).',
+      );
     }
     if (!fs.existsSync(path.join(workingDirectory, 'Cargo.toml'))) {
-      throw new InputError('working-directory', `'${wdRaw}' has no Cargo.toml`, "Point it at the folder that holds the kernel crate's Cargo.toml, or give a prebuilt image in kernel.");
+      throw new InputError(
+        'working-directory',
+        `'${wdRaw}' has no Cargo.toml`,
+        "Point it at the folder that holds the kernel crate's Cargo.toml, or give a prebuilt image in kernel.",
+      );
     }
   }
   const owned = cargoArgs.find((a) => /^--(target|message-format)(=|$)/.test(a));
   if (owned) {
-    throw new InputError('cargo-args', `sets '${owned}', which the action sets itself`, "Remove it: the target comes from the target input, and the action reads cargo's JSON messages.");
+    throw new InputError(
+      'cargo-args',
+      `sets '${owned}', which the action sets itself`,
+      "Remove it: the target comes from the target input, and the action reads cargo's JSON messages.",
+    );
   }
   const toolchain = get('toolchain').trim();
   if (toolchain !== '' && !TOOLCHAIN_NAME.test(toolchain)) {
@@ -141,15 +162,40 @@ function bootInputs(get: InputReader, target: string, kernel: string | undefined
   const qemuArgs = parseArgv(get('qemu-args'));
   const clash = qemuArgs.find((a) => ACCEL_OPTIONS.has(a) || /^accel=|,accel=/.test(a));
   if (clash) throw new InputError('qemu-args', `sets the accelerator itself ('${clash}')`, 'Remove it and use the accel input instead (auto, kvm or tcg).');
-  const machine = qemuOption(get, qemuArgs, 'machine', ['-machine', '--machine', '-M'], QEMU_NAME, `Give a QEMU machine type such as virt, q35, lm3s6965evb or mps2-an386, optionally with properties (virt,gic-version=3); ${qemu} -machine help lists them.`);
-  const cpu = qemuOption(get, qemuArgs, 'cpu', ['-cpu', '--cpu'], QEMU_NAME, `Give a QEMU CPU model such as cortex-a57, max, rv64 or qemu64; ${qemu} -cpu help lists them.`);
-  const memory = qemuOption(get, qemuArgs, 'memory', ['-m', '--m'], MEMORY, 'Give a RAM size for QEMU -m: a number of MiB (512) or a number with K, M, G or T (512M, 2G).');
+  const machine = qemuOption(
+    get,
+    qemuArgs,
+    'machine',
+    ['-machine', '--machine', '-M'],
+    QEMU_NAME,
+    `Give a QEMU machine type such as virt, q35, lm3s6965evb or mps2-an386, optionally with properties (virt,gic-version=3); ${qemu} -machine help lists them.`,
+  );
+  const cpu = qemuOption(
+    get,
+    qemuArgs,
+    'cpu',
+    ['-cpu', '--cpu'],
+    QEMU_NAME,
+    `Give a QEMU CPU model such as cortex-a57, max, rv64 or qemu64; ${qemu} -cpu help lists them.`,
+  );
+  const memory = qemuOption(
+    get,
+    qemuArgs,
+    'memory',
+    ['-m', '--m'],
+    MEMORY,
+    'Give a RAM size for QEMU -m: a number of MiB (512) or a number with K, M, G or T (512M, 2G).',
+  );
   const runnerRaw = parseArgv(get('runner'));
   let runner: Runner | undefined;
   if (runnerRaw.length > 0) {
     runner = runnerRaw.length === 1 && runnerRaw[0] === 'cargo' ? { kind: 'cargo' } : { kind: 'command', argv: runnerRaw };
     if (runner.kind === 'cargo' && kernel !== undefined) {
-      throw new InputError('runner', "is 'cargo' (cargo run), which builds the crate, but kernel gives a prebuilt image", "Remove kernel to build and run the crate with cargo run, or give a command (with {kernel} where the image's path goes).");
+      throw new InputError(
+        'runner',
+        "is 'cargo' (cargo run), which builds the crate, but kernel gives a prebuilt image",
+        "Remove kernel to build and run the crate with cargo run, or give a command (with {kernel} where the image's path goes).",
+      );
     }
     const owned = (
       [
@@ -161,7 +207,11 @@ function bootInputs(get: InputReader, target: string, kernel: string | undefined
       ] as const
     ).find(([, set]) => set);
     if (owned) {
-      throw new InputError(owned[0], "applies to the action's QEMU command line, which runner replaces", 'Put the QEMU options in the runner command instead, or remove runner to let the action build the QEMU command.');
+      throw new InputError(
+        owned[0],
+        "applies to the action's QEMU command line, which runner replaces",
+        'Put the QEMU options in the runner command instead, or remove runner to let the action build the QEMU command.',
+      );
     }
   }
   return { accel, qemuArgs, machine, cpu, memory, runner };
@@ -173,7 +223,11 @@ function familyInputs(get: InputReader, target: string, family: Family): Record<
     if (other === family) continue;
     for (const spec of other.inputs) {
       if (get(spec.name).trim() !== '') {
-        throw new InputError(spec.name, `is only read for ${other.examples.join(', ')}, not for ${target}`, `Remove it, or set target to ${other.examples[0]}.`);
+        throw new InputError(
+          spec.name,
+          `is only read for ${other.examples.join(', ')}, not for ${target}`,
+          `Remove it, or set target to ${other.examples[0]}.`,
+        );
       }
     }
   }
@@ -183,9 +237,24 @@ function familyInputs(get: InputReader, target: string, family: Family): Record<
 /** command: boot (the default) or test; test builds, so it cannot take a prebuilt kernel, and cargo run runs no test executable. */
 function commandInput(get: InputReader, kernel: string | undefined, runner: Runner | undefined): 'boot' | 'test' {
   const raw = (get('command').trim() || 'boot').toLowerCase();
-  if (raw !== 'boot' && raw !== 'test') throw new InputError('command', `'${raw}' is not a command`, "Use boot (build the crate's binary and boot it) or test (build its tests with cargo test --no-run and boot every test executable).");
-  if (raw === 'test' && kernel !== undefined) throw new InputError('command', 'is test, which builds the crate\'s tests, but kernel gives a prebuilt image', 'Remove kernel to build and boot the tests, or set command to boot.');
-  if (raw === 'test' && runner?.kind === 'cargo') throw new InputError('runner', "is 'cargo' (cargo run), which cannot run test executables", "Remove runner (the action boots each test executable in QEMU), or give a command with {kernel} where the executable's path goes.");
+  if (raw !== 'boot' && raw !== 'test')
+    throw new InputError(
+      'command',
+      `'${raw}' is not a command`,
+      "Use boot (build the crate's binary and boot it) or test (build its tests with cargo test --no-run and boot every test executable).",
+    );
+  if (raw === 'test' && kernel !== undefined)
+    throw new InputError(
+      'command',
+      "is test, which builds the crate's tests, but kernel gives a prebuilt image",
+      'Remove kernel to build and boot the tests, or set command to boot.',
+    );
+  if (raw === 'test' && runner?.kind === 'cargo')
+    throw new InputError(
+      'runner',
+      "is 'cargo' (cargo run), which cannot run test executables",
+      "Remove runner (the action boots each test executable in QEMU), or give a command with {kernel} where the executable's path goes.",
+    );
   return raw;
 }
 
@@ -206,7 +275,12 @@ function conversationInputs(get: InputReader, runner: Runner | undefined) {
         ['console-script', consoleScript.length > 0],
       ] as const
     ).find(([, on]) => on);
-    if (set) throw new InputError(set[0], `needs the action's own QEMU, which runner replaces (${runner.kind === 'cargo' ? 'cargo run' : 'your command'} boots the image)`, `Remove runner to let the action boot the image in QEMU, or remove ${set[0]}.`);
+    if (set)
+      throw new InputError(
+        set[0],
+        `needs the action's own QEMU, which runner replaces (${runner.kind === 'cargo' ? 'cargo run' : 'your command'} boots the image)`,
+        `Remove runner to let the action boot the image in QEMU, or remove ${set[0]}.`,
+      );
   }
   return { forwards, probes, consoleScript, converses: probes.length > 0 || consoleScript.length > 0 };
 }
@@ -219,7 +293,11 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
   const timeout = parseSeconds('timeout', get('timeout').trim(), 300, false);
   const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
   if (idleTimeout > 0 && idleTimeout >= timeout) {
-    throw new InputError('idle-timeout', `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`, 'Make idle-timeout shorter than timeout, or 0 to turn it off.');
+    throw new InputError(
+      'idle-timeout',
+      `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`,
+      'Make idle-timeout shorter than timeout, or 0 to turn it off.',
+    );
   }
   const command = commandInput(get, src.kernel, boot.runner);
   return {

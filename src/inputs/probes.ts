@@ -61,7 +61,11 @@ function fail(where: string, problem: string, valid: string): never {
 function text(v: unknown, where: string, key: string): string {
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  return fail(where, `'${key}' must be text, not ${v === null ? 'empty' : Array.isArray(v) ? 'a list' : typeof v}`, `Write '${key}: some text' (quote it if it starts with a special character).`);
+  return fail(
+    where,
+    `'${key}' must be text, not ${v === null ? 'empty' : Array.isArray(v) ? 'a list' : typeof v}`,
+    `Write '${key}: some text' (quote it if it starts with a special character).`,
+  );
 }
 
 function pattern(v: unknown, where: string, key: string): Pattern {
@@ -115,7 +119,11 @@ function httpProbe(item: Record<string, unknown>, index: number, forwards: Forwa
     fail(where, `'${raw}' uses ${url.protocol.replace(/:$/, '')}`, 'Probes speak plain HTTP (http://...); for a TLS server, probe its port with a tcp probe.');
   }
   if (!LOOPBACK.includes(url.hostname)) {
-    fail(where, `'${raw}' names host '${url.hostname}'`, `Forwarded ports listen on the runner's loopback: write http://127.0.0.1:PORT/ or http://localhost:PORT/.`);
+    fail(
+      where,
+      `'${raw}' names host '${url.hostname}'`,
+      `Forwarded ports listen on the runner's loopback: write http://127.0.0.1:PORT/ or http://localhost:PORT/.`,
+    );
   }
   if (url.username || url.password) fail(where, `'${raw}' carries a user name or password`, 'Leave credentials out of the URL.');
   const port = url.port === '' ? 80 : Number(url.port);
@@ -125,7 +133,8 @@ function httpProbe(item: Record<string, unknown>, index: number, forwards: Forwa
   let status = 200;
   if (item.status !== undefined) {
     status = typeof item.status === 'number' ? item.status : Number(text(item.status, where, 'status'));
-    if (!Number.isInteger(status) || status < 100 || status > 599) fail(where, `status '${String(item.status)}' is not an HTTP status code`, 'Give a number from 100 to 599, for example status: 200 (the default).');
+    if (!Number.isInteger(status) || status < 100 || status > 599)
+      fail(where, `status '${String(item.status)}' is not an HTTP status code`, 'Give a number from 100 to 599, for example status: 200 (the default).');
   }
   where = `probe ${index} (${method} ${url.href})`;
   return {

@@ -22,14 +22,12 @@ export interface DistroFacts {
   buildStd: boolean;
 }
 
-export type DistroStep =
-  | { step: 'ready' }
-  | { step: 'install'; why: string }
-  | { step: 'upgrade'; why: string };
+export type DistroStep = { step: 'ready' } | { step: 'install'; why: string } | { step: 'upgrade'; why: string };
 
 export function distroStep(f: DistroFacts, vendorDir: string): DistroStep {
   if (!f.tools || !f.source) return { step: 'install', why: `${!f.tools ? '/usr/bin/rustc or /usr/bin/cargo' : 'the standard library source'} is missing` };
-  if (f.buildStd && !f.vendor) return { step: 'upgrade', why: `the installed std source has no ${vendorDir} (the crates std's Cargo.lock needs), so building std would go to crates.io` };
+  if (f.buildStd && !f.vendor)
+    return { step: 'upgrade', why: `the installed std source has no ${vendorDir} (the crates std's Cargo.lock needs), so building std would go to crates.io` };
   return { step: 'ready' };
 }
 

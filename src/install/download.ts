@@ -123,19 +123,28 @@ export async function githubAssetDigest(ref: GithubReleaseRef, token = githubTok
   }
   if (retryable(res.status) || res.status === 403) {
     // 403 and 429 are GitHub's rate limits (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
-    throw new ApiUnavailable(`${url} answered HTTP ${res.status} when asked for the checksum of ${ref.asset}${res.status === 403 || res.status === 429 ? ' (rate limited: give the token input a token)' : ''}.`);
+    throw new ApiUnavailable(
+      `${url} answered HTTP ${res.status} when asked for the checksum of ${ref.asset}${res.status === 403 || res.status === 429 ? ' (rate limited: give the token input a token)' : ''}.`,
+    );
   }
   if (!res.ok) {
-    throw new InfraError(`${url} answered HTTP ${res.status} when asked for release ${ref.tag} of ${ref.owner}/${ref.repo}; check the version, or give the file's sha256 yourself.`, 'download');
+    throw new InfraError(
+      `${url} answered HTTP ${res.status} when asked for release ${ref.tag} of ${ref.owner}/${ref.repo}; check the version, or give the file's sha256 yourself.`,
+      'download',
+    );
   }
   const body = (await res.json()) as { assets?: { name: string; digest?: string | null }[] };
   const asset = body.assets?.find((a) => a.name === ref.asset);
   if (!asset) {
-    throw new ActionError(`Release ${ref.tag} of ${ref.owner}/${ref.repo} has no asset named ${ref.asset} (it has: ${(body.assets ?? []).map((a) => a.name).join(', ') || 'none'}).`);
+    throw new ActionError(
+      `Release ${ref.tag} of ${ref.owner}/${ref.repo} has no asset named ${ref.asset} (it has: ${(body.assets ?? []).map((a) => a.name).join(', ') || 'none'}).`,
+    );
   }
   const m = /^sha256:([0-9a-f]{64})$/i.exec(asset.digest ?? '');
   if (!m) {
-    throw new ApiUnavailable(`GitHub publishes no sha256 digest for ${ref.asset} in ${ref.owner}/${ref.repo} ${ref.tag}; give the file's sha256 yourself to use it.`);
+    throw new ApiUnavailable(
+      `GitHub publishes no sha256 digest for ${ref.asset} in ${ref.owner}/${ref.repo} ${ref.tag}; give the file's sha256 yourself to use it.`,
+    );
   }
   return m[1].toLowerCase();
 }
@@ -155,7 +164,10 @@ async function expectedSha256(a: Asset, retry: RetryPolicy): Promise<string> {
     try {
       text = (await fetchWithRetry(checksums.url, retry)).toString('utf8');
     } catch (e2) {
-      throw new InfraError(`${e.message} The publisher's checksums file could not be had either (${(e2 as Error).message}); nothing was downloaded. Give the file's sha256 yourself, or try again later.`, 'download');
+      throw new InfraError(
+        `${e.message} The publisher's checksums file could not be had either (${(e2 as Error).message}); nothing was downloaded. Give the file's sha256 yourself, or try again later.`,
+        'download',
+      );
     }
     const sum = checksumFromFile(text, githubRelease.asset);
     if (!sum) throw new ActionError(`${checksums.url} lists no checksum for ${githubRelease.asset}; nothing was downloaded. Give the file's sha256 yourself.`);
@@ -203,7 +215,10 @@ export function describeAsset(a: Asset): AssetPlan {
     tool: a.tool,
     version: a.version,
     url: a.url,
-    checksum: typeof r === 'string' ? `sha256 ${r}` : `sha256 published by GitHub for ${r.githubRelease.owner}/${r.githubRelease.repo} ${r.githubRelease.tag} ${r.githubRelease.asset}${r.checksums ? ` (else from ${r.checksums.url})` : ''}`,
+    checksum:
+      typeof r === 'string'
+        ? `sha256 ${r}`
+        : `sha256 published by GitHub for ${r.githubRelease.owner}/${r.githubRelease.repo} ${r.githubRelease.tag} ${r.githubRelease.asset}${r.checksums ? ` (else from ${r.checksums.url})` : ''}`,
     cached: cachedAsset(a),
   };
 }
@@ -225,7 +240,10 @@ export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY): 
   try {
     body = await fetchWithRetry(a.url, retry);
   } catch (e) {
-    throw new InfraError(`Could not download ${a.tool} ${a.version} from ${a.url}: ${(e as Error).message}. Check the version, or give another path or URL.`, 'download');
+    throw new InfraError(
+      `Could not download ${a.tool} ${a.version} from ${a.url}: ${(e as Error).message}. Check the version, or give another path or URL.`,
+      'download',
+    );
   }
   const temp = process.env.RUNNER_TEMP || os.tmpdir();
   fs.mkdirSync(temp, { recursive: true });
@@ -235,7 +253,10 @@ export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY): 
   const actual = sha256File(file);
   if (actual !== expected) {
     fs.rmSync(tmpDir, { recursive: true, force: true });
-    throw new InfraError(`The download of ${a.tool} ${a.version} from ${a.url} does not match its checksum (expected sha256 ${expected}, got ${actual}); it was deleted and not used.`, 'download');
+    throw new InfraError(
+      `The download of ${a.tool} ${a.version} from ${a.url} does not match its checksum (expected sha256 ${expected}, got ${actual}); it was deleted and not used.`,
+      'download',
+    );
   }
   const dir = await tc.cacheFile(file, a.fileName, a.tool, a.version);
   fs.rmSync(tmpDir, { recursive: true, force: true });
@@ -263,7 +284,9 @@ export async function extractTarAsset(archive: string, a: Asset, tool: string, r
   }
   const missing = required.filter((f) => !fs.existsSync(path.join(dir, f)));
   if (missing.length) {
-    throw new ActionError(`The archive of ${a.tool} ${a.version} (${a.url}) has no ${missing.join(', ')}; check the version, or install the tools yourself and use the matching input.`);
+    throw new ActionError(
+      `The archive of ${a.tool} ${a.version} (${a.url}) has no ${missing.join(', ')}; check the version, or install the tools yourself and use the matching input.`,
+    );
   }
   for (const f of required) fs.chmodSync(path.join(dir, f), 0o755);
   return dir;

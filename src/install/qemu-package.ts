@@ -30,7 +30,13 @@ export function parseShowPkg(text: string): ShowPkg {
     return out;
   };
   const versions = section('Versions');
-  const providers = [...new Set(section('Reverse Provides').map((l) => l.split(/\s+/)[0]).filter(Boolean))];
+  const providers = [
+    ...new Set(
+      section('Reverse Provides')
+        .map((l) => l.split(/\s+/)[0])
+        .filter(Boolean),
+    ),
+  ];
   return { real: versions.length > 0, providers };
 }
 

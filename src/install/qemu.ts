@@ -53,7 +53,10 @@ export async function ensureFirmware(files: Firmware[]): Promise<void> {
   await aptInstall([...new Set(missing.map((f) => f.aptPackage))], `firmware ${missing.map((f) => f.path).join(', ')}`);
   const still = missing.filter((f) => !fs.existsSync(f.path));
   if (still.length) {
-    throw new InfraError(`Firmware ${still.map((f) => `${f.path} (package ${f.aptPackage})`).join(', ')} is still missing after installing its package. Install it before this step, or boot with your own command (runner input).`, 'install');
+    throw new InfraError(
+      `Firmware ${still.map((f) => `${f.path} (package ${f.aptPackage})`).join(', ')} is still missing after installing its package. Install it before this step, or boot with your own command (runner input).`,
+      'install',
+    );
   }
   core.info(`Firmware: ${files.map((f) => f.path).join(', ')} (installed now)`);
 }

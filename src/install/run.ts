@@ -37,7 +37,9 @@ function run(cmd: string, args: string[], opts: RunOptions, silent: boolean): Pr
     });
     // The command could not be started at all (not found): 127, as a shell says.
     child.once('error', (e) => resolve({ code: 127, stdout: '', stderr: e.message }));
-    child.once('close', (code, signal) => resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }));
+    child.once('close', (code, signal) =>
+      resolve({ code: code ?? (signal ? 128 : 1), stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') }),
+    );
   });
 }
 
@@ -52,6 +54,9 @@ export function errorLine(text: string): string {
   // cargo's and rustup's `error:`, apt's `E:`.
   const err = text.split('\n').find((l) => /^(error\b|E:)/i.test(l.trim()));
   if (err) return err.trim();
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines.length ? lines[lines.length - 1] : '';
 }

@@ -137,8 +137,12 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     const file = findToolchainFile(req.workingDirectory);
     if (file?.path) {
       return finish(req, {
-        kind: 'rustup', description: `custom toolchain at ${file.path}`, source: file.file,
-        env: {}, rustc: path.join(file.path, 'bin', 'rustc'), cargo: path.join(file.path, 'bin', 'cargo'),
+        kind: 'rustup',
+        description: `custom toolchain at ${file.path}`,
+        source: file.file,
+        env: {},
+        rustc: path.join(file.path, 'bin', 'rustc'),
+        cargo: path.join(file.path, 'bin', 'cargo'),
       });
     }
     if (file?.channel) {
@@ -152,7 +156,10 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     }
   }
   if (!rustup) {
-    throw new InfraError(`Toolchain '${name}' (from ${source}) needs rustup, which is not on PATH. Install rustup first, or set toolchain: system (the cargo on PATH) or toolchain: distro (the Linux distribution's Rust).`, 'toolchain');
+    throw new InfraError(
+      `Toolchain '${name}' (from ${source}) needs rustup, which is not on PATH. Install rustup first, or set toolchain: system (the cargo on PATH) or toolchain: distro (the Linux distribution's Rust).`,
+      'toolchain',
+    );
   }
   const env: Record<string, string> = { RUSTUP_TOOLCHAIN: name, RUSTUP_AUTO_INSTALL: '0' };
   const cwd = req.workingDirectory;
@@ -165,7 +172,10 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     for (const c of extraComponents) args.push('--component', c);
     const r = await runLogged('rustup', args, { cwd });
     if (r.code !== 0) {
-      throw new InfraError(`rustup could not install toolchain '${name}' (from ${source}): ${errorLine(r.stderr) || `exit status ${r.code}`}. On a runner without access to rustup's servers, use toolchain: distro.`, 'toolchain');
+      throw new InfraError(
+        `rustup could not install toolchain '${name}' (from ${source}): ${errorLine(r.stderr) || `exit status ${r.code}`}. On a runner without access to rustup's servers, use toolchain: distro.`,
+        'toolchain',
+      );
     }
     info = await inspectRustc('rustc', env, cwd);
     if (!info) throw new ActionError(`Toolchain '${name}' was installed but its rustc does not run.`);
@@ -174,14 +184,18 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
   const buildStdNeeded = !hasPrebuiltStd(info.sysroot, req.target);
   const missing: string[] = [];
   if (!hasRustSrc(info.sysroot)) missing.push('rust-src');
-  if (!fs.existsSync(path.join(info.sysroot, 'lib', 'rustlib', info.host, 'bin', `llvm-objcopy${os.platform() === 'win32' ? '.exe' : ''}`))) missing.push('llvm-tools');
+  if (!fs.existsSync(path.join(info.sysroot, 'lib', 'rustlib', info.host, 'bin', `llvm-objcopy${os.platform() === 'win32' ? '.exe' : ''}`)))
+    missing.push('llvm-tools');
   for (const c of extraComponents) if (!missing.includes(c)) missing.push(c);
   if (missing.length) {
     const r = await runLogged('rustup', ['component', 'add', '--toolchain', name, ...missing], { cwd });
     if (r.code !== 0) {
       const why = errorLine(r.stderr) || `exit status ${r.code}`;
       if (!hasRustSrc(info.sysroot) && buildStdNeeded) {
-        throw new InfraError(`rustup could not add rust-src to '${name}', which building ${req.target} needs: ${why}. On a runner without access to rustup's servers, use toolchain: distro.`, 'toolchain');
+        throw new InfraError(
+          `rustup could not add rust-src to '${name}', which building ${req.target} needs: ${why}. On a runner without access to rustup's servers, use toolchain: distro.`,
+          'toolchain',
+        );
       }
       core.warning(`rustup could not add ${missing.join(', ')} to '${name}': ${why}. Continuing: the build does not need them.`);
     }
@@ -196,14 +210,18 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
   }
   if (wantTargets.length) {
     const r = await runLogged('rustup', ['target', 'add', '--toolchain', name, ...wantTargets], { cwd });
-    if (r.code !== 0) core.warning(`rustup could not add target(s) ${wantTargets.join(', ')}: ${errorLine(r.stderr)}. Building the standard library from source instead.`);
+    if (r.code !== 0)
+      core.warning(`rustup could not add target(s) ${wantTargets.join(', ')}: ${errorLine(r.stderr)}. Building the standard library from source instead.`);
   }
   return finish(req, { kind: 'rustup', description: `rustup ${name}`, source, env, rustc: 'rustc', cargo: 'cargo' });
 }
 
 async function systemToolchain(req: ToolchainRequest): Promise<Toolchain> {
   const cargo = await io.which('cargo', false);
-  if (!cargo) throw new ActionError("toolchain: system uses the cargo on PATH, but there is none. Install Rust before this step, or use toolchain: distro or a rustup toolchain name.");
+  if (!cargo)
+    throw new ActionError(
+      'toolchain: system uses the cargo on PATH, but there is none. Install Rust before this step, or use toolchain: distro or a rustup toolchain name.',
+    );
   return finish(req, { kind: 'system', description: `system (${cargo})`, source: 'the toolchain input', env: {}, rustc: 'rustc', cargo: 'cargo' });
 }
 
@@ -250,16 +268,28 @@ async function distroToolchain(req: ToolchainRequest): Promise<Toolchain> {
       // Without the vendored crates build-std fetches std's dependencies from crates.io: fine where it
       // can be reached (a GitHub-hosted runner), hopeless offline, where the build would fail late.
       if (!(await reachable(CRATES_IO_INDEX))) throw new InfraError(distroStdError(srcPackage, policy[srcPackage], vendorDir, fresh), 'toolchain');
-      core.warning(`toolchain: distro: ${srcPackage} ${policy[srcPackage]?.installed ?? ''} has no ${vendorDir}; crates.io can be reached, so build-std fetches std's dependencies from there.`);
+      core.warning(
+        `toolchain: distro: ${srcPackage} ${policy[srcPackage]?.installed ?? ''} has no ${vendorDir}; crates.io can be reached, so build-std fetches std's dependencies from there.`,
+      );
     }
   }
   if (step.step !== 'ready') {
-    throw new InfraError('toolchain: distro installed the distribution\'s Rust packages, but /usr/bin/rustc, /usr/bin/cargo or the standard library source is still missing.', 'toolchain');
+    throw new InfraError(
+      "toolchain: distro installed the distribution's Rust packages, but /usr/bin/rustc, /usr/bin/cargo or the standard library source is still missing.",
+      'toolchain',
+    );
   }
   // rustup's proxies usually come first on PATH: make `cargo` and `rustc` mean the distribution's, for build scripts too.
   const dir = shimDir(path.join(req.toolDir, 'distro-bin'), { cargo: '/usr/bin/cargo', rustc: '/usr/bin/rustc', rustdoc: '/usr/bin/rustdoc' });
   const env = { RUSTC: '/usr/bin/rustc', PATH: `${dir}${path.delimiter}${process.env.PATH ?? ''}` };
-  return finish(req, { kind: 'distro', description: 'distro (/usr/bin/rustc)', source: 'the toolchain input', env, rustc: '/usr/bin/rustc', cargo: '/usr/bin/cargo' });
+  return finish(req, {
+    kind: 'distro',
+    description: 'distro (/usr/bin/rustc)',
+    source: 'the toolchain input',
+    env,
+    rustc: '/usr/bin/rustc',
+    cargo: '/usr/bin/cargo',
+  });
 }
 
 async function finish(
@@ -300,7 +330,9 @@ async function settle(
   };
   if (tc.buildStd) {
     if (!hasRustSrc(info.sysroot)) {
-      throw new ActionError(`${t.description} has no prebuilt std for ${req.target} and no standard library source (rust-src) to build one: add the rust-src component, or use toolchain: distro.`);
+      throw new ActionError(
+        `${t.description} has no prebuilt std for ${req.target} and no standard library source (rust-src) to build one: add the rust-src component, or use toolchain: distro.`,
+      );
     }
     if (!isNightly(info.version)) {
       tc.env.RUSTC_BOOTSTRAP = '1';
@@ -322,15 +354,38 @@ async function settle(
  */
 export async function predictToolchain(req: ToolchainRequest): Promise<Toolchain | undefined> {
   try {
-    if (req.toolchain === 'system') return await settle(req, { kind: 'system', description: 'system', source: 'the toolchain input', env: {}, rustc: 'rustc', cargo: 'cargo' }, true);
+    if (req.toolchain === 'system')
+      return await settle(req, { kind: 'system', description: 'system', source: 'the toolchain input', env: {}, rustc: 'rustc', cargo: 'cargo' }, true);
     if (req.toolchain === 'distro') {
       if (!fs.existsSync('/usr/bin/cargo')) return undefined;
-      return await settle(req, { kind: 'distro', description: 'distro (/usr/bin/rustc)', source: 'the toolchain input', env: { RUSTC: '/usr/bin/rustc' }, rustc: '/usr/bin/rustc', cargo: '/usr/bin/cargo' }, true);
+      return await settle(
+        req,
+        {
+          kind: 'distro',
+          description: 'distro (/usr/bin/rustc)',
+          source: 'the toolchain input',
+          env: { RUSTC: '/usr/bin/rustc' },
+          rustc: '/usr/bin/rustc',
+          cargo: '/usr/bin/cargo',
+        },
+        true,
+      );
     }
     if (!(await io.which('rustup', false))) return undefined;
     const plan = await planToolchain(req);
     if (plan.actions.length) return undefined;
-    return await settle(req, { kind: 'rustup', description: `rustup ${plan.name}`, source: plan.source, env: { RUSTUP_TOOLCHAIN: plan.name, RUSTUP_AUTO_INSTALL: '0' }, rustc: 'rustc', cargo: 'cargo' }, true);
+    return await settle(
+      req,
+      {
+        kind: 'rustup',
+        description: `rustup ${plan.name}`,
+        source: plan.source,
+        env: { RUSTUP_TOOLCHAIN: plan.name, RUSTUP_AUTO_INSTALL: '0' },
+        rustc: 'rustc',
+        cargo: 'cargo',
+      },
+      true,
+    );
   } catch {
     return undefined;
   }
@@ -362,7 +417,13 @@ export async function planToolchain(req: ToolchainRequest): Promise<ToolchainPla
     const actions: string[] = [];
     if (distro && (!info || !hasRustSrc('/usr'))) actions.push(`apt-get install ${(await distroPackages()).join(' ')}`);
     if (!distro && !info) actions.push('none possible: no rustc on PATH (the run would fail)');
-    return { kind: req.toolchain, name: req.toolchain, source: 'the toolchain input', actions, buildStd: info ? !hasPrebuiltStd(info.sysroot, req.target) : undefined };
+    return {
+      kind: req.toolchain,
+      name: req.toolchain,
+      source: 'the toolchain input',
+      actions,
+      buildStd: info ? !hasPrebuiltStd(info.sysroot, req.target) : undefined,
+    };
   }
   let name = req.toolchain;
   let source = 'the toolchain input';
@@ -376,6 +437,7 @@ export async function planToolchain(req: ToolchainRequest): Promise<ToolchainPla
   const actions: string[] = [];
   if (!info) actions.push(`rustup toolchain install ${name} --profile minimal --component rust-src --component llvm-tools`);
   else if (!hasRustSrc(info.sysroot)) actions.push(`rustup component add --toolchain ${name} rust-src`);
-  if (!info || !hasPrebuiltStd(info.sysroot, req.target)) actions.push(`rustup target add --toolchain ${name} ${req.target} (if rustup ships a prebuilt std for it; else build-std)`);
+  if (!info || !hasPrebuiltStd(info.sysroot, req.target))
+    actions.push(`rustup target add --toolchain ${name} ${req.target} (if rustup ships a prebuilt std for it; else build-std)`);
   return { kind: 'rustup', name, source, actions, buildStd: info && hasPrebuiltStd(info.sysroot, req.target) ? false : undefined };
 }

@@ -51,7 +51,11 @@ export async function chooseAccel(plan: Plan, program: string, image: ImageKind)
   if (plan.launcher.needsKvm) {
     await enableKvm();
     const kvm = openKvm();
-    if (!kvm.ok) throw new InfraError(`${plan.launcher.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`, 'kvm');
+    if (!kvm.ok)
+      throw new InfraError(
+        `${plan.launcher.name} needs KVM, but /dev/kvm cannot be opened (${kvm.code}). Run on a Linux x86_64 runner with KVM, or use hypervisor: qemu.`,
+        'kvm',
+      );
     return 'kvm';
   }
   if (!plan.launcher.speaksQmp || plan.inputs.accel === 'tcg') return 'tcg';
@@ -77,7 +81,12 @@ export async function chooseAccel(plan: Plan, program: string, image: ImageKind)
     core.info(`Accelerator: TCG (no calibration guest for ${arch}).`);
     return 'tcg';
   }
-  const d = await calibrate({ qemu: program, kind, machineArgs: (accel) => calibrationMachine(plan, accel, kind === 'aarch64'), cacheDir: process.env.RUNNER_TEMP || os.tmpdir() });
+  const d = await calibrate({
+    qemu: program,
+    kind,
+    machineArgs: (accel) => calibrationMachine(plan, accel, kind === 'aarch64'),
+    cacheDir: process.env.RUNNER_TEMP || os.tmpdir(),
+  });
   core.info(d.line);
   return d.accel;
 }
@@ -87,7 +96,12 @@ export async function chooseAccel(plan: Plan, program: string, image: ImageKind)
  * boots once more under TCG; that boot decides. Otherwise the first boot stands. Under accel: kvm
  * the failure stands too.
  */
-export async function fallBackToTcg(plan: Plan, accel: Accel, first: BootResult, again: (accel: Accel) => Promise<BootResult>): Promise<{ result: BootResult; accel: Accel; note?: string }> {
+export async function fallBackToTcg(
+  plan: Plan,
+  accel: Accel,
+  first: BootResult,
+  again: (accel: Accel) => Promise<BootResult>,
+): Promise<{ result: BootResult; accel: Accel; note?: string }> {
   if (!retryUnderTcg(plan.inputs.accel, accel, first.end, first.stderr)) return { result: first, accel };
   const what = kvmFailure(first.stderr) ?? 'a KVM internal error';
   core.warning(`The boot under KVM ended in ${what} (QEMU stopped the guest). accel: auto: booting once more under TCG; that boot decides.`);

@@ -17,8 +17,12 @@ import type { ProbeRow } from '../report/summary.js';
 export function logPlan(plan: Plan): void {
   const { inputs, verdict, build, launcher } = plan;
   core.startGroup(`Plan for ${inputs.target} (${plan.target.family})`);
-  core.info(`build: ${build.kind === 'cargo' ? `cargo in ${build.workingDirectory}${build.cargoArgs.length ? ` with ${shellJoin(build.cargoArgs)}` : ''}` : `prebuilt ${build.kernel}`}`);
-  core.info(`expect (${verdict.rules.ordered ? 'in order' : 'any order'}): ${verdict.rules.expect.map((p) => JSON.stringify(p.source)).join(', ') || '(nothing)'}`);
+  core.info(
+    `build: ${build.kind === 'cargo' ? `cargo in ${build.workingDirectory}${build.cargoArgs.length ? ` with ${shellJoin(build.cargoArgs)}` : ''}` : `prebuilt ${build.kernel}`}`,
+  );
+  core.info(
+    `expect (${verdict.rules.ordered ? 'in order' : 'any order'}): ${verdict.rules.expect.map((p) => JSON.stringify(p.source)).join(', ') || '(nothing)'}`,
+  );
   core.info(`fail-on: ${verdict.rules.failOn.map((p) => JSON.stringify(p.source)).join(', ') || '(nothing)'}`);
   core.info(`accepted exit status: ${verdict.exitCodes.join(', ') || '(none: the guest must be stopped by the action)'}`);
   core.info(`timeout: ${inputs.timeout}s${inputs.idleTimeout ? `, idle-timeout: ${inputs.idleTimeout}s` : ''}; accel: ${accelPolicy(plan)}`);
@@ -82,7 +86,12 @@ const toolchainName = (s: State) => s.toolchain && (s.toolchain.kind === 'rustup
 /** What the report shows of the steps that ran (also when a later one failed). */
 export function reportOf(s: State): Partial<Report> {
   return {
-    outputs: factOutputs({ rustc: s.toolchain?.rustcVerbose, toolchain: toolchainName(s), cacheHit: s.cache?.hit, timings: s.result && bootTimings(s.result.moments) }),
+    outputs: factOutputs({
+      rustc: s.toolchain?.rustcVerbose,
+      toolchain: toolchainName(s),
+      cacheHit: s.cache?.hit,
+      timings: s.result && bootTimings(s.result.moments),
+    }),
     toolchain: s.toolchain ? `${s.toolchain.description}: ${s.toolchain.rustcVersion}` : undefined,
     kernel: s.kernel,
     accel: s.plan.launcher.speaksQmp || s.plan.launcher.needsKvm ? (s.accelNote ?? s.accel) : undefined,

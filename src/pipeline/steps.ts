@@ -102,7 +102,11 @@ export function cargoArgv(s: State, subcommand: 'build' | 'run' | 'test'): strin
   const b = s.plan.build as Extract<Plan['build'], { kind: 'cargo' }>;
   const v = cargoView(s);
   const buildStd = s.toolchain ? s.toolchain.buildStd : (s.toolchainPlan as { buildStd?: boolean } | undefined)?.buildStd !== false;
-  return cargoCommand({ cargo: v.cargo, cargoConfig: [...v.cargoConfig, ...(s.plan.target.build.cargoConfig ?? [])], buildStd }, { target: s.plan.inputs.target, buildStd: s.plan.target.build.buildStd, cargoArgs: b.cargoArgs }, subcommand);
+  return cargoCommand(
+    { cargo: v.cargo, cargoConfig: [...v.cargoConfig, ...(s.plan.target.build.cargoConfig ?? [])], buildStd },
+    { target: s.plan.inputs.target, buildStd: s.plan.target.build.buildStd, cargoArgs: b.cargoArgs },
+    subcommand,
+  );
 }
 
 const toolchainRequest = (s: State) => ({
@@ -145,7 +149,11 @@ export const install: Step = {
       s.toolchain = tc;
       core.info(`Toolchain: ${tc.description} (${tc.rustcVersion}), from ${tc.source}`);
       await restoreBuild(s.cache, s.plan, tc);
-      core.info(tc.buildStd ? `std for ${target.target}: built from source (build-std: ${target.build.buildStd.crates.join(', ')})` : `std for ${target.target}: prebuilt, from the toolchain`);
+      core.info(
+        tc.buildStd
+          ? `std for ${target.target}: built from source (build-std: ${target.build.buildStd.crates.join(', ')})`
+          : `std for ${target.target}: prebuilt, from the toolchain`,
+      );
     }
     if (installed.note) core.info(`${launcher.name}: ${await installed.note}`);
   },
@@ -175,15 +183,18 @@ export const build: Step = {
       const env = buildEnv(s);
       core.info(`[command]${commandLine(cargoArgv(s, 'build'), env)}`);
       const tc = s.toolchain!;
-      const built = await cargoBuild({ ...tc, cargoConfig: [...tc.cargoConfig, ...(target.build.cargoConfig ?? [])] }, {
-        workingDirectory: b.workingDirectory,
-        target: s.plan.inputs.target,
-        buildStd: target.build.buildStd,
-        cargoArgs: b.cargoArgs,
-        env: { ...target.build.env, ...(s.prep.env ?? {}), ...(env.PATH ? { PATH: env.PATH } : {}) },
-        workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
-        manyExecutables: target.build.assemble !== undefined,
-      });
+      const built = await cargoBuild(
+        { ...tc, cargoConfig: [...tc.cargoConfig, ...(target.build.cargoConfig ?? [])] },
+        {
+          workingDirectory: b.workingDirectory,
+          target: s.plan.inputs.target,
+          buildStd: target.build.buildStd,
+          cargoArgs: b.cargoArgs,
+          env: { ...target.build.env, ...(s.prep.env ?? {}), ...(env.PATH ? { PATH: env.PATH } : {}) },
+          workspace: process.env.GITHUB_WORKSPACE || process.cwd(),
+          manyExecutables: target.build.assemble !== undefined,
+        },
+      );
       s.kernel = built.kernel;
       s.executables = built.executables;
       cargoPassed = true;
@@ -226,7 +237,9 @@ export const bootStep: Step = {
     const kinds = plan.target.boot.images;
     if (kinds && !kinds.includes(image)) {
       const name = { elf: 'an ELF executable', pe: 'a PE (.efi) application', raw: 'a raw disk image' };
-      throw new ActionError(`${s.kernel} is ${name[image]}, but ${plan.inputs.target} boots ${kinds.map((k) => name[k]).join(' or ')}. ${plan.build.kind === 'prebuilt' ? 'Check the kernel input.' : 'Check what the crate builds.'}`);
+      throw new ActionError(
+        `${s.kernel} is ${name[image]}, but ${plan.inputs.target} boots ${kinds.map((k) => name[k]).join(' or ')}. ${plan.build.kind === 'prebuilt' ? 'Check the kernel input.' : 'Check what the crate builds.'}`,
+      );
     }
     s.image = image;
     const bootWith = async (accel: Accel): Promise<BootResult> => {
@@ -304,7 +317,10 @@ export function describe(s: State): Record<string, unknown> {
     ...(s.prepared ? { prepare: s.prepared } : {}),
     downloads: plan.target.install.downloads.map(describeAsset),
     cache: s.cachePlan,
-    build: b.kind === 'cargo' ? { directory: b.workingDirectory, command: commandLine(cargoArgv(s, plan.inputs.command === 'test' ? 'test' : 'build'), buildEnv(s)), image: s.kernel } : { kernel: b.kernel },
+    build:
+      b.kind === 'cargo'
+        ? { directory: b.workingDirectory, command: commandLine(cargoArgv(s, plan.inputs.command === 'test' ? 'test' : 'build'), buildEnv(s)), image: s.kernel }
+        : { kernel: b.kernel },
     boot: {
       program: plan.launcher.name === 'QEMU' ? QEMU_ARCHES[plan.target.boot.qemu.arch].binary : plan.launcher.name,
       launcher: plan.launcher.name,

@@ -130,7 +130,12 @@ export const testBoot: Step = {
       },
     }));
     t.results = await runPool(jobs, {
-      summary: (r) => (r.status === 'done' ? `${r.value.report.pass ? 'PASS' : 'FAIL'} ${r.name}: ${r.value.report.reason}` : r.status === 'error' ? `ERROR ${r.name}: ${(r.error as Error).message}` : `cancelled ${r.name}`),
+      summary: (r) =>
+        r.status === 'done'
+          ? `${r.value.report.pass ? 'PASS' : 'FAIL'} ${r.name}: ${r.value.report.reason}`
+          : r.status === 'error'
+            ? `ERROR ${r.name}: ${(r.error as Error).message}`
+            : `cancelled ${r.name}`,
     });
     const first = t.results.find((r) => r.status === 'done') as { value: TestBootResult } | undefined;
     if (first) s.launch = { argv: first.value.command };
@@ -141,8 +146,22 @@ export const TEST_STEPS: Step[] = [install, testBuild, testBoot];
 
 const rowOf = (name: string, r: PoolResult<TestBootResult>): TestRow =>
   r.status === 'done'
-    ? { name, passed: r.value.report.counts.passed, failed: r.value.report.counts.failed, seconds: r.value.seconds, pass: r.value.report.pass, reason: r.value.report.reason }
-    : { name, passed: 0, failed: 0, seconds: r.seconds, pass: false, reason: r.status === 'error' ? String((r.error as Error).message ?? r.error) : 'cancelled' };
+    ? {
+        name,
+        passed: r.value.report.counts.passed,
+        failed: r.value.report.counts.failed,
+        seconds: r.value.seconds,
+        pass: r.value.report.pass,
+        reason: r.value.report.reason,
+      }
+    : {
+        name,
+        passed: 0,
+        failed: 0,
+        seconds: r.seconds,
+        pass: false,
+        reason: r.status === 'error' ? String((r.error as Error).message ?? r.error) : 'cancelled',
+      };
 
 /** The verdict on the whole suite, the JUnit file, one annotation per failed case, and the report's table. */
 export function testVerdictOf(s: State): Partial<Report> {
@@ -187,5 +206,12 @@ export function testVerdictOf(s: State): Partial<Report> {
     ? `All ${rows.length} test executables passed (${casesPassed} test case${casesPassed === 1 ? '' : 's'}).`
     : `${failed.length} of ${rows.length} test executables failed: ${failed.map((r) => `${r.name}: ${r.reason}`).join('; ')}`;
   const base = reportOf(s);
-  return { ...base, pass, reason, tests: rows, tail: [], outputs: { ...base.outputs, 'tests-passed': String(casesPassed), 'tests-failed': String(casesFailed), junit } };
+  return {
+    ...base,
+    pass,
+    reason,
+    tests: rows,
+    tail: [],
+    outputs: { ...base.outputs, 'tests-passed': String(casesPassed), 'tests-failed': String(casesFailed), junit },
+  };
 }

@@ -38,7 +38,11 @@ export function qemuChoices(inputs: Pick<Inputs, 'machine' | 'cpu' | 'memory' | 
 function chooseLauncher(inputs: Inputs, t: TargetPlan, qemu: QemuChoices): Launcher {
   const own = t.boot.launcher;
   if (inputs.runner && own) {
-    throw new InputError('runner', `and ${own.chosenBy}: ${own.launcher.name.toLowerCase()} both choose what boots the image`, `Remove runner to boot with ${own.launcher.name}, or remove ${own.chosenBy} to boot with your command.`);
+    throw new InputError(
+      'runner',
+      `and ${own.chosenBy}: ${own.launcher.name.toLowerCase()} both choose what boots the image`,
+      `Remove runner to boot with ${own.launcher.name}, or remove ${own.chosenBy} to boot with your command.`,
+    );
   }
   if (inputs.runner?.kind === 'cargo') return cargoRunLauncher(t.boot.qemu);
   if (inputs.runner) return commandLauncher(inputs.runner.argv, t.boot.qemu);
@@ -57,10 +61,18 @@ function checkConversation(inputs: Inputs, t: TargetPlan, launcher: Launcher): v
   if (!set) return;
   if (!launcher.speaksQmp) {
     const by = t.boot.launcher ? `${t.boot.launcher.chosenBy} chose ${launcher.name}` : `${launcher.name} boots the image`;
-    throw new InputError(set[0], `needs the action's own QEMU, but ${by}`, `Boot with QEMU${t.boot.launcher ? ` (remove ${t.boot.launcher.chosenBy}, or set it to qemu)` : ''}, or remove ${set[0]}.`);
+    throw new InputError(
+      set[0],
+      `needs the action's own QEMU, but ${by}`,
+      `Boot with QEMU${t.boot.launcher ? ` (remove ${t.boot.launcher.chosenBy}, or set it to qemu)` : ''}, or remove ${set[0]}.`,
+    );
   }
   if (inputs.forwards.length > 0 && !t.boot.qemu.nic) {
-    throw new InputError('forward', `is not supported for ${inputs.target}: the action knows no network card its guests drive`, 'Remove forward, or add the network device yourself in qemu-args (-netdev user,id=n0,hostfwd=tcp:127.0.0.1:HOST-:GUEST -device ...,netdev=n0).');
+    throw new InputError(
+      'forward',
+      `is not supported for ${inputs.target}: the action knows no network card its guests drive`,
+      'Remove forward, or add the network device yourself in qemu-args (-netdev user,id=n0,hostfwd=tcp:127.0.0.1:HOST-:GUEST -device ...,netdev=n0).',
+    );
   }
 }
 
@@ -81,7 +93,9 @@ export function resolvePlan(inputs: Inputs): Plan {
   return {
     inputs,
     target: t,
-    build: inputs.kernel ? { kind: 'prebuilt', kernel: inputs.kernel } : { kind: 'cargo', workingDirectory: inputs.workingDirectory, cargoArgs: inputs.cargoArgs },
+    build: inputs.kernel
+      ? { kind: 'prebuilt', kernel: inputs.kernel }
+      : { kind: 'cargo', workingDirectory: inputs.workingDirectory, cargoArgs: inputs.cargoArgs },
     launcher,
     qemu,
     kvmCpu: inputs.cpu ?? (cpuAt >= 0 ? inputs.qemuArgs[cpuAt + 1] : undefined) ?? t.boot.qemu.cpu.kvm,

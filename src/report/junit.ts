@@ -42,7 +42,7 @@ export interface JUnitSuite {
 
 // Characters XML 1.0 cannot hold at all (https://www.w3.org/TR/xml/#charsets): C0 controls but tab,
 // newline and carriage return; lone surrogates; U+FFFE and U+FFFF. A guest's output can have any.
-  // eslint-disable-next-line no-control-regex -- XML 1.0 forbids these control characters: they are what it replaces
+// eslint-disable-next-line no-control-regex -- XML 1.0 forbids these control characters: they are what it replaces
 const INVALID = /[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 
 /** Text content: the markup characters escaped, characters XML cannot hold replaced by U+FFFD. */
@@ -127,7 +127,8 @@ export function suiteFromReport(report: ExecutableReport, opts: SuiteOptions): J
   const toCase = (c: TestCase): JUnitCase => {
     const file = c.location && opts.fileOf ? opts.fileOf(c.location) : undefined;
     const where = c.location ? `panicked at ${c.location.file}:${c.location.line}:${c.location.col}` : undefined;
-    const details = c.status === 'failed' ? [where, c.message, c.output.length > 0 ? `output:\n${c.output.join('\n')}` : undefined].filter(Boolean).join('\n\n') : undefined;
+    const details =
+      c.status === 'failed' ? [where, c.message, c.output.length > 0 ? `output:\n${c.output.join('\n')}` : undefined].filter(Boolean).join('\n\n') : undefined;
     return {
       name: c.name,
       status: c.status,
@@ -140,5 +141,13 @@ export function suiteFromReport(report: ExecutableReport, opts: SuiteOptions): J
       output: c.status === 'failed' ? undefined : c.output,
     };
   };
-  return { name: opts.name, seconds: opts.seconds, timestamp: opts.timestamp, file: opts.file, properties: opts.properties, systemOut: opts.systemOut, cases: report.cases.map(toCase) };
+  return {
+    name: opts.name,
+    seconds: opts.seconds,
+    timestamp: opts.timestamp,
+    file: opts.file,
+    properties: opts.properties,
+    systemOut: opts.systemOut,
+    cases: report.cases.map(toCase),
+  };
 }

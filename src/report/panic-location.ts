@@ -46,7 +46,12 @@ export interface PanicAnnotation {
  * when absolute. Nothing when the file does not exist there or lies outside the workspace (std,
  * a dependency).
  */
-export function panicAnnotation(lines: string[], crateDir: string, workspace: string, exists: (p: string) => boolean = (p) => fs.existsSync(p) && fs.statSync(p).isFile()): PanicAnnotation | undefined {
+export function panicAnnotation(
+  lines: string[],
+  crateDir: string,
+  workspace: string,
+  exists: (p: string) => boolean = (p) => fs.existsSync(p) && fs.statSync(p).isFile(),
+): PanicAnnotation | undefined {
   const ws = path.resolve(workspace);
   for (let i = 0; i < lines.length; i++) {
     const site = parsePanic(lines[i], lines[i + 1]);
@@ -75,7 +80,12 @@ function candidates(file: string, crateDir: string, ws: string): string[] {
 }
 
 /** Annotates the guest's panic on the crate's source (a GitHub error annotation), when it is there. */
-export function annotatePanic(lines: string[], crateDir: string, workspace: string, error: (message: string, props: { title: string; file: string; startLine: number; startColumn?: number }) => void): PanicAnnotation | undefined {
+export function annotatePanic(
+  lines: string[],
+  crateDir: string,
+  workspace: string,
+  error: (message: string, props: { title: string; file: string; startLine: number; startColumn?: number }) => void,
+): PanicAnnotation | undefined {
   const a = panicAnnotation(lines, crateDir, workspace);
   if (a) error(a.message, { title: 'Guest panic', file: a.file, startLine: a.line, startColumn: a.column });
   return a;

@@ -54,8 +54,22 @@ export async function writeSummary(r: Report): Promise<void> {
     .addHeading(`${r.pass ? '✅' : '❌'} ${r.target}: ${r.pass ? 'pass' : r.error ? 'error' : 'fail'}`, 3)
     .addRaw(reasonHtml(r.reason), true)
     .addTable([
-      [{ data: 'toolchain', header: true }, { data: 'accel', header: true }, { data: 'exit status', header: true }, { data: 'install', header: true }, { data: 'build', header: true }, { data: 'boot', header: true }],
-      [escapeHtml(r.toolchain ?? '–'), r.accel ?? '–', r.exitCode === undefined ? '–' : String(r.exitCode), fmt(r.timings.install), fmt(r.timings.build), fmt(r.timings.boot)],
+      [
+        { data: 'toolchain', header: true },
+        { data: 'accel', header: true },
+        { data: 'exit status', header: true },
+        { data: 'install', header: true },
+        { data: 'build', header: true },
+        { data: 'boot', header: true },
+      ],
+      [
+        escapeHtml(r.toolchain ?? '–'),
+        r.accel ?? '–',
+        r.exitCode === undefined ? '–' : String(r.exitCode),
+        fmt(r.timings.install),
+        fmt(r.timings.build),
+        fmt(r.timings.boot),
+      ],
     ]);
   if (r.tests?.length) {
     s.addTable([
@@ -65,13 +79,22 @@ export async function writeSummary(r: Report): Promise<void> {
   }
   if (r.probes?.length) {
     s.addTable([
-      [{ data: 'probe / step', header: true }, { data: 'result', header: true }, { data: 'started', header: true }, { data: 'took', header: true }, { data: 'detail', header: true }],
+      [
+        { data: 'probe / step', header: true },
+        { data: 'result', header: true },
+        { data: 'started', header: true },
+        { data: 'took', header: true },
+        { data: 'detail', header: true },
+      ],
       ...r.probes.map((p) => [escapeHtml(p.what), p.ok ? 'pass' : 'fail', ms(p.startedAt), ms(p.ms), escapeHtml(p.detail)]),
     ]);
   }
   if (r.qemuCommand) s.addDetails('QEMU command', `<pre>${escapeHtml(r.qemuCommand)}</pre>`);
   if (r.tail.length) {
-    s.addRaw(`<p>Last ${r.tail.length} serial line${r.tail.length === 1 ? '' : 's'}${r.logPath ? ` (full log: <code>${escapeHtml(r.logPath)}</code>)` : ''}:</p>`, true);
+    s.addRaw(
+      `<p>Last ${r.tail.length} serial line${r.tail.length === 1 ? '' : 's'}${r.logPath ? ` (full log: <code>${escapeHtml(r.logPath)}</code>)` : ''}:</p>`,
+      true,
+    );
     s.addRaw(`<pre>${escapeHtml(r.tail.map(cleanLine).join('\n'))}</pre>`, true);
   }
   await s.write();

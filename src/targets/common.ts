@@ -35,12 +35,14 @@ const ZERO_AMBIGUOUS = 'which is also what QEMU gives when the guest powers off 
 
 /** What a QEMU exit status means when the guest used semihosting SYS_EXIT. */
 export function explainSemihosting(status: number): string {
-  if (status === 0) return `QEMU exited with status 0: the guest called semihosting SYS_EXIT with success (ADP_Stopped_ApplicationExit, code 0), ${ZERO_AMBIGUOUS}`;
+  if (status === 0)
+    return `QEMU exited with status 0: the guest called semihosting SYS_EXIT with success (ADP_Stopped_ApplicationExit, code 0), ${ZERO_AMBIGUOUS}`;
   return `QEMU exited with status ${status}: the guest called semihosting SYS_EXIT with code ${status} (on 32-bit Arm, any reason other than ADP_Stopped_ApplicationExit gives 1), or QEMU itself failed`;
 }
 
 /** What a QEMU exit status means on a RISC-V virt machine, whose test finisher at 0x10_0000 ends QEMU. */
 export function explainFinisher(status: number): string {
-  if (status === 0) return `QEMU exited with status 0: the guest wrote 0x5555 (pass) to the test finisher at 0x100000 or shut down through SBI, ${ZERO_AMBIGUOUS}`;
+  if (status === 0)
+    return `QEMU exited with status 0: the guest wrote 0x5555 (pass) to the test finisher at 0x100000 or shut down through SBI, ${ZERO_AMBIGUOUS}`;
   return `QEMU exited with status ${status}: the guest wrote (${status} << 16) | 0x3333 (fail) to the test finisher at 0x100000, or called semihosting SYS_EXIT with ${status}`;
 }

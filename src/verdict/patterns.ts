@@ -24,12 +24,20 @@ export function parsePattern(text: string, input: string): Pattern {
   if (!m || m[1] === '') return literal(text);
   const [, body, flags] = m;
   if (!ALLOWED_FLAGS.test(flags)) {
-    throw new InputError(input, `'${text}' has regular-expression flags '${flags}'`, 'Allowed flags are i, m, s and u (for example /hello.*world/i); write the line without slashes to match it as plain text.');
+    throw new InputError(
+      input,
+      `'${text}' has regular-expression flags '${flags}'`,
+      'Allowed flags are i, m, s and u (for example /hello.*world/i); write the line without slashes to match it as plain text.',
+    );
   }
   try {
     return { source: text, regex: new RegExp(body, flags) };
   } catch (e) {
-    throw new InputError(input, `'${text}' is not a valid regular expression (${(e as Error).message})`, 'Fix the expression, or write the line without the surrounding slashes to match it as plain text.');
+    throw new InputError(
+      input,
+      `'${text}' is not a valid regular expression (${(e as Error).message})`,
+      'Fix the expression, or write the line without the surrounding slashes to match it as plain text.',
+    );
   }
 }
 

@@ -59,7 +59,11 @@ export function verdictPolicy(user: UserVerdictInputs, target: TargetVerdict): V
     );
   }
   if (user.waitForExit && exitCodes.length === 0) {
-    throw new InputError('wait-for-exit', `is true, but no exit status counts as success for ${user.target}, so the guest could never pass by exiting`, 'Set exit-code to the status your kernel exits with on success, or remove wait-for-exit to pass on the expected lines.');
+    throw new InputError(
+      'wait-for-exit',
+      `is true, but no exit status counts as success for ${user.target}, so the guest could never pass by exiting`,
+      'Set exit-code to the status your kernel exits with on success, or remove wait-for-exit to pass on the expected lines.',
+    );
   }
   if (target.expectRequired && user.expect.length === 0 && !user.converses) {
     throw new InputError('expect', `is required for ${user.target}`, target.expectRequired);

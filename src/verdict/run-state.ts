@@ -52,24 +52,39 @@ export function describeStop(state: string, stderr: string, detail?: string): { 
         what: `${kvm ?? 'QEMU reported an internal error'} (run state internal-error${seen})`,
         fix: kvm
           ? 'KVM could not run this guest where TCG can (common under nested KVM, as on hosted CI runners). Use accel: tcg.'
-          : 'Use accel: tcg, and see QEMU\'s own messages above.',
+          : "Use accel: tcg, and see QEMU's own messages above.",
       };
     case 'guest-panicked':
-      return { what: `the guest reported a panic to QEMU (run state guest-panicked${seen})`, fix: 'The panic is the guest\'s own: see the serial log.' };
+      return { what: `the guest reported a panic to QEMU (run state guest-panicked${seen})`, fix: "The panic is the guest's own: see the serial log." };
     case 'io-error':
-      return { what: `a disk read or write failed and QEMU paused the guest (run state io-error${seen})`, fix: 'Check the disk image: that it exists, is writable and has room.' };
+      return {
+        what: `a disk read or write failed and QEMU paused the guest (run state io-error${seen})`,
+        fix: 'Check the disk image: that it exists, is writable and has room.',
+      };
     case 'shutdown':
-      return { what: `the guest powered off or reset, and QEMU paused it instead of exiting (run state shutdown${seen})`, fix: 'Report success by exiting with a status (e.g. isa-debug-exit), and remove -action shutdown=pause from qemu-args if it is there.' };
+      return {
+        what: `the guest powered off or reset, and QEMU paused it instead of exiting (run state shutdown${seen})`,
+        fix: 'Report success by exiting with a status (e.g. isa-debug-exit), and remove -action shutdown=pause from qemu-args if it is there.',
+      };
     case 'watchdog':
-      return { what: `a watchdog fired and QEMU paused the guest (run state watchdog${seen})`, fix: 'The guest stopped feeding its watchdog: see the serial log.' };
+      return {
+        what: `a watchdog fired and QEMU paused the guest (run state watchdog${seen})`,
+        fix: 'The guest stopped feeding its watchdog: see the serial log.',
+      };
     case 'suspended':
       return { what: `the guest suspended itself to RAM (run state suspended${seen}); nothing wakes it`, fix: 'Exit with a status instead of suspending.' };
     case 'reset':
-      return { what: `the guest reset the machine (${detail ?? 'RESET'}); it would start again from the beginning`, fix: 'A reset is a crash or a reboot, never success; on x86 a triple fault resets.' };
+      return {
+        what: `the guest reset the machine (${detail ?? 'RESET'}); it would start again from the beginning`,
+        fix: 'A reset is a crash or a reboot, never success; on x86 a triple fault resets.',
+      };
     case 'paused':
     case 'debug':
-      return { what: `QEMU paused the guest (run state ${state}${seen})`, fix: 'Remove what pauses it: -S, a gdb stub (-s/-gdb) that waits, a monitor command.' };
+      return {
+        what: `QEMU paused the guest (run state ${state}${seen})`,
+        fix: 'Remove what pauses it: -S, a gdb stub (-s/-gdb) that waits, a monitor command.',
+      };
     default:
-      return { what: `QEMU's run state became ${state}${seen}`, fix: kvm ? 'Use accel: tcg.' : 'See QEMU\'s own messages above.' };
+      return { what: `QEMU's run state became ${state}${seen}`, fix: kvm ? 'Use accel: tcg.' : "See QEMU's own messages above." };
   }
 }

@@ -134,7 +134,7 @@ export class TestCaseParser {
     if (p) {
       const thread = THREAD.exec(line);
       // libtest names the test's thread after the test; `main` and other threads are not cases.
-      this.startPanic(p, thread && this.style === 'libtest' ? this.byName.get(thread[1]) ?? this.caseNamed(thread[1]) : undefined);
+      this.startPanic(p, thread && this.style === 'libtest' ? (this.byName.get(thread[1]) ?? this.caseNamed(thread[1])) : undefined);
     } else {
       this.collectPanic(line);
     }
@@ -174,7 +174,13 @@ export class TestCaseParser {
     let pass = exe.pass && failed.length === 0;
     let reason = exe.reason;
     if (cases.length === 0) {
-      cases.push({ name: executableName, status: exe.pass ? 'passed' : 'failed', message: exe.pass ? undefined : exe.reason, location: this.orphanPanic?.location, output: [] });
+      cases.push({
+        name: executableName,
+        status: exe.pass ? 'passed' : 'failed',
+        message: exe.pass ? undefined : exe.reason,
+        location: this.orphanPanic?.location,
+        output: [],
+      });
     } else if (!exe.pass && failed.length === 0) {
       // Every case passed, yet the executable failed (a wrong exit status, a timeout after the last case, a panic outside any case): one more case says so.
       cases.push({ name: executableName, status: 'failed', message: exe.reason, location: this.orphanPanic?.location, output: [] });

@@ -71,7 +71,10 @@ function waitingFor(w: SerialWatcher): string {
 }
 
 function qemuError(stderr: string): string | undefined {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter((l) => /^qemu-system-[\w-]+:/.test(l) && !/warning:|info:|terminating on signal/.test(l));
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => /^qemu-system-[\w-]+:/.test(l) && !/warning:|info:|terminating on signal/.test(l));
   return lines.length > 0 ? lines[lines.length - 1] : undefined;
 }
 
@@ -95,7 +98,10 @@ export function decide(ctx: VerdictContext): Verdict {
   const failed = conversationFailure(c);
   if (failed) return { pass: false, exitCode: v.exitCode, reason: v.pass ? failed : `${v.reason} ${failed}` };
   if (!v.pass) return v;
-  const said = [c.probes.length ? `${c.probes.length === 1 ? 'the probe' : `all ${c.probes.length} probes`} passed` : '', c.script ? c.script.message.replace(/\.$/, '').replace(/^The/, 'the') : ''].filter(Boolean);
+  const said = [
+    c.probes.length ? `${c.probes.length === 1 ? 'the probe' : `all ${c.probes.length} probes`} passed` : '',
+    c.script ? c.script.message.replace(/\.$/, '').replace(/^The/, 'the') : '',
+  ].filter(Boolean);
   return { ...v, reason: `${v.reason} ${said.join('; ').replace(/^./, (x) => x.toUpperCase())}.` };
 }
 
@@ -120,17 +126,23 @@ function decideBoot(ctx: VerdictContext): Verdict {
   const kvm = kvmFailure(ctx.qemuStderr);
   if (kvm) {
     const { fix } = describeStop('internal-error', ctx.qemuStderr);
-    return fail(`QEMU reported ${kvm} and stopped the guest ${w.satisfied ? 'after every expected line had appeared' : `while ${waitingFor(w)}`}; ${lastSeen(w)}. ${fix}`);
+    return fail(
+      `QEMU reported ${kvm} and stopped the guest ${w.satisfied ? 'after every expected line had appeared' : `while ${waitingFor(w)}`}; ${lastSeen(w)}. ${fix}`,
+    );
   }
 
   switch (end.kind) {
     case 'timeout':
       if (ctx.waitForExit && w.satisfied) {
-        return fail(`Timed out after ${end.seconds}s: every expected line had appeared, but the guest did not exit by itself with status ${acceptedExitCodes.join(' or ')} (wait-for-exit: true); ${lastSeen(w)}.`);
+        return fail(
+          `Timed out after ${end.seconds}s: every expected line had appeared, but the guest did not exit by itself with status ${acceptedExitCodes.join(' or ')} (wait-for-exit: true); ${lastSeen(w)}.`,
+        );
       }
-      return fail(nExpect > 0 || acceptedExitCodes.length === 0
-        ? `Timed out after ${end.seconds}s ${waitingFor(w)}; ${lastSeen(w)}.`
-        : `Timed out after ${end.seconds}s: the guest did not exit with status ${acceptedExitCodes.join(' or ')}; ${lastSeen(w)}.`);
+      return fail(
+        nExpect > 0 || acceptedExitCodes.length === 0
+          ? `Timed out after ${end.seconds}s ${waitingFor(w)}; ${lastSeen(w)}.`
+          : `Timed out after ${end.seconds}s: the guest did not exit with status ${acceptedExitCodes.join(' or ')}; ${lastSeen(w)}.`,
+      );
     case 'idle':
       return fail(`No serial output for ${end.seconds}s (idle-timeout) while ${waitingFor(w)}; ${lastSeen(w)}.`);
     case 'failure-line':
@@ -145,7 +157,10 @@ function decideBoot(ctx: VerdictContext): Verdict {
         const { what, fix } = describeStop(end.runState, ctx.qemuStderr);
         return fail(`QEMU stopped the guest after every expected line had appeared: ${what}; ${lastSeen(w)}. ${fix}`);
       }
-      return { pass: true, reason: `${nExpect > 0 ? `All ${nExpect} expected line${nExpect === 1 ? '' : 's'} appeared; the` : 'The'} guest was still running${end.runState ? ' (QEMU run state: running)' : ''} and was stopped.` };
+      return {
+        pass: true,
+        reason: `${nExpect > 0 ? `All ${nExpect} expected line${nExpect === 1 ? '' : 's'} appeared; the` : 'The'} guest was still running${end.runState ? ' (QEMU run state: running)' : ''} and was stopped.`,
+      };
     case 'exited': {
       if (end.status === null) {
         return fail(`QEMU was killed by ${end.signal ?? 'a signal'} ${waitingFor(w)}; ${lastSeen(w)}.`);
@@ -156,10 +171,14 @@ function decideBoot(ctx: VerdictContext): Verdict {
         if (qerr) return fail(`QEMU failed with status ${status}: ${qerr}`);
         const why = end.shutdown && SHUTDOWN_REASONS[end.shutdown];
         const what = why && status === 0 ? `QEMU exited with status 0 because ${why}` : ctx.explainExit(status);
-        return fail(`${what}; expected status ${acceptedExitCodes.join(' or ') || '(none accepted)'}; ${lastSeen(w)}. If this exit is intended, add ${status} to the exit-code input.`);
+        return fail(
+          `${what}; expected status ${acceptedExitCodes.join(' or ') || '(none accepted)'}; ${lastSeen(w)}. If this exit is intended, add ${status} to the exit-code input.`,
+        );
       }
       if (end.shutdown === 'guest-reset' && !ctx.resetAccepted) {
-        return fail(`QEMU exited with status ${status} because ${SHUTDOWN_REASONS['guest-reset']}, not by a deliberate exit; ${lastSeen(w)}. If this reset is the intended end, give exit-code: ${status} explicitly.`);
+        return fail(
+          `QEMU exited with status ${status} because ${SHUTDOWN_REASONS['guest-reset']}, not by a deliberate exit; ${lastSeen(w)}. If this reset is the intended end, give exit-code: ${status} explicitly.`,
+        );
       }
       if (!w.satisfied) {
         return fail(`The guest exited (status ${status}) before printing ${quote(w.missing!.source)}; ${lastSeen(w)}.`);

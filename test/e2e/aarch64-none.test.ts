@@ -10,7 +10,8 @@ import { tempDir } from '../helpers/tmp.js';
 const target = 'aarch64-unknown-none';
 const { targetDir, run, expect } = exampleCases({
   target,
-  command: /qemu-system-aarch64 -accel tcg -machine virt -cpu cortex-a57 -m 128M .*-semihosting-config enable=on,target=native,chardev=console .*-kernel \S+hello-aarch64$/,
+  command:
+    /qemu-system-aarch64 -accel tcg -machine virt -cpu cortex-a57 -m 128M .*-semihosting-config enable=on,target=native,chardev=console .*-kernel \S+hello-aarch64$/,
   exitCode: 0,
 });
 const kernel = path.join(targetDir, target, 'debug', 'hello-aarch64');
@@ -28,7 +29,8 @@ test(`${target}: the machine, cpu and memory inputs reach QEMU`, async () => {
 });
 
 test(`${target}: runner boots the image with the user's command ({kernel} replaced); the action still judges`, async () => {
-  const runner = 'qemu-system-aarch64 -M virt -cpu cortex-a53 -display none -chardev stdio,id=c,mux=on -serial chardev:c -semihosting-config enable=on,target=native,chardev=c -monitor none -kernel {kernel}';
+  const runner =
+    'qemu-system-aarch64 -M virt -cpu cortex-a53 -display none -chardev stdio,id=c,mux=on -serial chardev:c -semihosting-config enable=on,target=native,chardev=c -monitor none -kernel {kernel}';
   const r = await run({ kernel, 'working-directory': '.', runner });
   assertPass(r);
   assert.equal(r.outputs['qemu-command'], runner.replace('{kernel}', kernel));
@@ -40,7 +42,10 @@ test(`${target}: runner: cargo boots through the crate's cargo runner (cargo run
   const ws = tempDir('e2e-cargo-runner-');
   copyExample(target, ws);
   fs.mkdirSync(path.join(ws, '.cargo'));
-  fs.writeFileSync(path.join(ws, '.cargo', 'config.toml'), `[target.${target}]\nrunner = "qemu-system-aarch64 -M virt -cpu cortex-a57 -display none -chardev stdio,id=c,mux=on -serial chardev:c -semihosting-config enable=on,target=native,chardev=c -monitor none -kernel"\n`);
+  fs.writeFileSync(
+    path.join(ws, '.cargo', 'config.toml'),
+    `[target.${target}]\nrunner = "qemu-system-aarch64 -M virt -cpu cortex-a57 -display none -chardev stdio,id=c,mux=on -serial chardev:c -semihosting-config enable=on,target=native,chardev=c -monitor none -kernel"\n`,
+  );
   const r = await run({ 'working-directory': '.', runner: 'cargo' }, { workspace: ws });
   assertPass(r);
   assert.match(r.outputs['qemu-command'], /cargo .*run --target aarch64-unknown-none -Zbuild-std=/);

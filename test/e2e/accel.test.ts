@@ -61,19 +61,28 @@ const atOnce = (r: ActionRun) => {
 
 test('paused by QEMU after its expected lines (pvpanic, -action panic=pause, TCG): fails at once, naming the state', async () => {
   const r = await variant('pvpanic', { accel: 'tcg', 'qemu-args': '-device pvpanic -action panic=pause' });
-  assertFail(r, /^QEMU stopped the guest after every expected line had appeared: the guest reported a panic to QEMU \(run state guest-panicked, GUEST_PANICKED, action pause\); the last line was "all tests passed"\./);
+  assertFail(
+    r,
+    /^QEMU stopped the guest after every expected line had appeared: the guest reported a panic to QEMU \(run state guest-panicked, GUEST_PANICKED, action pause\); the last line was "all tests passed"\./,
+  );
   atOnce(r);
 });
 
 test('a power-off QEMU turns into a pause (-action shutdown=pause, TCG) right after the lines: never a pass', async () => {
   const r = await variant('acpi-off', { accel: 'tcg', 'qemu-args': '-action shutdown=pause' });
-  assertFail(r, /^QEMU stopped the guest after every expected line had appeared: the guest powered off or reset, and QEMU paused it instead of exiting \(run state shutdown, SHUTDOWN, reason guest-shutdown\)/);
+  assertFail(
+    r,
+    /^QEMU stopped the guest after every expected line had appeared: the guest powered off or reset, and QEMU paused it instead of exiting \(run state shutdown, SHUTDOWN, reason guest-shutdown\)/,
+  );
   atOnce(r);
 });
 
 test('wait-for-exit: a guest that prints its lines and hangs fails at the timeout; one that exits with status 33 passes', async () => {
   const r = await variant('hang', { accel: 'tcg', 'wait-for-exit': 'true', timeout: '5' });
-  assertFail(r, /^Timed out after 5s: every expected line had appeared, but the guest did not exit by itself with status 33 \(wait-for-exit: true\); the last line was "all tests passed"\.$/);
+  assertFail(
+    r,
+    /^Timed out after 5s: every expected line had appeared, but the guest did not exit by itself with status 33 \(wait-for-exit: true\); the last line was "all tests passed"\.$/,
+  );
   const ok = await variant(undefined, { accel: 'tcg', 'wait-for-exit': 'true' });
   assert.equal(ok.outputs.result, 'pass', ok.outputs.reason);
   assert.equal(ok.outputs['exit-code'], '33');
@@ -82,7 +91,10 @@ test('wait-for-exit: a guest that prints its lines and hangs fails at the timeou
 test('accel: auto logs one calibration line with both figures and the choice', { skip: !kvmHere && 'no /dev/kvm here' }, async () => {
   const r = await variant(undefined);
   assert.equal(r.outputs.result, 'pass', r.outputs.reason);
-  assert.match(r.stdout, /^Accelerator: (KVM|TCG) \(calibration guest via PVH -kernel, 512 serial bytes, 50000 spins: TCG (\d+\.\d\d s|cut off at \d+\.\d\d s), KVM (\d+\.\d\d s|cut off at \d+\.\d\d s|failed \(.*\)); .*\)\.$/m);
+  assert.match(
+    r.stdout,
+    /^Accelerator: (KVM|TCG) \(calibration guest via PVH -kernel, 512 serial bytes, 50000 spins: TCG (\d+\.\d\d s|cut off at \d+\.\d\d s), KVM (\d+\.\d\d s|cut off at \d+\.\d\d s|failed \(.*\)); .*\)\.$/m,
+  );
 });
 
 for (const feature of ['triple-fault', 'jump-to-nowhere']) {
@@ -109,34 +121,57 @@ test('accel: kvm with -cpu host (aborts on this nested KVM) fails before booting
 
 test('accel: kvm, cpu qemu64: a triple fault fails, naming what QEMU reported', { skip: !kvmHere && 'no /dev/kvm here' }, async () => {
   const r = await variant('triple-fault', { accel: 'kvm', cpu: 'qemu64' });
-  assertFail(r, /^(QEMU exited with status 0 because the guest reset the machine|QEMU stopped the guest after every expected line had appeared: KVM internal error)/);
+  assertFail(
+    r,
+    /^(QEMU exited with status 0 because the guest reset the machine|QEMU stopped the guest after every expected line had appeared: KVM internal error)/,
+  );
   atOnce(r);
 });
 
-test('accel: kvm: a KVM internal error after the expected lines (QEMU pauses the guest) fails at once, never passes', { skip: !kvmHere && 'no /dev/kvm here' }, async () => {
-  const r = await variant('jump-to-nowhere', { accel: 'kvm', cpu: 'qemu64' });
-  assertFail(r, /^QEMU stopped the guest after every expected line had appeared: KVM internal error \(emulation failure at RIP=0x3ffffff0\) \(run state internal-error\); the last line was "all tests passed"\. .*Use accel: tcg\.$/);
-  assert.doesNotMatch(r.stdout, /booting once more under TCG/, 'accel: kvm does not fall back');
+test(
+  'accel: kvm: a KVM internal error after the expected lines (QEMU pauses the guest) fails at once, never passes',
+  { skip: !kvmHere && 'no /dev/kvm here' },
+  async () => {
+    const r = await variant('jump-to-nowhere', { accel: 'kvm', cpu: 'qemu64' });
+    assertFail(
+      r,
+      /^QEMU stopped the guest after every expected line had appeared: KVM internal error \(emulation failure at RIP=0x3ffffff0\) \(run state internal-error\); the last line was "all tests passed"\. .*Use accel: tcg\.$/,
+    );
+    assert.doesNotMatch(r.stdout, /booting once more under TCG/, 'accel: kvm does not fall back');
+    atOnce(r);
+  },
+);
+
+test("a runner command (no QMP): the KVM internal error on QEMU's stderr fails the run at once", { skip: !kvmHere && 'no /dev/kvm here' }, async () => {
+  const r = await variant('jump-to-nowhere', {
+    runner:
+      'qemu-system-x86_64 -accel kvm -cpu qemu64 -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel {kernel}',
+  });
+  assertFail(
+    r,
+    /^QEMU stopped the guest after every expected line had appeared: KVM internal error \(emulation failure at RIP=0x3ffffff0\) \(run state internal-error\)/,
+  );
   atOnce(r);
 });
 
-test('a runner command (no QMP): the KVM internal error on QEMU\'s stderr fails the run at once', { skip: !kvmHere && 'no /dev/kvm here' }, async () => {
-  const r = await variant('jump-to-nowhere', { runner: 'qemu-system-x86_64 -accel kvm -cpu qemu64 -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel {kernel}' });
-  assertFail(r, /^QEMU stopped the guest after every expected line had appeared: KVM internal error \(emulation failure at RIP=0x3ffffff0\) \(run state internal-error\)/);
-  atOnce(r);
-});
-
-test('accel: auto, calibration kept for the job says KVM (stand-in for a host where KVM is faster): a KVM internal error boots once more under TCG, which decides', { skip: !kvmHere && 'no /dev/kvm here' }, async () => {
-  const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-accel-runner-temp-'));
-  const machineArgs = () => ['-cpu', 'qemu64'];
-  const key = cacheKey({ qemu: '/usr/bin/qemu-system-x86_64', kind: 'pvh', machineArgs, cacheDir: runnerTemp });
-  const decision = decideAccel({ outcome: 'done', seconds: 0.2 }, { outcome: 'done', seconds: 0.1 }, 'stand-in calibration');
-  fs.writeFileSync(path.join(runnerTemp, `unikernel-boot-accel-${key}.json`), JSON.stringify(decision));
-  const r = await variant('jump-to-nowhere', { cpu: 'qemu64' }, { RUNNER_TEMP: runnerTemp });
-  assert.match(r.stdout, /Accelerator: KVM \(stand-in calibration: .*measured earlier in this job\)\./);
-  assert.match(r.stdout, /The boot under KVM ended in KVM internal error \(emulation failure at RIP=0x3ffffff0\) \(QEMU stopped the guest\)\. accel: auto: booting once more under TCG; that boot decides\./);
-  // Under TCG the jump ends in a triple fault: the TCG boot's own verdict.
-  assertFail(r, /^QEMU exited with status 0 because the guest reset the machine/);
-  assert.match(r.summary, /KVM boot ended in KVM internal error \(emulation failure at RIP=0x3ffffff0\); booted again under TCG/);
-  assert.match(r.outputs['qemu-command'], /-accel tcg /);
-});
+test(
+  'accel: auto, calibration kept for the job says KVM (stand-in for a host where KVM is faster): a KVM internal error boots once more under TCG, which decides',
+  { skip: !kvmHere && 'no /dev/kvm here' },
+  async () => {
+    const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-accel-runner-temp-'));
+    const machineArgs = () => ['-cpu', 'qemu64'];
+    const key = cacheKey({ qemu: '/usr/bin/qemu-system-x86_64', kind: 'pvh', machineArgs, cacheDir: runnerTemp });
+    const decision = decideAccel({ outcome: 'done', seconds: 0.2 }, { outcome: 'done', seconds: 0.1 }, 'stand-in calibration');
+    fs.writeFileSync(path.join(runnerTemp, `unikernel-boot-accel-${key}.json`), JSON.stringify(decision));
+    const r = await variant('jump-to-nowhere', { cpu: 'qemu64' }, { RUNNER_TEMP: runnerTemp });
+    assert.match(r.stdout, /Accelerator: KVM \(stand-in calibration: .*measured earlier in this job\)\./);
+    assert.match(
+      r.stdout,
+      /The boot under KVM ended in KVM internal error \(emulation failure at RIP=0x3ffffff0\) \(QEMU stopped the guest\)\. accel: auto: booting once more under TCG; that boot decides\./,
+    );
+    // Under TCG the jump ends in a triple fault: the TCG boot's own verdict.
+    assertFail(r, /^QEMU exited with status 0 because the guest reset the machine/);
+    assert.match(r.summary, /KVM boot ended in KVM internal error \(emulation failure at RIP=0x3ffffff0\); booted again under TCG/);
+    assert.match(r.outputs['qemu-command'], /-accel tcg /);
+  },
+);

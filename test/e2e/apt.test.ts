@@ -33,7 +33,8 @@ const config = () => ({ options: [`Dir::State::Lists=${lists}`, `Dir::Cache=${ca
 async function printed(f: () => Promise<unknown>): Promise<string> {
   const write = process.stdout.write.bind(process.stdout);
   let out = '';
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => (typeof chunk === 'string' ? ((out += chunk), true) : write(chunk, ...rest))) as typeof process.stdout.write;
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) =>
+    typeof chunk === 'string' ? ((out += chunk), true) : write(chunk, ...rest)) as typeof process.stdout.write;
   try {
     await f();
   } finally {
@@ -48,7 +49,9 @@ test('stale lists are refreshed before the install, once, and the line says why'
   assert.match(out, /^Package lists: refreshing with apt-get update \(they are 100 days old\)\.$/m);
   assert.match(out, /-o DPkg::Lock::Timeout=300 -o Dir::State::Lists=/);
   assert.match(out, /Installing lld \(a test\) with apt-get/);
-  const listed = fs.readdirSync(lists).map((name) => ({ name, mtimeMs: fs.statSync(path.join(lists, name)).mtimeMs, isFile: fs.statSync(path.join(lists, name)).isFile() }));
+  const listed = fs
+    .readdirSync(lists)
+    .map((name) => ({ name, mtimeMs: fs.statSync(path.join(lists, name)).mtimeMs, isFile: fs.statSync(path.join(lists, name)).isFile() }));
   assert.ok(listsAgeMs(listed, Date.now())! < 3600_000, 'the copy of the lists was refreshed');
   // The copy now has bookworm-security (where rust-web 1.96 is) as the machine's sources list it.
   const p = await aptPolicy(['rust-web-src']);

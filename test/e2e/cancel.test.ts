@@ -16,7 +16,10 @@ test('SIGTERM during a cold build-std build: cargo and every rustc it started ar
   await sleep(2000);
   assert.deepEqual(processesWith(targetDir), [], 'no process of the build is left');
   assert.equal(r.code, 143);
-  assert.match(r.stdout, /^Received SIGTERM: the build was cancelled; stopped (the command|\d+ commands) it was running, with every process (it|they) started\.$/m);
+  assert.match(
+    r.stdout,
+    /^Received SIGTERM: the build was cancelled; stopped (the command|\d+ commands) it was running, with every process (it|they) started\.$/m,
+  );
   assert.doesNotMatch(r.stdout, /stopped QEMU/);
   assert.doesNotMatch(r.stdout, /^Built /m, 'the build did not finish');
 });
@@ -24,7 +27,15 @@ test('SIGTERM during a cold build-std build: cargo and every rustc it started ar
 test('SIGINT while the guest runs: the boot is named as cancelled, QEMU is gone', async () => {
   const targetDir = tempDir('e2e-cancel-boot-target-');
   const r = await runAction(
-    { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-none', 'cargo-args': '--features hang', toolchain: 'distro', accel: 'tcg', expect: 'never printed', timeout: '120' },
+    {
+      target: 'x86_64-unknown-none',
+      'working-directory': 'test/kernels/x86_64-none',
+      'cargo-args': '--features hang',
+      toolchain: 'distro',
+      accel: 'tcg',
+      expect: 'never printed',
+      timeout: '120',
+    },
     { env: { CARGO_TARGET_DIR: targetDir }, signal: { when: /all tests passed/, signal: 'SIGINT', delayMs: 500 } },
   );
   await sleep(2000);

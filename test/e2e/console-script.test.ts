@@ -22,14 +22,24 @@ function build(feature?: string): string {
   execFileSync(
     '/usr/bin/cargo',
     [
-      '--config', 'source.crates-io.replace-with="std-vendor"',
-      '--config', `source.std-vendor.directory="${vendor}"`,
-      '--config', 'target.x86_64-unknown-none.linker="ld.lld"',
-      'build', '--target', 'x86_64-unknown-none',
-      '-Zbuild-std=core,compiler_builtins', '-Zbuild-std-features=compiler-builtins-mem',
+      '--config',
+      'source.crates-io.replace-with="std-vendor"',
+      '--config',
+      `source.std-vendor.directory="${vendor}"`,
+      '--config',
+      'target.x86_64-unknown-none.linker="ld.lld"',
+      'build',
+      '--target',
+      'x86_64-unknown-none',
+      '-Zbuild-std=core,compiler_builtins',
+      '-Zbuild-std-features=compiler-builtins-mem',
       ...(feature ? ['--features', feature] : []),
     ],
-    { cwd: path.join(ROOT, 'test/kernels/x86_64-echo'), env: { ...process.env, RUSTC_BOOTSTRAP: '1', RUSTC: '/usr/bin/rustc', CARGO_TARGET_DIR: path.join(TARGET_DIR, feature ?? 'default') }, stdio: 'pipe' },
+    {
+      cwd: path.join(ROOT, 'test/kernels/x86_64-echo'),
+      env: { ...process.env, RUSTC_BOOTSTRAP: '1', RUSTC: '/usr/bin/rustc', CARGO_TARGET_DIR: path.join(TARGET_DIR, feature ?? 'default') },
+      stdio: 'pipe',
+    },
   );
   return path.join(TARGET_DIR, feature ?? 'default', 'x86_64-unknown-none', 'debug', 'echo-kernel');
 }
@@ -37,7 +47,19 @@ function build(feature?: string): string {
 /** Boots `kernel` and drives it with `script`; stops QEMU when the script is done or QEMU exits. */
 async function converse(kernel: string, script: string): Promise<{ outcome: ScriptOutcome; status: number | null; output: string; pid?: number }> {
   const steps = parseConsoleScript(script); // bad input fails before QEMU starts
-  const guest = startGuest('qemu-system-x86_64', ['-accel', 'tcg', '-display', 'none', '-serial', 'stdio', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', kernel]);
+  const guest = startGuest('qemu-system-x86_64', [
+    '-accel',
+    'tcg',
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-no-reboot',
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-kernel',
+    kernel,
+  ]);
   const run = new ConsoleScript(steps, (text) => guest.child.stdin!.write(text));
   guest.onData((c) => run.push(c));
   void guest.exited.then((status) => run.stop(`QEMU exited with status ${status}`));
@@ -77,7 +99,10 @@ test('echo kernel: the script waits for each prompt, sends lines and checks the 
 test('echo kernel: a wrong expected answer fails at its step timeout, naming the step and what came back', { timeout: 180_000 }, async () => {
   const r = await converse(build(), '- expect: "echo>"\n- send: Hello\n- expect: "reversed: Hello"\n  timeout: 3');
   assert.equal(r.outcome.ok, false);
-  assert.equal(r.outcome.message, 'Console script step 3 (expect "reversed: Hello") was not met within 3 s; since the step began the guest printed "echo> Hello", "reversed: olleH (5 bytes)", "echo>".');
+  assert.equal(
+    r.outcome.message,
+    'Console script step 3 (expect "reversed: Hello") was not met within 3 s; since the step began the guest printed "echo> Hello", "reversed: olleH (5 bytes)", "echo>".',
+  );
   assert.equal(alive(r.pid), false);
 });
 

@@ -29,7 +29,13 @@ exampleCases({
 test('thumbv6m-none-eabi: the thumbv7m example built for Armv6-M boots on lm3s6965evb and passes', async () => {
   const targetDir = tempDir('e2e-thumbv6m-target-');
   const r = await runAction(
-    { target: 'thumbv6m-none-eabi', 'working-directory': 'examples/thumbv7m-none-eabi', toolchain: 'distro', expect: 'Hello from thumbv7m-none-eabi!\nall tests passed', timeout: '60' },
+    {
+      target: 'thumbv6m-none-eabi',
+      'working-directory': 'examples/thumbv7m-none-eabi',
+      toolchain: 'distro',
+      expect: 'Hello from thumbv7m-none-eabi!\nall tests passed',
+      timeout: '60',
+    },
     { env: { CARGO_TARGET_DIR: targetDir } },
   );
   assertPass(r);

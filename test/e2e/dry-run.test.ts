@@ -11,7 +11,14 @@ import { runAction } from '../helpers/action.js';
 const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-dry-run-target-'));
 
 test('x86_64-unknown-none: the dry-run plan lists the very commands the real run logs', async () => {
-  const inputs = { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', toolchain: 'distro', accel: 'tcg', expect: 'all tests passed', timeout: '120' };
+  const inputs = {
+    target: 'x86_64-unknown-none',
+    'working-directory': 'examples/x86_64-unknown-none',
+    toolchain: 'distro',
+    accel: 'tcg',
+    expect: 'all tests passed',
+    timeout: '120',
+  };
   const env = { CARGO_TARGET_DIR: TARGET_DIR };
   const dry = await runAction({ ...inputs, 'dry-run': 'true' }, { env });
   assert.equal(dry.code, 0, dry.stdout.slice(-2000));
@@ -20,7 +27,10 @@ test('x86_64-unknown-none: the dry-run plan lists the very commands the real run
   assert.equal(plan.build.image, path.join(TARGET_DIR, 'x86_64-unknown-none', 'debug', 'hello-kernel'));
   const real = await runAction(inputs, { env });
   assert.equal(real.outputs.result, 'pass', real.outputs.reason);
-  const logged = real.stdout.split('\n').filter((l) => l.startsWith('[command]')).map((l) => l.slice('[command]'.length));
+  const logged = real.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('[command]'))
+    .map((l) => l.slice('[command]'.length));
   assert.deepEqual(logged, [plan.build.command, plan.boot.command]);
   assert.equal(real.outputs['qemu-command'], dry.outputs['qemu-command']);
   fs.rmSync(TARGET_DIR, { recursive: true, force: true });

@@ -21,7 +21,10 @@ test('a hermit crate without default features, and an app that does not enable l
   const q = checkHermitFeatures(meta, 'loader')!;
   assert.deepEqual(q.missing, ['loader']);
   assert.equal(q.version, '0.13.3');
-  assert.match(q.fix!, /The hermit crate 0\.13\.3 has no default features: its kernel needs the loader feature to boot through Hermit's loader in QEMU.*Add "loader" to the hermit dependency's features in Cargo\.toml, e\.g\. hermit = \{ \.\.\., features = \["loader"\] \} \(or pass --features hermit\/loader in cargo-args\)/);
+  assert.match(
+    q.fix!,
+    /The hermit crate 0\.13\.3 has no default features: its kernel needs the loader feature to boot through Hermit's loader in QEMU.*Add "loader" to the hermit dependency's features in Cargo\.toml, e\.g\. hermit = \{ \.\.\., features = \["loader"\] \} \(or pass --features hermit\/loader in cargo-args\)/,
+  );
   const u = checkHermitFeatures(meta, 'uhyve')!;
   assert.deepEqual(u.missing, ['uhyve']);
   assert.match(u.fix!, /needs the uhyve feature to boot with Uhyve/);
@@ -35,7 +38,14 @@ test('loader enabled in Cargo.toml, or through cargo-args given to cargo metadat
   const meta = await metadata('app-bare', args);
   assert.deepEqual(checkHermitFeatures(meta, 'loader')!.missing, []);
   assert.deepEqual(checkHermitFeatures(meta, 'uhyve')!.missing, []);
-  assert.deepEqual(featureArgs(['--all-features', '--features=a,b', '--no-default-features', '-F', 'c']), ['--all-features', '--features', 'a,b', '--no-default-features', '--features', 'c']);
+  assert.deepEqual(featureArgs(['--all-features', '--features=a,b', '--no-default-features', '-F', 'c']), [
+    '--all-features',
+    '--features',
+    'a,b',
+    '--no-default-features',
+    '--features',
+    'c',
+  ]);
 });
 
 test('hermit 0.13.x (default features, no loader/uhyve feature): both boots work, nothing to add', async () => {
@@ -46,7 +56,7 @@ test('hermit 0.13.x (default features, no loader/uhyve feature): both boots work
   assert.equal(checkHermitFeatures({ packages: [], resolve: { nodes: [] } }, 'loader'), undefined, 'no hermit dependency');
 });
 
-test('Uhyve v0.9.1 command line: image, then `--` and the hermit-args words, so that clap keeps the app\'s `--`', () => {
+test("Uhyve v0.9.1 command line: image, then `--` and the hermit-args words, so that clap keeps the app's `--`", () => {
   assert.deepEqual(uhyveCommand('uhyve', '/k/app', []), ['uhyve', '/k/app']);
   assert.deepEqual(uhyveCommand('uhyve', '/k/app', ['--', 'one', 'two']), ['uhyve', '/k/app', '--', '--', 'one', 'two']);
   assert.deepEqual(uhyveCommand('uhyve', '/k/app', ['-freq', '100', '--', 'x']), ['uhyve', '/k/app', '--', '-freq', '100', '--', 'x']);

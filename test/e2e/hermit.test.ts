@@ -33,13 +33,24 @@ for (const [target, arch] of ARCHES) {
     const { r, plan } = await dry({ target, expect: 'Hello, world!' });
     assert.equal(plan.family, 'Hermit');
     // The command the run executes: the distribution's cargo, with its environment and std's vendored sources.
-    assert.match(plan.build.command, new RegExp(`^RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo .*build --target ${target} --message-format=json-diagnostic-rendered-ansi -Zbuild-std=std,panic_abort$`));
+    assert.match(
+      plan.build.command,
+      new RegExp(
+        `^RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo .*build --target ${target} --message-format=json-diagnostic-rendered-ansi -Zbuild-std=std,panic_abort$`,
+      ),
+    );
     // The kernel's toolchain, found through cargo metadata -> the hermit crate -> ../kernel/rust-toolchain.toml.
     assert.equal(plan.prepare.kernelToolchain, 'nightly-2026-07-01');
-    assert.equal(plan.prepare.kernelToolchainInstall, 'rustup toolchain install nightly-2026-07-01 --profile minimal --no-self-update --component rust-src --component llvm-tools --component rustfmt');
+    assert.equal(
+      plan.prepare.kernelToolchainInstall,
+      'rustup toolchain install nightly-2026-07-01 --profile minimal --no-self-update --component rust-src --component llvm-tools --component rustfmt',
+    );
     assert.match(plan.prepare.kernelSource, /with-hermit\/hermit-rs\/kernel$/);
     // The app's .cargo/config.toml above the kernel folder is named.
-    assert.deepEqual(plan.prepare.cargoConfigsReachingTheKernel.map((f: string) => path.relative(process.cwd(), f)), ['test/fixtures/hermit/with-hermit/.cargo/config.toml']);
+    assert.deepEqual(
+      plan.prepare.cargoConfigsReachingTheKernel.map((f: string) => path.relative(process.cwd(), f)),
+      ['test/fixtures/hermit/with-hermit/.cargo/config.toml'],
+    );
     const asset = { x86_64: 'hermit-loader-x86_64-multiboot', aarch64: 'hermit-loader-aarch64-elf', riscv64: 'hermit-loader-riscv64-sbi' }[arch];
     assert.equal(plan.downloads.length, 1);
     assert.equal(plan.downloads[0].url, `https://github.com/hermit-os/loader/releases/download/v0.5.7/${asset}`);
@@ -64,7 +75,11 @@ for (const [target, arch] of ARCHES) {
 }
 
 test('dry-run: hermit-args after env=NO_COLOR=1; a local loader file is used as it is', async () => {
-  const { r, plan } = await dry({ target: 'x86_64-unknown-hermit', 'hermit-args': 'env=RUST_LOG=debug -- --verbose', 'hermit-loader': 'test/fixtures/hermit/with-hermit/app/src/main.rs' });
+  const { r, plan } = await dry({
+    target: 'x86_64-unknown-hermit',
+    'hermit-args': 'env=RUST_LOG=debug -- --verbose',
+    'hermit-loader': 'test/fixtures/hermit/with-hermit/app/src/main.rs',
+  });
   assert.deepEqual(plan.downloads, []);
   assert.match(r.outputs['qemu-command'], / -kernel \S+\/test\/fixtures\/hermit\/with-hermit\/app\/src\/main\.rs /);
   assert.match(r.outputs['qemu-command'], / -append 'env=NO_COLOR=1 env=RUST_LOG=debug -- --verbose'$/);
@@ -86,11 +101,17 @@ test('dry-run: HERMIT_MANIFEST_DIR points at the kernel source, as the hermit bu
 });
 
 test('dry-run: Uhyve on x86_64 (cannot run here: no internet, no KVM with -cpu host) boots the app directly, exit status 0 = success', async () => {
-  const { r, plan } = await dry({ target: 'x86_64-unknown-hermit', hypervisor: 'uhyve', 'hermit-args': '-- a b' }, { PATH: `/nonexistent-uhyve:${process.env.PATH}` });
+  const { r, plan } = await dry(
+    { target: 'x86_64-unknown-hermit', hypervisor: 'uhyve', 'hermit-args': '-- a b' },
+    { PATH: `/nonexistent-uhyve:${process.env.PATH}` },
+  );
   assert.equal(plan.family, 'Hermit (Uhyve)');
   assert.equal(plan.boot.program, 'Uhyve');
   assert.deepEqual(plan.downloads, [], 'no loader for Uhyve');
-  assert.ok(plan.install.includes('cargo install --locked uhyve --version 0.9.1 (Uhyve 0.9.1)') || fs.existsSync(path.join(os.homedir(), '.cargo', 'bin', 'uhyve')), plan.install);
+  assert.ok(
+    plan.install.includes('cargo install --locked uhyve --version 0.9.1 (Uhyve 0.9.1)') || fs.existsSync(path.join(os.homedir(), '.cargo', 'bin', 'uhyve')),
+    plan.install,
+  );
   // Uhyve v0.9.1's clap takes the first `--` for itself: a `--` of the action's own keeps the app's.
   assert.equal(r.outputs['qemu-command'], `uhyve ${path.join(TARGET_DIR, 'x86_64-unknown-hermit', 'debug', 'app')} -- -- a b`);
   assert.deepEqual(plan.verdict.exitCodes, [0]);
@@ -103,12 +124,18 @@ test('the app without a hermit dependency: dry-run says no kernel will be linked
 
 for (const [target] of ARCHES) {
   test(`build flags: std is compiled for ${target} with -Zbuild-std=std,panic_abort and the app links; booted without a kernel and with a stand-in loader file, it fails, never passes`, async () => {
-    const r = await runAction({ target, 'working-directory': 'test/fixtures/hermit/hello-std', toolchain: 'distro', 'hermit-loader': 'package.json', timeout: '3' }, { env });
+    const r = await runAction(
+      { target, 'working-directory': 'test/fixtures/hermit/hello-std', toolchain: 'distro', 'hermit-loader': 'package.json', timeout: '3' },
+      { env },
+    );
     assert.match(r.stdout, /-Zbuild-std=std,panic_abort/);
     assert.match(r.stdout, /no 'hermit' dependency/);
     // std itself was compiled for the target: its rlib is in the target folder, and the app was linked.
     const deps = path.join(TARGET_DIR, target, 'debug', 'deps');
-    assert.ok(fs.readdirSync(deps).some((f) => /^libstd-.*\.rlib$/.test(f)), `libstd for ${target} was built`);
+    assert.ok(
+      fs.readdirSync(deps).some((f) => /^libstd-.*\.rlib$/.test(f)),
+      `libstd for ${target} was built`,
+    );
     assert.equal(r.outputs.kernel, path.join(TARGET_DIR, target, 'debug', 'hello-std'));
     assert.ok(fs.readFileSync(r.outputs.kernel).subarray(0, 4).equals(Buffer.from('\x7fELF', 'latin1')));
     // package.json is no loader: whatever QEMU does with it, the verdict is a failure.
@@ -120,8 +147,14 @@ for (const [target] of ARCHES) {
 
 test('bad Hermit inputs fail at once, before anything is installed', async () => {
   const cases: [Record<string, string>, RegExp][] = [
-    [{ target: 'x86_64-unknown-hermit', 'hermit-loader': 'https://example.org/loader' }, /Input 'hermit-loader-sha256': is required when hermit-loader is a URL/],
-    [{ target: 'x86_64-unknown-hermit', 'hermit-loader': 'https://example.org/loader', 'hermit-loader-sha256': 'xyz' }, /Input 'hermit-loader-sha256': 'xyz' is not a SHA-256/],
+    [
+      { target: 'x86_64-unknown-hermit', 'hermit-loader': 'https://example.org/loader' },
+      /Input 'hermit-loader-sha256': is required when hermit-loader is a URL/,
+    ],
+    [
+      { target: 'x86_64-unknown-hermit', 'hermit-loader': 'https://example.org/loader', 'hermit-loader-sha256': 'xyz' },
+      /Input 'hermit-loader-sha256': 'xyz' is not a SHA-256/,
+    ],
     [{ target: 'x86_64-unknown-hermit', 'hermit-loader': 'no/such/file' }, /Input 'hermit-loader': 'no\/such\/file' is neither a version/],
     [{ target: 'x86_64-unknown-hermit', 'hermit-loader': 'ftp://example.org/x' }, /is not an http\(s\) URL/],
     [{ target: 'x86_64-unknown-hermit', 'hermit-loader': '0.5.7', 'hermit-loader-sha256': 'ab'.repeat(32) }, /Input 'hermit-loader-sha256': is only for a URL/],
@@ -132,7 +165,10 @@ test('bad Hermit inputs fail at once, before anything is installed', async () =>
     [{ target: 'x86_64-unknown-hermit', 'qemu-args': '-append foo' }, /Input 'qemu-args': sets -append.*hermit-args/],
     [{ target: 'x86_64-unknown-hermit', 'hermit-args': `-- 'a b'` }, /Input 'hermit-args': contains quotes/],
     [{ target: 'riscv64gc-unknown-hermit', accel: 'kvm' }, /Input 'accel': kvm cannot run riscv64gc-unknown-hermit/],
-    [{ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', 'hermit-loader': '0.5.7' }, /Input 'hermit-loader': is only read for x86_64-unknown-hermit, aarch64-unknown-hermit, riscv64gc-unknown-hermit, not for x86_64-unknown-none\. Remove it, or set target to x86_64-unknown-hermit\./],
+    [
+      { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', 'hermit-loader': '0.5.7' },
+      /Input 'hermit-loader': is only read for x86_64-unknown-hermit, aarch64-unknown-hermit, riscv64gc-unknown-hermit, not for x86_64-unknown-none\. Remove it, or set target to x86_64-unknown-hermit\./,
+    ],
   ];
   for (const [inputs, message] of cases) {
     const r = await runAction({ 'working-directory': APP, ...inputs }, { env });
@@ -146,10 +182,16 @@ test('a hermit crate without default features: the dry run fails with the featur
   const base = { target: 'x86_64-unknown-hermit', toolchain: 'distro', 'dry-run': 'true' };
   const bare = await runAction({ ...base, 'working-directory': 'test/fixtures/hermit/features/app-bare' }, { env });
   assert.equal(bare.code, 1, bare.stdout.slice(-2000));
-  assert.match(bare.outputs.reason, /^The hermit crate 0\.13\.3 has no default features: its kernel needs the loader feature to boot through Hermit's loader in QEMU.*features = \["loader"\]/);
+  assert.match(
+    bare.outputs.reason,
+    /^The hermit crate 0\.13\.3 has no default features: its kernel needs the loader feature to boot through Hermit's loader in QEMU.*features = \["loader"\]/,
+  );
   const loader = await runAction({ ...base, 'working-directory': 'test/fixtures/hermit/features/app-loader' }, { env });
   assert.equal(loader.code, 0, loader.outputs.reason);
-  const viaArgs = await runAction({ ...base, 'working-directory': 'test/fixtures/hermit/features/app-bare', 'cargo-args': '--features hermit/loader' }, { env });
+  const viaArgs = await runAction(
+    { ...base, 'working-directory': 'test/fixtures/hermit/features/app-bare', 'cargo-args': '--features hermit/loader' },
+    { env },
+  );
   assert.equal(viaArgs.code, 0, viaArgs.outputs.reason);
   if (process.arch === 'x64' && process.platform === 'linux') {
     const uhyve = await runAction({ ...base, 'working-directory': 'test/fixtures/hermit/features/app-loader', hypervisor: 'uhyve' }, { env });

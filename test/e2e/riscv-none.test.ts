@@ -33,8 +33,14 @@ test(`${target}: a guest that resets the machine after its lines fails, though Q
   fs.writeFileSync(main, source.replace('const FINISHER_PASS: u32 = 0x5555;', 'const FINISHER_PASS: u32 = 0x7777;'));
 
   const r = await runAction({ target, 'working-directory': 'kernel', toolchain: 'distro', expect, timeout: '60' }, { workspace: ws, env });
-  assertFail(r, /^QEMU exited with status 0 because the guest reset the machine .*not by a deliberate exit; the last line was "all tests passed"\. If this reset is the intended end, give exit-code: 0 explicitly\.$/);
+  assertFail(
+    r,
+    /^QEMU exited with status 0 because the guest reset the machine .*not by a deliberate exit; the last line was "all tests passed"\. If this reset is the intended end, give exit-code: 0 explicitly\.$/,
+  );
 
-  const accepted = await runAction({ target, kernel: r.outputs.kernel, expect, timeout: '60', 'exit-code': '0' }, { workspace: ws, env, qemuMarker: r.outputs.kernel });
+  const accepted = await runAction(
+    { target, kernel: r.outputs.kernel, expect, timeout: '60', 'exit-code': '0' },
+    { workspace: ws, env, qemuMarker: r.outputs.kernel },
+  );
   assertPass(accepted);
 });

@@ -16,7 +16,12 @@ let repo: string;
 let commit: string;
 const TAG = 'standin-1.0.0';
 
-const git = (args: string[], cwd: string) => execFileSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' } }).trim();
+const git = (args: string[], cwd: string) =>
+  execFileSync('git', args, {
+    cwd,
+    encoding: 'utf8',
+    env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
+  }).trim();
 const hasProgram = (p: string) => {
   try {
     execFileSync(p, ['--version'], { stdio: 'ignore' });
@@ -48,7 +53,7 @@ const request = (arch: KernelBuildRequest['arch'], user: Record<string, string> 
 
 const workDirs = () => fs.readdirSync(process.env.RUNNER_TEMP!).filter((d) => d.startsWith('sel4-kernel-'));
 
-test('x86_64 (host gcc): cloned at the tag, commit checked, built with cmake + ninja, installed in seL4\'s layout, cached; the second run builds nothing', async () => {
+test("x86_64 (host gcc): cloned at the tag, commit checked, built with cmake + ninja, installed in seL4's layout, cached; the second run builds nothing", async () => {
   const r = request('x86_64');
   const first = await buildKernel(r);
   assert.equal(first.cached, false);
@@ -62,23 +67,30 @@ test('x86_64 (host gcc): cloned at the tag, commit checked, built with cmake + n
   assert.deepEqual(second, { prefix: first.prefix, cached: true });
 });
 
-test('aarch64 (cross gcc, QEMU asked at configure): the settings reach the build; QEMU_MEMORY becomes the -m the boot uses', { skip: !hasProgram('aarch64-linux-gnu-gcc') && 'aarch64-linux-gnu-gcc is not installed (apt package gcc-aarch64-linux-gnu)' }, async () => {
-  const r = request('aarch64', { QEMU_MEMORY: '2048' });
-  const { prefix } = await buildKernel(r);
-  const facts = readPrefix(prefix, 'aarch64', false);
-  assert.equal(facts.memoryMiB, 2048);
-  assert.equal(facts.genConfig.SEL4_ARCH, 'aarch64');
-  assert.equal(execFileSync('file', ['-b', facts.kernel], { encoding: 'utf8' }).includes('ARM aarch64'), true);
-  // Another setting, another cache entry.
-  const other = await buildKernel(request('aarch64'));
-  assert.equal(other.cached, false);
-  assert.notEqual(other.prefix, prefix);
-  assert.equal(readPrefix(other.prefix, 'aarch64', false).memoryMiB, 1024);
-});
+test(
+  'aarch64 (cross gcc, QEMU asked at configure): the settings reach the build; QEMU_MEMORY becomes the -m the boot uses',
+  { skip: !hasProgram('aarch64-linux-gnu-gcc') && 'aarch64-linux-gnu-gcc is not installed (apt package gcc-aarch64-linux-gnu)' },
+  async () => {
+    const r = request('aarch64', { QEMU_MEMORY: '2048' });
+    const { prefix } = await buildKernel(r);
+    const facts = readPrefix(prefix, 'aarch64', false);
+    assert.equal(facts.memoryMiB, 2048);
+    assert.equal(facts.genConfig.SEL4_ARCH, 'aarch64');
+    assert.equal(execFileSync('file', ['-b', facts.kernel], { encoding: 'utf8' }).includes('ARM aarch64'), true);
+    // Another setting, another cache entry.
+    const other = await buildKernel(request('aarch64'));
+    assert.equal(other.cached, false);
+    assert.notEqual(other.prefix, prefix);
+    assert.equal(readPrefix(other.prefix, 'aarch64', false).memoryMiB, 1024);
+  },
+);
 
 test('a tag at another commit than expected is refused before anything is built; nothing is cached or left behind', async () => {
   const r = { ...request('x86_64', { KernelMaxNumNodes: '2' }), source: { tag: TAG, commit: 'f'.repeat(40) } };
-  await assert.rejects(buildKernel(r), new RegExp(`seL4 tag ${TAG} from file://.* is at commit ${commit}, not f{40} as expected; the tag was moved\\. Nothing was built\\.`));
+  await assert.rejects(
+    buildKernel(r),
+    new RegExp(`seL4 tag ${TAG} from file://.* is at commit ${commit}, not f{40} as expected; the tag was moved\\. Nothing was built\\.`),
+  );
   assert.equal(fs.existsSync(path.join(process.env.RUNNER_TOOL_CACHE!, kernelCacheKey(r).tool, kernelCacheKey(r).version)), false);
   assert.deepEqual(workDirs(), []);
 });

@@ -22,7 +22,12 @@ test('kernel toolchain: found from cargo metadata -> the hermit crate -> its sib
 });
 
 test('kernel toolchain: HERMIT_MANIFEST_DIR wins; no hermit dependency gives undefined; the hermit dependency only counts for hermit targets', async () => {
-  const viaEnv = await findKernelSource({ ...distro, workingDirectory: path.join(FIX, 'with-hermit', 'app'), target: 'x86_64-unknown-hermit', manifestDirEnv: path.join(FIX, 'manifest-dir-kernel') });
+  const viaEnv = await findKernelSource({
+    ...distro,
+    workingDirectory: path.join(FIX, 'with-hermit', 'app'),
+    target: 'x86_64-unknown-hermit',
+    manifestDirEnv: path.join(FIX, 'manifest-dir-kernel'),
+  });
   assert.ok(viaEnv && !('error' in viaEnv));
   assert.equal(viaEnv.toolchainFile?.channel, 'nightly-2026-05-15');
   assert.equal(await findKernelSource({ ...distro, workingDirectory: path.join(FIX, 'hello-std'), target: 'x86_64-unknown-hermit' }), undefined);
@@ -39,4 +44,3 @@ test('x86_64-unknown-uefi prepare() puts the app at EFI/BOOT/BOOTX64.EFI and cop
   assert.equal(fs.readFileSync(path.join(w, 'esp', 'EFI', 'BOOT', 'BOOTX64.EFI'), 'utf8'), 'MZ stand-in app');
   assert.ok(fs.statSync(path.join(w, 'OVMF_VARS.fd')).mode & 0o200, 'the VARS copy is writable');
 });
-

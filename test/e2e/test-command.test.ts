@@ -10,7 +10,10 @@ import { tempDir } from '../helpers/tmp.js';
 
 const env = { CARGO_TARGET_DIR: tempDir('e2e-test-command-target-') };
 const run = (crate: string, inputs: Record<string, string> = {}) =>
-  runAction({ target: 'x86_64-unknown-none', 'working-directory': `test/kernels/${crate}`, toolchain: 'distro', accel: 'tcg', command: 'test', ...inputs }, { env, qemuMarker: env.CARGO_TARGET_DIR });
+  runAction(
+    { target: 'x86_64-unknown-none', 'working-directory': `test/kernels/${crate}`, toolchain: 'distro', accel: 'tcg', command: 'test', ...inputs },
+    { env, qemuMarker: env.CARGO_TARGET_DIR },
+  );
 
 test('command: test fails naming the failing test; JUnit holds every case; the annotation is on the failing line', { timeout: 900_000 }, async () => {
   const r = await run('x86_64-tests');
@@ -20,7 +23,9 @@ test('command: test fails naming the failing test; JUnit holds every case; the a
   assert.match(r.stdout, /\[command\].*\/cargo .*test --no-run --target x86_64-unknown-none/);
   assert.match(r.stdout, /::error title=Test failed%3A failing%3A%3Aarithmetic_is_wrong,file=test\/kernels\/x86_64-tests\/tests\/failing.rs,line=28,col=5::/);
   const doc = await parseStringPromise(fs.readFileSync(r.outputs.junit, 'utf8'));
-  const cases = doc.testsuites.testsuite.flatMap((s: { testcase: { $: { name: string }; failure?: unknown }[] }) => s.testcase.map((c) => [c.$.name, c.failure ? 'failed' : 'passed']));
+  const cases = doc.testsuites.testsuite.flatMap((s: { testcase: { $: { name: string }; failure?: unknown }[] }) =>
+    s.testcase.map((c) => [c.$.name, c.failure ? 'failed' : 'passed']),
+  );
   assert.deepEqual(cases, [
     ['tested_kernel::tests::adds', 'passed'],
     ['tested_kernel::tests::exit_codes', 'passed'],

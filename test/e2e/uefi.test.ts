@@ -7,7 +7,8 @@ import { assertFail, assertPass, exampleCases } from '../helpers/example.js';
 const target = 'x86_64-unknown-uefi';
 const { targetDir, run } = exampleCases({
   target,
-  command: /qemu-system-x86_64 -accel (tcg|kvm) .*-drive if=pflash,format=raw,readonly=on,file=\/usr\/share\/OVMF\/OVMF_CODE.fd -drive if=pflash,format=raw,file=\S+\/OVMF_VARS.fd -drive format=raw,file=fat:rw:\S+\/esp$/,
+  command:
+    /qemu-system-x86_64 -accel (tcg|kvm) .*-drive if=pflash,format=raw,readonly=on,file=\/usr\/share\/OVMF\/OVMF_CODE.fd -drive if=pflash,format=raw,file=\S+\/OVMF_VARS.fd -drive format=raw,file=fat:rw:\S+\/esp$/,
   exitCode: 33,
   qemuMarker: 'OVMF_VARS',
 });
@@ -26,7 +27,8 @@ test(`${target}: the built .efi also boots as a prebuilt kernel`, async () => {
 // the virt board; the app exits through semihosting.
 exampleCases({
   target: 'aarch64-unknown-uefi',
-  command: /qemu-system-aarch64 -accel tcg -machine virt -cpu cortex-a57 -m 256M .*-semihosting-config enable=on,target=native,chardev=console .*-bios \/usr\/share\/qemu-efi-aarch64\/QEMU_EFI\.fd -drive format=raw,file=fat:rw:\S+\/esp$/,
+  command:
+    /qemu-system-aarch64 -accel tcg -machine virt -cpu cortex-a57 -m 256M .*-semihosting-config enable=on,target=native,chardev=console .*-bios \/usr\/share\/qemu-efi-aarch64\/QEMU_EFI\.fd -drive format=raw,file=fat:rw:\S+\/esp$/,
   exitCode: 0,
   qemuMarker: 'QEMU_EFI',
 });

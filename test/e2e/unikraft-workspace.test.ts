@@ -19,7 +19,10 @@ test('cargo locate-project --workspace: the member of examples/unikraft-workspac
   assert.equal(parseLocateProject('warning: x\n'), undefined);
   const bad = await locateWorkspaceRoot('cargo', os.tmpdir());
   assert.ok('error' in bad && /cargo locate-project --workspace failed/.test(bad.error));
-  assert.match(linkDirNote(ws, path.join(ws, 'app')), /member of the Cargo workspace at .*unikraft-workspace, where cargo runs the linker; the action's kraftld wrapper runs kraft build in .*app/);
+  assert.match(
+    linkDirNote(ws, path.join(ws, 'app')),
+    /member of the Cargo workspace at .*unikraft-workspace, where cargo runs the linker; the action's kraftld wrapper runs kraft build in .*app/,
+  );
   assert.match(linkDirNote(alone, alone), /the Cargo workspace root, where the Kraftfile is/);
 });
 
@@ -37,11 +40,19 @@ test('the wrapper runs the real kraftld in the Kraftfile folder with absolute pa
   fs.writeFileSync(real, `#!/bin/sh\n{ echo "cwd=$PWD"; for a in "$@"; do echo "arg=$a"; done; ls -A; } > '${log.replace(/'/g, `'\\''`)}'\n`, { mode: 0o755 });
   const wrapper = path.join(t, 'kraftld');
   fs.writeFileSync(wrapper, kraftldWrapper({ realKraftld: real, kraftfileDir: member, plat: 'qemu', arch: 'x86_64' }), { mode: 0o755 });
-  execFileSync(wrapper, ['-o', 'out/app-1234', 'deps/a.o', '-L', 'lib', '/abs/b.rlib', '-nodefaultlibs', 'word with space'], { cwd: root, env: { ...process.env, KRAFTKIT_TARGET: 'app', KRAFTKIT_PLAT: 'qemu', KRAFTKIT_ARCH: 'x86_64' } });
+  execFileSync(wrapper, ['-o', 'out/app-1234', 'deps/a.o', '-L', 'lib', '/abs/b.rlib', '-nodefaultlibs', 'word with space'], {
+    cwd: root,
+    env: { ...process.env, KRAFTKIT_TARGET: 'app', KRAFTKIT_PLAT: 'qemu', KRAFTKIT_ARCH: 'x86_64' },
+  });
   const lines = fs.readFileSync(log, 'utf8').trim().split('\n');
   assert.equal(lines[0], `cwd=${member}`);
-  assert.deepEqual(lines.filter((l) => l.startsWith('arg=')).map((l) => l.slice(4)), [
-    '-o', `${root}/out/app-1234`, `${root}/deps/a.o`, '-L', `${root}/lib`, '/abs/b.rlib', '-nodefaultlibs', 'word with space',
-  ]);
-  assert.deepEqual(lines.filter((l) => !l.includes('=')), ['.config.other_qemu-x86_64'], 'only the target\'s own stale .config is removed');
+  assert.deepEqual(
+    lines.filter((l) => l.startsWith('arg=')).map((l) => l.slice(4)),
+    ['-o', `${root}/out/app-1234`, `${root}/deps/a.o`, '-L', `${root}/lib`, '/abs/b.rlib', '-nodefaultlibs', 'word with space'],
+  );
+  assert.deepEqual(
+    lines.filter((l) => !l.includes('=')),
+    ['.config.other_qemu-x86_64'],
+    "only the target's own stale .config is removed",
+  );
 });

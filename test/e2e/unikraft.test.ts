@@ -24,13 +24,27 @@ function readLog(log: string) {
   const lines = fs.readFileSync(log, 'utf8').split('\n');
   const pick = (k: string) => lines.filter((l) => l.startsWith(`${k}=`)).map((l) => l.slice(k.length + 1));
   const args = pick('arg');
-  return { cwd: pick('cwd')[0], args, env: Object.fromEntries(pick('env').map((e) => e.split(/=(.*)/s).slice(0, 2))), kraftfile: pick('kraftfile').join('\n'), out: args[args.indexOf('-o') + 1] };
+  return {
+    cwd: pick('cwd')[0],
+    args,
+    env: Object.fromEntries(pick('env').map((e) => e.split(/=(.*)/s).slice(0, 2))),
+    kraftfile: pick('kraftfile').join('\n'),
+    out: args[args.indexOf('-o') + 1],
+  };
 }
 
 test('a real std build for Unikraft reaches kraftld with what the real one needs; the stand-in image does not pass', async () => {
   const log = path.join(TARGET_DIR, 'kraftld.log');
   const r = await runAction(
-    { target: TARGET, 'working-directory': 'examples/unikraft-hello', toolchain: 'distro', kraftkit: 'system', expect: 'Hello, world!', timeout: '20', accel: 'tcg' },
+    {
+      target: TARGET,
+      'working-directory': 'examples/unikraft-hello',
+      toolchain: 'distro',
+      kraftkit: 'system',
+      expect: 'Hello, world!',
+      timeout: '20',
+      accel: 'tcg',
+    },
     { env: standinEnv(log) },
   );
   assert.ok(fs.existsSync(log), `kraftld was called\n${r.stdout.slice(-3000)}`);
@@ -40,13 +54,25 @@ test('a real std build for Unikraft reaches kraftld with what the real one needs
   assert.deepEqual(
     { ...k.env },
     {
-      KRAFTKIT_TARGET: 'helloworld', KRAFTKIT_PLAT: 'qemu', KRAFTKIT_ARCH: 'x86_64', KRAFTKIT_NO_PROMPT: 'true',
-      KRAFTKIT_NO_CHECK_UPDATES: 'true', KRAFTKIT_NO_EMOJIS: 'true', KRAFTKIT_NO_WARN_SUDO: 'true', KRAFTKIT_LOG_TYPE: 'basic',
+      KRAFTKIT_TARGET: 'helloworld',
+      KRAFTKIT_PLAT: 'qemu',
+      KRAFTKIT_ARCH: 'x86_64',
+      KRAFTKIT_NO_PROMPT: 'true',
+      KRAFTKIT_NO_CHECK_UPDATES: 'true',
+      KRAFTKIT_NO_EMOJIS: 'true',
+      KRAFTKIT_NO_WARN_SUDO: 'true',
+      KRAFTKIT_LOG_TYPE: 'basic',
     },
   );
   assert.ok(k.out.startsWith(path.join(TARGET_DIR, TARGET, 'debug', 'deps', 'unikraft_hello-')), `-o is cargo's output path: ${k.out}`);
-  assert.ok(k.args.some((a) => /unikraft_hello-.*\.o$/.test(a)), 'the object files are passed');
-  assert.ok(k.args.some((a) => /libstd-.*\.rlib$/.test(a)), 'std, built from source, is passed');
+  assert.ok(
+    k.args.some((a) => /unikraft_hello-.*\.o$/.test(a)),
+    'the object files are passed',
+  );
+  assert.ok(
+    k.args.some((a) => /libstd-.*\.rlib$/.test(a)),
+    'std, built from source, is passed',
+  );
   assert.match(r.stdout, /std for x86_64-unikraft-linux-musl: built from source \(build-std: std, panic_abort\)/);
   assert.match(r.stdout, /-Zbuild-std=std,panic_abort/);
   assert.doesNotMatch(r.stdout, /RUSTFLAGS=/);
@@ -67,13 +93,25 @@ test('unikraft-tty-stdio adds CONFIG_LIBPOSIX_TTY_STDIO to the Kraftfile kraftld
   const silent = 'spec: v0.6\nname: helloworld\nunikraft: stable\nlibraries:\n  musl: stable\ntargets:\n- qemu/x86_64\n';
   fs.writeFileSync(path.join(app, 'Kraftfile'), silent);
   const log = path.join(ws, 'kraftld.log');
-  const r0 = await runAction({ target: TARGET, 'working-directory': 'app', toolchain: 'distro', expect: 'Hello, world!', 'dry-run': 'true' }, { workspace: ws, env: standinEnv(log) });
+  const r0 = await runAction(
+    { target: TARGET, 'working-directory': 'app', toolchain: 'distro', expect: 'Hello, world!', 'dry-run': 'true' },
+    { workspace: ws, env: standinEnv(log) },
+  );
   // A Rust (musl) app prints without CONFIG_LIBPOSIX_TTY_STDIO (lib-musl PR #85): no warning about it;
   // but `unikraft: stable` moves, which is warned about.
   assert.doesNotMatch(r0.stdout, /CONFIG_LIBPOSIX_TTY_STDIO/);
   assert.match(r0.stdout, /::warning title=Unikraft version not pinned::Kraftfile asks for unikraft: stable, which moves/);
   const r = await runAction(
-    { target: TARGET, 'working-directory': 'app', toolchain: 'distro', kraftkit: 'system', expect: 'Hello, world!', 'unikraft-tty-stdio': 'true', timeout: '10', accel: 'tcg' },
+    {
+      target: TARGET,
+      'working-directory': 'app',
+      toolchain: 'distro',
+      kraftkit: 'system',
+      expect: 'Hello, world!',
+      'unikraft-tty-stdio': 'true',
+      timeout: '10',
+      accel: 'tcg',
+    },
     { workspace: ws, env: standinEnv(log) },
   );
   const k = readLog(log);
@@ -84,7 +122,17 @@ test('unikraft-tty-stdio adds CONFIG_LIBPOSIX_TTY_STDIO to the Kraftfile kraftld
 });
 
 test('dry-run shows the Unikraft plan: KraftKit download and checksum, build env, QEMU line, verdict', async () => {
-  const r = await runAction({ target: TARGET, 'working-directory': 'examples/unikraft-hello', toolchain: 'distro', expect: 'Hello, world!', 'unikraft-args': 'one two', 'dry-run': 'true' }, { env: { RUNNER_TOOL_CACHE: path.join(TARGET_DIR, 'toolcache') } });
+  const r = await runAction(
+    {
+      target: TARGET,
+      'working-directory': 'examples/unikraft-hello',
+      toolchain: 'distro',
+      expect: 'Hello, world!',
+      'unikraft-args': 'one two',
+      'dry-run': 'true',
+    },
+    { env: { RUNNER_TOOL_CACHE: path.join(TARGET_DIR, 'toolcache') } },
+  );
   assert.equal(r.code, 0, r.stdout);
   const plan = JSON.parse(r.outputs.plan);
   assert.equal(plan.family, 'Unikraft (KraftKit, qemu/x86_64)');
@@ -92,12 +140,18 @@ test('dry-run shows the Unikraft plan: KraftKit download and checksum, build env
   assert.match(plan.build.command, /(^| )KRAFTKIT_TARGET=helloworld /, 'the build command carries the environment it runs with');
   assert.equal(plan.downloads.length, 1);
   const v = KRAFTKIT_DEFAULT_VERSION;
-  assert.equal(plan.downloads[0].url, `https://github.com/unikraft/kraftkit/releases/download/v${v}/kraft_${v}_linux_${process.arch === 'arm64' ? 'arm64' : 'amd64'}.tar.gz`);
+  assert.equal(
+    plan.downloads[0].url,
+    `https://github.com/unikraft/kraftkit/releases/download/v${v}/kraft_${v}_linux_${process.arch === 'arm64' ? 'arm64' : 'amd64'}.tar.gz`,
+  );
   assert.match(plan.downloads[0].checksum, new RegExp(`sha256 published by GitHub for unikraft/kraftkit v${v.replace(/\./g, '\\.')}`));
   assert.deepEqual(plan.verdict.exitCodes, [0, 83]);
   assert.deepEqual(plan.verdict.failOn, ['panicked at ', '/Unikraft crash - /i', 'CRIT: ', '/\\[ FAILED \\]|\\.\\s+FAILED\\s*$/']);
   // No kernel arguments: no `--` (kraft run writes it only before kernel arguments).
-  assert.match(r.outputs['qemu-command'], /-machine pc -cpu qemu64,\+pdpe1gb,\+rdrand,\+rdseed,-vmx,-svm -m 64M -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0x501,iosize=0x02 -kernel \S+\/x86_64-unikraft-linux-musl\/debug\/unikraft-hello -append 'one two'$/);
+  assert.match(
+    r.outputs['qemu-command'],
+    /-machine pc -cpu qemu64,\+pdpe1gb,\+rdrand,\+rdseed,-vmx,-svm -m 64M -display none -serial stdio -monitor none -no-reboot -device isa-debug-exit,iobase=0x501,iosize=0x02 -kernel \S+\/x86_64-unikraft-linux-musl\/debug\/unikraft-hello -append 'one two'$/,
+  );
   assert.doesNotMatch(r.stdout, /::group::(Install|Build)/);
 });
 
@@ -124,7 +178,15 @@ test('a workspace member with its Kraftfile beside it, and a stale .config from 
   fs.writeFileSync(stale, 'CONFIG_UK_NAME="member"\n');
   const log = path.join(ws, 'kraftld.log');
   const r = await runAction(
-    { target: TARGET, 'working-directory': 'app', toolchain: 'distro', kraftkit: 'system', expect: 'Hello from a workspace member!', timeout: '10', accel: 'tcg' },
+    {
+      target: TARGET,
+      'working-directory': 'app',
+      toolchain: 'distro',
+      kraftkit: 'system',
+      expect: 'Hello from a workspace member!',
+      timeout: '10',
+      accel: 'tcg',
+    },
     { workspace: ws, env: standinEnv(log) },
   );
   assert.ok(fs.existsSync(log), `kraftld was called\n${r.stdout.slice(-3000)}`);
@@ -136,20 +198,38 @@ test('a workspace member with its Kraftfile beside it, and a stale .config from 
   assert.match(r.stdout, new RegExp(`member of the Cargo workspace at ${ws.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}, where cargo runs the linker`));
   assert.ok(!fs.existsSync(stale), 'the stale .config is gone');
   assert.match(r.stdout, /Removed \S+\.config\.member_qemu-x86_64 \(written by an earlier kraft build\)/);
-  assert.ok(k.args.every((a) => a.startsWith('-') || path.isAbsolute(a)), `absolute paths only: ${k.args.filter((a) => !a.startsWith('-') && !path.isAbsolute(a))}`);
+  assert.ok(
+    k.args.every((a) => a.startsWith('-') || path.isAbsolute(a)),
+    `absolute paths only: ${k.args.filter((a) => !a.startsWith('-') && !path.isAbsolute(a))}`,
+  );
   assert.equal(r.outputs.kernel, path.join(TARGET_DIR, TARGET, 'debug', 'unikraft-member'));
   assert.equal(r.outputs.result, 'fail', 'the stand-in image never passes');
   assert.deepEqual(r.leftoverQemu, []);
 });
 
 test('Kraftfile layouts kraft accepts pass validation (dry run): the kvm alias, Kraftfile.yml with kernel:; two Kraftfiles fail', async () => {
-  const ok: [string, string][] = [['kvm-alias', 'helloworld'], ['kernel-key', 'hello-kernel']];
+  const ok: [string, string][] = [
+    ['kvm-alias', 'helloworld'],
+    ['kernel-key', 'hello-kernel'],
+  ];
   for (const [fixture, name] of ok) {
-    const r = await runAction({ target: TARGET, 'working-directory': `test/fixtures/unikraft/${fixture}`, toolchain: 'distro', expect: 'x', 'dry-run': 'true' });
+    const r = await runAction({
+      target: TARGET,
+      'working-directory': `test/fixtures/unikraft/${fixture}`,
+      toolchain: 'distro',
+      expect: 'x',
+      'dry-run': 'true',
+    });
     assert.equal(r.code, 0, `${fixture}: ${r.outputs.reason}`);
     assert.match(JSON.parse(r.outputs.plan).build.command, new RegExp(`(^| )KRAFTKIT_TARGET=${name} `));
   }
-  const r = await runAction({ target: TARGET, 'working-directory': 'test/fixtures/unikraft/yaml-and-kraftfile', toolchain: 'distro', expect: 'x', 'dry-run': 'true' });
+  const r = await runAction({
+    target: TARGET,
+    'working-directory': 'test/fixtures/unikraft/yaml-and-kraftfile',
+    toolchain: 'distro',
+    expect: 'x',
+    'dry-run': 'true',
+  });
   assert.equal(r.code, 1);
   assert.match(r.outputs.reason, /has 2 Kraftfiles \(Kraftfile\.yaml, Kraftfile\); kraft refuses that/);
 });

@@ -14,7 +14,11 @@ const HELLO = 'Hello from x86_64-unknown-none!';
 const EXPECT = `${HELLO}\nall tests passed`;
 
 /** Boots the misbehaving test kernel built with one feature. */
-function variant(feature: string | undefined, inputs: Record<string, string> = {}, signal?: { when: RegExp; signal: NodeJS.Signals; delayMs?: number }): Promise<ActionRun> {
+function variant(
+  feature: string | undefined,
+  inputs: Record<string, string> = {},
+  signal?: { when: RegExp; signal: NodeJS.Signals; delayMs?: number },
+): Promise<ActionRun> {
   return runAction(
     {
       target: 'x86_64-unknown-none',
@@ -42,13 +46,19 @@ function assertFail(r: ActionRun, reason: RegExp): void {
 }
 
 test('the example kernel passes: lines in order, exit status 33, outputs and summary written', async () => {
-  const r = await runAction({ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', toolchain: 'distro', expect: EXPECT, timeout: '60' }, { env });
+  const r = await runAction(
+    { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', toolchain: 'distro', expect: EXPECT, timeout: '60' },
+    { env },
+  );
   assert.equal(r.code, 0, r.stdout.slice(-3000) + r.stderr.slice(-2000));
   assert.equal(r.outputs.result, 'pass');
   assert.equal(r.outputs['exit-code'], '33');
   assert.equal(r.outputs.reason, 'The guest printed all 2 expected lines and exited with status 33.');
   assert.equal(r.outputs.kernel, path.join(TARGET_DIR, 'x86_64-unknown-none', 'debug', 'hello-kernel'));
-  assert.match(r.outputs['qemu-command'], /qemu-system-x86_64 -accel (tcg|kvm) .*-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel \S+hello-kernel$/);
+  assert.match(
+    r.outputs['qemu-command'],
+    /qemu-system-x86_64 -accel (tcg|kvm) .*-no-reboot -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel \S+hello-kernel$/,
+  );
   const log = fs.readFileSync(r.outputs.log, 'utf8');
   assert.ok(log.includes(`${HELLO}\n`) && log.includes('all tests passed'), log);
   assert.match(r.summary, /✅ x86_64-unknown-none: pass/);
@@ -82,7 +92,10 @@ test('a wrong exit status fails, naming the status, the value and the expected s
 
 test('a triple fault after the expected lines fails (QEMU exits 0 under -no-reboot)', async () => {
   const r = await variant('triple-fault');
-  assertFail(r, /^QEMU exited with status 0 because the guest reset the machine \(on x86 typically a triple fault.*expected status 33; the last line was "all tests passed". If this exit is intended, add 0 to the exit-code input\.$/);
+  assertFail(
+    r,
+    /^QEMU exited with status 0 because the guest reset the machine \(on x86 typically a triple fault.*expected status 33; the last line was "all tests passed". If this exit is intended, add 0 to the exit-code input\.$/,
+  );
 });
 
 test('an ACPI power-off without reporting success fails', async () => {
@@ -178,19 +191,36 @@ test('bad inputs fail at once, before anything is installed or built', async () 
 test('rustup that cannot download (stand-in rustup, offline) fails with the fix in the message', async () => {
   const bin = tempDir('standin-rustup-');
   // A stand-in for rustup on a runner without access to rustup's servers.
-  fs.writeFileSync(path.join(bin, 'rustup'), '#!/bin/sh\necho "info: syncing channel updates" >&2\necho "error: could not download file from \'https://static.rust-lang.org/dist/channel-rust-nightly.toml.sha256\'" >&2\nexit 1\n', { mode: 0o755 });
+  fs.writeFileSync(
+    path.join(bin, 'rustup'),
+    '#!/bin/sh\necho "info: syncing channel updates" >&2\necho "error: could not download file from \'https://static.rust-lang.org/dist/channel-rust-nightly.toml.sha256\'" >&2\nexit 1\n',
+    { mode: 0o755 },
+  );
   fs.writeFileSync(path.join(bin, 'rustc'), '#!/bin/sh\nexit 1\n', { mode: 0o755 });
   const r = await runAction(
     { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', expect: HELLO },
     { env: { ...env, PATH: `${bin}:${process.env.PATH}` } },
   );
   // An infrastructure failure: result error, not fail (the kernel was never judged).
-  assertError(r, /^rustup could not install toolchain 'nightly' \(from the default \(no rust-toolchain.toml found\)\): error: could not download file.*use toolchain: distro\.$/);
+  assertError(
+    r,
+    /^rustup could not install toolchain 'nightly' \(from the default \(no rust-toolchain.toml found\)\): error: could not download file.*use toolchain: distro\.$/,
+  );
 });
 
 test('dry-run prints the plan and installs, builds and boots nothing', async () => {
-  const before = fs.existsSync(path.join(TARGET_DIR, 'dry')) ;
-  const r = await runAction({ target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none', toolchain: 'distro', 'cargo-args': '--release', expect: HELLO, 'dry-run': 'true' }, { env: { CARGO_TARGET_DIR: path.join(TARGET_DIR, 'dry') } });
+  const before = fs.existsSync(path.join(TARGET_DIR, 'dry'));
+  const r = await runAction(
+    {
+      target: 'x86_64-unknown-none',
+      'working-directory': 'examples/x86_64-unknown-none',
+      toolchain: 'distro',
+      'cargo-args': '--release',
+      expect: HELLO,
+      'dry-run': 'true',
+    },
+    { env: { CARGO_TARGET_DIR: path.join(TARGET_DIR, 'dry') } },
+  );
   assert.equal(r.code, 0, r.stdout);
   assert.equal(r.outputs.result, 'dry-run');
   const plan = JSON.parse(r.outputs.plan);
@@ -198,9 +228,17 @@ test('dry-run prints the plan and installs, builds and boots nothing', async () 
   assert.equal(plan.toolchain.kind, 'distro');
   assert.equal(plan.toolchain.buildStd, true);
   // The very command the real run executes: Debian's cargo, its environment and the vendored std sources.
-  assert.match(plan.build.command, /^RUSTC=\/usr\/bin\/rustc RUSTC_BOOTSTRAP=1 \/usr\/bin\/cargo --config .*std-vendor.* build --target x86_64-unknown-none --message-format=json-diagnostic-rendered-ansi -Zbuild-std=core,alloc,compiler_builtins -Zbuild-std-features=compiler-builtins-mem --release$/);
+  assert.match(
+    plan.build.command,
+    /^RUSTC=\/usr\/bin\/rustc RUSTC_BOOTSTRAP=1 \/usr\/bin\/cargo --config .*std-vendor.* build --target x86_64-unknown-none --message-format=json-diagnostic-rendered-ansi -Zbuild-std=core,alloc,compiler_builtins -Zbuild-std-features=compiler-builtins-mem --release$/,
+  );
   // The image cargo will write, from cargo metadata (target directory, profile, binary name).
-  assert.ok(r.outputs['qemu-command'].endsWith(`-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel ${path.join(TARGET_DIR, 'dry', 'x86_64-unknown-none', 'release', 'hello-kernel')}`), r.outputs['qemu-command']);
+  assert.ok(
+    r.outputs['qemu-command'].endsWith(
+      `-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel ${path.join(TARGET_DIR, 'dry', 'x86_64-unknown-none', 'release', 'hello-kernel')}`,
+    ),
+    r.outputs['qemu-command'],
+  );
   assert.deepEqual(plan.verdict.exitCodes, [33]);
   assert.equal(fs.existsSync(path.join(TARGET_DIR, 'dry')), before, 'nothing was built');
   assert.doesNotMatch(r.stdout, /::group::(Install|Build)/);
@@ -245,21 +283,39 @@ for (const signal of ['SIGTERM', 'SIGINT'] as const) {
 function bootSectorImage(line: string, exitValue: number): string {
   const msg = Buffer.from(`${line}\r\n\0`, 'latin1');
   const code = Buffer.from([
-    0x31, 0xc0, //                      xor ax, ax
-    0x8e, 0xd8, //                      mov ds, ax
+    0x31,
+    0xc0, //                      xor ax, ax
+    0x8e,
+    0xd8, //                      mov ds, ax
     0xfc, //                            cld
-    0xba, 0xf8, 0x03, //                mov dx, 0x3f8        (COM1)
-    0xbe, 0x21, 0x7c, //                mov si, 0x7c21       (the message, after this code)
+    0xba,
+    0xf8,
+    0x03, //                mov dx, 0x3f8        (COM1)
+    0xbe,
+    0x21,
+    0x7c, //                mov si, 0x7c21       (the message, after this code)
     0xac, //                     next:  lodsb
-    0x84, 0xc0, //                      test al, al
-    0x74, 0x03, //                      jz done
+    0x84,
+    0xc0, //                      test al, al
+    0x74,
+    0x03, //                      jz done
     0xee, //                            out dx, al
-    0xeb, 0xf8, //                      jmp next
-    0xba, 0xf4, 0x00, //         done:  mov dx, 0xf4         (isa-debug-exit)
-    0x66, 0xb8, exitValue, 0, 0, 0, //  mov eax, exitValue
-    0x66, 0xef, //                      out dx, eax
+    0xeb,
+    0xf8, //                      jmp next
+    0xba,
+    0xf4,
+    0x00, //         done:  mov dx, 0xf4         (isa-debug-exit)
+    0x66,
+    0xb8,
+    exitValue,
+    0,
+    0,
+    0, //  mov eax, exitValue
+    0x66,
+    0xef, //                      out dx, eax
     0xf4, //                     halt:  hlt
-    0xeb, 0xfd, //                      jmp halt
+    0xeb,
+    0xfd, //                      jmp halt
   ]);
   assert.equal(code.length, 0x21);
   const sector = Buffer.alloc(512);

@@ -67,7 +67,16 @@ export function processesWith(marker: string): string[] {
  * Runs the bundled action (dist/index.js) the way the runner does: inputs as INPUT_* variables,
  * GITHUB_OUTPUT / GITHUB_STEP_SUMMARY files, a workspace and a RUNNER_TEMP.
  */
-export async function runAction(inputs: Record<string, string>, opts: { workspace?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number; qemuMarker?: string; signal?: { when: RegExp; signal: NodeJS.Signals; delayMs?: number } } = {}): Promise<ActionRun> {
+export async function runAction(
+  inputs: Record<string, string>,
+  opts: {
+    workspace?: string;
+    env?: NodeJS.ProcessEnv;
+    timeoutMs?: number;
+    qemuMarker?: string;
+    signal?: { when: RegExp; signal: NodeJS.Signals; delayMs?: number };
+  } = {},
+): Promise<ActionRun> {
   const tmp = tempDir('action-run-');
   const outFile = path.join(tmp, 'output');
   const sumFile = path.join(tmp, 'summary');

@@ -6,7 +6,15 @@ import type { ImageKind, TargetPlan } from '../contract.js';
 /** What the bare-metal boards have in common: core/alloc built from source, linked with rust-lld, nothing else to install. */
 export function bareMetalPlan(
   target: string,
-  p: { family: string; qemu: QemuBoot; exitCodes: number[]; failOn: Pattern[]; explainExit: (status: number) => string; firmware?: Firmware[]; images?: ImageKind[] },
+  p: {
+    family: string;
+    qemu: QemuBoot;
+    exitCodes: number[];
+    failOn: Pattern[];
+    explainExit: (status: number) => string;
+    firmware?: Firmware[];
+    images?: ImageKind[];
+  },
 ): TargetPlan {
   return {
     target,

@@ -37,7 +37,8 @@ export const EXIT_STATUS_ZERO = parsePattern('/\\bexit status 0\\s*$/', 'expect'
 
 function explainX86(status: number): string {
   if (status === 3) return 'QEMU exited with status 3: the Hermit kernel reported success through isa-debug-exit';
-  if (status === 1) return 'QEMU exited with status 1: the Hermit kernel reported that the app failed (isa-debug-exit value 0: the app exited with a non-zero code or panicked)';
+  if (status === 1)
+    return 'QEMU exited with status 1: the Hermit kernel reported that the app failed (isa-debug-exit value 0: the app exited with a non-zero code or panicked)';
   if (status === 0) return 'QEMU exited with status 0: the guest powered off (ACPI) without reporting through isa-debug-exit';
   return `QEMU exited with status ${status}`;
 }
@@ -48,7 +49,9 @@ function explainSemihosting(status: number): string {
 }
 
 function explainUhyve(status: number): string {
-  return status === 0 ? 'Uhyve exited with status 0: the app exited with code 0' : `Uhyve exited with status ${status}: the app's exit code (Uhyve exits with the guest's exit code)`;
+  return status === 0
+    ? 'Uhyve exited with status 0: the app exited with code 0'
+    : `Uhyve exited with status ${status}: the app's exit code (Uhyve exits with the guest's exit code)`;
 }
 
 /**
@@ -147,7 +150,7 @@ async function kernelToolchain(common: CommonInputs, boot: 'loader' | 'uhyve', r
     hermitCrate: src.hermitCrate,
     kernelSource: src.kernelDir,
     foundThrough: src.how,
-    kernelToolchain: file ? file.channel ?? file.path : 'none: the kernel folder has no rust-toolchain.toml (the build would fail)',
+    kernelToolchain: file ? (file.channel ?? file.path) : 'none: the kernel folder has no rust-toolchain.toml (the build would fail)',
     kernelToolchainInstall: file?.channel ? kernelToolchainInstall(file).join(' ') : undefined,
     cargoConfigsReachingTheKernel: leaks,
   };
@@ -157,7 +160,6 @@ async function kernelToolchain(common: CommonInputs, boot: 'loader' | 'uhyve', r
   }
   return plan;
 }
-
 
 function beforeCargo(common: CommonInputs, boot: 'loader' | 'uhyve'): BeforeCargo {
   return {
@@ -172,13 +174,20 @@ function beforeCargo(common: CommonInputs, boot: 'loader' | 'uhyve'): BeforeCarg
 function check(target: string, arch: HermitArch, common: CommonInputs, hypervisor: string, loader: LoaderSpec | undefined): void {
   if (hypervisor === 'uhyve') {
     if (arch !== 'x86_64') throw new InputError('hypervisor', `uhyve runs x86_64 guests only, not ${target}`, 'Use hypervisor: qemu for this target.');
-    if (process.platform !== 'linux' || process.arch !== 'x64') throw new InputError('hypervisor', `uhyve needs an x86_64 Linux host with KVM (this is ${process.platform}/${process.arch})`, 'Use hypervisor: qemu.');
-    if (common.accel === 'tcg') throw new InputError('accel', 'tcg cannot be used with hypervisor: uhyve (Uhyve always uses KVM)', 'Use accel: auto or kvm, or hypervisor: qemu.');
+    if (process.platform !== 'linux' || process.arch !== 'x64')
+      throw new InputError('hypervisor', `uhyve needs an x86_64 Linux host with KVM (this is ${process.platform}/${process.arch})`, 'Use hypervisor: qemu.');
+    if (common.accel === 'tcg')
+      throw new InputError('accel', 'tcg cannot be used with hypervisor: uhyve (Uhyve always uses KVM)', 'Use accel: auto or kvm, or hypervisor: qemu.');
     if (loader) throw new InputError('hermit-loader', 'is not used with hypervisor: uhyve (Uhyve loads the app itself)', 'Remove it, or use hypervisor: qemu.');
     if (common.qemuArgs.length) throw new InputError('qemu-args', 'is not used with hypervisor: uhyve', 'Remove it, or use hypervisor: qemu.');
   }
   const append = common.qemuArgs.find((a) => a === '-append' || a === '--append');
-  if (append) throw new InputError('qemu-args', `sets ${append}, which the action sets for Hermit (env=NO_COLOR=1 and hermit-args)`, 'Put kernel and app arguments in hermit-args instead: `<kernel args> -- <app args>`.');
+  if (append)
+    throw new InputError(
+      'qemu-args',
+      `sets ${append}, which the action sets for Hermit (env=NO_COLOR=1 and hermit-args)`,
+      'Put kernel and app arguments in hermit-args instead: `<kernel args> -- <app args>`.',
+    );
 }
 
 function plan(target: string, common: CommonInputs, own: Record<string, unknown>): TargetPlan {
@@ -198,7 +207,12 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
       firmware: [],
       downloads: asset && !uhyve ? [asset] : [],
     },
-    build: { buildStd: { crates: ['std', 'panic_abort'], features: [] }, linksWithRustLld: true, env: {}, beforeCargo: beforeCargo(common, uhyve ? 'uhyve' : 'loader') },
+    build: {
+      buildStd: { crates: ['std', 'panic_abort'], features: [] },
+      linksWithRustLld: true,
+      env: {},
+      beforeCargo: beforeCargo(common, uhyve ? 'uhyve' : 'loader'),
+    },
     boot: {
       qemu,
       kvmCapable: uhyve || (arch === 'x86_64' && kvmCapable('x86_64')),

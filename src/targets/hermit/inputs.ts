@@ -24,7 +24,11 @@ export const HERMIT_INPUTS: InputSpec[] = [
     parse: (raw) => {
       const h = (raw || 'qemu').toLowerCase();
       if (h !== 'qemu' && h !== 'uhyve') {
-        throw new InputError('hypervisor', `'${h}' is not a hypervisor this action runs`, 'Use qemu (default) or uhyve (x86_64-unknown-hermit on a Linux host with KVM).');
+        throw new InputError(
+          'hypervisor',
+          `'${h}' is not a hypervisor this action runs`,
+          'Use qemu (default) or uhyve (x86_64-unknown-hermit on a Linux host with KVM).',
+        );
       }
       return h;
     },
@@ -33,7 +37,12 @@ export const HERMIT_INPUTS: InputSpec[] = [
     name: 'hermit-args',
     parse: (raw) => {
       const args = raw.replace(/\r?\n/g, ' ').trim();
-      if (/['"]/.test(args)) throw new InputError('hermit-args', 'contains quotes, which the Hermit kernel command line does not group by', 'Give words separated by spaces: `<kernel args> -- <app args>`.');
+      if (/['"]/.test(args))
+        throw new InputError(
+          'hermit-args',
+          'contains quotes, which the Hermit kernel command line does not group by',
+          'Give words separated by spaces: `<kernel args> -- <app args>`.',
+        );
       return args;
     },
   },
@@ -51,16 +60,32 @@ export function hermitInputs(own: Record<string, unknown>): HermitInputs {
 /** hermit-loader: `0.5.7` / `v0.5.7`, a local path, or an https URL (then hermit-loader-sha256 is required). */
 export function loaderSpec(raw: string, sha: string | undefined, workspace: string): LoaderSpec | undefined {
   if (raw === '') {
-    if (sha) throw new InputError('hermit-loader-sha256', 'is set without hermit-loader', 'Set hermit-loader to the URL the checksum belongs to, or remove it.');
+    if (sha)
+      throw new InputError('hermit-loader-sha256', 'is set without hermit-loader', 'Set hermit-loader to the URL the checksum belongs to, or remove it.');
     return undefined;
   }
   if (/^v?\d+\.\d+\.\d+(-[\w.]+)?$/.test(raw)) {
-    if (sha) throw new InputError('hermit-loader-sha256', 'is only for a URL in hermit-loader', 'A release version is checked against the sha256 digest GitHub publishes for the asset; remove hermit-loader-sha256.');
+    if (sha)
+      throw new InputError(
+        'hermit-loader-sha256',
+        'is only for a URL in hermit-loader',
+        'A release version is checked against the sha256 digest GitHub publishes for the asset; remove hermit-loader-sha256.',
+      );
     return { kind: 'version', version: raw.replace(/^v/, '') };
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(raw)) {
-    if (!/^https?:\/\//i.test(raw)) throw new InputError('hermit-loader', `'${raw}' is not an http(s) URL`, 'Give a release version (0.5.7), a file path, or an https URL with hermit-loader-sha256.');
-    if (!sha) throw new InputError('hermit-loader-sha256', `is required when hermit-loader is a URL (${raw})`, 'Give the 64 hex digits of the file, so a changed or corrupted download is refused.');
+    if (!/^https?:\/\//i.test(raw))
+      throw new InputError(
+        'hermit-loader',
+        `'${raw}' is not an http(s) URL`,
+        'Give a release version (0.5.7), a file path, or an https URL with hermit-loader-sha256.',
+      );
+    if (!sha)
+      throw new InputError(
+        'hermit-loader-sha256',
+        `is required when hermit-loader is a URL (${raw})`,
+        'Give the 64 hex digits of the file, so a changed or corrupted download is refused.',
+      );
     return { kind: 'url', url: raw, sha256: sha };
   }
   const file = path.resolve(workspace, raw);

@@ -41,7 +41,16 @@ export async function findKernelSource(opts: {
     const kernelDir = path.resolve(opts.workingDirectory, opts.manifestDirEnv);
     return { how: 'HERMIT_MANIFEST_DIR', kernelDir, toolchainFile: findToolchainFile(kernelDir) };
   }
-  const args = [...opts.cargoConfig, 'metadata', '--format-version', '1', '--filter-platform', opts.target, ...featureArgs(opts.cargoArgs ?? []), ...(opts.offline ? ['--offline'] : [])];
+  const args = [
+    ...opts.cargoConfig,
+    'metadata',
+    '--format-version',
+    '1',
+    '--filter-platform',
+    opts.target,
+    ...featureArgs(opts.cargoArgs ?? []),
+    ...(opts.offline ? ['--offline'] : []),
+  ];
   const r = await capture(opts.cargo, args, { cwd: opts.workingDirectory, env: opts.env });
   if (r.code !== 0) return { error: `cargo metadata failed: ${errorLine(r.stderr) || `exit status ${r.code}`}` };
   let meta: { packages: (MetaPackage & { manifest_path: string })[]; resolve?: CargoMetadata['resolve'] };
@@ -56,7 +65,13 @@ export async function findKernelSource(opts: {
   if (!hermit) return undefined;
   const hermitCrate = path.dirname(hermit.manifest_path);
   const kernelDir = path.join(path.dirname(hermitCrate), 'kernel');
-  return { how: `the 'kernel' folder next to the hermit crate (${hermitCrate})`, hermitCrate, kernelDir, toolchainFile: findToolchainFile(kernelDir), metadata: meta };
+  return {
+    how: `the 'kernel' folder next to the hermit crate (${hermitCrate})`,
+    hermitCrate,
+    kernelDir,
+    toolchainFile: findToolchainFile(kernelDir),
+    metadata: meta,
+  };
 }
 
 /** The `.cargo/config.toml` files cargo reads for a folder (the folder and its parents), nearest first. */
@@ -91,7 +106,17 @@ export function leakingConfigs(appDir: string, kernelDir: string): string[] {
 export function kernelToolchainInstall(file: ToolchainFile): string[] {
   const channel = file.channel!;
   const components = [...new Set(['rust-src', 'llvm-tools', ...file.components])];
-  return ['rustup', 'toolchain', 'install', channel, '--profile', 'minimal', '--no-self-update', ...components.flatMap((c) => ['--component', c]), ...file.targets.flatMap((t) => ['--target', t])];
+  return [
+    'rustup',
+    'toolchain',
+    'install',
+    channel,
+    '--profile',
+    'minimal',
+    '--no-self-update',
+    ...components.flatMap((c) => ['--component', c]),
+    ...file.targets.flatMap((t) => ['--target', t]),
+  ];
 }
 
 /**
@@ -101,25 +126,36 @@ export function kernelToolchainInstall(file: ToolchainFile): string[] {
 export async function installKernelToolchain(src: KernelSource): Promise<string> {
   const file = src.toolchainFile;
   if (!file) {
-    throw new ActionError(`The hermit kernel source at ${src.kernelDir} (found through ${src.how}) has no rust-toolchain.toml; an empty kernel folder means the hermit crate was fetched without its kernel submodule. Use the hermit crate from git (as hermit-rs-template does), or set HERMIT_MANIFEST_DIR to a kernel checkout.`);
+    throw new ActionError(
+      `The hermit kernel source at ${src.kernelDir} (found through ${src.how}) has no rust-toolchain.toml; an empty kernel folder means the hermit crate was fetched without its kernel submodule. Use the hermit crate from git (as hermit-rs-template does), or set HERMIT_MANIFEST_DIR to a kernel checkout.`,
+    );
   }
   if (!file.channel) {
     core.info(`The kernel's ${file.file} names a custom toolchain path; it is used as it is.`);
     return file.path ?? file.file;
   }
   if (!(await io.which('rustup', false))) {
-    throw new InfraError(`The hermit crate builds its kernel with toolchain '${file.channel}' (from ${file.file}), through rustup, which is not on PATH. Install rustup before this step (the kernel cannot be built with toolchain: distro or system alone).`, 'toolchain');
+    throw new InfraError(
+      `The hermit crate builds its kernel with toolchain '${file.channel}' (from ${file.file}), through rustup, which is not on PATH. Install rustup before this step (the kernel cannot be built with toolchain: distro or system alone).`,
+      'toolchain',
+    );
   }
   const [cmd, ...args] = kernelToolchainInstall(file);
   const r = await runLogged(cmd, args, { cwd: src.kernelDir });
   if (r.code !== 0) {
-    throw new InfraError(`rustup could not install the Hermit kernel's toolchain '${file.channel}' (from ${file.file}): ${errorLine(r.stderr) || `exit status ${r.code}`}. The hermit crate's build script compiles the kernel with it.`, 'toolchain');
+    throw new InfraError(
+      `rustup could not install the Hermit kernel's toolchain '${file.channel}' (from ${file.file}): ${errorLine(r.stderr) || `exit status ${r.code}`}. The hermit crate's build script compiles the kernel with it.`,
+      'toolchain',
+    );
   }
   // An already installed toolchain may lack the components: add them (a no-op when present).
   const components = [...new Set(['rust-src', 'llvm-tools', ...file.components])];
   const c = await runLogged('rustup', ['component', 'add', '--toolchain', file.channel, ...components], { cwd: src.kernelDir });
   if (c.code !== 0) {
-    throw new InfraError(`rustup could not add ${components.join(', ')} to the Hermit kernel's toolchain '${file.channel}': ${errorLine(c.stderr) || `exit status ${c.code}`}.`, 'toolchain');
+    throw new InfraError(
+      `rustup could not add ${components.join(', ')} to the Hermit kernel's toolchain '${file.channel}': ${errorLine(c.stderr) || `exit status ${c.code}`}.`,
+      'toolchain',
+    );
   }
   return file.channel;
 }

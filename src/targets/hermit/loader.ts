@@ -38,5 +38,8 @@ export function loaderAsset(arch: HermitArch, spec: LoaderSpec | undefined, host
     // A URL's content is identified by its checksum: cache it under that, so two URLs never share an entry.
     return { tool: loaderTool(arch), version: `0.0.0-sha256.${s.sha256.slice(0, 16)}`, url: s.url, fileName, sha256: s.sha256 };
   }
-  return githubReleaseAsset({ tool: loaderTool(arch), owner: 'hermit-os', repo: 'loader', version: s.version, fileName: loaderAssetName(arch, s.version) }, hosts);
+  return githubReleaseAsset(
+    { tool: loaderTool(arch), owner: 'hermit-os', repo: 'loader', version: s.version, fileName: loaderAssetName(arch, s.version) },
+    hosts,
+  );
 }

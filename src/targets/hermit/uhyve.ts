@@ -36,7 +36,10 @@ export function uhyveLauncher(args: string[]): Launcher {
       const r = await runLogged('cargo', uhyveInstallArgs(), { cwd: os.tmpdir() });
       const installed = await uhyvePath();
       if (r.code !== 0 || !installed) {
-        throw new InfraError(`cargo ${uhyveInstallArgs().join(' ')} failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`, 'install');
+        throw new InfraError(
+          `cargo ${uhyveInstallArgs().join(' ')} failed: ${errorLine(r.stderr) || `exit status ${r.code}`}. Install Uhyve before this step (a release tarball or cargo install), or use hypervisor: qemu.`,
+          'install',
+        );
       }
       return { path: installed };
     },

@@ -49,7 +49,18 @@ export const RUST_BUILD_APT = ['libclang-dev'];
  */
 export function kernelBuildApt(arch: Sel4Arch): string[] {
   const cross = ARCH[arch].crossGccApt;
-  return ['cmake', 'ninja-build', 'device-tree-compiler', 'libxml2-utils', 'python3-yaml', 'python3-jinja2', 'python3-ply', 'python3-lxml', 'python3-pip', ...(cross ? [cross] : ['gcc'])];
+  return [
+    'cmake',
+    'ninja-build',
+    'device-tree-compiler',
+    'libxml2-utils',
+    'python3-yaml',
+    'python3-jinja2',
+    'python3-ply',
+    'python3-lxml',
+    'python3-pip',
+    ...(cross ? [cross] : ['gcc']),
+  ];
 }
 
 /** pyfdt (pure Python, not in Debian): installed into a private folder put on PYTHONPATH, so no system Python is touched. */
@@ -86,7 +97,17 @@ export function kernelLoaderInstall(arch: Sel4Arch, rev: string, prefix: string,
   const common = ['--git', RUST_SEL4_GIT, '--rev', rev, '--root', root];
   return [
     {
-      args: ['install', '-Z', 'build-std=core,compiler_builtins', '-Z', 'build-std-features=compiler-builtins-mem', '--target', a.loaderTarget, ...common, 'sel4-kernel-loader'],
+      args: [
+        'install',
+        '-Z',
+        'build-std=core,compiler_builtins',
+        '-Z',
+        'build-std-features=compiler-builtins-mem',
+        '--target',
+        a.loaderTarget,
+        ...common,
+        'sel4-kernel-loader',
+      ],
       env: { [`CC_${a.loaderTarget.replace(/-/g, '_')}`]: `${a.crossPrefix}gcc`, SEL4_PREFIX: prefix },
     },
     { args: ['install', ...common, 'sel4-kernel-loader-add-payload'], env: {} },
@@ -95,7 +116,17 @@ export function kernelLoaderInstall(arch: Sel4Arch, rev: string, prefix: string,
 
 /** The image from the loader, the kernel and the root task (rust-root-task-demo's Makefile, $(image)). */
 export function addPayload(root: string, prefix: string, app: string, out: string): string[] {
-  return [path.join(root, 'bin', 'sel4-kernel-loader-add-payload'), '--loader', path.join(root, 'bin', 'sel4-kernel-loader'), '--sel4-prefix', prefix, '--app', app, '-o', out];
+  return [
+    path.join(root, 'bin', 'sel4-kernel-loader-add-payload'),
+    '--loader',
+    path.join(root, 'bin', 'sel4-kernel-loader'),
+    '--sel4-prefix',
+    prefix,
+    '--app',
+    app,
+    '-o',
+    out,
+  ];
 }
 
 /**
@@ -112,7 +143,20 @@ export const kernelToElf32 = (kernel: string, out: string) => ['objcopy', '-O', 
  * executable to is a search path; the system description names the ELF files (`program_image`).
  */
 export function microkitCommand(sdk: string, system: string, searchPaths: string[], board: string, config: string, outDir: string): string[] {
-  return [path.join(sdk, 'bin', 'microkit'), system, '--search-path', ...[...new Set(searchPaths)], '--board', board, '--config', config, '-o', path.join(outDir, 'loader.img'), '-r', path.join(outDir, 'report.txt')];
+  return [
+    path.join(sdk, 'bin', 'microkit'),
+    system,
+    '--search-path',
+    ...[...new Set(searchPaths)],
+    '--board',
+    board,
+    '--config',
+    config,
+    '-o',
+    path.join(outDir, 'loader.img'),
+    '-r',
+    path.join(outDir, 'report.txt'),
+  ];
 }
 
 /** Where the image and the x86_64 kernel copy land after microkitCommand (the tool writes sel4_32.elf next to the image on x86_64). */
@@ -122,5 +166,10 @@ export function microkitOutputs(outDir: string, board: string): { image: string;
 
 /** The cargo target name and route facts the plan shows for a target. */
 export function describeBuild(t: Sel4Target): Record<string, unknown> {
-  return { target: t.triple, arch: t.arch, customTargetSpec: 'found through RUST_TARGET_PATH (the crate\'s .cargo/config.toml [env])', rustflags: unstableOptionsConfig(t.triple)[1] };
+  return {
+    target: t.triple,
+    arch: t.arch,
+    customTargetSpec: "found through RUST_TARGET_PATH (the crate's .cargo/config.toml [env])",
+    rustflags: unstableOptionsConfig(t.triple)[1],
+  };
 }

@@ -51,7 +51,13 @@ export function readVersions(cwd: string): VersionChoice {
   }
   const manifest = path.join(cwd, 'Cargo.toml');
   const v = fs.existsSync(manifest) ? versionsFromManifest(fs.readFileSync(manifest, 'utf8'), manifest) : undefined;
-  return v ?? { release: NEWEST, known: false, note: `No rust-sel4 dependency found in ${cwd} (Cargo.lock or Cargo.toml); using the newest pairing, ${NEWEST.tag}: seL4 ${NEWEST.sel4}, Microkit ${NEWEST.microkit}.` };
+  return (
+    v ?? {
+      release: NEWEST,
+      known: false,
+      note: `No rust-sel4 dependency found in ${cwd} (Cargo.lock or Cargo.toml); using the newest pairing, ${NEWEST.tag}: seL4 ${NEWEST.sel4}, Microkit ${NEWEST.microkit}.`,
+    }
+  );
 }
 
 /**
@@ -63,7 +69,12 @@ export function readVersions(cwd: string): VersionChoice {
  */
 export function crateRustflags(cwd: string): string[] {
   const home = process.env.CARGO_HOME || path.join(os.homedir(), '.cargo');
-  const files = [path.join(home, 'config.toml'), ...upwards(cwd).reverse().flatMap((d) => [path.join(d, '.cargo', 'config'), path.join(d, '.cargo', 'config.toml')])];
+  const files = [
+    path.join(home, 'config.toml'),
+    ...upwards(cwd)
+      .reverse()
+      .flatMap((d) => [path.join(d, '.cargo', 'config'), path.join(d, '.cargo', 'config.toml')]),
+  ];
   const seen = new Set<string>();
   const texts = files.filter((f) => fs.existsSync(f) && !seen.has(fs.realpathSync(f)) && seen.add(fs.realpathSync(f))).map((f) => fs.readFileSync(f, 'utf8'));
   return buildRustflags(texts);
@@ -80,7 +91,13 @@ const BUILT = (what: string) => `<${what} cargo builds>`;
 
 const run = (argv: string[]) => execFileSync(argv[0], argv.slice(1), { stdio: ['ignore', 'inherit', 'inherit'] });
 
-const planOf = (p: Sel4Plan) => ({ route: p.route, versions: p.versions, apt: p.apt, steps: p.steps.map((s) => ({ ...s, ...(s.argv ? { argv: s.argv.join(' ') } : {}) })), cargo: p.cargo });
+const planOf = (p: Sel4Plan) => ({
+  route: p.route,
+  versions: p.versions,
+  apt: p.apt,
+  steps: p.steps.map((s) => ({ ...s, ...(s.argv ? { argv: s.argv.join(' ') } : {}) })),
+  cargo: p.cargo,
+});
 
 /** The image the action boots is fixed in memory at build time: set the plan's -m and check the memory input against it. */
 function setMemory(qemu: QemuBoot, builtMiB: number | undefined, common: CommonInputs, source: string): void {
@@ -97,20 +114,36 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
   const config = parseSel4Config(raw['sel4-config'] ?? '');
   const loader = parseKernelLoader(raw['sel4-kernel-loader'] ?? '', common.workspace);
   if (prefixIn && (version || Object.keys(config).length)) {
-    throw new InputError(version ? 'sel4-version' : 'sel4-config', 'is set, and so is sel4-prefix (an installed kernel, which the action does not build)', 'Remove it, or remove sel4-prefix to have the kernel built with these settings.');
+    throw new InputError(
+      version ? 'sel4-version' : 'sel4-config',
+      'is set, and so is sel4-prefix (an installed kernel, which the action does not build)',
+      'Remove it, or remove sel4-prefix to have the kernel built with these settings.',
+    );
   }
   if (common.kernel && arch === 'x86_64' && !prefixIn) {
-    throw new InputError('sel4-prefix', `is not set, and kernel is given for ${t.triple}: on x86_64 the kernel input is the root task, and QEMU boots the seL4 kernel from sel4-prefix (bin/kernel.elf) as -kernel`, 'Give sel4-prefix, the install prefix of the seL4 kernel the root task was built for.');
+    throw new InputError(
+      'sel4-prefix',
+      `is not set, and kernel is given for ${t.triple}: on x86_64 the kernel input is the root task, and QEMU boots the seL4 kernel from sel4-prefix (bin/kernel.elf) as -kernel`,
+      'Give sel4-prefix, the install prefix of the seL4 kernel the root task was built for.',
+    );
   }
   if (common.kernel && loader.kind === 'path') {
-    throw new InputError('sel4-kernel-loader', 'is set, and kernel is given (an image that is booted as it is)', 'Remove sel4-kernel-loader, or remove kernel to have the image built.');
+    throw new InputError(
+      'sel4-kernel-loader',
+      'is set, and kernel is given (an image that is booted as it is)',
+      'Remove sel4-kernel-loader, or remove kernel to have the image built.',
+    );
   }
   const facts = prefixIn ? readPrefix(prefixIn, arch, t.needsFpu) : undefined;
   const settings = prefixIn ? undefined : kernelSettings(arch, config);
   const source = version ?? knownSel4Source(versions.release.sel4)!;
   const builtMiB = facts ? facts.memoryMiB : arch === 'x86_64' ? undefined : settings?.QEMU_MEMORY ? Number(settings.QEMU_MEMORY) : DEFAULT_MEMORY[arch];
   const memorySource = facts?.platformFile ?? (settings?.QEMU_MEMORY ? 'sel4-config QEMU_MEMORY' : `seL4's default QEMU_MEMORY for ${a.kernelPlatform}`);
-  const smp = settings?.KernelMaxNumNodes ? Number(settings.KernelMaxNumNodes) : facts && typeof facts.genConfig.MAX_NUM_NODES === 'string' ? Number(facts.genConfig.MAX_NUM_NODES) : undefined;
+  const smp = settings?.KernelMaxNumNodes
+    ? Number(settings.KernelMaxNumNodes)
+    : facts && typeof facts.genConfig.MAX_NUM_NODES === 'string'
+      ? Number(facts.genConfig.MAX_NUM_NODES)
+      : undefined;
 
   // Set by the before-cargo step when the action builds the kernel.
   const state: { prefix?: string; loaderRoot?: string } = { prefix: prefixIn };
@@ -155,7 +188,10 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
       if (a.loaderTarget) {
         if (loader.kind === 'path') state.loaderRoot = loader.root;
         else {
-          if (!versions.rev) throw new ActionError(`${versions.note} The kernel loader is installed at the crate's rust-sel4 revision, and none is known: give sel4-kernel-loader (the --root of your own cargo install of sel4-kernel-loader and sel4-kernel-loader-add-payload).`);
+          if (!versions.rev)
+            throw new ActionError(
+              `${versions.note} The kernel loader is installed at the crate's rust-sel4 revision, and none is known: give sel4-kernel-loader (the --root of your own cargo install of sel4-kernel-loader and sel4-kernel-loader-add-payload).`,
+            );
           state.loaderRoot = await installKernelLoader(arch, versions.rev, state.prefix, cargo);
         }
       }
@@ -168,7 +204,11 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
     target: t.triple,
     family: 'seL4 (root task)',
     install: {
-      apt: building ? [...RUST_BUILD_APT, ...(prefixIn ? [] : kernelBuildApt(arch)), ...(arch === 'x86_64' ? ['binutils'] : [])] : arch === 'x86_64' ? ['binutils'] : [],
+      apt: building
+        ? [...RUST_BUILD_APT, ...(prefixIn ? [] : kernelBuildApt(arch)), ...(arch === 'x86_64' ? ['binutils'] : [])]
+        : arch === 'x86_64'
+          ? ['binutils']
+          : [],
       firmware: [],
       downloads: [],
     },
@@ -177,7 +217,12 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
       cargoConfig,
       beforeCargo,
       ...(a.loaderTarget
-        ? { assemble: { output: (workDir: string) => path.join(workDir, 'image.elf'), run: (exes: string[], workDir: string) => assembleRootTask(exes, state.loaderRoot!, state.prefix!, path.join(workDir, 'image.elf')) } }
+        ? {
+            assemble: {
+              output: (workDir: string) => path.join(workDir, 'image.elf'),
+              run: (exes: string[], workDir: string) => assembleRootTask(exes, state.loaderRoot!, state.prefix!, path.join(workDir, 'image.elf')),
+            },
+          }
         : {}),
     },
     boot: { qemu, kvmCapable: false },
@@ -195,7 +240,9 @@ function microkit(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
   const x86 = board === 'x86_64_generic';
   const state: { sdk?: string } = { sdk: sdkSpec?.kind === 'path' ? sdkSpec.path : undefined };
   const builtMiB = x86 ? undefined : MICROKIT_MEMORY;
-  const qemu = toQemuBoot(t.arch, (image) => microkitQemu({ board, image, kernel32: x86 ? path.join(path.dirname(image), 'sel4_32.elf') : undefined, memoryMiB: builtMiB }));
+  const qemu = toQemuBoot(t.arch, (image) =>
+    microkitQemu({ board, image, kernel32: x86 ? path.join(path.dirname(image), 'sel4_32.elf') : undefined, memoryMiB: builtMiB }),
+  );
   setMemory(qemu, builtMiB, common, `Microkit ${version}'s ${board} board`);
   let asset: Asset | undefined;
   if (sdkSpec?.kind === 'url') {
@@ -204,18 +251,40 @@ function microkit(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
     asset = microkitSdkAsset(version, process.arch, sdkSpec?.kind === 'version' ? sdkSpec.sha256 : undefined);
   }
   if (common.kernel && x86 && !fs.existsSync(path.join(path.dirname(common.kernel), 'sel4_32.elf'))) {
-    throw new InputError('kernel', `${common.kernel} is an x86_64_generic Microkit image, and no sel4_32.elf is next to it`, 'Keep the sel4_32.elf the microkit tool writes next to loader.img (QEMU boots it as -kernel).');
+    throw new InputError(
+      'kernel',
+      `${common.kernel} is an x86_64_generic Microkit image, and no sel4_32.elf is next to it`,
+      'Keep the sel4_32.elf the microkit tool writes next to loader.img (QEMU boots it as -kernel).',
+    );
   }
   const beforeCargo: BeforeCargo = {
     describe: async () =>
-      planOf(microkitPlan({ target: t, versions, sdk: sdkSpec, board, config, system, buildRustflags: rustflags, memoryMiB: builtMiB, work: '<scratch>', toolCache: toolCache(), nodeArch: process.arch, searchPaths: [BUILT('the folder of each protection domain')] })),
+      planOf(
+        microkitPlan({
+          target: t,
+          versions,
+          sdk: sdkSpec,
+          board,
+          config,
+          system,
+          buildRustflags: rustflags,
+          memoryMiB: builtMiB,
+          work: '<scratch>',
+          toolCache: toolCache(),
+          nodeArch: process.arch,
+          searchPaths: [BUILT('the folder of each protection domain')],
+        }),
+      ),
     run: async (_cargo, assets) => {
       if (!state.sdk) {
         const archive = assets[MICROKIT_SDK_TOOL];
         state.sdk = sdkRoot(await extractTarAsset(archive, asset!, MICROKIT_SDK_DIR_TOOL, sdkRequiredFiles(version)), version);
       }
       const missing = sdkBoardFiles(board, config).filter((f) => !fs.existsSync(path.join(state.sdk!, f)));
-      if (missing.length) throw new ActionError(`The Microkit SDK ${state.sdk} has no ${missing.join(', ')}: it was not built for board ${board} with config ${config}. Use another microkit-board or microkit-config, or an SDK that has them.`);
+      if (missing.length)
+        throw new ActionError(
+          `The Microkit SDK ${state.sdk} has no ${missing.join(', ')}: it was not built for board ${board} with config ${config}. Use another microkit-board or microkit-config, or an SDK that has them.`,
+        );
       if (!x86) {
         const file = path.join(state.sdk, 'board', board, config, 'platform_gen.json');
         setMemory(qemu, memoryMiB(t.arch, parsePlatformGen(fs.readFileSync(file, 'utf8'), file), file), common, file);

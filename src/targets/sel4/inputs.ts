@@ -27,7 +27,11 @@ export function parseSel4Prefix(raw: string, cwd: string): string | undefined {
   if (raw === '') return undefined;
   const p = abs(raw, cwd);
   if (!fs.existsSync(path.join(p, 'bin', 'kernel.elf'))) {
-    throw new InputError('sel4-prefix', `${p} has no bin/kernel.elf`, 'Give the install prefix of an seL4 kernel build (cmake -DCMAKE_INSTALL_PREFIX=<prefix> ... && ninja install), or leave sel4-prefix unset to have the kernel built.');
+    throw new InputError(
+      'sel4-prefix',
+      `${p} has no bin/kernel.elf`,
+      'Give the install prefix of an seL4 kernel build (cmake -DCMAKE_INSTALL_PREFIX=<prefix> ... && ninja install), or leave sel4-prefix unset to have the kernel built.',
+    );
   }
   return p;
 }
@@ -47,7 +51,11 @@ export function parseKernelLoader(raw: string, cwd: string): KernelLoaderSpec {
   const root = abs(raw, cwd);
   const missing = ['bin/sel4-kernel-loader', 'bin/sel4-kernel-loader-add-payload'].filter((f) => !fs.existsSync(path.join(root, f)));
   if (missing.length) {
-    throw new InputError('sel4-kernel-loader', `${root} has no ${missing.join(' and ')}`, 'Give the --root folder of `cargo install sel4-kernel-loader sel4-kernel-loader-add-payload` (built for the same kernel), or leave it unset to have them installed from rust-sel4 at the revision in Cargo.lock.');
+    throw new InputError(
+      'sel4-kernel-loader',
+      `${root} has no ${missing.join(' and ')}`,
+      'Give the --root folder of `cargo install sel4-kernel-loader sel4-kernel-loader-add-payload` (built for the same kernel), or leave it unset to have them installed from rust-sel4 at the revision in Cargo.lock.',
+    );
   }
   return { kind: 'path', root };
 }
@@ -57,37 +65,55 @@ export function parseMicrokitSystem(raw: string, cwd: string): string | undefine
   if (raw === '') return undefined;
   const p = abs(raw, cwd);
   if (!fs.existsSync(p) || !fs.statSync(p).isFile()) {
-    throw new InputError('microkit-system', `${p} does not exist`, 'Give the path of the Microkit system description (.system file), relative to working-directory.');
+    throw new InputError(
+      'microkit-system',
+      `${p} does not exist`,
+      'Give the path of the Microkit system description (.system file), relative to working-directory.',
+    );
   }
   return p;
 }
 
 /** microkit-sdk: a release to download (default: the one that goes with rust-sel4), an unpacked SDK folder, or an archive URL (with microkit-sdk-sha256). */
 export type MicrokitSdkSpec =
-  | { kind: 'version'; version: string; sha256?: string }
-  | { kind: 'path'; path: string }
-  | { kind: 'url'; url: string; sha256: string };
+  { kind: 'version'; version: string; sha256?: string } | { kind: 'path'; path: string } | { kind: 'url'; url: string; sha256: string };
 
 const VERSION = /^\d+\.\d+\.\d+(?:-[0-9A-Za-z.-]+)?$/;
 const SHA256 = /^[0-9a-f]{64}$/i;
 
 export function parseMicrokitSdk(raw: string, shaRaw: string, cwd: string): MicrokitSdkSpec | undefined {
   const sha = shaRaw.trim().toLowerCase();
-  if (sha !== '' && !SHA256.test(sha)) throw new InputError('microkit-sdk-sha256', `'${shaRaw}' is not a sha256`, 'Give the 64 hex digits of the SDK archive\'s SHA-256.');
+  if (sha !== '' && !SHA256.test(sha))
+    throw new InputError('microkit-sdk-sha256', `'${shaRaw}' is not a sha256`, "Give the 64 hex digits of the SDK archive's SHA-256.");
   if (raw === '') {
-    if (sha) throw new InputError('microkit-sdk-sha256', 'is set without microkit-sdk', 'Give microkit-sdk (the version or URL the checksum is for), or remove microkit-sdk-sha256.');
+    if (sha)
+      throw new InputError(
+        'microkit-sdk-sha256',
+        'is set without microkit-sdk',
+        'Give microkit-sdk (the version or URL the checksum is for), or remove microkit-sdk-sha256.',
+      );
     return undefined;
   }
   if (/^https?:\/\//.test(raw)) {
-    if (!sha) throw new InputError('microkit-sdk-sha256', `is not set, and microkit-sdk is a URL (${raw})`, 'Give the archive\'s sha256: a download is never used unchecked.');
+    if (!sha)
+      throw new InputError(
+        'microkit-sdk-sha256',
+        `is not set, and microkit-sdk is a URL (${raw})`,
+        "Give the archive's sha256: a download is never used unchecked.",
+      );
     return { kind: 'url', url: raw, sha256: sha };
   }
   if (VERSION.test(raw)) return { kind: 'version', version: raw, ...(sha ? { sha256: sha } : {}) };
   const p = abs(raw, cwd);
   if (!fs.existsSync(path.join(p, 'bin', 'microkit'))) {
-    throw new InputError('microkit-sdk', `'${raw}' is neither a Microkit release (such as 2.3.0), an https URL, nor an SDK folder (${p} has no bin/microkit)`, 'Give a release version, the URL of an SDK archive with microkit-sdk-sha256, or the folder of an unpacked SDK.');
+    throw new InputError(
+      'microkit-sdk',
+      `'${raw}' is neither a Microkit release (such as 2.3.0), an https URL, nor an SDK folder (${p} has no bin/microkit)`,
+      'Give a release version, the URL of an SDK archive with microkit-sdk-sha256, or the folder of an unpacked SDK.',
+    );
   }
-  if (sha) throw new InputError('microkit-sdk-sha256', 'is set, and microkit-sdk is a local folder', 'Remove microkit-sdk-sha256: a local SDK is not downloaded.');
+  if (sha)
+    throw new InputError('microkit-sdk-sha256', 'is set, and microkit-sdk is a local folder', 'Remove microkit-sdk-sha256: a local SDK is not downloaded.');
   return { kind: 'path', path: p };
 }
 
@@ -96,7 +122,11 @@ export function parseMicrokitBoard(raw: string, arch: Sel4Arch, microkitVersion:
   const boards = microkitBoardsFor(arch, microkitVersion);
   if (raw === '') return boards[0];
   if (!boards.includes(raw)) {
-    throw new InputError('microkit-board', `'${raw}' is not a Microkit ${microkitVersion} board this action boots for ${arch}`, `Use ${boards.join(' or ')} (the QEMU boards; hardware boards cannot be booted here).`);
+    throw new InputError(
+      'microkit-board',
+      `'${raw}' is not a Microkit ${microkitVersion} board this action boots for ${arch}`,
+      `Use ${boards.join(' or ')} (the QEMU boards; hardware boards cannot be booted here).`,
+    );
   }
   return raw;
 }
@@ -111,7 +141,11 @@ export function parseMicrokitConfig(raw: string, board: string): string {
   const c = raw === '' ? 'debug' : raw;
   // Every QEMU board has smp_cores, so each has smp-debug too.
   if (/^(smp-)?(release|benchmark)$/.test(c)) {
-    throw new InputError('microkit-config', `'${c}' builds seL4 without KernelPrinting: the kernel, the monitor and the protection domains' debug output print nothing, so nothing could show the run passed`, 'Use debug or smp-debug.');
+    throw new InputError(
+      'microkit-config',
+      `'${c}' builds seL4 without KernelPrinting: the kernel, the monitor and the protection domains' debug output print nothing, so nothing could show the run passed`,
+      'Use debug or smp-debug.',
+    );
   }
   if (c === 'debug' || c === 'smp-debug') return c;
   throw new InputError('microkit-config', `'${c}' is not a Microkit configuration for ${board}`, 'Use debug or smp-debug.');

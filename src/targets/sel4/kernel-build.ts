@@ -38,7 +38,12 @@ export function parseSel4Version(raw: string): Sel4Source | undefined {
   if (v === '') return undefined;
   const known = RELEASES.map((r) => r.sel4).join(', ');
   const m = /^([A-Za-z0-9][A-Za-z0-9._-]*)(?:@([0-9a-f]{40}))?$/.exec(v);
-  if (!m) throw new InputError('sel4-version', `'${v}' is not a seL4 release tag`, `Give a release such as ${known}, or <tag>@<commit> (the full 40-hex commit the tag must point at) for another tag.`);
+  if (!m)
+    throw new InputError(
+      'sel4-version',
+      `'${v}' is not a seL4 release tag`,
+      `Give a release such as ${known}, or <tag>@<commit> (the full 40-hex commit the tag must point at) for another tag.`,
+    );
   const [, tag, commit] = m;
   const pinned = knownSel4Source(tag);
   if (commit) {
@@ -47,7 +52,12 @@ export function parseSel4Version(raw: string): Sel4Source | undefined {
     }
     return { tag, commit };
   }
-  if (!pinned) throw new InputError('sel4-version', `'${tag}' is not a seL4 release this action knows the commit of`, `Give one of ${known}, or ${tag}@<commit> with the full commit the tag must point at.`);
+  if (!pinned)
+    throw new InputError(
+      'sel4-version',
+      `'${tag}' is not a seL4 release this action knows the commit of`,
+      `Give one of ${known}, or ${tag}@<commit> with the full commit the tag must point at.`,
+    );
   return pinned;
 }
 
@@ -66,7 +76,11 @@ export function parseSel4Config(raw: string): Record<string, string> {
     const name = eq < 0 ? line : line.slice(0, eq).trim();
     const value = eq < 0 ? '' : line.slice(eq + 1).trim();
     if (eq < 0 || !SETTING_NAME.test(name) || value === '') {
-      throw new InputError('sel4-config', `line ${i + 1} ('${line}') is not NAME=VALUE`, 'Give one seL4 CMake setting per line, such as KernelMaxNumNodes=2 or QEMU_MEMORY=2048.');
+      throw new InputError(
+        'sel4-config',
+        `line ${i + 1} ('${line}') is not NAME=VALUE`,
+        'Give one seL4 CMake setting per line, such as KernelMaxNumNodes=2 or QEMU_MEMORY=2048.',
+      );
     }
     if (name in out) throw new InputError('sel4-config', `${name} is set twice (line ${i + 1})`, 'Give each setting once.');
     out[name] = value;
@@ -82,12 +96,26 @@ export function parseSel4Config(raw: string): Record<string, string> {
 export function defaultKernelSettings(arch: Sel4Arch): Record<string, string> {
   switch (arch) {
     case 'aarch64':
-      return { KernelPlatform: 'qemu-arm-virt', KernelSel4Arch: 'aarch64', ARM_CPU: 'cortex-a57', KernelArmHypervisorSupport: 'ON', KernelVerificationBuild: 'OFF' };
+      return {
+        KernelPlatform: 'qemu-arm-virt',
+        KernelSel4Arch: 'aarch64',
+        ARM_CPU: 'cortex-a57',
+        KernelArmHypervisorSupport: 'ON',
+        KernelVerificationBuild: 'OFF',
+      };
     case 'riscv64':
       return { KernelPlatform: 'qemu-riscv-virt', KernelSel4Arch: 'riscv64', KernelVerificationBuild: 'OFF' };
     case 'x86_64':
       // "for the sake of simulation": FS/GS base through MSRs, no PCID, no IOMMU, FXSAVE.
-      return { KernelPlatform: 'pc99', KernelSel4Arch: 'x86_64', KernelVerificationBuild: 'OFF', KernelFSGSBase: 'msr', KernelSupportPCID: 'OFF', KernelIOMMU: 'OFF', KernelFPU: 'FXSAVE' };
+      return {
+        KernelPlatform: 'pc99',
+        KernelSel4Arch: 'x86_64',
+        KernelVerificationBuild: 'OFF',
+        KernelFSGSBase: 'msr',
+        KernelSupportPCID: 'OFF',
+        KernelIOMMU: 'OFF',
+        KernelFPU: 'FXSAVE',
+      };
   }
 }
 
@@ -99,14 +127,26 @@ export function kernelSettings(arch: Sel4Arch, user: Record<string, string>): Re
   const d = defaultKernelSettings(arch);
   for (const k of ['KernelPlatform', 'KernelSel4Arch'] as const) {
     if (user[k] !== undefined && user[k] !== d[k]) {
-      throw new InputError('sel4-config', `${k}=${user[k]} does not match the target: this action boots ${arch} seL4 on ${d.KernelPlatform} (QEMU's ${arch === 'x86_64' ? 'PC' : 'virt'} machine)`, `Remove ${k} from sel4-config.`);
+      throw new InputError(
+        'sel4-config',
+        `${k}=${user[k]} does not match the target: this action boots ${arch} seL4 on ${d.KernelPlatform} (QEMU's ${arch === 'x86_64' ? 'PC' : 'virt'} machine)`,
+        `Remove ${k} from sel4-config.`,
+      );
     }
   }
   if (user.KernelPrinting !== undefined && OFF.test(user.KernelPrinting)) {
-    throw new InputError('sel4-config', 'KernelPrinting=OFF builds a kernel that prints nothing on the serial console, so nothing could show the run passed', 'Remove KernelPrinting (it follows KernelDebugBuild, ON by default).');
+    throw new InputError(
+      'sel4-config',
+      'KernelPrinting=OFF builds a kernel that prints nothing on the serial console, so nothing could show the run passed',
+      'Remove KernelPrinting (it follows KernelDebugBuild, ON by default).',
+    );
   }
   if (user.KernelVerificationBuild !== undefined && ON.test(user.KernelVerificationBuild)) {
-    throw new InputError('sel4-config', 'KernelVerificationBuild=ON turns KernelPrinting off (seL4\'s config.cmake: PRINTING depends on NOT KernelVerificationBuild), so nothing could show the run passed', 'Remove KernelVerificationBuild.');
+    throw new InputError(
+      'sel4-config',
+      "KernelVerificationBuild=ON turns KernelPrinting off (seL4's config.cmake: PRINTING depends on NOT KernelVerificationBuild), so nothing could show the run passed",
+      'Remove KernelVerificationBuild.',
+    );
   }
   return { ...d, ...user };
 }
@@ -130,7 +170,9 @@ export function kernelCacheKey(r: KernelBuildRequest): { tool: string; version: 
   const usesQemuDtb = r.arch !== 'x86_64';
   const material = JSON.stringify({
     commit: r.source.commit,
-    settings: Object.keys(r.settings).sort().map((k) => [k, r.settings[k]]),
+    settings: Object.keys(r.settings)
+      .sort()
+      .map((k) => [k, r.settings[k]]),
     cross: ARCH[r.arch].crossPrefix ?? 'host',
     qemu: usesQemuDtb ? r.qemuVersion.trim() : '',
   });
@@ -141,20 +183,39 @@ export function kernelCacheKey(r: KernelBuildRequest): { tool: string; version: 
   return { tool: `sel4-kernel-${r.arch}`, version: `${tag}-h${hash}` };
 }
 
-export const cloneCommand = (r: KernelBuildRequest, dir: string) => ['git', 'clone', '--quiet', '--depth', '1', '--branch', r.source.tag, r.repo ?? SEL4_GIT, dir];
+export const cloneCommand = (r: KernelBuildRequest, dir: string) => [
+  'git',
+  'clone',
+  '--quiet',
+  '--depth',
+  '1',
+  '--branch',
+  r.source.tag,
+  r.repo ?? SEL4_GIT,
+  dir,
+];
 export const revParseCommand = (dir: string) => ['git', '-C', dir, 'rev-parse', 'HEAD'];
 
 export function cmakeCommand(r: KernelBuildRequest, src: string, build: string, prefix: string): string[] {
   const cross = ARCH[r.arch].crossPrefix;
   return [
-    'cmake', '-G', 'Ninja', '-S', src, '-B', build,
+    'cmake',
+    '-G',
+    'Ninja',
+    '-S',
+    src,
+    '-B',
+    build,
     `-DCMAKE_INSTALL_PREFIX=${prefix}`,
     ...(cross ? [`-DCROSS_COMPILER_PREFIX=${cross}`] : []),
     ...Object.entries(r.settings).map(([k, v]) => `-D${k}=${v}`),
   ];
 }
 
-export const ninjaCommands = (build: string) => [['ninja', '-C', build, 'all'], ['ninja', '-C', build, 'install']];
+export const ninjaCommands = (build: string) => [
+  ['ninja', '-C', build, 'all'],
+  ['ninja', '-C', build, 'install'],
+];
 
 /** Every command the build runs, in order, for the dry-run plan. */
 export function kernelBuildPlan(r: KernelBuildRequest, work: string, prefix: string): string[][] {
@@ -189,7 +250,9 @@ export async function buildKernel(r: KernelBuildRequest, env: Record<string, str
   const step = async (argv: string[], what: string, quiet = false) => {
     const res = await (quiet ? capture : runLogged)(argv[0], argv.slice(1), { env });
     if (res.code !== 0) {
-      throw new ActionError(`The seL4 kernel build failed at ${what} (${argv.join(' ')}): ${errorLine(res.stderr || res.stdout) || `exit status ${res.code}`}.`);
+      throw new ActionError(
+        `The seL4 kernel build failed at ${what} (${argv.join(' ')}): ${errorLine(res.stderr || res.stdout) || `exit status ${res.code}`}.`,
+      );
     }
     return res.stdout.trim();
   };
@@ -197,7 +260,9 @@ export async function buildKernel(r: KernelBuildRequest, env: Record<string, str
     await step(clone, `cloning seL4 ${r.source.tag}`);
     const head = await step(revParse, 'reading the cloned commit', true);
     if (head !== r.source.commit) {
-      throw new ActionError(`seL4 tag ${r.source.tag} from ${r.repo ?? SEL4_GIT} is at commit ${head}, not ${r.source.commit} as expected; the tag was moved. Nothing was built. Give sel4-version as ${r.source.tag}@${head} if you trust the new commit.`);
+      throw new ActionError(
+        `seL4 tag ${r.source.tag} from ${r.repo ?? SEL4_GIT} is at commit ${head}, not ${r.source.commit} as expected; the tag was moved. Nothing was built. Give sel4-version as ${r.source.tag}@${head} if you trust the new commit.`,
+      );
     }
     await step(cmake, 'configuring (cmake)');
     for (const n of ninja) await step(n, n[n.length - 1] === 'install' ? 'installing (ninja install)' : 'building (ninja)');

@@ -75,7 +75,10 @@ export function memoryMiB(arch: Sel4Arch, info: PlatformInfo, file: string): num
   if (base === undefined) return undefined;
   if (info.memory.length === 0) throw new ActionError(`${file} lists no memory regions.`);
   const top = Math.max(...info.memory.map((r) => r.end));
-  if (top <= base) throw new ActionError(`${file}: memory ends at 0x${top.toString(16)}, below QEMU's RAM base 0x${base.toString(16)} for ${arch}; it is not a kernel for QEMU's virt machine.`);
+  if (top <= base)
+    throw new ActionError(
+      `${file}: memory ends at 0x${top.toString(16)}, below QEMU's RAM base 0x${base.toString(16)} for ${arch}; it is not a kernel for QEMU's virt machine.`,
+    );
   return Math.ceil((top - base) / MiB);
 }
 
@@ -94,7 +97,11 @@ export function qemuSizeMiB(size: string): number {
 export function chooseMemory(builtMiB: number | undefined, memoryInput: string | undefined, source: string): string | undefined {
   if (!memoryInput) return builtMiB === undefined ? undefined : `${builtMiB}M`;
   if (builtMiB !== undefined && qemuSizeMiB(memoryInput) < builtMiB) {
-    throw new InputError('memory', `'${memoryInput}' is less than the ${builtMiB} MiB the seL4 kernel was built for (${source})`, `Give at least ${builtMiB}M, leave memory unset to use it, or rebuild the kernel with another QEMU_MEMORY (sel4-config: QEMU_MEMORY=<MiB>).`);
+    throw new InputError(
+      'memory',
+      `'${memoryInput}' is less than the ${builtMiB} MiB the seL4 kernel was built for (${source})`,
+      `Give at least ${builtMiB}M, leave memory unset to use it, or rebuild the kernel with another QEMU_MEMORY (sel4-config: QEMU_MEMORY=<MiB>).`,
+    );
   }
   return memoryInput;
 }
@@ -124,13 +131,25 @@ const SEL4_ARCH: Record<Sel4Arch, string> = { aarch64: 'aarch64', riscv64: 'risc
 export function checkGenConfig(cfg: GenConfig, arch: Sel4Arch, opts: { needsFpu: boolean; file: string; input: string }): void {
   const fix = `Give ${opts.input === 'sel4-prefix' ? 'a kernel built' : 'settings'} with KernelPrinting=ON (a debug build: KernelDebugBuild=ON prints by default)`;
   if (cfg.PRINTING !== true) {
-    throw new InputError(opts.input, `the seL4 kernel was built without PRINTING (${opts.file}: "PRINTING" is ${JSON.stringify(cfg.PRINTING ?? null)}); it prints nothing on the serial console, so nothing could show the run passed`, `${fix}.`);
+    throw new InputError(
+      opts.input,
+      `the seL4 kernel was built without PRINTING (${opts.file}: "PRINTING" is ${JSON.stringify(cfg.PRINTING ?? null)}); it prints nothing on the serial console, so nothing could show the run passed`,
+      `${fix}.`,
+    );
   }
   if (typeof cfg.SEL4_ARCH === 'string' && cfg.SEL4_ARCH !== SEL4_ARCH[arch]) {
-    throw new InputError(opts.input, `the seL4 kernel is built for ${cfg.SEL4_ARCH} (${opts.file}), the target for ${arch}`, `Give a kernel built with KernelSel4Arch=${SEL4_ARCH[arch]}, or the matching target.`);
+    throw new InputError(
+      opts.input,
+      `the seL4 kernel is built for ${cfg.SEL4_ARCH} (${opts.file}), the target for ${arch}`,
+      `Give a kernel built with KernelSel4Arch=${SEL4_ARCH[arch]}, or the matching target.`,
+    );
   }
   if (opts.needsFpu && cfg.RISCV_EXT_D === false) {
-    throw new InputError(opts.input, `the seL4 kernel is built without the RISC-V D extension (${opts.file}: RISCV_EXT_D false), and riscv64gc code uses floating point`, 'Use a riscv64imac-sel4 target, or a kernel built with KernelRiscvExtD=ON.');
+    throw new InputError(
+      opts.input,
+      `the seL4 kernel is built without the RISC-V D extension (${opts.file}: RISCV_EXT_D false), and riscv64gc code uses floating point`,
+      'Use a riscv64imac-sel4 target, or a kernel built with KernelRiscvExtD=ON.',
+    );
   }
 }
 
@@ -151,7 +170,11 @@ export function readPrefix(prefix: string, arch: Sel4Arch, needsFpu: boolean, in
   const need = (rel: string) => {
     const p = path.join(prefix, rel);
     if (!fs.existsSync(p)) {
-      throw new InputError(input, `${prefix} has no ${rel}`, 'Give the CMAKE_INSTALL_PREFIX of a standalone seL4 kernel build (cmake ... && ninja install): it holds bin/kernel.elf, libsel4/include and support/platform_gen.yaml.');
+      throw new InputError(
+        input,
+        `${prefix} has no ${rel}`,
+        'Give the CMAKE_INSTALL_PREFIX of a standalone seL4 kernel build (cmake ... && ninja install): it holds bin/kernel.elf, libsel4/include and support/platform_gen.yaml.',
+      );
     }
     return p;
   };

@@ -13,7 +13,9 @@ export const MICROKIT_SDK_DIR_TOOL = 'microkit-sdk-unpacked';
 export function sdkHost(nodeArch: string): string {
   if (nodeArch === 'x64') return 'linux-x86-64';
   if (nodeArch === 'arm64') return 'linux-aarch64';
-  throw new ActionError(`Microkit publishes SDKs for x86-64 and aarch64 Linux hosts only; this runner is ${nodeArch}. Unpack an SDK yourself and give its folder as microkit-sdk.`);
+  throw new ActionError(
+    `Microkit publishes SDKs for x86-64 and aarch64 Linux hosts only; this runner is ${nodeArch}. Unpack an SDK yourself and give its folder as microkit-sdk.`,
+  );
 }
 
 export const sdkArchiveName = (version: string, nodeArch: string) => `microkit-sdk-${version}-${sdkHost(nodeArch)}.tar.gz`;

@@ -1,5 +1,17 @@
 import * as path from 'node:path';
-import { addPayload, kernelBuildApt, kernelLoaderInstall, kernelToElf32, microkitCommand, microkitEnv, microkitOutputs, pyfdtInstall, rootTaskEnv, RUST_BUILD_APT, unstableOptionsConfig } from './build.js';
+import {
+  addPayload,
+  kernelBuildApt,
+  kernelLoaderInstall,
+  kernelToElf32,
+  microkitCommand,
+  microkitEnv,
+  microkitOutputs,
+  pyfdtInstall,
+  rootTaskEnv,
+  RUST_BUILD_APT,
+  unstableOptionsConfig,
+} from './build.js';
 import { kernelBuildPlan, kernelCacheKey, kernelSettings, knownSel4Source, type Sel4Source } from './kernel-build.js';
 import type { KernelLoaderSpec, MicrokitSdkSpec } from './inputs.js';
 import { MICROKIT_SDK_DIR_TOOL, microkitSdkAsset, sdkRoot } from './microkit-sdk.js';
@@ -62,7 +74,7 @@ export function rootTaskPlan(r: RootTaskPlanRequest): Sel4Plan {
     prefix = path.join(r.toolCache, key.tool, key.version, r.nodeArch);
     apt.push(...kernelBuildApt(arch));
     const pyfdt = path.join(r.work, 'pyfdt');
-    steps.push({ what: 'pyfdt for seL4\'s hardware tools (PyPI only)', argv: pyfdtInstall(pyfdt) });
+    steps.push({ what: "pyfdt for seL4's hardware tools (PyPI only)", argv: pyfdtInstall(pyfdt) });
     for (const argv of kernelBuildPlan(req, path.join(r.work, 'sel4-kernel'), prefix)) {
       steps.push({ what: `seL4 ${source.tag} kernel (tool cache ${key.tool} ${key.version})`, argv, env: { PYTHONPATH: pyfdt } });
     }
@@ -73,14 +85,16 @@ export function rootTaskPlan(r: RootTaskPlanRequest): Sel4Plan {
   if (a.loaderTarget) {
     const root = r.loader.kind === 'path' ? r.loader.root : path.join(r.work, 'sel4-kernel-loader');
     if (r.loader.kind === 'cargo-install') {
-      if (!r.versions.rev) throw new Error('the kernel loader is installed at the crate\'s rust-sel4 revision, and none is known (a path dependency): give sel4-kernel-loader');
-      for (const c of kernelLoaderInstall(arch, r.versions.rev, prefix, root)) steps.push({ what: 'rust-sel4 kernel loader', argv: ['cargo', ...c.args], env: c.env });
+      if (!r.versions.rev)
+        throw new Error("the kernel loader is installed at the crate's rust-sel4 revision, and none is known (a path dependency): give sel4-kernel-loader");
+      for (const c of kernelLoaderInstall(arch, r.versions.rev, prefix, root))
+        steps.push({ what: 'rust-sel4 kernel loader', argv: ['cargo', ...c.args], env: c.env });
     }
     image = path.join(r.work, 'image.elf');
     steps.push({ what: 'cargo build (below), then the image: loader + kernel + root task', argv: addPayload(root, prefix, r.app, image) });
   } else {
     kernel32 = path.join(r.work, 'kernel32.elf');
-    steps.push({ what: 'the kernel as elf32 for QEMU\'s -kernel', argv: kernelToElf32(path.join(prefix, 'bin', 'kernel.elf'), kernel32) });
+    steps.push({ what: "the kernel as elf32 for QEMU's -kernel", argv: kernelToElf32(path.join(prefix, 'bin', 'kernel.elf'), kernel32) });
   }
   if (!apt.includes(a.qemuApt)) apt.push(a.qemuApt);
   return {
@@ -119,12 +133,13 @@ export function microkitPlan(r: MicrokitPlanRequest): Sel4Plan {
   if (r.sdk?.kind === 'path') {
     sdk = r.sdk.path;
   } else {
-    const asset = r.sdk?.kind === 'url'
-      ? { url: r.sdk.url, checksum: `sha256 ${r.sdk.sha256}` }
-      : (() => {
-          const x = microkitSdkAsset(version, r.nodeArch, r.sdk?.kind === 'version' ? r.sdk.sha256 : undefined);
-          return { url: x.url, checksum: typeof x.sha256 === 'string' ? `sha256 ${x.sha256}` : 'sha256 published by GitHub' };
-        })();
+    const asset =
+      r.sdk?.kind === 'url'
+        ? { url: r.sdk.url, checksum: `sha256 ${r.sdk.sha256}` }
+        : (() => {
+            const x = microkitSdkAsset(version, r.nodeArch, r.sdk?.kind === 'version' ? r.sdk.sha256 : undefined);
+            return { url: x.url, checksum: typeof x.sha256 === 'string' ? `sha256 ${x.sha256}` : 'sha256 published by GitHub' };
+          })();
     steps.push({ what: `Microkit SDK ${version}: download ${asset.url} (${asset.checksum}), unpack, tool-cache` });
     sdk = sdkRoot(path.join(r.toolCache, MICROKIT_SDK_DIR_TOOL, version, r.nodeArch), version);
   }

@@ -42,7 +42,10 @@ export async function qemuVersion(binary: string): Promise<string> {
  * tool-cached per revision and kernel (the loader embeds the kernel's platform info).
  */
 export async function installKernelLoader(arch: Parameters<typeof kernelLoaderInstall>[0], rev: string, prefix: string, cargo: CargoView): Promise<string> {
-  const key = createHash('sha256').update(JSON.stringify([rev, prefix])).digest('hex').slice(0, 12);
+  const key = createHash('sha256')
+    .update(JSON.stringify([rev, prefix]))
+    .digest('hex')
+    .slice(0, 12);
   const tool = `sel4-kernel-loader-${arch}`;
   const version = `0.0.0-h${key}`;
   const hit = process.env.RUNNER_TOOL_CACHE ? tc.find(tool, version) : '';
@@ -64,7 +67,9 @@ export async function installKernelLoader(arch: Parameters<typeof kernelLoaderIn
 /** The bootable image of a root task on aarch64/riscv64: the loader with the kernel and the root task as payload. */
 export async function assembleRootTask(executables: string[], loaderRoot: string, prefix: string, out: string): Promise<string> {
   if (executables.length !== 1) {
-    throw new ActionError(`cargo built ${executables.length} executables (${executables.map((e) => path.basename(e)).join(', ')}), and a root task is one. Choose it with cargo-args: --bin NAME (or -p PACKAGE).`);
+    throw new ActionError(
+      `cargo built ${executables.length} executables (${executables.map((e) => path.basename(e)).join(', ')}), and a root task is one. Choose it with cargo-args: --bin NAME (or -p PACKAGE).`,
+    );
   }
   fs.mkdirSync(path.dirname(out), { recursive: true });
   await step(addPayload(loaderRoot, prefix, executables[0], out), 'adding the kernel and the root task to the loader (sel4-kernel-loader-add-payload)');
@@ -79,14 +84,23 @@ export function ensureKernel32(kernel: string, out: string, run: (argv: string[]
     run(argv);
   } catch (e) {
     fs.rmSync(out, { force: true });
-    throw new ActionError(`seL4: the kernel could not be converted to elf32 for QEMU's -kernel (${argv.join(' ')}): ${(e as Error).message.split('\n')[0]}. Check that ${kernel} is the x86_64 seL4 kernel (sel4-prefix), and that binutils is installed.`);
+    throw new ActionError(
+      `seL4: the kernel could not be converted to elf32 for QEMU's -kernel (${argv.join(' ')}): ${(e as Error).message.split('\n')[0]}. Check that ${kernel} is the x86_64 seL4 kernel (sel4-prefix), and that binutils is installed.`,
+    );
   }
 }
 
 /** The Microkit system image from every protection domain cargo built. */
 export async function assembleMicrokit(sdk: string, system: string, executables: string[], board: string, config: string, outDir: string): Promise<string> {
   fs.mkdirSync(outDir, { recursive: true });
-  const argv = microkitCommand(sdk, system, executables.map((e) => path.dirname(e)), board, config, outDir);
+  const argv = microkitCommand(
+    sdk,
+    system,
+    executables.map((e) => path.dirname(e)),
+    board,
+    config,
+    outDir,
+  );
   await step(argv, 'building the Microkit system image (microkit)');
   return path.join(outDir, 'loader.img');
 }

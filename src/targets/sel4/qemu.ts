@@ -128,8 +128,10 @@ export function qemuArgv(l: Sel4QemuLine, headless: string[]): string[] {
   return [
     l.binary,
     ...(l.machine ? ['-machine', l.machine] : []),
-    '-cpu', l.cpu,
-    '-m', l.memory,
+    '-cpu',
+    l.cpu,
+    '-m',
+    l.memory,
     ...(l.smp ? ['-smp', String(l.smp)] : []),
     ...headless,
     ...l.args,

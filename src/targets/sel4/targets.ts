@@ -95,21 +95,38 @@ export function isSel4Triple(triple: string): boolean {
 export function parseSel4Target(triple: string): Sel4Target | undefined {
   if (!isSel4Triple(triple)) return undefined;
   const m = TRIPLE.exec(triple);
-  const valid = 'Use one of rust-sel4\'s targets: aarch64-sel4, riscv64imac-sel4, riscv64gc-sel4 or x86_64-sel4, optionally with -roottask or -microkit, then -minimal or -unwind (for example aarch64-sel4-roottask-minimal).';
+  const valid =
+    "Use one of rust-sel4's targets: aarch64-sel4, riscv64imac-sel4, riscv64gc-sel4 or x86_64-sel4, optionally with -roottask or -microkit, then -minimal or -unwind (for example aarch64-sel4-roottask-minimal).";
   if (!m) throw new InputError('target', `'${triple}' is not one of rust-sel4's target names`, valid);
   const [, specArch, kind, resettable, variant, musl] = m;
   if (NOT_BOOTED.includes(specArch)) {
-    throw new InputError('target', `'${triple}' is a rust-sel4 target, but this action boots seL4 only on aarch64, riscv64 and x86_64 (QEMU lines for ${specArch} are not provided)`, valid);
+    throw new InputError(
+      'target',
+      `'${triple}' is a rust-sel4 target, but this action boots seL4 only on aarch64, riscv64 and x86_64 (QEMU lines for ${specArch} are not provided)`,
+      valid,
+    );
   }
   const arch = SPEC_ARCH[specArch];
   if (!arch) throw new InputError('target', `'${triple}' names an architecture rust-sel4 has no target for ('${specArch}')`, valid);
   if (musl) {
-    throw new InputError('target', `'${triple}' links against a musl libc built for seL4, which this action does not build`, `Use the target without -musl (${triple.replace(/-musl$/, '')}); rust-sel4's no_std runtimes need no libc.`);
+    throw new InputError(
+      'target',
+      `'${triple}' links against a musl libc built for seL4, which this action does not build`,
+      `Use the target without -musl (${triple.replace(/-musl$/, '')}); rust-sel4's no_std runtimes need no libc.`,
+    );
   }
   if (resettable && kind !== 'microkit') {
     throw new InputError('target', `'${triple}': rust-sel4 has -resettable targets only for Microkit protection domains`, valid);
   }
-  return { triple, specArch, arch, kind: kind as Sel4Target['kind'], resettable: Boolean(resettable), variant: variant as Sel4Target['variant'], needsFpu: specArch === 'riscv64gc' };
+  return {
+    triple,
+    specArch,
+    arch,
+    kind: kind as Sel4Target['kind'],
+    resettable: Boolean(resettable),
+    variant: variant as Sel4Target['variant'],
+    needsFpu: specArch === 'riscv64gc',
+  };
 }
 
 /** The family's own inputs that decide the route (raw, trimmed; '' when unset). */
@@ -136,16 +153,29 @@ const MICROKIT_ONLY = ['microkit-sdk', 'microkit-sdk-sha256', 'microkit-board', 
 export function chooseRoute(t: Sel4Target, inputs: RouteInputs): Route {
   const system = inputs['microkit-system'] ?? '';
   if (t.kind === 'roottask' && system) {
-    throw new InputError('microkit-system', `is set, but the target ${t.triple} is a root-task target`, `Build the protection domains for ${t.triple.replace('-roottask', '')} (or the -microkit target of rust-sel4 before v5.0.0), or remove microkit-system to boot a root task.`);
+    throw new InputError(
+      'microkit-system',
+      `is set, but the target ${t.triple} is a root-task target`,
+      `Build the protection domains for ${t.triple.replace('-roottask', '')} (or the -microkit target of rust-sel4 before v5.0.0), or remove microkit-system to boot a root task.`,
+    );
   }
   if (t.kind === 'microkit' && !system) {
-    throw new InputError('microkit-system', `is not set, and the target ${t.triple} builds Microkit protection domains`, 'Give the path of the system description (.system file) to pass to the microkit tool, relative to working-directory.');
+    throw new InputError(
+      'microkit-system',
+      `is not set, and the target ${t.triple} builds Microkit protection domains`,
+      'Give the path of the system description (.system file) to pass to the microkit tool, relative to working-directory.',
+    );
   }
   const route: Route = system ? 'microkit' : 'root-task';
   const stray = (route === 'microkit' ? ROOT_TASK_ONLY : MICROKIT_ONLY).find((n) => (inputs[n] ?? '') !== '');
   if (stray) {
-    const other = route === 'microkit' ? 'the Microkit route (microkit-system is set; the kernel comes from the Microkit SDK)' : 'a root task (microkit-system is not set)';
-    throw new InputError(stray, `is set, but this run boots ${other}`, route === 'microkit' ? `Remove ${stray}.` : `Remove ${stray}, or set microkit-system to build a Microkit system.`);
+    const other =
+      route === 'microkit' ? 'the Microkit route (microkit-system is set; the kernel comes from the Microkit SDK)' : 'a root task (microkit-system is not set)';
+    throw new InputError(
+      stray,
+      `is set, but this run boots ${other}`,
+      route === 'microkit' ? `Remove ${stray}.` : `Remove ${stray}, or set microkit-system to build a Microkit system.`,
+    );
   }
   return route;
 }
@@ -165,6 +195,8 @@ export function routeNeeds(t: Sel4Target, route: Route): string[] {
   return [
     ...common,
     'an seL4 kernel: sel4-prefix, or built from a release tag with cmake, ninja, dtc and ' + (a.crossPrefix ? `${a.crossPrefix}gcc` : 'the host gcc'),
-    ...(a.loaderTarget ? [`sel4-kernel-loader for ${a.loaderTarget} and sel4-kernel-loader-add-payload (cargo install from rust-sel4)`] : ['objcopy (binutils) to turn the kernel into an elf32 for -kernel']),
+    ...(a.loaderTarget
+      ? [`sel4-kernel-loader for ${a.loaderTarget} and sel4-kernel-loader-add-payload (cargo install from rust-sel4)`]
+      : ['objcopy (binutils) to turn the kernel into an elf32 for -kernel']),
   ];
 }

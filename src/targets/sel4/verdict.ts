@@ -53,8 +53,8 @@ export const DEFAULT_FAIL_ON: Pattern[] = [
  * (https://github.com/seL4/rust-sel4/blob/v5.0.0/crates/sel4-kernel-loader/src/logging.rs).
  */
 export const RUNNING_MARKERS: { pattern: Pattern; meaning: string }[] = [
-  { pattern: literal('seL4 kernel loader | INFO   Starting loader'), meaning: 'rust-sel4\'s kernel loader started' },
-  { pattern: literal('LDR|INFO: loader for seL4 starting'), meaning: 'Microkit\'s loader started' },
+  { pattern: literal('seL4 kernel loader | INFO   Starting loader'), meaning: "rust-sel4's kernel loader started" },
+  { pattern: literal('LDR|INFO: loader for seL4 starting'), meaning: "Microkit's loader started" },
   { pattern: literal('Bootstrapping kernel'), meaning: 'the seL4 kernel started' },
   { pattern: literal('Booting all finished, dropped to user space'), meaning: 'the seL4 kernel booted and started the root task' },
   { pattern: literal('MON|INFO: Microkit Monitor started!'), meaning: 'the Microkit monitor started the protection domains' },
@@ -75,7 +75,7 @@ export function bootProgress(lines: Iterable<string>): string | undefined {
 export function explainNoVerdict(lines: Iterable<string>): string {
   const p = bootProgress(lines);
   return p === undefined
-    ? 'seL4 never booted: none of the loader\'s or kernel\'s start lines appeared (check the image, the memory size the kernel was built for, and the CPU model)'
+    ? "seL4 never booted: none of the loader's or kernel's start lines appeared (check the image, the memory size the kernel was built for, and the CPU model)"
     : `seL4 booted (${p}) and then printed neither a result nor a failure: the guest hung or waited for something`;
 }
 

@@ -28,9 +28,33 @@ export interface Sel4Release {
  * (3f590a6), its sources.nix the tag's (881de50).
  */
 export const RELEASES: readonly Sel4Release[] = [
-  { tag: 'v3.0.0', commit: '2c9786744900433f37e803c25ab208835a802cf3', sel4: '14.0.0', sel4Commit: 'c0fc32450fb5e8460083b89a84d067249b109cfc', microkit: '2.1.0', rustToolchain: 'nightly-2025-10-20', microkitTargets: true },
-  { tag: 'v4.0.0', commit: '7a2321f2d84310ba7a09fe7f5988e6dcecde3566', sel4: '15.0.0', sel4Commit: '881de507fe528490dc5e570c7810a149bad5880f', microkit: '2.2.0', rustToolchain: 'nightly-2026-03-18', microkitTargets: true },
-  { tag: 'v5.0.0', commit: 'd441a880938209f661201704dfbee7b91c5aa905', sel4: '16.0.0', sel4Commit: '6e7c3b733d296cfd88d5fbf635c96e447a882374', microkit: '2.3.0', rustToolchain: 'nightly-2026-04-04', microkitTargets: false },
+  {
+    tag: 'v3.0.0',
+    commit: '2c9786744900433f37e803c25ab208835a802cf3',
+    sel4: '14.0.0',
+    sel4Commit: 'c0fc32450fb5e8460083b89a84d067249b109cfc',
+    microkit: '2.1.0',
+    rustToolchain: 'nightly-2025-10-20',
+    microkitTargets: true,
+  },
+  {
+    tag: 'v4.0.0',
+    commit: '7a2321f2d84310ba7a09fe7f5988e6dcecde3566',
+    sel4: '15.0.0',
+    sel4Commit: '881de507fe528490dc5e570c7810a149bad5880f',
+    microkit: '2.2.0',
+    rustToolchain: 'nightly-2026-03-18',
+    microkitTargets: true,
+  },
+  {
+    tag: 'v5.0.0',
+    commit: 'd441a880938209f661201704dfbee7b91c5aa905',
+    sel4: '16.0.0',
+    sel4Commit: '6e7c3b733d296cfd88d5fbf635c96e447a882374',
+    microkit: '2.3.0',
+    rustToolchain: 'nightly-2026-04-04',
+    microkitTargets: false,
+  },
 ];
 export const NEWEST = RELEASES[RELEASES.length - 1];
 
@@ -70,7 +94,9 @@ function releaseFor(rev: string): Sel4Release | undefined {
 function refuseTooOld(rev: string | undefined, requested: string | undefined): void {
   const old = Object.entries(TOO_OLD).find(([major, c]) => c === rev || (requested ?? '').startsWith(`tag=${major}.`));
   if (old) {
-    throw new ActionError(`The crate uses rust-sel4 ${requested ?? rev}, which predates v3.0.0 and was built against unreleased seL4 and Microkit commits; this action pairs rust-sel4 ${RELEASES.map((r) => r.tag).join(', ')} with seL4 and Microkit releases. Depend on rust-sel4 with tag = "${NEWEST.tag}" (or ${RELEASES[0].tag} or later), or give sel4-prefix / microkit-sdk for the kernel you built yourself.`);
+    throw new ActionError(
+      `The crate uses rust-sel4 ${requested ?? rev}, which predates v3.0.0 and was built against unreleased seL4 and Microkit commits; this action pairs rust-sel4 ${RELEASES.map((r) => r.tag).join(', ')} with seL4 and Microkit releases. Depend on rust-sel4 with tag = "${NEWEST.tag}" (or ${RELEASES[0].tag} or later), or give sel4-prefix / microkit-sdk for the kernel you built yourself.`,
+    );
   }
 }
 
@@ -79,12 +105,22 @@ function choose(rev: string | undefined, requested: string | undefined, where: s
   const byRev = rev ? releaseFor(rev) : undefined;
   const byTag = requested?.startsWith('tag=') ? RELEASES.find((r) => r.tag === requested.slice(4)) : undefined;
   if (byRev && byTag && byRev !== byTag) {
-    throw new ActionError(`${where} names rust-sel4 ${requested}, but at commit ${rev}, which is ${byRev.tag}; the tag was moved or the lock file is stale. Run cargo update -p sel4.`);
+    throw new ActionError(
+      `${where} names rust-sel4 ${requested}, but at commit ${rev}, which is ${byRev.tag}; the tag was moved or the lock file is stale. Run cargo update -p sel4.`,
+    );
   }
   const release = byRev ?? byTag;
-  const at = `rust-sel4 ${requested ? requested.replace('=', ' ') : ''}${rev ? `${requested ? ' at ' : 'at '}${rev.slice(0, 12)}` : ''}`.replace(/\s+/g, ' ').trim();
+  const at = `rust-sel4 ${requested ? requested.replace('=', ' ') : ''}${rev ? `${requested ? ' at ' : 'at '}${rev.slice(0, 12)}` : ''}`
+    .replace(/\s+/g, ' ')
+    .trim();
   if (release) {
-    return { rev: rev ?? release.commit, requested, release, known: true, note: `${where}: ${at} is ${release.tag}: seL4 ${release.sel4}, Microkit ${release.microkit}.` };
+    return {
+      rev: rev ?? release.commit,
+      requested,
+      release,
+      known: true,
+      note: `${where}: ${at} is ${release.tag}: seL4 ${release.sel4}, Microkit ${release.microkit}.`,
+    };
   }
   return {
     rev,
@@ -120,7 +156,9 @@ export function versionsFromCargoLock(text: string, file = 'Cargo.lock'): Versio
   const pkgs = doc.package ?? [];
   const cratesIo = pkgs.find((p) => (p.name === 'sel4' || p.name === 'sel4-sys') && (p.source ?? '').startsWith('registry+'));
   if (cratesIo) {
-    throw new ActionError(`${file} has ${cratesIo.name} ${cratesIo.version} from crates.io: that is an older, unrelated project, not rust-sel4 (whose crates are not on crates.io). Depend on rust-sel4 by git: sel4 = { git = "${RUST_SEL4_GIT}", tag = "${NEWEST.tag}" } (and sel4-root-task or sel4-microkit the same way).`);
+    throw new ActionError(
+      `${file} has ${cratesIo.name} ${cratesIo.version} from crates.io: that is an older, unrelated project, not rust-sel4 (whose crates are not on crates.io). Depend on rust-sel4 by git: sel4 = { git = "${RUST_SEL4_GIT}", tag = "${NEWEST.tag}" } (and sel4-root-task or sel4-microkit the same way).`,
+    );
   }
   const fromGit = pkgs
     .filter((p) => p.name.startsWith('sel4'))
@@ -128,7 +166,9 @@ export function versionsFromCargoLock(text: string, file = 'Cargo.lock'): Versio
     .filter((x) => x.g && isRustSel4(x.g.url));
   const revs = [...new Set(fromGit.map((x) => x.g!.rev))];
   if (revs.length > 1) {
-    throw new ActionError(`${file} has rust-sel4 crates from ${revs.length} revisions (${revs.map((r) => r.slice(0, 12)).join(', ')}); every sel4* crate must come from one revision. Give them all the same tag (or rev) and run cargo update.`);
+    throw new ActionError(
+      `${file} has rust-sel4 crates from ${revs.length} revisions (${revs.map((r) => r.slice(0, 12)).join(', ')}); every sel4* crate must come from one revision. Give them all the same tag (or rev) and run cargo update.`,
+    );
   }
   if (revs.length === 1) {
     const g = fromGit.find((x) => x.p.name === 'sel4')?.g ?? fromGit[0].g!;

@@ -11,7 +11,18 @@ import { literal, parsePattern } from '../../verdict/patterns.js';
 import { RUST_PANIC } from '../common.js';
 import type { BeforeCargo, BuildPrep, CommonInputs, Family, TargetPlan } from '../contract.js';
 import { UNIKRAFT_INPUTS, unikraftInputs, type UnikraftInputs } from './inputs.js';
-import { ARCH, PLAT, TTY_STDIO, chooseTarget, findKraftfile, KRAFTFILE_NAMES, parseKraftfile, withTtyStdio, type Kraftfile, type KraftTarget } from './kraftfile.js';
+import {
+  ARCH,
+  PLAT,
+  TTY_STDIO,
+  chooseTarget,
+  findKraftfile,
+  KRAFTFILE_NAMES,
+  parseKraftfile,
+  withTtyStdio,
+  type Kraftfile,
+  type KraftTarget,
+} from './kraftfile.js';
 import { KRAFTKIT_ARCHIVE_TOOL, KRAFTKIT_DEFAULT_VERSION, KRAFTKIT_FILES, KRAFTKIT_TOOL, kraftkitAsset } from './kraftkit.js';
 import { unikraftAppend } from './append.js';
 import { describeUnikraftVersion, movingVersionWarning, parseUnikraftBanner } from './banner.js';
@@ -81,7 +92,8 @@ function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile
   return {
     async describe() {
       return {
-        kraftkit: i.kraftkit.kind === 'system' ? 'kraft and kraftld from PATH' : `KraftKit ${i.kraftkit.version}: kraft and kraftld from the downloaded archive`,
+        kraftkit:
+          i.kraftkit.kind === 'system' ? 'kraft and kraftld from PATH' : `KraftKit ${i.kraftkit.version}: kraft and kraftld from the downloaded archive`,
         kraftfileTarget: `${chosen.target.name} (${PLAT}/${ARCH})`,
         ...(addTty ? { kraftfileChange: `${TTY_STDIO}: 'y' added to ${chosen.kraftfile.path} for the build, then restored` } : {}),
       };
@@ -168,7 +180,8 @@ export function explainUnikraftExit(status: number): string {
   if (status === 0) {
     return 'QEMU exited with status 0: the guest powered off through ACPI (how Unikraft releases without isa-debug-exit support halt, whatever main returned) or reset under -no-reboot';
   }
-  if (status === HALT_STATUS) return `QEMU exited with status ${HALT_STATUS}: Unikraft halted normally (it wrote 41 to isa-debug-exit at 0x501); this does not tell what main returned`;
+  if (status === HALT_STATUS)
+    return `QEMU exited with status ${HALT_STATUS}: Unikraft halted normally (it wrote 41 to isa-debug-exit at 0x501); this does not tell what main returned`;
   if (status === CRASH_STATUS) return `QEMU exited with status ${CRASH_STATUS}: Unikraft crashed (it wrote 42 to isa-debug-exit at 0x501)`;
   return `QEMU exited with status ${status}`;
 }
@@ -177,7 +190,11 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
   const i = unikraftInputs(own);
   const building = common.kernel === undefined;
   if (building && /\s/.test(common.workingDirectory)) {
-    throw new InputError('working-directory', `'${common.workingDirectory}' contains whitespace, which kraftld cannot handle`, 'Move the crate to a path without spaces.');
+    throw new InputError(
+      'working-directory',
+      `'${common.workingDirectory}' contains whitespace, which kraftld cannot handle`,
+      'Move the crate to a path without spaces.',
+    );
   }
   // Refuse a host KraftKit/Unikraft cannot build on, before anything is installed.
   const hostPackages = building ? unikraftHostPackages(process.arch) : [];

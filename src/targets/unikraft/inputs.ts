@@ -16,7 +16,11 @@ export interface UnikraftInputs {
 /** The inputs only x86_64-unikraft-linux-musl reads. */
 export const UNIKRAFT_INPUTS: InputSpec[] = [
   { name: 'kraftkit', parse: (raw) => raw },
-  { name: 'kraftkit-sha256', parse: (raw) => parseSha256('kraftkit-sha256', raw, 'kraft_<version>_linux_<arch>.tar.gz, or leave it empty to use the digest GitHub publishes for the release asset') },
+  {
+    name: 'kraftkit-sha256',
+    parse: (raw) =>
+      parseSha256('kraftkit-sha256', raw, 'kraft_<version>_linux_<arch>.tar.gz, or leave it empty to use the digest GitHub publishes for the release asset'),
+  },
   { name: 'unikraft-target', parse: (raw) => raw || undefined },
   { name: 'unikraft-tty-stdio', parse: (raw) => parseBool('unikraft-tty-stdio', raw, false) },
   { name: 'unikraft-args', parse: (raw) => raw },
@@ -28,7 +32,12 @@ export function unikraftInputs(own: Record<string, unknown>): UnikraftInputs {
   const sha = own['kraftkit-sha256'] as string | undefined;
   let kraftkit: KraftkitChoice;
   if (raw === 'system') {
-    if (sha) throw new InputError('kraftkit-sha256', 'has nothing to check with kraftkit: system (nothing is downloaded)', 'Remove it, or give a KraftKit version in kraftkit.');
+    if (sha)
+      throw new InputError(
+        'kraftkit-sha256',
+        'has nothing to check with kraftkit: system (nothing is downloaded)',
+        'Remove it, or give a KraftKit version in kraftkit.',
+      );
     kraftkit = { kind: 'system' };
   } else {
     const version = (raw || KRAFTKIT_DEFAULT_VERSION).replace(/^v/, '');

@@ -27,7 +27,9 @@ export function findOneKraftfile(dir: string): string | undefined {
   const found = kraftfilesIn(dir);
   if (found.length > 1) {
     const names = found.map((f) => path.basename(f));
-    throw new ActionError(`${dir} has ${names.length} Kraftfiles (${names.join(', ')}); kraft refuses that ("found multiple config files with supported names"). Keep one of them (Kraftfile is the usual name) and remove the others.`);
+    throw new ActionError(
+      `${dir} has ${names.length} Kraftfiles (${names.join(', ')}); kraft refuses that ("found multiple config files with supported names"). Keep one of them (Kraftfile is the usual name) and remove the others.`,
+    );
   }
   return found[0];
 }
@@ -56,7 +58,9 @@ export function mapTargetName(target: Record<string, unknown>, appName: string |
   const name = str(target.name);
   const kernel = str(target.kernel);
   if (name && kernel && name !== kernel) {
-    throw new ActionError(`${path.basename(file)}: a target sets both name: ${name} and kernel: ${kernel}; kraft reads both into the target's name and either may win. Keep one of them.`);
+    throw new ActionError(
+      `${path.basename(file)}: a target sets both name: ${name} and kernel: ${kernel}; kraft reads both into the target's name and either may win. Keep one of them.`,
+    );
   }
   return name ?? kernel ?? appName;
 }

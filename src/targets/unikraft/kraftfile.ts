@@ -107,7 +107,12 @@ export function parseKraftfile(file: string): Kraftfile {
   const targetKconfig = Array.isArray(rawTargets)
     ? rawTargets.some((t) => t && typeof t === 'object' && kconfigSets((t as Record<string, unknown>).kconfig, TTY_STDIO))
     : false;
-  const unikraftVersion = typeof unikraft === 'string' || typeof unikraft === 'number' ? String(unikraft) : unikraft && typeof unikraft === 'object' ? str((unikraft as Record<string, unknown>).version) : undefined;
+  const unikraftVersion =
+    typeof unikraft === 'string' || typeof unikraft === 'number'
+      ? String(unikraft)
+      : unikraft && typeof unikraft === 'object'
+        ? str((unikraft as Record<string, unknown>).version)
+        : undefined;
   return { path: file, name: appName, targets, ttyStdio: kconfigSets(ukKconfig, TTY_STDIO) || targetKconfig, unikraftVersion };
 }
 
@@ -119,17 +124,23 @@ export function chooseTarget(kf: Kraftfile, wanted: string | undefined, input: s
   const rel = path.basename(kf.path);
   if (kf.targets.length === 0) {
     // kraft: "no targets to build" for an empty list (a filter matching nothing says "no targets selected to build").
-    throw new ActionError(`${rel} names no targets, so kraft build (run by kraftld) would fail with "no targets to build". Add these lines to ${kf.path}:\n${WANT_LINES}`);
+    throw new ActionError(
+      `${rel} names no targets, so kraft build (run by kraftld) would fail with "no targets to build". Add these lines to ${kf.path}:\n${WANT_LINES}`,
+    );
   }
   const ours = kf.targets.filter((t) => t.plat === PLAT && t.arch === ARCH);
   if (ours.length === 0) {
     const have = kf.targets.map((t) => t.written).join(', ');
-    throw new ActionError(`${rel} has no ${PLAT}/${ARCH} target (it has: ${have}); Rust on Unikraft builds and boots only ${PLAT}/${ARCH} here. Add it to the targets list in ${kf.path}:\n${WANT_LINES}`);
+    throw new ActionError(
+      `${rel} has no ${PLAT}/${ARCH} target (it has: ${have}); Rust on Unikraft builds and boots only ${PLAT}/${ARCH} here. Add it to the targets list in ${kf.path}:\n${WANT_LINES}`,
+    );
   }
   if (wanted) {
     const hit = ours.find((t) => t.name === wanted);
     if (!hit) {
-      throw new ActionError(`Input '${input}': ${rel} has no ${PLAT}/${ARCH} target named '${wanted}' (${PLAT}/${ARCH} targets: ${ours.map((t) => t.name || '(unnamed)').join(', ')}). Use one of those names, or leave ${input} empty.`);
+      throw new ActionError(
+        `Input '${input}': ${rel} has no ${PLAT}/${ARCH} target named '${wanted}' (${PLAT}/${ARCH} targets: ${ours.map((t) => t.name || '(unnamed)').join(', ')}). Use one of those names, or leave ${input} empty.`,
+      );
     }
     return hit;
   }
@@ -138,7 +149,9 @@ export function chooseTarget(kf: Kraftfile, wanted: string | undefined, input: s
     throw new ActionError(`${rel} has several ${PLAT}/${ARCH} targets (${names.join(', ')}); choose one with the ${input} input.`);
   }
   if (!ours[0].name) {
-    throw new ActionError(`${rel} has a ${PLAT}/${ARCH} target but neither it nor the app has a name, and kraftld needs one (KRAFTKIT_TARGET). Add a top-level 'name: <app>' to ${kf.path}, or give the ${input} input.`);
+    throw new ActionError(
+      `${rel} has a ${PLAT}/${ARCH} target but neither it nor the app has a name, and kraftld needs one (KRAFTKIT_TARGET). Add a top-level 'name: <app>' to ${kf.path}, or give the ${input} input.`,
+    );
   }
   return ours[0];
 }

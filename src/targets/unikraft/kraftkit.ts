@@ -25,12 +25,17 @@ export const KRAFTKIT_FILES = ['kraft', 'kraftld'];
 export function goArch(nodeArch: string): 'amd64' | 'arm64' {
   if (nodeArch === 'x64') return 'amd64';
   if (nodeArch === 'arm64') return 'arm64';
-  throw new ActionError(`KraftKit publishes Linux archives for amd64 and arm64 only; this runner is ${nodeArch}. Install kraft and kraftld yourself and set kraftkit: system.`);
+  throw new ActionError(
+    `KraftKit publishes Linux archives for amd64 and arm64 only; this runner is ${nodeArch}. Install kraft and kraftld yourself and set kraftkit: system.`,
+  );
 }
 
 /** The release archive to download, checked against `sha256` if given, else against GitHub's published digest. */
 export function kraftkitAsset(version: string, nodeArch: string, sha256?: string, hosts?: ReleaseHosts): Asset {
   const fileName = `kraft_${version}_linux_${goArch(nodeArch)}.tar.gz`;
   // goreleaser's checksums file, published with every release: the fallback when GitHub's API cannot be reached.
-  return githubReleaseAsset({ tool: KRAFTKIT_ARCHIVE_TOOL, owner: 'unikraft', repo: 'kraftkit', version, fileName, sha256, checksumsFile: `kraftkit_${version}_checksums.txt` }, hosts);
+  return githubReleaseAsset(
+    { tool: KRAFTKIT_ARCHIVE_TOOL, owner: 'unikraft', repo: 'kraftkit', version, fileName, sha256, checksumsFile: `kraftkit_${version}_checksums.txt` },
+    hosts,
+  );
 }

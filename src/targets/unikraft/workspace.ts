@@ -22,7 +22,10 @@ import { staleConfigName } from './stale-config.js';
 
 /** The folder of the workspace's root manifest, from `cargo locate-project --workspace --message-format plain`. */
 export function parseLocateProject(stdout: string): string | undefined {
-  const line = stdout.split('\n').map((l) => l.trim()).find((l) => l.endsWith('Cargo.toml'));
+  const line = stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .find((l) => l.endsWith('Cargo.toml'));
   return line && path.isAbsolute(line) ? path.dirname(line) : undefined;
 }
 
@@ -35,8 +38,10 @@ export async function locateWorkspaceRoot(cargo: string, dir: string, env?: Reco
 
 /** One sentence for the log: where cargo will run the linker, and where kraft will run. */
 export function linkDirNote(workspaceRoot: string | undefined, kraftfileDir: string): string {
-  if (workspaceRoot === undefined) return `kraftld will run kraft build in ${kraftfileDir}, where the Kraftfile is (the action's kraftld wrapper changes there).`;
-  if (path.resolve(workspaceRoot) === path.resolve(kraftfileDir)) return `kraftld runs kraft build in ${kraftfileDir}, the Cargo workspace root, where the Kraftfile is.`;
+  if (workspaceRoot === undefined)
+    return `kraftld will run kraft build in ${kraftfileDir}, where the Kraftfile is (the action's kraftld wrapper changes there).`;
+  if (path.resolve(workspaceRoot) === path.resolve(kraftfileDir))
+    return `kraftld runs kraft build in ${kraftfileDir}, the Cargo workspace root, where the Kraftfile is.`;
   return `The crate is a member of the Cargo workspace at ${workspaceRoot}, where cargo runs the linker; the action's kraftld wrapper runs kraft build in ${kraftfileDir}, where the Kraftfile is.`;
 }
 
@@ -55,7 +60,7 @@ export function kraftldWrapper(opts: { realKraftld: string; kraftfileDir: string
   const stale = staleConfigName('${KRAFTKIT_TARGET:-}', '${KRAFTKIT_PLAT:-' + opts.plat + '}', '${KRAFTKIT_ARCH:-' + opts.arch + '}');
   return [
     '#!/bin/sh',
-    '# kraftld wrapper written by unikernel-boot-action: runs KraftKit\'s kraftld in the Kraftfile\'s',
+    "# kraftld wrapper written by unikernel-boot-action: runs KraftKit's kraftld in the Kraftfile's",
     '# folder, whatever folder rustc runs the linker in (cargo runs rustc in the workspace root).',
     'set -eu',
     `dir=${shQuote(opts.kraftfileDir)}`,

@@ -30,8 +30,21 @@ export function buildStandin(): { kernel: string; vmlinux: string; initrd: strin
 /** The QEMU arguments (qemu-system-x86_64, TCG) that boot it with the given `forward` input. */
 export function standinArgs(kernel: string, initrd: string, forward: string): string[] {
   return [
-    '-accel', 'tcg', '-display', 'none', '-serial', 'stdio', '-no-reboot', '-m', '256M',
-    '-kernel', kernel, '-initrd', initrd, '-append', 'console=ttyS0 quiet panic=-1',
+    '-accel',
+    'tcg',
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-no-reboot',
+    '-m',
+    '256M',
+    '-kernel',
+    kernel,
+    '-initrd',
+    initrd,
+    '-append',
+    'console=ttyS0 quiet panic=-1',
     ...networkArgs(parseForwards(forward), NICS.virtioPci),
   ];
 }

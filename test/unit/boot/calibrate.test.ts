@@ -19,9 +19,15 @@ test('the calibration decision: KVM only where it ran the guest in no more time 
 
 test('the calibration log line gives both figures and the choice', () => {
   const d = decideAccel(done(0.14), { outcome: 'cut-off', seconds: 0.14 }, 'calibration guest via PVH -kernel');
-  assert.equal(d.line, 'Accelerator: TCG (calibration guest via PVH -kernel: TCG 0.14 s, KVM cut off at 0.14 s; KVM is slower here (nested KVM pays for every VM exit)).');
+  assert.equal(
+    d.line,
+    'Accelerator: TCG (calibration guest via PVH -kernel: TCG 0.14 s, KVM cut off at 0.14 s; KVM is slower here (nested KVM pays for every VM exit)).',
+  );
   assert.match(decideAccel(done(0.2), done(0.05)).line, /^Accelerator: KVM \(calibration: TCG 0\.20 s, KVM 0\.05 s; KVM is not slower\)\.$/);
-  assert.match(decideAccel(done(0.2), { outcome: 'failed', seconds: 0, why: 'failed to set MSR 0x10a to 0x69' }).line, /KVM failed \(failed to set MSR 0x10a to 0x69\); KVM does not work here/);
+  assert.match(
+    decideAccel(done(0.2), { outcome: 'failed', seconds: 0, why: 'failed to set MSR 0x10a to 0x69' }).line,
+    /KVM failed \(failed to set MSR 0x10a to 0x69\); KVM does not work here/,
+  );
 });
 
 test('the fallback boot: only under auto, only after KVM failed', () => {
@@ -31,7 +37,11 @@ test('the fallback boot: only under auto, only after KVM failed', () => {
   assert.equal(retryUnderTcg('auto', 'tcg', internal, ''), false);
   assert.equal(retryUnderTcg('auto', 'kvm', { kind: 'exited', status: 33, signal: null }, ''), false);
   assert.equal(retryUnderTcg('auto', 'kvm', { kind: 'timeout', seconds: 3 }, 'KVM internal error. Suberror: 1\nemulation failure\n'), true);
-  assert.equal(retryUnderTcg('auto', 'kvm', { kind: 'stopped', state: 'guest-panicked', satisfiedBefore: false }, ''), false, "the guest's own panic is not KVM's fault");
+  assert.equal(
+    retryUnderTcg('auto', 'kvm', { kind: 'stopped', state: 'guest-panicked', satisfiedBefore: false }, ''),
+    false,
+    "the guest's own panic is not KVM's fault",
+  );
 });
 
 test('which calibration guest stands for which boot', () => {

@@ -57,7 +57,10 @@ test('an expect only matches what came after the previous match (the old prompt 
   script.push('A> ');
   const o = await script.done;
   assert.equal(o.ok, false);
-  assert.equal(o.message, `Console script step 2 (expect "A>") was not met within 0.3 s; the guest printed nothing since the step began; its last line was "A>".`);
+  assert.equal(
+    o.message,
+    `Console script step 2 (expect "A>") was not met within 0.3 s; the guest printed nothing since the step began; its last line was "A>".`,
+  );
 });
 
 test('a match in a line split over chunks, with escape codes cleaned; the rest of a matched line still counts', async () => {
@@ -88,7 +91,10 @@ test('a wrong expected answer fails at its step timeout, naming the step and the
   const o = await script.done;
   assert.equal(o.ok, false);
   assert.equal(o.steps.length, 2);
-  assert.equal(o.message, `Console script step 3 (expect "reversed: Hello") was not met within 0.5 s; since the step began the guest printed "echo> Hello", "reversed: olleH", "echo>".`);
+  assert.equal(
+    o.message,
+    `Console script step 3 (expect "reversed: Hello") was not met within 0.5 s; since the step began the guest printed "echo> Hello", "reversed: olleH", "echo>".`,
+  );
 });
 
 test('a guest that never prompts fails at the first step timeout; one that prints nothing says so', async () => {
@@ -105,7 +111,10 @@ test('stop() fails the waiting step with the reason; a failed write fails its st
   s.start();
   s.push('\x1b[2Jhello\n');
   s.stop('QEMU exited with status 0');
-  assert.equal((await s.done).message, `Console script step 1 (expect "never") was still waiting when QEMU exited with status 0; since the step began the guest printed "hello".`);
+  assert.equal(
+    (await s.done).message,
+    `Console script step 1 (expect "never") was still waiting when QEMU exited with status 0; since the step began the guest printed "hello".`,
+  );
   const w = new ConsoleScript(parseConsoleScript('- send: hi'), () => {
     throw new Error('write EPIPE');
   });

@@ -21,11 +21,21 @@ test('virtio-net on PCI for x86 PCs and Unikraft, one user netdev with every for
 });
 
 test("Hermit: virtio-net-pci with disable-legacy=on, as Hermit's CI", () => {
-  assert.deepEqual(networkArgs([fwd[1]], NICS.hermit), ['-netdev', 'user,id=net0,hostfwd=tcp:127.0.0.1:9975-:9975', '-device', 'virtio-net-pci,netdev=net0,disable-legacy=on']);
+  assert.deepEqual(networkArgs([fwd[1]], NICS.hermit), [
+    '-netdev',
+    'user,id=net0,hostfwd=tcp:127.0.0.1:9975-:9975',
+    '-device',
+    'virtio-net-pci,netdev=net0,disable-legacy=on',
+  ]);
 });
 
 test('virt boards: virtio-net-device on virtio-mmio', () => {
-  assert.deepEqual(networkArgs([fwd[0]], NICS.virtioMmio), ['-netdev', 'user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80', '-device', 'virtio-net-device,netdev=net0']);
+  assert.deepEqual(networkArgs([fwd[0]], NICS.virtioMmio), [
+    '-netdev',
+    'user,id=net0,hostfwd=tcp:127.0.0.1:8080-:80',
+    '-device',
+    'virtio-net-device,netdev=net0',
+  ]);
 });
 
 test('boards with an on-board controller: -nic user, optionally naming the model', () => {

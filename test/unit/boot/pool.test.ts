@@ -30,7 +30,10 @@ test('at most `concurrency` jobs at once, by default the cores; results in job o
   const a = counted(7, 2, () => 5);
   const r = await runPool(a.jobs, { concurrency: 3, write: () => undefined });
   assert.equal(a.most(), 3);
-  assert.deepEqual(r.map((x) => (x.status === 'done' ? x.value : x.status)), [0, 10, 20, 30, 40, 50, 60]);
+  assert.deepEqual(
+    r.map((x) => (x.status === 'done' ? x.value : x.status)),
+    [0, 10, 20, 30, 40, 50, 60],
+  );
   const n = os.availableParallelism() + 2;
   const b = counted(n, 1, () => 5);
   await runPool(b.jobs, { write: () => undefined });
@@ -79,11 +82,20 @@ test('cancellation: running jobs are told to stop (their processes end), jobs no
   while (pids.length < 2) await tick(10);
   ctl.abort();
   const r = await pool;
-  assert.deepEqual(r.map((x) => x.status), ['done', 'done', 'cancelled', 'cancelled', 'cancelled']);
-  assert.deepEqual(r.slice(0, 2).map((x) => (x as { value: string }).value), ['ended by SIGTERM', 'ended by SIGTERM']);
+  assert.deepEqual(
+    r.map((x) => x.status),
+    ['done', 'done', 'cancelled', 'cancelled', 'cancelled'],
+  );
+  assert.deepEqual(
+    r.slice(0, 2).map((x) => (x as { value: string }).value),
+    ['ended by SIGTERM', 'ended by SIGTERM'],
+  );
   assert.equal(pids.length, 2, 'no job started after the cancellation');
   for (const pid of pids) assert.throws(() => process.kill(pid, 0), /ESRCH/, `sleep ${pid} is gone`);
-  assert.match(out, /::group::sleeper 0\nsleeper 0 started\n::endgroup::\nsleeper 0: done\n::group::sleeper 1\nsleeper 1 started\n::endgroup::\nsleeper 1: done\nsleeper 2: cancelled\n/);
+  assert.match(
+    out,
+    /::group::sleeper 0\nsleeper 0 started\n::endgroup::\nsleeper 0: done\n::group::sleeper 1\nsleeper 1 started\n::endgroup::\nsleeper 1: done\nsleeper 2: cancelled\n/,
+  );
 });
 
 test('a held-back job past the byte limit: the rest is left out with a note, the workflow-command pause lines are kept', async () => {
@@ -101,5 +113,8 @@ test('a held-back job past the byte limit: the rest is left out with a note, the
     },
   ];
   await runPool(jobs, { concurrency: 2, write: (c) => (out += typeof c === 'string' ? c : Buffer.from(c).toString()), maxBufferBytes: 150 });
-  assert.equal(out, `::group::slow\n::endgroup::\n::group::chatty\n::stop-commands::abc\n${'x'.repeat(100)}\n::abc::\n\n(101 bytes of this output were left out here; the serial log file has them all)\n::endgroup::\n`);
+  assert.equal(
+    out,
+    `::group::slow\n::endgroup::\n::group::chatty\n::stop-commands::abc\n${'x'.repeat(100)}\n::abc::\n\n(101 bytes of this output were left out here; the serial log file has them all)\n::endgroup::\n`,
+  );
 });

@@ -62,7 +62,10 @@ test('HTTP: a wrong status fails at once, saying what came back and what was exp
     const o = await runProbe(probe('- http: http://127.0.0.1:PORT/missing\n  timeout: 30', port), signal());
     assert.equal(o.ok, false);
     assert.equal(o.attempts, 1, 'a server that answered is not asked again');
-    assert.equal(o.message, `probe 1 (GET http://127.0.0.1:${port}/missing): got status 404 (Not Found) with a body beginning "<h1>404 Not Found</h1>"; expected status 200.`);
+    assert.equal(
+      o.message,
+      `probe 1 (GET http://127.0.0.1:${port}/missing): got status 404 (Not Found) with a body beginning "<h1>404 Not Found</h1>"; expected status 200.`,
+    );
   } finally {
     await close(s);
   }
@@ -74,7 +77,10 @@ test('HTTP: a body without the expected text fails, quoting the body', async () 
   try {
     const o = await runProbe(probe('- http: http://127.0.0.1:PORT/\n  body: Hello from Hermit', port), signal());
     assert.equal(o.ok, false);
-    assert.match(o.message, /: got status 200 \(OK\) with a body beginning "Hello from the guest method GET host 127\.0\.0\.1:\d+"; expected a body matching "Hello from Hermit"\.$/);
+    assert.match(
+      o.message,
+      /: got status 200 \(OK\) with a body beginning "Hello from the guest method GET host 127\.0\.0\.1:\d+"; expected a body matching "Hello from Hermit"\.$/,
+    );
   } finally {
     await close(s);
   }
@@ -85,7 +91,10 @@ test('HTTP: nobody listening is tried again until the probe timeout, then fails 
   const o = await runProbe(probe('- http: http://127.0.0.1:PORT/\n  timeout: 0.5', port), signal(), { retryMs: 50 });
   assert.equal(o.ok, false);
   assert.ok(o.attempts > 2, `${o.attempts} tries`);
-  assert.match(o.message, /^probe 1 \(GET http:\/\/127\.0\.0\.1:\d+\/\) did not pass within its timeout of 0\.5 s: connection refused \(QEMU is not listening.*\) \(\d+ tries\); expected status 200\.$/);
+  assert.match(
+    o.message,
+    /^probe 1 \(GET http:\/\/127\.0\.0\.1:\d+\/\) did not pass within its timeout of 0\.5 s: connection refused \(QEMU is not listening.*\) \(\d+ tries\); expected status 200\.$/,
+  );
 });
 
 test('HTTP: a server that comes up late is found by the retries', async () => {
@@ -110,7 +119,10 @@ test("QEMU's user networking: accepted, then closed at once, is not an answer (H
     assert.match(h.message, /did not pass within its timeout of 0\.4 s: the connection was closed before any reply \(nothing listens on the guest port yet\)/);
     const t = await runProbe(probe('- tcp: PORT\n  timeout: 0.4', port), signal(), { retryMs: 50 });
     assert.equal(t.ok, false);
-    assert.match(t.message, /^probe 1 \(TCP 127\.0\.0\.1:\d+\) did not pass within its timeout of 0\.4 s: the connection was closed before any reply .*; expected an open connection\.$/);
+    assert.match(
+      t.message,
+      /^probe 1 \(TCP 127\.0\.0\.1:\d+\) did not pass within its timeout of 0\.4 s: the connection was closed before any reply .*; expected an open connection\.$/,
+    );
   } finally {
     await close(s);
   }
@@ -180,7 +192,10 @@ test('runner: probes with `after` start on their line; stop() ends the rest, say
     assert.equal(b.ok, false);
     assert.equal(b.message, `probe 2 (GET http://127.0.0.1:${port}/) never started: the line "never printed" did not appear before QEMU exited with status 0.`);
     assert.equal(c.ok, false);
-    assert.match(c.message, /^probe 3 \(GET http:\/\/127\.0\.0\.1:\d+\/\) did not pass before QEMU exited with status 0: connection refused .* \(\d+ tries\); expected status 200\.$/);
+    assert.match(
+      c.message,
+      /^probe 3 \(GET http:\/\/127\.0\.0\.1:\d+\/\) did not pass before QEMU exited with status 0: connection refused .* \(\d+ tries\); expected status 200\.$/,
+    );
     assert.equal(r.passed, false);
   } finally {
     await close(s);

@@ -5,8 +5,14 @@ import { cancelMessage, killTree, liveCount, spawnTracked } from '../../../src/b
 import { processesWith } from '../../helpers/action.js';
 
 test('the cancel message names the interrupted stage, and QEMU only when it ran', () => {
-  assert.equal(cancelMessage('SIGTERM', 'build', 1), 'Received SIGTERM: the build was cancelled; stopped the command it was running, with every process it started.');
-  assert.equal(cancelMessage('SIGINT', 'install', 2), 'Received SIGINT: the install was cancelled; stopped 2 commands it was running, with every process they started.');
+  assert.equal(
+    cancelMessage('SIGTERM', 'build', 1),
+    'Received SIGTERM: the build was cancelled; stopped the command it was running, with every process it started.',
+  );
+  assert.equal(
+    cancelMessage('SIGINT', 'install', 2),
+    'Received SIGINT: the install was cancelled; stopped 2 commands it was running, with every process they started.',
+  );
   assert.equal(cancelMessage('SIGINT', undefined, 0), 'Received SIGINT: the run was cancelled.');
 });
 

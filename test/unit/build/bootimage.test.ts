@@ -23,7 +23,9 @@ test('the bootimage-configured test kernel: every key the action uses', () => {
 });
 
 test('defaults for test executables and for a plain run', () => {
-  const cfg = parse('test-args = ["-m", "64M"]\ntest-success-exit-code = 33\ntest-timeout = 120\nrun-args = ["-m", "1G"]\nrun-command = ["qemu-system-x86_64", "-drive", "format=raw,file={}"]\nmystery = 1');
+  const cfg = parse(
+    'test-args = ["-m", "64M"]\ntest-success-exit-code = 33\ntest-timeout = 120\nrun-args = ["-m", "1G"]\nrun-command = ["qemu-system-x86_64", "-drive", "format=raw,file={}"]\nmystery = 1',
+  );
   const t = bootimageDefaults(cfg, 'test');
   assert.deepEqual([t.qemuArgs, t.exitCodes, t.timeout], [['-m', '64M'], [33], 120]);
   assert.match(t.notes.join('\n'), /test-success-exit-code from \/k\/Cargo.toml: QEMU status 33/);
@@ -37,7 +39,10 @@ test('defaults for test executables and for a plain run', () => {
 });
 
 test('bad values: an error naming the file, the key, what was found and what would be right', () => {
-  assert.throws(() => parse('test-timeout = "30"'), /\/k\/Cargo.toml: \[package.metadata.bootimage\] test-timeout must be a whole number of seconds, such as test-timeout = 300; found "30"/);
+  assert.throws(
+    () => parse('test-timeout = "30"'),
+    /\/k\/Cargo.toml: \[package.metadata.bootimage\] test-timeout must be a whole number of seconds, such as test-timeout = 300; found "30"/,
+  );
   assert.throws(() => parse('test-timeout = 0'), /positive number of seconds/);
   assert.throws(() => parse('test-timeout = -5'), /positive number of seconds/);
   assert.throws(() => parse('test-success-exit-code = 33.5'), /test-success-exit-code must be an integer/);
@@ -59,8 +64,33 @@ test("QEMU's exit status as bootimage hands it to cargo test (0 = pass)", () => 
 });
 
 test("test-args written for bootimage's bare QEMU command do not repeat what the family gives", () => {
-  const family = ['-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-kernel', '/k/t'];
-  const blogOs = ['-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04', '-serial', 'stdio', '-display', 'none', '-no-reboot', '-nographic', '-m', '64M', '-device', 'virtio-rng-pci'];
+  const family = [
+    '-display',
+    'none',
+    '-serial',
+    'stdio',
+    '-monitor',
+    'none',
+    '-no-reboot',
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-kernel',
+    '/k/t',
+  ];
+  const blogOs = [
+    '-device',
+    'isa-debug-exit,iobase=0xf4,iosize=0x04',
+    '-serial',
+    'stdio',
+    '-display',
+    'none',
+    '-no-reboot',
+    '-nographic',
+    '-m',
+    '64M',
+    '-device',
+    'virtio-rng-pci',
+  ];
   assert.deepEqual(mergeQemuArgs(family, blogOs), [...family, '-m', '64M', '-device', 'virtio-rng-pci']);
   assert.deepEqual(mergeQemuArgs(family, []), family);
   // Not headless: -nographic is the user's choice and stays.

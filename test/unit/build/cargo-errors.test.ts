@@ -48,7 +48,13 @@ const LINK_RENDERED = `${C('error')}\x1b[1m: linking with \`rust-lld\` failed: e
 `;
 
 test("cargo's own error line and the lines after it, escape codes removed, Caused by joined to its line", () => {
-  assert.deepEqual(cargoErrorExcerpt(BAD_MANIFEST), ['error: unclosed table, expected `]`', '--> Cargo.toml:5:14', '|', '5 | [dependencies', '|              ^']);
+  assert.deepEqual(cargoErrorExcerpt(BAD_MANIFEST), [
+    'error: unclosed table, expected `]`',
+    '--> Cargo.toml:5:14',
+    '|',
+    '5 | [dependencies',
+    '|              ^',
+  ]);
   assert.deepEqual(cargoErrorExcerpt(DLMALLOC), [
     'error: failed to get `dlmalloc` as a dependency of package `std v0.0.0 (/usr/lib/rustlib/src/rust/library/std)`',
     'Caused by: failed to load source for dependency `dlmalloc`',
@@ -67,26 +73,42 @@ test('no rustc error: the reason quotes cargo, never "with 0 errors ... annotate
     assert.doesNotMatch(r, /0 errors|annotated/);
     assert.match(r, /^cargo build failed \(exit status 101\)/);
   }
-  assert.equal(buildFailureReason({ status: 101, errors: [], stderr: NO_NETWORK }), [
-    'cargo build failed (exit status 101); cargo said:',
-    'error: failed to get `some-lib` as a dependency of package `no-network v0.1.0 (/w/no-network)`',
-    'Caused by: failed to load source for dependency `some-lib`',
-    'Caused by: unable to update https://github.com/rust-lang/x',
-    'Caused by: failed to clone into: /root/.cargo/git/db/x-d5581d0f48f9f43e',
-    'Caused by: failed to resolve address for github.com: Name or service not known; class=Net (12)',
-  ].join('\n'));
-  assert.equal(buildFailureReason({ status: 101, errors: [], stderr: 'some tool crashed\nSegmentation fault\n' }), 'cargo build failed (exit status 101) without an error message; its last lines:\nsome tool crashed\nSegmentation fault');
+  assert.equal(
+    buildFailureReason({ status: 101, errors: [], stderr: NO_NETWORK }),
+    [
+      'cargo build failed (exit status 101); cargo said:',
+      'error: failed to get `some-lib` as a dependency of package `no-network v0.1.0 (/w/no-network)`',
+      'Caused by: failed to load source for dependency `some-lib`',
+      'Caused by: unable to update https://github.com/rust-lang/x',
+      'Caused by: failed to clone into: /root/.cargo/git/db/x-d5581d0f48f9f43e',
+      'Caused by: failed to resolve address for github.com: Name or service not known; class=Net (12)',
+    ].join('\n'),
+  );
+  assert.equal(
+    buildFailureReason({ status: 101, errors: [], stderr: 'some tool crashed\nSegmentation fault\n' }),
+    'cargo build failed (exit status 101) without an error message; its last lines:\nsome tool crashed\nSegmentation fault',
+  );
   assert.match(buildFailureReason({ status: null, signal: 'SIGKILL', errors: [], stderr: '' }), /^cargo build was stopped by SIGKILL and printed nothing/);
 });
 
 test('rustc errors: counted and annotated; a link failure quotes the linker, not its command line', () => {
-  assert.equal(buildFailureReason({ status: 101, errors: ['cannot find value `x` in this scope'], firstRendered: 'error[E0425]: cannot find value `x` in this scope\n --> src/main.rs:3:5\n', stderr: 'error: could not compile' }),
-    'cargo build failed (exit status 101) with 1 error: cannot find value `x` in this scope. The errors are annotated on the source and shown in the build log.');
+  assert.equal(
+    buildFailureReason({
+      status: 101,
+      errors: ['cannot find value `x` in this scope'],
+      firstRendered: 'error[E0425]: cannot find value `x` in this scope\n --> src/main.rs:3:5\n',
+      stderr: 'error: could not compile',
+    }),
+    'cargo build failed (exit status 101) with 1 error: cannot find value `x` in this scope. The errors are annotated on the source and shown in the build log.',
+  );
   const link = buildFailureReason({ status: 101, errors: ['linking with `rust-lld` failed: exit status: 1'], firstRendered: LINK_RENDERED, stderr: '' });
-  assert.equal(link, [
-    'cargo build failed (exit status 101) with 1 error: linking with `rust-lld` failed: exit status: 1.',
-    'note: rust-lld: error: undefined symbol: w11_function_nothing_defines',
-    '>>> referenced by main.rs:11 (src/main.rs:11)',
-    '>>>               /t/link_fail.o:(_start)',
-  ].join('\n'));
+  assert.equal(
+    link,
+    [
+      'cargo build failed (exit status 101) with 1 error: linking with `rust-lld` failed: exit status: 1.',
+      'note: rust-lld: error: undefined symbol: w11_function_nothing_defines',
+      '>>> referenced by main.rs:11 (src/main.rs:11)',
+      '>>>               /t/link_fail.o:(_start)',
+    ].join('\n'),
+  );
 });

@@ -3,7 +3,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from '../../helpers/action.js';
-import { cargoTestCommand, packageName, requireTestExecutables, suiteNames, TestExecutableCollector, testExecutables } from '../../../src/build/test-executables.js';
+import {
+  cargoTestCommand,
+  packageName,
+  requireTestExecutables,
+  suiteNames,
+  TestExecutableCollector,
+  testExecutables,
+} from '../../../src/build/test-executables.js';
 import { cargoCommand } from '../../../src/build/cargo.js';
 
 // What `cargo test --no-run --message-format=json-diagnostic-rendered-ansi` printed for
@@ -28,7 +35,14 @@ test('the test executables of a real cargo test --no-run: the library unit tests
 
 test('binaries cargo test builds for integration tests (test profile off), rlibs, and non-JSON lines are not test executables', () => {
   const c = new TestExecutableCollector();
-  const bin = { reason: 'compiler-artifact', package_id: 'path+file:///k#kern@0.1.0', manifest_path: '/k/Cargo.toml', target: { kind: ['bin'], name: 'kern', src_path: '/k/src/main.rs' }, profile: { test: false }, executable: '/t/debug/kern' };
+  const bin = {
+    reason: 'compiler-artifact',
+    package_id: 'path+file:///k#kern@0.1.0',
+    manifest_path: '/k/Cargo.toml',
+    target: { kind: ['bin'], name: 'kern', src_path: '/k/src/main.rs' },
+    profile: { test: false },
+    executable: '/t/debug/kern',
+  };
   assert.equal(c.line(JSON.stringify(bin)), false);
   assert.equal(c.line(JSON.stringify({ ...bin, executable: null, profile: { test: true } })), false);
   assert.equal(c.line('   Compiling kern v0.1.0'), false);
@@ -38,7 +52,10 @@ test('binaries cargo test builds for integration tests (test profile off), rlibs
   assert.equal(c.line(JSON.stringify({ ...bin, profile: { test: true }, executable: '/t/debug/deps/kern-1234' })), true);
   // The same artifact twice (a fresh and a rebuilt message) is one executable.
   assert.equal(c.line(JSON.stringify({ ...bin, profile: { test: true }, executable: '/t/debug/deps/kern-1234' })), true);
-  assert.deepEqual(c.executables.map((t) => [t.name, t.kind, t.label]), [['kern', 'bin', 'unittests src/main.rs']]);
+  assert.deepEqual(
+    c.executables.map((t) => [t.name, t.kind, t.label]),
+    [['kern', 'bin', 'unittests src/main.rs']],
+  );
 });
 
 test('package names from every package id form cargo prints', () => {
@@ -49,20 +66,58 @@ test('package names from every package id form cargo prints', () => {
 });
 
 test('suite names are unique: the crate name, qualified by package and kind only when needed', () => {
-  const t = (pkg: string, name: string, kind: 'lib' | 'bin' | 'test') => ({ package: pkg, name, kind, executable: `/${pkg}/${name}/${kind}`, srcPath: '', manifestPath: '', label: '' });
-  assert.deepEqual(suiteNames([t('a', 'kern', 'lib'), t('a', 'kern', 'bin'), t('b', 'kern', 'lib'), t('a', 'smoke', 'test')]), ['a::kern (lib)', 'a::kern (bin)', 'b::kern', 'smoke']);
+  const t = (pkg: string, name: string, kind: 'lib' | 'bin' | 'test') => ({
+    package: pkg,
+    name,
+    kind,
+    executable: `/${pkg}/${name}/${kind}`,
+    srcPath: '',
+    manifestPath: '',
+    label: '',
+  });
+  assert.deepEqual(suiteNames([t('a', 'kern', 'lib'), t('a', 'kern', 'bin'), t('b', 'kern', 'lib'), t('a', 'smoke', 'test')]), [
+    'a::kern (lib)',
+    'a::kern (bin)',
+    'b::kern',
+    'smoke',
+  ]);
 });
 
 test('cargo test --no-run: the build command line with test --no-run in place of build', () => {
   const tc = { cargo: 'cargo', cargoConfig: ['--config', 'x=1'], buildStd: true };
-  const req = { target: 'x86_64-unknown-none', buildStd: { crates: ['core', 'compiler_builtins'], features: ['compiler-builtins-mem'] }, cargoArgs: ['--release', '-p', 'kern'] };
+  const req = {
+    target: 'x86_64-unknown-none',
+    buildStd: { crates: ['core', 'compiler_builtins'], features: ['compiler-builtins-mem'] },
+    cargoArgs: ['--release', '-p', 'kern'],
+  };
   const cmd = cargoTestCommand(tc, req);
-  assert.deepEqual(cmd, ['cargo', '--config', 'x=1', 'test', '--no-run', '--target', 'x86_64-unknown-none', '--message-format=json-diagnostic-rendered-ansi', '-Zbuild-std=core,compiler_builtins', '-Zbuild-std-features=compiler-builtins-mem', '--release', '-p', 'kern']);
+  assert.deepEqual(cmd, [
+    'cargo',
+    '--config',
+    'x=1',
+    'test',
+    '--no-run',
+    '--target',
+    'x86_64-unknown-none',
+    '--message-format=json-diagnostic-rendered-ansi',
+    '-Zbuild-std=core,compiler_builtins',
+    '-Zbuild-std-features=compiler-builtins-mem',
+    '--release',
+    '-p',
+    'kern',
+  ]);
   const build = cargoCommand(tc, req);
-  assert.deepEqual(cmd.filter((a) => a !== '--no-run').map((a) => (a === 'test' ? 'build' : a)), build, 'everything else as the build has it');
+  assert.deepEqual(
+    cmd.filter((a) => a !== '--no-run').map((a) => (a === 'test' ? 'build' : a)),
+    build,
+    'everything else as the build has it',
+  );
   assert.ok(!cargoTestCommand({ ...tc, buildStd: false }, req).some((a) => a.startsWith('-Zbuild-std')));
 });
 
 test('no test executable: an error that says why and what to do', () => {
-  assert.throws(() => requireTestExecutables([], 'x86_64-unknown-none'), /cargo test --no-run built no test executable for x86_64-unknown-none.*Add #\[test_case\]/);
+  assert.throws(
+    () => requireTestExecutables([], 'x86_64-unknown-none'),
+    /cargo test --no-run built no test executable for x86_64-unknown-none.*Add #\[test_case\]/,
+  );
 });

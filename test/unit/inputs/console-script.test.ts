@@ -4,13 +4,16 @@ import { parseConsoleScript, describeStep, DEFAULT_STEP_TIMEOUT } from '../../..
 import { InputError } from '../../../src/errors.js';
 
 function rejects(value: string, message: RegExp) {
-  assert.throws(() => parseConsoleScript(value), (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
-    assert.equal(e.input, 'console-script');
-    assert.match(e.message, /^Input 'console-script': /);
-    assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseConsoleScript(value),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
+      assert.equal(e.input, 'console-script');
+      assert.match(e.message, /^Input 'console-script': /);
+      assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
 test('empty: no script', () => {
@@ -42,7 +45,13 @@ test('expect, send (with Enter) and write (exact), with per-step timeouts', () =
   assert.equal(steps[1].kind === 'send' && steps[1].text, 'Hello\r');
   assert.equal(steps[3].kind === 'send' && steps[3].text, '\x03');
   assert.equal(steps[4].kind === 'send' && steps[4].text, '42\r');
-  assert.deepEqual(steps.map(describeStep), ['step 1 (expect "banscii>")', 'step 2 (send "Hello\\r")', 'step 3 (expect "/^[@%#x+=:. -]+$/")', 'step 4 (send "\\u0003")', 'step 5 (send "42\\r")']);
+  assert.deepEqual(steps.map(describeStep), [
+    'step 1 (expect "banscii>")',
+    'step 2 (send "Hello\\r")',
+    'step 3 (expect "/^[@%#x+=:. -]+$/")',
+    'step 4 (send "\\u0003")',
+    'step 5 (send "42\\r")',
+  ]);
 });
 
 test('bad steps are refused, naming the step', () => {

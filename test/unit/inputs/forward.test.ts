@@ -4,13 +4,16 @@ import { parseForwards } from '../../../src/inputs/forward.js';
 import { InputError } from '../../../src/errors.js';
 
 function rejects(value: string, message: RegExp) {
-  assert.throws(() => parseForwards(value), (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
-    assert.equal(e.input, 'forward');
-    assert.match(e.message, /^Input 'forward': /);
-    assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseForwards(value),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
+      assert.equal(e.input, 'forward');
+      assert.match(e.message, /^Input 'forward': /);
+      assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
 test('empty: no forwards', () => {

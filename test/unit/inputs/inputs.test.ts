@@ -6,15 +6,18 @@ import { InputError } from '../../../src/errors.js';
 import { ROOT } from '../../../test/helpers/action.js';
 
 const base = { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none' };
-const read = (over: Record<string, string>) => readInputs((n) => ({ ...base, ...over } as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT });
+const read = (over: Record<string, string>) => readInputs((n) => (({ ...base, ...over }) as Record<string, string>)[n] ?? '', { GITHUB_WORKSPACE: ROOT });
 
 function rejects(over: Record<string, string>, input: string, message: RegExp) {
-  assert.throws(() => read(over), (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
-    assert.equal(e.input, input);
-    assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => read(over),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
+      assert.equal(e.input, input);
+      assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
 test('defaults', () => {

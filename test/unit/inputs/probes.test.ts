@@ -9,13 +9,16 @@ const fwd = [
 ];
 
 function rejects(value: string, message: RegExp, forwards = fwd) {
-  assert.throws(() => parseProbes(value, forwards), (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
-    assert.equal(e.input, 'probes');
-    assert.match(e.message, /^Input 'probes': /);
-    assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => parseProbes(value, forwards),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
+      assert.equal(e.input, 'probes');
+      assert.match(e.message, /^Input 'probes': /);
+      assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
 test('empty: no probes', () => {
@@ -70,7 +73,10 @@ test('an HTTP probe with every key; a TCP probe with an exchange', () => {
 });
 
 test('a probe for a port that is not forwarded is refused, naming the forwarded ports', () => {
-  rejects('- http://127.0.0.1:9090/', /probe 1: port 9090 is not forwarded\. Probe a forwarded host port \(8080, 8081\), or add '9090:GUEST' to the 'forward' input\./);
+  rejects(
+    '- http://127.0.0.1:9090/',
+    /probe 1: port 9090 is not forwarded\. Probe a forwarded host port \(8080, 8081\), or add '9090:GUEST' to the 'forward' input\./,
+  );
   rejects('- tcp: 9091', /probe 1: port 9091 is not forwarded/);
   // The URL's default port is 80, which is not forwarded either.
   rejects('- http://127.0.0.1/', /probe 1: port 80 is not forwarded/);
@@ -90,8 +96,14 @@ test('bad fields are refused, naming the probe and the key', () => {
   rejects('- http: http://127.0.0.1:8080/\n  status: ok', /status 'ok' is not an HTTP status code/);
   rejects('- http: http://127.0.0.1:8080/\n  method: FETCH', /method 'FETCH' is not one of GET/);
   rejects('- http: http://127.0.0.1:8080/\n  timeout: 0', /'timeout' is '0'\. Give the seconds/);
-  rejects('- http: http://127.0.0.1:8080/\n  body: "/a(/"', /probe 1 \(GET http:\/\/127\.0\.0\.1:8080\/\): 'body' '\/a\(\/' is not a valid regular expression .*\. Fix the expression/);
-  rejects('- http: http://127.0.0.1:8080/\n  expect: x', /probe 1: unknown key 'expect'\. The keys of this kind of probe are: http, method, data, status, body, after, timeout\./);
+  rejects(
+    '- http: http://127.0.0.1:8080/\n  body: "/a(/"',
+    /probe 1 \(GET http:\/\/127\.0\.0\.1:8080\/\): 'body' '\/a\(\/' is not a valid regular expression .*\. Fix the expression/,
+  );
+  rejects(
+    '- http: http://127.0.0.1:8080/\n  expect: x',
+    /probe 1: unknown key 'expect'\. The keys of this kind of probe are: http, method, data, status, body, after, timeout\./,
+  );
   rejects('- tcp: 8081\n  body: x', /unknown key 'body'/);
   rejects('- tcp: 8081\n  expect: [a, b]', /'expect' must be text, not a list/);
   rejects('- tcp: 8081\n  after: ""', /'after' is empty/);

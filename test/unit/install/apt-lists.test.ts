@@ -54,7 +54,11 @@ const entries = (hoursAgo: Record<string, number>): ListFile[] =>
 
 test('apt-cache policy: installed, candidate and every version; "(none)" and unknown packages have no candidate', () => {
   const p = parsePolicy(FRESH);
-  assert.deepEqual(p['rustc-web'], { installed: '1.96.0+dfsg1-1~deb12u2', candidate: '1.96.0+dfsg1-1~deb12u2', versions: ['1.96.0+dfsg1-1~deb12u2', '1.85.0+dfsg3-1~deb12u3'] });
+  assert.deepEqual(p['rustc-web'], {
+    installed: '1.96.0+dfsg1-1~deb12u2',
+    candidate: '1.96.0+dfsg1-1~deb12u2',
+    versions: ['1.96.0+dfsg1-1~deb12u2', '1.85.0+dfsg3-1~deb12u3'],
+  });
   assert.deepEqual(p.lld.versions, ['1:14.0-55.7~deb12u1']);
   const r = parsePolicy(REFRESHED_INSTALLED);
   assert.deepEqual(r['qemu-system-foo'], { versions: [] });
@@ -67,7 +71,19 @@ test('apt-cache policy: installed, candidate and every version; "(none)" and unk
 
 test('lists age: the newest list file or partial folder; none at all is undefined', () => {
   // The stale lists this machine came with: bookworm main only, months old.
-  assert.equal(listsAgeMs(entries({ 'deb.debian.org_debian_dists_bookworm_InRelease': 3197, 'deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4': 3197, lock: 1, partial: 4500, auxfiles: 1 }), NOW), 3197 * H);
+  assert.equal(
+    listsAgeMs(
+      entries({
+        'deb.debian.org_debian_dists_bookworm_InRelease': 3197,
+        'deb.debian.org_debian_dists_bookworm_main_binary-amd64_Packages.lz4': 3197,
+        lock: 1,
+        partial: 4500,
+        auxfiles: 1,
+      }),
+      NOW,
+    ),
+    3197 * H,
+  );
   // An update that found every list unchanged still moved partial.
   assert.equal(listsAgeMs(entries({ 'deb.debian.org_debian_dists_bookworm_InRelease': 900, partial: 2 }), NOW), 2 * H);
   // A container whose image deleted the lists: only the lock and partial are left.
@@ -79,8 +95,20 @@ test('refresh: no lists, lists older than a day, or a package without a candidat
   assert.deepEqual(refreshDecision({ ageMs: undefined, policy: {}, packages: ['lld'] }), { refresh: true, why: 'there are no package lists yet' });
   assert.deepEqual(refreshDecision({ ageMs: 133 * 24 * H, policy: fresh, packages: ['lld'] }), { refresh: true, why: 'they are 133 days old' });
   assert.deepEqual(refreshDecision({ ageMs: 25 * H, policy: fresh, packages: ['lld'] }), { refresh: true, why: 'they are 25 hours old' });
-  assert.deepEqual(refreshDecision({ ageMs: 3 * H, policy: fresh, packages: ['lld', 'qemu-system-foo', 'rustc-web'] }), { refresh: true, why: 'they offer no qemu-system-foo' });
-  assert.deepEqual(refreshDecision({ ageMs: 3 * H, policy: parsePolicy(REFRESHED_INSTALLED), packages: ['qemu-system-foo'] }), { refresh: true, why: 'they offer no qemu-system-foo' });
-  assert.deepEqual(refreshDecision({ ageMs: 3 * H, policy: fresh, packages: ['lld', 'rustc-web'] }), { refresh: false, why: 'they are 3 hours old and offer every package' });
-  assert.deepEqual(refreshDecision({ ageMs: 20 * 60_000, policy: fresh, packages: ['lld'] }), { refresh: false, why: 'they are 20 minutes old and offer every package' });
+  assert.deepEqual(refreshDecision({ ageMs: 3 * H, policy: fresh, packages: ['lld', 'qemu-system-foo', 'rustc-web'] }), {
+    refresh: true,
+    why: 'they offer no qemu-system-foo',
+  });
+  assert.deepEqual(refreshDecision({ ageMs: 3 * H, policy: parsePolicy(REFRESHED_INSTALLED), packages: ['qemu-system-foo'] }), {
+    refresh: true,
+    why: 'they offer no qemu-system-foo',
+  });
+  assert.deepEqual(refreshDecision({ ageMs: 3 * H, policy: fresh, packages: ['lld', 'rustc-web'] }), {
+    refresh: false,
+    why: 'they are 3 hours old and offer every package',
+  });
+  assert.deepEqual(refreshDecision({ ageMs: 20 * 60_000, policy: fresh, packages: ['lld'] }), {
+    refresh: false,
+    why: 'they are 20 minutes old and offer every package',
+  });
 });

@@ -36,7 +36,9 @@ test('vendored crates: folders with .cargo-checksum.json; an empty or absent ven
 });
 
 test('the failure names the package, the version found, what is missing and the fix', () => {
-  const stale = parsePolicy(`rust-web-src:\n  Installed: 1.85.0+dfsg3-1~deb12u3\n  Candidate: 1.85.0+dfsg3-1~deb12u3\n  Version table:\n *** 1.85.0+dfsg3-1~deb12u3 500\n`);
+  const stale = parsePolicy(
+    `rust-web-src:\n  Installed: 1.85.0+dfsg3-1~deb12u3\n  Candidate: 1.85.0+dfsg3-1~deb12u3\n  Version table:\n *** 1.85.0+dfsg3-1~deb12u3 500\n`,
+  );
   const msg = distroStdError('rust-web-src', stale['rust-web-src'], VENDOR, true);
   assert.match(msg, /rust-web-src 1\.85\.0\+dfsg3-1~deb12u3 has no \/usr\/lib\/rustlib\/src\/rust\/library\/vendor/);
   assert.match(msg, /offers nothing newer even after apt-get update\./);

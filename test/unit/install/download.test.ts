@@ -15,19 +15,37 @@ before(async () => {
   server = await serve({
     '/files/test-asset.bin': [200, GOOD],
     '/files/missing.bin': [404, 'no'],
-    '/repos/test-owner/test-repo/releases/tags/v1.0.0': [200, JSON.stringify({ assets: [{ name: 'test-asset.bin', digest: `sha256:${GOOD_SHA}` }, { name: 'no-digest.bin', digest: null }] })],
+    '/repos/test-owner/test-repo/releases/tags/v1.0.0': [
+      200,
+      JSON.stringify({
+        assets: [
+          { name: 'test-asset.bin', digest: `sha256:${GOOD_SHA}` },
+          { name: 'no-digest.bin', digest: null },
+        ],
+      }),
+    ],
     '/repos/test-owner/test-repo/releases/tags/v1.0.0-nodigest': [200, JSON.stringify({ assets: [{ name: 'no-digest.bin', digest: null }] })],
     '/repos/test-owner/test-repo/releases/tags/v403': [403, '{"message":"API rate limit exceeded"}'],
     '/repos/test-owner/test-repo/releases/tags/v503': [503, 'unavailable'],
     '/files/no-digest.bin': [200, GOOD],
     '/files/broken.bin': [500, 'server error'],
-    '/files/flaky.bin': [[503, 'busy'], [200, GOOD]],
+    '/files/flaky.bin': [
+      [503, 'busy'],
+      [200, GOOD],
+    ],
     '/files/checksums.txt': [200, `${GOOD_SHA}  test-asset.bin\n${GOOD_SHA}  no-digest.bin\n${'0'.repeat(64)}  unrelated.tar.gz\n`],
   });
 });
 after(() => server.close());
 
-const asset = (over: Partial<Asset> = {}): Asset => ({ tool: 'test-tool', version: '1.0.0', url: `${server.base}/files/test-asset.bin`, fileName: 'test-asset.bin', sha256: GOOD_SHA, ...over });
+const asset = (over: Partial<Asset> = {}): Asset => ({
+  tool: 'test-tool',
+  version: '1.0.0',
+  url: `${server.base}/files/test-asset.bin`,
+  fileName: 'test-asset.bin',
+  sha256: GOOD_SHA,
+  ...over,
+});
 
 test('a good test file is downloaded, verified and cached; the second fetch is served from the tool cache', async () => {
   const file = await fetchAsset(asset());
@@ -40,12 +58,18 @@ test('a good test file is downloaded, verified and cached; the second fetch is s
 });
 
 test('a wrong checksum fails closed and caches nothing', async () => {
-  await assert.rejects(fetchAsset(asset({ version: '2.0.0', sha256: 'a'.repeat(64) })), /does not match its checksum \(expected sha256 a{64}, got [0-9a-f]{64}\); it was deleted and not used/);
+  await assert.rejects(
+    fetchAsset(asset({ version: '2.0.0', sha256: 'a'.repeat(64) })),
+    /does not match its checksum \(expected sha256 a{64}, got [0-9a-f]{64}\); it was deleted and not used/,
+  );
   assert.equal(describeAsset(asset({ version: '2.0.0' })).cached, undefined);
 });
 
 test('a server error is a clear message naming the URL and status', async () => {
-  await assert.rejects(fetchAsset(asset({ version: '3.0.0', url: `${server.base}/files/missing.bin` })), /Could not download test-tool 3.0.0 from http:\/\/127.0.0.1:\d+\/files\/missing.bin: HTTP 404/);
+  await assert.rejects(
+    fetchAsset(asset({ version: '3.0.0', url: `${server.base}/files/missing.bin` })),
+    /Could not download test-tool 3.0.0 from http:\/\/127.0.0.1:\d+\/files\/missing.bin: HTTP 404/,
+  );
 });
 
 test("GitHub's published digest is read from the releases API (test server)", async () => {
@@ -64,7 +88,10 @@ const FAST = { attempts: 3, delayMs: () => 10 };
 
 test('a server error (HTTP 500) is tried again, then reported with the attempts; nothing is cached', async () => {
   const before = server.requests.length;
-  await assert.rejects(fetchAsset(asset({ version: '5.0.0', url: `${server.base}/files/broken.bin` }), FAST), /Could not download test-tool 5.0.0 from http:\/\/127.0.0.1:\d+\/files\/broken.bin: HTTP 500 \(after 3 attempts\)/);
+  await assert.rejects(
+    fetchAsset(asset({ version: '5.0.0', url: `${server.base}/files/broken.bin` }), FAST),
+    /Could not download test-tool 5.0.0 from http:\/\/127.0.0.1:\d+\/files\/broken.bin: HTTP 500 \(after 3 attempts\)/,
+  );
   assert.equal(server.requests.slice(before).filter((r) => r === '/files/broken.bin').length, 3);
   assert.equal(describeAsset(asset({ version: '5.0.0' })).cached, undefined);
 });
@@ -81,7 +108,10 @@ test('the token input goes to the releases API (and only there)', async () => {
     const before = server.requests.length;
     await fetchAsset(asset({ version: '6.0.0', sha256: { githubRelease: ref } }), FAST);
     const seen = server.requests.slice(before).map((r, i) => [r, server.auth[before + i]]);
-    assert.deepEqual(seen, [['/repos/test-owner/test-repo/releases/tags/v1.0.0', 'Bearer test-token-w11'], ['/files/test-asset.bin', '']]);
+    assert.deepEqual(seen, [
+      ['/repos/test-owner/test-repo/releases/tags/v1.0.0', 'Bearer test-token-w11'],
+      ['/files/test-asset.bin', ''],
+    ]);
   } finally {
     delete process.env.INPUT_TOKEN;
   }
@@ -102,12 +132,21 @@ test("the API unreachable (rate limit, server error, no digest): the publisher's
 
   // The checksums file missing, or not listing the asset: refused before any download.
   const before = server.requests.length;
-  await assert.rejects(fetchAsset(asset({ version: '7.2.0', sha256: { githubRelease: unreachable, checksums: { url: `${server.base}/files/missing.bin` } } }), FAST), /Could not reach .* The publisher's checksums file could not be had either \(HTTP 404\); nothing was downloaded/);
-  await assert.rejects(fetchAsset(asset({ version: '7.3.0', fileName: 'other.bin', sha256: { githubRelease: { ...unreachable, asset: 'other.bin' }, checksums } }), FAST), /checksums.txt lists no checksum for other.bin; nothing was downloaded/);
+  await assert.rejects(
+    fetchAsset(asset({ version: '7.2.0', sha256: { githubRelease: unreachable, checksums: { url: `${server.base}/files/missing.bin` } } }), FAST),
+    /Could not reach .* The publisher's checksums file could not be had either \(HTTP 404\); nothing was downloaded/,
+  );
+  await assert.rejects(
+    fetchAsset(asset({ version: '7.3.0', fileName: 'other.bin', sha256: { githubRelease: { ...unreachable, asset: 'other.bin' }, checksums } }), FAST),
+    /checksums.txt lists no checksum for other.bin; nothing was downloaded/,
+  );
   await assert.rejects(fetchAsset(asset({ version: '7.4.0', sha256: { githubRelease: unreachable } }), FAST), /Could not reach/);
   assert.ok(!server.requests.slice(before).includes('/files/test-asset.bin'), 'the asset was not downloaded');
   // A release that does not exist (404) is not an unreachable API: no fallback.
-  await assert.rejects(fetchAsset(asset({ version: '7.5.0', sha256: { githubRelease: { ...unreachable, api: server.base, tag: 'v9' }, checksums } }), FAST), /answered HTTP 404/);
+  await assert.rejects(
+    fetchAsset(asset({ version: '7.5.0', sha256: { githubRelease: { ...unreachable, api: server.base, tag: 'v9' }, checksums } }), FAST),
+    /answered HTTP 404/,
+  );
 });
 
 test('checksums files: sha256sum text and binary forms; other names are not taken', () => {

@@ -25,7 +25,10 @@ test('riscv64 per distribution: qemu-system-misc on Debian 12 and Ubuntu 24.04, 
   assert.equal(u26.package, 'qemu-system-riscv');
   assert.equal(u26.why, 'apt: qemu-system-riscv64 is provided by qemu-system-riscv-hwe, qemu-system-riscv');
   // Only the HWE build offered: it is taken.
-  assert.equal(chooseQemuPackage('qemu-system-riscv64', { real: false, providers: ['qemu-system-riscv-hwe'] }, 'qemu-system-misc').package, 'qemu-system-riscv-hwe');
+  assert.equal(
+    chooseQemuPackage('qemu-system-riscv64', { real: false, providers: ['qemu-system-riscv-hwe'] }, 'qemu-system-misc').package,
+    'qemu-system-riscv-hwe',
+  );
 });
 
 test('x86_64 and aarch64 per distribution', async () => {
@@ -36,14 +39,16 @@ test('x86_64 and aarch64 per distribution', async () => {
   assert.equal((await resolveQemuPackage('qemu-system-arm', 'qemu-system-arm', recorded('debian-12'))).package, 'qemu-system-arm');
 });
 
-test('apt knows nothing (stale or missing lists), or asking fails: the family\'s usual package', async () => {
+test("apt knows nothing (stale or missing lists), or asking fails: the family's usual package", async () => {
   const c = await resolveQemuPackage('qemu-system-riscv64', 'qemu-system-misc', async () => '');
   assert.deepEqual(c, { package: 'qemu-system-misc', why: 'apt knows no package that provides qemu-system-riscv64; trying qemu-system-misc' });
-  const f = await resolveQemuPackage('qemu-system-riscv64', 'qemu-system-misc', async () => { throw new Error('no apt-cache'); });
+  const f = await resolveQemuPackage('qemu-system-riscv64', 'qemu-system-misc', async () => {
+    throw new Error('no apt-cache');
+  });
   assert.equal(f.package, 'qemu-system-misc');
 });
 
-test('this machine\'s own apt answers like the recorded Debian 12 one', { skip: !fs.existsSync('/usr/bin/apt-cache') && 'no apt-cache here' }, async () => {
+test("this machine's own apt answers like the recorded Debian 12 one", { skip: !fs.existsSync('/usr/bin/apt-cache') && 'no apt-cache here' }, async () => {
   const live = async (name: string) => (await capture('apt-cache', ['showpkg', name])).stdout;
   const c = await resolveQemuPackage('qemu-system-riscv64', 'qemu-system-misc', live);
   assert.match(c.package, /^qemu-system-(misc|riscv)$/, c.why);

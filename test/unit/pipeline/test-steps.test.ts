@@ -4,9 +4,16 @@ import { lacksEvidence } from '../../../src/pipeline/test-steps.js';
 import type { ExecutableReport } from '../../../src/verdict/test-cases.js';
 import { fakeInputs } from '../../helpers/inputs.js';
 
-const report = (r: Partial<ExecutableReport>): ExecutableReport => ({ cases: [], pass: true, reason: 'exited', style: 'none', counts: { passed: 0, failed: 0, ignored: 0 }, ...r });
+const report = (r: Partial<ExecutableReport>): ExecutableReport => ({
+  cases: [],
+  pass: true,
+  reason: 'exited',
+  style: 'none',
+  counts: { passed: 0, failed: 0, ignored: 0 },
+  ...r,
+});
 
-test('status 0 without expect needs the executable\'s own results', () => {
+test("status 0 without expect needs the executable's own results", () => {
   assert.match(lacksEvidence(report({}), 0, false) ?? '', /status 0 alone proves nothing/);
   assert.equal(lacksEvidence(report({ style: 'libtest', libtest: { ok: true, passed: 2, failed: 0, ignored: 0 } }), 0, false), undefined);
   assert.equal(lacksEvidence(report({ style: 'blog_os', counts: { passed: 1, failed: 0, ignored: 0 } }), 0, false), undefined);
@@ -17,5 +24,8 @@ test('status 0 without expect needs the executable\'s own results', () => {
 test('command input: boot or test; test with kernel or runner: cargo is an input error', () => {
   assert.equal(fakeInputs({ target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test' }).command, 'test');
   assert.throws(() => fakeInputs({ target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'tests' }), /command/);
-  assert.throws(() => fakeInputs({ target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test', runner: 'cargo' }), /runner/);
+  assert.throws(
+    () => fakeInputs({ target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test', runner: 'cargo' }),
+    /runner/,
+  );
 });

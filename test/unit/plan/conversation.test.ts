@@ -28,14 +28,24 @@ test('UEFI keeps -nic none without forwards, and has the card instead with them'
 });
 
 test('virt boards get virtio-net-device; Cortex-M boards their own controller; Hermit its CI card', () => {
-  assert.ok(after(bootArgv(fakePlan({ target: 'aarch64-unknown-none', expect: 'x', forward: '8080:80' }), 'qemu'), '-device').includes('virtio-net-device,netdev=net0'));
-  assert.ok(after(bootArgv(fakePlan({ target: 'riscv64gc-unknown-none-elf', expect: 'x', forward: '8080:80' }), 'qemu'), '-device').includes('virtio-net-device,netdev=net0'));
-  assert.deepEqual(after(bootArgv(fakePlan({ target: 'thumbv7m-none-eabi', expect: 'x', forward: '8080:80' }), 'qemu'), '-nic'), ['user,hostfwd=tcp:127.0.0.1:8080-:80']);
-  const hermit = bootArgv(fakePlan({ target: 'x86_64-unknown-hermit', forward: '9975:9975', probes: '- http://127.0.0.1:9975/' }), 'qemu', { assets: { 'hermit-loader': '/l' } });
+  assert.ok(
+    after(bootArgv(fakePlan({ target: 'aarch64-unknown-none', expect: 'x', forward: '8080:80' }), 'qemu'), '-device').includes('virtio-net-device,netdev=net0'),
+  );
+  assert.ok(
+    after(bootArgv(fakePlan({ target: 'riscv64gc-unknown-none-elf', expect: 'x', forward: '8080:80' }), 'qemu'), '-device').includes(
+      'virtio-net-device,netdev=net0',
+    ),
+  );
+  assert.deepEqual(after(bootArgv(fakePlan({ target: 'thumbv7m-none-eabi', expect: 'x', forward: '8080:80' }), 'qemu'), '-nic'), [
+    'user,hostfwd=tcp:127.0.0.1:8080-:80',
+  ]);
+  const hermit = bootArgv(fakePlan({ target: 'x86_64-unknown-hermit', forward: '9975:9975', probes: '- http://127.0.0.1:9975/' }), 'qemu', {
+    assets: { 'hermit-loader': '/l' },
+  });
   assert.ok(after(hermit, '-device').includes('virtio-net-pci,netdev=net0,disable-legacy=on'));
 });
 
-test("a Hermit server checked by probes need not print `exit status 0`; without probes it must", () => {
+test('a Hermit server checked by probes need not print `exit status 0`; without probes it must', () => {
   assert.deepEqual(fakePlan({ target: 'x86_64-unknown-hermit', forward: '9975:9975', probes: '- http://127.0.0.1:9975/' }).verdict.rules.expect, []);
   assert.equal(fakePlan({ target: 'x86_64-unknown-hermit' }).verdict.rules.expect.length, 1);
 });
@@ -56,11 +66,24 @@ test('bad forward, a probe of a port not forwarded and an invalid URL fail namin
   assert.match(input({ console: '', 'console-script': '- expect: [' }), /^Input 'console-script'/);
 });
 
-test('probes and console-script need the action\'s QEMU: a runner command is refused', () => {
-  assert.throws(() => fakeInputs({ target: 'x86_64-unknown-none', expect: 'x', runner: 'qemu.sh', 'console-script': '- send: hi' }), /Input 'console-script': needs the action's own QEMU, which runner replaces/);
-  assert.throws(() => fakeInputs({ target: 'x86_64-unknown-none', expect: 'x', runner: 'cargo', forward: '8080:80', probes: '- http://127.0.0.1:8080/' }), /Input 'forward': needs the action's own QEMU/);
+test("probes and console-script need the action's QEMU: a runner command is refused", () => {
+  assert.throws(
+    () => fakeInputs({ target: 'x86_64-unknown-none', expect: 'x', runner: 'qemu.sh', 'console-script': '- send: hi' }),
+    /Input 'console-script': needs the action's own QEMU, which runner replaces/,
+  );
+  assert.throws(
+    () => fakeInputs({ target: 'x86_64-unknown-none', expect: 'x', runner: 'cargo', forward: '8080:80', probes: '- http://127.0.0.1:8080/' }),
+    /Input 'forward': needs the action's own QEMU/,
+  );
 });
 
-test('Uhyve (hypervisor: uhyve) is refused for probes', { skip: process.arch !== 'x64' || process.platform !== 'linux' ? 'Uhyve plans need an x86_64 Linux host' : false }, () => {
-  assert.throws(() => fakePlan({ target: 'x86_64-unknown-hermit', hypervisor: 'uhyve', forward: '9975:9975', probes: '- http://127.0.0.1:9975/' }), /Input 'forward': needs the action's own QEMU, but hypervisor chose Uhyve/);
-});
+test(
+  'Uhyve (hypervisor: uhyve) is refused for probes',
+  { skip: process.arch !== 'x64' || process.platform !== 'linux' ? 'Uhyve plans need an x86_64 Linux host' : false },
+  () => {
+    assert.throws(
+      () => fakePlan({ target: 'x86_64-unknown-hermit', hypervisor: 'uhyve', forward: '9975:9975', probes: '- http://127.0.0.1:9975/' }),
+      /Input 'forward': needs the action's own QEMU, but hypervisor chose Uhyve/,
+    );
+  },
+);

@@ -15,7 +15,13 @@ function kernelSuites() {
   const pass = { pass: true, reason: 'The guest exited with status 33.' };
   const fileOf = (loc: { file: string }) => path.posix.join('test/kernels/x86_64-tests', loc.file);
   const suite = (exe: string, outcome: { pass: boolean; reason: string }, seconds: number) =>
-    suiteFromReport(parseTestOutput(fixture(`blog_os-${exe}.txt`), outcome, exe), { name: exe, seconds, fileOf, timestamp: new Date('2026-01-02T03:04:05.678Z'), properties: { executable: `/t/deps/${exe}-0123` } });
+    suiteFromReport(parseTestOutput(fixture(`blog_os-${exe}.txt`), outcome, exe), {
+      name: exe,
+      seconds,
+      fileOf,
+      timestamp: new Date('2026-01-02T03:04:05.678Z'),
+      properties: { executable: `/t/deps/${exe}-0123` },
+    });
   return [
     suite('tested_kernel', pass, 0.25),
     suite('basic_boot', pass, 0.5),
@@ -30,12 +36,15 @@ test("dorny/test-reporter's reading (xml2js): suites, cases, statuses, times, th
   const root = doc.testsuites;
   assert.deepEqual(root.$, { name: 'cargo test', tests: '7', failures: '1', errors: '0', skipped: '0', time: '1.625' });
   const suites = root.testsuite;
-  assert.deepEqual(suites.map((s: { $: { name: string; tests: string; failures: string } }) => [s.$.name, s.$.tests, s.$.failures]), [
-    ['tested_kernel', '2', '0'],
-    ['basic_boot', '2', '0'],
-    ['failing', '2', '1'],
-    ['should_panic', '1', '0'],
-  ]);
+  assert.deepEqual(
+    suites.map((s: { $: { name: string; tests: string; failures: string } }) => [s.$.name, s.$.tests, s.$.failures]),
+    [
+      ['tested_kernel', '2', '0'],
+      ['basic_boot', '2', '0'],
+      ['failing', '2', '1'],
+      ['should_panic', '1', '0'],
+    ],
+  );
   assert.equal(suites[0].$.timestamp, '2026-01-02T03:04:05');
   assert.deepEqual(suites[0].properties[0].property[0].$, { name: 'executable', value: '/t/deps/tested_kernel-0123' });
   const [ok, bad] = suites[2].testcase;
@@ -52,7 +61,13 @@ test("mikepenz/action-junit-report's reading (xml-js): the failing case's file a
   const doc = xmlJs(junitXml(kernelSuites()), { compact: true }) as any; // eslint-disable-line @typescript-eslint/no-explicit-any
   const failing = doc.testsuites.testsuite[2];
   const bad = failing.testcase[1];
-  assert.deepEqual(bad._attributes, { name: 'failing::arithmetic_is_wrong', classname: 'failing', time: '0.000', file: 'test/kernels/x86_64-tests/tests/failing.rs', line: '28' });
+  assert.deepEqual(bad._attributes, {
+    name: 'failing::arithmetic_is_wrong',
+    classname: 'failing',
+    time: '0.000',
+    file: 'test/kernels/x86_64-tests/tests/failing.rs',
+    line: '28',
+  });
   assert.match(bad.failure._text, /^panicked at tests\/failing.rs:28:5/);
   assert.equal(failing.testcase[0].failure, undefined);
   assert.equal(failing.testcase[0]._attributes.file, undefined, 'passing cases have no location');
@@ -75,7 +90,9 @@ test('escaping: markup, quotes, line breaks in attributes, control bytes and lon
   assert.equal(xmlText('nul\x00 bell\x07 esc\x1b ok\ttab\nnl'), 'nul\ufffd bell\ufffd esc\ufffd ok\ttab\nnl');
   assert.equal(xmlText('lone \ud800 pair \ud83d\ude00 low \udc00'), 'lone \ufffd pair \ud83d\ude00 low \ufffd');
   const evil = 'x"/><testcase name="forged"/><!-- ]]> \x00\ud800';
-  const xml = junitXml([{ name: evil, seconds: NaN, cases: [{ name: evil, status: 'failed', message: `${evil}\nsecond line`, details: evil, output: [evil] }], systemOut: evil }]);
+  const xml = junitXml([
+    { name: evil, seconds: NaN, cases: [{ name: evil, status: 'failed', message: `${evil}\nsecond line`, details: evil, output: [evil] }], systemOut: evil },
+  ]);
   const doc = await parseStringPromise(xml);
   const s = doc.testsuites.testsuite[0];
   assert.equal(s.testcase.length, 1, 'no case forged');

@@ -30,7 +30,10 @@ test('guest output is echoed with workflow commands paused by a random token', (
 
 test('toolchain files: TOML, legacy one-liner, and lookup in parent folders', () => {
   const d = tempDir('tcf-');
-  fs.writeFileSync(path.join(d, 'rust-toolchain.toml'), '[toolchain]\nchannel = "nightly-2026-06-01"\ncomponents = ["rust-src", "llvm-tools"]\ntargets = ["x86_64-unknown-none"]\n');
+  fs.writeFileSync(
+    path.join(d, 'rust-toolchain.toml'),
+    '[toolchain]\nchannel = "nightly-2026-06-01"\ncomponents = ["rust-src", "llvm-tools"]\ntargets = ["x86_64-unknown-none"]\n',
+  );
   fs.mkdirSync(path.join(d, 'a', 'b'), { recursive: true });
   const f = findToolchainFile(path.join(d, 'a', 'b'))!;
   assert.equal(f.channel, 'nightly-2026-06-01');

@@ -22,12 +22,21 @@ test('a lone slash or an empty // stays plain text', () => {
 });
 
 test('a malformed regular expression is an input error naming the input', () => {
-  assert.throws(() => parsePattern('/fo(o/', 'fail-on'), (e: Error) => e instanceof InputError && /Input 'fail-on'.*'\/fo\(o\/' is not a valid regular expression/.test(e.message));
-  assert.throws(() => parsePattern('/foo/g', 'expect'), (e: Error) => e instanceof InputError && /flags 'g'/.test(e.message));
+  assert.throws(
+    () => parsePattern('/fo(o/', 'fail-on'),
+    (e: Error) => e instanceof InputError && /Input 'fail-on'.*'\/fo\(o\/' is not a valid regular expression/.test(e.message),
+  );
+  assert.throws(
+    () => parsePattern('/foo/g', 'expect'),
+    (e: Error) => e instanceof InputError && /flags 'g'/.test(e.message),
+  );
 });
 
 test('pattern lines: blank lines dropped, whitespace trimmed, CRLF accepted', () => {
   const ps = parsePatternLines('  one \r\n\r\n/two/\n', 'expect');
-  assert.deepEqual(ps.map((p) => p.source), ['one', '/two/']);
+  assert.deepEqual(
+    ps.map((p) => p.source),
+    ['one', '/two/'],
+  );
   assert.ok(ps[1].regex);
 });

@@ -16,10 +16,21 @@ RIP=000000003ffffff0 RFL=00000006 [-----P-] CPL=0 II=0 A20=1 SMM=0 HLT=0
 `;
 
 function judge(output: string, end: BootEnd, opts: { stderr?: string; waitForExit?: boolean; accepted?: number[] } = {}) {
-  const w = new SerialWatcher({ expect: ['hello', 'done'].map((e) => parsePattern(e, 'expect')), failOn: [parsePattern('panicked at ', 'fail-on')], ordered: true });
+  const w = new SerialWatcher({
+    expect: ['hello', 'done'].map((e) => parsePattern(e, 'expect')),
+    failOn: [parsePattern('panicked at ', 'fail-on')],
+    ordered: true,
+  });
   w.push(Buffer.from(output));
   w.end();
-  return decide({ watcher: w, end, acceptedExitCodes: opts.accepted ?? [33], explainExit: explainIsaDebugExit, qemuStderr: opts.stderr ?? '', waitForExit: opts.waitForExit });
+  return decide({
+    watcher: w,
+    end,
+    acceptedExitCodes: opts.accepted ?? [33],
+    explainExit: explainIsaDebugExit,
+    qemuStderr: opts.stderr ?? '',
+    waitForExit: opts.waitForExit,
+  });
 }
 
 test("QEMU's KVM messages in a few words, with where the CPU was", () => {
@@ -33,9 +44,15 @@ test("QEMU's KVM messages in a few words, with where the CPU was", () => {
 test('a guest QEMU has stopped never passes, even with every line seen; the reason names the state, the message and the fix', () => {
   const v = judge('hello\ndone\n', { kind: 'stopped', state: 'internal-error', satisfiedBefore: true }, { stderr: KVM_STDERR });
   assert.equal(v.pass, false);
-  assert.equal(v.reason, 'QEMU stopped the guest after every expected line had appeared: KVM internal error (emulation failure at RIP=0x3ffffff0) (run state internal-error); the last line was "done". KVM could not run this guest where TCG can (common under nested KVM, as on hosted CI runners). Use accel: tcg.');
+  assert.equal(
+    v.reason,
+    'QEMU stopped the guest after every expected line had appeared: KVM internal error (emulation failure at RIP=0x3ffffff0) (run state internal-error); the last line was "done". KVM could not run this guest where TCG can (common under nested KVM, as on hosted CI runners). Use accel: tcg.',
+  );
   const panicked = judge('hello\n', { kind: 'stopped', state: 'guest-panicked', detail: 'GUEST_PANICKED, action pause', satisfiedBefore: false });
-  assert.match(panicked.reason, /^QEMU stopped the guest while waiting for "done": the guest reported a panic to QEMU \(run state guest-panicked, GUEST_PANICKED, action pause\)/);
+  assert.match(
+    panicked.reason,
+    /^QEMU stopped the guest while waiting for "done": the guest reported a panic to QEMU \(run state guest-panicked, GUEST_PANICKED, action pause\)/,
+  );
   for (const state of ['paused', 'shutdown', 'io-error', 'watchdog', 'suspended', 'reset', 'debug', 'colo']) {
     assert.equal(judge('hello\ndone\n', { kind: 'stopped', state, satisfiedBefore: true }).pass, false, state);
   }
@@ -53,13 +70,19 @@ test("without QMP (a runner), QEMU's KVM messages on stderr fail every ending, a
   for (const end of [{ kind: 'satisfied' }, { kind: 'exited', status: 33, signal: null }, { kind: 'timeout', seconds: 5 }] as BootEnd[]) {
     const v = judge('hello\ndone\n', end, { stderr: KVM_STDERR });
     assert.equal(v.pass, false, end.kind);
-    assert.match(v.reason, /^QEMU reported KVM internal error \(emulation failure at RIP=0x3ffffff0\) and stopped the guest after every expected line had appeared; .*Use accel: tcg\.$/);
+    assert.match(
+      v.reason,
+      /^QEMU reported KVM internal error \(emulation failure at RIP=0x3ffffff0\) and stopped the guest after every expected line had appeared; .*Use accel: tcg\.$/,
+    );
   }
 });
 
 test('wait-for-exit: every line but no exit fails at the timeout, saying so; an accepted exit passes', () => {
   const v = judge('hello\ndone\n', { kind: 'timeout', seconds: 3 }, { waitForExit: true });
-  assert.equal(v.reason, 'Timed out after 3s: every expected line had appeared, but the guest did not exit by itself with status 33 (wait-for-exit: true); the last line was "done".');
+  assert.equal(
+    v.reason,
+    'Timed out after 3s: every expected line had appeared, but the guest did not exit by itself with status 33 (wait-for-exit: true); the last line was "done".',
+  );
   assert.equal(judge('hello\ndone\n', { kind: 'exited', status: 33, signal: null }, { waitForExit: true }).pass, true);
 });
 

@@ -15,7 +15,10 @@ const brief = (r: ReturnType<typeof parseTestOutput>) => r.cases.map((c) => [c.n
 test('blog_os: the failing integration test names its failing case, with the panic location and message', () => {
   const r = parseTestOutput(fixture('blog_os-failing.txt'), FAIL, 'failing');
   assert.equal(r.style, 'blog_os');
-  assert.deepEqual(brief(r), [['failing::adds_correctly', 'passed'], ['failing::arithmetic_is_wrong', 'failed']]);
+  assert.deepEqual(brief(r), [
+    ['failing::adds_correctly', 'passed'],
+    ['failing::arithmetic_is_wrong', 'failed'],
+  ]);
   const bad = r.cases[1];
   assert.deepEqual(bad.location, { file: 'tests/failing.rs', line: 28, col: 5 });
   assert.equal(bad.message, 'assertion `left == right` failed: 2 + 2 should be 5\n  left: 4\n right: 5');
@@ -26,12 +29,18 @@ test('blog_os: the failing integration test names its failing case, with the pan
 
 test('blog_os: passing executables, a test that prints between its name and [ok], a should-panic test without a framework', () => {
   const basic = parseTestOutput(fixture('blog_os-basic_boot.txt'), PASS, 'basic_boot');
-  assert.deepEqual(brief(basic), [['basic_boot::adds_large', 'passed'], ['basic_boot::prints', 'passed']]);
+  assert.deepEqual(brief(basic), [
+    ['basic_boot::adds_large', 'passed'],
+    ['basic_boot::prints', 'passed'],
+  ]);
   assert.deepEqual(basic.cases[1].output, ['printing from a test']);
   assert.equal(basic.pass, true);
   assert.equal(basic.reason, PASS.reason);
   assert.deepEqual(brief(parseTestOutput(fixture('blog_os-should_panic.txt'), PASS, 'should_panic')), [['should_panic::should_fail', 'passed']]);
-  assert.deepEqual(brief(parseTestOutput(fixture('blog_os-tested_kernel.txt'), PASS, 'tested_kernel')), [['tested_kernel::tests::adds', 'passed'], ['tested_kernel::tests::exit_codes', 'passed']]);
+  assert.deepEqual(brief(parseTestOutput(fixture('blog_os-tested_kernel.txt'), PASS, 'tested_kernel')), [
+    ['tested_kernel::tests::adds', 'passed'],
+    ['tested_kernel::tests::exit_codes', 'passed'],
+  ]);
 });
 
 test('libtest (multi-threaded): ok, FAILED, ignored with and without a reason, should panic; the failure section gives the location', () => {
@@ -92,12 +101,18 @@ test('no per-test lines: the executable is the one test case', () => {
 
 test('a case still running when the executable ended takes its outcome; a failure after every case passed is a case of its own', () => {
   const hung = parseTestOutput('Running 2 tests\nk::a...\t[ok]\nk::hangs...\t', { pass: false, reason: 'Timed out after 30s' }, 'k');
-  assert.deepEqual(brief(hung), [['k::a', 'passed'], ['k::hangs', 'failed']]);
+  assert.deepEqual(brief(hung), [
+    ['k::a', 'passed'],
+    ['k::hangs', 'failed'],
+  ]);
   assert.equal(hung.cases[1].inferred, true);
   assert.equal(hung.cases[1].message, 'Timed out after 30s');
   assert.match(hung.reason, /^1 test case failed \(k::hangs\): Timed out/);
   const after = parseTestOutput('k::a...\t[ok]\n', { pass: false, reason: 'QEMU exited with status 35' }, 'k');
-  assert.deepEqual(brief(after), [['k::a', 'passed'], ['k', 'failed']]);
+  assert.deepEqual(brief(after), [
+    ['k::a', 'passed'],
+    ['k', 'failed'],
+  ]);
   assert.equal(after.pass, false);
   assert.equal(after.cases[1].message, 'QEMU exited with status 35');
 });
@@ -108,7 +123,10 @@ test('lines split across blocks, escape codes and CRLF, and timings from the lin
   p.block('k\x1b[0m\r\ntest b ... ', 1);
   p.block('FAILED\r\n', 2.5);
   const r = p.finish({ pass: false, reason: 'status 101' }, 'x', 3);
-  assert.deepEqual(brief(r), [['a', 'passed'], ['b', 'failed']]);
+  assert.deepEqual(brief(r), [
+    ['a', 'passed'],
+    ['b', 'failed'],
+  ]);
   const q = new TestCaseParser();
   q.line('k::slow...\t', 1);
   q.line('\t[ok]', 4);
@@ -119,6 +137,8 @@ test('panic lines: Rust 1.73+ and the older quoted form', () => {
   assert.deepEqual(parsePanicLine('Error: panicked at tests/failing.rs:28:5:'), { location: { file: 'tests/failing.rs', line: 28, col: 5 } });
   assert.deepEqual(parsePanicLine("thread 'main' (1) panicked at src/main.rs:2:5:"), { location: { file: 'src/main.rs', line: 2, col: 5 } });
   assert.deepEqual(parsePanicLine("panicked at 'boom', src/lib.rs:7:9"), { location: { file: 'src/lib.rs', line: 7, col: 9 }, message: 'boom' });
-  assert.deepEqual(parsePanicLine('[PANIC] panicked at ../x86_64-tests/tests/failing.rs:28:5:'), { location: { file: '../x86_64-tests/tests/failing.rs', line: 28, col: 5 } });
+  assert.deepEqual(parsePanicLine('[PANIC] panicked at ../x86_64-tests/tests/failing.rs:28:5:'), {
+    location: { file: '../x86_64-tests/tests/failing.rs', line: 28, col: 5 },
+  });
   assert.equal(parsePanicLine('panicked at the disco'), undefined);
 });

@@ -32,7 +32,11 @@ test('a failed probe ends the boot with its message', () => {
 
 test('the expected lines and an exit do not pass while a probe failed or a script step was never met', () => {
   assert.deepEqual(judge({ kind: 'exited', status: 33, signal: null }, { probes: [bad] }), { pass: false, reason: bad.message, exitCode: 33 });
-  const script = { ok: false, steps: [], message: 'Console script step 1 (expect "login:") was still waiting when QEMU exited with status 33; the guest printed nothing.' };
+  const script = {
+    ok: false,
+    steps: [],
+    message: 'Console script step 1 (expect "login:") was still waiting when QEMU exited with status 33; the guest printed nothing.',
+  };
   const v = judge({ kind: 'exited', status: 33, signal: null }, { probes: [], script });
   assert.deepEqual([v.pass, v.reason], [false, script.message]);
 });

@@ -40,10 +40,19 @@ test('a machine reset ends in an accepted default status: fail; with exit-code g
   };
   const byDefault = decide({ watcher: w(), end: reset, acceptedExitCodes: [0, 83], explainExit: explainIsaDebugExit, qemuStderr: '' });
   assert.equal(byDefault.pass, false);
-  assert.match(byDefault.reason, /^QEMU exited with status 0 because the guest reset the machine .*not by a deliberate exit; the last line was "done"\. If this reset is the intended end, give exit-code: 0 explicitly\.$/);
+  assert.match(
+    byDefault.reason,
+    /^QEMU exited with status 0 because the guest reset the machine .*not by a deliberate exit; the last line was "done"\. If this reset is the intended end, give exit-code: 0 explicitly\.$/,
+  );
   const chosen = decide({ watcher: w(), end: reset, acceptedExitCodes: [0], resetAccepted: true, explainExit: explainIsaDebugExit, qemuStderr: '' });
   assert.equal(chosen.pass, true);
-  const shutdown = decide({ watcher: w(), end: { ...reset, shutdown: 'guest-shutdown' }, acceptedExitCodes: [0, 83], explainExit: explainIsaDebugExit, qemuStderr: '' });
+  const shutdown = decide({
+    watcher: w(),
+    end: { ...reset, shutdown: 'guest-shutdown' },
+    acceptedExitCodes: [0, 83],
+    explainExit: explainIsaDebugExit,
+    qemuStderr: '',
+  });
   assert.equal(shutdown.pass, true, 'a power-off with an accepted status is the deliberate exit');
 });
 

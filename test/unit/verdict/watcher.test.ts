@@ -16,7 +16,11 @@ function feed(r: WatchRules, ...chunks: (string | Buffer)[]): SerialWatcher & { 
   return feedWith(r, {}, ...chunks);
 }
 
-function feedWith(r: WatchRules, opts: { fastPath?: boolean; maxLineBytes?: number; tailLines?: number }, ...chunks: (string | Buffer)[]): SerialWatcher & { live: string } {
+function feedWith(
+  r: WatchRules,
+  opts: { fastPath?: boolean; maxLineBytes?: number; tailLines?: number },
+  ...chunks: (string | Buffer)[]
+): SerialWatcher & { live: string } {
   // The live log as the action shows it: lines one by one, blocks as they came.
   const parts: Buffer[] = [];
   const w = new SerialWatcher(r, { ...opts, onLine: (l) => parts.push(Buffer.from(`${l}\n`)), onLines: (b) => parts.push(Buffer.from(b)) });
@@ -41,7 +45,12 @@ test('one line can meet consecutive expectations', () => {
 });
 
 test('CRLF, ANSI colour codes, NUL bytes and invalid UTF-8 do not hide a line', () => {
-  const w = feed(rules(['Hello world', 'all tests passed']), Buffer.from([0xff, 0xfe, 0x00, 0x00]), 'Hello\x00 world\r\n', '\x1b[1;32mall tests\x1b[0m passed\r\n');
+  const w = feed(
+    rules(['Hello world', 'all tests passed']),
+    Buffer.from([0xff, 0xfe, 0x00, 0x00]),
+    'Hello\x00 world\r\n',
+    '\x1b[1;32mall tests\x1b[0m passed\r\n',
+  );
   assert.equal(w.satisfied, true);
   assert.equal(w.lastLine(), 'all tests passed');
 });
@@ -96,9 +105,27 @@ test('an endless line is cut so memory stays bounded, and the tail is bounded', 
 
 test('the verdict does not depend on how the stream is chunked (property)', () => {
   const lines = [
-    'boot ok', '\x1b[32mstage 1\x1b[0m', 'noise \x00\xff', 'stage 2\r', 'sta\rge 3', 'sta\x07ge 3', 'panicked at x', 'stage 3', 'tail', '', 'x'.repeat(300),
+    'boot ok',
+    '\x1b[32mstage 1\x1b[0m',
+    'noise \x00\xff',
+    'stage 2\r',
+    'sta\rge 3',
+    'sta\x07ge 3',
+    'panicked at x',
+    'stage 3',
+    'tail',
+    '',
+    'x'.repeat(300),
     // for the fast path over escape codes: noise that cleans to nothing awaited, and escapes that hide a line
-    '\x1b[2m[000001]\x1b[0m filler', '\x1b]0;title\x07filler \u00e9\u2713', 'fil\x1b[1;31mler\r', 'sta\x1b[1mge 3', 'st\x1b]x\x07age 3', 'ta\x00il', 'pan\x1bMicked at y', 'bro\x1b[ken \x1b[', 'FA\x7fTAL',
+    '\x1b[2m[000001]\x1b[0m filler',
+    '\x1b]0;title\x07filler \u00e9\u2713',
+    'fil\x1b[1;31mler\r',
+    'sta\x1b[1mge 3',
+    'st\x1b]x\x07age 3',
+    'ta\x00il',
+    'pan\x1bMicked at y',
+    'bro\x1b[ken \x1b[',
+    'FA\x7fTAL',
   ].map((l) => Buffer.from(l, 'utf8').toString('binary'));
   const regexRules = rules(['boot ok', 'stage 1', '/stage \\d$/', 'stage 3'], ['panicked at ', 'FATAL']);
   const literalRules = rules(['boot ok', 'stage 1', 'stage 3', 'tail'], ['panicked at ', 'FATAL']);
@@ -136,7 +163,33 @@ test('the verdict does not depend on how the stream is chunked (property)', () =
 });
 
 test('cleanBlock on bytes (JavaScript and WebAssembly) equals cleanLine on each decoded line (property)', () => {
-  const pieces = ['a', 'b', ' ', '1', ';', 'm', 'M', '@', '[', ']', '\\', '\x1b', '\x1b[', '\x1b]', '\x1b[0m', '\x1b[1;32m', '\x07', '\x00', '\r', '\x7f', '\n', '\u00e9', '\u2713', '\xff', '\xe2\x82'];
+  const pieces = [
+    'a',
+    'b',
+    ' ',
+    '1',
+    ';',
+    'm',
+    'M',
+    '@',
+    '[',
+    ']',
+    '\\',
+    '\x1b',
+    '\x1b[',
+    '\x1b]',
+    '\x1b[0m',
+    '\x1b[1;32m',
+    '\x07',
+    '\x00',
+    '\r',
+    '\x7f',
+    '\n',
+    '\u00e9',
+    '\u2713',
+    '\xff',
+    '\xe2\x82',
+  ];
   fc.assert(
     fc.property(fc.array(fc.constantFrom(...pieces), { maxLength: 40 }), (picked) => {
       const bytes = Buffer.concat(picked.map((p) => (p === '\xff' || p === '\xe2\x82' ? Buffer.from(p, 'binary') : Buffer.from(p, 'utf8'))));

@@ -13,16 +13,8 @@ const scenario = readFileSync(process.argv[2], 'utf8').trim().split(/\s+/)[0];
 
 // Line shapes from rust-sel4 v5.0.0 (crates/sel4-kernel-loader/src/logging.rs), seL4 16.0.0
 // (src/kernel/boot.c, src/arch/*/...), Microkit 2.3.0 (loader/, monitor/) and rust-root-task-demo.
-const loader = [
-  'seL4 kernel loader | INFO   Starting loader',
-  'seL4 kernel loader | INFO   Entering kernel',
-];
-const kernel = [
-  'Bootstrapping kernel',
-  'available phys memory regions: 1',
-  '  [40000000..80000000{',
-  'Booting all finished, dropped to user space',
-];
+const loader = ['seL4 kernel loader | INFO   Starting loader', 'seL4 kernel loader | INFO   Entering kernel'];
+const kernel = ['Bootstrapping kernel', 'available phys memory regions: 1', '  [40000000..80000000{', 'Booting all finished, dropped to user space'];
 const rootTask = ['Hello, World!', 'badge = 0x1337'];
 const microkit = [
   'LDR|INFO: loader for seL4 starting',
@@ -37,9 +29,24 @@ const scenarios = {
   pass: [...loader, ...kernel, ...rootTask, 'TEST_PASS'],
   'indicate-success': [...loader, ...kernel, ...rootTask, 'INDICATE_SUCCESS\x06'],
   panic: [...loader, ...kernel, 'Hello, World!', 'panicked at crates/example/src/main.rs:52:5:', 'assertion `left == right` failed'],
-  'data-abort': [...loader, 'Bootstrapping kernel', '', '', 'KERNEL DATA ABORT!', 'Faulting instruction: 0xffffff80400123a0', 'ESR (DFSC):  0x96000045', 'FAR: 0x0'],
+  'data-abort': [
+    ...loader,
+    'Bootstrapping kernel',
+    '',
+    '',
+    'KERNEL DATA ABORT!',
+    'Faulting instruction: 0xffffff80400123a0',
+    'ESR (DFSC):  0x96000045',
+    'FAR: 0x0',
+  ],
   'riscv-abort': ['Bootstrapping kernel', '', '', 'KERNEL ABORT (exception within s-mode)!', 'scause: 0x7', 'halting...'],
-  'unhandled-fault': [...loader, ...kernel, 'Caught cap fault in send phase at address 0', 'while trying to handle:', 'vm fault on data at address 0x0 with status 0x92000006'],
+  'unhandled-fault': [
+    ...loader,
+    ...kernel,
+    'Caught cap fault in send phase at address 0',
+    'while trying to handle:',
+    'vm fault on data at address 0x0 with status 0x92000006',
+  ],
   'microkit-pass': [...microkit, 'TEST_PASS'],
   'microkit-error': [...microkit, 'MON|ERROR: received message 0x00000006  badge: 0x0000000000000001  tcb cap: 0x8000000000003c2a'],
   hang: [...loader, ...kernel, 'Hello, World!'],

@@ -18,7 +18,8 @@ const argv = (over: Record<string, string>, c: Partial<BootContext> = {}) => boo
 const resolveTarget = (target: string) => plan({ target }).target;
 const binary = (target: string) => QEMU_ARCHES[resolveTarget(target).boot.qemu.arch];
 
-const SEMIHOSTING = '-display none -chardev stdio,id=console,mux=on -serial chardev:console -semihosting-config enable=on,target=native,chardev=console -monitor none';
+const SEMIHOSTING =
+  '-display none -chardev stdio,id=console,mux=on -serial chardev:console -semihosting-config enable=on,target=native,chardev=console -monitor none';
 
 test('aarch64-unknown-none(-softfloat): virt board, cortex-a57, semihosting on the serial console', () => {
   for (const target of ['aarch64-unknown-none', 'aarch64-unknown-none-softfloat']) {
@@ -28,13 +29,25 @@ test('aarch64-unknown-none(-softfloat): virt board, cortex-a57, semihosting on t
   }
 });
 
-test('riscv64: virt board with QEMU\'s OpenSBI; riscv32: -bios none (no 32-bit OpenSBI in Debian)', () => {
-  assert.equal(argv({ target: 'riscv64gc-unknown-none-elf' }), 'qemu -accel tcg -machine virt -m 128M -display none -serial stdio -monitor none -no-reboot -kernel /k');
-  assert.equal(argv({ target: 'riscv64imac-unknown-none-elf' }), 'qemu -accel tcg -machine virt -m 128M -display none -serial stdio -monitor none -no-reboot -kernel /k');
-  assert.equal(argv({ target: 'riscv32imac-unknown-none-elf' }), 'qemu -accel tcg -machine virt -m 128M -display none -serial stdio -monitor none -no-reboot -bios none -kernel /k');
+test("riscv64: virt board with QEMU's OpenSBI; riscv32: -bios none (no 32-bit OpenSBI in Debian)", () => {
+  assert.equal(
+    argv({ target: 'riscv64gc-unknown-none-elf' }),
+    'qemu -accel tcg -machine virt -m 128M -display none -serial stdio -monitor none -no-reboot -kernel /k',
+  );
+  assert.equal(
+    argv({ target: 'riscv64imac-unknown-none-elf' }),
+    'qemu -accel tcg -machine virt -m 128M -display none -serial stdio -monitor none -no-reboot -kernel /k',
+  );
+  assert.equal(
+    argv({ target: 'riscv32imac-unknown-none-elf' }),
+    'qemu -accel tcg -machine virt -m 128M -display none -serial stdio -monitor none -no-reboot -bios none -kernel /k',
+  );
   assert.equal(binary('riscv32imc-unknown-none-elf').binary, 'qemu-system-riscv32');
   assert.equal(binary('riscv64gc-unknown-none-elf').aptPackage, 'qemu-system-misc');
-  assert.deepEqual(resolveTarget('riscv64gc-unknown-none-elf').verdict.failOn.map((p) => p.source), ['panicked at ', 'sbi_trap_error']);
+  assert.deepEqual(
+    resolveTarget('riscv64gc-unknown-none-elf').verdict.failOn.map((p) => p.source),
+    ['panicked at ', 'sbi_trap_error'],
+  );
 });
 
 test('Cortex-M: one board per architecture, semihosting', () => {
@@ -65,7 +78,10 @@ test('x86_64-unknown-uefi: OVMF as pflash with a writable VARS copy, the app on 
 });
 
 test('aarch64-unknown-uefi: virt board with QEMU_EFI.fd and BOOTAA64.EFI', () => {
-  assert.equal(argv({ target: 'aarch64-unknown-uefi' }, { image: 'pe' }), `qemu -accel tcg -machine virt -cpu cortex-a57 -m 256M ${SEMIHOSTING} -no-reboot -nic none -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd -drive format=raw,file=fat:rw:/w/esp`);
+  assert.equal(
+    argv({ target: 'aarch64-unknown-uefi' }, { image: 'pe' }),
+    `qemu -accel tcg -machine virt -cpu cortex-a57 -m 256M ${SEMIHOSTING} -no-reboot -nic none -bios /usr/share/qemu-efi-aarch64/QEMU_EFI.fd -drive format=raw,file=fat:rw:/w/esp`,
+  );
 });
 
 test('x86_64-unknown-none: an ELF boots with -kernel, a raw disk image (bootloader crate) with -drive', () => {
@@ -83,24 +99,37 @@ test('detectImage reads the first bytes', () => {
 });
 
 test('machine, cpu and memory inputs replace the defaults; the same option in qemu-args does too', () => {
-  assert.equal(argv({ target: 'aarch64-unknown-none', machine: 'virt,gic-version=3', cpu: 'max', memory: '1G' }), `qemu -accel tcg -machine virt,gic-version=3 -cpu max -m 1G ${SEMIHOSTING} -no-reboot -kernel /k`);
-  assert.equal(argv({ target: 'aarch64-unknown-none', 'qemu-args': '-M virt,secure=on -cpu cortex-a72 -m 64M' }), `qemu -accel tcg ${SEMIHOSTING} -no-reboot -kernel /k -M virt,secure=on -cpu cortex-a72 -m 64M`);
+  assert.equal(
+    argv({ target: 'aarch64-unknown-none', machine: 'virt,gic-version=3', cpu: 'max', memory: '1G' }),
+    `qemu -accel tcg -machine virt,gic-version=3 -cpu max -m 1G ${SEMIHOSTING} -no-reboot -kernel /k`,
+  );
+  assert.equal(
+    argv({ target: 'aarch64-unknown-none', 'qemu-args': '-M virt,secure=on -cpu cortex-a72 -m 64M' }),
+    `qemu -accel tcg ${SEMIHOSTING} -no-reboot -kernel /k -M virt,secure=on -cpu cortex-a72 -m 64M`,
+  );
   assert.equal(argv({ target: 'thumbv7m-none-eabi', machine: 'mps2-an385' }), `qemu -accel tcg -machine mps2-an385 ${SEMIHOSTING} -no-reboot -kernel /k`);
   // The cpu input wins under KVM too.
   assert.match(bootArgv(plan({ target: 'x86_64-unknown-none', cpu: 'qemu64' }), 'q', { accel: 'kvm' }).join(' '), /^q -accel kvm -cpu qemu64 /);
 });
 
 function rejects(inputs: Record<string, string>, input: string, message: RegExp) {
-  assert.throws(() => plan(inputs), (e: unknown) => {
-    assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
-    assert.equal(e.input, input);
-    assert.match(e.message, message);
-    return true;
-  });
+  assert.throws(
+    () => plan(inputs),
+    (e: unknown) => {
+      assert.ok(e instanceof InputError, `expected an InputError, got ${e}`);
+      assert.equal(e.input, input);
+      assert.match(e.message, message);
+      return true;
+    },
+  );
 }
 
 test('bad machine, cpu, memory and runner inputs name the input and what would be valid', () => {
-  rejects({ target: 'aarch64-unknown-none', machine: 'virt; reboot' }, 'machine', /'virt; reboot' is not valid. Give a QEMU machine type .* qemu-system-aarch64 -machine help/);
+  rejects(
+    { target: 'aarch64-unknown-none', machine: 'virt; reboot' },
+    'machine',
+    /'virt; reboot' is not valid. Give a QEMU machine type .* qemu-system-aarch64 -machine help/,
+  );
   rejects({ target: 'aarch64-unknown-none', cpu: 'a b' }, 'cpu', /QEMU CPU model/);
   rejects({ target: 'aarch64-unknown-none', memory: 'lots' }, 'memory', /'lots' is not valid.*512M, 2G/);
   rejects({ target: 'aarch64-unknown-none', memory: '0' }, 'memory', /not valid/);
@@ -114,7 +143,11 @@ test('bad machine, cpu, memory and runner inputs name the input and what would b
 
 test('a target whose success status is 0 needs an expect line: QEMU also exits 0 on power-off or reset', () => {
   for (const target of ['aarch64-unknown-none', 'riscv64gc-unknown-none-elf', 'thumbv7m-none-eabi']) {
-    rejects({ target, expect: '' }, 'expect', /exit status 0 counts as success .*status 0 alone proves nothing. Add a line your kernel prints only when it succeeded/);
+    rejects(
+      { target, expect: '' },
+      'expect',
+      /exit status 0 counts as success .*status 0 alone proves nothing. Add a line your kernel prints only when it succeeded/,
+    );
     assert.deepEqual(plan({ target, expect: '', 'exit-code': '3' }).verdict.exitCodes, [3]);
   }
   rejects({ target: 'x86_64-unknown-none', expect: '', 'exit-code': '0' }, 'expect', /status 0 alone proves nothing/);

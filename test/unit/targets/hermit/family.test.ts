@@ -61,7 +61,10 @@ test('loader: a URL with a wrong sha256 fails closed', async () => {
 test('loader: a server error is a clear message with the URL, the status and the fix', async () => {
   const a = loaderAsset('x86_64', { kind: 'version', version: '0.5.9' }, hosts())!;
   // Tried again at once (an injected policy), not after tool-cache's 10-20 s back-off.
-  await assert.rejects(fetchAsset(a, { attempts: 2, delayMs: () => 1 }), /Could not download hermit-loader-x86_64 0.5.9 from http:\/\/127.0.0.1:\d+\/hermit-os\/loader\/releases\/download\/v0.5.9\/hermit-loader-x86_64-multiboot: HTTP 500 \(after 2 attempts\)\. Check the version, or give another path or URL/);
+  await assert.rejects(
+    fetchAsset(a, { attempts: 2, delayMs: () => 1 }),
+    /Could not download hermit-loader-x86_64 0.5.9 from http:\/\/127.0.0.1:\d+\/hermit-os\/loader\/releases\/download\/v0.5.9\/hermit-loader-x86_64-multiboot: HTTP 500 \(after 2 attempts\)\. Check the version, or give another path or URL/,
+  );
   const missing = loaderAsset('x86_64', { kind: 'version', version: '0.9.0' }, hosts())!;
   await assert.rejects(fetchAsset(missing), /answered HTTP 404 when asked for release v0.9.0 of hermit-os\/loader/);
 });
@@ -77,27 +80,40 @@ test('loader asset names: renamed in v0.5.7', () => {
 
 const plan = (target: string, over: Record<string, string> = {}) => fakePlan({ target, 'working-directory': 'test/fixtures/hermit/with-hermit/app', ...over });
 const qemuCommand = (p: ReturnType<typeof plan>, program: string, c: ReturnType<typeof ctx>) => bootArgv(p, program, c);
-const ctx = (accel: 'kvm' | 'tcg' = 'tcg') => ({ kernel: '/app', accel, workDir: '/tmp', image: 'elf' as const, assets: { 'hermit-loader-x86_64': '/L', 'hermit-loader-aarch64': '/L', 'hermit-loader-riscv64': '/L' } });
+const ctx = (accel: 'kvm' | 'tcg' = 'tcg') => ({
+  kernel: '/app',
+  accel,
+  workDir: '/tmp',
+  image: 'elf' as const,
+  assets: { 'hermit-loader-x86_64': '/L', 'hermit-loader-aarch64': '/L', 'hermit-loader-riscv64': '/L' },
+});
 
 // The command lines of hermit-os/kernel's xtask (https://github.com/hermit-os/kernel/blob/main/xtask/src/ci/qemu.rs).
 test('x86_64: loader as -kernel, app as -initrd, Skylake-Client (fsgsbase) under TCG, host under KVM, isa-debug-exit', () => {
-  assert.equal(qemuCommand(plan('x86_64-unknown-hermit'), 'qemu-system-x86_64', ctx()).join(' '),
-    'qemu-system-x86_64 -accel tcg -cpu Skylake-Client -m 1024M -smp 1 -display none -serial stdio -global virtio-mmio.force-legacy=off -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel /L -initrd /app -append env=NO_COLOR=1');
+  assert.equal(
+    qemuCommand(plan('x86_64-unknown-hermit'), 'qemu-system-x86_64', ctx()).join(' '),
+    'qemu-system-x86_64 -accel tcg -cpu Skylake-Client -m 1024M -smp 1 -display none -serial stdio -global virtio-mmio.force-legacy=off -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel /L -initrd /app -append env=NO_COLOR=1',
+  );
   assert.deepEqual(qemuCommand(plan('x86_64-unknown-hermit'), 'q', ctx('kvm')).slice(1, 5), ['-accel', 'kvm', '-cpu', 'host']);
 });
 
 test('aarch64: guest-loader (not -initrd), virt,gic-version=3, max,lpa2=off, semihosting', () => {
-  assert.equal(qemuCommand(plan('aarch64-unknown-hermit'), 'qemu-system-aarch64', ctx()).join(' '),
-    'qemu-system-aarch64 -accel tcg -machine virt,gic-version=3 -cpu max,lpa2=off -m 1024M -smp 1 -display none -serial stdio -semihosting -device guest-loader,addr=0x48000000,initrd=/app -kernel /L -append env=NO_COLOR=1');
+  assert.equal(
+    qemuCommand(plan('aarch64-unknown-hermit'), 'qemu-system-aarch64', ctx()).join(' '),
+    'qemu-system-aarch64 -accel tcg -machine virt,gic-version=3 -cpu max,lpa2=off -m 1024M -smp 1 -display none -serial stdio -semihosting -device guest-loader,addr=0x48000000,initrd=/app -kernel /L -append env=NO_COLOR=1',
+  );
   assert.ok(!qemuCommand(plan('aarch64-unknown-hermit'), 'q', ctx()).includes('-initrd'));
 });
 
 test('riscv64: OpenSBI fw_jump.bin as -bios, rv64, semihosting; opensbi comes from apt', () => {
   const argv = qemuCommand(plan('riscv64gc-unknown-hermit'), 'qemu-system-riscv64', ctx()).join(' ');
-  assert.match(argv, /^qemu-system-riscv64 -accel tcg -machine virt -cpu rv64 -m 1024M -smp 1 -display none -serial stdio -semihosting -bios \S+\/fw_jump\.bin -kernel \/L -initrd \/app -append env=NO_COLOR=1$/);
+  assert.match(
+    argv,
+    /^qemu-system-riscv64 -accel tcg -machine virt -cpu rv64 -m 1024M -smp 1 -display none -serial stdio -semihosting -bios \S+\/fw_jump\.bin -kernel \/L -initrd \/app -append env=NO_COLOR=1$/,
+  );
 });
 
-test('kernel command line: NO_COLOR by default, then the user\'s arguments; the user may set NO_COLOR', () => {
+test("kernel command line: NO_COLOR by default, then the user's arguments; the user may set NO_COLOR", () => {
   assert.equal(kernelCommandLine(''), 'env=NO_COLOR=1');
   assert.equal(kernelCommandLine('-- a b'), 'env=NO_COLOR=1 -- a b');
   assert.equal(kernelCommandLine('env=NO_COLOR= -- a'), 'env=NO_COLOR= -- a');
@@ -136,10 +152,13 @@ test('verdict: x86_64 status 3 with exit status 0 passes; status 1 fails with th
   assert.equal(judge('x86_64-unknown-hermit', 'Hello, world!\nexit status 0\n', exited(3)).pass, true);
   assert.match(judge('x86_64-unknown-hermit', 'Hello, world!\n', exited(1)).reason, /status 1: the Hermit kernel reported that the app failed/);
   assert.match(judge('x86_64-unknown-hermit', 'Hello, world!\n', exited(0)).reason, /status 0: the guest powered off/);
-  assert.match(judge('x86_64-unknown-hermit', "thread 'main' panicked at src/main.rs:1:1:\nboom\nexit status -1\n", exited(1)).reason, /Failure line at serial line 1: "thread 'main' panicked at/);
+  assert.match(
+    judge('x86_64-unknown-hermit', "thread 'main' panicked at src/main.rs:1:1:\nboom\nexit status -1\n", exited(1)).reason,
+    /Failure line at serial line 1: "thread 'main' panicked at/,
+  );
 });
 
-test('verdict: Uhyve exits with the app\'s code: 0 passes, anything else fails', () => {
+test("verdict: Uhyve exits with the app's code: 0 passes, anything else fails", () => {
   assert.equal(judge('x86_64-unknown-hermit', 'Hello, world!\n', exited(0), { hypervisor: 'uhyve' }).pass, true);
   assert.match(judge('x86_64-unknown-hermit', 'Hello, world!\n', exited(2), { hypervisor: 'uhyve' }).reason, /Uhyve exited with status 2: the app's exit code/);
 });
@@ -147,14 +166,19 @@ test('verdict: Uhyve exits with the app\'s code: 0 passes, anything else fails',
 const FIX = path.join(ROOT, 'test', 'fixtures', 'hermit');
 
 test('cargo configs of the app that also reach the kernel build are named', () => {
-  assert.deepEqual(leakingConfigs(path.join(FIX, 'with-hermit', 'app'), path.join(FIX, 'with-hermit', 'hermit-rs', 'kernel')), [path.join(FIX, 'with-hermit', '.cargo', 'config.toml')]);
+  assert.deepEqual(leakingConfigs(path.join(FIX, 'with-hermit', 'app'), path.join(FIX, 'with-hermit', 'hermit-rs', 'kernel')), [
+    path.join(FIX, 'with-hermit', '.cargo', 'config.toml'),
+  ]);
   assert.deepEqual(leakingConfigs(path.join(FIX, 'hello-std'), path.join(FIX, 'manifest-dir-kernel')), []);
 });
 
 // Defect fixed by the redesign: Hermit hard-coded -machine/-m after the generic ones, and QEMU keeps the last.
-test('machine and memory inputs replace Hermit\'s defaults: each option once', () => {
+test("machine and memory inputs replace Hermit's defaults: each option once", () => {
   const argv = qemuCommand(plan('aarch64-unknown-hermit', { memory: '2G', machine: 'virt,gic-version=2' }), 'q', ctx());
-  assert.deepEqual(argv.filter((a) => a === '-m' || a === '-machine'), ['-machine', '-m']);
+  assert.deepEqual(
+    argv.filter((a) => a === '-m' || a === '-machine'),
+    ['-machine', '-m'],
+  );
   assert.equal(argv[argv.indexOf('-m') + 1], '2G');
   assert.equal(argv[argv.indexOf('-machine') + 1], 'virt,gic-version=2');
 });
@@ -171,5 +195,8 @@ test('Uhyve needs KVM and does not speak QMP; its command has no QEMU option', (
 
 // Defect fixed: runner together with hypervisor: uhyve was accepted, then Uhyve installed and the runner booted anyway.
 test('runner and hypervisor: uhyve both choose what boots: one input error', () => {
-  assert.throws(() => plan('x86_64-unknown-hermit', { hypervisor: 'uhyve', runner: './boot.sh', expect: 'ok' }), /Input 'runner': and hypervisor: uhyve both choose what boots the image. Remove runner to boot with Uhyve, or remove hypervisor/);
+  assert.throws(
+    () => plan('x86_64-unknown-hermit', { hypervisor: 'uhyve', runner: './boot.sh', expect: 'ok' }),
+    /Input 'runner': and hypervisor: uhyve both choose what boots the image. Remove runner to boot with Uhyve, or remove hypervisor/,
+  );
 });

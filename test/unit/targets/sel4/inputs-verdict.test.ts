@@ -4,7 +4,14 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { parseKernelLoader, parseMicrokitBoard, parseMicrokitConfig, parseMicrokitSdk, parseMicrokitSystem, parseSel4Prefix } from '../../../../src/targets/sel4/inputs.js';
+import {
+  parseKernelLoader,
+  parseMicrokitBoard,
+  parseMicrokitConfig,
+  parseMicrokitSdk,
+  parseMicrokitSystem,
+  parseSel4Prefix,
+} from '../../../../src/targets/sel4/inputs.js';
 import { bootProgress, DEFAULT_FAIL_ON, EXPECT_WHEN_NONE, explainNoVerdict } from '../../../../src/targets/sel4/verdict.js';
 import { SerialWatcher } from '../../../../src/verdict/watcher.js';
 import { InputError } from '../../../../src/errors.js';
@@ -32,7 +39,11 @@ test('microkit-system, microkit-sdk (+sha256), microkit-board, microkit-config',
   assert.equal(parseMicrokitSdk('', '', FIX), undefined);
   assert.deepEqual(parseMicrokitSdk('2.3.0', '', FIX), { kind: 'version', version: '2.3.0' });
   assert.deepEqual(parseMicrokitSdk('2.3.0', 'AB'.repeat(32), FIX), { kind: 'version', version: '2.3.0', sha256: 'ab'.repeat(32) });
-  assert.deepEqual(parseMicrokitSdk('https://example.org/sdk.tar.gz', 'ab'.repeat(32), FIX), { kind: 'url', url: 'https://example.org/sdk.tar.gz', sha256: 'ab'.repeat(32) });
+  assert.deepEqual(parseMicrokitSdk('https://example.org/sdk.tar.gz', 'ab'.repeat(32), FIX), {
+    kind: 'url',
+    url: 'https://example.org/sdk.tar.gz',
+    sha256: 'ab'.repeat(32),
+  });
   assert.throws(() => parseMicrokitSdk('https://example.org/sdk.tar.gz', '', FIX), isInput('microkit-sdk-sha256', /never used unchecked/));
   assert.throws(() => parseMicrokitSdk('', 'ab'.repeat(32), FIX), isInput('microkit-sdk-sha256', /without microkit-sdk/));
   assert.throws(() => parseMicrokitSdk('2.3.0', 'xyz', FIX), isInput('microkit-sdk-sha256', /is not a sha256/));
@@ -57,14 +68,15 @@ function watch(log: string, expect = [EXPECT_WHEN_NONE]) {
 }
 
 // Shaped like a real aarch64 root-task boot (rust-sel4's loader, seL4 16.0.0, the demo's lines).
-const BOOT = [
-  'seL4 kernel loader | INFO   Starting loader',
-  'seL4 kernel loader | INFO   Entering kernel',
-  'Bootstrapping kernel',
-  'Booting all finished, dropped to user space',
-  'Hello, World!',
-  'badge = 0x1337',
-].join('\n') + '\n';
+const BOOT =
+  [
+    'seL4 kernel loader | INFO   Starting loader',
+    'seL4 kernel loader | INFO   Entering kernel',
+    'Bootstrapping kernel',
+    'Booting all finished, dropped to user space',
+    'Hello, World!',
+    'badge = 0x1337',
+  ].join('\n') + '\n';
 
 test('with no expect: TEST_PASS or INDICATE_SUCCESS passes', () => {
   assert.equal(watch(BOOT + 'TEST_PASS\n').satisfied, true);
@@ -106,6 +118,9 @@ test('the summary tells "never booted" from "hung" by the running markers', () =
   assert.equal(bootProgress(['garbage']), undefined);
   assert.match(explainNoVerdict(['qemu: fatal']), /never booted/);
   assert.match(explainNoVerdict(BOOT.split('\n')), /booted \(the seL4 kernel booted and started the root task\) and then printed neither/);
-  assert.equal(bootProgress(['LDR|INFO: loader for seL4 starting', 'Bootstrapping kernel', 'MON|INFO: Microkit Monitor started!']), 'the Microkit monitor started the protection domains');
-  assert.equal(bootProgress(['seL4 kernel loader | INFO   Starting loader']), 'rust-sel4\'s kernel loader started');
+  assert.equal(
+    bootProgress(['LDR|INFO: loader for seL4 starting', 'Bootstrapping kernel', 'MON|INFO: Microkit Monitor started!']),
+    'the Microkit monitor started the protection domains',
+  );
+  assert.equal(bootProgress(['seL4 kernel loader | INFO   Starting loader']), "rust-sel4's kernel loader started");
 });

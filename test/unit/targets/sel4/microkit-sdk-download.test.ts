@@ -48,7 +48,9 @@ const hosts = () => ({ api: server.base, download: server.base });
 test('the asset names Microkit\'s release archive and URL (tag without "v"), checked against GitHub\'s digest unless a sha256 is given', () => {
   const a = microkitSdkAsset('2.3.0', 'x64');
   assert.equal(a.url, 'https://github.com/seL4/microkit/releases/download/2.3.0/microkit-sdk-2.3.0-linux-x86-64.tar.gz');
-  assert.deepEqual(a.sha256, { githubRelease: { api: 'https://api.github.com', owner: 'seL4', repo: 'microkit', tag: '2.3.0', asset: 'microkit-sdk-2.3.0-linux-x86-64.tar.gz' } });
+  assert.deepEqual(a.sha256, {
+    githubRelease: { api: 'https://api.github.com', owner: 'seL4', repo: 'microkit', tag: '2.3.0', asset: 'microkit-sdk-2.3.0-linux-x86-64.tar.gz' },
+  });
   assert.equal(microkitSdkAsset('2.1.0', 'arm64', 'ab'.repeat(32)).fileName, 'microkit-sdk-2.1.0-linux-aarch64.tar.gz');
   assert.equal(microkitSdkAsset('2.1.0', 'arm64', 'ab'.repeat(32)).sha256, 'ab'.repeat(32));
   assert.equal(sdkHost('x64'), 'linux-x86-64');
@@ -69,10 +71,16 @@ test('test archive: downloaded, verified with the published digest, cached, unpa
 });
 
 test('a published digest that does not match fails closed; so does a wrong sha256 input', async () => {
-  await assert.rejects(fetchAsset(microkitSdkAsset(BAD_DIGEST, process.arch, undefined, hosts())), /does not match its checksum \(expected sha256 0{64}.*deleted and not used/);
+  await assert.rejects(
+    fetchAsset(microkitSdkAsset(BAD_DIGEST, process.arch, undefined, hosts())),
+    /does not match its checksum \(expected sha256 0{64}.*deleted and not used/,
+  );
   await assert.rejects(fetchAsset({ ...microkitSdkAsset(GOOD, process.arch, 'f'.repeat(64), hosts()), version: '9.9.4' }), /expected sha256 f{64}/);
 });
 
 test('a server error is reported with the status and the fix', async () => {
-  await assert.rejects(fetchAsset(microkitSdkAsset(SERVER_ERROR, process.arch, undefined, hosts())), /Could not download microkit-sdk 9\.9\.3 from .*: HTTP 500/);
+  await assert.rejects(
+    fetchAsset(microkitSdkAsset(SERVER_ERROR, process.arch, undefined, hosts())),
+    /Could not download microkit-sdk 9\.9\.3 from .*: HTTP 500/,
+  );
 });

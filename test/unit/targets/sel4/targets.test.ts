@@ -25,11 +25,14 @@ test('rust-sel4 triples resolve to an arch, a kind and a variant', () => {
   assert.equal(parseSel4Target('riscv64gc-sel4-microkit-resettable')!.resettable, true);
 });
 
-test('triples that are not seL4\'s are left to other families; seL4 ones this action cannot boot are refused with the reason', () => {
+test("triples that are not seL4's are left to other families; seL4 ones this action cannot boot are refused with the reason", () => {
   assert.equal(parseSel4Target('aarch64-unknown-none'), undefined);
   assert.equal(parseSel4Target('x86_64-unknown-hermit'), undefined);
   assert.equal(isSel4Triple('x86_64-sel4'), true);
-  assert.throws(() => parseSel4Target('armv7a-sel4'), (e: Error) => e instanceof InputError && /boots seL4 only on aarch64, riscv64 and x86_64/.test(e.message));
+  assert.throws(
+    () => parseSel4Target('armv7a-sel4'),
+    (e: Error) => e instanceof InputError && /boots seL4 only on aarch64, riscv64 and x86_64/.test(e.message),
+  );
   assert.throws(() => parseSel4Target('riscv32imac-sel4-roottask'), /QEMU lines for riscv32imac are not provided/);
   assert.throws(() => parseSel4Target('x86_64-sel4-musl'), /musl libc built for seL4.*Use the target without -musl \(x86_64-sel4\)/);
   assert.throws(() => parseSel4Target('aarch64-sel4-roottask-resettable'), /-resettable targets only for Microkit/);
@@ -44,14 +47,23 @@ test('route: Microkit when microkit-system is given or the target is *-sel4-micr
   // rust-sel4 v5.0.0 builds protection domains for plain aarch64-sel4.
   assert.equal(chooseRoute(t('aarch64-sel4'), { 'microkit-system': 'hello.system' }), 'microkit');
   assert.equal(chooseRoute(t('aarch64-sel4-microkit'), { 'microkit-system': 'hello.system', 'microkit-board': 'qemu_virt_aarch64' }), 'microkit');
-  assert.throws(() => chooseRoute(t('aarch64-sel4-microkit'), {}), (e: Error) => e instanceof InputError && e.input === 'microkit-system');
+  assert.throws(
+    () => chooseRoute(t('aarch64-sel4-microkit'), {}),
+    (e: Error) => e instanceof InputError && e.input === 'microkit-system',
+  );
   assert.throws(() => chooseRoute(t('aarch64-sel4-roottask'), { 'microkit-system': 'x.system' }), /is a root-task target/);
 });
 
 test('route: an input of the other route is refused, never silently ignored', () => {
   const t = parseSel4Target('aarch64-sel4')!;
-  assert.throws(() => chooseRoute(t, { 'microkit-system': 'x.system', 'sel4-prefix': '/opt/seL4' }), (e: Error) => e instanceof InputError && e.input === 'sel4-prefix' && /Microkit route/.test(e.message));
-  assert.throws(() => chooseRoute(t, { 'microkit-board': 'qemu_virt_aarch64' }), (e: Error) => e instanceof InputError && e.input === 'microkit-board' && /set microkit-system/.test(e.message));
+  assert.throws(
+    () => chooseRoute(t, { 'microkit-system': 'x.system', 'sel4-prefix': '/opt/seL4' }),
+    (e: Error) => e instanceof InputError && e.input === 'sel4-prefix' && /Microkit route/.test(e.message),
+  );
+  assert.throws(
+    () => chooseRoute(t, { 'microkit-board': 'qemu_virt_aarch64' }),
+    (e: Error) => e instanceof InputError && e.input === 'microkit-board' && /set microkit-system/.test(e.message),
+  );
 });
 
 test('what each arch needs: loader target and cross gcc on aarch64/riscv64, none on x86_64', () => {

@@ -17,18 +17,24 @@ test('good: catalog-style Kraftfile, string target qemu/x86_64 named after the a
   assert.equal(findKraftfile(path.dirname(fixture('good'))), fixture('good'));
 });
 
-test('no targets: the error names kraft\'s failure and shows the lines to add', () => {
+test("no targets: the error names kraft's failure and shows the lines to add", () => {
   const kf = parseKraftfile(fixture('no-targets'));
-  assert.throws(() => chooseTarget(kf, undefined, 'unikraft-target'), (e: Error) => {
-    assert.match(e.message, /names no targets, so kraft build \(run by kraftld\) would fail with "no targets to build"/);
-    assert.ok(e.message.endsWith('targets:\n  - qemu/x86_64'), e.message);
-    return true;
-  });
+  assert.throws(
+    () => chooseTarget(kf, undefined, 'unikraft-target'),
+    (e: Error) => {
+      assert.match(e.message, /names no targets, so kraft build \(run by kraftld\) would fail with "no targets to build"/);
+      assert.ok(e.message.endsWith('targets:\n  - qemu/x86_64'), e.message);
+      return true;
+    },
+  );
 });
 
 test('wrong platform: lists what the Kraftfile has and the lines to add', () => {
   const kf = parseKraftfile(fixture('wrong-platform'));
-  assert.throws(() => chooseTarget(kf, undefined, 'unikraft-target'), /has no qemu\/x86_64 target \(it has: fc\/x86_64, qemu\/arm64\).*\ntargets:\n {2}- qemu\/x86_64$/s);
+  assert.throws(
+    () => chooseTarget(kf, undefined, 'unikraft-target'),
+    /has no qemu\/x86_64 target \(it has: fc\/x86_64, qemu\/arm64\).*\ntargets:\n {2}- qemu\/x86_64$/s,
+  );
 });
 
 test('silent console: no CONFIG_LIBPOSIX_TTY_STDIO is detected, and withTtyStdio adds it quoted', () => {
@@ -49,9 +55,15 @@ test('silent console: no CONFIG_LIBPOSIX_TTY_STDIO is detected, and withTtyStdio
 test('map targets: platform/architecture and plat/arch spellings, names, kconfig as a list', () => {
   const kf = parseKraftfile(fixture('map-targets'));
   assert.equal(kf.ttyStdio, true);
-  assert.deepEqual(kf.targets.map((t) => `${t.name}:${t.plat}/${t.arch}`), ['fc-app:fc/x86_64', 'my-qemu:qemu/x86_64', 'my-qemu:qemu/x86_64']);
+  assert.deepEqual(
+    kf.targets.map((t) => `${t.name}:${t.plat}/${t.arch}`),
+    ['fc-app:fc/x86_64', 'my-qemu:qemu/x86_64', 'my-qemu:qemu/x86_64'],
+  );
   assert.equal(chooseTarget(kf, undefined, 'unikraft-target').name, 'my-qemu');
-  assert.throws(() => chooseTarget(kf, 'fc-app', 'unikraft-target'), /Input 'unikraft-target': Kraftfile has no qemu\/x86_64 target named 'fc-app' \(qemu\/x86_64 targets: my-qemu, my-qemu\)/);
+  assert.throws(
+    () => chooseTarget(kf, 'fc-app', 'unikraft-target'),
+    /Input 'unikraft-target': Kraftfile has no qemu\/x86_64 target named 'fc-app' \(qemu\/x86_64 targets: my-qemu, my-qemu\)/,
+  );
 });
 
 test('several qemu/x86_64 targets with different names need the unikraft-target input', () => {

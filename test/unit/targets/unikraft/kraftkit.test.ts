@@ -32,14 +32,17 @@ before(async () => {
   server = await serve({
     [`/unikraft/kraftkit/releases/download/v${VERSION}/${NAME}`]: [200, archive],
     [`/repos/unikraft/kraftkit/releases/tags/v${VERSION}`]: [200, JSON.stringify({ assets: [{ name: NAME, digest: `sha256:${sha}` }] })],
-    [`/unikraft/kraftkit/releases/download/v1.0.0/kraft_1.0.0_linux_${goArch(process.arch)}.tar.gz`]: [200, fs.readFileSync(path.join(tmp, 'no-kraftld.tar.gz'))],
+    [`/unikraft/kraftkit/releases/download/v1.0.0/kraft_1.0.0_linux_${goArch(process.arch)}.tar.gz`]: [
+      200,
+      fs.readFileSync(path.join(tmp, 'no-kraftld.tar.gz')),
+    ],
   });
 });
 after(() => server.close());
 
 const bases = () => ({ api: server.base, download: server.base });
 
-test('the asset names the upstream archive and URL, checked against GitHub\'s digest unless a sha256 is given', () => {
+test("the asset names the upstream archive and URL, checked against GitHub's digest unless a sha256 is given", () => {
   const a = kraftkitAsset('0.12.15', 'x64');
   assert.equal(a.url, 'https://github.com/unikraft/kraftkit/releases/download/v0.12.15/kraft_0.12.15_linux_amd64.tar.gz');
   assert.deepEqual(a.sha256, {
@@ -64,11 +67,19 @@ test('test archive: downloaded, verified with the published digest, cached, unpa
 });
 
 test('a wrong sha256 input fails closed; an archive without kraftld is refused', async () => {
-  await assert.rejects(fetchAsset({ ...kraftkitAsset(VERSION, process.arch, 'f'.repeat(64), bases()), version: '9.8.8' }), /does not match its checksum \(expected sha256 f{64}/);
+  await assert.rejects(
+    fetchAsset({ ...kraftkitAsset(VERSION, process.arch, 'f'.repeat(64), bases()), version: '9.8.8' }),
+    /does not match its checksum \(expected sha256 f{64}/,
+  );
   const a = kraftkitAsset('1.0.0', process.arch, undefined, bases());
   // GitHub (the test server) publishes no release 1.0.0: the digest cannot be had, nothing is downloaded.
   await assert.rejects(fetchAsset(a), /answered HTTP 404 when asked for release v1.0.0 of unikraft\/kraftkit/);
-  const b = { ...a, sha256: createHash('sha256').update(fs.readFileSync(await downloadRaw(a.url))).digest('hex') };
+  const b = {
+    ...a,
+    sha256: createHash('sha256')
+      .update(fs.readFileSync(await downloadRaw(a.url)))
+      .digest('hex'),
+  };
   const file = await fetchAsset(b);
   await assert.rejects(extractTarAsset(file, b, 'kraftkit-no-ld', KRAFTKIT_FILES), /has no kraftld; check the version/);
 });

@@ -30,8 +30,14 @@ test('every file name kraft accepts is found; two of them in one folder are refu
   }
   assert.equal(findKraftfile(tmp()), undefined);
   const d = fixtureDir('yaml-and-kraftfile');
-  assert.deepEqual(kraftfilesIn(d).map((f) => path.basename(f)), ['Kraftfile.yaml', 'Kraftfile']);
-  assert.throws(() => findKraftfile(d), /has 2 Kraftfiles \(Kraftfile\.yaml, Kraftfile\); kraft refuses that \("found multiple config files with supported names"\)\. Keep one/);
+  assert.deepEqual(
+    kraftfilesIn(d).map((f) => path.basename(f)),
+    ['Kraftfile.yaml', 'Kraftfile'],
+  );
+  assert.throws(
+    () => findKraftfile(d),
+    /has 2 Kraftfiles \(Kraftfile\.yaml, Kraftfile\); kraft refuses that \("found multiple config files with supported names"\)\. Keep one/,
+  );
 });
 
 test('the kvm platform alias is qemu, as kraft rewrites it; `kernel:` names a target', () => {
@@ -85,26 +91,38 @@ test('the example ignores what kraft writes beside the Kraftfile', () => {
 test('host: nothing extra on x86_64, the x86_64 cross gcc on arm64, a clear refusal elsewhere', () => {
   assert.deepEqual(unikraftHostPackages('x64', 'linux'), []);
   assert.deepEqual(unikraftHostPackages('arm64', 'linux'), ['gcc-x86-64-linux-gnu']);
-  assert.throws(() => unikraftHostPackages('riscv64', 'linux'), /on a riscv64 runner is not supported: KraftKit publishes Linux archives for amd64 and arm64 only/);
+  assert.throws(
+    () => unikraftHostPackages('riscv64', 'linux'),
+    /on a riscv64 runner is not supported: KraftKit publishes Linux archives for amd64 and arm64 only/,
+  );
   assert.throws(() => unikraftHostPackages('x64', 'darwin'), /needs a Linux runner \(this one is darwin\/x64\)/);
 });
 
 test('boot banner: the one-liner, the default logo (with ANSI colours) and the classic logo give codename and version', () => {
-  assert.deepEqual(parseUnikraftBanner(['SeaBIOS', 'Booting from ROM..Powered by Unikraft Calypso (0.17.0~5d38d108)', 'Hello']), { codename: 'Calypso', version: '0.17.0~5d38d108' });
+  assert.deepEqual(parseUnikraftBanner(['SeaBIOS', 'Booting from ROM..Powered by Unikraft Calypso (0.17.0~5d38d108)', 'Hello']), {
+    codename: 'Calypso',
+    version: '0.17.0~5d38d108',
+  });
   const logo = [
     '\x1b[0mPowered by',
-    "o.   .o       _ _               __ _",
+    'o.   .o       _ _               __ _',
     "Oo   Oo  ___ (_) | __ __  __ _ ' _) :_",
     "oO   oO ' _ `| | |/ /  _)' _` | |_|  _)",
     'oOo oOO| | | | |   (| | | (_) |  _) :_',
-    " OoOoO ._, ._:_:_,\\_._,  .__,_:_, \\___)",
+    ' OoOoO ._, ._:_:_,\\_._,  .__,_:_, \\___)',
     '\x1b[1m                   Helene 0.20.0~a1b2c3d\x1b[0m',
     'Hello, world!',
   ];
   const v = parseUnikraftBanner(logo)!;
   assert.deepEqual(v, { codename: 'Helene', version: '0.20.0~a1b2c3d' });
   assert.equal(describeUnikraftVersion(v), 'Helene 0.20.0~a1b2c3d');
-  const classic = ['Welcome to  _ __             _____', ' __ _____  (_) /__ _______ _/ _/ /_', "/ // / _ \\/ /  '_// __/ _ `/ _/ __/", '\\_,_/_//_/_/_/\\_\\/_/  \\_,_/_/ \\__/', '                Tethys 0.5.0'];
+  const classic = [
+    'Welcome to  _ __             _____',
+    ' __ _____  (_) /__ _______ _/ _/ /_',
+    "/ // / _ \\/ /  '_// __/ _ `/ _/ __/",
+    '\\_,_/_//_/_/_/\\_\\/_/  \\_,_/_/ \\__/',
+    '                Tethys 0.5.0',
+  ];
   assert.deepEqual(parseUnikraftBanner(classic), { codename: 'Tethys', version: '0.5.0' });
   assert.equal(parseUnikraftBanner(['Hello, world!', 'Powered by', 'nothing else']), undefined);
 });
@@ -134,7 +152,10 @@ test('after the boot, the banner in the serial log becomes the unikraft-version 
   const out = path.join(d, 'github-output');
   fs.writeFileSync(out, '');
   const log = path.join(d, 'serial.log');
-  fs.writeFileSync(log, 'SeaBIOS\r\nBooting from ROM..\x1b[0mPowered by\r\no.   .o       _ _\r\n\x1b[1m                   Calypso 0.17.0~5d38d108\x1b[0m\r\nHello, world!\r\n');
+  fs.writeFileSync(
+    log,
+    'SeaBIOS\r\nBooting from ROM..\x1b[0mPowered by\r\no.   .o       _ _\r\n\x1b[1m                   Calypso 0.17.0~5d38d108\x1b[0m\r\nHello, world!\r\n',
+  );
   const saved = process.env.GITHUB_OUTPUT;
   process.env.GITHUB_OUTPUT = out;
   try {
