@@ -37,6 +37,11 @@ export interface BootSpec {
   waitForExit?: boolean;
   /** Working directory of the command (default: the action's). */
   cwd?: string;
+  /**
+   * Asked when a failure line is seen: true lets the guest run on (the failure still fails the
+   * verdict). Test mode: a libtest executable goes on to its later tests after one panics.
+   */
+  runOnAfterFailure?: () => boolean;
   /** Probes and a console script (forward, probes, console-script inputs): started once the guest runs. */
   conversation?: ConversationSpec;
 }
@@ -117,7 +122,9 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   const watcher: SerialWatcher = new SerialWatcher(spec.rules, {
     onLine: spec.onLine,
     onLines: spec.onLines,
-    onFailure: () => timers.push(setTimeout(() => stop({ kind: 'failure-line' }), FAILURE_GRACE_MS)),
+    onFailure: () => {
+      if (!spec.runOnAfterFailure?.()) timers.push(setTimeout(() => stop({ kind: 'failure-line' }), FAILURE_GRACE_MS));
+    },
     onSatisfied: () => {
       if (spec.waitForExit) return; // the guest must exit by itself
       timers.push(setTimeout(() => void stopIfRunning(), SETTLE_MS));

@@ -59,6 +59,9 @@ export async function bootTestExecutable(req: TestBootRequest, log?: JobLog): Pr
       rules: req.rules,
       qmp: req.qmp,
       env: req.env,
+      // libtest goes on to its next test after one panics: judge it by its exit status and
+      // `test result:` (the panic still fails the verdict), not by stopping at the first panic.
+      runOnAfterFailure: () => cases.isLibtest,
       onLine: (line) => {
         cases.line(line, at());
         echo.line(line);

@@ -123,6 +123,11 @@ export class TestCaseParser {
   private panic?: OpenPanic;
   private orphanPanic?: { location?: PanicLocation; message?: string };
   private style: ExecutableReport['style'] = 'none';
+
+  /** Has the output shown libtest's format (`running N tests`, `test x ... ok`)? */
+  get isLibtest(): boolean {
+    return this.style === 'libtest';
+  }
   private libtest?: LibtestSummary;
   private buffered = '';
 
