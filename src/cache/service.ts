@@ -1,6 +1,8 @@
-import * as cache from '@actions/cache';
 import * as core from '@actions/core';
 import * as fs from 'node:fs';
+
+/** @actions/cache (with the Azure storage client) is loaded only when a cache is really used: it is most of the bundle, and every run would pay for loading it. */
+const cacheLib = () => import('@actions/cache');
 
 /** One cache entry: what is kept under which key. */
 export interface CacheEntry {
@@ -100,7 +102,7 @@ export class ActionCache {
     let matchedKey: string | undefined;
     try {
       // @actions/cache logs a failure as a warning itself and answers undefined (a miss).
-      matchedKey = await cache.restoreCache([...entry.paths], entry.key, [...entry.restoreKeys]);
+      matchedKey = await (await cacheLib()).restoreCache([...entry.paths], entry.key, [...entry.restoreKeys]);
     } catch (e) {
       // Only a ValidationError (a key or path the library refuses) gets here: a bug of ours, not the user's.
       core.warning(`Cache (${entry.name}): not restored: ${(e as Error).message}`);
@@ -131,7 +133,7 @@ export class ActionCache {
     let id: number;
     try {
       // The same path list as the restore: @actions/cache makes it part of the entry's version.
-      id = await cache.saveCache([...entry.paths], entry.key);
+      id = await (await cacheLib()).saveCache([...entry.paths], entry.key);
     } catch (e) {
       return done('not-saved', `not saved: ${(e as Error).message}`);
     }
