@@ -1,5 +1,5 @@
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError } from '../errors.js';
+import { parseYamlList } from './parse.js';
 import { parsePattern, type Pattern } from '../verdict/patterns.js';
 
 export type ConsoleStep =
@@ -37,15 +37,7 @@ function fail(index: number, problem: string, valid: string): never {
  * "\x03" allowed). Each step may have `timeout` (seconds, default 30).
  */
 export function parseConsoleScript(value: string): ConsoleStep[] {
-  if (value.trim() === '') return [];
-  let doc: unknown;
-  try {
-    doc = parseYaml(value);
-  } catch (e) {
-    const msg = e instanceof YAMLParseError ? e.message.split('\n')[0] : String(e);
-    throw new InputError(INPUT, `is not valid YAML (${msg})`, `Quote text that holds ': ' or starts with a special character. ${EXAMPLE}`);
-  }
-  if (!Array.isArray(doc)) throw new InputError(INPUT, 'is not a list of steps', EXAMPLE);
+  const doc = parseYamlList(INPUT, value, ' of steps', EXAMPLE);
   const steps = doc.map((item: unknown, i): ConsoleStep => {
     const index = i + 1;
     if (item === null || typeof item !== 'object' || Array.isArray(item)) fail(index, 'is not a map such as "expect: login:"', EXAMPLE);

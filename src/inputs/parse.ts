@@ -1,4 +1,5 @@
 import { parseArgsStringToArgv } from 'string-argv';
+import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError } from '../errors.js';
 
 /**
@@ -67,4 +68,21 @@ export function parseSha256(name: string, raw: string, what: string): string | u
   if (raw === '') return undefined;
   if (!SHA256.test(raw)) throw new InputError(name, `'${raw}' is not a SHA-256`, `Give the 64 hex digits of ${what} (sha256sum prints them).`);
   return raw.toLowerCase();
+}
+
+/**
+ * An input written as a YAML list (probes, console-script): the list, or an InputError naming the
+ * input, with YAML's own first line and `example` as the fix. Empty: an empty list.
+ */
+export function parseYamlList(input: string, value: string, what: string, example: string): unknown[] {
+  if (value.trim() === '') return [];
+  let doc: unknown;
+  try {
+    doc = parseYaml(value);
+  } catch (e) {
+    const msg = e instanceof YAMLParseError ? e.message.split('\n')[0] : String(e);
+    throw new InputError(input, `is not valid YAML (${msg})`, `Quote text that holds ': ' or starts with a special character. ${example}`);
+  }
+  if (!Array.isArray(doc)) throw new InputError(input, `is not a list${what}`, example);
+  return doc;
 }

@@ -1,5 +1,5 @@
-import { parse as parseYaml, YAMLParseError } from 'yaml';
 import { InputError } from '../errors.js';
+import { parseYamlList } from './parse.js';
 import { parsePattern, type Pattern } from '../verdict/patterns.js';
 import type { Forward } from './forward.js';
 
@@ -181,15 +181,7 @@ function tcpProbe(item: Record<string, unknown>, index: number, forwards: Forwar
  * wait for) and `timeout` (seconds). Every probe must name a port of `forwards`.
  */
 export function parseProbes(value: string, forwards: Forward[]): Probe[] {
-  if (value.trim() === '') return [];
-  let doc: unknown;
-  try {
-    doc = parseYaml(value);
-  } catch (e) {
-    const msg = e instanceof YAMLParseError ? e.message.split('\n')[0] : String(e);
-    throw new InputError(INPUT, `is not valid YAML (${msg})`, `Quote text that holds ': ' or starts with a special character. ${EXAMPLE}`);
-  }
-  if (!Array.isArray(doc)) throw new InputError(INPUT, 'is not a list', EXAMPLE);
+  const doc = parseYamlList(INPUT, value, '', EXAMPLE);
   return doc.map((item: unknown, i) => {
     const index = i + 1;
     if (typeof item === 'string') return httpProbe({ http: item }, index, forwards);

@@ -2,6 +2,7 @@ import type { InputSpec } from '../inputs/parse.js';
 import type { Asset } from '../install/download.js';
 import type { Firmware } from '../install/qemu.js';
 import type { Pattern } from '../verdict/patterns.js';
+import type { TargetVerdict } from '../verdict/policy.js';
 import type { Launcher } from '../boot/launchers.js';
 import type { ImageKind, QemuBoot } from '../boot/qemu-args.js';
 
@@ -122,24 +123,8 @@ export interface TargetPlan {
     /** Reads the serial log after the boot, for what the family reports besides the verdict (e.g. a version from a banner). */
     afterBoot?: (serialLog: string) => void;
   };
-  verdict: {
-    /** QEMU exit statuses that mean success when the guest exits by itself. */
-    exitCodes: number[];
-    /** Lines that fail the run on sight unless the user turns the defaults off. */
-    failOn: Pattern[];
-    /** Lines that must appear after the user's (success evidence the guest prints itself). */
-    expect: Pattern[];
-    /** One sentence on what an exit status means for this target, for failure messages. */
-    explainExit(status: number): string;
-    /** Why this target needs an expect line whatever exit-code says (undefined: it does not). */
-    expectRequired?: string;
-    /**
-     * Lines that must appear when the user gives no expect line (an image that prints its own
-     * success line, e.g. seL4's test runner); the user's lines replace them.
-     */
-    expectWhenNone?: Pattern[];
-    /** The exit status is the app's own exit code (Uhyve), not QEMU's: status 0 is evidence by itself. */
-    statusIsAppExitCode?: boolean;
+  /** What success means for this target (see TargetVerdict in src/verdict/policy.ts). */
+  verdict: TargetVerdict & {
     /**
      * One sentence added to a failed run's reason when no failure line decided it (a timeout): how
      * far the boot got by the serial lines, e.g. seL4's "never booted" against "booted, then hung".

@@ -35,12 +35,22 @@ export interface UserVerdictInputs {
   converses?: boolean;
 }
 
+/** What success means for a target, as its family declares it (TargetPlan.verdict). */
 export interface TargetVerdict {
+  /** QEMU exit statuses that mean success when the guest exits by itself. */
   exitCodes: number[];
+  /** Lines that fail the run on sight unless the user turns the defaults off. */
   failOn: Pattern[];
+  /** Lines that must appear after the user's (success evidence the guest prints itself). */
   expect: Pattern[];
+  /** One sentence on what an exit status means for this target, for failure messages. */
   explainExit(status: number): string;
+  /** Why this target needs an expect line whatever exit-code says (undefined: it does not). */
   expectRequired?: string;
+  /**
+   * Lines that must appear when the user gives no expect line (an image that prints its own
+   * success line, e.g. seL4's test runner); the user's lines replace them.
+   */
   expectWhenNone?: Pattern[];
   /** The exit status is the app's own exit code (Uhyve), not QEMU's: status 0 is evidence by itself. */
   statusIsAppExitCode?: boolean;
