@@ -16,23 +16,7 @@ import { bootimageDefaults, mergeQemuArgs, readBootimage } from '../../src/build
 import { runPool } from '../../src/boot/pool.js';
 import { bootTestExecutable, type TestBootResult } from '../../src/boot/test-executable.js';
 import { junitXml, suiteFromReport } from '../../src/report/junit.js';
-import { x86_64None } from '../../src/targets/bare-metal/x86_64.js';
-import { QEMU_ARCHES, qemuArgv, type BootContext } from '../../src/boot/qemu-args.js';
-
-/** The bare-metal family's x86_64 plan, in the shape these pieces take. */
-function x86Profile() {
-  const t = x86_64None('x86_64-unknown-none')!;
-  const binary = QEMU_ARCHES[t.boot.qemu.arch].binary;
-  return {
-    buildStd: t.build.buildStd,
-    qemu: { binary },
-    // Without the binary and the accelerator (the callers add -accel tcg).
-    qemuArgs: (ctx: BootContext) => qemuArgv(binary, t.boot.qemu, { extra: [] }, ctx).slice(3),
-    defaultFailOn: t.verdict.failOn,
-    successExitCodes: t.verdict.exitCodes,
-    explainExit: t.verdict.explainExit,
-  };
-}
+import { x86Profile } from '../helpers/x86-profile.js';
 
 const TARGET = 'x86_64-unknown-none';
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-test-suite-'));
