@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { archOfTriple, QEMU_ARCHES } from '../boot/qemu-args.js';
+import { githubToken } from '../install/download.js';
 import { InputError } from '../errors.js';
 import { familyFor, FAMILIES, supportedTargets } from '../targets/registry.js';
 import type { CommonInputs, Family } from '../targets/contract.js';
@@ -44,6 +45,8 @@ export interface Inputs extends CommonInputs {
   idleTimeout: number;
   /** The guest must exit by itself; the action never stops it on a match. */
   waitForExit: boolean;
+  /** token: for GitHub's API (the published checksums of release files); empty: GITHUB_TOKEN. */
+  token: string;
   /** Resolve and print the plan; install, build and boot nothing. */
   dryRun: boolean;
   /** QEMU `-machine`, `-cpu` and `-m` the user chose (undefined: the target's default). */
@@ -316,6 +319,7 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     timeoutGiven: timeout !== 300,
     idleTimeout,
     waitForExit: parseBool('wait-for-exit', get('wait-for-exit').trim(), false),
+    token: get('token').trim() || githubToken(),
     dryRun: parseBool('dry-run', get('dry-run').trim(), false),
     cache: parseBool('cache', get('cache').trim(), true),
     cacheOnFailure: parseBool('cache-on-failure', get('cache-on-failure').trim(), false),

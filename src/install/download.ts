@@ -73,9 +73,9 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, delayMs: () => 10_000 +
 /** Statuses worth another try (as tool-cache's: server errors, timeouts, rate limits). */
 const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
 
-/** The token for GitHub's API: the `token` input (default: the workflow's github.token), else GITHUB_TOKEN. */
+/** The token for GitHub's API when the caller has none (the `token` input is parsed with the others): GITHUB_TOKEN. */
 export function githubToken(): string {
-  return core.getInput('token') || process.env.GITHUB_TOKEN || '';
+  return process.env.GITHUB_TOKEN || '';
 }
 
 /** The checksum for `fileName` in a sha256sum-style checksums file (`<hex>  <name>` or `<hex> *<name>`). */
@@ -149,14 +149,14 @@ export async function githubAssetDigest(ref: GithubReleaseRef, token = githubTok
   return m[1].toLowerCase();
 }
 
-async function expectedSha256(a: Asset, retry: RetryPolicy): Promise<string> {
+async function expectedSha256(a: Asset, retry: RetryPolicy, token: string): Promise<string> {
   if (typeof a.sha256 === 'string') {
     if (!/^[0-9a-f]{64}$/i.test(a.sha256)) throw new ActionError(`The sha256 given for ${a.tool} is not 64 hex digits: '${a.sha256}'.`);
     return a.sha256.toLowerCase();
   }
   const { githubRelease, checksums } = a.sha256;
   try {
-    return await githubAssetDigest(githubRelease);
+    return await githubAssetDigest(githubRelease, token);
   } catch (e) {
     if (!(e instanceof ApiUnavailable) || !checksums) throw e;
     core.info(`${e.message.replace(/\.$/, '')}: using the publisher's checksums file ${checksums.url} instead.`);
@@ -228,13 +228,13 @@ export function describeAsset(a: Asset): AssetPlan {
  * else downloaded, checked against its SHA-256 (fails closed on a mismatch or a missing checksum),
  * and cached. A file that fails the check is deleted, never cached.
  */
-export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY): Promise<string> {
+export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY, token = githubToken()): Promise<string> {
   const hit = cachedAsset(a);
   if (hit) {
     core.info(`${a.tool} ${a.version}: from the tool cache (${hit})`);
     return hit;
   }
-  const expected = await expectedSha256(a, retry);
+  const expected = await expectedSha256(a, retry, token);
   core.info(`Downloading ${a.tool} ${a.version} from ${a.url}`);
   let body: Buffer;
   try {

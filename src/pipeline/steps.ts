@@ -142,7 +142,7 @@ export const install: Step = {
     const installed = await launcher.install();
     s.program = installed.path;
     await aptInstallMissing(target.install.apt, target.target);
-    for (const a of target.install.downloads) s.assets[a.tool] = await fetchAsset(a);
+    for (const a of target.install.downloads) s.assets[a.tool] = await fetchAsset(a, undefined, s.plan.inputs.token);
     await ensureFirmware(target.install.firmware);
     if (s.plan.build.kind === 'cargo') {
       const tc = await installToolchain(toolchainRequest(s));

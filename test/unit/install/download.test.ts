@@ -102,18 +102,15 @@ test('a server that recovers: the second attempt succeeds', async () => {
 });
 
 test('the token input goes to the releases API (and only there)', async () => {
-  process.env.INPUT_TOKEN = 'test-token-w11';
-  try {
+  {
     const ref = { api: server.base, owner: 'test-owner', repo: 'test-repo', tag: 'v1.0.0', asset: 'test-asset.bin' };
     const before = server.requests.length;
-    await fetchAsset(asset({ version: '6.0.0', sha256: { githubRelease: ref } }), FAST);
+    await fetchAsset(asset({ version: '6.0.0', sha256: { githubRelease: ref } }), FAST, 'test-token-w11');
     const seen = server.requests.slice(before).map((r, i) => [r, server.auth[before + i]]);
     assert.deepEqual(seen, [
       ['/repos/test-owner/test-repo/releases/tags/v1.0.0', 'Bearer test-token-w11'],
       ['/files/test-asset.bin', ''],
     ]);
-  } finally {
-    delete process.env.INPUT_TOKEN;
   }
 });
 
