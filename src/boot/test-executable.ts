@@ -1,4 +1,4 @@
-import { boot } from './qemu.js';
+import { boot, type BootResult } from './qemu.js';
 import type { JobLog } from './pool.js';
 import { GuestEcho } from '../report/guest-log.js';
 import { decide, type Verdict } from '../verdict/verdict.js';
@@ -34,6 +34,9 @@ export interface TestBootResult {
   started: Date;
   seconds: number;
   command: string[];
+  /** How QEMU ended and what it wrote on stderr (the accelerator's fallback reads them). */
+  end: BootResult['end'];
+  stderr: string;
 }
 
 /**
@@ -83,5 +86,14 @@ export async function bootTestExecutable(req: TestBootRequest, log?: JobLog): Pr
     qemuStderr: result.stderr,
   });
   const report = cases.finish(verdict, req.name, result.seconds);
-  return { name: req.name, verdict, report, started, seconds: result.seconds, command: [req.command, ...req.args] };
+  return {
+    name: req.name,
+    verdict,
+    report,
+    started,
+    seconds: result.seconds,
+    command: [req.command, ...req.args],
+    end: result.end,
+    stderr: result.stderr,
+  };
 }

@@ -94,17 +94,21 @@ export async function chooseAccel(plan: Plan, program: string, image: ImageKind)
 /**
  * accel: auto picked KVM and the boot ended in a KVM failure (QEMU stopped the guest): says so, and
  * boots once more under TCG; that boot decides. Otherwise the first boot stands. Under accel: kvm
- * the failure stands too.
+ * the failure stands too. `log` takes the boot's own lines (a test executable's log group).
  */
-export async function fallBackToTcg(
+export async function fallBackToTcg<R extends Pick<BootResult, 'end' | 'stderr'>>(
   plan: Plan,
   accel: Accel,
-  first: BootResult,
-  again: (accel: Accel) => Promise<BootResult>,
-): Promise<{ result: BootResult; accel: Accel; note?: string }> {
+  first: R,
+  again: (accel: Accel) => Promise<R>,
+  opts: { name?: string; log?: (line: string) => void } = {},
+): Promise<{ result: R; accel: Accel; note?: string }> {
   if (!retryUnderTcg(plan.inputs.accel, accel, first.end, first.stderr)) return { result: first, accel };
   const what = kvmFailure(first.stderr) ?? 'a KVM internal error';
-  core.warning(`The boot under KVM ended in ${what} (QEMU stopped the guest). accel: auto: booting once more under TCG; that boot decides.`);
-  if (first.stderr.trim()) core.info(`QEMU's own messages (KVM boot):\n${first.stderr.trimEnd()}`);
+  const log = opts.log ?? ((line: string) => core.info(line));
+  core.warning(
+    `${opts.name ? `${opts.name}: the` : 'The'} boot under KVM ended in ${what} (QEMU stopped the guest). accel: auto: booting once more under TCG; that boot decides.`,
+  );
+  if (first.stderr.trim()) log(`QEMU's own messages (KVM boot):\n${first.stderr.trimEnd()}`);
   return { result: await again('tcg'), accel: 'tcg', note: `TCG (KVM boot ended in ${what}; booted again under TCG)` };
 }

@@ -1,8 +1,8 @@
 import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runPool, type PoolResult } from '../boot/pool.js';
-import { qemuArgv, shellJoin } from '../boot/qemu-args.js';
+import { runPool, type JobLog, type PoolResult } from '../boot/pool.js';
+import { qemuArgv, shellJoin, type Accel, type BootContext } from '../boot/qemu-args.js';
 import { bootTestExecutable, type TestBootResult } from '../boot/test-executable.js';
 import { bootimageDefaults, mergeQemuArgs, readBootimage } from '../build/bootimage.js';
 import { cargoBuild } from '../build/cargo.js';
@@ -12,7 +12,7 @@ import { panicAnnotation } from '../report/panic-location.js';
 import type { Report, TestRow } from '../report/summary.js';
 import { detectImage } from '../targets/common.js';
 import type { ExecutableReport } from '../verdict/test-cases.js';
-import { chooseAccel } from './accel.js';
+import { chooseAccel, fallBackToTcg } from './accel.js';
 import { saveCache } from './cache.js';
 import { build, bootStep, cargoArgv, commandLine, install, type State, type Step } from './steps.js';
 import { reportOf } from './outcome.js';
@@ -70,9 +70,8 @@ function cargoViewOf(s: State) {
 }
 
 /** The QEMU command for one test executable: the family's, then bootimage's test-args (what they repeat left out), then the user's qemu-args. */
-export function testArgv(s: State, kernel: string, extra: string[]): string[] {
+export function testArgv(s: State, ctx: BootContext, extra: string[]): string[] {
   const { plan } = s;
-  const ctx = { kernel, accel: s.accel!, workDir: s.scratch, assets: s.assets, image: detectImage(kernel) };
   if (!plan.launcher.speaksQmp) return plan.launcher.launch(s.program!, ctx).argv;
   const family = qemuArgv(s.program!, plan.target.boot.qemu, { ...plan.qemu, extra: [] }, ctx);
   return [...mergeQemuArgs(family, extra), ...plan.qemu.extra];
@@ -83,8 +82,9 @@ export function lacksEvidence(report: ExecutableReport, status: number | undefin
   if (!report.pass || status !== 0 || expectGiven) return undefined;
   const libtestOk = report.style === 'libtest' && report.libtest?.ok === true;
   const blogOk = report.style === 'blog_os' && report.counts.passed > 0 && report.counts.failed === 0;
-  if (libtestOk || blogOk) return undefined;
-  return 'it exited with status 0 but printed no test results (libtest `test result: ok`, or `name... [ok]` lines); QEMU also exits with 0 when a guest powers off or resets, so status 0 alone proves nothing. Add an expect line, or set exit-code to a status only success gives.';
+  const defmtOk = report.style === 'defmt-test' && report.defmtAllPassed === true;
+  if (libtestOk || blogOk || defmtOk) return undefined;
+  return 'it exited with status 0 but printed no test results (libtest `test result: ok`, `name... [ok]` lines, or defmt-test `all tests passed!`); QEMU also exits with 0 when a guest powers off or resets, so status 0 alone proves nothing. Add an expect line, or set exit-code to a status only success gives.';
 }
 
 /** Boot: every test executable, in the pool. */
@@ -95,38 +95,22 @@ export const testBoot: Step = {
   async run(s) {
     const { plan } = s;
     const t: TestRun = s.tests!;
-    s.accel = await chooseAccel(plan, s.program!, detectImage(t.executables[0].executable));
-    const userExit = plan.inputs.exitCodes;
+    const accel = await chooseAccel(plan, s.program!, detectImage(t.executables[0].executable));
+    s.accel = accel;
     const jobs = t.executables.map((exe, i) => ({
       name: `${t.names[i]} (${exe.label})`,
-      run: async (log: Parameters<typeof bootTestExecutable>[1], signal: AbortSignal) => {
-        void signal;
+      run: async (log: JobLog) => {
         const d = bootimageDefaults(readBootimage(exe.manifestPath), 'test');
-        for (const n of d.notes) log!.line(n);
-        const argv = testArgv(s, exe.executable, d.qemuArgs);
-        const r = await bootTestExecutable(
-          {
-            name: t.names[i],
-            command: argv[0],
-            args: argv.slice(1),
-            // The timeout input when given, else bootimage's test-timeout, else the action's default.
-            timeout: plan.inputs.timeoutGiven ? plan.inputs.timeout : (d.timeout ?? plan.inputs.timeout),
-            idleTimeout: plan.inputs.idleTimeout,
-            rules: plan.verdict.rules,
-            acceptedExitCodes: userExit ?? d.exitCodes ?? plan.verdict.exitCodes,
-            resetAccepted: plan.verdict.resetAccepted,
-            explainExit: plan.verdict.explainExit,
-            logPath: path.join(s.scratch, `${t.names[i].replace(/[^A-Za-z0-9_.-]+/g, '_')}-${i}-serial.log`),
-            qmp: plan.launcher.speaksQmp,
-          },
-          log,
-        );
-        const missing = lacksEvidence(r.report, r.verdict.exitCode, plan.verdict.rules.expect.length > 0);
-        if (missing) {
-          r.report.pass = false;
-          r.report.reason = `${t.names[i]}: ${missing}`;
-        }
-        return r;
+        for (const n of d.notes) log.line(n);
+        // A folder of its own: a family's prepare writes files there (UEFI's ESP and
+        // variables), and executables boot side by side.
+        const workDir = path.join(s.scratch, 'tests', String(i));
+        fs.mkdirSync(workDir, { recursive: true });
+        const bootWith = (a: Accel) => bootOne(s, exe.executable, t.names[i], i, workDir, a, d, log);
+        const first = await bootWith(accel);
+        const settled = await fallBackToTcg(plan, accel, first, bootWith, { name: t.names[i], log: (l) => log.line(l) });
+        if (settled.note) log.line(`Accelerator: ${settled.note}.`);
+        return settled.result;
       },
     }));
     t.results = await runPool(jobs, {
@@ -141,6 +125,46 @@ export const testBoot: Step = {
     if (first) s.launch = { argv: first.value.command };
   },
 };
+
+/** One boot of one test executable under `accel`, judged: its verdict, then its cases, then the evidence status 0 lacks. */
+async function bootOne(
+  s: State,
+  kernel: string,
+  name: string,
+  index: number,
+  workDir: string,
+  accel: Accel,
+  d: ReturnType<typeof bootimageDefaults>,
+  log: JobLog,
+): Promise<TestBootResult> {
+  const { plan } = s;
+  const ctx: BootContext = { kernel, accel, workDir, assets: s.assets, image: detectImage(kernel) };
+  if (plan.launcher.speaksQmp) plan.target.boot.qemu.prepare?.(ctx);
+  const argv = testArgv(s, ctx, d.qemuArgs);
+  const r = await bootTestExecutable(
+    {
+      name,
+      command: argv[0],
+      args: argv.slice(1),
+      // The timeout input when given, else bootimage's test-timeout, else the action's default.
+      timeout: plan.inputs.timeoutGiven ? plan.inputs.timeout : (d.timeout ?? plan.inputs.timeout),
+      idleTimeout: plan.inputs.idleTimeout,
+      rules: plan.verdict.rules,
+      acceptedExitCodes: plan.inputs.exitCodes ?? d.exitCodes ?? plan.verdict.exitCodes,
+      resetAccepted: plan.verdict.resetAccepted,
+      explainExit: plan.verdict.explainExit,
+      logPath: path.join(s.scratch, `${name.replace(/[^A-Za-z0-9_.-]+/g, '_')}-${index}-${accel}-serial.log`),
+      qmp: plan.launcher.speaksQmp,
+    },
+    log,
+  );
+  const missing = lacksEvidence(r.report, r.verdict.exitCode, plan.verdict.rules.expect.length > 0);
+  if (missing) {
+    r.report.pass = false;
+    r.report.reason = `${name}: ${missing}`;
+  }
+  return r;
+}
 
 export const TEST_STEPS: Step[] = [install, testBuild, testBoot];
 

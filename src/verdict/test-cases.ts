@@ -11,7 +11,13 @@ import { cleanLine } from './watcher.js';
  * - blog_os's custom test framework: `crate::module::name...\t[ok]` (the name is
  *   `core::any::type_name` of the test function; its result may come lines later when the test
  *   prints), `[failed]` and then `Error: panicked at FILE:L:C:` from the panic handler
- *   (https://os.phil-opp.com/testing/).
+ *   (https://os.phil-opp.com/testing/);
+ * - defmt-test's (embedded suites; its text once decoded, e.g. by defmt-print, or printed the same
+ *   way by hand): `(1/3) running `NAME`...`, `(2/3) ignoring `NAME`...`, and `all tests passed!` at
+ *   the end (https://github.com/knurling-rs/defmt/blob/main/firmware/defmt-test/macros/src/lib.rs).
+ *   A case has no result line of its own: it passed when the next one starts or the run says all
+ *   passed; a panic (the executable then exits) fails the case that was running. A decoder's
+ *   timestamp and level before the text, and its location lines after, are allowed.
  *
  * Where none appear, the executable itself is the one test case.
  */
@@ -60,8 +66,10 @@ export interface ExecutableReport {
   pass: boolean;
   reason: string;
   /** Which line format was seen; 'none' when the executable is its own single case. */
-  style: 'libtest' | 'blog_os' | 'none';
+  style: 'libtest' | 'blog_os' | 'defmt-test' | 'none';
   libtest?: LibtestSummary;
+  /** defmt-test printed `all tests passed!` (its only word on the whole run). */
+  defmtAllPassed?: boolean;
   /** A panic no case claimed (it happened outside any test). */
   panic?: { location?: PanicLocation; message?: string };
   counts: { passed: number; failed: number; ignored: number };
@@ -81,6 +89,9 @@ const BLOG_CASE = /^(\S+?)\.\.\.\s*(.*)$/;
 const BLOG_STATUS = /\[(ok|failed|ignored)\]$/;
 // A Rust path, as core::any::type_name gives it: only such names start a case whose result comes later.
 const RUST_PATH = /^[A-Za-z_][\w]*(?:::[\w{}<>,'&]+)+$/;
+// defmt-test: `(2/3) running `name`...` (or `ignoring`), anywhere in the line (after a decoder's timestamp and level).
+const DEFMT_CASE = /\((\d+)\/(\d+)\) (running|ignoring) `([^`]+)`\.\.\./;
+const DEFMT_DONE = /(?:^|\s)all tests passed!(?:\s|$)/;
 // `panicked at src/lib.rs:5:9:` (Rust 1.73 and later) or `panicked at 'msg', src/lib.rs:5:9` (before).
 const PANIC_NEW = /panicked at (.+?):(\d+):(\d+):?\s*$/;
 const PANIC_OLD = /panicked at '(.*)', (.+?):(\d+):(\d+)/;
@@ -129,12 +140,13 @@ export class TestCaseParser {
     return this.style === 'libtest';
   }
   private libtest?: LibtestSummary;
+  private defmtAllPassed = false;
   private buffered = '';
 
   /** One line of serial output (escape codes and control bytes are cleaned here); `at`: seconds since the boot started. */
   line(raw: string, at?: number): void {
     const line = cleanLine(raw).replace(/\s+$/, '');
-    if (this.libtestLine(line, at) || this.blogLine(line, at)) return;
+    if (this.libtestLine(line, at) || this.defmtLine(line, at) || this.blogLine(line, at)) return;
     const p = parsePanicLine(line);
     if (p) {
       const thread = THREAD.exec(line);
@@ -205,6 +217,7 @@ export class TestCaseParser {
       reason,
       style: this.style,
       libtest: this.libtest,
+      ...(this.style === 'defmt-test' ? { defmtAllPassed: this.defmtAllPassed } : {}),
       panic: this.orphanPanic,
       counts: { passed: count('passed'), failed: count('failed'), ignored: count('ignored') },
     };
@@ -258,8 +271,29 @@ export class TestCaseParser {
     return false;
   }
 
+  private defmtLine(line: string, at?: number): boolean {
+    if (this.style === 'libtest' || this.style === 'blog_os') return false;
+    const m = DEFMT_CASE.exec(line);
+    if (m) {
+      this.style = 'defmt-test';
+      this.endPanic();
+      // No result line: the case before passed, since the run went on to this one.
+      if (this.pending) this.close(this.pending, 'passed', undefined, at);
+      const c = this.open(m[4], at);
+      if (m[3] === 'ignoring') this.close(c, 'ignored', undefined, at);
+      return true;
+    }
+    if (this.style === 'defmt-test' && DEFMT_DONE.test(line)) {
+      this.endPanic();
+      if (this.pending) this.close(this.pending, 'passed', undefined, at);
+      this.defmtAllPassed = true;
+      return true;
+    }
+    return false;
+  }
+
   private blogLine(line: string, at?: number): boolean {
-    if (this.style === 'libtest') return false;
+    if (this.style === 'libtest' || this.style === 'defmt-test') return false;
     const m = BLOG_CASE.exec(line);
     if (m && (RUST_PATH.test(m[1]) || BLOG_STATUS.test(m[2]))) {
       this.style = 'blog_os';

@@ -175,3 +175,35 @@ test(
     assert.match(r.outputs['qemu-command'], /-accel tcg /);
   },
 );
+
+test(
+  'command: test, accel: auto, calibration kept for the job says KVM (stand-in for a host where KVM is faster): a test executable ending in a KVM internal error boots once more under TCG, which decides',
+  { skip: !kvmHere && 'no /dev/kvm here', timeout: 900_000 },
+  async () => {
+    const runnerTemp = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-accel-runner-temp-'));
+    const machineArgs = () => ['-cpu', 'qemu64'];
+    const key = cacheKey({ qemu: '/usr/bin/qemu-system-x86_64', kind: 'pvh', machineArgs, cacheDir: runnerTemp });
+    const decision = decideAccel({ outcome: 'done', seconds: 0.2 }, { outcome: 'done', seconds: 0.1 }, 'stand-in calibration');
+    fs.writeFileSync(path.join(runnerTemp, `unikernel-boot-accel-${key}.json`), JSON.stringify(decision));
+    const r = await runAction(
+      {
+        target: 'x86_64-unknown-none',
+        'working-directory': 'test/kernels/x86_64-tests',
+        toolchain: 'distro',
+        command: 'test',
+        cpu: 'qemu64',
+        'cargo-args': '--test basic_boot --features jump-to-nowhere',
+      },
+      { env: { ...env, RUNNER_TEMP: runnerTemp } },
+    );
+    assert.match(r.stdout, /Accelerator: KVM \(stand-in calibration: .*measured earlier in this job\)\./);
+    assert.match(
+      r.stdout,
+      /basic_boot: the boot under KVM ended in KVM internal error \(emulation failure at RIP=0x3ffffff0\) \(QEMU stopped the guest\)\. accel: auto: booting once more under TCG; that boot decides\./,
+    );
+    assert.match(r.stdout, /Accelerator: TCG \(KVM boot ended in KVM internal error \(emulation failure at RIP=0x3ffffff0\); booted again under TCG\)\./);
+    // Both cases printed [ok], then the jump: under TCG a triple fault, the TCG boot's own verdict.
+    assertFail(r, /^1 of 1 test executables failed: basic_boot: .*QEMU exited with status 0 because the guest reset the machine/);
+    assert.equal(r.outputs['tests-passed'], '2');
+  },
+);

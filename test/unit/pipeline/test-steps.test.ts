@@ -17,6 +17,12 @@ test("status 0 without expect needs the executable's own results", () => {
   assert.match(lacksEvidence(report({}), 0, false) ?? '', /status 0 alone proves nothing/);
   assert.equal(lacksEvidence(report({ style: 'libtest', libtest: { ok: true, passed: 2, failed: 0, ignored: 0 } }), 0, false), undefined);
   assert.equal(lacksEvidence(report({ style: 'blog_os', counts: { passed: 1, failed: 0, ignored: 0 } }), 0, false), undefined);
+  assert.equal(lacksEvidence(report({ style: 'defmt-test', defmtAllPassed: true, counts: { passed: 2, failed: 0, ignored: 0 } }), 0, false), undefined);
+  assert.match(
+    lacksEvidence(report({ style: 'defmt-test', defmtAllPassed: false, counts: { passed: 2, failed: 0, ignored: 0 } }), 0, false) ?? '',
+    /all tests passed!/,
+    'defmt-test cases pass only by the next one starting: without its last line the run may have been cut short',
+  );
   assert.equal(lacksEvidence(report({}), 0, true), undefined, 'an expect line is evidence');
   assert.equal(lacksEvidence(report({}), 33, false), undefined, 'a status other than 0 is evidence');
 });

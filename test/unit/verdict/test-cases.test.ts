@@ -142,3 +142,48 @@ test('panic lines: Rust 1.73+ and the older quoted form', () => {
   });
   assert.equal(parsePanicLine('panicked at the disco'), undefined);
 });
+
+test('defmt-test: a case passes when the next starts or all pass; ignored cases; a panic fails the case that was running', () => {
+  // As a decoder shows it (timestamp, level, location lines) and as printed by hand.
+  const decoded = [
+    '0.000000 INFO  (1/3) running `reads_id`...',
+    '└─ suite::tests::__defmt_test_entry @ tests/suite.rs:8',
+    '0.000001 INFO  (2/3) ignoring `not_ready`...',
+    '0.000002 INFO  (3/3) running `sums`...',
+    'sum is 4',
+    '0.000003 INFO  all tests passed!',
+    '└─ suite::tests::__defmt_test_entry @ tests/suite.rs:8',
+  ].join('\n');
+  const ok = parseTestOutput(decoded, { pass: true, reason: 'QEMU exited with status 0.' }, 'suite');
+  assert.equal(ok.style, 'defmt-test');
+  assert.deepEqual(brief(ok), [
+    ['reads_id', 'passed'],
+    ['not_ready', 'ignored'],
+    ['sums', 'passed'],
+  ]);
+  assert.equal(ok.defmtAllPassed, true);
+  assert.deepEqual(ok.cases[2].output, ['sum is 4']);
+  assert.equal(ok.pass, true);
+
+  const bad = parseTestOutput(
+    '(1/3) running `reads_id`...\n(2/3) running `sums`...\npanicked at tests/suite.rs:31:9:\nassertion `left == right` failed\n  left: 3\n right: 4\n',
+    { pass: false, reason: 'QEMU exited with status 1.' },
+    'suite',
+  );
+  assert.deepEqual(brief(bad), [
+    ['reads_id', 'passed'],
+    ['sums', 'failed'],
+  ]);
+  assert.equal(bad.defmtAllPassed, false);
+  assert.deepEqual(bad.cases[1].location, { file: 'tests/suite.rs', line: 31, col: 9 });
+  assert.match(bad.cases[1].message ?? '', /^assertion `left == right` failed/);
+  assert.match(bad.reason, /^1 test case failed \(sums\)/);
+  // The third case never ran: it is not reported as passed.
+  assert.equal(bad.cases.length, 2);
+});
+
+test('defmt-test: `all tests passed!` outside a defmt-test run is an ordinary line', () => {
+  const r = parseTestOutput('hello\nall tests passed!\n', PASS, 'hello');
+  assert.equal(r.style, 'none');
+  assert.equal(r.defmtAllPassed, undefined);
+});

@@ -29,10 +29,41 @@ pub enum QemuExitCode {
 }
 
 pub fn exit_qemu(code: QemuExitCode) -> ! {
+    #[cfg(feature = "jump-to-nowhere")]
+    if matches!(code, QemuExitCode::Success) {
+        jump_to_nowhere();
+    }
     unsafe { asm!("out dx, eax", in("dx") 0xf4u16, in("eax") code as u32, options(nomem, nostack, preserves_flags)) };
     // Still running: no isa-debug-exit device. Stop here instead.
     loop {
         unsafe { asm!("cli", "hlt", options(nomem, nostack)) };
+    }
+}
+
+/// `jump-to-nowhere`: instead of reporting success, a jump to 16 bytes below
+/// 1 GiB, where the machine has neither RAM nor ROM. Under KVM the instruction
+/// fetch has nothing to read: KVM exits with an internal error (emulation
+/// failure) and QEMU pauses the guest. Under TCG the empty bus reads as zeros
+/// (`add [rax], al`, rax at a scratch byte) until execution reaches the
+/// unmapped second GiB: a page fault with no IDT, a triple fault, a reset.
+#[cfg(feature = "jump-to-nowhere")]
+fn jump_to_nowhere() -> ! {
+    #[repr(C, packed)]
+    struct Idtr {
+        limit: u16,
+        base: u64,
+    }
+    static EMPTY_IDT: Idtr = Idtr { limit: 0, base: 0 };
+    static mut SCRATCH: u8 = 0;
+    unsafe {
+        asm!(
+            "lidt [{idt}]",
+            "jmp {to}",
+            idt = in(reg) &EMPTY_IDT,
+            to = in(reg) 0x3fff_fff0u64,
+            in("rax") core::ptr::addr_of_mut!(SCRATCH),
+            options(noreturn)
+        );
     }
 }
 
