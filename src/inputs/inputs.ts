@@ -37,8 +37,8 @@ export interface Inputs extends CommonInputs {
   /** Seconds for boot and run. */
   timeout: number;
   /**
-   * Was timeout set to other than its default? command: test takes bootimage's test-timeout
-   * otherwise. (The runner fills in action.yml's default 300, so 300 cannot be told from unset.)
+   * Was timeout given? command: test takes bootimage's test-timeout otherwise. (action.yml gives
+   * it no default, so that an explicit 300 can be told from unset; 300 is applied here.)
    */
   timeoutGiven: boolean;
   /** Seconds without any serial output before failing; 0 = off. */
@@ -316,7 +316,7 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     defaultFailOn: parseBool('default-fail-on', get('default-fail-on').trim(), true),
     exitCodes: parseExitCodes('exit-code', get('exit-code')),
     timeout,
-    timeoutGiven: timeout !== 300,
+    timeoutGiven: get('timeout').trim() !== '',
     idleTimeout,
     waitForExit: parseBool('wait-for-exit', get('wait-for-exit').trim(), false),
     token: get('token').trim() || githubToken(),

@@ -74,3 +74,9 @@ test('wait-for-exit: false by default, a boolean, refused otherwise', () => {
   assert.equal(read({ 'wait-for-exit': 'true' }).waitForExit, true);
   rejects({ 'wait-for-exit': 'sometimes' }, 'wait-for-exit', /'sometimes' is not a boolean/);
 });
+
+test('timeout: an explicit 300 counts as given (bootimage test-timeout then yields), unset does not', () => {
+  const t = { 'working-directory': 'test/kernels/x86_64-tests', command: 'test' };
+  assert.deepEqual([read(t).timeout, read(t).timeoutGiven], [300, false]);
+  assert.deepEqual([read({ ...t, timeout: '300' }).timeout, read({ ...t, timeout: '300' }).timeoutGiven], [300, true]);
+});
