@@ -8,7 +8,8 @@ import { cleanLine } from './watcher.js';
  *   `test result: ok. 3 passed; 0 failed; ...`, failures in `---- NAME stdout ----` sections and
  *   `thread 'NAME' panicked at FILE:L:C:`
  *   (https://github.com/rust-lang/rust/blob/master/library/test/src/formatters/pretty.rs);
- * - blog_os's custom test framework: `crate::module::name...\t[ok]` (the name is
+ * - blog_os's custom test framework: `crate::module::name...\t[ok]` (also `[OK]`, `[PASS]`, `[FAIL]`,
+ *   `[failed]`, `[skipped]`, as other kernels' frameworks print; the name is
  *   `core::any::type_name` of the test function; its result may come lines later when the test
  *   prints), `[failed]` and then `Error: panicked at FILE:L:C:` from the panic handler
  *   (https://os.phil-opp.com/testing/);
@@ -86,7 +87,19 @@ const LIBTEST_RESULT = /^test result: (ok|FAILED)\. (\d+) passed; (\d+) failed; 
 const LIBTEST_SECTION = /^---- (.+?) stdout ----$/;
 // blog_os: `name...` then `[ok]`/`[failed]` on the same line or (when the test printed) a later one.
 const BLOG_CASE = /^(\S+?)\.\.\.\s*(.*)$/;
-const BLOG_STATUS = /\[(ok|failed|ignored)\]$/;
+// Its variants seen in other kernels' frameworks too: `[OK]`, `[PASS]`, `[passed]`, `[FAIL]`, `[FAILED]`, `[skipped]`.
+const BLOG_STATUS = /\[(ok|pass|passed|failed|fail|ignored|skipped|skip)\]$/i;
+const BLOG_WORD: Record<string, CaseStatus> = {
+  ok: 'passed',
+  pass: 'passed',
+  passed: 'passed',
+  failed: 'failed',
+  fail: 'failed',
+  ignored: 'ignored',
+  skipped: 'ignored',
+  skip: 'ignored',
+};
+const blogStatus = (word: string): CaseStatus => BLOG_WORD[word.toLowerCase()];
 // A Rust path, as core::any::type_name gives it: only such names start a case whose result comes later.
 const RUST_PATH = /^[A-Za-z_][\w]*(?:::[\w{}<>,'&]+)+$/;
 // defmt-test: `(2/3) running `name`...` (or `ignoring`), anywhere in the line (after a decoder's timestamp and level).
@@ -300,7 +313,7 @@ export class TestCaseParser {
       this.endPanic();
       const c = this.open(m[1], at);
       const st = BLOG_STATUS.exec(m[2]);
-      if (st) this.close(c, STATUS[st[1]], undefined, at);
+      if (st) this.close(c, blogStatus(st[1]), undefined, at);
       else if (m[2] !== '') c.output.push(m[2]);
       return true;
     }
@@ -310,7 +323,7 @@ export class TestCaseParser {
         this.endPanic();
         const before = line.slice(0, st.index).trim();
         if (before !== '' && this.pending.output.length < MAX_OUTPUT) this.pending.output.push(before);
-        this.close(this.pending, STATUS[st[1]], undefined, at);
+        this.close(this.pending, blogStatus(st[1]), undefined, at);
         return true;
       }
     }

@@ -23,6 +23,13 @@ test("status 0 without expect needs the executable's own results", () => {
     /all tests passed!/,
     'defmt-test cases pass only by the next one starting: without its last line the run may have been cut short',
   );
+  assert.equal(
+    lacksEvidence(report({ style: 'libtest', counts: { passed: 3, failed: 0, ignored: 0 } }), 0, false),
+    undefined,
+    "libtest's case lines, no summary",
+  );
+  assert.match(lacksEvidence(report({ style: 'libtest', libtest: { ok: false, passed: 3, failed: 0, ignored: 0 } }), 0, false) ?? '', /proves nothing/);
+  assert.match(lacksEvidence(report({ style: 'libtest', counts: { passed: 0, failed: 0, ignored: 2 } }), 0, false) ?? '', /proves nothing/);
   assert.equal(lacksEvidence(report({}), 0, true), undefined, 'an expect line is evidence');
   assert.equal(lacksEvidence(report({}), 33, false), undefined, 'a status other than 0 is evidence');
 });

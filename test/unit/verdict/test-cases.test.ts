@@ -187,3 +187,19 @@ test('defmt-test: `all tests passed!` outside a defmt-test run is an ordinary li
   assert.equal(r.style, 'none');
   assert.equal(r.defmtAllPassed, undefined);
 });
+
+test("blog_os-style variants other kernels' frameworks print: [OK], [PASS], [FAIL], [skipped]", () => {
+  const r = parseTestOutput(
+    'kernel::mm::maps...\t[OK]\nkernel::sched::runs... [PASS]\nkernel::fs::later...[skipped]\nkernel::net::sends...\t[FAIL]\npanicked at src/net.rs:9:5:\nno route\n',
+    { pass: false, reason: 'QEMU exited with status 1.' },
+    'kernel',
+  );
+  assert.equal(r.style, 'blog_os');
+  assert.deepEqual(brief(r), [
+    ['kernel::mm::maps', 'passed'],
+    ['kernel::sched::runs', 'passed'],
+    ['kernel::fs::later', 'ignored'],
+    ['kernel::net::sends', 'failed'],
+  ]);
+  assert.deepEqual(r.cases[3].location, { file: 'src/net.rs', line: 9, col: 5 });
+});
