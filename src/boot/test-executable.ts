@@ -3,7 +3,7 @@ import type { JobLog } from './pool.js';
 import { GuestEcho } from '../report/guest-log.js';
 import { decide, type Verdict } from '../verdict/verdict.js';
 import type { WatchRules } from '../verdict/watcher.js';
-import { TestCaseParser, type ExecutableReport } from '../verdict/test-cases.js';
+import { lacksEvidence, TestCaseParser, type ExecutableReport } from '../verdict/test-cases.js';
 
 /** How to boot one test executable: the QEMU command line is complete (the family's, the user's, the bootimage test-args). */
 export interface TestBootRequest {
@@ -23,6 +23,8 @@ export interface TestBootRequest {
   logPath: string;
   qmp?: boolean;
   env?: NodeJS.ProcessEnv;
+  /** No expect line: a pass by exit status 0 also needs the executable's own results (lacksEvidence). */
+  requireResults?: boolean;
 }
 
 export interface TestBootResult {
@@ -85,7 +87,10 @@ export async function bootTestExecutable(req: TestBootRequest, log?: JobLog): Pr
     explainExit: req.explainExit,
     qemuStderr: result.stderr,
   });
-  const report = cases.finish(verdict, req.name, result.seconds);
+  let report = cases.finish(verdict, req.name, result.seconds);
+  const missing = req.requireResults ? lacksEvidence(report, verdict.exitCode) : undefined;
+  // Judged anew as a failed run: the cases and the counts then say so too.
+  if (missing) report = cases.finish({ pass: false, reason: missing }, req.name, result.seconds);
   return {
     name: req.name,
     verdict,

@@ -180,7 +180,10 @@ export class TestCaseParser {
     for (const l of lines) this.line(l.replace(/\r+$/, ''), at);
   }
 
-  /** The executable has ended: cases still running take its outcome, and its verdict takes theirs. */
+  /**
+   * The executable has ended: cases still running take its outcome, and its verdict takes theirs.
+   * May be called again with another outcome (the evidence rule overrules a pass): the same lines, judged anew.
+   */
   finish(exe: ExecutableOutcome, executableName: string, at?: number): ExecutableReport {
     if (this.buffered !== '') this.line(this.buffered, at);
     this.buffered = '';
@@ -399,6 +402,23 @@ export class TestCaseParser {
       this.orphanPanic = { location: p.location, message };
     }
   }
+}
+
+/**
+ * Why an executable that passed by exiting with status 0 has not shown success, if it has not: QEMU
+ * also exits with 0 when a guest powers off or resets, so status 0 needs the executable's own
+ * results (libtest's `test result: ok`, passed `[ok]` cases, defmt-test's `all tests passed!`).
+ * Undefined: it has shown it (or it did not pass by status 0).
+ */
+export function lacksEvidence(report: ExecutableReport, status: number | undefined): string | undefined {
+  if (!report.pass || status !== 0) return undefined;
+  const casesOk = report.counts.passed > 0 && report.counts.failed === 0;
+  // libtest's `test result: ok`; a framework that prints libtest's case lines without it is read as blog_os's is.
+  const libtestOk = report.style === 'libtest' && (report.libtest ? report.libtest.ok : casesOk);
+  const blogOk = report.style === 'blog_os' && casesOk;
+  const defmtOk = report.style === 'defmt-test' && report.defmtAllPassed === true;
+  if (libtestOk || blogOk || defmtOk) return undefined;
+  return 'it exited with status 0 but printed no test results (libtest `test result: ok`, `name... [ok]` lines, or defmt-test `all tests passed!`); QEMU also exits with 0 when a guest powers off or resets, so status 0 alone proves nothing. Add an expect line, or set exit-code to a status only success gives.';
 }
 
 /** Parses a whole serial log at once (no timings). */

@@ -9,8 +9,9 @@ import { tempDir } from '../../helpers/tmp.js';
 
 const dir = tempDir('test-executable-');
 
-function run(script: string, exitCodes = [0]) {
+function run(script: string, exitCodes = [0], requireResults = false) {
   return bootTestExecutable({
+    requireResults,
     name: 'exe',
     command: 'sh',
     args: ['-c', script],
@@ -46,4 +47,27 @@ test('another executable is stopped at its first panic line', async () => {
     [['k::a', 'failed']],
   );
   assert.equal(r.report.pass, false);
+});
+
+test('status 0 without results, no expect line: the executable fails, and so do its case and the counts', async () => {
+  const none = await run(`printf 'booted\\n'; exit 0`, [0], true);
+  assert.equal(none.report.pass, false);
+  assert.match(none.report.reason, /^it exited with status 0 but printed no test results/);
+  assert.deepEqual(
+    none.report.cases.map((c) => [c.name, c.status]),
+    [['exe', 'failed']],
+  );
+  assert.deepEqual(none.report.counts, { passed: 0, failed: 1, ignored: 0 });
+  // defmt-test cases without its closing line: the cases ran, the run is not shown complete.
+  const cut = await run(`printf '(1/2) running \\140a\\140...\\n(2/2) running \\140b\\140...\\n'; exit 0`, [0], true);
+  assert.deepEqual(
+    cut.report.cases.map((c) => [c.name, c.status]),
+    [
+      ['a', 'passed'],
+      ['b', 'failed'],
+    ],
+  );
+  assert.equal(cut.report.pass, false);
+  // The same output with an expect line given (requireResults off): status 0 stands.
+  assert.equal((await run(`printf 'booted\\n'; exit 0`)).report.pass, true);
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT } from '../../helpers/action.js';
-import { parsePanicLine, parseTestOutput, TestCaseParser } from '../../../src/verdict/test-cases.js';
+import { lacksEvidence, parsePanicLine, parseTestOutput, TestCaseParser, type ExecutableReport } from '../../../src/verdict/test-cases.js';
 
 // Serial output of test/kernels/x86_64-tests' four executables booted in QEMU, and of a host
 // crate's libtest harness (pretty format, multi-threaded and --test-threads=1 --nocapture).
@@ -202,4 +202,29 @@ test("blog_os-style variants other kernels' frameworks print: [OK], [PASS], [FAI
     ['kernel::net::sends', 'failed'],
   ]);
   assert.deepEqual(r.cases[3].location, { file: 'src/net.rs', line: 9, col: 5 });
+});
+
+const report = (r: Partial<ExecutableReport>): ExecutableReport => ({
+  cases: [],
+  pass: true,
+  reason: 'exited',
+  style: 'none',
+  counts: { passed: 0, failed: 0, ignored: 0 },
+  ...r,
+});
+
+test("status 0 without expect needs the executable's own results", () => {
+  assert.match(lacksEvidence(report({}), 0) ?? '', /status 0 alone proves nothing/);
+  assert.equal(lacksEvidence(report({ style: 'libtest', libtest: { ok: true, passed: 2, failed: 0, ignored: 0 } }), 0), undefined);
+  assert.equal(lacksEvidence(report({ style: 'blog_os', counts: { passed: 1, failed: 0, ignored: 0 } }), 0), undefined);
+  assert.equal(lacksEvidence(report({ style: 'defmt-test', defmtAllPassed: true, counts: { passed: 2, failed: 0, ignored: 0 } }), 0), undefined);
+  assert.match(
+    lacksEvidence(report({ style: 'defmt-test', defmtAllPassed: false, counts: { passed: 2, failed: 0, ignored: 0 } }), 0) ?? '',
+    /all tests passed!/,
+    'defmt-test cases pass only by the next one starting: without its last line the run may have been cut short',
+  );
+  assert.equal(lacksEvidence(report({ style: 'libtest', counts: { passed: 3, failed: 0, ignored: 0 } }), 0), undefined, "libtest's case lines, no summary");
+  assert.match(lacksEvidence(report({ style: 'libtest', libtest: { ok: false, passed: 3, failed: 0, ignored: 0 } }), 0) ?? '', /proves nothing/);
+  assert.match(lacksEvidence(report({ style: 'libtest', counts: { passed: 0, failed: 0, ignored: 2 } }), 0) ?? '', /proves nothing/);
+  assert.equal(lacksEvidence(report({}), 33), undefined, 'a status other than 0 is evidence');
 });
