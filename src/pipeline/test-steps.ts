@@ -159,6 +159,7 @@ const rowOf = (name: string, r: PoolResult<TestBootResult>): TestRow =>
         name,
         passed: r.value.report.counts.passed,
         failed: r.value.report.counts.failed,
+        ignored: r.value.report.counts.ignored,
         seconds: r.value.seconds,
         pass: r.value.report.pass,
         reason: r.value.report.reason,
@@ -167,6 +168,7 @@ const rowOf = (name: string, r: PoolResult<TestBootResult>): TestRow =>
         name,
         passed: 0,
         failed: 0,
+        ignored: 0,
         seconds: r.seconds,
         pass: false,
         reason: r.status === 'error' ? String((r.error as Error).message ?? r.error) : 'cancelled',
@@ -180,6 +182,7 @@ export function testVerdictOf(s: State): Partial<Report> {
   const suites = [];
   let casesPassed = 0;
   let casesFailed = 0;
+  let casesIgnored = 0;
   for (const [i, r] of t.results.entries()) {
     const exe = t.executables[i];
     if (r.status !== 'done') {
@@ -190,6 +193,7 @@ export function testVerdictOf(s: State): Partial<Report> {
     const cases = r.value.report.cases;
     casesPassed += cases.filter((c) => c.status === 'passed').length;
     casesFailed += cases.filter((c) => c.status === 'failed').length;
+    casesIgnored += cases.filter((c) => c.status === 'ignored').length;
     // Each failed case's panic as an annotation on its line, when the file is in the workspace.
     for (const c of cases) {
       if (c.status !== 'failed' || !c.location) continue;
@@ -221,6 +225,6 @@ export function testVerdictOf(s: State): Partial<Report> {
     reason,
     tests: rows,
     tail: [],
-    outputs: { ...base.outputs, 'tests-passed': String(casesPassed), 'tests-failed': String(casesFailed), junit },
+    outputs: { ...base.outputs, 'tests-passed': String(casesPassed), 'tests-failed': String(casesFailed), 'tests-ignored': String(casesIgnored), junit },
   };
 }

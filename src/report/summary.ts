@@ -27,6 +27,7 @@ export interface TestRow {
   name: string;
   passed: number;
   failed: number;
+  ignored: number;
   seconds: number;
   pass: boolean;
   reason: string;
@@ -73,8 +74,15 @@ export async function writeSummary(r: Report): Promise<void> {
     ]);
   if (r.tests?.length) {
     s.addTable([
-      ['test executable', 'cases passed', 'cases failed', 'time', 'reason'].map((data) => ({ data, header: true })),
-      ...r.tests.map((t) => [`${t.pass ? '✅' : '❌'} ${escapeHtml(t.name)}`, String(t.passed), String(t.failed), fmt(t.seconds), escapeHtml(t.reason)]),
+      ['test executable', 'cases passed', 'cases failed', 'cases ignored', 'time', 'reason'].map((data) => ({ data, header: true })),
+      ...r.tests.map((t) => [
+        `${t.pass ? '✅' : '❌'} ${escapeHtml(t.name)}`,
+        String(t.passed),
+        String(t.failed),
+        String(t.ignored),
+        fmt(t.seconds),
+        escapeHtml(t.reason),
+      ]),
     ]);
   }
   if (r.probes?.length) {

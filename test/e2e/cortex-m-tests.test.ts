@@ -31,7 +31,7 @@ test(
     );
     assert.equal(r.outputs.result, 'fail', `${r.outputs.reason}\n${r.stdout.slice(-3000)}`);
     assert.match(r.outputs.reason, /^1 of 5 test executables failed: failing: 1 test case failed \(failing::arithmetic_is_wrong\)/);
-    assert.deepEqual([r.outputs['tests-passed'], r.outputs['tests-failed']], ['8', '1']);
+    assert.deepEqual([r.outputs['tests-passed'], r.outputs['tests-failed'], r.outputs['tests-ignored']], ['8', '1', '1']);
     assert.match(r.stdout, /\[command\].*\/cargo .*test --no-run --target thumbv7m-none-eabi .*-Zbuild-std=core,alloc,compiler_builtins/);
     assert.match(
       r.stdout,
@@ -62,6 +62,8 @@ test(
       assert.match(command, /qemu-system-arm .*-machine lm3s6965evb .*-semihosting-config enable=on,target=native,chardev=console .*-kernel \S+/, s.$.name);
     }
     assert.match(r.summary, /failing[\s\S]*1 test case failed/);
+    // passed, failed, ignored
+    assert.match(r.summary, /<td>✅ defmt_style<\/td><td>2<\/td><td>0<\/td><td>1<\/td>/);
     assert.deepEqual(r.leftoverQemu, []);
   },
 );
