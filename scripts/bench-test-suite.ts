@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cargoTestCommand, testExecutables, suiteNames } from '../src/build/test-executables.js';
+import { cargoTestCommand, testExecutables, suiteNames } from '../src/cargo/test-executables.js';
 import { runPool } from '../src/boot/pool.js';
 import { bootTestExecutable, type TestBootResult } from '../src/boot/test-executable.js';
 import { x86Profile } from '../test/helpers/x86-profile.js';

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { SerialWatcher } from '../src/verdict/watcher.js';
 import { GuestEcho } from '../src/report/guest-log.js';
 import { scanKind } from '../src/verdict/scan.js';
-import { parsePattern, literal } from '../src/verdict/patterns.js';
+import { parsePattern, literal } from '../src/model/patterns.js';
 import { RUST_PANIC } from '../src/targets/common.js';
 import { boot, SETTLE_MS } from '../src/boot/qemu.js';
 import { calibrate } from '../src/boot/calibrate.js';

@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ActionError, InfraError, resultOf } from './errors.js';
+import { ActionError, InfraError, resultOf } from './model/errors.js';
 import { checkHost } from './install/host.js';
 import { readInputs } from './inputs/inputs.js';
 import { describe, runStep, STEPS, type State } from './pipeline/steps.js';

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { track } from './processes.js';
+import { track } from '../proc/processes.js';
 import type { Accel, ImageKind } from './qemu-args.js';
 import type { BootEnd } from '../verdict/verdict.js';
 import { kvmFailure } from '../verdict/run-state.js';

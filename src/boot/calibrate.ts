@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Accel } from './qemu-args.js';
 import { aarch64Elf, biosBootSector, pvhElf, SERIAL_BYTES, SPIN_ITERATIONS, X86_DONE_STATUS } from './calibration-guest.js';
-import { track } from './processes.js';
+import { track } from '../proc/processes.js';
 
 /** How a calibration boot went. */
 export interface CalibrationRun {

@@ -1,22 +1,8 @@
 import { StringDecoder } from 'node:string_decoder';
-import { describeStep, type ConsoleStep } from '../inputs/console-script.js';
-import { matches, type Pattern } from '../verdict/patterns.js';
+import { matches, type Pattern } from '../model/patterns.js';
 import { cleanLine } from '../verdict/watcher.js';
 import { quote } from './probes.js';
-
-export interface StepOutcome {
-  step: ConsoleStep;
-  /** Milliseconds from the step's start to its end. */
-  ms: number;
-}
-
-export interface ScriptOutcome {
-  ok: boolean;
-  /** The steps that completed, in order. */
-  steps: StepOutcome[];
-  /** Passed: a summary. Failed: the step, what it waited for, and what the guest printed last. */
-  message: string;
-}
+import { describeStep, type ConsoleStep, type ScriptOutcome, type StepOutcome } from '../model/conversation.js';
 
 export interface ConsoleScriptOptions {
   /** An unfinished line longer than this many characters is judged as a line of its own (bounds memory). */

@@ -1,18 +1,11 @@
-import type { ConsoleStep } from '../inputs/console-script.js';
-import type { Probe } from '../inputs/probes.js';
-import { ConsoleScript, type ScriptOutcome } from './console-script.js';
-import { ProbeRunner, type ProbeOutcome } from './probes.js';
+import { ConsoleScript } from './console-script.js';
+import { ProbeRunner } from './probes.js';
+import { type ConsoleStep, type ConversationOutcome, type Probe } from '../model/conversation.js';
 
 /** What the boot talks to the guest with: probes against forwarded ports, and a console script. */
 export interface ConversationSpec {
   probes: readonly Probe[];
   steps: readonly ConsoleStep[];
-}
-
-export interface ConversationOutcome {
-  probes: ProbeOutcome[];
-  /** Undefined when there was no console script. */
-  script?: ScriptOutcome;
 }
 
 /** The first failure of a conversation, as the boot ends on it. */

@@ -1,5 +1,4 @@
-import type { Forward } from '../inputs/forward.js';
-
+import { type Forward } from '../model/conversation.js';
 /**
  * The guest's network card, as a target family chooses it: a QEMU `-device` on a bus the guest's
  * driver knows, or the board's own on-board controller.

@@ -1,22 +1,9 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import type { HttpProbe, Probe, TcpProbe } from '../inputs/probes.js';
 import { cleanLine } from '../verdict/watcher.js';
-import { matches } from '../verdict/patterns.js';
-
-/** What one probe came to. */
-export interface ProbeOutcome {
-  probe: Probe;
-  ok: boolean;
-  /** Milliseconds from the runner's start to the probe's start (its `after` line, or the boot). */
-  startedMs?: number;
-  /** Milliseconds from the probe's start to its verdict. */
-  ms: number;
-  attempts: number;
-  /** Passed: what it saw. Failed: which probe, what came back and what was expected. */
-  message: string;
-}
+import { matches } from '../model/patterns.js';
+import { type HttpProbe, type Probe, type ProbeOutcome, type TcpProbe } from '../model/conversation.js';
 
 /** One try: passed, failed for good (the server answered wrongly), or worth trying again (nobody answered yet). */
 export type Attempt = { verdict: 'pass' | 'fail' | 'retry'; detail: string };

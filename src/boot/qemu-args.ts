@@ -6,7 +6,7 @@
  */
 
 import { networkArgs, type Nic } from './network.js';
-import type { Forward } from '../inputs/forward.js';
+import { type Forward } from '../model/conversation.js';
 
 export type Accel = 'kvm' | 'tcg';
 

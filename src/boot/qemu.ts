@@ -3,14 +3,15 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { ActionError } from '../errors.js';
+import { ActionError } from '../model/errors.js';
 import type { BootEnd } from '../verdict/verdict.js';
 import { kvmFailure } from '../verdict/run-state.js';
 import { SerialWatcher, type WatchRules } from '../verdict/watcher.js';
 import type { BootMoments } from '../report/outputs.js';
-import { track } from './processes.js';
+import { track } from '../proc/processes.js';
 import { QmpClient, type QmpEvent } from './qmp.js';
-import { Conversation, endInWords, type ConversationOutcome, type ConversationSpec } from './conversation.js';
+import { Conversation, endInWords, type ConversationSpec } from './conversation.js';
+import { type ConversationOutcome } from '../model/conversation.js';
 
 export interface BootSpec {
   command: string;

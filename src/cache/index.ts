@@ -13,7 +13,7 @@
 // Node process. The cost, the upload, is paid by this step instead of a post step: the same job time.
 import * as path from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
-import { capture } from '../install/run.js';
+import { capture } from '../proc/run.js';
 import { buildCacheKeys, keyEnvironment, keyFiles, KEY_INPUTS, toolsCacheKeys, type ToolPart } from './key.js';
 import { buildCachePaths, cargoHome, cargoTargetDir, configTargetDirs, toolCacheDir, toolCachePaths } from './paths.js';
 import type { CacheEntry } from './service.js';

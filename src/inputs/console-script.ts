@@ -1,11 +1,7 @@
-import { InputError } from '../errors.js';
-import { parseYamlList } from './parse.js';
-import { parsePattern, type Pattern } from '../verdict/patterns.js';
-
-export type ConsoleStep =
-  | { kind: 'expect'; index: number; pattern: Pattern; timeout: number }
-  /** `text` is sent as written; `send` steps already end in ENTER. */
-  | { kind: 'send'; index: number; text: string; timeout: number };
+import { InputError } from '../model/errors.js';
+import { parseYamlList } from '../model/parse.js';
+import { parsePattern } from '../model/patterns.js';
+import { type ConsoleStep } from '../model/conversation.js';
 
 /** Seconds a step may wait when it does not say: long enough for a boot under TCG. */
 export const DEFAULT_STEP_TIMEOUT = 30;
@@ -80,7 +76,3 @@ export function parseConsoleScript(value: string): ConsoleStep[] {
 }
 
 /** A step as shown in messages and the plan: `step 2 (send "Hello⏎")`. */
-export function describeStep(s: ConsoleStep): string {
-  if (s.kind === 'expect') return `step ${s.index} (expect ${JSON.stringify(s.pattern.source)})`;
-  return `step ${s.index} (send ${JSON.stringify(s.text)})`;
-}

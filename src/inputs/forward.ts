@@ -1,10 +1,5 @@
-import { InputError } from '../errors.js';
-
-/** One forwarded TCP port: connections to 127.0.0.1:host on the runner reach the guest's port `guest`. */
-export interface Forward {
-  host: number;
-  guest: number;
-}
+import { InputError } from '../model/errors.js';
+import { type Forward } from '../model/conversation.js';
 
 const INPUT = 'forward';
 const EXAMPLE = 'Write one HOST:GUEST pair of TCP ports per line, for example "8080:80" (the runner\'s 127.0.0.1:8080 reaches the guest\'s port 80).';

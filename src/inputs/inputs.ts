@@ -2,16 +2,17 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { archOfTriple, QEMU_ARCHES } from '../boot/qemu-args.js';
 import { githubToken } from '../install/download.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import { familyFor, FAMILIES, supportedTargets } from '../targets/registry.js';
 import type { CommonInputs, Family } from '../targets/contract.js';
-import { parsePatternLines, type Pattern } from '../verdict/patterns.js';
-import { parseConsoleScript, type ConsoleStep } from './console-script.js';
-import { parseForwards, type Forward } from './forward.js';
-import { parseProbes, type Probe } from './probes.js';
-import { parseArgv, parseBool, parseExitCodes, parseSeconds, readSpecs, type InputReader } from './parse.js';
+import { parsePatternLines, type Pattern } from '../model/patterns.js';
+import { parseConsoleScript } from './console-script.js';
+import { parseForwards } from './forward.js';
+import { parseProbes } from './probes.js';
+import { parseArgv, parseBool, parseExitCodes, parseSeconds, readSpecs, type InputReader } from '../model/parse.js';
+import { type ConsoleStep, type Forward, type Probe } from '../model/conversation.js';
 
-export type { InputReader } from './parse.js';
+export type { InputReader } from '../model/parse.js';
 export type AccelChoice = 'auto' | 'kvm' | 'tcg';
 
 /** How the image is booted instead of the action's QEMU command line. */

@@ -1,42 +1,7 @@
-import { InputError } from '../errors.js';
-import { parseYamlList } from './parse.js';
-import { parsePattern, type Pattern } from '../verdict/patterns.js';
-import type { Forward } from './forward.js';
-
-interface ProbeBase {
-  /** 1-based place in the list, for messages. */
-  index: number;
-  /** How the probe is named in messages and the summary: `probe 2 (GET http://127.0.0.1:8080/)`. */
-  label: string;
-  /** The forwarded host port it connects to (on 127.0.0.1). */
-  port: number;
-  /** Start only once a serial line matches this; without it, start at boot and retry. */
-  after?: Pattern;
-  /** Seconds from the probe's start to give up; without it, the run's timeout bounds it. */
-  timeout?: number;
-}
-
-export interface HttpProbe extends ProbeBase {
-  kind: 'http';
-  url: URL;
-  method: string;
-  /** Request body. */
-  data?: string;
-  /** Expected status code. */
-  status: number;
-  /** Text (anywhere in the body) or /regex/ the body must match. */
-  body?: Pattern;
-}
-
-export interface TcpProbe extends ProbeBase {
-  kind: 'tcp';
-  /** A line to send once connected (a newline is added unless it ends in one). */
-  send?: string;
-  /** What a line of the reply must match. */
-  expect?: Pattern;
-}
-
-export type Probe = HttpProbe | TcpProbe;
+import { InputError } from '../model/errors.js';
+import { parseYamlList } from '../model/parse.js';
+import { parsePattern, type Pattern } from '../model/patterns.js';
+import { type HttpProbe, type Probe, type TcpProbe, type Forward } from '../model/conversation.js';
 
 const INPUT = 'probes';
 const EXAMPLE = `Write a YAML list, for example:
@@ -197,16 +162,3 @@ export function parseProbes(value: string, forwards: Forward[]): Probe[] {
 }
 
 /** How a probe is shown in a dry-run plan. */
-export function describeProbe(p: Probe): string {
-  const parts = [p.label.replace(/^probe \d+ \((.*)\)$/, '$1')];
-  if (p.kind === 'http') {
-    parts.push(`expect status ${p.status}`);
-    if (p.body) parts.push(`body ${p.body.source}`);
-  } else {
-    if (p.send !== undefined) parts.push(`send ${JSON.stringify(p.send.replace(/\n$/, ''))}`);
-    if (p.expect) parts.push(`expect ${p.expect.source}`);
-  }
-  parts.push(p.after ? `after the line ${p.after.source}` : 'from boot, retried');
-  if (p.timeout !== undefined) parts.push(`within ${p.timeout} s`);
-  return parts.join(', ');
-}

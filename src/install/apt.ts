@@ -2,9 +2,9 @@ import * as core from '@actions/core';
 import * as io from '@actions/io';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InfraError } from '../errors.js';
+import { InfraError } from '../model/errors.js';
 import { listsAgeMs, parsePolicy, refreshDecision, type ListFile, type PolicyEntry } from './apt-lists.js';
-import { capture, errorLine, runLogged } from './run.js';
+import { capture, errorLine, runLogged } from '../proc/run.js';
 
 /**
  * How apt is called. The defaults are the machine's own apt; tests point the lists at a copy

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ActionError, InfraError } from '../errors.js';
+import { ActionError, InfraError } from '../model/errors.js';
 
 /** One file the action downloads for a target (a loader, a tool's release archive, firmware). */
 export interface Asset {

@@ -1,8 +1,8 @@
 import * as core from '@actions/core';
 import * as io from '@actions/io';
-import { InfraError } from '../errors.js';
+import { InfraError } from '../model/errors.js';
 import { aptInstall } from './apt.js';
-import { capture } from './run.js';
+import { capture } from '../proc/run.js';
 import { resolveQemuPackage } from './qemu-package.js'; // issue 14
 import * as fs from 'node:fs';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { ActionError } from '../errors.js';
+import { ActionError } from '../model/errors.js';
 
 /** What a rust-toolchain.toml (or legacy rust-toolchain) file asks for. */
 export interface ToolchainFile {

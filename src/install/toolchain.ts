@@ -4,11 +4,11 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
-import { ActionError, InfraError } from '../errors.js';
+import { ActionError, InfraError } from '../model/errors.js';
 import { aptInstall, aptPolicy, refreshLists } from './apt.js';
 import { upgradable } from './apt-lists.js';
 import { distroStdError, distroStep, hasVendoredCrates } from './distro-std.js';
-import { capture, errorLine, runLogged } from './run.js';
+import { capture, errorLine, runLogged } from '../proc/run.js';
 import { findToolchainFile } from './toolchain-file.js';
 
 export type ToolchainKind = 'rustup' | 'system' | 'distro';

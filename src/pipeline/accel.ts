@@ -5,8 +5,8 @@ import { calibrationKind, makeKvmUsable, openKvm, probeKvm, retryUnderTcg } from
 import { calibrate } from '../boot/calibrate.js';
 import type { BootResult } from '../boot/qemu.js';
 import { cpuArgs, machineArgs, memoryArgs, type Accel, type ImageKind } from '../boot/qemu-args.js';
-import { InfraError } from '../errors.js';
-import { capture } from '../install/run.js';
+import { InfraError } from '../model/errors.js';
+import { capture } from '../proc/run.js';
 import type { Plan } from '../plan/plan.js';
 import { kvmFailure } from '../verdict/run-state.js';
 

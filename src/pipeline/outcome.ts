@@ -9,9 +9,8 @@ import { annotatePanic } from '../report/panic-location.js';
 import { bootTimings, factOutputs } from '../report/outputs.js';
 import { accelPolicy } from './accel.js';
 import type { State } from './steps.js';
-import type { ConversationOutcome } from '../boot/conversation.js';
-import { describeStep } from '../inputs/console-script.js';
 import type { ProbeRow } from '../report/summary.js';
+import { describeStep, type ConversationOutcome } from '../model/conversation.js';
 
 /** The decisions taken from the inputs, in one log group, so a reader of the log sees them all. */
 export function logPlan(plan: Plan): void {

@@ -1,27 +1,26 @@
 import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { setStage } from '../boot/processes.js';
+import { setStage } from '../proc/processes.js';
 import type { CargoRun, Launch } from '../boot/launchers.js';
 import { boot, type BootResult } from '../boot/qemu.js';
 import type { PoolResult } from '../boot/pool.js';
 import type { TestBootResult } from '../boot/test-executable.js';
-import type { TestExecutable } from '../build/test-executables.js';
+import type { TestExecutable } from '../cargo/test-executables.js';
 import { QEMU_ARCHES, shellJoin, type Accel, type ImageKind } from '../boot/qemu-args.js';
-import { cargoBuild, cargoCommand, predictExecutable } from '../build/cargo.js';
-import { ActionError } from '../errors.js';
+import { cargoBuild, cargoCommand, predictExecutable } from '../cargo/cargo.js';
+import { ActionError } from '../model/errors.js';
 import { aptInstallMissing } from '../install/apt.js';
 import { cachedAsset, describeAsset, fetchAsset } from '../install/download.js';
 import { ensureFirmware } from '../install/qemu.js';
 import { installToolchain, planToolchain, predictToolchain, type Toolchain } from '../install/toolchain.js';
 import type { Plan } from '../plan/plan.js';
-import { describeStep } from '../inputs/console-script.js';
-import { describeProbe } from '../inputs/probes.js';
 import { GuestEcho } from '../report/guest-log.js';
 import { detectImage } from '../targets/common.js';
 import type { BuildPrep, CargoView } from '../targets/contract.js';
 import { accelPolicy, chooseAccel, fallBackToTcg } from './accel.js';
 import { predictCache, restoreBuild, restoreTools, saveCache, type PipelineCache } from './cache.js';
+import { describeProbe, describeStep } from '../model/conversation.js';
 
 /**
  * The run in steps. Each step can run, or predict what running it would give without side effects

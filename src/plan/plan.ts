@@ -1,8 +1,8 @@
 import * as path from 'node:path';
-import { readBootimage } from '../build/bootimage.js';
+import { readBootimage } from '../cargo/bootimage.js';
 import { cargoRunLauncher, commandLauncher, qemuLauncher, type Launcher } from '../boot/launchers.js';
 import type { QemuChoices } from '../boot/qemu-args.js';
-import { InputError } from '../errors.js';
+import { InputError } from '../model/errors.js';
 import type { Inputs } from '../inputs/inputs.js';
 import type { TargetPlan } from '../targets/contract.js';
 import { verdictPolicy, type VerdictPolicy } from '../verdict/policy.js';

@@ -106,7 +106,7 @@ export function junitXml(suites: JUnitSuite[], name = 'cargo test'): string {
 }
 
 export interface SuiteOptions {
-  /** The suite's name (unique in the run: see suiteNames in src/build/test-executables.ts). */
+  /** The suite's name (unique in the run: see suiteNames in src/cargo/test-executables.ts). */
   name: string;
   seconds: number;
   timestamp?: Date;

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import { literal, type Pattern } from '../verdict/patterns.js';
+import { literal, type Pattern } from '../model/patterns.js';
 import type { ImageKind } from '../boot/qemu-args.js';
 
 /** Rust's panic message, from std or from a no_std handler printing PanicInfo. */

@@ -1,12 +1,13 @@
-import type { InputSpec } from '../inputs/parse.js';
+import type { BuildStd } from '../cargo/cargo.js';
+import type { InputSpec } from '../model/parse.js';
 import type { Asset } from '../install/download.js';
 import type { Firmware } from '../install/qemu.js';
-import type { Pattern } from '../verdict/patterns.js';
+import type { Pattern } from '../model/patterns.js';
 import type { TargetVerdict } from '../verdict/policy.js';
 import type { Launcher } from '../boot/launchers.js';
 import type { ImageKind, QemuBoot } from '../boot/qemu-args.js';
 
-export type { Firmware };
+export type { BuildStd, Firmware };
 export type { Accel, BootContext, ImageKind, QemuBoot, QemuLoad } from '../boot/qemu-args.js';
 
 /**
@@ -16,12 +17,6 @@ export type { Accel, BootContext, ImageKind, QemuBoot, QemuLoad } from '../boot/
  * means. The pipeline knows nothing else about targets; adding a family is a folder, a line in
  * registry.ts, its inputs in action.yml and README, an example and tests.
  */
-
-/** What the standard library needs when the toolchain has no prebuilt one for the target. */
-export interface BuildStd {
-  crates: string[];
-  features: string[];
-}
 
 /** The inputs every family may read, parsed by the pipeline (src/inputs/inputs.ts). */
 export interface CommonInputs {

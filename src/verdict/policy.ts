@@ -1,5 +1,5 @@
-import { InputError } from '../errors.js';
-import type { Pattern } from './patterns.js';
+import { InputError } from '../model/errors.js';
+import type { Pattern } from '../model/patterns.js';
 import type { WatchRules } from './watcher.js';
 
 /**

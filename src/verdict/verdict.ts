@@ -1,6 +1,6 @@
 import type { SerialWatcher } from './watcher.js';
 import { describeStop, kvmFailure } from './run-state.js';
-import type { ConversationOutcome } from '../boot/conversation.js';
+import { type ConversationOutcome } from '../model/conversation.js';
 
 /** How a boot ended, as the boot stage saw it. */
 export type BootEnd =

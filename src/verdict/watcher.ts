@@ -1,6 +1,6 @@
 import { isUtf8 } from 'node:buffer';
 import { cleanBlock, countNewlines } from './scan.js';
-import { matches, type Pattern } from './patterns.js';
+import { matches, type Pattern } from '../model/patterns.js';
 
 export interface WatchRules {
   /** Lines that must appear. */

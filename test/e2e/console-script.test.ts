@@ -9,9 +9,10 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { parseConsoleScript } from '../../src/inputs/console-script.js';
-import { ConsoleScript, type ScriptOutcome } from '../../src/boot/console-script.js';
+import { ConsoleScript } from '../../src/boot/console-script.js';
 import { ROOT } from '../helpers/action.js';
 import { alive, startGuest } from '../helpers/guest.js';
+import { type ScriptOutcome } from '../../src/model/conversation.js';
 
 const TARGET_DIR = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-x86_64-echo-target-'));
 after(() => fs.rmSync(TARGET_DIR, { recursive: true, force: true }));

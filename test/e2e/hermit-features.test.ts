@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { checkHermitFeatures, featureArgs, type CargoMetadata } from '../../src/targets/hermit/features.js';
 import { uhyveCommand, uhyveInstallArgs } from '../../src/targets/hermit/uhyve-command.js';
-import { capture } from '../../src/install/run.js';
+import { capture } from '../../src/proc/run.js';
 import { ROOT } from '../helpers/action.js';
 
 /** Real `cargo metadata` of a fixture app (path dependencies only: offline). */

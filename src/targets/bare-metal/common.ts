@@ -1,6 +1,6 @@
 import { kvmCapable, type QemuBoot } from '../../boot/qemu-args.js';
 import type { Firmware } from '../../install/qemu.js';
-import type { Pattern } from '../../verdict/patterns.js';
+import type { Pattern } from '../../model/patterns.js';
 import type { ImageKind, TargetPlan } from '../contract.js';
 
 /** What the bare-metal boards have in common: core/alloc built from source, linked with rust-lld, nothing else to install. */

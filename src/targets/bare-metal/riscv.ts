@@ -1,5 +1,5 @@
 import { NICS } from '../../boot/network.js';
-import { literal } from '../../verdict/patterns.js';
+import { literal } from '../../model/patterns.js';
 import { explainFinisher, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';

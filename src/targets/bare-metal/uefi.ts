@@ -2,7 +2,7 @@ import { NICS } from '../../boot/network.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { BootContext, QemuLoad } from '../../boot/qemu-args.js';
-import { literal } from '../../verdict/patterns.js';
+import { literal } from '../../model/patterns.js';
 import { explainIsaDebugExit, explainSemihosting, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../../errors.js';
-import { parseSha256, type InputSpec } from '../../inputs/parse.js';
+import { InputError } from '../../model/errors.js';
+import { parseSha256, type InputSpec } from '../../model/parse.js';
 
 /** A loader (or similar boot asset): a release version, a local file, or a URL with its checksum. */
 export type LoaderSpec = { kind: 'version'; version: string } | { kind: 'path'; path: string } | { kind: 'url'; url: string; sha256: string };

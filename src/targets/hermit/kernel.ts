@@ -2,8 +2,8 @@ import * as core from '@actions/core';
 import * as io from '@actions/io';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ActionError, InfraError } from '../../errors.js';
-import { capture, errorLine, runLogged } from '../../install/run.js';
+import { ActionError, InfraError } from '../../model/errors.js';
+import { capture, errorLine, runLogged } from '../../proc/run.js';
 import { findToolchainFile, type ToolchainFile } from '../../install/toolchain-file.js';
 import { featureArgs, type CargoMetadata, type MetaPackage } from './features.js';
 

@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Launcher } from '../../boot/launchers.js';
-import { InfraError } from '../../errors.js';
-import { errorLine, runLogged } from '../../install/run.js';
+import { InfraError } from '../../model/errors.js';
+import { errorLine, runLogged } from '../../proc/run.js';
 import { UHYVE_VERSION, uhyveCommand, uhyveInstallArgs } from './uhyve-command.js';
 
 async function uhyvePath(): Promise<string | undefined> {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 import { parseSel4Config, parseSel4Version, type Sel4Source } from './kernel-build.js';
 import { microkitBoardsFor, type Sel4Arch } from './targets.js';
 

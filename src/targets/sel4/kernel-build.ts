@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ActionError, InputError } from '../../errors.js';
-import { capture, errorLine, runLogged } from '../../install/run.js';
+import { ActionError, InputError } from '../../model/errors.js';
+import { capture, errorLine, runLogged } from '../../proc/run.js';
 import { ARCH, type Sel4Arch } from './targets.js';
 import { RELEASES } from './versions.js';
 

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { ActionError, InputError } from '../../errors.js';
+import { ActionError, InputError } from '../../model/errors.js';
 import type { Sel4Arch } from './targets.js';
 
 // What an installed seL4 kernel tells about itself. seL4's CMake installs (standalone build,

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ActionError } from '../../errors.js';
+import { ActionError } from '../../model/errors.js';
 import { GITHUB, type Asset, type ReleaseHosts } from '../../install/download.js';
 
 /** The tool-cache name of the SDK archive (BootContext.assets key) and of its unpacked folder. */

@@ -4,8 +4,8 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { ActionError } from '../../errors.js';
-import { capture, errorLine, runLogged } from '../../install/run.js';
+import { ActionError } from '../../model/errors.js';
+import { capture, errorLine, runLogged } from '../../proc/run.js';
 import type { CargoView } from '../contract.js';
 import { addPayload, kernelLoaderInstall, kernelToElf32, microkitCommand, pyfdtInstall } from './build.js';
 

@@ -1,4 +1,4 @@
-import { InputError } from '../../errors.js';
+import { InputError } from '../../model/errors.js';
 
 // rust-sel4's targets are custom JSON specs named
 //   <arch>-sel4[-roottask|-microkit][-resettable][-minimal|-unwind][-musl]

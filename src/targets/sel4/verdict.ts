@@ -1,4 +1,4 @@
-import { literal, parsePattern, type Pattern } from '../../verdict/patterns.js';
+import { literal, parsePattern, type Pattern } from '../../model/patterns.js';
 import { RUST_PANIC } from '../common.js';
 
 // seL4 guests never power QEMU off: a root task prints its result and suspends itself, and the

@@ -1,5 +1,5 @@
 import { parse as parseToml } from 'smol-toml';
-import { ActionError } from '../../errors.js';
+import { ActionError } from '../../model/errors.js';
 
 /** A rust-sel4 release and the seL4 and Microkit releases it is built and tested against. */
 export interface Sel4Release {

@@ -1,4 +1,4 @@
-import { ActionError } from '../../errors.js';
+import { ActionError } from '../../model/errors.js';
 
 /**
  * What the runner needs to build x86_64 Unikraft. Unikraft compiles its own C code with the host's

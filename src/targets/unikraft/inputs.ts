@@ -1,5 +1,5 @@
-import { InputError } from '../../errors.js';
-import { parseBool, parseSha256, type InputSpec } from '../../inputs/parse.js';
+import { InputError } from '../../model/errors.js';
+import { parseBool, parseSha256, type InputSpec } from '../../model/parse.js';
 import { KRAFTKIT_DEFAULT_VERSION } from './kraftkit.js';
 
 export type KraftkitChoice = { kind: 'system' } | { kind: 'release'; version: string; sha256?: string };

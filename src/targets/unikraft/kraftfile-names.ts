@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ActionError } from '../../errors.js';
+import { ActionError } from '../../model/errors.js';
 
 /**
  * What kraft accepts when it looks for and reads a Kraftfile, as KraftKit's own code does it.

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parseDocument, isMap, isSeq, Scalar, YAMLMap, type Document } from 'yaml';
-import { ActionError } from '../../errors.js';
+import { ActionError } from '../../model/errors.js';
 // Names, aliases and `kernel:` as kraft reads them.
 import { canonicalPlatform, findOneKraftfile, mapTargetName, KRAFTFILE_NAMES as KRAFT_NAMES } from './kraftfile-names.js';
 

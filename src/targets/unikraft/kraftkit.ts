@@ -1,5 +1,5 @@
 import { githubReleaseAsset, type Asset, type ReleaseHosts } from '../../install/download.js';
-import { ActionError } from '../../errors.js';
+import { ActionError } from '../../model/errors.js';
 
 /**
  * KraftKit release archives (unikraft/kraftkit .goreleaser-stable.yaml: archive name_template

@@ -1,4 +1,4 @@
-import { parsePattern, type Pattern } from '../../verdict/patterns.js';
+import { parsePattern, type Pattern } from '../../model/patterns.js';
 
 /**
  * A failed uktest check (Unikraft's test library, LIBUKTEST, which logs each check by default:

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { capture, errorLine } from '../../install/run.js';
+import { capture, errorLine } from '../../proc/run.js';
 import { staleConfigName } from './stale-config.js';
 
 /**

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { bootTestExecutable } from '../../../src/boot/test-executable.js';
-import { literal } from '../../../src/verdict/patterns.js';
+import { literal } from '../../../src/model/patterns.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 const dir = tempDir('test-executable-');

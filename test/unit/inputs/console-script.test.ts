@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseConsoleScript, describeStep, DEFAULT_STEP_TIMEOUT } from '../../../src/inputs/console-script.js';
-import { InputError } from '../../../src/errors.js';
+import { parseConsoleScript, DEFAULT_STEP_TIMEOUT } from '../../../src/inputs/console-script.js';
+import { InputError } from '../../../src/model/errors.js';
+import { describeStep } from '../../../src/model/conversation.js';
 
 function rejects(value: string, message: RegExp) {
   assert.throws(

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseForwards } from '../../../src/inputs/forward.js';
-import { InputError } from '../../../src/errors.js';
+import { InputError } from '../../../src/model/errors.js';
 
 function rejects(value: string, message: RegExp) {
   assert.throws(

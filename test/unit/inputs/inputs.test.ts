@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { readInputs } from '../../../src/inputs/inputs.js';
-import { InputError } from '../../../src/errors.js';
+import { InputError } from '../../../src/model/errors.js';
 import { ROOT } from '../../../test/helpers/action.js';
 
 const base = { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none' };

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parseProbes, describeProbe, type HttpProbe, type TcpProbe } from '../../../src/inputs/probes.js';
-import { InputError } from '../../../src/errors.js';
+import { parseProbes } from '../../../src/inputs/probes.js';
+import { InputError } from '../../../src/model/errors.js';
+import { describeProbe, type HttpProbe, type TcpProbe } from '../../../src/model/conversation.js';
 
 const fwd = [
   { host: 8080, guest: 80 },

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { chooseQemuPackage, parseShowPkg, resolveQemuPackage, virtualName } from '../../../src/install/qemu-package.js';
-import { capture } from '../../../src/install/run.js';
+import { capture } from '../../../src/proc/run.js';
 import { ROOT } from '../../helpers/action.js';
 
 const answer = (distro: string, name: string) => fs.readFileSync(path.join(ROOT, 'test', 'fixtures', 'apt', distro, `${name}.showpkg`), 'utf8');

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ActionError, InfraError, InputError, resultOf } from '../../../src/errors.js';
+import { ActionError, InfraError, InputError, resultOf } from '../../../src/model/errors.js';
 
 test('result: fail for what the crate or guest did, error for what kept the action from judging it', () => {
   assert.equal(resultOf(new ActionError('cargo build failed (exit status 101) with 1 error: mismatched types.')), 'fail');

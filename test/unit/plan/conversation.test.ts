@@ -2,7 +2,7 @@
 // refused before anything is installed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { InputError } from '../../../src/errors.js';
+import { InputError } from '../../../src/model/errors.js';
 import { bootArgv, fakeInputs as fakeInputsIn, fakePlan as fakePlanIn } from '../../../test/helpers/inputs.js';
 
 /** A crate folder for the target (any with a Cargo.toml; Hermit's reads its features). */

@@ -3,10 +3,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decide, type BootEnd } from '../../../src/verdict/verdict.js';
 import { SerialWatcher } from '../../../src/verdict/watcher.js';
-import { parsePattern } from '../../../src/verdict/patterns.js';
+import { parsePattern } from '../../../src/model/patterns.js';
 import { explainIsaDebugExit } from '../../../src/targets/common.js';
 import { parseProbes } from '../../../src/inputs/probes.js';
-import type { ConversationOutcome } from '../../../src/boot/conversation.js';
+import { type ConversationOutcome } from '../../../src/model/conversation.js';
 
 const [probe] = parseProbes('- http://127.0.0.1:8080/', [{ host: 8080, guest: 80 }]);
 const ok = { probe, ok: true, ms: 12, attempts: 3, message: 'probe 1 (GET http://127.0.0.1:8080/): status 200 (OK)' };

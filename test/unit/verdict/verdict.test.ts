@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decide, type BootEnd } from '../../../src/verdict/verdict.js';
 import { SerialWatcher } from '../../../src/verdict/watcher.js';
-import { parsePattern } from '../../../src/verdict/patterns.js';
+import { parsePattern } from '../../../src/model/patterns.js';
 import { explainIsaDebugExit } from '../../../src/targets/common.js';
 
 function judge(output: string, end: BootEnd, expect = ['hello', 'done'], accepted = [33], stderr = '') {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { isUtf8 } from 'node:buffer';
 import { cleanLine, SerialWatcher, type WatchRules } from '../../../src/verdict/watcher.js';
 import { cleanBlock, cleanBlockJs } from '../../../src/verdict/scan.js';
-import { literal, parsePattern } from '../../../src/verdict/patterns.js';
+import { literal, parsePattern } from '../../../src/model/patterns.js';
 
 const rules = (expect: string[], failOn: string[] = ['panicked at '], ordered = true): WatchRules => ({
   expect: expect.map((e) => parsePattern(e, 'expect')),

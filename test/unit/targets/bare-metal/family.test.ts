@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { InputError } from '../../../../src/errors.js';
+import { InputError } from '../../../../src/model/errors.js';
 import { runnerCommand } from '../../../../src/boot/launchers.js';
 import { QEMU_ARCHES, type BootContext } from '../../../../src/boot/qemu-args.js';
 import { detectImage } from '../../../../src/targets/common.js';

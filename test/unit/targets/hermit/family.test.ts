@@ -10,7 +10,7 @@ import { leakingConfigs } from '../../../../src/targets/hermit/kernel.js';
 import { bootArgv, fakePlan } from '../../../../test/helpers/inputs.js';
 import { SerialWatcher } from '../../../../src/verdict/watcher.js';
 import { decide, type BootEnd } from '../../../../src/verdict/verdict.js';
-import { matches } from '../../../../src/verdict/patterns.js';
+import { matches } from '../../../../src/model/patterns.js';
 import { freshToolCache, serve, type TestServer } from '../../../../test/helpers/http-server.js';
 import { ROOT } from '../../../../test/helpers/action.js';
 

@@ -15,7 +15,7 @@ import {
   unstableOptionsConfig,
 } from '../../../../src/targets/sel4/build.js';
 import { cmakeCommand, kernelBuildPlan, kernelCacheKey, kernelSettings, parseSel4Config, parseSel4Version } from '../../../../src/targets/sel4/kernel-build.js';
-import { InputError } from '../../../../src/errors.js';
+import { InputError } from '../../../../src/model/errors.js';
 
 test("-Zunstable-options goes in a --config for the custom target only, keeping the crate's build.rustflags (cargo would drop them)", () => {
   assert.deepEqual(unstableOptionsConfig('aarch64-sel4'), ['--config', 'target.aarch64-sel4.rustflags=["-Zunstable-options"]']);

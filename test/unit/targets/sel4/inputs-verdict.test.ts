@@ -14,7 +14,7 @@ import {
 } from '../../../../src/targets/sel4/inputs.js';
 import { bootProgress, DEFAULT_FAIL_ON, EXPECT_WHEN_NONE, explainNoVerdict } from '../../../../src/targets/sel4/verdict.js';
 import { SerialWatcher } from '../../../../src/verdict/watcher.js';
-import { InputError } from '../../../../src/errors.js';
+import { InputError } from '../../../../src/model/errors.js';
 import { ROOT } from '../../../helpers/action.js';
 
 const FIX = path.join(ROOT, 'test/fixtures/sel4');

@@ -14,7 +14,7 @@ import {
   qemuSizeMiB,
   readPrefix,
 } from '../../../../src/targets/sel4/kernel-facts.js';
-import { InputError } from '../../../../src/errors.js';
+import { InputError } from '../../../../src/model/errors.js';
 import { ROOT } from '../../../helpers/action.js';
 
 const FIX = path.join(ROOT, 'test/fixtures/sel4');

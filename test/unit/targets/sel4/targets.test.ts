@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ARCH, chooseRoute, isSel4Triple, microkitBoardsFor, parseSel4Target, routeNeeds } from '../../../../src/targets/sel4/targets.js';
-import { InputError } from '../../../../src/errors.js';
+import { InputError } from '../../../../src/model/errors.js';
 
 test('rust-sel4 triples resolve to an arch, a kind and a variant', () => {
   const cases: [string, string, string | undefined, string | undefined, boolean][] = [

@@ -11,7 +11,7 @@ import { removeStaleConfig, staleConfigName } from '../../../../src/targets/unik
 import { unikraftHostPackages } from '../../../../src/targets/unikraft/host.js';
 import { describeUnikraftVersion, movingVersionWarning, parseUnikraftBanner } from '../../../../src/targets/unikraft/banner.js';
 import { UKTEST_FAILED } from '../../../../src/targets/unikraft/uktest.js';
-import { matches } from '../../../../src/verdict/patterns.js';
+import { matches } from '../../../../src/model/patterns.js';
 import { cleanLine } from '../../../../src/verdict/watcher.js';
 import { ROOT } from '../../../helpers/action.js';
 import { fakePlan } from '../../../helpers/inputs.js';

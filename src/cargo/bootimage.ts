@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
-import { ActionError } from '../errors.js';
+import { ActionError } from '../model/errors.js';
 
 /**
  * The `[package.metadata.bootimage]` table of a kernel's Cargo.toml, which `bootimage runner` reads

@@ -1,6 +1,6 @@
 import { parseArgsStringToArgv } from 'string-argv';
 import { parse as parseYaml, YAMLParseError } from 'yaml';
-import { InputError } from '../errors.js';
+import { InputError } from './errors.js';
 
 /**
  * The parsers every input shares (booleans, seconds, exit statuses, argument lists, SHA-256), and

@@ -10,8 +10,8 @@ import {
   suiteNames,
   TestExecutableCollector,
   testExecutables,
-} from '../../../src/build/test-executables.js';
-import { cargoCommand } from '../../../src/build/cargo.js';
+} from '../../../src/cargo/test-executables.js';
+import { cargoCommand } from '../../../src/cargo/cargo.js';
 
 // What `cargo test --no-run --message-format=json-diagnostic-rendered-ansi` printed for
 // test/kernels/x86_64-tests (paths rewritten to a runner's).

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { ROOT } from '../../helpers/action.js';
-import { bootimageDefaults, bootimageTestStatus, mergeQemuArgs, parseBootimage, readBootimage } from '../../../src/build/bootimage.js';
+import { bootimageDefaults, bootimageTestStatus, mergeQemuArgs, parseBootimage, readBootimage } from '../../../src/cargo/bootimage.js';
 
 const M = '/k/Cargo.toml';
 const parse = (table: string) => parseBootimage(`[package]\nname = "k"\nversion = "0.1.0"\n\n[package.metadata.bootimage]\n${table}\n`, M);

@@ -1,4 +1,4 @@
-import { InputError } from '../errors.js';
+import { InputError } from './errors.js';
 
 /**
  * A line to look for in the serial output. Plain text matches anywhere in a line;

@@ -1,4 +1,4 @@
-import { spawnTracked } from '../boot/processes.js';
+import { spawnTracked } from './processes.js';
 
 export interface Captured {
   code: number;

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { ActionError } from '../errors.js';
+import { ActionError } from '../model/errors.js';
 import type { Toolchain } from '../install/toolchain.js';
 import { cargoCommand, type BuildRequest } from './cargo.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { cancelMessage, killTree, liveCount, spawnTracked } from '../../../src/boot/processes.js';
+import { cancelMessage, killTree, liveCount, spawnTracked } from '../../../src/proc/processes.js';
 import { processesWith } from '../../helpers/action.js';
 
 test('the cancel message names the interrupted stage, and QEMU only when it ran', () => {

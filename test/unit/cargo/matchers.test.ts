@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { shieldFromMatchers } from '../../../src/build/matchers.js';
+import { shieldFromMatchers } from '../../../src/cargo/matchers.js';
 import { ROOT } from '../../helpers/action.js';
 
 // https://github.com/actions-rust-lang/setup-rust-toolchain/blob/main/rust.json, owner "clippy".

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { matches, parsePattern, parsePatternLines } from '../../../src/verdict/patterns.js';
-import { InputError } from '../../../src/errors.js';
+import { matches, parsePattern, parsePatternLines } from '../../../src/model/patterns.js';
+import { InputError } from '../../../src/model/errors.js';
 
 test('plain text matches anywhere in a line, and regex characters in it are literal', () => {
   const p = parsePattern('tests passed (3/3)', 'expect');

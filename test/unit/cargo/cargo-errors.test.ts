@@ -2,7 +2,7 @@
 // own (recorded from test/kernels/broken/*; the e2e test runs them for real).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { buildFailureReason, cargoErrorExcerpt } from '../../../src/build/cargo-errors.js';
+import { buildFailureReason, cargoErrorExcerpt } from '../../../src/cargo/cargo-errors.js';
 
 const C = (s: string) => `\x1b[1m\x1b[91m${s}\x1b[0m`;
 const BAD_MANIFEST = `${C('error')}\x1b[1m: unclosed table, expected \`]\`\x1b[0m\n --> Cargo.toml:5:14\n  |\n5 | [dependencies\n  |              ^\n`;

@@ -1,13 +1,18 @@
 import * as core from '@actions/core';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
-import { ActionError } from '../errors.js';
+import { ActionError } from '../model/errors.js';
 import type { Toolchain } from '../install/toolchain.js';
-import { spawnTracked } from '../boot/processes.js';
+import { spawnTracked } from '../proc/processes.js';
 import { buildFailureReason } from './cargo-errors.js';
 import { shieldFromMatchers } from './matchers.js';
-import type { BuildStd } from '../targets/contract.js';
-import { capture } from '../install/run.js';
+import { capture } from '../proc/run.js';
+
+/** What the standard library needs when the toolchain has no prebuilt one for the target. */
+export interface BuildStd {
+  crates: string[];
+  features: string[];
+}
 
 export interface BuildRequest {
   workingDirectory: string;
