@@ -1,5 +1,6 @@
 import * as io from '@actions/io';
 import { ensureQemu } from '../install/qemu.js';
+import { mergeQemuArgs } from '../cargo/bootimage.js';
 import { qemuArgv, QEMU_ARCHES, type BootContext, type QemuBoot, type QemuChoices } from './qemu-args.js';
 
 /**
@@ -8,6 +9,8 @@ import { qemuArgv, QEMU_ARCHES, type BootContext, type QemuBoot, type QemuChoice
  * socket only to a launcher that does).
  */
 export interface Launcher {
+  /** Which launcher it is (the dry run and the log name it by `name`). */
+  kind: 'qemu' | 'runner' | 'cargo-run' | 'family';
   name: string;
   needsKvm: boolean;
   speaksQmp: boolean;
@@ -15,8 +18,12 @@ export interface Launcher {
   install(): Promise<{ path: string; note?: Promise<string> }>;
   /** What install() would do, without doing it (no actions when the program is there), and the program's path. */
   planInstall(): Promise<{ actions: string[]; path: string }>;
-  /** The command that boots ctx.kernel (ctx.accel is the accelerator chosen). */
-  launch(program: string, ctx: BootContext, cargoRun?: CargoRun): Launch;
+  /**
+   * The command that boots ctx.kernel (ctx.accel is the accelerator chosen). `imageArgs`: QEMU
+   * arguments of this image (bootimage's test-args), merged after the family's and before the
+   * user's; only the action's QEMU command line takes them.
+   */
+  launch(program: string, ctx: BootContext, more?: { cargoRun?: CargoRun; imageArgs?: string[] }): Launch;
 }
 
 export interface Launch {
@@ -50,11 +57,17 @@ function qemuInstall(q: QemuBoot): Pick<Launcher, 'install' | 'planInstall'> {
 /** The action's own QEMU command line. */
 export function qemuLauncher(q: QemuBoot, choices: QemuChoices): Launcher {
   return {
+    kind: 'qemu',
     name: 'QEMU',
     needsKvm: false,
     speaksQmp: true,
     ...qemuInstall(q),
-    launch: (program, ctx) => ({ argv: qemuArgv(program, q, choices, ctx) }),
+    launch: (program, ctx, more) => {
+      if (!more?.imageArgs?.length) return { argv: qemuArgv(program, q, choices, ctx) };
+      // The image's own arguments go between the family's and the user's, without what they repeat.
+      const family = qemuArgv(program, q, { ...choices, extra: [] }, ctx);
+      return { argv: [...mergeQemuArgs(family, more.imageArgs), ...choices.extra] };
+    },
   };
 }
 
@@ -66,17 +79,26 @@ export function runnerCommand(argv: string[], kernel: string): string[] {
 
 /** The user's own command (runner input): not QEMU itself, so no QMP, and no KVM probe. */
 export function commandLauncher(argv: string[], q: QemuBoot): Launcher {
-  return { name: 'runner', needsKvm: false, speaksQmp: false, ...qemuInstall(q), launch: (_program, ctx) => ({ argv: runnerCommand(argv, ctx.kernel) }) };
+  return {
+    kind: 'runner',
+    name: 'runner',
+    needsKvm: false,
+    speaksQmp: false,
+    ...qemuInstall(q),
+    launch: (_program, ctx) => ({ argv: runnerCommand(argv, ctx.kernel) }),
+  };
 }
 
 /** `runner: cargo`: cargo run with the build's target and arguments, so the crate's cargo runner boots it. */
 export function cargoRunLauncher(q: QemuBoot): Launcher {
   return {
+    kind: 'cargo-run',
     name: 'cargo run',
     needsKvm: false,
     speaksQmp: false,
     ...qemuInstall(q),
-    launch: (_program, _ctx, cargoRun) => {
+    launch: (_program, _ctx, more) => {
+      const cargoRun = more?.cargoRun;
       if (!cargoRun) throw new Error('Internal error: cargo run without a toolchain.');
       return { argv: cargoRun.argv, env: cargoRun.env, cwd: cargoRun.cwd };
     },

@@ -41,6 +41,8 @@ export interface PoolOptions<T> {
   summary?: (result: PoolResult<T>) => string | undefined;
   /** How many bytes of a held-back job's log to keep (default 8 MiB); the rest is left out, with a note. */
   maxBufferBytes?: number;
+  /** Each job's log in a `::group::` of its own (default); false: written straight through (one job whose output stays in view). */
+  groups?: boolean;
 }
 
 interface State {
@@ -79,8 +81,9 @@ export async function runPool<T>(jobs: PoolJob<T>[], opts: PoolOptions<T> = {}):
     s.heldBytes += chunk.length;
   };
 
+  const groups = opts.groups ?? true;
   const close = (i: number) => {
-    write('::endgroup::\n');
+    if (groups) write('::endgroup::\n');
     const line = opts.summary?.(results[i]!);
     if (line) write(line.endsWith('\n') ? line : `${line}\n`);
   };
@@ -90,7 +93,7 @@ export async function runPool<T>(jobs: PoolJob<T>[], opts: PoolOptions<T> = {}):
     while (owner < jobs.length && states[owner].started) {
       const s = states[owner];
       if (!s.opened) {
-        write(`::group::${jobs[owner].name.replace(/[\r\n]+/g, ' ')}\n`);
+        if (groups) write(`::group::${jobs[owner].name.replace(/[\r\n]+/g, ' ')}\n`);
         for (const c of s.held) write(c);
         if (s.dropped > 0) write(`\n(${s.dropped} bytes of this output were left out here; the serial log file has them all)\n`);
         s.held = [];

@@ -14,7 +14,7 @@
 import * as path from 'node:path';
 import pkg from '../../package.json' with { type: 'json' };
 import { capture } from '../proc/run.js';
-import { buildCacheKeys, keyEnvironment, keyFiles, KEY_INPUTS, toolsCacheKeys, type ToolPart } from './key.js';
+import { buildCacheKeys, keyEnvironment, keyFiles, toolsCacheKeys, type ToolPart } from './key.js';
 import { buildCachePaths, cargoHome, cargoTargetDir, configTargetDirs, toolCacheDir, toolCachePaths } from './paths.js';
 import type { CacheEntry } from './service.js';
 
@@ -35,8 +35,8 @@ export interface BuildEntryRequest {
   /** How cargo is called (for `cargo locate-project`), with the toolchain's environment. */
   cargo: string;
   cargoEnv: Record<string, string>;
-  /** An input's value by name (core.getInput). */
-  input: (name: string) => string;
+  /** The values of the inputs that change the build, by name (Inputs.buildKey). */
+  inputs: Record<string, string>;
   env?: NodeJS.ProcessEnv;
   platform?: string;
   arch?: string;
@@ -59,7 +59,7 @@ export async function buildEntry(req: BuildEntryRequest): Promise<CacheEntry> {
     target: req.target,
     rustcVerbose: req.rustcVerbose,
     files: keyFiles({ workingDirectory: req.workingDirectory, workspace: req.workspace, cargoHome: home }),
-    inputs: Object.fromEntries(KEY_INPUTS.map((n) => [n, req.input(n)])),
+    inputs: req.inputs,
     env: keyEnvironment(env),
     actionVersion: ACTION_VERSION,
     platform: req.platform ?? process.platform,

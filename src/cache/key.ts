@@ -18,7 +18,7 @@ export interface BuildKeyParts {
   rustcVerbose: string;
   /** Files whose content decides what cargo builds: Cargo.lock, the toolchain file, cargo config files. */
   files: KeyFile[];
-  /** The inputs that change what is built or downloaded (see KEY_INPUTS), by name. */
+  /** The inputs that change what is built or downloaded (InputSpec.buildKey, BUILD_KEY_INPUTS in src/inputs/inputs.ts), by name. */
   inputs: Record<string, string>;
   /** Environment variables that change what cargo builds (see keyEnvironment). */
   env: Record<string, string>;
@@ -40,25 +40,6 @@ export interface CacheKeys {
   /** Tried in order when `key` has no entry: same runner, target and toolchain, anything else different. */
   restoreKeys: string[];
 }
-
-/**
- * The inputs that change what the build produces or what the action downloads for it. Inputs that
- * only change the boot or the verdict (expect, timeout, qemu-args, ...) are left out, so changing
- * them keeps the cache.
- */
-export const KEY_INPUTS = [
-  'target',
-  'toolchain',
-  'working-directory',
-  'cargo-args',
-  'kraftkit',
-  'kraftkit-sha256',
-  'unikraft-target',
-  'unikraft-tty-stdio',
-  'hermit-loader',
-  'hermit-loader-sha256',
-  'hypervisor',
-] as const;
 
 /**
  * The environment variables that change what cargo and rustc build (as Swatinem/rust-cache keys on:

@@ -14,13 +14,22 @@ export interface BuildStd {
   features: string[];
 }
 
-export interface BuildRequest {
-  workingDirectory: string;
+/** What cargoCommand needs of the build: the target, build-std's crates and the user's arguments. */
+export interface CargoCommandRequest {
   target: string;
   buildStd: BuildStd;
   cargoArgs: string[];
-  /** Extra environment the target family needs for the build. */
+}
+
+export interface BuildRequest {
+  /** The whole command line (cargoCommand), as the log and the dry run show it. */
+  command: string[];
+  workingDirectory: string;
+  target: string;
+  /** Extra environment the build gets on top of the runner's and the toolchain's (the family's, PATH). */
   env?: Record<string, string>;
+  /** The runner's environment the build starts from. */
+  baseEnv?: NodeJS.ProcessEnv;
   /** GITHUB_WORKSPACE: annotations name files relative to it. */
   workspace: string;
   /** Several executables are fine (the family assembles them into one image, e.g. a Microkit system). */
@@ -50,7 +59,7 @@ export interface BuildResult {
  */
 export function cargoCommand(
   tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>,
-  req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>,
+  req: CargoCommandRequest,
   subcommand: 'build' | 'run' | 'test' = 'build',
 ): string[] {
   const args = [tc.cargo, ...tc.cargoConfig, subcommand, ...(subcommand === 'test' ? ['--no-run'] : []), '--target', req.target];
@@ -102,7 +111,7 @@ function annotate(d: Diagnostic, workspaceRoot: string, workspace: string): void
 /** Builds the crate with cargo and finds the executable from cargo's JSON messages. */
 export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
-  const env = { ...process.env, ...tc.env, ...req.env } as NodeJS.ProcessEnv;
+  const env = { ...(req.baseEnv ?? process.env), ...tc.env, ...req.env } as NodeJS.ProcessEnv;
   if (env.CARGO_TERM_COLOR === undefined) env.CARGO_TERM_COLOR = 'always';
 
   // Where the workspace is (diagnostics' paths are relative to it): asked while the build runs.
@@ -111,7 +120,7 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
     () => req.workingDirectory,
   );
 
-  const command = cargoCommand(tc, req, req.subcommand ?? 'build');
+  const command = req.command;
   // In a process group of its own: a cancelled run stops cargo and every rustc and build script it started.
   const child = spawnTracked(command[0], command.slice(1), { cwd: req.workingDirectory, env, stdio: ['ignore', 'pipe', 'pipe'] });
   // cargo's own errors (manifest, dependencies, network) come on stderr: shown as they come, and the end kept for the reason.

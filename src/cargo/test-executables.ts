@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import { ActionError } from '../model/errors.js';
 import type { Toolchain } from '../install/toolchain.js';
-import { cargoCommand, type BuildRequest } from './cargo.js';
+import { cargoCommand, type CargoCommandRequest } from './cargo.js';
 
 /** The kind of cargo target a test executable was built from. */
 export type TestKind = 'lib' | 'bin' | 'test' | 'bench' | 'example';
@@ -29,7 +29,7 @@ export interface TestExecutable {
 /** The command line that builds every test executable and runs none (same target, build-std and cargo-args rules as the build). */
 export function cargoTestCommand(
   tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>,
-  req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>,
+  req: CargoCommandRequest,
 ): string[] {
   return cargoCommand(tc, req, 'test');
 }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { archOfTriple, QEMU_ARCHES } from '../boot/qemu-args.js';
 import { githubToken } from '../install/download.js';
 import { InputError } from '../model/errors.js';
+import type { RunnerEnv } from '../model/runner-env.js';
 import { familyFor, FAMILIES, supportedTargets } from '../targets/registry.js';
 import type { CommonInputs, Family } from '../targets/contract.js';
 import { parsePatternLines, type Pattern } from '../model/patterns.js';
@@ -35,13 +36,11 @@ export interface Inputs extends CommonInputs {
   defaultFailOn: boolean;
   /** exit-code: QEMU exit statuses accepted when the guest exits by itself (undefined: the target's). */
   exitCodes?: number[];
-  /** Seconds for boot and run. */
-  timeout: number;
   /**
-   * Was timeout given? command: test takes bootimage's test-timeout otherwise. (action.yml gives
-   * it no default, so that an explicit 300 can be told from unset; 300 is applied here.)
+   * Seconds for boot and run; undefined when not given (action.yml gives it no default, so that an
+   * explicit 300 can be told from unset): then bootimage's test-timeout, else 300 (src/pipeline/mode.ts).
    */
-  timeoutGiven: boolean;
+  timeout?: number;
   /** Seconds without any serial output before failing; 0 = off. */
   idleTimeout: number;
   /** The guest must exit by itself; the action never stops it on a match. */
@@ -68,7 +67,19 @@ export interface Inputs extends CommonInputs {
   probes: Probe[];
   /** console-script: expect/send steps on the guest's serial console. */
   consoleScript: ConsoleStep[];
+  /** The values of the inputs that change what is built (BUILD_KEY_INPUTS and the family's specs with buildKey), raw, by name: the build cache's key. */
+  buildKey: Record<string, string>;
 }
+
+/**
+ * The common inputs that change what the build produces: part of the build cache's key. A family's
+ * own inputs say so in their InputSpec (buildKey). `command` is here because cargo test --no-run
+ * builds other artifacts than cargo build.
+ */
+export const BUILD_KEY_INPUTS = ['target', 'toolchain', 'working-directory', 'cargo-args', 'command'] as const;
+
+/** The default timeout, for the idle-timeout check before a mode applies it (src/pipeline/mode.ts DEFAULT_TIMEOUT). */
+const TIMEOUT_DEFAULT = 300;
 
 const TOOLCHAIN_NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 /** A QEMU machine type or CPU model, optionally with comma-separated properties. */
@@ -289,17 +300,17 @@ function conversationInputs(get: InputReader, runner: Runner | undefined) {
   return { forwards, probes, consoleScript, converses: probes.length > 0 || consoleScript.length > 0 };
 }
 
-export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
+export function readInputs(get: InputReader, env: RunnerEnv): Inputs {
   const { target, family } = targetInput(get);
-  const workspace = env.GITHUB_WORKSPACE || process.cwd();
+  const workspace = env.workspace;
   const src = source(get, workspace);
   const boot = bootInputs(get, target, src.kernel);
-  const timeout = parseSeconds('timeout', get('timeout').trim(), 300, false);
+  const timeout = get('timeout').trim() === '' ? undefined : parseSeconds('timeout', get('timeout').trim(), TIMEOUT_DEFAULT, false);
   const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
-  if (idleTimeout > 0 && idleTimeout >= timeout) {
+  if (idleTimeout > 0 && idleTimeout >= (timeout ?? TIMEOUT_DEFAULT)) {
     throw new InputError(
       'idle-timeout',
-      `(${idleTimeout}s) is not shorter than timeout (${timeout}s)`,
+      `(${idleTimeout}s) is not shorter than timeout (${timeout ?? TIMEOUT_DEFAULT}s${timeout === undefined ? ', the default' : ''})`,
       'Make idle-timeout shorter than timeout, or 0 to turn it off.',
     );
   }
@@ -317,14 +328,14 @@ export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.en
     defaultFailOn: parseBool('default-fail-on', get('default-fail-on').trim(), true),
     exitCodes: parseExitCodes('exit-code', get('exit-code')),
     timeout,
-    timeoutGiven: get('timeout').trim() !== '',
     idleTimeout,
     waitForExit: parseBool('wait-for-exit', get('wait-for-exit').trim(), false),
-    token: get('token').trim() || githubToken(),
+    token: get('token').trim() || githubToken(env.vars),
     dryRun: parseBool('dry-run', get('dry-run').trim(), false),
     cache: parseBool('cache', get('cache').trim(), true),
     cacheOnFailure: parseBool('cache-on-failure', get('cache-on-failure').trim(), false),
     ...conversationInputs(get, boot.runner),
     own: familyInputs(get, target, family),
+    buildKey: Object.fromEntries([...BUILD_KEY_INPUTS, ...family.inputs.filter((i) => i.buildKey).map((i) => i.name)].map((n) => [n, get(n).trim()])),
   };
 }

@@ -74,8 +74,8 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, delayMs: () => 10_000 +
 const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
 
 /** The token for GitHub's API when the caller has none (the `token` input is parsed with the others): GITHUB_TOKEN. */
-export function githubToken(): string {
-  return process.env.GITHUB_TOKEN || '';
+export function githubToken(env: NodeJS.ProcessEnv = process.env): string {
+  return env.GITHUB_TOKEN || '';
 }
 
 /** The checksum for `fileName` in a sha256sum-style checksums file (`<hex>  <name>` or `<hex> *<name>`). */

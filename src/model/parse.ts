@@ -16,6 +16,12 @@ export interface InputSpec<T = unknown> {
   name: string;
   /** raw is trimmed; '' when the input is unset. */
   parse(raw: string): T;
+  /**
+   * Does it change what the build produces or what is downloaded for it? Then its value is part of
+   * the build cache's key (src/cache/key.ts); inputs that change only the boot or the verdict are
+   * not, so changing them keeps the cache.
+   */
+  buildKey?: boolean;
 }
 
 /** Reads every spec's input: `{ [name]: parsed value }`. */

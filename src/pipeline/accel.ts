@@ -1,6 +1,5 @@
 import * as core from '@actions/core';
 import { spawnSync } from 'node:child_process';
-import * as os from 'node:os';
 import { calibrationKind, makeKvmUsable, openKvm, probeKvm, retryUnderTcg } from '../boot/accel.js';
 import { calibrate } from '../boot/calibrate.js';
 import type { BootResult } from '../boot/qemu.js';
@@ -22,13 +21,19 @@ async function enableKvm(): Promise<void> {
   if (what) core.info(`KVM: ${what}.`);
 }
 
-/** How the accelerator will be chosen, in words (the dry run shows it; the run logs its choice). */
-export function accelPolicy(plan: Plan): string {
+/**
+ * How the accelerator is chosen, from the plan alone: `fixed` when the plan decides it (a launcher
+ * that needs KVM, accel: kvm or tcg, a target this host cannot run under KVM, a launcher that
+ * chooses itself), else undefined: accel: auto calibrates at boot time. `shown` is what the dry
+ * run's command line uses; `words` says it for the plan.
+ */
+export function accelPolicy(plan: Plan): { fixed?: Accel; shown: Accel; words: string } {
   const { launcher, inputs, target } = plan;
-  if (launcher.needsKvm) return `kvm (${launcher.name} always uses KVM)`;
-  if (!launcher.speaksQmp) return `none: ${launcher.name} chooses`;
-  if (inputs.accel !== 'auto') return inputs.accel;
-  return target.boot.kvmCapable ? 'auto: KVM where a calibration boot shows it is not slower than TCG, else TCG (shown: TCG)' : 'tcg';
+  if (launcher.needsKvm) return { fixed: 'kvm', shown: 'kvm', words: `kvm (${launcher.name} always uses KVM)` };
+  if (!launcher.speaksQmp) return { fixed: 'tcg', shown: 'tcg', words: `none: ${launcher.name} chooses` };
+  if (inputs.accel === 'tcg' || !target.boot.kvmCapable) return { fixed: 'tcg', shown: 'tcg', words: 'tcg' };
+  if (inputs.accel === 'kvm') return { shown: 'kvm', words: 'kvm (QEMU must start under KVM)' };
+  return { shown: 'tcg', words: 'auto: KVM where a calibration boot shows it is not slower than TCG, else TCG (shown: TCG)' };
 }
 
 /** The -machine, -cpu and -m the real boot gets under an accelerator, for the calibration guest. */
@@ -47,7 +52,7 @@ function calibrationMachine(plan: Plan, accel: Accel, aarch64: boolean): string[
  * and under KVM side by side (src/boot/calibrate.ts) and uses KVM only where it is not slower: a
  * probe that QEMU *starts* under nested KVM says nothing of whether it runs well there.
  */
-export async function chooseAccel(plan: Plan, program: string, image: ImageKind): Promise<Accel> {
+export async function chooseAccel(plan: Plan, program: string, image: ImageKind, tempDir: string): Promise<Accel> {
   if (plan.launcher.needsKvm) {
     await enableKvm();
     const kvm = openKvm();
@@ -58,9 +63,10 @@ export async function chooseAccel(plan: Plan, program: string, image: ImageKind)
       );
     return 'kvm';
   }
-  if (!plan.launcher.speaksQmp || plan.inputs.accel === 'tcg') return 'tcg';
-  if (!plan.target.boot.kvmCapable) {
-    core.info(`Accelerator: TCG (${plan.inputs.target} cannot run under KVM on this ${process.arch} host).`);
+  const policy = accelPolicy(plan);
+  if (policy.fixed === 'tcg') {
+    if (plan.launcher.speaksQmp && plan.inputs.accel !== 'tcg')
+      core.info(`Accelerator: TCG (${plan.inputs.target} cannot run under KVM on this ${process.arch} host).`);
     return 'tcg';
   }
   await enableKvm();
@@ -85,7 +91,7 @@ export async function chooseAccel(plan: Plan, program: string, image: ImageKind)
     qemu: program,
     kind,
     machineArgs: (accel) => calibrationMachine(plan, accel, kind === 'aarch64'),
-    cacheDir: process.env.RUNNER_TEMP || os.tmpdir(),
+    cacheDir: tempDir,
   });
   core.info(d.line);
   return d.accel;

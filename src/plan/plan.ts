@@ -76,6 +76,29 @@ function checkConversation(inputs: Inputs, t: TargetPlan, launcher: Launcher): v
   }
 }
 
+/**
+ * command: test boots every test executable to its own end, judged by its exit status and its own
+ * results. forward, probes and console-script are for a guest the action talks to (a server, a
+ * shell) and stops once it has answered: with a test executable, a probe that passes would stop
+ * the tests half-way, and executables booting side by side would share the forwarded ports. So
+ * they are refused here, before anything is installed. (wait-for-exit applies in both modes.)
+ */
+function checkTestConversation(inputs: Inputs): void {
+  const set = (
+    [
+      ['forward', inputs.forwards.length > 0],
+      ['probes', inputs.probes.length > 0],
+      ['console-script', inputs.consoleScript.length > 0],
+    ] as const
+  ).find(([, on]) => on);
+  if (set)
+    throw new InputError(
+      set[0],
+      'is for command: boot (a guest the action talks to and stops once it has answered), but command is test, which boots each test executable to its own end',
+      `Remove ${set[0]}, or set command to boot and boot the server image.`,
+    );
+}
+
 export function resolvePlan(inputs: Inputs): Plan {
   const t = inputs.family.plan(inputs.target, inputs, inputs.own);
   if (inputs.accel === 'kvm' && !t.boot.kvmCapable) {
@@ -83,6 +106,7 @@ export function resolvePlan(inputs: Inputs): Plan {
   }
   if (inputs.command === 'test') {
     if (t.build.assemble) throw new InputError('command', `is test, but ${inputs.target} assembles one image from what cargo builds`, 'Set command to boot.');
+    checkTestConversation(inputs);
     // Bad [package.metadata.bootimage] settings fail now, before anything is installed (each test executable's own package is read again after the build).
     readBootimage(path.join(inputs.workingDirectory, 'Cargo.toml'));
   }

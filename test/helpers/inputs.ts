@@ -1,3 +1,4 @@
+import { readRunnerEnv } from '../../src/model/runner-env.js';
 import { readInputs, type Inputs } from '../../src/inputs/inputs.js';
 import { resolvePlan, type Plan } from '../../src/plan/plan.js';
 import type { BootContext } from '../../src/boot/qemu-args.js';
@@ -5,7 +6,7 @@ import { ROOT } from './action.js';
 
 /** Inputs as the runner would give them: the named ones set, the rest empty; the workspace is the repository. */
 export function fakeInputs(inputs: Record<string, string>): Inputs {
-  return readInputs((n) => inputs[n] ?? '', { GITHUB_WORKSPACE: ROOT });
+  return readInputs((n) => inputs[n] ?? '', readRunnerEnv({ GITHUB_WORKSPACE: ROOT }));
 }
 
 export const fakePlan = (inputs: Record<string, string>): Plan => resolvePlan(fakeInputs(inputs));

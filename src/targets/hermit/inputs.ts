@@ -17,10 +17,12 @@ export interface HermitInputs {
 
 /** The inputs only the Hermit targets read. */
 export const HERMIT_INPUTS: InputSpec[] = [
-  { name: 'hermit-loader', parse: (raw) => raw },
-  { name: 'hermit-loader-sha256', parse: (raw) => parseSha256('hermit-loader-sha256', raw, 'the file') },
+  { name: 'hermit-loader', parse: (raw) => raw, buildKey: true },
+  { name: 'hermit-loader-sha256', parse: (raw) => parseSha256('hermit-loader-sha256', raw, 'the file'), buildKey: true },
   {
     name: 'hypervisor',
+    // Uhyve is built and cached as a tool.
+    buildKey: true,
     parse: (raw) => {
       const h = (raw || 'qemu').toLowerCase();
       if (h !== 'qemu' && h !== 'uhyve') {

@@ -1,4 +1,3 @@
-import * as core from '@actions/core';
 import * as io from '@actions/io';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -23,15 +22,13 @@ async function uhyvePath(): Promise<string | undefined> {
  */
 export function uhyveLauncher(args: string[]): Launcher {
   return {
+    kind: 'family',
     name: 'Uhyve',
     needsKvm: true,
     speaksQmp: false,
     async install() {
       const found = await uhyvePath();
-      if (found) {
-        core.info(`Uhyve: ${found}`);
-        return { path: found };
-      }
+      if (found) return { path: found, note: Promise.resolve(found) };
       // Outside the app's folder, so the app's rust-toolchain.toml does not choose the toolchain.
       const r = await runLogged('cargo', uhyveInstallArgs(), { cwd: os.tmpdir() });
       const installed = await uhyvePath();
@@ -41,7 +38,7 @@ export function uhyveLauncher(args: string[]): Launcher {
           'install',
         );
       }
-      return { path: installed };
+      return { path: installed, note: Promise.resolve(`${installed}, installed now`) };
     },
     async planInstall() {
       const found = await uhyvePath();

@@ -26,8 +26,12 @@ import { NEWEST, versionsFromCargoLock, versionsFromManifest, type VersionChoice
  * CAmkES/cargo integration is not supported upstream any more and is not offered.
  */
 
-/** The family's inputs: read raw here, parsed in plan() (paths start at the workspace or the crate). */
-export const SEL4_INPUT_SPECS: InputSpec[] = SEL4_INPUTS.map((name) => ({ name, parse: (raw: string) => raw }));
+/**
+ * The family's inputs: read raw here, parsed in plan() (paths start at the workspace or the crate).
+ * Every one of them changes the kernel, the loader or the system image the build makes: all are
+ * part of the build cache's key.
+ */
+export const SEL4_INPUT_SPECS: InputSpec[] = SEL4_INPUTS.map((name) => ({ name, parse: (raw: string) => raw, buildKey: true }));
 
 /** The folder and its parents, deepest first. */
 function upwards(dir: string): string[] {

@@ -15,14 +15,15 @@ export interface UnikraftInputs {
 
 /** The inputs only x86_64-unikraft-linux-musl reads. */
 export const UNIKRAFT_INPUTS: InputSpec[] = [
-  { name: 'kraftkit', parse: (raw) => raw },
+  { name: 'kraftkit', parse: (raw) => raw, buildKey: true },
   {
     name: 'kraftkit-sha256',
+    buildKey: true,
     parse: (raw) =>
       parseSha256('kraftkit-sha256', raw, 'kraft_<version>_linux_<arch>.tar.gz, or leave it empty to use the digest GitHub publishes for the release asset'),
   },
-  { name: 'unikraft-target', parse: (raw) => raw || undefined },
-  { name: 'unikraft-tty-stdio', parse: (raw) => parseBool('unikraft-tty-stdio', raw, false) },
+  { name: 'unikraft-target', parse: (raw) => raw || undefined, buildKey: true },
+  { name: 'unikraft-tty-stdio', parse: (raw) => parseBool('unikraft-tty-stdio', raw, false), buildKey: true },
   { name: 'unikraft-args', parse: (raw) => raw },
   { name: 'unikraft-kernel-args', parse: (raw) => raw },
 ];

@@ -1,0 +1,125 @@
+import * as core from '@actions/core';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { PoolResult } from '../boot/pool.js';
+import { shellJoin } from '../boot/qemu-args.js';
+import { describeStep, type ConversationOutcome } from '../model/conversation.js';
+import { junitXml, suiteFromReport } from '../report/junit.js';
+import { annotatePanic, panicAnnotation } from '../report/panic-location.js';
+import type { ProbeRow, Report, TestRow } from '../report/summary.js';
+import { cleanLine } from '../verdict/watcher.js';
+import type { Judged } from './judge.js';
+import type { RunContext } from './run-context.js';
+
+/** The probes and the console script's steps with their timings, for the job summary. */
+function probeRows(c: ConversationOutcome): ProbeRow[] {
+  const rows: ProbeRow[] = c.probes.map((o) => ({ what: o.probe.label, ok: o.ok, startedAt: o.startedMs, ms: o.ms, detail: o.message }));
+  if (c.script) {
+    for (const st of c.script.steps) rows.push({ what: `console ${describeStep(st.step)}`, ok: true, ms: st.ms, detail: '' });
+    if (!c.script.ok) rows.push({ what: 'console script', ok: false, ms: 0, detail: c.script.message });
+  }
+  return rows;
+}
+
+const errorMessage = (e: unknown) => String((e as Error)?.message ?? e);
+
+function rowOf(r: PoolResult<Judged>): TestRow {
+  if (r.status !== 'done') {
+    const reason = r.status === 'error' ? errorMessage(r.error) : 'cancelled';
+    return { name: r.name, passed: 0, failed: 0, ignored: 0, seconds: r.seconds, pass: false, reason };
+  }
+  const { verdict, report, booted } = r.value;
+  const counts = report?.counts ?? { passed: 0, failed: 0, ignored: 0 };
+  return { name: booted.image.name, ...counts, seconds: booted.result.seconds, pass: verdict.pass, reason: verdict.reason };
+}
+
+/** Each failed case's panic, or the image's own panic line, as an annotation on the crate's source. */
+function annotate(ctx: RunContext, j: Judged): void {
+  const workspace = ctx.env.workspace;
+  const test = j.booted.image.test;
+  const crate = test ? path.dirname(test.manifestPath) : ctx.plan.build.kind === 'cargo' ? ctx.plan.build.workingDirectory : workspace;
+  if (j.report && j.report.style !== 'none') {
+    for (const c of j.report.cases) {
+      if (c.status !== 'failed' || !c.location) continue;
+      const a = panicAnnotation([`panicked at ${c.location.file}:${c.location.line}:${c.location.col}:`], crate, workspace);
+      if (a) core.error(c.message ?? a.message, { title: `Test failed: ${c.name}`, file: a.file, startLine: a.line, startColumn: a.column });
+    }
+    return;
+  }
+  if (j.verdict.pass) return;
+  const w = j.booted.result.watcher;
+  const seen = w.failure;
+  annotatePanic([seen?.line ?? '', seen?.next ?? '', ...w.lastLines().slice(-20).map(cleanLine)], crate, workspace, core.error);
+}
+
+/** The JUnit file of a run that read test cases: one suite per image, named for merging across a matrix. */
+function writeJunit(ctx: RunContext, results: PoolResult<Judged>[]): string {
+  const workspace = ctx.env.workspace;
+  const suites = results.flatMap((r) => {
+    if (r.status !== 'done' || !r.value.report) return [];
+    const { booted, report } = r.value;
+    const exe = booted.image.test;
+    const crate = exe ? path.dirname(exe.manifestPath) : workspace;
+    return [
+      suiteFromReport(report, {
+        name: booted.image.name,
+        seconds: booted.result.seconds,
+        timestamp: booted.started,
+        file: exe ? path.relative(workspace, exe.srcPath) : undefined,
+        properties: { executable: booted.image.path, 'qemu-command': shellJoin(booted.argv), reason: report.reason },
+        fileOf: (loc) => panicAnnotation([`panicked at ${loc.file}:${loc.line}:${loc.col}:`], crate, workspace)?.file,
+      }),
+    ];
+  });
+  const junit = path.join(ctx.logDir, 'junit.xml');
+  fs.writeFileSync(junit, junitXml(suites));
+  return junit;
+}
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/**
+ * Report, from every image's judgement: pass when every image passed; the reason is the one
+ * image's own, or which of several failed; the counts are the cases' own (an image that never
+ * finished counts as one failed case). A run whose one image could not be booted at all (an error,
+ * not a verdict) ends with that error.
+ */
+export function conclude(ctx: RunContext, results: PoolResult<Judged>[]): Partial<Report> {
+  const only = results.length === 1 && !ctx.mode.readsCases ? results[0] : undefined;
+  if (only?.status === 'error') throw only.error;
+  for (const r of results) if (r.status === 'done') annotate(ctx, r.value);
+  const rows = results.map(rowOf);
+  const failed = rows.filter((r) => !r.pass);
+  const first = results.find((r): r is Extract<PoolResult<Judged>, { status: 'done' }> => r.status === 'done')?.value;
+  const base: Partial<Report> = {
+    pass: rows.length > 0 && failed.length === 0,
+    tail: first && only ? first.booted.result.watcher.lastLines().slice(-20) : [],
+    exitCode: only && first ? first.verdict.exitCode : undefined,
+    probes: only && first?.booted.result.conversation ? probeRows(first.booted.result.conversation) : undefined,
+  };
+  if (only) return { ...base, reason: first ? first.verdict.reason : rows[0].reason };
+  const counts = { passed: 0, failed: 0, ignored: 0 };
+  for (const r of results) {
+    if (r.status !== 'done' || !r.value.report) counts.failed++;
+    else {
+      for (const k of ['passed', 'failed', 'ignored'] as const) counts[k] += r.value.report.counts[k];
+      // A failed executable whose cases all passed (it failed after them, or said nothing of them) is a failure too.
+      if (!r.value.verdict.pass && r.value.report.counts.failed === 0) counts.failed++;
+    }
+  }
+  const junit = ctx.mode.readsCases ? writeJunit(ctx, results) : undefined;
+  const reason = base.pass
+    ? `All ${rows.length} test executables passed (${plural(counts.passed, 'test case')}).`
+    : `${failed.length} of ${rows.length} test executables failed: ${failed.map((r) => `${r.name}: ${r.reason}`).join('; ')}`;
+  return {
+    ...base,
+    reason,
+    tests: rows,
+    outputs: {
+      'tests-passed': String(counts.passed),
+      'tests-failed': String(counts.failed),
+      'tests-ignored': String(counts.ignored),
+      ...(junit ? { junit } : {}),
+    },
+  };
+}

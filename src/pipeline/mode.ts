@@ -1,0 +1,110 @@
+import * as path from 'node:path';
+import { bootimageDefaults, readBootimage } from '../cargo/bootimage.js';
+import { requireTestExecutables, suiteNames, type TestExecutable } from '../cargo/test-executables.js';
+import type { Plan } from '../plan/plan.js';
+
+/**
+ * What the boot stage boots: one image, with the settings that may differ from image to image
+ * (bootimage's test-args, test-timeout and test-success-exit-code differ per package).
+ */
+export interface Image {
+  /** Absolute path of the file to boot. */
+  path: string;
+  /** Its name in the log, the summary and JUnit (unique in the run). */
+  name: string;
+  /** A folder of its own for the files its boot writes (UEFI's ESP and variables): images boot side by side. */
+  workDir: string;
+  /** Its serial log. */
+  logPath: string;
+  /** Seconds for the boot. */
+  timeout: number;
+  /** QEMU statuses that mean success. */
+  exitCodes: number[];
+  /** QEMU arguments of this image, after the family's and before the user's (bootimage's test-args). */
+  qemuArgs: string[];
+  /** Lines for the image's log before its boot (which settings came from where). */
+  notes: string[];
+  /** command: test: the test executable it is (its cases are read from its serial lines). */
+  test?: TestExecutable;
+}
+
+/** What cargo built, as the build stage hands it to the mode. */
+export interface CargoOutput {
+  /** The image the build produced (after the family's assembly); undefined for command: test. */
+  kernel?: string;
+  /** Every test executable cargo test --no-run built (command: test). */
+  tests: TestExecutable[];
+}
+
+/** The action's timeout when neither the input nor a bootimage test-timeout gives one. */
+export const DEFAULT_TIMEOUT = 300;
+
+/**
+ * command: boot or test, as data the shared stages read. Both run install -> build -> boot -> judge
+ * -> report through the same functions; a mode says only what cargo runs, which images come out,
+ * whether their boots get log groups of their own and whether their test cases are read.
+ */
+export interface Mode {
+  command: 'boot' | 'test';
+  /** cargo build, or cargo test --no-run. */
+  cargo: 'build' | 'test';
+  /** The images to boot, from what cargo built (or the prebuilt kernel). */
+  images(plan: Plan, built: CargoOutput, logDir: string, scratch: string): Image[];
+  /** Each boot in a log group of its own (several boot side by side), or straight through (the serial output stays in view). */
+  groupBoots: boolean;
+  /** Read each image's test cases from its serial lines, and require its own results as evidence when no expect line is given. */
+  readsCases: boolean;
+}
+
+const fileName = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '_');
+
+export const BOOT_MODE: Mode = {
+  command: 'boot',
+  cargo: 'build',
+  groupBoots: false,
+  readsCases: false,
+  images(plan, built, logDir, scratch) {
+    const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : built.kernel;
+    if (!kernel) throw new Error('Internal error: command: boot without an image.');
+    return [
+      {
+        path: kernel,
+        name: plan.inputs.target,
+        workDir: scratch,
+        logPath: path.join(logDir, `${fileName(plan.inputs.target)}-serial.log`),
+        timeout: plan.inputs.timeout ?? DEFAULT_TIMEOUT,
+        exitCodes: plan.verdict.exitCodes,
+        qemuArgs: [],
+        notes: [],
+      },
+    ];
+  },
+};
+
+export const TEST_MODE: Mode = {
+  command: 'test',
+  cargo: 'test',
+  groupBoots: true,
+  readsCases: true,
+  images(plan, built, logDir, scratch) {
+    const exes = requireTestExecutables(built.tests, plan.inputs.target);
+    const names = suiteNames(exes);
+    return exes.map((exe, i) => {
+      const d = bootimageDefaults(readBootimage(exe.manifestPath), 'test');
+      return {
+        path: exe.executable,
+        name: names[i],
+        workDir: path.join(scratch, 'tests', String(i)),
+        logPath: path.join(logDir, `${i}-${fileName(names[i])}-serial.log`),
+        // The inputs when given, else bootimage's test settings, else the action's and the family's.
+        timeout: plan.inputs.timeout ?? d.timeout ?? DEFAULT_TIMEOUT,
+        exitCodes: plan.inputs.exitCodes ?? d.exitCodes ?? plan.verdict.exitCodes,
+        qemuArgs: d.qemuArgs,
+        notes: d.notes,
+        test: exe,
+      };
+    });
+  },
+};
+
+export const modeOf = (plan: Plan): Mode => (plan.inputs.command === 'test' ? TEST_MODE : BOOT_MODE);
