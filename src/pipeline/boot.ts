@@ -28,6 +28,8 @@ export interface Booted {
   accelNote?: string;
   argv: string[];
   started: Date;
+  /** Outputs the family read from the serial log (AfterBoot). */
+  outputs?: Record<string, string>;
 }
 
 const KIND_NAMES: Record<ImageKind, string> = { elf: 'an ELF executable', pe: 'a PE (.efi) application', raw: 'a raw disk image' };
@@ -86,7 +88,7 @@ async function bootOnce(ctx: RunContext, installed: Installed, image: Image, acc
       logPath: image.logPath,
       rules: plan.verdict.rules,
       qmp: plan.launcher.speaksQmp,
-      waitForExit: plan.verdict.waitForExit,
+      waitForExit: plan.verdict.waitForExit || !ctx.mode.stopsOnMatch,
       conversation: { probes: plan.inputs.probes, steps: plan.inputs.consoleScript },
       // libtest goes on to its next test after one panics: judge it by its exit status and
       // `test result:` (the panic still fails the verdict), not by stopping at the first panic.
@@ -118,7 +120,9 @@ async function bootImage(ctx: RunContext, installed: Installed, image: Image, ac
     log: (l) => log.line(l),
   });
   if (settled.note && many) log.line(`Accelerator: ${settled.note}.`);
-  return { ...settled.result, accelNote: settled.note };
+  const after = ctx.plan.target.boot.afterBoot?.(image.logPath) ?? {};
+  for (const l of after.lines ?? []) log.line(l);
+  return { ...settled.result, accelNote: settled.note, outputs: after.outputs };
 }
 
 /**

@@ -39,7 +39,7 @@ export function judge(ctx: RunContext, b: Booted): Judged {
     resetAccepted: plan.verdict.resetAccepted,
     explainExit: plan.verdict.explainExit,
     qemuStderr: r.stderr,
-    waitForExit: plan.verdict.waitForExit,
+    waitForExit: plan.verdict.waitForExit || !ctx.mode.stopsOnMatch,
     conversation: r.conversation,
   });
   const explain = plan.target.verdict.explainNoVerdict;

@@ -54,6 +54,12 @@ export interface Mode {
   groupBoots: boolean;
   /** Read each image's test cases from its serial lines, and require its own results as evidence when no expect line is given. */
   readsCases: boolean;
+  /**
+   * May a boot be stopped once every expected line appeared (unless wait-for-exit)? A test
+   * executable never is: it runs to its own end, so a case that fails after an expected line still
+   * fails it (its expect lines are one more requirement, not a stop).
+   */
+  stopsOnMatch: boolean;
 }
 
 const fileName = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '_');
@@ -63,6 +69,7 @@ export const BOOT_MODE: Mode = {
   cargo: 'build',
   groupBoots: false,
   readsCases: false,
+  stopsOnMatch: true,
   images(plan, built, logDir, scratch) {
     const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : built.kernel;
     if (!kernel) throw new Error('Internal error: command: boot without an image.');
@@ -86,6 +93,7 @@ export const TEST_MODE: Mode = {
   cargo: 'test',
   groupBoots: true,
   readsCases: true,
+  stopsOnMatch: false,
   images(plan, built, logDir, scratch) {
     const exes = requireTestExecutables(built.tests, plan.inputs.target);
     const names = suiteNames(exes);

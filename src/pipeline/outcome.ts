@@ -42,12 +42,15 @@ export function facts(plan: Plan, installed: Installed | undefined, booted: Boot
   const tc = installed?.toolchain;
   const shown = plan.launcher.speaksQmp || plan.launcher.needsKvm;
   return {
-    outputs: factOutputs({
-      rustc: tc?.rustcVerbose,
-      toolchain: tc && toolchainName(tc),
-      cacheHit: installed?.cache?.hit,
-      timings: booted && bootTimings(booted.result.moments),
-    }),
+    outputs: {
+      ...factOutputs({
+        rustc: tc?.rustcVerbose,
+        toolchain: tc && toolchainName(tc),
+        cacheHit: installed?.cache?.hit,
+        timings: booted && bootTimings(booted.result.moments),
+      }),
+      ...booted?.outputs,
+    },
     toolchain: tc ? `${tc.description}: ${tc.rustcVersion}` : undefined,
     accel: booted && shown ? (booted.accelNote ?? booted.accel) : undefined,
     qemuCommand: booted ? shellJoin(booted.argv) : undefined,

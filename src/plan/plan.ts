@@ -86,9 +86,9 @@ function checkConversation(inputs: Inputs, t: TargetPlan, launcher: Launcher): v
 function checkTestConversation(inputs: Inputs): void {
   const set = (
     [
-      ['forward', inputs.forwards.length > 0],
       ['probes', inputs.probes.length > 0],
       ['console-script', inputs.consoleScript.length > 0],
+      ['forward', inputs.forwards.length > 0],
     ] as const
   ).find(([, on]) => on);
   if (set)

@@ -69,6 +69,12 @@ export interface BeforeCargo {
   run(cargo: CargoView, assets: Record<string, string>): Promise<BuildPrep>;
 }
 
+/** What a family reads from a finished boot's serial log: lines for the log, outputs for later steps. */
+export interface AfterBoot {
+  lines?: string[];
+  outputs?: Record<string, string>;
+}
+
 /** One plan for one target, in stages. */
 export interface TargetPlan {
   target: string;
@@ -116,7 +122,7 @@ export interface TargetPlan {
      */
     launcher?: { launcher: Launcher; chosenBy: string };
     /** Reads the serial log after the boot, for what the family reports besides the verdict (e.g. a version from a banner). */
-    afterBoot?: (serialLog: string) => void;
+    afterBoot?: (serialLog: string) => AfterBoot;
   };
   /** What success means for this target (see TargetVerdict in src/verdict/policy.ts). */
   verdict: TargetVerdict & {

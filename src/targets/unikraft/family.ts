@@ -9,7 +9,7 @@ import { ActionError, InputError } from '../../model/errors.js';
 import { extractTarAsset } from '../../install/download.js';
 import { literal, parsePattern } from '../../model/patterns.js';
 import { RUST_PANIC } from '../common.js';
-import type { BeforeCargo, BuildPrep, CommonInputs, Family, TargetPlan } from '../contract.js';
+import type { AfterBoot, BeforeCargo, BuildPrep, CommonInputs, Family, TargetPlan } from '../contract.js';
 import { UNIKRAFT_INPUTS, unikraftInputs, type UnikraftInputs } from './inputs.js';
 import {
   ARCH,
@@ -153,8 +153,8 @@ export function appendLine(kernelArgs: string, args: string): string | undefined
   return a.length ? a[1] : undefined;
 }
 
-/** The Unikraft version from the boot banner, in the log and as the unikraft-version output. */
-export function reportBanner(serialLog: string): void {
+/** The Unikraft version from the boot banner, for the log and the unikraft-version output. */
+export function reportBanner(serialLog: string): AfterBoot {
   let head: string;
   try {
     const fd = fs.openSync(serialLog, 'r');
@@ -165,15 +165,11 @@ export function reportBanner(serialLog: string): void {
       fs.closeSync(fd);
     }
   } catch {
-    return;
+    return {};
   }
   const v = parseUnikraftBanner(head.split('\n'));
-  if (!v) {
-    core.info('Unikraft version: no boot banner in the serial output (LIBUKBOOT_BANNER_NONE, or the guest printed nothing).');
-    return;
-  }
-  core.info(`Unikraft version (boot banner): ${describeUnikraftVersion(v)}`);
-  core.setOutput('unikraft-version', describeUnikraftVersion(v));
+  if (!v) return { lines: ['Unikraft version: no boot banner in the serial output (LIBUKBOOT_BANNER_NONE, or the guest printed nothing).'] };
+  return { lines: [`Unikraft version (boot banner): ${describeUnikraftVersion(v)}`], outputs: { 'unikraft-version': describeUnikraftVersion(v) } };
 }
 
 export function explainUnikraftExit(status: number): string {

@@ -87,3 +87,21 @@ test(
     );
   },
 );
+
+test('command: test refuses forward, probes and console-script when the plan is made, naming the input', () => {
+  const base = { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test' };
+  const cases: [string, Record<string, string>][] = [
+    ['forward', { forward: '8080:80' }],
+    ['probes', { forward: '8080:80', probes: '- tcp: 8080\n  send: ping\n  expect: pong' }],
+    ['console-script', { 'console-script': '- expect: "$"' }],
+  ];
+  for (const [input, extra] of cases) {
+    assert.throws(
+      () => fakePlanIn({ ...base, ...extra }),
+      (e: unknown) => e instanceof InputError && e.input === input && /command is test/.test(e.message),
+      input,
+    );
+  }
+  // wait-for-exit is not refused: a test executable always runs to its own end.
+  assert.equal(fakePlanIn({ ...base, 'wait-for-exit': 'true', 'exit-code': '33' }).verdict.waitForExit, true);
+});

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Launcher } from '../../../src/boot/launchers.js';
+import { readInputs } from '../../../src/inputs/inputs.js';
+import { readRunnerEnv } from '../../../src/model/runner-env.js';
+import { modeOf } from '../../../src/pipeline/mode.js';
+import { describeRun, runPipeline } from '../../../src/pipeline/run.js';
+import type { RunContext } from '../../../src/pipeline/run-context.js';
+import { resolvePlan } from '../../../src/plan/plan.js';
+import type { Report } from '../../../src/report/summary.js';
+import { ROOT } from '../../helpers/action.js';
+import { tempDir } from '../../helpers/tmp.js';
+
+/**
+ * The whole pipeline (install -> build -> boot -> judge -> report) driven in-process, without
+ * dist/, in both modes, with a runner environment of the test's own and a STAND-IN LAUNCHER: a
+ * shell script in place of QEMU that prints what a guest would and exits with a chosen status
+ * (the real QEMU boots are the e2e tests'). command: test builds the real test kernel with cargo.
+ */
+
+/** A stand-in for QEMU: the script gets the image's path last (as a runner command does) and plays the guest. */
+function standInLauncher(dir: string, script: string): Launcher {
+  const file = path.join(dir, 'stand-in-qemu.sh');
+  fs.writeFileSync(file, `#!/bin/sh\n${script}\n`, { mode: 0o755 });
+  return {
+    kind: 'runner',
+    name: 'stand-in QEMU',
+    needsKvm: false,
+    speaksQmp: false,
+    install: async () => ({ path: file }),
+    planInstall: async () => ({ actions: [], path: file }),
+    launch: (program, ctx) => ({ argv: [program, ctx.kernel] }),
+  };
+}
+
+function context(inputs: Record<string, string>, script: string): { ctx: RunContext; report: Report; temp: string } {
+  const temp = tempDir('pipeline-run-');
+  const env = readRunnerEnv({ ...process.env, GITHUB_WORKSPACE: ROOT, RUNNER_TEMP: temp, RUNNER_TOOL_CACHE: '' }, ROOT);
+  const plan = resolvePlan(readInputs((n) => inputs[n] ?? '', env));
+  const scratch = fs.mkdtempSync(path.join(temp, 'run-'));
+  const logDir = path.join(scratch, 'logs');
+  fs.mkdirSync(logDir);
+  const ctx: RunContext = { plan: { ...plan, launcher: standInLauncher(temp, script) }, env, mode: modeOf(plan), scratch, logDir };
+  return { ctx, report: { target: plan.inputs.target, pass: false, reason: '', timings: {}, tail: [] }, temp };
+}
+
+const kernelFile = () => {
+  const f = path.join(tempDir('pipeline-kernel-'), 'kernel.img');
+  fs.writeFileSync(f, Buffer.alloc(512));
+  return f;
+};
+
+test('boot mode: a prebuilt image booted by the stand-in, judged on its lines and exit status', async () => {
+  const kernel = kernelFile();
+  const inputs = { target: 'x86_64-unknown-none', kernel, expect: 'Hello from the stand-in', cache: 'false' };
+  const ok = context(inputs, "echo 'Hello from the stand-in'; exit 33");
+  await runPipeline(ok.ctx, ok.report);
+  assert.equal(ok.report.pass, true, ok.report.reason);
+  assert.match(ok.report.reason, /printed all 1 expected line and exited with status 33/);
+  assert.equal(ok.report.kernel, kernel);
+  assert.equal(fs.readFileSync(ok.report.logPath!, 'utf8'), 'Hello from the stand-in\n', "the serial log is the one image's");
+  assert.ok(ok.report.timings.boot !== undefined);
+
+  const bad = context(inputs, "echo 'Hello from the stand-in'; echo 'panicked at src/main.rs:3:5:'; exit 33");
+  await runPipeline(bad.ctx, bad.report);
+  assert.equal(bad.report.pass, false);
+  assert.match(bad.report.reason, /panicked at src\/main\.rs:3:5/);
+
+  const silent = context({ ...inputs, 'exit-code': '33' }, 'exit 0');
+  await runPipeline(silent.ctx, silent.report);
+  assert.equal(silent.report.pass, false, 'status 0 is not an accepted status here');
+});
+
+test('boot mode: wait-for-exit goes through the shared boot (the guest must exit by itself)', async () => {
+  const kernel = kernelFile();
+  const c = context({ target: 'x86_64-unknown-none', kernel, expect: 'ready', 'wait-for-exit': 'true', timeout: '3', cache: 'false' }, 'echo ready; sleep 30');
+  await runPipeline(c.ctx, c.report);
+  assert.equal(c.report.pass, false);
+  assert.match(c.report.reason, /time|exit/i);
+});
+
+test('test mode: the real test kernel built with cargo test --no-run, every executable booted by the stand-in and judged per case', async () => {
+  const inputs = { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test', toolchain: 'distro', cache: 'false' };
+  // Every executable "passes" its one case, except the one whose path says failing.
+  const script = [
+    'case "$1" in',
+    '  *failing*) echo "failing::arithmetic_is_wrong...\t[failed]"; echo "panicked at tests/failing.rs:28:5:"; exit 35 ;;',
+    '  *) echo "stand_in::case...\t[ok]"; exit 33 ;;',
+    'esac',
+  ].join('\n');
+  const c = context(inputs, script);
+  await runPipeline(c.ctx, c.report);
+  const rows = c.report.tests ?? [];
+  assert.ok(rows.length >= 3, `every test executable booted: ${rows.map((r) => r.name).join(', ')}`);
+  assert.equal(c.report.pass, false);
+  const failing = rows.filter((r) => !r.pass);
+  assert.deepEqual(
+    failing.map((r) => r.name),
+    rows.filter((r) => /failing/.test(r.name)).map((r) => r.name),
+  );
+  assert.equal(c.report.outputs?.['tests-failed'], String(failing.length));
+  assert.equal(c.report.outputs?.['tests-passed'], String(rows.length - failing.length));
+  const junit = fs.readFileSync(c.report.outputs!.junit, 'utf8');
+  assert.match(junit, /failures="1"/);
+  assert.equal(c.report.logPath, c.ctx.logDir, "test mode: the log output is the folder of every executable's log");
+  assert.equal(fs.readdirSync(c.ctx.logDir).filter((f) => f.endsWith('-serial.log')).length, rows.length);
+});
+
+test('test mode: an executable runs to its own end; an expected line never stops it (boot mode stops on it)', async () => {
+  const inputs = { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', toolchain: 'distro', cache: 'false', expect: 'halfway' };
+  const script = 'echo halfway; sleep 1; echo "panicked at tests/failing.rs:28:5:"; exit 35';
+  const t = context({ ...inputs, command: 'test' }, script);
+  await runPipeline(t.ctx, t.report);
+  assert.equal(t.report.pass, false);
+  assert.ok(
+    (t.report.tests ?? []).every((r) => !r.pass && /panicked/.test(r.reason)),
+    JSON.stringify(t.report.tests),
+  );
+  const b = context({ target: 'x86_64-unknown-none', kernel: kernelFile(), cache: 'false', expect: 'halfway' }, script);
+  await runPipeline(b.ctx, b.report);
+  assert.equal(b.report.pass, true, 'boot mode stops once every expected line appeared');
+});
+
+test('dry run: the stages describe the commands the run executes, without running anything', async () => {
+  const kernel = kernelFile();
+  const c = context({ target: 'x86_64-unknown-none', kernel, expect: 'x', cache: 'false' }, 'exit 99');
+  const plan = await describeRun(c.ctx);
+  assert.equal(plan.boot.command, `${path.join(c.temp, 'stand-in-qemu.sh')} ${kernel}`);
+  assert.deepEqual(plan.build, { kernel });
+  assert.equal(plan.command, 'boot');
+});
