@@ -10,17 +10,12 @@ export type Nic =
   | { kind: 'onboard'; model?: string };
 
 /**
- * The cards the families choose from.
+ * The common cards families choose from (a family with a card of its own declares it in its folder).
  *
  * - `virtioPci`: virtio-net on PCI, for x86 PCs (`pc`, `q35`) and Unikraft. KraftKit adds one
  *   `virtio-net-pci` device on a `user` netdev with `hostfwd=tcp::HOST-:GUEST` for every published
  *   port, on x86_64 and arm64 alike
  *   (https://github.com/unikraft/kraftkit/blob/main/machine/qemu/v1alpha1.go, `machine.Spec.Ports`).
- * - `hermit`: what Hermit's CI boots its `httpd` example with on x86_64, aarch64 and riscv64:
- *   `virtio-net-pci,netdev=net0,disable-legacy=on` on a `user` netdev
- *   (https://github.com/hermit-os/kernel/blob/main/xtask/src/ci/qemu.rs, `device_args`, and
- *   `.github/workflows/ci.yml` there, `--devices virtio-net-pci`). Its CI also adds `packed=on,mq=on`
- *   by default but passes as well without them (`--no-default-virtio-features`), so they stay out.
  * - `virtioMmio`: virtio-net on the virtio-mmio transports of the `virt` boards (aarch64, riscv) and
  *   `microvm`: `virtio-net-device`, as Hermit's `--devices virtio-net-mmio`.
  * - `onboard`: boards with a built-in Ethernet controller (mps2-an385/an505: lan9118; lm3s6965evb:
@@ -28,7 +23,6 @@ export type Nic =
  */
 export const NICS = {
   virtioPci: { kind: 'device', device: 'virtio-net-pci' },
-  hermit: { kind: 'device', device: 'virtio-net-pci', props: ['disable-legacy=on'] },
   virtioMmio: { kind: 'device', device: 'virtio-net-device' },
   onboard: { kind: 'onboard' },
 } as const satisfies Record<string, Nic>;

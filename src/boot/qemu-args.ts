@@ -5,7 +5,10 @@
  * machine, cpu and memory inputs replace a family's default instead of being followed by it.
  */
 
+import { shellJoin } from '../model/shell.js';
 import { networkArgs, type Nic } from './network.js';
+
+export { shellJoin };
 import { type Forward } from '../model/conversation.js';
 
 export type Accel = 'kvm' | 'tcg';
@@ -165,11 +168,6 @@ export function qemuArgv(binary: string, q: QemuBoot, u: QemuChoices, ctx: BootC
     ...appendArgs(q),
     ...u.extra,
   ];
-}
-
-/** A command line a person can paste into a shell. */
-export function shellJoin(argv: string[]): string {
-  return argv.map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
 
 /** The QEMU architecture of a Rust target triple (its first component), for messages before a plan exists. */

@@ -1,6 +1,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { cargoFlag, profileDir } from '../model/cargo-args.js';
+
+export { cargoFlag, profileDir };
 import { parse as parseToml } from 'smol-toml';
 
 /**
@@ -27,22 +30,6 @@ export function cargoTargetDir(opts: {
   const fromConfig = opts.configTargetDirs?.[0];
   if (fromConfig) return path.resolve(fromConfig.dir, fromConfig.targetDir);
   return path.join(path.resolve(opts.workspaceRoot), 'target');
-}
-
-/** The value of `--name VALUE` or `--name=VALUE` (the last one wins, as with cargo). */
-export function cargoFlag(args: string[], name: string): string | undefined {
-  let value: string | undefined;
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === name && i + 1 < args.length) value = args[++i];
-    else if (args[i].startsWith(`${name}=`)) value = args[i].slice(name.length + 1);
-  }
-  return value;
-}
-
-/** The folder name of the build profile: `dev` builds into debug/, `--release` into release/, `--profile P` into P/. */
-export function profileDir(cargoArgs: string[]): string {
-  const profile = cargoFlag(cargoArgs, '--profile') ?? (cargoArgs.includes('--release') || cargoArgs.includes('-r') ? 'release' : 'dev');
-  return profile === 'dev' || profile === 'test' ? 'debug' : profile === 'bench' ? 'release' : profile;
 }
 
 /** `build.target-dir` of each cargo config file from `dir` up, nearest first. Unreadable files are skipped (cargo will say why). */

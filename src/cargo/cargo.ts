@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import * as path from 'node:path';
 import * as readline from 'node:readline';
+import { cargoFlagValues, profileDir } from '../model/cargo-args.js';
 import { ActionError } from '../model/errors.js';
 import type { Toolchain } from '../install/toolchain.js';
 import { spawnTracked } from '../proc/processes.js';
@@ -181,27 +182,6 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
   return { kernel: unique[0], executables: unique, command, seconds };
 }
 
-/** cargo's profile folder for the build's arguments: debug, release, or the named profile (dev is debug). */
-export function profileDir(cargoArgs: string[]): string {
-  let profile = 'dev';
-  for (let i = 0; i < cargoArgs.length; i++) {
-    const a = cargoArgs[i];
-    if (a === '--release' || a === '-r') profile = 'release';
-    else if (a === '--profile') profile = cargoArgs[i + 1] ?? profile;
-    else if (a.startsWith('--profile=')) profile = a.slice('--profile='.length);
-  }
-  return profile === 'dev' || profile === 'test' ? 'debug' : profile === 'bench' ? 'release' : profile;
-}
-
-function argValues(args: string[], long: string, short?: string): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < args.length; i++) {
-    if (args[i] === long || (short && args[i] === short)) out.push(args[++i] ?? '');
-    else if (args[i].startsWith(`${long}=`)) out.push(args[i].slice(long.length + 1));
-  }
-  return out;
-}
-
 /**
  * The path of the executable `cargo build` will produce, from `cargo metadata` (target directory,
  * the packages and their bin targets) and the build's arguments (profile, -p, --bin), without
@@ -222,14 +202,14 @@ export async function predictExecutable(
     packages: { id: string; name: string; manifest_path: string; targets: { kind: string[]; name: string }[] }[];
   };
   const meta = JSON.parse(r.stdout) as Meta;
-  const packages = argValues(req.cargoArgs, '--package', '-p');
+  const packages = cargoFlagValues(req.cargoArgs, '--package', '-p');
   const here = meta.packages.find((p) => path.dirname(p.manifest_path) === path.resolve(req.workingDirectory));
   const chosen = packages.length
     ? meta.packages.filter((p) => packages.includes(p.name))
     : here
       ? [here]
       : meta.packages.filter((p) => (meta.workspace_default_members ?? []).includes(p.id));
-  const wanted = argValues(req.cargoArgs, '--bin');
+  const wanted = cargoFlagValues(req.cargoArgs, '--bin');
   const bins = chosen.flatMap((p) => p.targets.filter((t) => t.kind.includes('bin') && (wanted.length === 0 || wanted.includes(t.name))).map((t) => t.name));
   if (bins.length !== 1) return { why: `the crate has ${bins.length} binaries (${bins.join(', ') || 'none'}); the build decides` };
   // UEFI targets produce a PE named <bin>.efi.

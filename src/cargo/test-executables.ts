@@ -27,10 +27,7 @@ export interface TestExecutable {
 }
 
 /** The command line that builds every test executable and runs none (same target, build-std and cargo-args rules as the build). */
-export function cargoTestCommand(
-  tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>,
-  req: CargoCommandRequest,
-): string[] {
+export function cargoTestCommand(tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>, req: CargoCommandRequest): string[] {
   return cargoCommand(tc, req, 'test');
 }
 

@@ -1,3 +1,4 @@
+import { shellWord } from '../model/shell.js';
 import { spawnTracked } from './processes.js';
 
 export interface Captured {
@@ -8,16 +9,13 @@ export interface Captured {
 
 type RunOptions = { cwd?: string; env?: NodeJS.ProcessEnv };
 
-/** Quotes an argument for the `[command]` log line when it needs it. */
-const show = (a: string) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`);
-
 /**
  * Runs a command in a process group of its own (so that a cancelled run stops it and whatever it
  * started: apt-get's dpkg, rustup's downloads), collecting its output.
  */
 function run(cmd: string, args: string[], opts: RunOptions, silent: boolean): Promise<Captured> {
   return new Promise((resolve) => {
-    if (!silent) process.stdout.write(`[command]${[cmd, ...args].map(show).join(' ')}\n`);
+    if (!silent) process.stdout.write(`[command]${[cmd, ...args].map(shellWord).join(' ')}\n`);
     let child;
     try {
       child = spawnTracked(cmd, args, { cwd: opts.cwd, env: opts.env ? { ...process.env, ...opts.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });

@@ -1,3 +1,4 @@
+import { shellQuote } from '../../model/shell.js';
 import * as path from 'node:path';
 import { capture, errorLine } from '../../proc/run.js';
 import { staleConfigName } from './stale-config.js';
@@ -45,11 +46,6 @@ export function linkDirNote(workspaceRoot: string | undefined, kraftfileDir: str
   return `The crate is a member of the Cargo workspace at ${workspaceRoot}, where cargo runs the linker; the action's kraftld wrapper runs kraft build in ${kraftfileDir}, where the Kraftfile is.`;
 }
 
-/** A POSIX shell single-quoted word. */
-function shQuote(s: string): string {
-  return `'${s.replace(/'/g, `'\\''`)}'`;
-}
-
 /**
  * The text of the `kraftld` wrapper: run by rustc with the linker's arguments in the workspace
  * root, it makes relative paths absolute against that folder (an argument that names an existing
@@ -63,8 +59,8 @@ export function kraftldWrapper(opts: { realKraftld: string; kraftfileDir: string
     "# kraftld wrapper written by unikernel-boot-action: runs KraftKit's kraftld in the Kraftfile's",
     '# folder, whatever folder rustc runs the linker in (cargo runs rustc in the workspace root).',
     'set -eu',
-    `dir=${shQuote(opts.kraftfileDir)}`,
-    `real=${shQuote(opts.realKraftld)}`,
+    `dir=${shellQuote(opts.kraftfileDir)}`,
+    `real=${shellQuote(opts.realKraftld)}`,
     'n=$#',
     "prev=''",
     'for a in "$@"; do',

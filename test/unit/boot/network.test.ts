@@ -20,8 +20,8 @@ test('virtio-net on PCI for x86 PCs and Unikraft, one user netdev with every for
   ]);
 });
 
-test("Hermit: virtio-net-pci with disable-legacy=on, as Hermit's CI", () => {
-  assert.deepEqual(networkArgs([fwd[1]], NICS.hermit), [
+test("a card's properties follow its netdev link (Hermit's virtio-net-pci with disable-legacy=on, as Hermit's CI)", () => {
+  assert.deepEqual(networkArgs([fwd[1]], { kind: 'device', device: 'virtio-net-pci', props: ['disable-legacy=on'] }), [
     '-netdev',
     'user,id=net0,hostfwd=tcp:127.0.0.1:9975-:9975',
     '-device',

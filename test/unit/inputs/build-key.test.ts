@@ -34,7 +34,16 @@ const OTHER: Record<string, [string, string]> = {
 
 const keyOf = (inputs: Record<string, string>) => {
   const i = readInputs((n) => inputs[n] ?? '', readRunnerEnv({ GITHUB_WORKSPACE: ROOT }));
-  return buildCacheKeys({ target: i.target, rustcVerbose: 'rustc 1.96.0', files: [], inputs: i.buildKey, env: {}, actionVersion: '0', platform: 'linux', arch: 'x64' }).key;
+  return buildCacheKeys({
+    target: i.target,
+    rustcVerbose: 'rustc 1.96.0',
+    files: [],
+    inputs: i.buildKey,
+    env: {},
+    actionVersion: '0',
+    platform: 'linux',
+    arch: 'x64',
+  }).key;
 };
 
 for (const family of FAMILIES) {
@@ -57,7 +66,14 @@ for (const family of FAMILIES) {
 test('inputs that change only the boot or the verdict keep the key', () => {
   const base = { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none' };
   const key = keyOf(base);
-  for (const [name, value] of Object.entries({ expect: 'Hello', timeout: '60', 'qemu-args': '-smp 2', accel: 'tcg', 'wait-for-exit': 'true', memory: '256M' })) {
+  for (const [name, value] of Object.entries({
+    expect: 'Hello',
+    timeout: '60',
+    'qemu-args': '-smp 2',
+    accel: 'tcg',
+    'wait-for-exit': 'true',
+    memory: '256M',
+  })) {
     assert.equal(keyOf({ ...base, [name]: value }), key, name);
   }
 });

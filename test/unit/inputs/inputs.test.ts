@@ -7,7 +7,8 @@ import { InputError } from '../../../src/model/errors.js';
 import { ROOT } from '../../../test/helpers/action.js';
 
 const base = { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none' };
-const read = (over: Record<string, string>) => readInputs((n) => (({ ...base, ...over }) as Record<string, string>)[n] ?? '', readRunnerEnv({ GITHUB_WORKSPACE: ROOT }));
+const read = (over: Record<string, string>) =>
+  readInputs((n) => (({ ...base, ...over }) as Record<string, string>)[n] ?? '', readRunnerEnv({ GITHUB_WORKSPACE: ROOT }));
 
 function rejects(over: Record<string, string>, input: string, message: RegExp) {
   assert.throws(

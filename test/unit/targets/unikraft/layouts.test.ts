@@ -146,25 +146,18 @@ test('the KraftKit default is written in one constant; README and action.yml rep
   assert.doesNotMatch(readme + action, /0\.12\.15/);
 });
 
-test('after the boot, the banner in the serial log becomes the unikraft-version output', async () => {
+test('after the boot, the banner in the serial log becomes the unikraft-version output (returned as data, no output written by the family)', async () => {
   const { reportBanner } = await import('../../../../src/targets/unikraft/family.js');
   const d = tmp();
-  const out = path.join(d, 'github-output');
-  fs.writeFileSync(out, '');
   const log = path.join(d, 'serial.log');
   fs.writeFileSync(
     log,
     'SeaBIOS\r\nBooting from ROM..\x1b[0mPowered by\r\no.   .o       _ _\r\n\x1b[1m                   Calypso 0.17.0~5d38d108\x1b[0m\r\nHello, world!\r\n',
   );
-  const saved = process.env.GITHUB_OUTPUT;
-  process.env.GITHUB_OUTPUT = out;
-  try {
-    reportBanner(log);
-    reportBanner(path.join(d, 'missing.log')); // no log: nothing, no throw
-  } finally {
-    if (saved === undefined) delete process.env.GITHUB_OUTPUT;
-    else process.env.GITHUB_OUTPUT = saved;
-  }
-  assert.match(fs.readFileSync(out, 'utf8'), /^unikraft-version<<(\S+)\nCalypso 0\.17\.0~5d38d108\n\1\n$/);
+  assert.deepEqual(reportBanner(log), {
+    lines: ['Unikraft version (boot banner): Calypso 0.17.0~5d38d108'],
+    outputs: { 'unikraft-version': 'Calypso 0.17.0~5d38d108' },
+  });
+  assert.deepEqual(reportBanner(path.join(d, 'missing.log')), {}, 'no log: nothing, no throw');
   assert.equal(fakePlan({ target: 'x86_64-unikraft-linux-musl', kernel: 'README.md', expect: 'x' }).target.boot.afterBoot, reportBanner);
 });
