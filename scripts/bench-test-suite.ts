@@ -8,9 +8,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cargoTestCommand, testExecutables, suiteNames } from '../src/cargo/test-executables.js';
-import { runPool } from '../src/boot/pool.js';
-import { bootTestExecutable, type TestBootResult } from '../src/boot/test-executable.js';
+import { cargoTestCommand, testExecutables } from '../src/cargo/test-executables.js';
+import { bootTestExecutables, type TestRunResult } from '../test/helpers/pipeline.js';
 import { x86Profile } from '../test/helpers/x86-profile.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -76,36 +75,12 @@ export interface TestSuiteBench {
   cores: number;
 }
 
-async function bootAll(exes: ReturnType<typeof testExecutables>, concurrency: number, logDir: string): Promise<{ wall: number; results: TestBootResult[] }> {
-  const profile = x86Profile();
-  const names = suiteNames(exes);
+async function bootAll(exes: ReturnType<typeof testExecutables>, concurrency: number, logDir: string): Promise<{ wall: number; results: TestRunResult[] }> {
   const started = Date.now();
-  const pooled = await runPool(
-    exes.map((exe, i) => ({
-      name: names[i],
-      run: (log) =>
-        bootTestExecutable(
-          {
-            name: names[i],
-            command: profile.qemu.binary,
-            args: ['-accel', 'tcg', ...profile.qemuArgs({ kernel: exe.executable, accel: 'tcg', workDir: logDir, assets: {}, image: 'elf' })],
-            timeout: 300,
-            rules: { expect: [], ordered: true, failOn: profile.defaultFailOn },
-            acceptedExitCodes: profile.successExitCodes,
-            explainExit: profile.explainExit,
-            logPath: path.join(logDir, `${names[i]}-${concurrency}.log`),
-          },
-          log,
-        ),
-    })),
-    { concurrency, write: () => undefined },
-  );
+  // The pipeline's own boot and judge stages, as command: test runs them.
+  const results = await bootTestExecutables(exes, { workDir: fs.mkdtempSync(path.join(logDir, `c${concurrency}-`)), concurrency, write: () => undefined });
   const wall = (Date.now() - started) / 1000;
-  const results = pooled.map((r) => {
-    if (r.status !== 'done') throw new Error(`${r.name}: ${r.status === 'error' ? String(r.error) : 'cancelled'}`);
-    if (!r.value.report.pass) throw new Error(`${r.name} failed: ${r.value.report.reason}`);
-    return r.value;
-  });
+  for (const r of results) if (!r.report.pass) throw new Error(`${r.name} failed: ${r.report.reason}`);
   return { wall, results };
 }
 

@@ -1,10 +1,10 @@
 import * as fs from 'node:fs';
 import type { CargoRun, Launch } from '../boot/launchers.js';
-import { runPool, type JobLog, type PoolResult } from '../boot/pool.js';
+import { runPool, type JobLog, type PoolOptions, type PoolResult } from '../boot/pool.js';
 import { boot, type BootResult } from '../boot/qemu.js';
 import type { Accel, BootContext, ImageKind } from '../boot/qemu-args.js';
 import { ActionError } from '../model/errors.js';
-import { setStage } from '../proc/processes.js';
+import { onCancel, setStage } from '../proc/processes.js';
 import { GuestEcho } from '../report/guest-log.js';
 import { detectImage } from '../targets/common.js';
 import { TestCaseParser } from '../verdict/test-cases.js';
@@ -138,6 +138,7 @@ export async function bootAll<T>(
   images: Image[],
   then: (b: Booted) => T,
   summary?: (r: PoolResult<T>) => string | undefined,
+  pool: Pick<PoolOptions<T>, 'write' | 'concurrency'> = {},
 ): Promise<PoolResult<T>[]> {
   setStage('boot');
   const accel = await chooseAccel(ctx.plan, installed.program, imageKindOf(ctx, images[0].path), ctx.env.temp);
@@ -145,10 +146,18 @@ export async function bootAll<T>(
     name: ctx.mode.groupBoots ? `${image.name}${image.test ? ` (${image.test.label})` : ''}` : image.name,
     run: async (log: JobLog) => then(await bootImage(ctx, installed, image, accel, log)),
   }));
-  return runPool(jobs, {
-    groups: ctx.mode.groupBoots,
-    summary: ctx.mode.groupBoots ? summary : undefined,
-    concurrency: ctx.plan.inputs.forwards.length > 0 ? 1 : undefined,
-    write: (c) => void process.stdout.write(c),
-  });
+  // A cancellation starts no further image while the running ones are being stopped.
+  const cancelled = new AbortController();
+  const unhook = onCancel(() => cancelled.abort());
+  try {
+    return await runPool(jobs, {
+      groups: ctx.mode.groupBoots,
+      summary: ctx.mode.groupBoots ? summary : undefined,
+      concurrency: ctx.plan.inputs.forwards.length > 0 ? 1 : pool.concurrency,
+      write: pool.write,
+      signal: cancelled.signal,
+    });
+  } finally {
+    unhook();
+  }
 }

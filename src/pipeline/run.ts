@@ -28,7 +28,7 @@ async function stage<T>(name: 'install' | 'build' | 'boot', report: Report, grou
 }
 
 /** The line under each image's log group: its verdict, visible while the group is folded. */
-function verdictLine(r: PoolResult<Judged>): string {
+export function verdictLine(r: PoolResult<Judged>): string {
   if (r.status === 'done') return `${r.value.verdict.pass ? 'PASS' : 'FAIL'} ${r.name}: ${r.value.verdict.reason}`;
   return r.status === 'error' ? `ERROR ${r.name}: ${(r.error as Error).message}` : `cancelled ${r.name}`;
 }

@@ -17,6 +17,8 @@ interface Tracked {
 }
 
 const live = new Set<Tracked>();
+/** What must happen first when the run is cancelled: no new work starts, paused workflow commands are resumed. */
+const onCancelHooks = new Set<() => void>();
 let hooked = false;
 let stage: string | undefined;
 let cancelling = false;
@@ -72,6 +74,13 @@ function hook(): void {
     process.on(sig, () => {
       if (cancelling) return; // the runner's SIGTERM after its SIGINT: already stopping
       cancelling = true;
+      for (const f of [...onCancelHooks]) {
+        try {
+          f();
+        } catch {
+          // stopping anyway
+        }
+      }
       const n = live.size;
       killAll('SIGTERM');
       const done = () => {
@@ -113,6 +122,17 @@ export function spawnTracked(command: string, args: string[], options: SpawnOpti
   const child = spawn(command, args, { ...options, detached: process.platform !== 'win32' });
   track(child, process.platform !== 'win32');
   return child;
+}
+
+/**
+ * Runs `f` first when the run is cancelled (before the children are stopped and the message is
+ * written): a pool starts no further boot, a paused echo resumes workflow commands so the
+ * cancellation's error annotation is read. Returns the function that removes it.
+ */
+export function onCancel(f: () => void): () => void {
+  hook();
+  onCancelHooks.add(f);
+  return () => void onCancelHooks.delete(f);
 }
 
 export function liveCount(): number {

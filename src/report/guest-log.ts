@@ -1,3 +1,4 @@
+import { onCancel } from '../proc/processes.js';
 import { randomUUID } from 'node:crypto';
 
 const RESET = '\x1b[0m';
@@ -17,6 +18,7 @@ export class GuestEcho {
   private lines = '';
   private size = 0;
   private flushScheduled = false;
+  private unhook?: () => void;
 
   constructor(private readonly out: (s: string | Uint8Array) => void = (s) => process.stdout.write(s)) {}
 
@@ -25,6 +27,8 @@ export class GuestEcho {
     this.flush();
     this.out(`::stop-commands::${this.token}\n`);
     this.paused = true;
+    // A cancellation's error annotation is written while a boot runs: it must not land inside the pause.
+    this.unhook = onCancel(() => this.stop());
   }
 
   line(text: string): void {
@@ -76,5 +80,6 @@ export class GuestEcho {
     if (!this.paused) return;
     this.out(`::${this.token}::\n`);
     this.paused = false;
+    this.unhook?.();
   }
 }

@@ -1,7 +1,6 @@
-// End-to-end, without the action's pipeline: a crate's whole test suite built with a real
-// `cargo test --no-run` (Debian's toolchain, build-std, offline), every test executable booted
-// in real QEMU (TCG) through the pool, judged per test case, and written as JUnit. The pieces
-// are the ones the pipeline's test mode calls, in the same order.
+// End-to-end, without dist/: a crate's whole test suite built with a real `cargo test --no-run`
+// (Debian's toolchain, build-std, offline), every test executable booted in real QEMU (TCG)
+// through the pipeline's own boot and judge stages, judged per test case, and written as JUnit.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
@@ -12,9 +11,7 @@ import { promisify } from 'node:util';
 import { parseStringPromise } from 'xml2js';
 import { ROOT, qemuProcesses } from '../helpers/action.js';
 import { cargoTestCommand, requireTestExecutables, suiteNames, testExecutables, type TestExecutable } from '../../src/cargo/test-executables.js';
-import { bootimageDefaults, mergeQemuArgs, readBootimage } from '../../src/cargo/bootimage.js';
-import { runPool } from '../../src/boot/pool.js';
-import { bootTestExecutable, type TestBootResult } from '../../src/boot/test-executable.js';
+import { bootTestExecutables, type TestRunResult as TestBootResult } from '../helpers/pipeline.js';
 import { junitXml, suiteFromReport } from '../../src/report/junit.js';
 import { x86Profile } from '../helpers/x86-profile.js';
 
@@ -50,39 +47,14 @@ interface Run {
   junit: string;
 }
 
-/** Boots every executable in the pool, with bootimage's settings when the crate has them, and writes JUnit. */
+/** Boots every executable through the pipeline's boot and judge stages (bootimage's settings when the crate has them), and writes JUnit. */
 async function bootAll(exes: TestExecutable[], override?: { exitCodes: number[] }): Promise<Run> {
   const names = suiteNames(exes);
   let log = '';
-  const jobs = exes.map((exe, i) => ({
-    name: `${names[i]} (${exe.label})`,
-    run: (jobLog: Parameters<typeof bootTestExecutable>[1]) => {
-      const d = bootimageDefaults(readBootimage(exe.manifestPath), 'test');
-      for (const n of d.notes) jobLog!.line(n);
-      const family = profile.qemuArgs({ kernel: exe.executable, accel: 'tcg', workDir: TMP, assets: {}, image: 'elf' });
-      return bootTestExecutable(
-        {
-          name: names[i],
-          command: profile.qemu.binary,
-          args: ['-accel', 'tcg', ...mergeQemuArgs(family, d.qemuArgs)],
-          timeout: d.timeout ?? 60,
-          rules: { expect: [], ordered: true, failOn: profile.defaultFailOn },
-          acceptedExitCodes: override?.exitCodes ?? d.exitCodes ?? profile.successExitCodes,
-          explainExit: profile.explainExit,
-          logPath: path.join(TMP, `${names[i]}-${i}.log`),
-          qmp: true,
-        },
-        jobLog,
-      );
-    },
-  }));
-  const pooled = await runPool(jobs, {
+  const results = await bootTestExecutables(exes, {
+    workDir: fs.mkdtempSync(path.join(TMP, 'run-')),
+    inputs: override ? { 'exit-code': override.exitCodes.join(',') } : {},
     write: (c) => (log += typeof c === 'string' ? c : Buffer.from(c).toString()),
-    summary: (r) => (r.status === 'done' ? `${r.value.report.pass ? 'pass' : 'FAIL'} ${r.name}: ${r.value.report.reason}` : `${r.status} ${r.name}`),
-  });
-  const results = pooled.map((r) => {
-    assert.equal(r.status, 'done', r.status === 'error' ? String(r.error) : r.status);
-    return (r as { value: TestBootResult }).value;
   });
   const suites = results.map((r, i) =>
     suiteFromReport(r.report, {
