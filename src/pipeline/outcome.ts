@@ -50,7 +50,8 @@ export function verdictOf(s: State): Partial<Report> {
   const tail = r.watcher.lastLines().slice(-20);
   const explain = s.plan.target.verdict.explainNoVerdict;
   // The whole serial log (the watcher keeps only a tail): the boot markers come early.
-  if (!v.pass && !r.watcher.failure && explain) v.reason = `${v.reason} ${explain(serialLines(s.logPath, r.watcher.lastLines()).map(cleanLine))}`;
+  if (!v.pass && !r.watcher.failure && explain)
+    v.reason = `${v.reason} ${explain(serialLines(s.logPath, r.watcher.lastLines()).map(cleanLine), r.end)}`.trimEnd();
   if (!v.pass) {
     // A guest's `panicked at src/x.rs:L:C` becomes an annotation on that line, when the file is the crate's.
     const seen = r.watcher.failure;

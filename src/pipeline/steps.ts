@@ -271,7 +271,7 @@ export const bootStep: Step = {
         s.echo.stop();
       }
     };
-    const first = await bootWith(await chooseAccel(plan, s.program!, image));
+    const first = await bootWith(await chooseAccel(plan, s.program!, image, s.kernel));
     const settled = await fallBackToTcg(plan, s.accel!, first, bootWith);
     s.result = settled.result;
     s.accelNote = settled.note;
