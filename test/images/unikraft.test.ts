@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { ROOT, runAction, type ActionRun } from '../helpers/action.js';
 import { tempDir } from '../helpers/tmp.js';
+import { needsRdseed } from '../../src/targets/unikraft/verdict.js';
 
 const TARGET = 'x86_64-unikraft-linux-musl';
 /** Where CI puts the upstream images: beside the checkout (UPSTREAM_IMAGES overrides). */
@@ -53,6 +54,10 @@ const tail = (r: ActionRun) => r.stdout.slice(-4000);
 test('the upstream images are there (CI fails without them)', { skip }, () => {
   assert.ok(present, `${DIR} does not exist: the images suite needs the upstream images beside the checkout`);
   for (const name of Object.keys(SHA256)) assert.ok(fs.existsSync(path.join(DIR, `${name}.gz`)), `${name}.gz is missing from ${DIR}`);
+});
+
+test('only the image with LIBUKRANDOM is read as needing RDSEED', { skip }, () => {
+  for (const name of Object.keys(SHA256)) assert.equal(needsRdseed(image(name)), name === 'uk-hwrng_qemu-x86_64', name);
 });
 
 test('helloworld (without LIBUKRANDOM) passes on its line; the banner gives the version', { skip }, async () => {
