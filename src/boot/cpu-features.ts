@@ -46,7 +46,9 @@ export function hostCpuFlags(cpuinfo = '/proc/cpuinfo'): Set<string> {
 
 /**
  * QEMU's stderr when it starts (paused, then told to quit) under TCG on a `pc` machine with a CPU
- * asking for each flag: QEMU warns about every flag its TCG lacks. About 0.1 s.
+ * asking for each flag: QEMU warns about every flag its TCG lacks. About 0.1 s. x86 only (qemu64):
+ * the only feature a family declares so far is x86's RDSEED. (`-machine none` would not do: QEMU 7.2
+ * then refuses the CPU, "apic-id property was not initialized properly".)
  */
 export async function probeTcgFlags(qemu: string, flags: string[]): Promise<string> {
   const args = ['-accel', 'tcg', '-machine', 'pc', '-cpu', ['qemu64', ...flags.map((f) => `+${f}`)].join(','), '-display', 'none', '-monitor', 'stdio'];
