@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import { track } from '../proc/processes.js';
-import type { KvmProbe } from './accel.js';
+import { probeKvm, type KvmProbe } from './accel.js';
 import type { Accel } from './qemu-args.js';
 
 /**
@@ -109,4 +109,17 @@ export async function accelForNeeds(opts: {
     accel: 'kvm',
     line: `Accelerator: KVM (accel: auto): the image needs ${names(lacking)} (${whose(lacking)}), ${tcgWhy}, and under KVM the guest gets the host CPU's.`,
   };
+}
+
+/**
+ * accel: auto for an image with needs (TargetPlan.boot.cpuNeeds): probes this QEMU's TCG and reads
+ * the host's flags, then decides as accelForNeeds. Undefined: no need decides, choose as usual.
+ */
+export async function accelForCpuNeeds(qemu: string, needs: CpuNeed[], kvmCpu: string | undefined): Promise<{ accel: Accel; line: string } | undefined> {
+  if (needs.length === 0) return undefined;
+  const tcgStderr = await probeTcgFlags(
+    qemu,
+    needs.map((n) => n.flag),
+  );
+  return accelForNeeds({ needs, tcgStderr, hostFlags: hostCpuFlags(), kvm: () => probeKvm(qemu, kvmCpu) });
 }

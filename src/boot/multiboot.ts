@@ -41,7 +41,8 @@ function linkDir(workDir: string): string {
  * linkMultibootFile creates it.
  */
 export function multibootPath(file: string, workDir: string): string {
-  if (isPlainMultibootPath(file)) return file;
+  // A dry run names what is not a file yet: a download's URL, `<the executable cargo builds>`.
+  if (isPlainMultibootPath(file) || /^[a-z][\w+.-]*:\/\//i.test(file) || /^<.*>$/.test(file)) return file;
   const abs = path.resolve(file);
   const hash = createHash('sha256').update(abs).digest('hex').slice(0, 8);
   const name = path.basename(abs).replace(/[^\w.+-]/g, '_') || 'image';

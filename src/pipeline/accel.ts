@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as os from 'node:os';
 import { calibrationKind, makeKvmUsable, openKvm, probeKvm, retryUnderTcg } from '../boot/accel.js';
 import { calibrate } from '../boot/calibrate.js';
-import { accelForNeeds, hostCpuFlags, probeTcgFlags } from '../boot/cpu-features.js';
+import { accelForCpuNeeds } from '../boot/cpu-features.js';
 import type { BootResult } from '../boot/qemu.js';
 import { cpuArgs, machineArgs, memoryArgs, type Accel, type ImageKind } from '../boot/qemu-args.js';
 import { InfraError } from '../model/errors.js';
@@ -77,18 +77,7 @@ export async function chooseAccel(plan: Plan, program: string, image: ImageKind,
     return 'tcg';
   }
   // An image that needs a CPU feature TCG lacks here (Unikraft 0.17's RDSEED) decides by itself (boot/cpu-features.ts).
-  const needs = kernel ? (plan.target.boot.cpuNeeds?.(kernel) ?? []) : [];
-  const byNeeds = needs.length
-    ? await accelForNeeds({
-        needs,
-        tcgStderr: await probeTcgFlags(
-          program,
-          needs.map((n) => n.flag),
-        ),
-        hostFlags: hostCpuFlags(),
-        kvm: () => probeKvm(program, plan.kvmCpu),
-      })
-    : undefined;
+  const byNeeds = kernel ? await accelForCpuNeeds(program, plan.target.boot.cpuNeeds?.(kernel) ?? [], plan.kvmCpu) : undefined;
   if (byNeeds) {
     core.info(byNeeds.line);
     return byNeeds.accel;

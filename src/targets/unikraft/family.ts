@@ -174,8 +174,6 @@ export function reportBanner(serialLog: string): void {
   core.setOutput('unikraft-version', describeUnikraftVersion(v));
 }
 
-export { CRASH_STATUS, HALT_STATUS };
-
 export function explainUnikraftExit(status: number): string {
   if (status === 0) {
     return 'QEMU exited with status 0: the guest powered off through ACPI (how Unikraft releases without isa-debug-exit support halt, whatever main returned) or reset under -no-reboot';

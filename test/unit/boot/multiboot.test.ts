@@ -11,6 +11,9 @@ test('plain paths are booted as they are; a space, a comma or an = is not plain'
   for (const p of ['/a/b/uk-hello_qemu-x86_64', 'rel/k.elf', '/t/x+y@1%']) assert.ok(isPlainMultibootPath(p), p);
   for (const p of ['/a b/k', '/a/k,v2', '/a/k\tx', '/a/x=1', "/a/it's"]) assert.ok(!isPlainMultibootPath(p), p);
   assert.equal(multibootPath('/a/b/k', '/w'), '/a/b/k');
+  // What a dry run names before it is a file: a download's URL, a placeholder.
+  for (const p of ['https://github.com/hermit-os/loader/releases/download/v0.5.7/hermit-loader-x86_64-multiboot', '<the executable cargo builds>'])
+    assert.equal(multibootPath(p, '/w'), p);
 });
 
 test('an unplain path gets a link in the scratch folder: the name made plain, a hash of the whole path in front', () => {
