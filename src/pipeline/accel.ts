@@ -2,6 +2,7 @@ import * as core from '@actions/core';
 import { spawnSync } from 'node:child_process';
 import { calibrationKind, makeKvmUsable, openKvm, probeKvm, retryUnderTcg } from '../boot/accel.js';
 import { calibrate } from '../boot/calibrate.js';
+import { accelForCpuNeeds } from '../boot/cpu-features.js';
 import type { BootResult } from '../boot/qemu.js';
 import { cpuArgs, machineArgs, memoryArgs, type Accel, type ImageKind } from '../boot/qemu-args.js';
 import { InfraError } from '../model/errors.js';
@@ -52,7 +53,7 @@ function calibrationMachine(plan: Plan, accel: Accel, aarch64: boolean): string[
  * and under KVM side by side (src/boot/calibrate.ts) and uses KVM only where it is not slower: a
  * probe that QEMU *starts* under nested KVM says nothing of whether it runs well there.
  */
-export async function chooseAccel(plan: Plan, program: string, image: ImageKind, tempDir: string): Promise<Accel> {
+export async function chooseAccel(plan: Plan, program: string, image: ImageKind, tempDir: string, kernel?: string): Promise<Accel> {
   if (plan.launcher.needsKvm) {
     await enableKvm();
     const kvm = openKvm();
@@ -80,6 +81,12 @@ export async function chooseAccel(plan: Plan, program: string, image: ImageKind,
   if (!kvm.ok) {
     core.info(`Accelerator: TCG (/dev/kvm cannot be opened: ${kvm.code}).`);
     return 'tcg';
+  }
+  // An image that needs a CPU feature TCG lacks here (Unikraft 0.17's RDSEED) decides by itself (boot/cpu-features.ts).
+  const byNeeds = kernel ? await accelForCpuNeeds(program, plan.target.boot.cpuNeeds?.(kernel) ?? [], plan.kvmCpu) : undefined;
+  if (byNeeds) {
+    core.info(byNeeds.line);
+    return byNeeds.accel;
   }
   const arch = plan.target.boot.qemu.arch;
   const kind = calibrationKind(arch, image, plan.target.install.firmware.length > 0);

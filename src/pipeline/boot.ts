@@ -141,7 +141,7 @@ export async function bootAll<T>(
   pool: Pick<PoolOptions<T>, 'write' | 'concurrency'> = {},
 ): Promise<PoolResult<T>[]> {
   setStage('boot');
-  const accel = await chooseAccel(ctx.plan, installed.program, imageKindOf(ctx, images[0].path), ctx.env.temp);
+  const accel = await chooseAccel(ctx.plan, installed.program, imageKindOf(ctx, images[0].path), ctx.env.temp, images[0].path);
   const jobs = images.map((image) => ({
     name: ctx.mode.groupBoots ? `${image.name}${image.test ? ` (${image.test.label})` : ''}` : image.name,
     run: async (log: JobLog) => then(await bootImage(ctx, installed, image, accel, log)),

@@ -44,7 +44,8 @@ export function judge(ctx: RunContext, b: Booted): Judged {
   });
   const explain = plan.target.verdict.explainNoVerdict;
   // The whole serial log (the watcher keeps only a tail): the boot markers come early.
-  if (!v.pass && !r.watcher.failure && explain) v.reason = `${v.reason} ${explain(serialLines(b.image.logPath, r.watcher.lastLines()).map(cleanLine))}`;
+  if (!v.pass && !r.watcher.failure && explain)
+    v.reason = `${v.reason} ${explain(serialLines(b.image.logPath, r.watcher.lastLines()).map(cleanLine), r.end)}`.trimEnd();
   if (!b.cases) return { booted: b, verdict: v };
   let report = b.cases.finish(v, b.image.name, r.seconds);
   const missing = plan.verdict.rules.expect.length === 0 ? lacksEvidence(report, v.exitCode) : undefined;

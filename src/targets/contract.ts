@@ -6,6 +6,8 @@ import type { Pattern } from '../model/patterns.js';
 import type { TargetVerdict } from '../verdict/policy.js';
 import type { Launcher } from '../boot/launchers.js';
 import type { ImageKind, QemuBoot } from '../boot/qemu-args.js';
+import type { CpuNeed } from '../boot/cpu-features.js';
+import type { BootEnd } from '../verdict/verdict.js';
 
 export type { BuildStd, Firmware };
 export type { Accel, BootContext, ImageKind, QemuBoot, QemuLoad } from '../boot/qemu-args.js';
@@ -123,14 +125,21 @@ export interface TargetPlan {
     launcher?: { launcher: Launcher; chosenBy: string };
     /** Reads the serial log after the boot, for what the family reports besides the verdict (e.g. a version from a banner). */
     afterBoot?: (serialLog: string) => AfterBoot;
+    /**
+     * CPU features the image cannot boot without, read from the image (Unikraft 0.17's LIBUKRANDOM
+     * needs RDSEED): under accel: auto they decide the accelerator when TCG lacks one (boot/cpu-features.ts).
+     */
+    cpuNeeds?: (image: string) => CpuNeed[];
   };
   /** What success means for this target (see TargetVerdict in src/verdict/policy.ts). */
   verdict: TargetVerdict & {
     /**
      * One sentence added to a failed run's reason when no failure line decided it (a timeout): how
-     * far the boot got by the serial lines, e.g. seL4's "never booted" against "booted, then hung".
+     * far the boot got by the serial lines, e.g. seL4's "never booted" against "booted, then hung";
+     * or what the serial lines and the way the boot ended (`end`) tell that the status cannot
+     * (Unikraft's HWRNG failure, its halt whatever main returned). Empty: nothing to add.
      */
-    explainNoVerdict?(lines: string[]): string;
+    explainNoVerdict?(lines: string[], end?: BootEnd): string;
   };
 }
 

@@ -146,7 +146,7 @@ test('dry-run shows the Unikraft plan: KraftKit download and checksum, build env
   );
   assert.match(plan.downloads[0].checksum, new RegExp(`sha256 published by GitHub for unikraft/kraftkit v${v.replace(/\./g, '\\.')}`));
   assert.deepEqual(plan.verdict.exitCodes, [0, 83]);
-  assert.deepEqual(plan.verdict.failOn, ['panicked at ', '/Unikraft crash - /i', 'CRIT: ', '/\\[ FAILED \\]|\\.\\s+FAILED\\s*$/']);
+  assert.deepEqual(plan.verdict.failOn, ['panicked at ', '/Unikraft crash - /i', 'CRIT: ', '/\\[ FAILED \\]|\\.\\s+FAILED\\s*$/', '/main returned -?[1-9]/']);
   // No kernel arguments: no `--` (kraft run writes it only before kernel arguments).
   assert.match(
     r.outputs['qemu-command'],

@@ -3,6 +3,7 @@ import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import { parseArgsStringToArgv } from 'string-argv';
 import { kvmCapable, type QemuBoot } from '../../boot/qemu-args.js';
+import { plainMultibootPaths } from '../../boot/multiboot.js';
 import { ActionError, InputError } from '../../model/errors.js';
 import { literal, parsePattern } from '../../model/patterns.js';
 import { RUST_PANIC } from '../common.js';
@@ -94,7 +95,8 @@ export function hermitQemu(arch: HermitArch, loader: (ctx: { assets: Record<stri
         console: 'serial',
         globals: ['virtio-mmio.force-legacy=off'],
         devices: ['isa-debug-exit,iobase=0xf4,iosize=0x04'],
-        load: (ctx) => ({ kernel: loader(ctx), initrd: ctx.kernel }),
+        // The loader is a Multiboot image: QEMU hands it the paths as text (boot/multiboot.ts).
+        ...plainMultibootPaths({ load: (ctx) => ({ kernel: loader(ctx), initrd: ctx.kernel }) }),
       };
     case 'aarch64':
       return {

@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { kvmCapable } from '../../boot/qemu-args.js';
+import { plainMultibootPaths } from '../../boot/multiboot.js';
 import { ActionError, InputError } from '../../model/errors.js';
 import { extractTarAsset } from '../../install/download.js';
 import { literal, parsePattern } from '../../model/patterns.js';
@@ -29,6 +30,7 @@ import { describeUnikraftVersion, movingVersionWarning, parseUnikraftBanner } fr
 import { unikraftHostPackages } from './host.js';
 import { removeStaleConfig, staleConfigNote } from './stale-config.js';
 import { UKTEST_FAILED } from './uktest.js';
+import { CRASH_STATUS, explainUnikraftNoVerdict, HALT_STATUS, MAIN_RETURNED_NONZERO, unikraftCpuNeeds } from './verdict.js';
 import { kraftldWrapper, linkDirNote, locateWorkspaceRoot } from './workspace.js';
 
 /**
@@ -49,11 +51,7 @@ import { kraftldWrapper, linkDirNote, locateWorkspaceRoot } from './workspace.js
  * returned, so this target needs `expect` lines.
  */
 
-/** The QEMU statuses isa-debug-exit at 0x501 gives: (value << 1) | 1. */
-export const HALT_STATUS = 83;
-export const CRASH_STATUS = 85;
-
-/** Unikraft's crash screen ("Unikraft crash - <codename> (<version>)", lib/ukdebug/crash.c; capitalised "Crash" in newer releases). */
+/** Unikraft's crash screen ("Unikraft crash - <codename> (<version>)", lib/ukdebug/crash.c; capitalised "Crash" in newer releases; 0.17 has none, only `CRIT: ` lines). */
 export const UNIKRAFT_CRASH = parsePattern('/Unikraft crash - /i', 'fail-on');
 /** A critical kernel message (uk_pr_crit / UK_CRASH / a failed UK_ASSERT print "CRIT: ", lib/ukdebug/print.c). */
 export const UNIKRAFT_CRIT = literal('CRIT: ');
@@ -177,7 +175,7 @@ export function explainUnikraftExit(status: number): string {
     return 'QEMU exited with status 0: the guest powered off through ACPI (how Unikraft releases without isa-debug-exit support halt, whatever main returned) or reset under -no-reboot';
   }
   if (status === HALT_STATUS)
-    return `QEMU exited with status ${HALT_STATUS}: Unikraft halted normally (it wrote 41 to isa-debug-exit at 0x501); this does not tell what main returned`;
+    return `QEMU exited with status ${HALT_STATUS}: Unikraft halted (it wrote 41 to isa-debug-exit at 0x501), as it does whatever main returned`;
   if (status === CRASH_STATUS) return `QEMU exited with status ${CRASH_STATUS}: Unikraft crashed (it wrote 42 to isa-debug-exit at 0x501)`;
   return `QEMU exited with status ${status}`;
 }
@@ -225,16 +223,20 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
         // KraftKit's card for published ports (boot/network.ts).
         nic: NICS.virtioPci,
         devices: ['isa-debug-exit,iobase=0x501,iosize=0x02'],
-        load: ({ kernel }) => ({ kernel }),
+        // A Multiboot image: QEMU passes the -kernel path as the first words of its command line (boot/multiboot.ts).
+        ...plainMultibootPaths({ load: ({ kernel }) => ({ kernel }) }),
         append: appendLine(i.kernelArgs, i.args),
       },
       afterBoot: reportBanner,
+      // 0.17's LIBUKRANDOM stops the boot without RDSEED, which QEMU's TCG lacks before 8.1 (verdict.ts).
+      cpuNeeds: unikraftCpuNeeds,
     },
     verdict: {
       exitCodes: [0, HALT_STATUS],
-      failOn: [RUST_PANIC, UNIKRAFT_CRASH, UNIKRAFT_CRIT, UKTEST_FAILED],
+      failOn: [RUST_PANIC, UNIKRAFT_CRASH, UNIKRAFT_CRIT, UKTEST_FAILED, MAIN_RETURNED_NONZERO],
       expect: [],
       explainExit: explainUnikraftExit,
+      explainNoVerdict: explainUnikraftNoVerdict,
       expectRequired: `Unikraft powers off the same way whatever main returned (QEMU status 0, or ${HALT_STATUS} through isa-debug-exit), so only the serial output can prove the app worked: give the line(s) your app prints on success, e.g. expect: Hello, world!`,
     },
   };

@@ -97,6 +97,13 @@ test('x86_64: loader as -kernel, app as -initrd, Skylake-Client (fsgsbase) under
   assert.deepEqual(qemuCommand(plan('x86_64-unknown-hermit'), 'q', ctx('kvm')).slice(1, 5), ['-accel', 'kvm', '-cpu', 'host']);
 });
 
+test('x86_64: a loader or app path with a space or a comma is booted from a plain-named link (QEMU splits Multiboot -initrd there)', () => {
+  const spaced = { ...ctx(), kernel: '/my apps/hello,v2', assets: { ...ctx().assets, 'hermit-loader-x86_64': '/my tools/loader' } };
+  const argv = qemuCommand(plan('x86_64-unknown-hermit'), 'q', spaced);
+  assert.match(argv[argv.indexOf('-kernel') + 1], /^\/tmp\/multiboot\/[0-9a-f]{8}-loader$/);
+  assert.match(argv[argv.indexOf('-initrd') + 1], /^\/tmp\/multiboot\/[0-9a-f]{8}-hello_v2$/);
+});
+
 test('aarch64: guest-loader (not -initrd), virt,gic-version=3, max,lpa2=off, semihosting', () => {
   assert.equal(
     qemuCommand(plan('aarch64-unknown-hermit'), 'qemu-system-aarch64', ctx()).join(' '),

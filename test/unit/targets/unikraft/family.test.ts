@@ -57,15 +57,15 @@ test('app arguments in -append, after -- only when library parameters come befor
   ]);
 });
 
-test('the defaults: halt statuses 0 and 83 accepted, Unikraft crash lines and Rust panics fail', () => {
+test('the defaults: halt statuses 0 and 83 accepted, Unikraft crash lines, a non-zero main result and Rust panics fail', () => {
   const p = makePlan(read());
   assert.deepEqual(p.verdict.exitCodes, [0, 83]);
   assert.deepEqual(
     p.verdict.rules.failOn.map((f) => f.source),
-    ['panicked at ', '/Unikraft crash - /i', 'CRIT: ', '/\\[ FAILED \\]|\\.\\s+FAILED\\s*$/'],
+    ['panicked at ', '/Unikraft crash - /i', 'CRIT: ', '/\\[ FAILED \\]|\\.\\s+FAILED\\s*$/', '/main returned -?[1-9]/'],
   );
   assert.match(p.verdict.explainExit(85), /Unikraft crashed \(it wrote 42 to isa-debug-exit at 0x501\)/);
-  assert.match(p.verdict.explainExit(83), /halted normally .* does not tell what main returned/);
+  assert.match(p.verdict.explainExit(83), /Unikraft halted \(it wrote 41 to isa-debug-exit at 0x501\), as it does whatever main returned/);
 });
 
 test('expect is required for Unikraft; bad target inputs are input errors; KraftFile target and env are resolved', () => {
@@ -111,4 +111,13 @@ test("machine and memory inputs replace Unikraft's pc and 64M (once each)", () =
   const argv = qemuCommand(makePlan(read({ machine: 'q35', memory: '256M' })), 'q', ctx);
   assert.deepEqual(argv.slice(1, 9), ['-accel', 'tcg', '-machine', 'q35', '-cpu', 'qemu64,+pdpe1gb,+rdrand,+rdseed,-vmx,-svm', '-m', '256M']);
   assert.equal(argv.filter((a) => a === '-m' || a === '-machine').length, 2);
+});
+
+test('a kernel path with spaces is booted from a plain-named link: QEMU passes the -kernel path as the Multiboot command line', () => {
+  const spaced = { ...ctx, kernel: '/x/my kernels/uk hello', workDir: '/w' };
+  const argv = qemuCommand(makePlan(read()), 'q', spaced);
+  const k = argv[argv.indexOf('-kernel') + 1];
+  assert.match(k, /^\/w\/multiboot\/[0-9a-f]{8}-uk_hello$/);
+  // A plain path is booted as it is.
+  assert.equal(qemuCommand(makePlan(read()), 'q', ctx).at(-1), '/k');
 });
