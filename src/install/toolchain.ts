@@ -10,6 +10,7 @@ import { upgradable } from './apt-lists.js';
 import { distroStdError, distroStep, hasVendoredCrates } from './distro-std.js';
 import { capture, errorLine, runLogged } from '../proc/run.js';
 import { findToolchainFile } from './toolchain-file.js';
+import { probeUrl } from './download.js';
 
 export type ToolchainKind = 'rustup' | 'system' | 'distro';
 
@@ -228,14 +229,9 @@ async function systemToolchain(req: ToolchainRequest): Promise<Toolchain> {
 /** crates.io's sparse index (https://doc.rust-lang.org/cargo/reference/registry-index.html#sparse-protocol): what build-std would fetch from. */
 const CRATES_IO_INDEX = 'https://index.crates.io/config.json';
 
-/** Can the URL be fetched within a few seconds? */
+/** Can the URL be fetched within a few seconds? (Through the proxy, as cargo would reach it.) */
 async function reachable(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
-    return res.status < 500;
-  } catch {
-    return false;
-  }
+  return (await probeUrl(url, 5000)).ok;
 }
 
 async function distroToolchain(req: ToolchainRequest): Promise<Toolchain> {
