@@ -58,8 +58,8 @@ const THROUGH_SRC: [string, string][] = [
   ['src/targets/sel4/kernel-build.ts', 'git'],
 ];
 
-/** Paths that look like system files but are made up (arguments held against plans, never opened). */
-const MADE_UP = [/^\/bin\/uhyve$/, /^\/(usr\/)?bin$/];
+/** Paths that look like system files but are made up (arguments held against plans, never opened), and the system folders themselves. */
+const MADE_UP = [/^\/bin\/uhyve$/, /^\/usr$/, /^\/(usr\/)?(local\/)?s?bin$/];
 
 /** The packages=( ... ) list of setup.sh. */
 function setupPackages(): Set<string> {
@@ -81,7 +81,7 @@ function sources(dir: string): string[] {
 }
 
 const SHELL_WORDS = new Set(
-  'if then else elif fi for in do done case esac while until function local set cd trap export return exit command printf echo read shift test break continue'.split(
+  'if then else elif fi for in do done case esac while until function local set cd trap export return exit exec command printf echo read shift test break continue'.split(
     ' ',
   ),
 );
@@ -129,7 +129,8 @@ function uses(): { programs: Map<string, string>; files: Map<string, string>; re
       for (const m of text.matchAll(/requireProgram\(\s*'([^']+)',\s*'([^']+)'\)/g)) required.push([m[1], m[2], rel]);
     }
     for (const m of text.matchAll(/(?:^|['"`\s(=])(\/(?:usr|boot|lib|bin|sbin)\b[\w./*+-]*)/gm)) {
-      if (!MADE_UP.some((r) => r.test(m[1]))) files.set(m[1].replace(/[/.]$/, ''), rel);
+      const file = m[1].replace(/[/.]$/, '');
+      if (!MADE_UP.some((r) => r.test(file))) files.set(file, rel);
     }
   }
   return { programs, files, required };
