@@ -22,8 +22,9 @@ packages=(
   busybox-static cpio                # the stand-in server guest's initramfs (test/standins/linux-httpd)
   linux-image-amd64                  # the stand-in server guest's kernel (/boot/vmlinuz-*, /lib/modules)
   xz-utils zstd file                 # build.sh: unpacking the kernel and its modules, finding a static busybox
-  gcc                                # the seL4 kernel stand-in built for x86_64 (test/e2e/sel4-kernel-build)
+  gcc libc6-dev                      # the seL4 kernel stand-in built for x86_64 (test/e2e/sel4-kernel-build)
   gcc-aarch64-linux-gnu              # ... and for aarch64 (its cross compiler)
+  libc6-dev-arm64-cross              # ... which CMake's compiler check links with (only Recommended by gcc-12-aarch64-linux-gnu)
   cmake ninja-build                  # ... configured and built as seL4's kernel is
   git                                # ... cloned from a tagged repository
   procps                             # pgrep: tests check that no QEMU is left running

@@ -4,7 +4,8 @@
 // are scratch folders. rustup-init is a STAND-IN (test/standins/rustup/standin-rustup-init.sh: the
 // real one cannot be downloaded here), served from 127.0.0.1 through RUSTUP_UPDATE_ROOT with its
 // sha256; its rustup "installs" Debian's Rust, with which the example kernel is really built and
-// booted in QEMU.
+// booted in QEMU. The first run is also behind a proxy: rustup-init's host is a made-up name only
+// the local CONNECT proxy (test/helpers/connect-proxy.ts) resolves, given as HTTP_PROXY.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
@@ -12,6 +13,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ROOT, runAction } from '../helpers/action.js';
 import { serve, type TestServer } from '../helpers/http-server.js';
+import { connectProxy } from '../helpers/connect-proxy.js';
 import { tempDir } from '../helpers/tmp.js';
 import { rustupHostTriple } from '../../src/install/rustup-init.js';
 
@@ -73,14 +75,16 @@ const inputs = {
   accel: 'tcg',
 };
 
-test('no rustup on PATH: rustup-init is downloaded, checked against its sha256, run; PATH is exported; the kernel builds and boots', async () => {
+test('no rustup on PATH: rustup-init is downloaded (through a proxy), checked against its sha256, run; PATH is exported; the kernel builds and boots', async () => {
   assert.equal(
     fs.readdirSync(bin).some((n) => HIDDEN.test(n)),
     false,
     'the limited PATH has no rustup, cargo or rustc',
   );
-  const env = machine(`${server.base}/rustup`);
-  const r = await runAction(inputs, { env, timeoutMs: 400_000 });
+  const proxy = await connectProxy();
+  const host = `rustup.proxy-test.invalid:${new URL(server.base).port}`;
+  const env = { ...machine(`http://${host}/rustup`), HTTP_PROXY: proxy.url, http_proxy: undefined, NO_PROXY: undefined, no_proxy: undefined };
+  const r = await runAction(inputs, { env, timeoutMs: 400_000 }).finally(() => proxy.close());
   assert.equal(r.outputs.result, 'pass', `${r.outputs.reason}\n${r.stdout.slice(-4000)}\n${r.stderr.slice(-2000)}`);
   assert.equal(r.code, 0);
   const cargoBin = path.join(env.CARGO_HOME, 'bin');
@@ -90,6 +94,7 @@ test('no rustup on PATH: rustup-init is downloaded, checked against its sha256, 
     [`${DIST}/rustup-init.sha256`, `${DIST}/rustup-init`],
   );
   assert.match(r.stdout, new RegExp(`rustup-init-${rustupHostTriple()} \\S+: sha256 ${SHA} verified`));
+  assert.deepEqual(proxy.connects, [host, host], 'both requests went through the proxy (HTTP_PROXY), tunnelled with CONNECT');
   const calls = fs.readFileSync(path.join(env.RUSTUP_HOME, 'calls'), 'utf8').split('\n');
   assert.equal(calls[0], 'rustup-init -y --profile minimal --default-toolchain none --no-modify-path');
   assert.match(calls[1], /^rustup toolchain install nightly --profile minimal --no-self-update --component rust-src --component llvm-tools/);

@@ -31,6 +31,15 @@ const PROGRAMS: Record<string, string> = {
   'qemu-system-riscv64': 'qemu-system-misc',
 };
 
+/**
+ * What a package needs to be useful that it only Recommends (setup.sh installs with --no-install-recommends):
+ * a gcc links programs (CMake's compiler check does) only with its C library's development files.
+ */
+const COMPANIONS: Record<string, string[]> = {
+  gcc: ['libc6-dev'],
+  'gcc-aarch64-linux-gnu': ['libc6-dev-arm64-cross'],
+};
+
 /** System files (by prefix) -> the package that installs them. */
 const FILES: [string, string][] = [
   ['/boot/vmlinuz', 'linux-image-amd64'],
@@ -158,6 +167,8 @@ test('every program and system file the tests and scripts use comes from a packa
     const pkg = PROGRAMS[cmd];
     if (!pkg) problems.push(`${where} runs ${cmd}: add it to PROGRAMS here with its apt package, and the package to scripts/setup.sh`);
     else if (!installed.has(pkg)) problems.push(`${where} runs ${cmd}, from ${pkg}, which scripts/setup.sh does not install`);
+    for (const c of COMPANIONS[pkg] ?? [])
+      if (!installed.has(c)) problems.push(`${where} runs ${cmd}, which needs ${c} (only Recommended by ${pkg}): add it to scripts/setup.sh`);
   }
   for (const [file, where] of files) {
     const base = path.basename(file);
