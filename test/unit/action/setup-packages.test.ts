@@ -62,6 +62,7 @@ const BASE = new Set([
 
 /** Commands the tests run through src/ rather than themselves: [file that runs it, program]. */
 const THROUGH_SRC: [string, string][] = [
+  ['src/targets/sel4/build.ts', 'gcc'], // the host compiler of the x86_64 kernel build (CMake's default cc)
   ['src/targets/sel4/kernel-build.ts', 'cmake'],
   ['src/targets/sel4/kernel-build.ts', 'ninja'],
   ['src/targets/sel4/kernel-build.ts', 'git'],
@@ -179,6 +180,8 @@ test('every program and system file the tests and scripts use comes from a packa
   }
   for (const [cmd, pkg, where] of required) {
     if (!installed.has(pkg) && !BASE.has(cmd)) problems.push(`${where} requires ${cmd} from ${pkg}, which scripts/setup.sh does not install`);
+    for (const c of COMPANIONS[pkg] ?? [])
+      if (!installed.has(c)) problems.push(`${where} requires ${cmd}, which needs ${c} (only Recommended by ${pkg}): add it to scripts/setup.sh`);
   }
   assert.deepEqual(problems, []);
   // The scan found what the suite is known to use (a parser that finds nothing would pass vacuously).
