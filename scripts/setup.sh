@@ -20,12 +20,24 @@ packages=(
   opensbi                            # RISC-V firmware (QEMU's bundled OpenSBI on Ubuntu)
   qemu-efi-aarch64                   # UEFI firmware for aarch64-unknown-uefi
   busybox-static cpio                # the stand-in server guest's initramfs (test/standins/linux-httpd)
+  linux-image-amd64                  # the stand-in server guest's kernel (/boot/vmlinuz-*, /lib/modules)
+  xz-utils zstd file                 # build.sh: unpacking the kernel and its modules, finding a static busybox
+  gcc libc6-dev                      # the seL4 kernel stand-in built for x86_64 (test/e2e/sel4-kernel-build)
+  gcc-aarch64-linux-gnu              # ... and for aarch64 (its cross compiler)
+  libc6-dev-arm64-cross              # ... which CMake's compiler check links with (only Recommended by gcc-12-aarch64-linux-gnu)
+  cmake ninja-build                  # ... configured and built as seL4's kernel is
+  git                                # ... cloned from a tagged repository
+  procps                             # pgrep: tests check that no QEMU is left running
+  time                               # /usr/bin/time -f %M: memory use of a test's command
 )
+# The list above is held against what test/ and scripts/ run and read by test/unit/action/setup-packages.test.ts.
 rust=(rustc-web cargo-web rust-web-src)
 # Outside Debian 12 the -web packages do not exist: use the plain ones.
 if ! grep -q '^VERSION_ID="12"' /etc/os-release 2>/dev/null || ! grep -q '^ID=debian' /etc/os-release 2>/dev/null; then
   packages=("${packages[@]/rustc-web/rustc}"); packages=("${packages[@]/cargo-web/cargo}"); packages=("${packages[@]/rust-web-src/rust-src}")
   rust=(rustc cargo rust-src)
+  # Ubuntu's kernel package (GitHub's runners have one installed already).
+  packages=("${packages[@]/linux-image-amd64/linux-image-generic}")
 fi
 src_pkg=${rust[2]}
 rust_src=${SETUP_RUST_SRC:-/usr/lib/rustlib/src/rust/library}

@@ -1,5 +1,6 @@
 import * as core from '@actions/core';
 import * as fs from 'node:fs';
+import { probeUrl } from '../install/download.js';
 
 /** @actions/cache (with the Azure storage client) is loaded only when a cache is really used: it is most of the bundle, and every run would pay for loading it. */
 const cacheLib = () => import('@actions/cache');
@@ -59,15 +60,8 @@ export function whyNoCache(enabled: boolean, env: NodeJS.ProcessEnv): string | u
 
 /** Does anything answer at the cache service's address? Any HTTP answer counts: only a network error means it cannot be reached. */
 export async function probe(url: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; why: string }> {
-  try {
-    const res = await fetch(new URL(url).origin, { method: 'HEAD', signal: AbortSignal.timeout(timeoutMs) });
-    await res.body?.cancel();
-    return { ok: true };
-  } catch (e) {
-    const err = e as Error & { cause?: { code?: string; message?: string } };
-    const why = err.name === 'TimeoutError' ? `no answer within ${timeoutMs / 1000} s` : (err.cause?.code ?? err.cause?.message ?? err.message);
-    return { ok: false, why };
-  }
+  // Through @actions/http-client, as @actions/cache itself talks to the service: a proxy applies to both.
+  return probeUrl(new URL(url).origin, timeoutMs);
 }
 
 /**

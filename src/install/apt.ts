@@ -38,7 +38,8 @@ export function configureApt(c: Partial<AptConfig>): void {
   refreshed = false;
 }
 
-const env = { DEBIAN_FRONTEND: 'noninteractive' };
+// LC_ALL=C: apt's labels ("Installed:", "Candidate:") and errors are translated in other locales, and they are parsed and quoted.
+const env = { DEBIAN_FRONTEND: 'noninteractive', LC_ALL: 'C' };
 
 /** apt-get's command line, through `sudo -n` when not root (as on GitHub runners). */
 async function aptGet(args: string[], why: string, packages: string[]): Promise<[string, string[]]> {
@@ -47,7 +48,7 @@ async function aptGet(args: string[], why: string, packages: string[]): Promise<
   if (!(await io.which('sudo', false))) {
     throw new InfraError(`${why} needs ${packages.join(' ')}; installing needs root and sudo is missing. Install them before this step.`, 'install');
   }
-  return ['sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'apt-get', ...all]];
+  return ['sudo', ['-n', 'env', 'DEBIAN_FRONTEND=noninteractive', 'LC_ALL=C', 'apt-get', ...all]];
 }
 
 /** `apt-cache policy` for the packages (installed and candidate versions), from the configured lists. */

@@ -1,9 +1,11 @@
 import * as core from '@actions/core';
+import { HttpClient } from '@actions/http-client';
 import * as tc from '@actions/tool-cache';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import { ActionError, InfraError } from '../model/errors.js';
 
 /** One file the action downloads for a target (a loader, a tool's release archive, firmware). */
@@ -18,7 +20,12 @@ export interface Asset {
    * Expected SHA-256 (hex), or where to find it. The download is refused when it does not match,
    * and when no checksum can be had at all.
    */
-  sha256: string | { githubRelease: GithubReleaseRef; checksums?: ChecksumsFile };
+  sha256: string | { githubRelease: GithubReleaseRef; checksums?: ChecksumsFile } | PublishedSha256;
+}
+
+/** A checksum the publisher serves next to the file (rustup's `rustup-init.sha256`: `<sha256>  <name>`). */
+export interface PublishedSha256 {
+  sha256Url: string;
 }
 
 /**
@@ -38,13 +45,26 @@ export interface ReleaseHosts {
 }
 export const GITHUB: ReleaseHosts = { download: 'https://github.com', api: 'https://api.github.com' };
 
+/** Is the runner's own server github.com (not GitHub Enterprise Server or GHE.com)? GITHUB_SERVER_URL says which. */
+const onGithubCom = (env: NodeJS.ProcessEnv) => (env.GITHUB_SERVER_URL || GITHUB.download).replace(/\/$/, '') === GITHUB.download;
+
+/**
+ * Where the upstream releases (all on github.com) and their API are, as this runner reaches them: the
+ * API base is the runner's GITHUB_API_URL when its server is github.com (the same API, maybe reached
+ * otherwise); a GHES runner's GITHUB_API_URL is its own server's, which has none of these releases.
+ * https://docs.github.com/en/actions/reference/workflows-and-actions/variables#default-environment-variables
+ */
+export function githubHosts(env: NodeJS.ProcessEnv = process.env): ReleaseHosts {
+  return onGithubCom(env) && env.GITHUB_API_URL ? { download: GITHUB.download, api: env.GITHUB_API_URL } : GITHUB;
+}
+
 /**
  * A file of a GitHub release (tag `v<version>`), checked against `sha256` when given, else against
  * the sha256 digest GitHub publishes for the asset.
  */
 export function githubReleaseAsset(
   r: { tool: string; owner: string; repo: string; version: string; fileName: string; sha256?: string; checksumsFile?: string },
-  hosts: ReleaseHosts = GITHUB,
+  hosts: ReleaseHosts = githubHosts(),
 ): Asset {
   const tag = `v${r.version}`;
   const base = `${hosts.download.replace(/\/$/, '')}/${r.owner}/${r.repo}/releases/download/${tag}`;
@@ -73,9 +93,26 @@ export const DEFAULT_RETRY: RetryPolicy = { attempts: 3, delayMs: () => 10_000 +
 /** Statuses worth another try (as tool-cache's: server errors, timeouts, rate limits). */
 const retryable = (status: number) => status >= 500 || status === 408 || status === 429;
 
-/** The token for GitHub's API when the caller has none (the `token` input is parsed with the others): GITHUB_TOKEN. */
+/**
+ * The token for GitHub's API when the caller has none (the `token` input is parsed with the others):
+ * GITHUB_TOKEN, on github.com only. A GHES runner's token is its own server's: sent to api.github.com it
+ * is refused (401) where no token at all would have been answered. As setup-node's default,
+ * `${{ github.server_url == 'https://github.com' && github.token || '' }}`
+ * (https://github.com/actions/setup-node/blob/main/action.yml).
+ */
 export function githubToken(env: NodeJS.ProcessEnv = process.env): string {
-  return env.GITHUB_TOKEN || '';
+  return onGithubCom(env) ? env.GITHUB_TOKEN || '' : '';
+}
+
+const USER_AGENT = 'unikernel-boot-action';
+
+/**
+ * One GET through @actions/http-client, which honours HTTPS_PROXY/HTTP_PROXY/NO_PROXY as the runner
+ * sets them (https://docs.github.com/en/actions/hosting-your-own-runners/managing-self-hosted-runners/using-a-proxy-server-with-self-hosted-runners).
+ * Retries are ours (RetryPolicy), so the client's own are off.
+ */
+function client(): HttpClient {
+  return new HttpClient(USER_AGENT, [], { allowRetries: false, socketTimeout: 60_000 });
 }
 
 /** The checksum for `fileName` in a sha256sum-style checksums file (`<hex>  <name>` or `<hex> *<name>`). */
@@ -115,25 +152,38 @@ export async function githubAssetDigest(ref: GithubReleaseRef, token = githubTok
   const url = `${ref.api.replace(/\/$/, '')}/repos/${ref.owner}/${ref.repo}/releases/tags/${encodeURIComponent(ref.tag)}`;
   const headers: Record<string, string> = { Accept: 'application/vnd.github+json', 'User-Agent': 'unikernel-boot-action' };
   if (token) headers.Authorization = `Bearer ${token}`;
-  let res: Response;
+  let status: number;
+  let text: string;
   try {
-    res = await fetch(url, { headers });
+    const res = await client().get(url, headers);
+    status = res.message.statusCode ?? 0;
+    text = await res.readBody();
   } catch (e) {
-    throw new ApiUnavailable(`Could not reach ${url} to read the checksum of ${ref.asset}: ${(e as Error).cause ?? (e as Error).message}.`);
+    throw new ApiUnavailable(`Could not reach ${url} to read the checksum of ${ref.asset}: ${(e as Error).message}.`);
   }
-  if (retryable(res.status) || res.status === 403) {
-    // 403 and 429 are GitHub's rate limits (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api).
-    throw new ApiUnavailable(
-      `${url} answered HTTP ${res.status} when asked for the checksum of ${ref.asset}${res.status === 403 || res.status === 429 ? ' (rate limited: give the token input a token)' : ''}.`,
-    );
+  if (retryable(status) || status === 403 || status === 401) {
+    // 403 and 429 are GitHub's rate limits (https://docs.github.com/en/rest/using-the-rest-api/rate-limits-for-the-rest-api);
+    // 401 is a token the API does not take (a GHES runner's, or an expired one).
+    const why =
+      status === 401
+        ? ' (the token was refused: give the token input one for github.com, or none)'
+        : status === 403 || status === 429
+          ? ' (rate limited: give the token input a token)'
+          : '';
+    throw new ApiUnavailable(`${url} answered HTTP ${status} when asked for the checksum of ${ref.asset}${why}.`);
   }
-  if (!res.ok) {
+  if (status < 200 || status >= 300) {
     throw new InfraError(
-      `${url} answered HTTP ${res.status} when asked for release ${ref.tag} of ${ref.owner}/${ref.repo}; check the version, or give the file's sha256 yourself.`,
+      `${url} answered HTTP ${status} when asked for release ${ref.tag} of ${ref.owner}/${ref.repo}; check the version, or give the file's sha256 yourself.`,
       'download',
     );
   }
-  const body = (await res.json()) as { assets?: { name: string; digest?: string | null }[] };
+  let body: { assets?: { name: string; digest?: string | null }[] };
+  try {
+    body = JSON.parse(text) as typeof body;
+  } catch {
+    throw new ApiUnavailable(`${url} answered with something other than JSON when asked for the checksum of ${ref.asset}.`);
+  }
   const asset = body.assets?.find((a) => a.name === ref.asset);
   if (!asset) {
     throw new ActionError(
@@ -154,6 +204,18 @@ async function expectedSha256(a: Asset, retry: RetryPolicy, token: string): Prom
     if (!/^[0-9a-f]{64}$/i.test(a.sha256)) throw new ActionError(`The sha256 given for ${a.tool} is not 64 hex digits: '${a.sha256}'.`);
     return a.sha256.toLowerCase();
   }
+  if ('sha256Url' in a.sha256) {
+    const url = a.sha256.sha256Url;
+    let text: string;
+    try {
+      text = await fetchText(url, retry);
+    } catch (e) {
+      throw new InfraError(`Could not download the checksum of ${a.tool} from ${url}: ${(e as Error).message}; nothing was downloaded.`, 'download');
+    }
+    const m = /^\s*([0-9a-fA-F]{64})(\s|$)/.exec(text);
+    if (!m) throw new InfraError(`${url} holds no sha256 (64 hex digits first); nothing was downloaded.`, 'download');
+    return m[1].toLowerCase();
+  }
   const { githubRelease, checksums } = a.sha256;
   try {
     return await githubAssetDigest(githubRelease, token);
@@ -162,7 +224,7 @@ async function expectedSha256(a: Asset, retry: RetryPolicy, token: string): Prom
     core.info(`${e.message.replace(/\.$/, '')}: using the publisher's checksums file ${checksums.url} instead.`);
     let text: string;
     try {
-      text = (await fetchWithRetry(checksums.url, retry)).toString('utf8');
+      text = await fetchText(checksums.url, retry);
     } catch (e2) {
       throw new InfraError(
         `${e.message} The publisher's checksums file could not be had either (${(e2 as Error).message}); nothing was downloaded. Give the file's sha256 yourself, or try again later.`,
@@ -181,24 +243,76 @@ class HttpStatus extends Error {
   }
 }
 
-/** GETs a URL, trying again on connection failures and retryable statuses; the body, or an Error saying why not. */
-async function fetchWithRetry(url: string, retry: RetryPolicy): Promise<Buffer> {
+/**
+ * Does anything answer at the URL within the time? Any HTTP answer counts: only a network error (or
+ * silence) means it cannot be reached. Through the proxy, as the downloads are.
+ */
+export async function probeUrl(url: string, timeoutMs: number): Promise<{ ok: true } | { ok: false; why: string }> {
+  const c = new HttpClient(USER_AGENT, [], { allowRetries: false, socketTimeout: timeoutMs });
+  let timer: NodeJS.Timeout | undefined;
+  const silence = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })), timeoutMs);
+  });
+  try {
+    const res = await Promise.race([c.head(url), silence]);
+    res.message.resume();
+    return { ok: true };
+  } catch (e) {
+    const err = e as Error & { code?: string };
+    const why = err.code === 'TIMEOUT' || /timeout/i.test(err.message) ? `no answer within ${timeoutMs / 1000} s` : (err.code ?? err.message);
+    return { ok: false, why };
+  } finally {
+    clearTimeout(timer);
+    c.dispose();
+  }
+}
+
+/** GETs a URL into a file (streamed, not held in memory), once; an HttpStatus or the connection's Error when it fails. */
+async function downloadOnce(url: string, file: string): Promise<void> {
+  const res = await client().get(url, { 'User-Agent': USER_AGENT });
+  const status = res.message.statusCode ?? 0;
+  if (status !== 200) {
+    res.message.resume();
+    throw new HttpStatus(status);
+  }
+  await pipeline(res.message, fs.createWriteStream(file));
+}
+
+/** GETs a URL into a file, trying again on connection failures and retryable statuses; an Error saying why not. */
+async function downloadWithRetry(url: string, file: string, retry: RetryPolicy): Promise<void> {
   for (let n = 1; ; n++) {
     let err: Error;
     try {
-      const res = await fetch(url, { headers: { 'User-Agent': 'unikernel-boot-action' } });
-      if (res.ok) return Buffer.from(await res.arrayBuffer());
-      err = new HttpStatus(res.status);
-      if (!retryable(res.status)) throw err;
+      await downloadOnce(url, file);
+      return;
     } catch (e) {
+      fs.rmSync(file, { force: true });
       if (e instanceof HttpStatus && !retryable(e.status)) throw e;
-      err = e instanceof HttpStatus ? e : new Error(String((e as Error).cause ?? (e as Error).message));
+      err = e as Error;
     }
     if (n >= retry.attempts) throw new Error(`${err.message}${retry.attempts > 1 ? ` (after ${retry.attempts} attempts)` : ''}`);
     const wait = retry.delayMs(n);
     core.info(`${url}: ${err.message}; trying again in ${Math.round(wait / 1000)} s`);
     await new Promise((r) => setTimeout(r, wait));
   }
+}
+
+/** GETs a small text file (a checksums file) with downloadWithRetry. */
+async function fetchText(url: string, retry: RetryPolicy): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(tempRoot(), 'text-'));
+  try {
+    const file = path.join(dir, 'body');
+    await downloadWithRetry(url, file, retry);
+    return fs.readFileSync(file, 'utf8');
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+function tempRoot(): string {
+  const temp = process.env.RUNNER_TEMP || os.tmpdir();
+  fs.mkdirSync(temp, { recursive: true });
+  return temp;
 }
 
 /** Where the asset already is in the tool cache (a second run on the same runner), if it is. */
@@ -218,7 +332,9 @@ export function describeAsset(a: Asset): AssetPlan {
     checksum:
       typeof r === 'string'
         ? `sha256 ${r}`
-        : `sha256 published by GitHub for ${r.githubRelease.owner}/${r.githubRelease.repo} ${r.githubRelease.tag} ${r.githubRelease.asset}${r.checksums ? ` (else from ${r.checksums.url})` : ''}`,
+        : 'sha256Url' in r
+          ? `sha256 published at ${r.sha256Url}`
+          : `sha256 published by GitHub for ${r.githubRelease.owner}/${r.githubRelease.repo} ${r.githubRelease.tag} ${r.githubRelease.asset}${r.checksums ? ` (else from ${r.checksums.url})` : ''}`,
     cached: cachedAsset(a),
   };
 }
@@ -236,20 +352,17 @@ export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY, t
   }
   const expected = await expectedSha256(a, retry, token);
   core.info(`Downloading ${a.tool} ${a.version} from ${a.url}`);
-  let body: Buffer;
+  const tmpDir = fs.mkdtempSync(path.join(tempRoot(), 'download-'));
+  const file = path.join(tmpDir, a.fileName);
   try {
-    body = await fetchWithRetry(a.url, retry);
+    await downloadWithRetry(a.url, file, retry);
   } catch (e) {
+    fs.rmSync(tmpDir, { recursive: true, force: true });
     throw new InfraError(
       `Could not download ${a.tool} ${a.version} from ${a.url}: ${(e as Error).message}. Check the version, or give another path or URL.`,
       'download',
     );
   }
-  const temp = process.env.RUNNER_TEMP || os.tmpdir();
-  fs.mkdirSync(temp, { recursive: true });
-  const tmpDir = fs.mkdtempSync(path.join(temp, 'download-'));
-  const file = path.join(tmpDir, a.fileName);
-  fs.writeFileSync(file, body);
   const actual = sha256File(file);
   if (actual !== expected) {
     fs.rmSync(tmpDir, { recursive: true, force: true });

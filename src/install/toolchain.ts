@@ -8,8 +8,11 @@ import { ActionError, InfraError } from '../model/errors.js';
 import { aptInstall, aptPolicy, refreshLists } from './apt.js';
 import { upgradable } from './apt-lists.js';
 import { distroStdError, distroStep, hasVendoredCrates } from './distro-std.js';
-import { capture, errorLine, runLogged } from '../proc/run.js';
+import { capture } from '../proc/run.js';
 import { findToolchainFile } from './toolchain-file.js';
+import { rustupFailure, rustupWithRetry } from './rustup-retry.js';
+import { ensureRustup, rustupHomes, rustupInitAsset } from './rustup-init.js';
+import { probeUrl } from './download.js';
 
 export type ToolchainKind = 'rustup' | 'system' | 'distro';
 
@@ -128,7 +131,6 @@ function lockfileVendored(workingDirectory: string, vendor: string): boolean {
 }
 
 async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
-  const rustup = await io.which('rustup', false);
   let name = req.toolchain;
   let source = 'the toolchain input';
   const extraComponents: string[] = [];
@@ -155,12 +157,8 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
       source = 'the default (no rust-toolchain.toml found)';
     }
   }
-  if (!rustup) {
-    throw new InfraError(
-      `Toolchain '${name}' (from ${source}) needs rustup, which is not on PATH. Install rustup first, or set toolchain: system (the cargo on PATH) or toolchain: distro (the Linux distribution's Rust).`,
-      'toolchain',
-    );
-  }
+  // Toolchain '${name}' needs rustup: installed when missing (a container, a self-hosted runner).
+  await ensureRustup();
   const env: Record<string, string> = { RUSTUP_TOOLCHAIN: name, RUSTUP_AUTO_INSTALL: '0' };
   const cwd = req.workingDirectory;
 
@@ -170,10 +168,10 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     // A nightly without rust-src or llvm-tools is skipped back to the newest that has them.
     if (/^nightly(-[a-z0-9_]+-[a-z0-9_-]+)?$/.test(name) && !/\d{4}-\d{2}-\d{2}/.test(name)) args.push('--allow-downgrade');
     for (const c of extraComponents) args.push('--component', c);
-    const r = await runLogged('rustup', args, { cwd });
+    const r = await rustupWithRetry(args, { cwd });
     if (r.code !== 0) {
       throw new InfraError(
-        `rustup could not install toolchain '${name}' (from ${source}): ${errorLine(r.stderr) || `exit status ${r.code}`}. On a runner without access to rustup's servers, use toolchain: distro.`,
+        `rustup could not install toolchain '${name}' (from ${source}); ${rustupFailure(r)}. On a runner without access to rustup's servers, use toolchain: distro.`,
         'toolchain',
       );
     }
@@ -188,9 +186,9 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     missing.push('llvm-tools');
   for (const c of extraComponents) if (!missing.includes(c)) missing.push(c);
   if (missing.length) {
-    const r = await runLogged('rustup', ['component', 'add', '--toolchain', name, ...missing], { cwd });
+    const r = await rustupWithRetry(['component', 'add', '--toolchain', name, ...missing], { cwd });
     if (r.code !== 0) {
-      const why = errorLine(r.stderr) || `exit status ${r.code}`;
+      const why = rustupFailure(r);
       if (!hasRustSrc(info.sysroot) && buildStdNeeded) {
         throw new InfraError(
           `rustup could not add rust-src to '${name}', which building ${req.target} needs: ${why}. On a runner without access to rustup's servers, use toolchain: distro.`,
@@ -209,9 +207,9 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     else core.info(`rustup ships no prebuilt std for ${req.target} with '${name}': the standard library is built from source (build-std).`);
   }
   if (wantTargets.length) {
-    const r = await runLogged('rustup', ['target', 'add', '--toolchain', name, ...wantTargets], { cwd });
+    const r = await rustupWithRetry(['target', 'add', '--toolchain', name, ...wantTargets], { cwd });
     if (r.code !== 0)
-      core.warning(`rustup could not add target(s) ${wantTargets.join(', ')}: ${errorLine(r.stderr)}. Building the standard library from source instead.`);
+      core.warning(`rustup could not add target(s) ${wantTargets.join(', ')}; ${rustupFailure(r)}. Building the standard library from source instead.`);
   }
   return finish(req, { kind: 'rustup', description: `rustup ${name}`, source, env, rustc: 'rustc', cargo: 'cargo' });
 }
@@ -228,14 +226,9 @@ async function systemToolchain(req: ToolchainRequest): Promise<Toolchain> {
 /** crates.io's sparse index (https://doc.rust-lang.org/cargo/reference/registry-index.html#sparse-protocol): what build-std would fetch from. */
 const CRATES_IO_INDEX = 'https://index.crates.io/config.json';
 
-/** Can the URL be fetched within a few seconds? */
+/** Can the URL be fetched within a few seconds? (Through the proxy, as cargo would reach it.) */
 async function reachable(url: string): Promise<boolean> {
-  try {
-    const res = await fetch(url, { method: 'HEAD', signal: AbortSignal.timeout(5000) });
-    return res.status < 500;
-  } catch {
-    return false;
-  }
+  return (await probeUrl(url, 5000)).ok;
 }
 
 async function distroToolchain(req: ToolchainRequest): Promise<Toolchain> {
@@ -433,8 +426,13 @@ export async function planToolchain(req: ToolchainRequest): Promise<ToolchainPla
     source = file ? file.file : 'the default (no rust-toolchain.toml found)';
   }
   const env = { RUSTUP_TOOLCHAIN: name, RUSTUP_AUTO_INSTALL: '0' };
-  const info = (await io.which('rustup', false)) ? await inspectRustc('rustc', env, req.workingDirectory) : undefined;
+  const hasRustup = Boolean(await io.which('rustup', false));
+  const info = hasRustup ? await inspectRustc('rustc', env, req.workingDirectory) : undefined;
   const actions: string[] = [];
+  if (!hasRustup) {
+    const { cargoHome } = rustupHomes();
+    actions.push(`install rustup into ${cargoHome} (rustup-init from ${rustupInitAsset().url}, sha256-checked; -y --profile minimal --default-toolchain none)`);
+  }
   if (!info) actions.push(`rustup toolchain install ${name} --profile minimal --component rust-src --component llvm-tools`);
   else if (!hasRustSrc(info.sysroot)) actions.push(`rustup component add --toolchain ${name} rust-src`);
   if (!info || !hasPrebuiltStd(info.sysroot, req.target))

@@ -16,9 +16,12 @@ type RunOptions = { cwd?: string; env?: NodeJS.ProcessEnv };
 function run(cmd: string, args: string[], opts: RunOptions, silent: boolean): Promise<Captured> {
   return new Promise((resolve) => {
     if (!silent) process.stdout.write(`[command]${[cmd, ...args].map(shellWord).join(' ')}\n`);
+    // What capture returns is parsed (apt-cache policy, dpkg-query, rustc -vV, qemu --version): in the
+    // C locale, so that labels and messages are the untranslated ones the parsers know. A caller's own LC_ALL wins.
+    const env = { ...process.env, ...(silent ? { LC_ALL: 'C' } : {}), ...opts.env };
     let child;
     try {
-      child = spawnTracked(cmd, args, { cwd: opts.cwd, env: opts.env ? { ...process.env, ...opts.env } : process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawnTracked(cmd, args, { cwd: opts.cwd, env, stdio: ['ignore', 'pipe', 'pipe'] });
     } catch (e) {
       resolve({ code: 127, stdout: '', stderr: (e as Error).message });
       return;

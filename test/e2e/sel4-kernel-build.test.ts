@@ -10,6 +10,7 @@ import { buildKernel, kernelCacheKey, kernelSettings, type KernelBuildRequest } 
 import { readPrefix } from '../../src/targets/sel4/kernel-facts.js';
 import { freshToolCache } from '../helpers/http-server.js';
 import { ROOT } from '../helpers/action.js';
+import { requireProgram } from '../helpers/system.js';
 
 let tmp: string;
 let repo: string;
@@ -22,14 +23,6 @@ const git = (args: string[], cwd: string) =>
     encoding: 'utf8',
     env: { ...process.env, GIT_AUTHOR_NAME: 't', GIT_AUTHOR_EMAIL: 't@t', GIT_COMMITTER_NAME: 't', GIT_COMMITTER_EMAIL: 't@t' },
   }).trim();
-const hasProgram = (p: string) => {
-  try {
-    execFileSync(p, ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-};
 
 before(() => {
   tmp = freshToolCache('sel4-kernel-build-');
@@ -67,23 +60,20 @@ test("x86_64 (host gcc): cloned at the tag, commit checked, built with cmake + n
   assert.deepEqual(second, { prefix: first.prefix, cached: true });
 });
 
-test(
-  'aarch64 (cross gcc, QEMU asked at configure): the settings reach the build; QEMU_MEMORY becomes the -m the boot uses',
-  { skip: !hasProgram('aarch64-linux-gnu-gcc') && 'aarch64-linux-gnu-gcc is not installed (apt package gcc-aarch64-linux-gnu)' },
-  async () => {
-    const r = request('aarch64', { QEMU_MEMORY: '2048' });
-    const { prefix } = await buildKernel(r);
-    const facts = readPrefix(prefix, 'aarch64', false);
-    assert.equal(facts.memoryMiB, 2048);
-    assert.equal(facts.genConfig.SEL4_ARCH, 'aarch64');
-    assert.equal(execFileSync('file', ['-b', facts.kernel], { encoding: 'utf8' }).includes('ARM aarch64'), true);
-    // Another setting, another cache entry.
-    const other = await buildKernel(request('aarch64'));
-    assert.equal(other.cached, false);
-    assert.notEqual(other.prefix, prefix);
-    assert.equal(readPrefix(other.prefix, 'aarch64', false).memoryMiB, 1024);
-  },
-);
+test('aarch64 (cross gcc, QEMU asked at configure): the settings reach the build; QEMU_MEMORY becomes the -m the boot uses', async () => {
+  requireProgram('aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu');
+  const r = request('aarch64', { QEMU_MEMORY: '2048' });
+  const { prefix } = await buildKernel(r);
+  const facts = readPrefix(prefix, 'aarch64', false);
+  assert.equal(facts.memoryMiB, 2048);
+  assert.equal(facts.genConfig.SEL4_ARCH, 'aarch64');
+  assert.equal(execFileSync('file', ['-b', facts.kernel], { encoding: 'utf8' }).includes('ARM aarch64'), true);
+  // Another setting, another cache entry.
+  const other = await buildKernel(request('aarch64'));
+  assert.equal(other.cached, false);
+  assert.notEqual(other.prefix, prefix);
+  assert.equal(readPrefix(other.prefix, 'aarch64', false).memoryMiB, 1024);
+});
 
 test('a tag at another commit than expected is refused before anything is built; nothing is cached or left behind', async () => {
   const r = { ...request('x86_64', { KernelMaxNumNodes: '2' }), source: { tag: TAG, commit: 'f'.repeat(40) } };

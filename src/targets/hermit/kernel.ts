@@ -1,10 +1,11 @@
 import * as core from '@actions/core';
-import * as io from '@actions/io';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ActionError, InfraError } from '../../model/errors.js';
-import { capture, errorLine, runLogged } from '../../proc/run.js';
+import { capture, errorLine } from '../../proc/run.js';
 import { findToolchainFile, type ToolchainFile } from '../../install/toolchain-file.js';
+import { ensureRustup } from '../../install/rustup-init.js';
+import { rustupFailure, rustupWithRetry } from '../../install/rustup-retry.js';
 import { featureArgs, type CargoMetadata, type MetaPackage } from './features.js';
 
 /** Where the hermit crate's build script will find the kernel source, and the toolchain it pins. */
@@ -134,28 +135,21 @@ export async function installKernelToolchain(src: KernelSource): Promise<string>
     core.info(`The kernel's ${file.file} names a custom toolchain path; it is used as it is.`);
     return file.path ?? file.file;
   }
-  if (!(await io.which('rustup', false))) {
-    throw new InfraError(
-      `The hermit crate builds its kernel with toolchain '${file.channel}' (from ${file.file}), through rustup, which is not on PATH. Install rustup before this step (the kernel cannot be built with toolchain: distro or system alone).`,
-      'toolchain',
-    );
-  }
-  const [cmd, ...args] = kernelToolchainInstall(file);
-  const r = await runLogged(cmd, args, { cwd: src.kernelDir });
+  // The hermit crate's build script calls rustup: installed when missing, as for the crate's own toolchain.
+  await ensureRustup();
+  const [, ...args] = kernelToolchainInstall(file);
+  const r = await rustupWithRetry(args, { cwd: src.kernelDir });
   if (r.code !== 0) {
     throw new InfraError(
-      `rustup could not install the Hermit kernel's toolchain '${file.channel}' (from ${file.file}): ${errorLine(r.stderr) || `exit status ${r.code}`}. The hermit crate's build script compiles the kernel with it.`,
+      `rustup could not install the Hermit kernel's toolchain '${file.channel}' (from ${file.file}); ${rustupFailure(r)}. The hermit crate's build script compiles the kernel with it.`,
       'toolchain',
     );
   }
   // An already installed toolchain may lack the components: add them (a no-op when present).
   const components = [...new Set(['rust-src', 'llvm-tools', ...file.components])];
-  const c = await runLogged('rustup', ['component', 'add', '--toolchain', file.channel, ...components], { cwd: src.kernelDir });
+  const c = await rustupWithRetry(['component', 'add', '--toolchain', file.channel, ...components], { cwd: src.kernelDir });
   if (c.code !== 0) {
-    throw new InfraError(
-      `rustup could not add ${components.join(', ')} to the Hermit kernel's toolchain '${file.channel}': ${errorLine(c.stderr) || `exit status ${c.code}`}.`,
-      'toolchain',
-    );
+    throw new InfraError(`rustup could not add ${components.join(', ')} to the Hermit kernel's toolchain '${file.channel}'; ${rustupFailure(c)}.`, 'toolchain');
   }
   return file.channel;
 }

@@ -2,7 +2,17 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import { checksumFromFile, fetchAsset, githubAssetDigest, describeAsset, type Asset } from '../../../src/install/download.js';
+import {
+  checksumFromFile,
+  fetchAsset,
+  githubAssetDigest,
+  githubHosts,
+  githubToken,
+  describeAsset,
+  probeUrl,
+  type Asset,
+} from '../../../src/install/download.js';
+import { connectProxy } from '../../helpers/connect-proxy.js';
 import { freshToolCache, serve, type TestServer } from '../../helpers/http-server.js';
 
 // Test files served by a local HTTP server on 127.0.0.1 stand in for release assets.
@@ -27,6 +37,9 @@ before(async () => {
     '/repos/test-owner/test-repo/releases/tags/v1.0.0-nodigest': [200, JSON.stringify({ assets: [{ name: 'no-digest.bin', digest: null }] })],
     '/repos/test-owner/test-repo/releases/tags/v403': [403, '{"message":"API rate limit exceeded"}'],
     '/repos/test-owner/test-repo/releases/tags/v503': [503, 'unavailable'],
+    '/repos/test-owner/test-repo/releases/tags/v401': [401, '{"message":"Bad credentials"}'],
+    '/files/test-asset.bin.sha256': [200, `${GOOD_SHA}  test-asset.bin\n`],
+    '/files/garbled.sha256': [200, 'not a checksum\n'],
     '/files/no-digest.bin': [200, GOOD],
     '/files/broken.bin': [500, 'server error'],
     '/files/flaky.bin': [
@@ -116,7 +129,7 @@ test('the token input goes to the releases API (and only there)', async () => {
 
 test("the API unreachable (rate limit, server error, no digest): the publisher's checksums file is used; without it nothing is downloaded", async () => {
   const checksums = { url: `${server.base}/files/checksums.txt` };
-  for (const tag of ['v403', 'v503', 'v1.0.0-nodigest']) {
+  for (const tag of ['v401', 'v403', 'v503', 'v1.0.0-nodigest']) {
     const ref = { api: server.base, owner: 'test-owner', repo: 'test-repo', tag, asset: tag === 'v1.0.0-nodigest' ? 'no-digest.bin' : 'test-asset.bin' };
     const file = await fetchAsset(asset({ version: `7.0.0-${tag}`, fileName: ref.asset, sha256: { githubRelease: ref, checksums } }), FAST);
     assert.deepEqual(fs.readFileSync(file), GOOD, tag);
@@ -151,4 +164,72 @@ test('checksums files: sha256sum text and binary forms; other names are not take
   assert.equal(checksumFromFile(text, 'kraft_1_linux_amd64.tar.gz'), 'a'.repeat(64));
   assert.equal(checksumFromFile(text, 'kraft_1_linux_arm64.tar.gz'), 'b'.repeat(64));
   assert.equal(checksumFromFile(text, 'kraft_1_linux_amd64.tar'), undefined);
+});
+
+test('GHES-aware defaults: the API base from GITHUB_API_URL and the token only when the runner is on github.com', () => {
+  assert.deepEqual(githubHosts({}), { download: 'https://github.com', api: 'https://api.github.com' });
+  const dotcom = { GITHUB_SERVER_URL: 'https://github.com', GITHUB_API_URL: 'http://api.test:8080', GITHUB_TOKEN: 'test-token-dotcom' };
+  assert.deepEqual(githubHosts(dotcom), { download: 'https://github.com', api: 'http://api.test:8080' });
+  assert.equal(githubToken(dotcom), 'test-token-dotcom');
+  // A GHES runner: its API and token are its own server's, which has none of the upstream releases.
+  const ghes = { GITHUB_SERVER_URL: 'https://ghes.test', GITHUB_API_URL: 'https://ghes.test/api/v3', GITHUB_TOKEN: 'test-token-ghes' };
+  assert.deepEqual(githubHosts(ghes), { download: 'https://github.com', api: 'https://api.github.com' });
+  assert.equal(githubToken(ghes), '');
+});
+
+test("a checksum published next to the file (rustup's <file>.sha256) is fetched and checked; a garbled one refuses the download", async () => {
+  const file = await fetchAsset(asset({ version: '8.0.0', sha256: { sha256Url: `${server.base}/files/test-asset.bin.sha256` } }), FAST);
+  assert.deepEqual(fs.readFileSync(file), GOOD);
+  const before = server.requests.length;
+  await assert.rejects(
+    fetchAsset(asset({ version: '8.1.0', sha256: { sha256Url: `${server.base}/files/garbled.sha256` } }), FAST),
+    /garbled.sha256 holds no sha256 .*nothing was downloaded/,
+  );
+  await assert.rejects(
+    fetchAsset(asset({ version: '8.2.0', sha256: { sha256Url: `${server.base}/files/missing.bin` } }), FAST),
+    /Could not download the checksum of test-tool from .*missing.bin: HTTP 404; nothing was downloaded/,
+  );
+  assert.ok(!server.requests.slice(before).includes('/files/test-asset.bin'), 'the asset was not downloaded');
+});
+
+test('HTTP_PROXY/HTTPS_PROXY are honoured: a host only the local CONNECT proxy resolves is reached through it (API, checksums file, asset)', async () => {
+  const proxy = await connectProxy();
+  const port = new URL(server.base).port;
+  // @actions/http-client never proxies loopback addresses, so the test server is named by a made-up host.
+  const base = `http://downloads.proxy-test.invalid:${port}`;
+  const saved = { HTTP_PROXY: process.env.HTTP_PROXY, http_proxy: process.env.http_proxy, NO_PROXY: process.env.NO_PROXY, no_proxy: process.env.no_proxy };
+  try {
+    delete process.env.NO_PROXY;
+    delete process.env.no_proxy;
+    delete process.env.http_proxy;
+    // Without the proxy the name does not resolve: the download fails.
+    delete process.env.HTTP_PROXY;
+    await assert.rejects(fetchAsset(asset({ version: '9.0.0', url: `${base}/files/test-asset.bin` }), { attempts: 1, delayMs: () => 0 }), /Could not download/);
+    // http URLs go through HTTP_PROXY (https ones through HTTPS_PROXY), tunnelled with CONNECT.
+    process.env.HTTP_PROXY = proxy.url;
+    const ref = { api: base, owner: 'test-owner', repo: 'test-repo', tag: 'v1.0.0', asset: 'test-asset.bin' };
+    const file = await fetchAsset(asset({ version: '9.1.0', url: `${base}/files/test-asset.bin`, sha256: { githubRelease: ref } }), FAST);
+    assert.deepEqual(fs.readFileSync(file), GOOD);
+    const viaFile = await fetchAsset(
+      asset({
+        version: '9.2.0',
+        url: `${base}/files/test-asset.bin`,
+        sha256: { githubRelease: { ...ref, tag: 'v503' }, checksums: { url: `${base}/files/checksums.txt` } },
+      }),
+      FAST,
+    );
+    assert.deepEqual(fs.readFileSync(viaFile), GOOD);
+    assert.ok(proxy.connects.length >= 4, `every request tunnelled: ${proxy.connects.join(', ')}`);
+    assert.ok(proxy.connects.every((c) => c === `downloads.proxy-test.invalid:${port}`));
+    assert.deepEqual(await probeUrl(`${base}/files/test-asset.bin`, 5000), { ok: true });
+    // NO_PROXY names the host: not proxied, so not resolved.
+    process.env.NO_PROXY = 'proxy-test.invalid';
+    await assert.rejects(fetchAsset(asset({ version: '9.3.0', url: `${base}/files/test-asset.bin` }), { attempts: 1, delayMs: () => 0 }), /Could not download/);
+  } finally {
+    for (const [k, v] of Object.entries(saved)) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+    await proxy.close();
+  }
 });
