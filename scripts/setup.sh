@@ -20,6 +20,8 @@ packages=(
   opensbi                            # RISC-V firmware (QEMU's bundled OpenSBI on Ubuntu)
   qemu-efi-aarch64                   # UEFI firmware for aarch64-unknown-uefi
   busybox-static cpio                # the stand-in server guest's initramfs (test/standins/linux-httpd)
+  grub-pc-bin grub-efi-amd64-bin     # GRUB for multiboot2 kernels (grub-mkrescue's BIOS and UEFI images)
+  xorriso mtools                     # grub-mkrescue writes the ISO with xorriso, its EFI image with mtools
 )
 rust=(rustc-web cargo-web rust-web-src)
 # Outside Debian 12 the -web packages do not exist: use the plain ones.

@@ -243,7 +243,7 @@ export const bootStep: Step = {
     s.image = image;
     const bootWith = async (accel: Accel): Promise<BootResult> => {
       s.accel = accel;
-      if (plan.launcher.speaksQmp) plan.target.boot.qemu.prepare?.({ kernel: s.kernel!, accel, workDir: s.scratch, assets: s.assets, image });
+      if (plan.launcher.speaksQmp) await plan.target.boot.qemu.prepare?.({ kernel: s.kernel!, accel, workDir: s.scratch, assets: s.assets, image });
       launch(s);
       const l = s.launch!;
       core.setOutput('qemu-command', shellJoin(l.argv));
@@ -326,6 +326,9 @@ export function describe(s: State): Record<string, unknown> {
       kvm: plan.launcher.needsKvm,
       qmp: plan.launcher.speaksQmp,
       accel: accelPolicy(plan),
+      ...(plan.target.boot.qemu.describePrepare
+        ? { prepare: plan.target.boot.qemu.describePrepare({ kernel: s.kernel!, accel: s.accel!, workDir: s.scratch, assets: s.assets, image: s.image! }) }
+        : {}),
       command: commandLine(s.launch!.argv),
       timeout: plan.inputs.timeout,
       idleTimeout: plan.inputs.idleTimeout,

@@ -116,7 +116,7 @@ export const testBoot: Step = {
 };
 
 /** One boot of one test executable under `accel`, judged: its verdict, then its cases, then the evidence status 0 lacks. */
-function bootOne(
+async function bootOne(
   s: State,
   kernel: string,
   name: string,
@@ -128,7 +128,7 @@ function bootOne(
 ): Promise<TestBootResult> {
   const { plan } = s;
   const ctx: BootContext = { kernel, accel, workDir, assets: s.assets, image: detectImage(kernel) };
-  if (plan.launcher.speaksQmp) plan.target.boot.qemu.prepare?.(ctx);
+  if (plan.launcher.speaksQmp) await plan.target.boot.qemu.prepare?.(ctx);
   const argv = testArgv(s, ctx, d.qemuArgs);
   return bootTestExecutable(
     {
