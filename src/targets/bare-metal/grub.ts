@@ -8,22 +8,19 @@ export const GRUB_APT = ['grub-pc-bin', 'grub-efi-amd64-bin', 'xorriso', 'mtools
 
 /**
  * The grub.cfg of the generated ISO: GRUB's own console on COM1 (where the kernel prints too, so
- * a GRUB error such as "no multiboot header found" shows in the serial log), no menu wait, the
- * kernel loaded with `multiboot2` (https://www.gnu.org/software/grub/manual/grub/grub.html,
- * "serial", "terminal_output", "multiboot2"). If `boot` returns, GRUB could not start the kernel:
- * it says so and halts (QEMU exits 0, which is never a pass) instead of showing the menu forever.
+ * a GRUB error such as "no multiboot header found" shows in the serial log), and the kernel loaded
+ * with `multiboot2` and started with `boot` as the script runs, with no menu
+ * (https://www.gnu.org/software/grub/manual/grub/grub.html, "serial", "terminal_output",
+ * "multiboot2", "boot"). If `boot` returns, GRUB could not start the kernel: it says so and halts
+ * (QEMU exits 0, which is never a pass) instead of waiting at a prompt until the timeout.
  */
 export function grubCfg(): string {
   return [
-    'set timeout=0',
-    'set default=0',
     'serial --unit=0 --speed=115200',
     'terminal_input serial',
     'terminal_output serial',
-    'menuentry "kernel" {',
-    '  multiboot2 /boot/kernel',
-    '  boot',
-    '}',
+    'multiboot2 /boot/kernel',
+    'boot',
     'echo "unikernel-boot-action: GRUB could not boot /boot/kernel (see the error above)"',
     'halt',
     '',
