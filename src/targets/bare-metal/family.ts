@@ -42,6 +42,11 @@ export const bareMetal: Family = {
           `${spec.file} is a target spec for ${spec.arch} (${spec.llvmTarget})`,
           'This action boots custom target specs for x86_64 only; for other architectures use a built-in target such as aarch64-unknown-none or riscv64gc-unknown-none-elf.',
         );
+      // cargo takes a .json target only with -Zjson-target-spec ("`.json` target specs require
+      // -Zjson-target-spec"); the [unstable] config table sets it without touching the user's
+      // cargo-args, and older cargo only warns about the unknown key
+      // (https://doc.rust-lang.org/cargo/reference/unstable.html).
+      p.build.cargoConfig = [...(p.build.cargoConfig ?? []), '--config', 'unstable.json-target-spec=true'];
       return p;
     }
     if (choice !== 'auto' && target !== 'x86_64-unknown-none') {

@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { ActionError } from '../../model/errors.js';
+import { InfraError } from '../../model/errors.js';
 import { capture, errorLine } from '../../proc/run.js';
 
 /** The Debian/Ubuntu packages grub-mkrescue needs for a BIOS and UEFI bootable ISO. */
@@ -49,9 +49,11 @@ export async function buildGrubIso(kernel: string, workDir: string, log: (line: 
   log(`[command]${[cmd, ...args].join(' ')}`);
   const r = await capture(cmd, args);
   if (r.code !== 0 || !fs.existsSync(iso)) {
+    // The runner's part (a tool missing or failing), not the kernel's: result error.
     const why = r.code === 127 ? 'grub-mkrescue is not installed' : `grub-mkrescue failed (exit ${r.code}): ${errorLine(r.stderr || r.stdout)}`;
-    throw new ActionError(
+    throw new InfraError(
       `Could not build the GRUB ISO for the multiboot2 kernel ${kernel}: ${why}. It needs the packages ${GRUB_APT.join(', ')} (the action installs them on Debian/Ubuntu runners); or build the ISO yourself and give it as the kernel input.`,
+      'grub',
     );
   }
   return iso;

@@ -68,7 +68,6 @@ export const HOW_MADE = [
   'a Multiboot2 header (magic 0xE85250D6 in the first 32 KiB, put in a GRUB ISO)',
   'Limine requests (the `limine` crate)',
   "a `.bootloader-config` section (bootloader_api's entry_point! macro, bootloader 0.11)",
-  'or give a bootable image instead: an ISO 9660 image or a raw BIOS disk image (`bootimage`, `bootloader::DiskImageBuilder`)',
 ];
 
 interface Elf {
@@ -225,7 +224,7 @@ export function readHead(file: string): Buffer {
 /** The error for an ELF with no known header: one sentence naming the formats looked for and how each is made. */
 export function unknownFormatError(file: string): ActionError {
   return new ActionError(
-    `${file} is an ELF with no boot header this action knows; it looked for ${HOW_MADE.slice(0, -1).join(', ')}; add one of them to the kernel, ${HOW_MADE[HOW_MADE.length - 1]} (kernel input), or set boot-protocol to say how it boots.`,
+    `${file} is an ELF with no boot header this action knows; it looked for ${HOW_MADE.join(', ')}; add one to the kernel, give a bootable ISO 9660 or raw BIOS disk image (\`cargo bootimage\`, \`bootloader::DiskImageBuilder\`) as the kernel input, or set boot-protocol to say how it boots.`,
   );
 }
 

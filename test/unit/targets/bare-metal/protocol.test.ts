@@ -171,7 +171,7 @@ test('an ELF with no known header: one sentence naming every format and how it i
     (e: Error) => {
       assert.match(
         e.message,
-        /is an ELF with no boot header this action knows; it looked for a PVH note .*Multiboot header .*objcopy -O elf32-i386.*Multiboot2 header .*GRUB ISO.*Limine requests.*\.bootloader-config.*ISO 9660 image or a raw BIOS disk image/,
+        /is an ELF with no boot header this action knows; it looked for a PVH note .*Multiboot header .*objcopy -O elf32-i386.*Multiboot2 header .*GRUB ISO.*Limine requests.*\.bootloader-config.*; add one to the kernel, give a bootable ISO 9660 or raw BIOS disk image .* as the kernel input, or set boot-protocol/,
       );
       assert.equal(e.message.split('. ').length, 1, e.message);
       return true;
