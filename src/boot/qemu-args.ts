@@ -38,6 +38,11 @@ export interface BootContext {
   assets: Record<string, string>;
   /** What the image is (see detectImage in targets/common.ts). */
   image: ImageKind;
+  /**
+   * The build's cargo and its environment (toolchain, RUSTC), for a prepare step that builds a
+   * helper program (bootloader 0.11's image builder); undefined for a prebuilt kernel.
+   */
+  cargo?: { cargo: string; env: Record<string, string> };
 }
 
 /** How an image is handed to QEMU. */

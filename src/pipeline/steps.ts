@@ -220,6 +220,9 @@ function launch(s: State): void {
   s.launch = s.plan.launcher.launch(s.program!, ctx, cargoRun(s));
 }
 
+/** The build's cargo for a family's prepare step (a helper it builds), without the build's --config. */
+export const buildCargo = (s: State) => (s.toolchain ? { cargo: s.toolchain.cargo, env: s.toolchain.env } : undefined);
+
 /** Boot: check the image, choose the accelerator, launch, watch the serial console. */
 export const bootStep: Step = {
   stage: 'boot',
@@ -243,7 +246,8 @@ export const bootStep: Step = {
     s.image = image;
     const bootWith = async (accel: Accel): Promise<BootResult> => {
       s.accel = accel;
-      if (plan.launcher.speaksQmp) await plan.target.boot.qemu.prepare?.({ kernel: s.kernel!, accel, workDir: s.scratch, assets: s.assets, image });
+      if (plan.launcher.speaksQmp)
+        await plan.target.boot.qemu.prepare?.({ kernel: s.kernel!, accel, workDir: s.scratch, assets: s.assets, image, cargo: buildCargo(s) });
       launch(s);
       const l = s.launch!;
       core.setOutput('qemu-command', shellJoin(l.argv));
@@ -327,7 +331,16 @@ export function describe(s: State): Record<string, unknown> {
       qmp: plan.launcher.speaksQmp,
       accel: accelPolicy(plan),
       ...(plan.target.boot.qemu.describePrepare
-        ? { prepare: plan.target.boot.qemu.describePrepare({ kernel: s.kernel!, accel: s.accel!, workDir: s.scratch, assets: s.assets, image: s.image! }) }
+        ? {
+            prepare: plan.target.boot.qemu.describePrepare({
+              kernel: s.kernel!,
+              accel: s.accel!,
+              workDir: s.scratch,
+              assets: s.assets,
+              image: s.image!,
+              cargo: buildCargo(s),
+            }),
+          }
         : {}),
       command: commandLine(s.launch!.argv),
       timeout: plan.inputs.timeout,

@@ -13,7 +13,7 @@ import type { Report, TestRow } from '../report/summary.js';
 import { detectImage } from '../targets/common.js';
 import { chooseAccel, fallBackToTcg } from './accel.js';
 import { saveCache } from './cache.js';
-import { build, bootStep, cargoArgv, commandLine, install, type State, type Step } from './steps.js';
+import { build, bootStep, buildCargo, cargoArgv, commandLine, install, type State, type Step } from './steps.js';
 import { reportOf } from './outcome.js';
 
 /**
@@ -127,7 +127,7 @@ async function bootOne(
   log: JobLog,
 ): Promise<TestBootResult> {
   const { plan } = s;
-  const ctx: BootContext = { kernel, accel, workDir, assets: s.assets, image: detectImage(kernel) };
+  const ctx: BootContext = { kernel, accel, workDir, assets: s.assets, image: detectImage(kernel), cargo: buildCargo(s) };
   if (plan.launcher.speaksQmp) await plan.target.boot.qemu.prepare?.(ctx);
   const argv = testArgv(s, ctx, d.qemuArgs);
   return bootTestExecutable(

@@ -35,7 +35,7 @@ export const bareMetal: Family = {
     const choice = (own['boot-protocol'] as BootProtocolChoice | undefined) ?? 'auto';
     if (isTargetSpec(target)) {
       const spec = readTargetSpec(target, common.workingDirectory);
-      const p = x86_64None(target, choice, spec.arch);
+      const p = x86_64None(target, choice, spec.arch, common.workingDirectory);
       if (!p)
         throw new InputError(
           'target',
@@ -53,7 +53,7 @@ export const bareMetal: Family = {
       throw new InputError('boot-protocol', `is only read for x86_64-unknown-none and x86_64 target specs (.json), not for ${target}`, 'Remove it.');
     }
     for (const b of BOARDS) {
-      const p = b === x86_64None ? x86_64None(target, choice) : b(target);
+      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory) : b(target);
       if (p) return p;
     }
     throw new Error(`Internal error: ${target} is not a bare-metal target.`);

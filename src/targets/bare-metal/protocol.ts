@@ -201,7 +201,7 @@ export const WAY: Record<BootProtocol, string> = {
   multiboot: 'multiboot kernel -> QEMU -kernel',
   multiboot2: 'multiboot2 kernel -> GRUB ISO (grub-mkrescue) -> QEMU -cdrom',
   limine: 'Limine kernel -> Limine ISO',
-  bootloader: 'bootloader 0.11 kernel -> BIOS disk image (bootloader::DiskImageBuilder)',
+  bootloader: 'bootloader 0.11 kernel -> BIOS disk image (a generated builder crate: bootloader::BiosBoot) -> QEMU -drive format=raw',
   iso: 'ISO image -> QEMU -cdrom',
   disk: 'raw disk image -> QEMU -drive format=raw',
   pe: 'PE image',

@@ -6,6 +6,7 @@ import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
+import { biosImage, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
 import { resolveProtocol, WAY, type BootProtocolChoice, type Detected } from './protocol.js';
 
@@ -22,7 +23,7 @@ const NEEDS_GRUB: BootProtocolChoice[] = ['auto', 'multiboot2'];
  *   `-drive format=raw`.
  * Success is reported through isa-debug-exit at 0xf4: writing 0x10 gives QEMU status 33 (rust-osdev's convention).
  */
-export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', specArch?: string): TargetPlan | undefined {
+export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', specArch?: string, workingDirectory?: string): TargetPlan | undefined {
   if (target !== 'x86_64-unknown-none' && specArch !== 'x86_64') return undefined;
   /** The protocol of each image, detected once (prepare detects; load, called after it, reads the answer). */
   const seen = new Map<string, Detected>();
@@ -64,6 +65,8 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
             return { cdrom: ctx.kernel };
           case 'disk':
             return { drives: [`format=raw,file=${ctx.kernel}`] };
+          case 'bootloader':
+            return { drives: [`format=raw,file=${biosImage(ctx.workDir)}`] };
           default:
             return { kernel: ctx.kernel };
         }
@@ -77,10 +80,12 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
             return;
           case 'pe':
             throw new ActionError(`${ctx.kernel} is a PE (.efi) application: set target to x86_64-unknown-uefi to boot it under UEFI firmware.`);
-          case 'limine':
           case 'bootloader':
+            await buildBiosImage(ctx.kernel, ctx.workDir, bootloaderVersion(workingDirectory), (l) => core.info(l), ctx.cargo);
+            return;
+          case 'limine':
             throw new ActionError(
-              `${ctx.kernel} is a ${d.protocol === 'limine' ? 'Limine' : 'bootloader 0.11'} kernel (${d.evidence}), whose image this action does not build yet: build the ${d.protocol === 'limine' ? 'Limine ISO (limine bios-install, xorriso)' : 'BIOS disk image with bootloader::DiskImageBuilder'} yourself and give it as the kernel input, or set boot-protocol if the detection is wrong.`,
+              `${ctx.kernel} is a Limine kernel (${d.evidence}), whose ISO this action does not build yet: build it as Limine's templates do (the limine binary release, limine.conf, xorriso -as mkisofs, limine bios-install) and give the ISO as the kernel input, or set boot-protocol if the detection is wrong.`,
             );
         }
       },
@@ -90,6 +95,9 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
         return {
           protocol: known ? WAY[p] : 'detected from the image after the build (boot-protocol: auto)',
           ...(p === 'multiboot2' ? { commands: [grubMkrescueArgv(ctx.workDir).join(' ')] } : {}),
+          ...(p === 'bootloader'
+            ? { builder: `bootloader ${bootloaderVersion(workingDirectory)}`, commands: [builderArgv(ctx.workDir, ctx.kernel, ctx.cargo?.cargo).join(' ')] }
+            : {}),
         };
       },
     },

@@ -168,6 +168,14 @@ boot_stack_top:
     options(att_syntax)
 );
 
+// `bootloader-config`: the section bootloader_api's entry_point! macro fills with the serialized
+// BootloaderConfig (https://github.com/rust-osdev/bootloader/blob/main/api/src/lib.rs); only its
+// name matters here, to the action's detector.
+#[cfg(feature = "bootloader-config")]
+#[link_section = ".bootloader-config"]
+#[used]
+static BOOTLOADER_CONFIG: [u8; 8] = *b"stand-in";
+
 #[no_mangle]
 pub extern "C" fn kmain() -> ! {
     serial_init();
