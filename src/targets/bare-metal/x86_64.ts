@@ -19,8 +19,11 @@ const NEEDS_GRUB: BootProtocolChoice[] = ['auto', 'multiboot2'];
  * - a PVH note (https://xenbits.xen.org/docs/unstable/misc/pvh.html) or a Multiboot header that
  *   QEMU's own loader takes (https://github.com/qemu/qemu/blob/master/hw/i386/multiboot.c): `-kernel`;
  * - a Multiboot2 header: a GRUB ISO made with grub-mkrescue (grub.ts), booted with `-cdrom`;
+ * - a bootloader 0.11 kernel (a `.bootloader-config` section): a BIOS disk image from a generated
+ *   builder crate (bootloader.ts), booted with `-drive format=raw`;
  * - an ISO 9660 image: `-cdrom`; a raw BIOS disk image (bootimage, bootloader's DiskImageBuilder):
- *   `-drive format=raw`.
+ *   `-drive format=raw`;
+ * - Limine requests: an error with the way to build the ISO (the action does not build it yet).
  * Success is reported through isa-debug-exit at 0xf4: writing 0x10 gives QEMU status 33 (rust-osdev's convention).
  */
 export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', specArch?: string, workingDirectory?: string): TargetPlan | undefined {
@@ -47,7 +50,7 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
     return choice === 'auto' ? (ctx.image === 'raw' ? 'disk' : 'pvh') : choice;
   };
   return bareMetalPlan(target, {
-    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, ISO, disk image)',
+    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, bootloader 0.11, ISO, disk image)',
     qemu: {
       arch: 'x86_64',
       cpu: { kvm: 'host', tcg: undefined },
