@@ -32,7 +32,11 @@ const PASSED: &str = "all tests passed";
 
 // The Multiboot (1) header with its address fields (flag bit 16): QEMU's -kernel then loads the
 // file by them, so this 64-bit ELF needs no conversion to elf32-i386.
-#[cfg(not(any(feature = "multiboot2", feature = "no-addresses", feature = "no-header")))]
+#[cfg(not(any(
+    feature = "multiboot2",
+    feature = "no-addresses",
+    feature = "no-header"
+)))]
 global_asm!(
     r#"
 .section .text.boot, "ax"
@@ -247,7 +251,9 @@ macro_rules! println {
 
 /// isa-debug-exit at 0xf4: QEMU exits with (value << 1) | 1 (0x10: 33, 0x11: 35).
 fn exit_qemu(value: u32) -> ! {
-    unsafe { asm!("out dx, eax", in("dx") 0xf4u16, in("eax") value, options(nomem, nostack, preserves_flags)) };
+    unsafe {
+        asm!("out dx, eax", in("dx") 0xf4u16, in("eax") value, options(nomem, nostack, preserves_flags))
+    };
     loop {
         unsafe { asm!("cli", "hlt", options(nomem, nostack)) };
     }

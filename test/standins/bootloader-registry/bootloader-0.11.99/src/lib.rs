@@ -8,12 +8,16 @@ pub struct BiosBoot {
 
 impl BiosBoot {
     pub fn new(kernel_path: &Path) -> Self {
-        Self { kernel: kernel_path.to_owned() }
+        Self {
+            kernel: kernel_path.to_owned(),
+        }
     }
 
     /// A boot sector that prints one line on COM1 and exits QEMU through isa-debug-exit 0x10.
     pub fn create_disk_image(&self, out_path: &Path) -> Result<(), String> {
-        let size = std::fs::metadata(&self.kernel).map_err(|e| format!("{}: {e}", self.kernel.display()))?.len();
+        let size = std::fs::metadata(&self.kernel)
+            .map_err(|e| format!("{}: {e}", self.kernel.display()))?
+            .len();
         let code: [u8; 0x21] = [
             0x31, 0xc0, // xor ax, ax
             0x8e, 0xd8, // mov ds, ax
