@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import { ActionError } from '../../model/errors.js';
 import { capture, errorLine } from '../../proc/run.js';
 
@@ -88,4 +89,30 @@ export async function buildBiosImage(
     );
   }
   return biosImage(workDir);
+}
+
+/**
+ * The `bootloader` 0.9 requirement of the crate in `workingDirectory`, if it has one: such kernels
+ * (blog_os and the kernels that followed it) carry no boot header; `cargo bootimage` builds the
+ * bootloader around the ELF into a BIOS disk image (https://github.com/rust-osdev/bootimage,
+ * README "Usage"). Undefined: no Cargo.toml, or no bootloader 0.9 dependency.
+ */
+export function bootloader09(workingDirectory: string | undefined): string | undefined {
+  if (!workingDirectory) return undefined;
+  let doc: Record<string, unknown>;
+  try {
+    doc = parseToml(fs.readFileSync(path.join(workingDirectory, 'Cargo.toml'), 'utf8')) as Record<string, unknown>;
+  } catch {
+    return undefined;
+  }
+  const dep = (doc.dependencies as Record<string, unknown> | undefined)?.bootloader;
+  const version = typeof dep === 'string' ? dep : typeof dep === 'object' && dep !== null ? (dep as { version?: unknown }).version : undefined;
+  return typeof version === 'string' && /^[=^~]?\s*0\.9(\.|$)/.test(version.trim()) ? version.trim() : undefined;
+}
+
+/** The error for a bootloader 0.9 kernel ELF given to QEMU as it is: the fix is bootimage's disk image. */
+export function bootimageError(kernel: string, version: string): ActionError {
+  return new ActionError(
+    `${kernel} is a bootloader ${version} kernel (the crate depends on bootloader ${version}), which boots only from the BIOS disk image bootimage builds around it: run \`cargo install bootimage\` and \`cargo bootimage\` (rust-src and llvm-tools-preview installed) and give target/<target>/debug/bootimage-<crate>.bin as the kernel input.`,
+  );
 }

@@ -221,9 +221,12 @@ export function readHead(file: string): Buffer {
   return buf;
 }
 
+/** An ELF with no boot header the detector knows (the kernel's to fix: result fail). */
+export class UnknownFormatError extends ActionError {}
+
 /** The error for an ELF with no known header: one sentence naming the formats looked for and how each is made. */
 export function unknownFormatError(file: string): ActionError {
-  return new ActionError(
+  return new UnknownFormatError(
     `${file} is an ELF with no boot header this action knows; it looked for ${HOW_MADE.join(', ')}; add one to the kernel, give a bootable ISO 9660 or raw BIOS disk image (\`cargo bootimage\`, \`bootloader::DiskImageBuilder\`) as the kernel input, or set boot-protocol to say how it boots.`,
   );
 }

@@ -6,9 +6,9 @@ import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
-import { biosImage, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
+import { biosImage, bootimageError, bootloader09, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
-import { resolveProtocol, WAY, type BootProtocolChoice, type Detected } from './protocol.js';
+import { resolveProtocol, UnknownFormatError, WAY, type BootProtocolChoice, type Detected } from './protocol.js';
 
 /** The protocols that need GRUB's packages (auto: the image may turn out to be multiboot2). */
 const NEEDS_GRUB: BootProtocolChoice[] = ['auto', 'multiboot2'];
@@ -75,7 +75,14 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
         }
       },
       async prepare(ctx) {
-        const d = detect(ctx.kernel);
+        let d: Detected;
+        try {
+          d = detect(ctx.kernel);
+        } catch (e) {
+          // No header, and the crate depends on bootloader 0.9: say what makes it bootable (bootimage).
+          const v = e instanceof UnknownFormatError ? bootloader09(workingDirectory) : undefined;
+          throw v ? bootimageError(ctx.kernel, v) : e;
+        }
         core.info(`Boot protocol: ${WAY[d.protocol]} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})`);
         switch (d.protocol) {
           case 'multiboot2':
