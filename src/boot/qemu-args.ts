@@ -41,6 +41,11 @@ export interface BootContext {
   assets: Record<string, string>;
   /** What the image is (see detectImage in targets/common.ts). */
   image: ImageKind;
+  /**
+   * The build's cargo and its environment (toolchain, RUSTC), for a prepare step that builds a
+   * helper program (bootloader 0.11's image builder); undefined for a prebuilt kernel.
+   */
+  cargo?: { cargo: string; env: Record<string, string> };
 }
 
 /** How an image is handed to QEMU. */
@@ -51,6 +56,8 @@ export interface QemuLoad {
   bios?: string;
   /** -drive values, in order (pflash, disks). */
   drives?: string[];
+  /** -cdrom: an ISO 9660 image (a GRUB or Limine ISO, or the user's own). */
+  cdrom?: string;
   /** -device values that name the image (guest-loader). */
   devices?: string[];
 }
@@ -88,8 +95,13 @@ export interface QemuBoot {
   load(ctx: BootContext): QemuLoad;
   /** -append */
   append?: string;
-  /** Creates the files load() names in ctx.workDir (an ESP folder, a writable firmware copy). */
-  prepare?(ctx: BootContext): void;
+  /**
+   * Creates the files load() names in ctx.workDir (an ESP folder, a writable firmware copy, a GRUB
+   * ISO); may run a command, so the caller awaits it. Throws when the image cannot be booted.
+   */
+  prepare?(ctx: BootContext): void | Promise<void>;
+  /** What prepare would do, for the dry-run plan (pure: reads the image when it exists, creates nothing). */
+  describePrepare?(ctx: BootContext): Record<string, unknown>;
 }
 
 /** What the user chose: each of machine, cpu, memory replaces the default; undefined keeps it, null drops it (qemu-args sets it). */
@@ -144,7 +156,12 @@ export function nicArgs(q: QemuBoot, u: QemuChoices): string[] {
 export const globalArgs = (q: QemuBoot) => each('-global', q.globals);
 export const deviceArgs = (q: QemuBoot, load: QemuLoad) => each('-device', [...(q.devices ?? []), ...(load.devices ?? [])]);
 export const biosArgs = (load: QemuLoad) => opt('-bios', load.bios);
-export const imageArgs = (load: QemuLoad) => [...opt('-kernel', load.kernel), ...opt('-initrd', load.initrd), ...each('-drive', load.drives)];
+export const imageArgs = (load: QemuLoad) => [
+  ...opt('-kernel', load.kernel),
+  ...opt('-initrd', load.initrd),
+  ...each('-drive', load.drives),
+  ...opt('-cdrom', load.cdrom),
+];
 export const appendArgs = (q: QemuBoot) => opt('-append', q.append);
 
 /** The whole QEMU command line: each option from its one function, then the user's extra arguments. */

@@ -56,18 +56,33 @@ function cargoRunOf(ctx: RunContext, installed: Pick<Installed, 'toolchain'>): C
   return { argv: cmd.argv, env: { ...cmd.env, ...(ctx.env.vars.CARGO_TERM_COLOR === undefined ? { CARGO_TERM_COLOR: 'never' } : {}) }, cwd: cmd.cwd };
 }
 
+/** What the family's QEMU boot reads for one image under `accel` (the build's cargo: a family may build a helper with it). */
+export function bootContextOf(ctx: RunContext, installed: Pick<Installed, 'assets' | 'toolchain'>, image: Image, accel: Accel): BootContext {
+  const tc = installed.toolchain;
+  return {
+    kernel: image.path,
+    accel,
+    workDir: image.workDir,
+    assets: installed.assets,
+    image: imageKindOf(ctx, image.path),
+    cargo: tc ? { cargo: tc.cargo, env: tc.env } : undefined,
+  };
+}
+
 /** The command that boots one image under `accel`: the dry run shows exactly this; the boot runs it. */
 export function launchOf(ctx: RunContext, installed: Pick<Installed, 'program' | 'assets' | 'toolchain'>, image: Image, accel: Accel): Launch {
-  const bctx: BootContext = { kernel: image.path, accel, workDir: image.workDir, assets: installed.assets, image: imageKindOf(ctx, image.path) };
-  return ctx.plan.launcher.launch(installed.program, bctx, { cargoRun: cargoRunOf(ctx, installed), imageArgs: image.qemuArgs });
+  return ctx.plan.launcher.launch(installed.program, bootContextOf(ctx, installed, image, accel), {
+    cargoRun: cargoRunOf(ctx, installed),
+    imageArgs: image.qemuArgs,
+  });
 }
 
 /** Boots one image under `accel`, its serial output echoed into `log` with workflow commands paused. */
 async function bootOnce(ctx: RunContext, installed: Installed, image: Image, accel: Accel, log: JobLog): Promise<Booted> {
   const { plan } = ctx;
-  const kind = imageKindOf(ctx, image.path);
   fs.mkdirSync(image.workDir, { recursive: true });
-  if (plan.launcher.speaksQmp) plan.target.boot.qemu.prepare?.({ kernel: image.path, accel, workDir: image.workDir, assets: installed.assets, image: kind });
+  // The family's files for this boot (a UEFI ESP, a GRUB ISO, a bootloader disk image), right before QEMU starts.
+  if (plan.launcher.speaksQmp) await plan.target.boot.qemu.prepare?.(bootContextOf(ctx, installed, image, accel));
   const launch = launchOf(ctx, installed, image, accel);
   log.line(`[command]${commandLine(launch.argv)}`);
   log.line(`Serial output of ${image.name} (workflow commands from the guest are ignored):`);

@@ -7,7 +7,7 @@ import { describeProbe, describeStep } from '../model/conversation.js';
 import { setStage } from '../proc/processes.js';
 import type { Report } from '../report/summary.js';
 import { accelPolicy } from './accel.js';
-import { bootAll, imageKindOf, launchOf, type Booted } from './boot.js';
+import { bootAll, bootContextOf, imageKindOf, launchOf, type Booted } from './boot.js';
 import { build, cargoCommandOf, cargoSetup, commandLine } from './build.js';
 import { conclude } from './conclude.js';
 import { install, planInstall, type Installed } from './install.js';
@@ -105,7 +105,8 @@ export async function describeRun(ctx: RunContext): Promise<Record<string, unkno
   const kernel = await predictedKernel(ctx, setup);
   const [image] = BOOT_MODE.images(plan, { kernel, tests: [] }, ctx.logDir, ctx.scratch);
   const policy = accelPolicy(plan);
-  const launch = launchOf(ctx, ip, { ...image, timeout: plan.inputs.timeout ?? image.timeout }, policy.shown);
+  const launch = launchOf(ctx, ip, image, policy.shown);
+  const describePrepare = plan.target.boot.qemu.describePrepare;
   const cmd = plan.build.kind === 'cargo' ? cargoCommandOf(ctx, setup, {}, ctx.mode.cargo) : undefined;
   const { launcher } = plan;
   return {
@@ -125,6 +126,7 @@ export async function describeRun(ctx: RunContext): Promise<Record<string, unkno
       qmp: launcher.speaksQmp,
       accel: policy.words,
       image: imageKindOf(ctx, kernel),
+      ...(describePrepare ? { prepare: describePrepare(bootContextOf(ctx, ip, image, policy.shown)) } : {}),
       command: commandLine(launch.argv),
       timeout: image.timeout,
       idleTimeout: plan.inputs.idleTimeout,

@@ -14,12 +14,14 @@ export function bareMetalPlan(
     explainExit: (status: number) => string;
     firmware?: Firmware[];
     images?: ImageKind[];
+    /** Debian/Ubuntu packages the boot needs (GRUB for multiboot2 kernels). */
+    apt?: string[];
   },
 ): TargetPlan {
   return {
     target,
     family: p.family,
-    install: { apt: [], firmware: p.firmware ?? [], downloads: [] },
+    install: { apt: p.apt ?? [], firmware: p.firmware ?? [], downloads: [] },
     build: { buildStd: { crates: ['core', 'alloc', 'compiler_builtins'], features: ['compiler-builtins-mem'] }, linksWithRustLld: true, env: {} },
     boot: { qemu: p.qemu, kvmCapable: kvmCapable(p.qemu.arch), images: p.images },
     verdict: { exitCodes: p.exitCodes, failOn: p.failOn, expect: [], explainExit: p.explainExit },

@@ -1,13 +1,16 @@
 import type { Family } from '../contract.js';
+import { InputError } from '../../model/errors.js';
 import { aarch64None } from './aarch64.js';
 import { cortexM } from './cortex-m.js';
+import { BOOT_PROTOCOL_INPUT, type BootProtocolChoice } from './protocol.js';
 import { riscvNone } from './riscv.js';
+import { isTargetSpec, readTargetSpec } from './target-spec.js';
 import { uefi } from './uefi.js';
 import { x86_64None } from './x86_64.js';
 
 const BOARDS = [x86_64None, aarch64None, riscvNone, cortexM, uefi];
 
-/** Bare-metal kernels and UEFI apps: one QEMU board per target, no inputs of their own. */
+/** Bare-metal kernels and UEFI apps: one QEMU board per target; boot-protocol for x86_64 kernels. */
 export const bareMetal: Family = {
   name: 'bare metal',
   examples: [
@@ -23,12 +26,34 @@ export const bareMetal: Family = {
     'thumbv8m.main-none-eabi',
     'x86_64-unknown-uefi',
     'aarch64-unknown-uefi',
+    'x86_64-<name>.json (a custom x86_64 target spec)',
   ],
-  handles: (target) => BOARDS.some((b) => b(target) !== undefined),
-  inputs: [],
-  plan(target) {
+  // A custom target spec is read in plan(), which knows the working directory.
+  handles: (target) => isTargetSpec(target) || BOARDS.some((b) => b(target) !== undefined),
+  inputs: [BOOT_PROTOCOL_INPUT],
+  plan(target, common, own) {
+    const choice = (own['boot-protocol'] as BootProtocolChoice | undefined) ?? 'auto';
+    if (isTargetSpec(target)) {
+      const spec = readTargetSpec(target, common.workingDirectory);
+      const p = x86_64None(target, choice, spec.arch, common.workingDirectory);
+      if (!p)
+        throw new InputError(
+          'target',
+          `${spec.file} is a target spec for ${spec.arch} (${spec.llvmTarget})`,
+          'This action boots custom target specs for x86_64 only; for other architectures use a built-in target such as aarch64-unknown-none or riscv64gc-unknown-none-elf.',
+        );
+      // cargo takes a .json target only with -Zjson-target-spec ("`.json` target specs require
+      // -Zjson-target-spec"); the [unstable] config table sets it without touching the user's
+      // cargo-args, and older cargo only warns about the unknown key
+      // (https://doc.rust-lang.org/cargo/reference/unstable.html).
+      p.build.cargoConfig = [...(p.build.cargoConfig ?? []), '--config', 'unstable.json-target-spec=true'];
+      return p;
+    }
+    if (choice !== 'auto' && target !== 'x86_64-unknown-none') {
+      throw new InputError('boot-protocol', `is only read for x86_64-unknown-none and x86_64 target specs (.json), not for ${target}`, 'Remove it.');
+    }
     for (const b of BOARDS) {
-      const p = b(target);
+      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory) : b(target);
       if (p) return p;
     }
     throw new Error(`Internal error: ${target} is not a bare-metal target.`);

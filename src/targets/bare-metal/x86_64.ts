@@ -1,18 +1,56 @@
+import * as core from '@actions/core';
+import * as fs from 'node:fs';
 import { NICS } from '../../boot/network.js';
+import type { BootContext, QemuLoad } from '../../boot/qemu-args.js';
+import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
+import { biosImage, bootimageError, bootloader09, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
+import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
+import { resolveProtocol, UnknownFormatError, WAY, type BootProtocolChoice, type Detected } from './protocol.js';
+
+/** The protocols that need GRUB's packages (auto: the image may turn out to be multiboot2). */
+const NEEDS_GRUB: BootProtocolChoice[] = ['auto', 'multiboot2'];
 
 /**
- * x86_64-unknown-none kernels: an ELF is booted directly with `-kernel` (a PVH ELF note,
- * https://xenbits.xen.org/docs/unstable/misc/pvh.html); anything else is a BIOS-bootable raw disk
- * image (such as the `bootloader` crate makes), booted with `-drive format=raw`. Success is
- * reported through isa-debug-exit at 0xf4: writing 0x10 gives QEMU status 33 (rust-osdev's convention).
+ * x86_64-unknown-none kernels (and x86_64 custom target specs), booted the way their image asks
+ * (protocol.ts reads it, or the boot-protocol input says it):
+ * - a PVH note (https://xenbits.xen.org/docs/unstable/misc/pvh.html) or a Multiboot header that
+ *   QEMU's own loader takes (https://github.com/qemu/qemu/blob/master/hw/i386/multiboot.c): `-kernel`;
+ * - a Multiboot2 header: a GRUB ISO made with grub-mkrescue (grub.ts), booted with `-cdrom`;
+ * - a bootloader 0.11 kernel (a `.bootloader-config` section): a BIOS disk image from a generated
+ *   builder crate (bootloader.ts), booted with `-drive format=raw`;
+ * - an ISO 9660 image: `-cdrom`; a raw BIOS disk image (bootimage, bootloader's DiskImageBuilder):
+ *   `-drive format=raw`;
+ * - Limine requests: an error with the way to build the ISO (the action does not build it yet).
+ * Success is reported through isa-debug-exit at 0xf4: writing 0x10 gives QEMU status 33 (rust-osdev's convention).
  */
-export function x86_64None(target: string): TargetPlan | undefined {
-  if (target !== 'x86_64-unknown-none') return undefined;
+export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', specArch?: string, workingDirectory?: string): TargetPlan | undefined {
+  if (target !== 'x86_64-unknown-none' && specArch !== 'x86_64') return undefined;
+  /** The protocol of each image, detected once (prepare detects; load, called after it, reads the answer). */
+  const seen = new Map<string, Detected>();
+  const detect = (kernel: string): Detected => {
+    let d = seen.get(kernel);
+    if (!d) {
+      d = resolveProtocol(kernel, choice);
+      seen.set(kernel, d);
+    }
+    return d;
+  };
+  /** The protocol for load(): detected when the image exists (a dry run before the build has none), else the choice, else PVH. */
+  const protocolOf = (ctx: BootContext) => {
+    if (fs.existsSync(ctx.kernel)) {
+      try {
+        return detect(ctx.kernel).protocol;
+      } catch {
+        // An unknown format: prepare() reports it before QEMU starts.
+      }
+    }
+    return choice === 'auto' ? (ctx.image === 'raw' ? 'disk' : 'pvh') : choice;
+  };
   return bareMetalPlan(target, {
-    family: 'x86_64 bare metal (PVH)',
+    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, bootloader 0.11, ISO, disk image)',
     qemu: {
       arch: 'x86_64',
       cpu: { kvm: 'host', tcg: undefined },
@@ -22,8 +60,58 @@ export function x86_64None(target: string): TargetPlan | undefined {
       // A forward gives the guest virtio-net on PCI (the PC's bus).
       nic: NICS.virtioPci,
       devices: ['isa-debug-exit,iobase=0xf4,iosize=0x04'],
-      load: ({ kernel, image }) => (image === 'elf' ? { kernel } : { drives: [`format=raw,file=${kernel}`] }),
+      load: (ctx): QemuLoad => {
+        switch (protocolOf(ctx)) {
+          case 'multiboot2':
+            return { cdrom: grubPaths(ctx.workDir).iso };
+          case 'iso':
+            return { cdrom: ctx.kernel };
+          case 'disk':
+            return { drives: [`format=raw,file=${ctx.kernel}`] };
+          case 'bootloader':
+            return { drives: [`format=raw,file=${biosImage(ctx.workDir)}`] };
+          default:
+            return { kernel: ctx.kernel };
+        }
+      },
+      async prepare(ctx) {
+        let d: Detected;
+        try {
+          d = detect(ctx.kernel);
+        } catch (e) {
+          // No header, and the crate depends on bootloader 0.9: say what makes it bootable (bootimage).
+          const v = e instanceof UnknownFormatError ? bootloader09(workingDirectory) : undefined;
+          throw v ? bootimageError(ctx.kernel, v) : e;
+        }
+        core.info(`Boot protocol: ${WAY[d.protocol]} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})`);
+        switch (d.protocol) {
+          case 'multiboot2':
+            await buildGrubIso(ctx.kernel, ctx.workDir, (l) => core.info(l));
+            return;
+          case 'pe':
+            throw new ActionError(`${ctx.kernel} is a PE (.efi) application: set target to x86_64-unknown-uefi to boot it under UEFI firmware.`);
+          case 'bootloader':
+            await buildBiosImage(ctx.kernel, ctx.workDir, bootloaderVersion(workingDirectory), (l) => core.info(l), ctx.cargo);
+            return;
+          case 'limine':
+            throw new ActionError(
+              `${ctx.kernel} is a Limine kernel (${d.evidence}), whose ISO this action does not build yet: build it as Limine's templates do (the limine binary release, limine.conf, xorriso -as mkisofs, limine bios-install) and give the ISO as the kernel input, or set boot-protocol if the detection is wrong.`,
+            );
+        }
+      },
+      describePrepare(ctx) {
+        const p = protocolOf(ctx);
+        const known = fs.existsSync(ctx.kernel) || choice !== 'auto';
+        return {
+          protocol: known ? WAY[p] : 'detected from the image after the build (boot-protocol: auto)',
+          ...(p === 'multiboot2' ? { commands: [grubMkrescueArgv(ctx.workDir).join(' ')] } : {}),
+          ...(p === 'bootloader'
+            ? { builder: `bootloader ${bootloaderVersion(workingDirectory)}`, commands: [builderArgv(ctx.workDir, ctx.kernel, ctx.cargo?.cargo).join(' ')] }
+            : {}),
+        };
+      },
     },
+    apt: NEEDS_GRUB.includes(choice) ? GRUB_APT : [],
     exitCodes: [33],
     failOn: [RUST_PANIC],
     explainExit: explainIsaDebugExit,

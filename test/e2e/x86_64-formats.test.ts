@@ -1,0 +1,174 @@
+// End-to-end: x86_64 kernels as people build them, through the bundled action (dist/index.js)
+// under default inputs: a Multiboot (1) kernel booted by QEMU's -kernel, a Multiboot2 kernel
+// booted through a real GRUB ISO (grub-mkrescue from Debian's packages), a custom JSON target spec
+// built with build-std, and ELFs QEMU would refuse, which fail before QEMU with the fix. The
+// kernels are built by cargo from test/kernels/x86_64-multiboot(2) (no crates.io dependencies).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { ROOT, runAction } from '../helpers/action.js';
+import { assertFail, assertPass } from '../helpers/example.js';
+import { tempDir } from '../helpers/tmp.js';
+import { grubCfg } from '../../src/targets/bare-metal/grub.js';
+
+const TARGET_DIR = tempDir('e2e-x86_64-formats-target-');
+const env = { CARGO_TARGET_DIR: TARGET_DIR };
+const ISO_DIR = tempDir('e2e-x86_64-formats-iso-');
+const WELL_BEHAVED_MB2 = path.join(ISO_DIR, 'multiboot2-kernel');
+
+function boot(crate: 'x86_64-multiboot' | 'x86_64-multiboot2', feature?: string, inputs: Record<string, string> = {}) {
+  const hello = crate === 'x86_64-multiboot' ? 'Hello from a multiboot kernel!' : 'Hello from a multiboot2 kernel!';
+  return runAction(
+    {
+      target: 'x86_64-unknown-none',
+      'working-directory': `test/kernels/${crate}`,
+      toolchain: 'distro',
+      expect: `${hello}\nall tests passed`,
+      timeout: '60',
+      ...(feature ? { 'cargo-args': `--features ${feature}` } : {}),
+      ...inputs,
+    },
+    { env },
+  );
+}
+
+test('multiboot: a 64-bit ELF with the header address fields passes through QEMU -kernel', async () => {
+  const r = await boot('x86_64-multiboot');
+  assertPass(r);
+  assert.equal(r.outputs['exit-code'], '33');
+  assert.match(r.stdout, /Boot protocol: multiboot kernel -> QEMU -kernel \(Multiboot header at 0x[0-9a-f]+ with address fields\)/);
+  assert.match(r.outputs['qemu-command'], /-device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel \S+\/multiboot-kernel$/);
+});
+
+test('multiboot: a panic fails', async () => {
+  const r = await boot('x86_64-multiboot', 'panic');
+  assertFail(r, /^Failure line at serial line \d+: "panicked at /);
+});
+
+test('multiboot: a triple fault after the lines fails (QEMU exits 0)', async () => {
+  const r = await boot('x86_64-multiboot', 'triple-fault');
+  assertFail(r, /^QEMU exited with status 0 because the guest reset the machine/);
+});
+
+test('multiboot: a header without address fields in a 64-bit ELF fails before QEMU, with the objcopy fix', async () => {
+  const r = await boot('x86_64-multiboot', 'no-addresses');
+  // The kernel cannot boot as built: the user's to fix (fail), not the runner's (error).
+  assertFail(
+    r,
+    /is a 64-bit ELF with a Multiboot header, which QEMU's -kernel refuses \("Cannot load x86-64 image, give a 32bit one"\): convert it with `objcopy -O elf32-i386`/,
+  );
+  assert.equal(r.outputs['qemu-command'] ?? '', '', 'QEMU never started');
+});
+
+test('an ELF with no boot header fails before QEMU, naming the formats looked for and how each is made', async () => {
+  const r = await boot('x86_64-multiboot', 'no-header');
+  assertFail(
+    r,
+    /is an ELF with no boot header this action knows; it looked for a PVH note .*a Multiboot header .*a Multiboot2 header .*GRUB ISO.*Limine requests.*\.bootloader-config.*or set boot-protocol/,
+  );
+  assert.equal(r.outputs['qemu-command'] ?? '', '', 'QEMU never started');
+});
+
+test('multiboot2: passes through a GRUB ISO (grub-mkrescue, -cdrom) under default inputs', async () => {
+  const r = await boot('x86_64-multiboot2');
+  assertPass(r);
+  assert.equal(r.outputs['exit-code'], '33');
+  assert.match(r.stdout, /Boot protocol: multiboot2 kernel -> GRUB ISO \(grub-mkrescue\) -> QEMU -cdrom \(Multiboot2 header at 0x[0-9a-f]+\)/);
+  assert.match(r.stdout, /\[command\]grub-mkrescue -o \S+\/grub\.iso \S+\/grub-iso/);
+  assert.match(r.outputs['qemu-command'], /-device isa-debug-exit,iobase=0xf4,iosize=0x04 -cdrom \S+\/grub\.iso$/);
+  // Kept for the next case (the misbehaving variants overwrite the path).
+  fs.copyFileSync(r.outputs.kernel, WELL_BEHAVED_MB2);
+});
+
+test('an ISO built by the user (here with grub-mkrescue) given as the kernel input is detected and booted with -cdrom', async () => {
+  const root = path.join(ISO_DIR, 'root');
+  fs.mkdirSync(path.join(root, 'boot', 'grub'), { recursive: true });
+  fs.copyFileSync(WELL_BEHAVED_MB2, path.join(root, 'boot', 'kernel'));
+  fs.writeFileSync(path.join(root, 'boot', 'grub', 'grub.cfg'), grubCfg());
+  const iso = path.join(ISO_DIR, 'os.iso');
+  const mk = spawnSync('grub-mkrescue', ['-o', iso, root], { encoding: 'utf8' });
+  assert.equal(mk.status, 0, mk.stderr);
+  const r = await runAction(
+    { target: 'x86_64-unknown-none', kernel: iso, expect: 'Hello from a multiboot2 kernel!\nall tests passed', timeout: '60' },
+    { env },
+  );
+  assertPass(r);
+  assert.match(r.stdout, /Boot protocol: ISO image -> QEMU -cdrom \(ISO 9660 volume descriptor/);
+  assert.ok(r.outputs['qemu-command'].endsWith(`-cdrom ${iso}`), r.outputs['qemu-command']);
+});
+
+test('multiboot2: a panic fails', async () => {
+  const r = await boot('x86_64-multiboot2', 'panic');
+  assertFail(r, /^Failure line at serial line \d+: "panicked at /);
+});
+
+test('multiboot2: a triple fault after the lines fails', async () => {
+  const r = await boot('x86_64-multiboot2', 'triple-fault');
+  assertFail(r, /^QEMU exited with status 0 because the guest reset the machine/);
+});
+
+test('boot-protocol: multiboot2 forced on a kernel without the header: GRUB says why and halts, and the run fails', async () => {
+  const r = await boot('x86_64-multiboot', undefined, { 'boot-protocol': 'multiboot2', timeout: '60' });
+  assertFail(r, /QEMU exited with status 0/);
+  assert.match(fs.readFileSync(r.outputs.log, 'utf8'), /GRUB could not boot \/boot\/kernel/);
+});
+
+test('bootloader 0.11: a kernel with a .bootloader-config section gets a BIOS disk image from a generated builder crate (STAND-IN bootloader crate)', async () => {
+  // crates.io cannot be reached here: crates.io is pointed at test/standins/bootloader-registry,
+  // whose `bootloader` writes a boot sector that names the kernel's size instead of loading it.
+  const home = tempDir('e2e-bootloader-cargo-home-');
+  fs.writeFileSync(
+    path.join(home, 'config.toml'),
+    `[source.crates-io]\nreplace-with = "standin"\n[source.standin]\ndirectory = "${path.join(ROOT, 'test/standins/bootloader-registry')}"\n`,
+  );
+  const r = await runAction(
+    {
+      target: 'x86_64-unknown-none',
+      'working-directory': 'test/kernels/x86_64-multiboot',
+      toolchain: 'distro',
+      'cargo-args': '--features bootloader-config',
+      expect: 'stand-in bootloader image: kernel of',
+      timeout: '60',
+    },
+    { env: { ...env, CARGO_HOME: home } },
+  );
+  assertPass(r);
+  assert.match(
+    r.stdout,
+    /Boot protocol: bootloader 0\.11 kernel -> BIOS disk image \(a generated builder crate: bootloader::BiosBoot\) -> QEMU -drive format=raw \(\.bootloader-config section/,
+  );
+  assert.match(
+    r.stdout,
+    /\[command\]\/usr\/bin\/cargo run --release --manifest-path \S+\/bootloader-builder\/Cargo\.toml -- \S+\/multiboot-kernel \S+\/bootloader-bios\.img/,
+  );
+  assert.match(r.outputs['qemu-command'], /-drive format=raw,file=\S+\/bootloader-bios\.img$/);
+  const size = fs.statSync(r.outputs.kernel).size;
+  assert.match(fs.readFileSync(r.outputs.log, 'utf8'), new RegExp(`stand-in bootloader image: kernel of ${size} bytes`));
+});
+
+test('dry run with boot-protocol: multiboot2 shows the grub-mkrescue command and the -cdrom boot', async () => {
+  const r = await boot('x86_64-multiboot2', undefined, { 'dry-run': 'true', 'boot-protocol': 'multiboot2' });
+  assert.equal(r.code, 0, r.stdout.slice(-2000));
+  const plan = JSON.parse(r.outputs.plan) as { boot: { prepare: { protocol: string; commands: string[] }; command: string }; install: unknown };
+  assert.equal(plan.boot.prepare.protocol, 'multiboot2 kernel -> GRUB ISO (grub-mkrescue) -> QEMU -cdrom');
+  assert.match(plan.boot.prepare.commands[0], /^grub-mkrescue -o \S+\/grub\.iso \S+\/grub-iso$/);
+  assert.match(plan.boot.command, /-cdrom \S+\/grub\.iso$/);
+});
+
+test('a custom JSON target spec (blog_os layout, next to Cargo.toml) is built with build-std and boots', async () => {
+  const r = await runAction(
+    {
+      target: 'x86_64-blog_os.json',
+      'working-directory': 'test/kernels/x86_64-multiboot',
+      toolchain: 'distro',
+      expect: 'Hello from a multiboot kernel!\nall tests passed',
+      timeout: '60',
+    },
+    { env },
+  );
+  assertPass(r);
+  assert.equal(r.outputs.kernel, path.join(TARGET_DIR, 'x86_64-blog_os', 'debug', 'multiboot-kernel'));
+  assert.match(r.stdout, /unstable\.json-target-spec=true .*--target x86_64-blog_os\.json/);
+});

@@ -1,0 +1,78 @@
+// bootloader 0.11's image builder as the action generates it, held against the crate's README
+// usage (https://github.com/rust-osdev/bootloader/blob/main/README.md, "Usage"): a program
+// depending on `bootloader` that calls BiosBoot::new(&kernel).create_disk_image(&out). The real
+// crate needs crates.io: test/e2e/x86_64-formats.test.ts runs the builder against a stand-in,
+// .github/workflows/x86_64-formats.yml against the real crate.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { bootimageError, bootloader09, bootloaderVersion, builderArgv, builderFiles } from '../../../../src/targets/bare-metal/bootloader.js';
+import { x86_64None } from '../../../../src/targets/bare-metal/x86_64.js';
+import { tempDir } from '../../../helpers/tmp.js';
+
+test('the builder crate: one dependency on bootloader, a workspace of its own, BiosBoot as upstream calls it', () => {
+  const f = builderFiles('=0.11.7');
+  assert.match(f['Cargo.toml'], /\[dependencies\]\nbootloader = "=0\.11\.7"\n/);
+  assert.match(f['Cargo.toml'], /\n\[workspace\]\n/);
+  assert.match(f['src/main.rs'], /bootloader::BiosBoot::new\(&kernel\)\.create_disk_image\(&out\)/);
+});
+
+test('the builder command: cargo run --release of the generated crate, the kernel and the image as arguments', () => {
+  assert.deepEqual(builderArgv('/w', '/k/kernel', '/usr/bin/cargo'), [
+    '/usr/bin/cargo',
+    'run',
+    '--release',
+    '--manifest-path',
+    '/w/bootloader-builder/Cargo.toml',
+    '--',
+    '/k/kernel',
+    '/w/bootloader-bios.img',
+  ]);
+});
+
+test('the bootloader version follows bootloader_api in the Cargo.lock (found upwards), else 0.11', () => {
+  const dir = tempDir('bootloader-version-');
+  fs.mkdirSync(path.join(dir, 'kernel'));
+  assert.equal(bootloaderVersion(path.join(dir, 'kernel')), '0.11');
+  fs.writeFileSync(
+    path.join(dir, 'Cargo.lock'),
+    'version = 4\n\n[[package]]\nname = "bootloader_api"\nversion = "0.11.7"\nsource = "registry+https://github.com/rust-lang/crates.io-index"\n',
+  );
+  assert.equal(bootloaderVersion(path.join(dir, 'kernel')), '=0.11.7');
+});
+
+test('bootloader 0.9 (bootimage) kernels: found from the Cargo.toml dependency, the error names cargo bootimage', () => {
+  const dir = tempDir('bootloader09-');
+  assert.equal(bootloader09(dir), undefined);
+  fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "blog_os"\nversion = "0.1.0"\n\n[dependencies]\nbootloader = "0.9"\n');
+  assert.equal(bootloader09(dir), '0.9');
+  fs.writeFileSync(
+    path.join(dir, 'Cargo.toml'),
+    '[package]\nname = "k"\nversion = "0.1.0"\n\n[dependencies]\nbootloader = { version = "0.9.23", features = ["map_physical_memory"] }\n',
+  );
+  assert.equal(bootloader09(dir), '0.9.23');
+  fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "k"\nversion = "0.1.0"\n\n[dependencies]\nbootloader_api = "0.11"\n');
+  assert.equal(bootloader09(dir), undefined);
+  assert.match(
+    bootimageError('/k', '0.9').message,
+    /^\/k is a bootloader 0\.9 kernel .*`cargo install bootimage` and `cargo bootimage` .*bootimage-<crate>\.bin as the kernel input\.$/,
+  );
+});
+
+test('an unknown ELF in a bootloader 0.9 crate fails in prepare with the bootimage fix, other crates with the formats', async () => {
+  const dir = tempDir('bootloader09-prepare-');
+  const kernel = path.join(dir, 'kernel');
+  const elf = Buffer.alloc(64);
+  elf.write('\x7fELF', 0, 'latin1');
+  elf[4] = 2;
+  elf[5] = 1;
+  fs.writeFileSync(kernel, elf);
+  const ctx = { kernel, accel: 'tcg' as const, workDir: dir, assets: {}, image: 'elf' as const };
+  await assert.rejects(async () => x86_64None('x86_64-unknown-none', 'auto', undefined, dir)!.boot.qemu.prepare!(ctx), /no boot header this action knows/);
+  fs.writeFileSync(path.join(dir, 'Cargo.toml'), '[package]\nname = "blog_os"\nversion = "0.1.0"\n\n[dependencies]\nbootloader = "0.9"\n');
+  await assert.rejects(
+    async () => x86_64None('x86_64-unknown-none', 'auto', undefined, dir)!.boot.qemu.prepare!(ctx),
+    /is a bootloader 0\.9 kernel .*cargo bootimage/,
+  );
+});
