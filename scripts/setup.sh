@@ -29,7 +29,8 @@ packages=(
   git                                # ... cloned from a tagged repository
   procps                             # pgrep: tests check that no QEMU is left running
   time                               # /usr/bin/time -f %M: memory use of a test's command
-  grub-pc-bin grub-efi-amd64-bin     # GRUB for multiboot2 kernels (grub-mkrescue's BIOS and UEFI images)
+  grub-common                        # grub-mkrescue: multiboot2 kernels in a GRUB ISO (test/e2e/x86_64-formats)
+  grub-pc-bin grub-efi-amd64-bin     # ... its BIOS and UEFI GRUB images
   xorriso mtools                     # grub-mkrescue writes the ISO with xorriso, its EFI image with mtools
 )
 # The list above is held against what test/ and scripts/ run and read by test/unit/action/setup-packages.test.ts.

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { archOfTriple, QEMU_ARCHES } from '../boot/qemu-args.js';
 import { githubToken } from '../install/download.js';
+import type { ToolchainChoice } from '../install/toolchain.js';
 import { InputError } from '../model/errors.js';
 import type { RunnerEnv } from '../model/runner-env.js';
 import { familyFor, FAMILIES, supportedTargets } from '../targets/registry.js';
@@ -28,8 +29,8 @@ export interface Inputs extends CommonInputs {
   family: Family;
   /** The family's own inputs, parsed by its InputSpecs, by name. */
   own: Record<string, unknown>;
-  /** '' = from rust-toolchain(.toml), else nightly; 'system'; 'distro'; or a rustup toolchain name. */
-  toolchain: string;
+  /** The toolchain input: the crate's rust-toolchain(.toml) (else nightly), a rustup name, 'system' or 'distro'. */
+  toolchain: ToolchainChoice;
   /** Must the expected lines appear in the order given? */
   ordered: boolean;
   failOn: Pattern[];
@@ -162,7 +163,9 @@ function source(get: InputReader, workspace: string) {
       "Use a rustup toolchain such as nightly or nightly-2026-06-01, 'system' for the cargo on PATH, 'distro' for the Linux distribution's Rust, or leave it empty to read rust-toolchain.toml.",
     );
   }
-  return { workingDirectory, kernel, cargoArgs, toolchain };
+  const choice: ToolchainChoice =
+    toolchain === '' ? { kind: 'file' } : toolchain === 'system' || toolchain === 'distro' ? { kind: toolchain } : { kind: 'rustup', name: toolchain };
+  return { workingDirectory, kernel, cargoArgs, toolchain: choice };
 }
 
 /** accel, qemu-args, machine, cpu, memory and runner: how the image is booted. */

@@ -39,9 +39,18 @@ export interface Toolchain {
   buildStd: boolean;
 }
 
+/**
+ * The toolchain input, parsed (src/inputs/inputs.ts): the crate's rust-toolchain(.toml) through
+ * rustup (else nightly), a named rustup toolchain, the cargo and rustc on PATH, or the Linux
+ * distribution's Rust in /usr/bin.
+ */
+export type ToolchainChoice = { kind: 'file' } | { kind: 'rustup'; name: string } | { kind: 'system' } | { kind: 'distro' };
+
+/** The choice as the input is written ('' for the toolchain file). */
+export const choiceText = (c: ToolchainChoice): string => (c.kind === 'file' ? '' : c.kind === 'rustup' ? c.name : c.kind);
+
 export interface ToolchainRequest {
-  /** The toolchain input: '', 'system', 'distro' or a rustup toolchain name. */
-  toolchain: string;
+  toolchain: ToolchainChoice;
   workingDirectory: string;
   target: string;
   linksWithRustLld: boolean;
@@ -131,7 +140,7 @@ function lockfileVendored(workingDirectory: string, vendor: string): boolean {
 }
 
 async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
-  let name = req.toolchain;
+  let name = choiceText(req.toolchain);
   let source = 'the toolchain input';
   const extraComponents: string[] = [];
   const extraTargets: string[] = [];
@@ -347,9 +356,9 @@ async function settle(
  */
 export async function predictToolchain(req: ToolchainRequest): Promise<Toolchain | undefined> {
   try {
-    if (req.toolchain === 'system')
+    if (req.toolchain.kind === 'system')
       return await settle(req, { kind: 'system', description: 'system', source: 'the toolchain input', env: {}, rustc: 'rustc', cargo: 'cargo' }, true);
-    if (req.toolchain === 'distro') {
+    if (req.toolchain.kind === 'distro') {
       if (!fs.existsSync('/usr/bin/cargo')) return undefined;
       return await settle(
         req,
@@ -386,8 +395,8 @@ export async function predictToolchain(req: ToolchainRequest): Promise<Toolchain
 
 /** Resolves the toolchain the input asks for and installs whatever it is missing. */
 export async function installToolchain(req: ToolchainRequest): Promise<Toolchain> {
-  if (req.toolchain === 'system') return systemToolchain(req);
-  if (req.toolchain === 'distro') return distroToolchain(req);
+  if (req.toolchain.kind === 'system') return systemToolchain(req);
+  if (req.toolchain.kind === 'distro') return distroToolchain(req);
   return rustupToolchain(req);
 }
 
@@ -403,22 +412,22 @@ export interface ToolchainPlan {
 }
 
 export async function planToolchain(req: ToolchainRequest): Promise<ToolchainPlan> {
-  if (req.toolchain === 'system' || req.toolchain === 'distro') {
-    const distro = req.toolchain === 'distro';
+  if (req.toolchain.kind === 'system' || req.toolchain.kind === 'distro') {
+    const distro = req.toolchain.kind === 'distro';
     const rustc = distro ? '/usr/bin/rustc' : 'rustc';
     const info = await inspectRustc(rustc, {}, req.workingDirectory);
     const actions: string[] = [];
     if (distro && (!info || !hasRustSrc('/usr'))) actions.push(`apt-get install ${(await distroPackages()).join(' ')}`);
     if (!distro && !info) actions.push('none possible: no rustc on PATH (the run would fail)');
     return {
-      kind: req.toolchain,
-      name: req.toolchain,
+      kind: req.toolchain.kind,
+      name: req.toolchain.kind,
       source: 'the toolchain input',
       actions,
       buildStd: info ? !hasPrebuiltStd(info.sysroot, req.target) : undefined,
     };
   }
-  let name = req.toolchain;
+  let name = choiceText(req.toolchain);
   let source = 'the toolchain input';
   if (name === '') {
     const file = findToolchainFile(req.workingDirectory);

@@ -23,8 +23,8 @@ export function cargoSetup(ctx: RunContext, tc: Toolchain | undefined, planned?:
   if (tc) return { cargo: tc.cargo, env: tc.env, cargoConfig: tc.cargoConfig, buildStd: tc.buildStd };
   const t = ctx.plan.inputs.toolchain;
   const buildStd = planned?.buildStd !== false;
-  if (t === 'distro') return { cargo: '/usr/bin/cargo', env: { RUSTC: '/usr/bin/rustc' }, cargoConfig: [], buildStd };
-  return { cargo: 'cargo', env: t && t !== 'system' ? { RUSTUP_TOOLCHAIN: t, RUSTUP_AUTO_INSTALL: '0' } : {}, cargoConfig: [], buildStd };
+  if (t.kind === 'distro') return { cargo: '/usr/bin/cargo', env: { RUSTC: '/usr/bin/rustc' }, cargoConfig: [], buildStd };
+  return { cargo: 'cargo', env: t.kind === 'rustup' ? { RUSTUP_TOOLCHAIN: t.name, RUSTUP_AUTO_INSTALL: '0' } : {}, cargoConfig: [], buildStd };
 }
 
 /** A command as it runs: argv, the environment it adds to the runner's, and where. */

@@ -29,6 +29,7 @@ const PROGRAMS: Record<string, string> = {
   'qemu-system-aarch64': 'qemu-system-arm',
   'qemu-system-arm': 'qemu-system-arm',
   'qemu-system-riscv64': 'qemu-system-misc',
+  'grub-mkrescue': 'grub-common',
 };
 
 /**
@@ -38,6 +39,8 @@ const PROGRAMS: Record<string, string> = {
 const COMPANIONS: Record<string, string[]> = {
   gcc: ['libc6-dev'],
   'gcc-aarch64-linux-gnu': ['libc6-dev-arm64-cross'],
+  // grub-mkrescue writes BIOS and UEFI images (their GRUB modules), with xorriso and mtools.
+  'grub-common': ['grub-pc-bin', 'grub-efi-amd64-bin', 'xorriso', 'mtools'],
 };
 
 /** System files (by prefix) -> the package that installs them. */
@@ -69,7 +72,7 @@ const THROUGH_SRC: [string, string][] = [
 ];
 
 /** Paths that look like system files but are made up (arguments held against plans, never opened), and the system folders themselves. */
-const MADE_UP = [/^\/bin\/uhyve$/, /^\/usr$/, /^\/(usr\/)?(local\/)?s?bin$/];
+const MADE_UP = [/^\/boot-protocol/, /^\/bin\/uhyve$/, /^\/usr$/, /^\/(usr\/)?(local\/)?s?bin$/];
 
 /** The packages=( ... ) list of setup.sh. */
 function setupPackages(): Set<string> {
