@@ -321,6 +321,7 @@ export function readInputs(get: InputReader, env: RunnerEnv): Inputs {
   return {
     target,
     family,
+    runnerEnv: env,
     workspace,
     command,
     ...src,

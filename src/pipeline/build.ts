@@ -9,6 +9,7 @@ import { saveCache } from './cache.js';
 import type { Installed } from './install.js';
 import type { CargoOutput } from './mode.js';
 import type { RunContext } from './run-context.js';
+import { ACTIONS_LOG } from './outcome.js';
 
 /** How cargo is run: its program, environment and --config arguments, and whether std is built from source. */
 export interface CargoSetup extends CargoView {
@@ -73,7 +74,7 @@ export async function build(ctx: RunContext, installed: Installed): Promise<Carg
   if (!tc) throw new Error('Internal error: a build without a toolchain.');
   const t = plan.target.build;
   const setup = cargoSetup(ctx, tc);
-  const prep = (await t.beforeCargo?.run(setup, installed.assets)) ?? {};
+  const prep = (await t.beforeCargo?.run(setup, installed.assets, ACTIONS_LOG)) ?? {};
   const collector = new TestExecutableCollector();
   let built;
   try {

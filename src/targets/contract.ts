@@ -1,4 +1,6 @@
 import type { BuildStd } from '../cargo/cargo.js';
+import type { Log } from '../model/log.js';
+import type { RunnerEnv } from '../model/runner-env.js';
 import type { InputSpec } from '../model/parse.js';
 import type { Asset } from '../install/download.js';
 import type { Firmware } from '../install/qemu.js';
@@ -23,6 +25,8 @@ export type { Accel, BootContext, ImageKind, QemuBoot, QemuLoad } from '../boot/
 /** The inputs every family may read, parsed by the pipeline (src/inputs/inputs.ts). */
 export interface CommonInputs {
   target: string;
+  /** The runner's environment (src/model/runner-env.ts): scratch and tool-cache folders, CARGO_HOME. */
+  runnerEnv: RunnerEnv;
   /** GITHUB_WORKSPACE (else the current folder): relative paths in inputs start there. */
   workspace: string;
   /** Absolute path of the crate (or workspace) to build. */
@@ -68,7 +72,8 @@ export interface BuildPrep {
  */
 export interface BeforeCargo {
   describe(cargo: CargoView): Promise<Record<string, unknown>>;
-  run(cargo: CargoView, assets: Record<string, string>): Promise<BuildPrep>;
+  /** `log` takes what the step did, for the build's log group. */
+  run(cargo: CargoView, assets: Record<string, string>, log: Log): Promise<BuildPrep>;
 }
 
 /** What a family reads from a finished boot's serial log: lines for the log, outputs for later steps. */
@@ -131,6 +136,8 @@ export interface TargetPlan {
      */
     cpuNeeds?: (image: string) => CpuNeed[];
   };
+  /** Warnings about the plan (a moving Unikraft version), shown once before anything runs; a dry run lists them. */
+  warnings?: { title: string; message: string }[];
   /** What success means for this target (see TargetVerdict in src/verdict/policy.ts). */
   verdict: TargetVerdict & {
     /**

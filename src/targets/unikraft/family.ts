@@ -1,8 +1,6 @@
 import { NICS } from '../../boot/network.js';
-import * as core from '@actions/core';
 import * as io from '@actions/io';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { kvmCapable } from '../../boot/qemu-args.js';
 import { plainMultibootPaths } from '../../boot/multiboot.js';
@@ -85,7 +83,7 @@ function buildEnv(target: KraftTarget): Record<string, string> {
 }
 
 /** Before cargo: kraft and kraftld first on PATH; CONFIG_LIBPOSIX_TTY_STDIO written into the Kraftfile for the build when asked. */
-function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile: Kraftfile }): BeforeCargo {
+function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile: Kraftfile }, tempDir: string): BeforeCargo {
   const addTty = i.ttyStdio && !chosen.kraftfile.ttyStdio;
   return {
     async describe() {
@@ -96,7 +94,7 @@ function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile
         ...(addTty ? { kraftfileChange: `${TTY_STDIO}: 'y' added to ${chosen.kraftfile.path} for the build, then restored` } : {}),
       };
     },
-    async run(_cargo, assets) {
+    async run(_cargo, assets, log) {
       const prep: BuildPrep = { path: [] };
       let realKraftld: string;
       if (i.kraftkit.kind === 'system') {
@@ -108,7 +106,7 @@ function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile
           );
         }
         realKraftld = await io.which('kraftld', true);
-        core.info(`KraftKit: kraft and kraftld from PATH (kraftkit: system): ${realKraftld}`);
+        log.info(`KraftKit: kraft and kraftld from PATH (kraftkit: system): ${realKraftld}`);
       } else {
         const asset = kraftkitAsset(i.kraftkit.version, process.arch, i.kraftkit.sha256);
         const archive = assets[KRAFTKIT_ARCHIVE_TOOL];
@@ -116,18 +114,18 @@ function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile
         const dir = await extractTarAsset(archive, asset, KRAFTKIT_TOOL, KRAFTKIT_FILES);
         prep.path!.push(dir);
         realKraftld = path.join(dir, 'kraftld');
-        core.info(`KraftKit ${i.kraftkit.version}: kraft and kraftld from ${dir}`);
+        log.info(`KraftKit ${i.kraftkit.version}: kraft and kraftld from ${dir}`);
       }
       // kraftld must run kraft beside the Kraftfile, whatever the Cargo workspace root is (cargo runs
       // the linker there); and kraft's stale .config.<target>_qemu-x86_64 would make kraft build ask a question.
       const dir = path.dirname(chosen.kraftfile.path);
       const ws = await locateWorkspaceRoot('cargo', dir);
-      core.info(linkDirNote('root' in ws ? ws.root : undefined, dir));
-      const wrapperDir = fs.mkdtempSync(path.join(process.env.RUNNER_TEMP || os.tmpdir(), 'kraftld-wrapper-'));
+      log.info(linkDirNote('root' in ws ? ws.root : undefined, dir));
+      const wrapperDir = fs.mkdtempSync(path.join(tempDir, 'kraftld-wrapper-'));
       fs.writeFileSync(path.join(wrapperDir, 'kraftld'), kraftldWrapper({ realKraftld, kraftfileDir: dir, plat: PLAT, arch: ARCH }), { mode: 0o755 });
       prep.path!.unshift(wrapperDir);
       const stale = removeStaleConfig(dir, chosen.target.name, PLAT, ARCH);
-      if (stale) core.info(staleConfigNote(stale));
+      if (stale) log.info(staleConfigNote(stale));
       const cleanups: (() => void)[] = [() => fs.rmSync(wrapperDir, { recursive: true, force: true })];
       if (addTty) {
         // kraftld (through the wrapper) runs plain `kraft build` in the Kraftfile's folder, which reads
@@ -135,11 +133,11 @@ function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile
         const file = chosen.kraftfile.path;
         const original = fs.readFileSync(file);
         fs.writeFileSync(file, withTtyStdio(original.toString('utf8')));
-        core.info(`unikraft-tty-stdio: ${TTY_STDIO}: 'y' added to ${file} for this build (the original is restored after it).`);
+        log.info(`unikraft-tty-stdio: ${TTY_STDIO}: 'y' added to ${file} for this build (the original is restored after it).`);
         cleanups.push(() => fs.writeFileSync(file, original));
       }
       prep.cleanup = () => cleanups.forEach((c) => c());
-      core.info(`kraftld will build Kraftfile target '${chosen.target.name}' for ${PLAT}/${ARCH}.`);
+      log.info(`kraftld will build Kraftfile target '${chosen.target.name}' for ${PLAT}/${ARCH}.`);
       return prep;
     },
   };
@@ -197,17 +195,18 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
   // (https://github.com/unikraft/lib-musl/pull/85) musl's stdio selects it by itself, so a Rust
   // (musl) app prints without it. The unikraft-tty-stdio input still adds it for older releases.
   const moving = chosen && movingVersionWarning(chosen.kraftfile.unikraftVersion, path.basename(chosen.kraftfile.path));
-  if (moving) core.warning(moving, { title: 'Unikraft version not pinned' });
+  const warnings = moving ? [{ title: 'Unikraft version not pinned', message: moving }] : [];
   const download = building && i.kraftkit.kind === 'release' ? [kraftkitAsset(i.kraftkit.version, process.arch, i.kraftkit.sha256)] : [];
   return {
     target,
     family: 'Unikraft (KraftKit, qemu/x86_64)',
+    warnings,
     install: { apt: building ? [...BUILD_PACKAGES, ...hostPackages] : [], firmware: [], downloads: download },
     build: {
       buildStd: { crates: ['std', 'panic_abort'], features: [] },
       linksWithRustLld: false,
       env: chosen ? buildEnv(chosen.target) : {},
-      beforeCargo: chosen ? beforeCargo(i, chosen) : undefined,
+      beforeCargo: chosen ? beforeCargo(i, chosen, common.runnerEnv.temp) : undefined,
     },
     boot: {
       kvmCapable: kvmCapable('x86_64'),
