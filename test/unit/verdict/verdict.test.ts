@@ -65,7 +65,7 @@ test('a wrong exit status names the status, the value written and what was expec
 test('a missing line names the line and what came last', () => {
   const v = judge('hello\nsomething else\n', exited(33));
   assert.equal(v.pass, false);
-  assert.equal(v.reason, 'The guest exited (status 33) before printing "done"; the last line was "something else".');
+  assert.equal(v.reason, 'The guest exited (status 33) before printing "done" (1 of 2 expected lines had appeared); the last line was "something else".');
 });
 
 test('a panic fails even when everything else is right, and quotes the panic', () => {
