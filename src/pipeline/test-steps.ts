@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { runPool, type JobLog, type PoolResult } from '../boot/pool.js';
+import { runPool, type JobLog } from '../boot/pool.js';
 import { qemuArgv, shellJoin, type Accel, type BootContext } from '../boot/qemu-args.js';
 import { bootTestExecutable, type TestBootResult } from '../boot/test-executable.js';
 import { bootimageDefaults, mergeQemuArgs, readBootimage } from '../cargo/bootimage.js';
@@ -9,7 +9,8 @@ import { cargoBuild } from '../cargo/cargo.js';
 import { requireTestExecutables, suiteNames, TestExecutableCollector } from '../cargo/test-executables.js';
 import { junitXml, suiteFromReport } from '../report/junit.js';
 import { panicAnnotation } from '../report/panic-location.js';
-import type { Report, TestRow } from '../report/summary.js';
+import type { Report } from '../report/summary.js';
+import { errorSuite, judgeTestRun } from '../report/test-run.js';
 import { detectImage } from '../targets/common.js';
 import { chooseAccel, fallBackToTcg } from './accel.js';
 import { saveCache } from './cache.js';
@@ -153,47 +154,27 @@ function bootOne(
 
 export const TEST_STEPS: Step[] = [install, testBuild, testBoot];
 
-const rowOf = (name: string, r: PoolResult<TestBootResult>): TestRow =>
-  r.status === 'done'
-    ? {
-        name,
-        passed: r.value.report.counts.passed,
-        failed: r.value.report.counts.failed,
-        ignored: r.value.report.counts.ignored,
-        seconds: r.value.seconds,
-        pass: r.value.report.pass,
-        reason: r.value.report.reason,
-      }
-    : {
-        name,
-        passed: 0,
-        failed: 0,
-        ignored: 0,
-        seconds: r.seconds,
-        pass: false,
-        reason: r.status === 'error' ? String((r.error as Error).message ?? r.error) : 'cancelled',
-      };
-
 /** The verdict on the whole suite, the JUnit file, one annotation per failed case, and the report's table. */
 export function testVerdictOf(s: State): Partial<Report> {
   const t = s.tests!;
   const workspace = process.env.GITHUB_WORKSPACE || process.cwd();
-  const rows = t.results.map((r, i) => rowOf(t.names[i], r));
+  // The verdict, the rows and every count from one judgement (src/report/test-run.ts).
+  const judged = judgeTestRun(
+    t.results.map((r, i) =>
+      r.status === 'done'
+        ? { name: t.names[i], report: r.value.report, seconds: r.value.seconds }
+        : { name: t.names[i], seconds: r.seconds, reason: r.status === 'error' ? String((r.error as Error).message ?? r.error) : 'cancelled' },
+    ),
+  );
   const suites = [];
-  let casesPassed = 0;
-  let casesFailed = 0;
-  let casesIgnored = 0;
   for (const [i, r] of t.results.entries()) {
     const exe = t.executables[i];
     if (r.status !== 'done') {
-      casesFailed++;
+      suites.push(errorSuite(t.names[i], judged.rows[i].reason, r.seconds));
       continue;
     }
     const crate = path.dirname(exe.manifestPath);
     const cases = r.value.report.cases;
-    casesPassed += cases.filter((c) => c.status === 'passed').length;
-    casesFailed += cases.filter((c) => c.status === 'failed').length;
-    casesIgnored += cases.filter((c) => c.status === 'ignored').length;
     // Each failed case's panic as an annotation on its line, when the file is in the workspace.
     for (const c of cases) {
       if (c.status !== 'failed' || !c.location) continue;
@@ -213,11 +194,7 @@ export function testVerdictOf(s: State): Partial<Report> {
   }
   const junit = path.join(process.env.RUNNER_TEMP || s.scratch, `unikernel-boot-junit-${process.pid}-${Date.now()}.xml`);
   fs.writeFileSync(junit, junitXml(suites));
-  const failed = rows.filter((r) => !r.pass);
-  const pass = rows.length > 0 && failed.length === 0;
-  const reason = pass
-    ? `All ${rows.length} test executables passed (${casesPassed} test case${casesPassed === 1 ? '' : 's'}).`
-    : `${failed.length} of ${rows.length} test executables failed: ${failed.map((r) => `${r.name}: ${r.reason}`).join('; ')}`;
+  const { pass, reason, rows, counts } = judged;
   const base = reportOf(s);
   return {
     ...base,
@@ -225,6 +202,6 @@ export function testVerdictOf(s: State): Partial<Report> {
     reason,
     tests: rows,
     tail: [],
-    outputs: { ...base.outputs, 'tests-passed': String(casesPassed), 'tests-failed': String(casesFailed), 'tests-ignored': String(casesIgnored), junit },
+    outputs: { ...base.outputs, 'tests-passed': String(counts.passed), 'tests-failed': String(counts.failed), 'tests-ignored': String(counts.ignored), junit },
   };
 }
