@@ -3,6 +3,7 @@ import { matches, type Pattern } from '../model/patterns.js';
 import { cleanLine } from '../verdict/watcher.js';
 import { quote } from './probes.js';
 import { describeStep, type ConsoleStep, type ScriptOutcome, type StepOutcome } from '../model/conversation.js';
+import { roundSeconds } from '../model/parse.js';
 
 export interface ConsoleScriptOptions {
   /** An unfinished line longer than this many characters is judged as a line of its own (bounds memory). */
@@ -151,7 +152,7 @@ export class ConsoleScript {
     }
     this.timer = setTimeout(() => {
       if (this.outcome || this.steps[this.current] !== step) return;
-      this.finish(false, `Console script ${describeStep(step)} was not met within ${step.timeout} s; ${this.lastSeen()}.`);
+      this.finish(false, `Console script ${describeStep(step)} was not met within ${roundSeconds(step.timeout)} s; ${this.lastSeen()}.`);
     }, step.timeout * 1000);
     this.advance();
   }

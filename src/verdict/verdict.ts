@@ -1,6 +1,7 @@
 import type { SerialWatcher } from './watcher.js';
 import { describeStop, kvmFailure } from './run-state.js';
 import { type ConversationOutcome } from '../model/conversation.js';
+import { roundSeconds } from '../model/parse.js';
 
 /** How a boot ended, as the boot stage saw it. */
 export type BootEnd =
@@ -169,16 +170,16 @@ function decideBoot(ctx: VerdictContext): Verdict {
     case 'timeout':
       if (ctx.waitForExit && w.satisfied) {
         return fail(
-          `Timed out after ${end.seconds}s: every expected line had appeared, but the guest did not exit by itself with status ${acceptedExitCodes.join(' or ')} (wait-for-exit: true); ${lastSeen(w)}.`,
+          `Timed out after ${roundSeconds(end.seconds)}s: every expected line had appeared, but the guest did not exit by itself with status ${acceptedExitCodes.join(' or ')} (wait-for-exit: true); ${lastSeen(w)}.`,
         );
       }
       return fail(
         nExpect > 0 || acceptedExitCodes.length === 0
-          ? `Timed out after ${end.seconds}s ${during(w, '')}; ${lastSeen(w)}.`
-          : `Timed out after ${end.seconds}s: the guest did not exit with status ${acceptedExitCodes.join(' or ')}; ${lastSeen(w)}.`,
+          ? `Timed out after ${roundSeconds(end.seconds)}s ${during(w, '')}; ${lastSeen(w)}.`
+          : `Timed out after ${roundSeconds(end.seconds)}s: the guest did not exit with status ${acceptedExitCodes.join(' or ')}; ${lastSeen(w)}.`,
       );
     case 'idle':
-      return fail(`No serial output for ${end.seconds}s (idle-timeout) ${during(w)}; ${lastSeen(w)}.`);
+      return fail(`No serial output for ${roundSeconds(end.seconds)}s (idle-timeout) ${during(w)}; ${lastSeen(w)}.`);
     case 'failure-line':
       return fail('A failure line appeared.');
     case 'probe-failed':
