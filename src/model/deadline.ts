@@ -35,3 +35,10 @@ const SCRIPT = new vm.Script('work()', { filename: 'deadline.js' });
 
 /** How long matching one batch of serial text (at most 64 KiB and a few hundred lines) may take. */
 export const MATCH_DEADLINE_MS = 2000;
+
+/** The text a pattern ran out of time on (see matchesInTime). */
+export class MatchStalled extends Error {
+  constructor(readonly source: string) {
+    super(`matching ${source} took longer than ${MATCH_DEADLINE_MS / 1000} s: the regular expression backtracks catastrophically`);
+  }
+}
