@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Accel } from './qemu-args.js';
+import { qemuOptionValue, type Accel } from './qemu-args.js';
 import { aarch64Elf, biosBootSector, pvhElf, SERIAL_BYTES, SPIN_ITERATIONS, X86_DONE_STATUS } from './calibration-guest.js';
 import { track } from '../proc/processes.js';
 
@@ -66,7 +66,11 @@ export function writeGuest(kind: CalibrationKind, dir: string): { args: string[]
   if (kind === 'bios-disk') {
     const f = path.join(dir, 'calibration-disk.img');
     fs.writeFileSync(f, biosBootSector());
-    return { args: [...x86Tail, '-drive', `format=raw,file=${f}`], status: X86_DONE_STATUS, describe: `calibration guest via a BIOS disk, ${work}` };
+    return {
+      args: [...x86Tail, '-drive', `format=raw,file=${qemuOptionValue(f)}`],
+      status: X86_DONE_STATUS,
+      describe: `calibration guest via a BIOS disk, ${work}`,
+    };
   }
   const f = path.join(dir, 'calibration-aarch64.elf');
   fs.writeFileSync(f, aarch64Elf());

@@ -3,6 +3,8 @@ import { matches, type Pattern } from '../model/patterns.js';
 import { cleanLine } from '../verdict/watcher.js';
 import { quote } from './probes.js';
 import { describeStep, type ConsoleStep, type ScriptOutcome, type StepOutcome } from '../model/conversation.js';
+import { roundSeconds } from '../model/parse.js';
+import { MATCH_DEADLINE_MS, withinDeadline } from '../model/deadline.js';
 
 export interface ConsoleScriptOptions {
   /** An unfinished line longer than this many characters is judged as a line of its own (bounds memory). */
@@ -151,7 +153,7 @@ export class ConsoleScript {
     }
     this.timer = setTimeout(() => {
       if (this.outcome || this.steps[this.current] !== step) return;
-      this.finish(false, `Console script ${describeStep(step)} was not met within ${step.timeout} s; ${this.lastSeen()}.`);
+      this.finish(false, `Console script ${describeStep(step)} was not met within ${roundSeconds(step.timeout)} s; ${this.lastSeen()}.`);
     }, step.timeout * 1000);
     this.advance();
   }
@@ -162,12 +164,30 @@ export class ConsoleScript {
     this.begin();
   }
 
-  /** Looks for the current expect step's pattern in what the guest printed since the last match. */
+  /**
+   * Looks for the current expect step's pattern in what the guest printed since the last match. A
+   * regular expression is matched under a deadline (model/deadline.ts): one that backtracks
+   * catastrophically fails the script, naming the step, instead of freezing the action.
+   */
   private advance(): void {
     const step = this.steps[this.current];
     if (this.outcome || !step || step.kind !== 'expect') return;
+    if (step.pattern.regex === undefined) return this.look(step);
+    if (withinDeadline(MATCH_DEADLINE_MS, () => this.look(step)).done) return;
+    const at = this.steps[this.current] ?? step;
+    this.finish(
+      false,
+      `Console script ${describeStep(at)}: matching its pattern against ${quote(this.matching)} took longer than ${MATCH_DEADLINE_MS / 1000} s, so the script stopped: the regular expression backtracks catastrophically on that text. Rewrite it so that no two quantifiers can share the same characters, or write plain text.`,
+    );
+  }
+
+  /** The text being matched right now, for the message when matching runs out of time. */
+  private matching = '';
+
+  private look(step: ConsoleStep & { kind: 'expect' }): void {
     while (this.pending.length > 0) {
       const line = this.pending[0].slice(this.pendingFrom);
+      this.matching = line;
       const end = matchEnd(step.pattern, line);
       if (end >= 0) {
         this.pendingFrom += end;
@@ -178,7 +198,8 @@ export class ConsoleScript {
       this.pendingFrom = 0;
     }
     const clean = cleanLine(this.partial);
-    const end = matchEnd(step.pattern, clean.slice(this.partialFrom));
+    this.matching = clean.slice(this.partialFrom);
+    const end = matchEnd(step.pattern, this.matching);
     if (end >= 0) {
       this.partialFrom += end;
       this.next();

@@ -1,6 +1,7 @@
 import { ConsoleScript } from './console-script.js';
 import { ProbeRunner } from './probes.js';
 import { type ConsoleStep, type ConversationOutcome, type Probe } from '../model/conversation.js';
+import { roundSeconds } from '../model/parse.js';
 
 /** What the boot talks to the guest with: probes against forwarded ports, and a console script. */
 export interface ConversationSpec {
@@ -96,9 +97,9 @@ export class Conversation {
 export function endInWords(end: { kind: string; status?: number | null; seconds?: number }): string {
   switch (end.kind) {
     case 'timeout':
-      return `the run timed out after ${end.seconds} s`;
+      return `the run timed out after ${roundSeconds(end.seconds ?? 0)} s`;
     case 'idle':
-      return `the guest was silent for ${end.seconds} s (idle-timeout)`;
+      return `the guest was silent for ${roundSeconds(end.seconds ?? 0)} s (idle-timeout)`;
     case 'exited':
       return end.status === null || end.status === undefined ? 'QEMU was killed' : `QEMU exited with status ${end.status}`;
     case 'failure-line':

@@ -2,7 +2,8 @@ import * as http from 'node:http';
 import * as net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
 import { cleanLine } from '../verdict/watcher.js';
-import { matches } from '../model/patterns.js';
+import { matches, matchesInTime } from '../model/patterns.js';
+import { MATCH_DEADLINE_MS, MatchStalled, withinDeadline } from '../model/deadline.js';
 import { type HttpProbe, type Probe, type ProbeOutcome, type TcpProbe } from '../model/conversation.js';
 
 /** One try: passed, failed for good (the server answered wrongly), or worth trying again (nobody answered yet). */
@@ -89,8 +90,17 @@ export function attemptHttp(p: HttpProbe, opts: ProbeOptions = {}): Promise<Atte
         const got = `status ${status}${res.statusMessage ? ` (${res.statusMessage})` : ''}`;
         const began = body === '' ? 'an empty body' : `a body beginning ${quote(body)}`;
         if (status !== p.status) return done({ verdict: 'fail', detail: `got ${got} with ${began}; expected status ${p.status}` });
-        if (p.body && !matches(p.body, body))
-          return done({ verdict: 'fail', detail: `got ${got} with ${began}; expected a body matching ${JSON.stringify(p.body.source)}` });
+        let bodyOk: boolean;
+        try {
+          bodyOk = !p.body || matchesInTime(p.body, body);
+        } catch (e) {
+          if (!(e instanceof MatchStalled)) throw e;
+          return done({
+            verdict: 'fail',
+            detail: `got ${got}; ${e.message} on the body. Rewrite it so that no two quantifiers can share the same characters.`,
+          });
+        }
+        if (!bodyOk) return done({ verdict: 'fail', detail: `got ${got} with ${began}; expected a body matching ${JSON.stringify(p.body!.source)}` });
         done({ verdict: 'pass', detail: `${got}${p.body ? `, body matched ${JSON.stringify(p.body.source)}` : ''}` });
       });
     });
@@ -130,7 +140,17 @@ export function attemptTcp(p: TcpProbe, opts: ProbeOptions = {}): Promise<Attemp
       }
       // Every line so far, and the unfinished one (a reply need not end in a newline).
       for (const line of received.split('\n')) {
-        if (matches(p.expect, cleanLine(line))) return done({ verdict: 'pass', detail: `reply ${quote(line)} matched ${JSON.stringify(p.expect.source)}` });
+        let hit: boolean;
+        try {
+          hit = matchesInTime(p.expect, cleanLine(line));
+        } catch (e) {
+          if (!(e instanceof MatchStalled)) throw e;
+          return done({
+            verdict: 'fail',
+            detail: `${e.message} on the reply ${quote(line)}. Rewrite it so that no two quantifiers can share the same characters.`,
+          });
+        }
+        if (hit) return done({ verdict: 'pass', detail: `reply ${quote(line)} matched ${JSON.stringify(p.expect.source)}` });
       }
       if (final) done({ verdict: 'fail', detail: `the guest closed the connection after ${quote(received)}; expected ${expected(p)}` });
     };
@@ -264,14 +284,36 @@ export class ProbeRunner {
       parts.push(this.partial.slice(0, MAX_ANSWER));
       this.partial = this.partial.slice(MAX_ANSWER);
     }
-    for (const l of parts) this.line(cleanLine(l));
-    if (this.partial !== '') this.line(cleanLine(this.partial));
+    const look = () => {
+      for (const l of parts) this.line(cleanLine(l));
+      if (this.partial !== '') this.line(cleanLine(this.partial));
+    };
+    if (!this.probes.some((p) => p.after?.regex)) return look();
+    // The `after` lines as one batch under the deadline (model/deadline.ts): a pattern that
+    // backtracks catastrophically fails its probe instead of freezing the action.
+    if (withinDeadline(MATCH_DEADLINE_MS, look).done) return;
+    const i = this.matchingProbe;
+    if (i === undefined || this.started[i]) return;
+    this.started[i] = true;
+    const p = this.probes[i];
+    this.settle(i, {
+      probe: p,
+      ok: false,
+      ms: 0,
+      attempts: 0,
+      message: `${p.label} never started: ${new MatchStalled(JSON.stringify(p.after!.source)).message} on a serial line. Rewrite it so that no two quantifiers can share the same characters.`,
+    });
   }
+
+  /** The probe whose `after` line is being matched right now. */
+  private matchingProbe?: number;
 
   /** A cleaned serial line (or the unfinished last one). */
   line(text: string): void {
     this.probes.forEach((p, i) => {
-      if (p.after && !this.started[i] && !this.abort.signal.aborted && matches(p.after, text)) this.launch(i);
+      if (!p.after || this.started[i] || this.abort.signal.aborted) return;
+      this.matchingProbe = i;
+      if (matches(p.after, text)) this.launch(i);
     });
   }
 

@@ -115,6 +115,14 @@ export interface QemuChoices {
   forwards?: Forward[];
 }
 
+/**
+ * A path or other text inside a QEMU option value (`-drive file=...`, `-device loader,file=...`,
+ * `-qmp unix:...,server=on`): QEMU splits option values at commas and reads a doubled comma as one
+ * (https://www.qemu.org/docs/master/system/invocation.html: "to include a literal comma, double
+ * it"). A workspace, TMPDIR or RUNNER_TEMP with a comma would otherwise break the option.
+ */
+export const qemuOptionValue = (s: string) => s.replace(/,/g, ',,');
+
 const opt = (name: string, value: string | number | undefined | null) => (value === undefined || value === null ? [] : [name, String(value)]);
 const each = (name: string, values: string[] | undefined) => (values ?? []).flatMap((v) => [name, v]);
 

@@ -10,6 +10,7 @@ import { SerialWatcher, type WatchRules } from '../verdict/watcher.js';
 import type { BootMoments } from '../report/outputs.js';
 import { track } from '../proc/processes.js';
 import { QmpClient, type QmpEvent } from './qmp.js';
+import { qemuOptionValue } from './qemu-args.js';
 import { Conversation, endInWords, type ConversationSpec } from './conversation.js';
 import { type ConversationOutcome } from '../model/conversation.js';
 
@@ -87,7 +88,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   let quietTimer: NodeJS.Timeout | undefined;
 
   const qmpSocket = spec.qmp ? path.join(os.tmpdir(), `qmp-${randomBytes(6).toString('hex')}.sock`) : undefined;
-  const args = qmpSocket ? [...spec.args, '-qmp', `unix:${qmpSocket},server=on,wait=on`, '-S'] : spec.args;
+  const args = qmpSocket ? [...spec.args, '-qmp', `unix:${qemuOptionValue(qmpSocket)},server=on,wait=on`, '-S'] : spec.args;
   let shutdownReason: string | undefined;
   /** The last event that explains a stop (GUEST_PANICKED, BLOCK_IO_ERROR, SHUTDOWN), in words. */
   let lastDetail: string | undefined;

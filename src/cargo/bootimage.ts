@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { parse as parseToml } from 'smol-toml';
 import { ActionError } from '../model/errors.js';
+import { MAX_TIMER_SECONDS, timerLimitProblem } from '../model/parse.js';
 
 /**
  * The `[package.metadata.bootimage]` table of a kernel's Cargo.toml, which `bootimage runner` reads
@@ -88,7 +89,10 @@ export function parseBootimage(text: string, manifest: string): BootimageConfig 
       }
       case 'test-timeout': {
         const t = integer(value, manifest, key, 'a whole number of seconds', '300');
-        if (t <= 0) throw new ActionError(`${where(manifest, key)} must be a positive number of seconds, such as test-timeout = 300; found ${t}.`);
+        if (t <= 0 || timerLimitProblem(t))
+          throw new ActionError(
+            `${where(manifest, key)} must be a positive number of seconds up to ${MAX_TIMER_SECONDS}, such as test-timeout = 300; found ${t}.`,
+          );
         cfg.testTimeout = t;
         break;
       }

@@ -1,5 +1,5 @@
 import { InputError } from '../model/errors.js';
-import { parseYamlList } from '../model/parse.js';
+import { MAX_TIMER_SECONDS, parseYamlList, timerLimitProblem } from '../model/parse.js';
 import { parsePattern } from '../model/patterns.js';
 import { type ConsoleStep } from '../model/conversation.js';
 
@@ -56,6 +56,8 @@ export function parseConsoleScript(value: string): ConsoleStep[] {
     if (map.timeout !== undefined) {
       const t = typeof map.timeout === 'number' ? map.timeout : Number(map.timeout);
       if (!Number.isFinite(t) || t <= 0) fail(index, `timeout '${String(map.timeout)}' is not a positive number of seconds`, 'Write for example timeout: 10.');
+      const tooLong = timerLimitProblem(t);
+      if (tooLong) fail(index, `timeout ${String(map.timeout)} ${tooLong}`, `Give at most ${MAX_TIMER_SECONDS} seconds, for example timeout: 10.`);
       timeout = t;
     }
     if (kind === 'expect') {

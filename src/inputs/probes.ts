@@ -1,5 +1,5 @@
 import { InputError } from '../model/errors.js';
-import { parseYamlList } from '../model/parse.js';
+import { MAX_TIMER_SECONDS, parseYamlList, timerLimitProblem } from '../model/parse.js';
 import { parsePattern, type Pattern } from '../model/patterns.js';
 import { type HttpProbe, type Probe, type TcpProbe, type Forward } from '../model/conversation.js';
 
@@ -49,6 +49,8 @@ function pattern(v: unknown, where: string, key: string): Pattern {
 function seconds(v: unknown, where: string): number {
   const n = typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : NaN;
   if (!Number.isFinite(n) || n <= 0) fail(where, `'timeout' is '${String(v)}'`, `Give the seconds to wait as a positive number, for example 'timeout: 30'.`);
+  const tooLong = timerLimitProblem(n);
+  if (tooLong) fail(where, `'timeout' ${String(v)} ${tooLong}`, `Give at most ${MAX_TIMER_SECONDS} seconds, for example 'timeout: 30'.`);
   return n;
 }
 

@@ -1,4 +1,5 @@
 import type { Pattern } from './patterns.js';
+import { roundSeconds } from './parse.js';
 
 /**
  * What a conversation with a running guest is made of (the forward, probes and console-script
@@ -96,7 +97,7 @@ export function describeProbe(p: Probe): string {
     if (p.expect) parts.push(`expect ${p.expect.source}`);
   }
   parts.push(p.after ? `after the line ${p.after.source}` : 'from boot, retried');
-  if (p.timeout !== undefined) parts.push(`within ${p.timeout} s`);
+  if (p.timeout !== undefined) parts.push(`within ${roundSeconds(p.timeout)} s`);
   return parts.join(', ');
 }
 

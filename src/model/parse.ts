@@ -36,6 +36,25 @@ export function parseBool(name: string, raw: string, fallback: boolean): boolean
   throw new InputError(name, `'${raw}' is not a boolean`, 'Use true or false.');
 }
 
+/**
+ * The longest wait a Node timer can hold: setTimeout takes a signed 32-bit count of milliseconds
+ * and fires at once (after 1 ms, with a TimeoutOverflowWarning) when given more
+ * (https://nodejs.org/api/timers.html#settimeoutcallback-delay-args). A timeout of 2147484 s or
+ * more would end the boot at its start; such values are refused, not clamped, so that what the
+ * user wrote is what runs. 2147483 s is 24.8 days, longer than any GitHub job may run.
+ */
+export const MAX_TIMER_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Seconds as people read them: at most three significant decimals ("1.876027932" reads "1.88"; "300" stays "300"). */
+export function roundSeconds(seconds: number): string {
+  return String(Number(seconds.toFixed(seconds < 10 ? 2 : seconds < 100 ? 1 : 0)));
+}
+
+/** Why `seconds` cannot be waited for with a timer ('' when it can). */
+export function timerLimitProblem(seconds: number): string {
+  return seconds > MAX_TIMER_SECONDS ? `is longer than the ${MAX_TIMER_SECONDS} s (24.8 days) a timer can wait` : '';
+}
+
 export function parseSeconds(name: string, raw: string, fallback: number, allowZero: boolean): number {
   if (raw === '') return fallback;
   const n = Number(raw);
@@ -46,6 +65,8 @@ export function parseSeconds(name: string, raw: string, fallback: number, allowZ
       `Give a ${allowZero ? 'non-negative' : 'positive'} number such as 120${allowZero ? ' (0 turns it off)' : ''}.`,
     );
   }
+  const tooLong = timerLimitProblem(n);
+  if (tooLong) throw new InputError(name, `'${raw}' ${tooLong}`, `Give at most ${MAX_TIMER_SECONDS} seconds${allowZero ? ', or 0 to turn it off' : ''}.`);
   return n;
 }
 

@@ -1,4 +1,5 @@
 import { InputError } from './errors.js';
+import { MATCH_DEADLINE_MS, MatchStalled, withinDeadline } from './deadline.js';
 
 /**
  * A line to look for in the serial output. Plain text matches anywhere in a line;
@@ -54,4 +55,16 @@ export function matches(p: Pattern, line: string): boolean {
   if (p.literal !== undefined) return line.includes(p.literal);
   p.regex!.lastIndex = 0;
   return p.regex!.test(line);
+}
+
+/**
+ * matches(), for a single look at a text (a probe's reply): a regular expression runs under the
+ * deadline (deadline.ts) and throws MatchStalled when it runs out of time. Lines in bulk are
+ * batched by their callers instead (each deadline costs about 0.1 ms).
+ */
+export function matchesInTime(p: Pattern, text: string): boolean {
+  if (p.literal !== undefined) return matches(p, text);
+  const r = withinDeadline(MATCH_DEADLINE_MS, () => matches(p, text));
+  if (!r.done) throw new MatchStalled(JSON.stringify(p.source));
+  return r.value;
 }

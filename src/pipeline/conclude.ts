@@ -5,6 +5,7 @@ import type { PoolResult } from '../boot/pool.js';
 import { shellJoin } from '../boot/qemu-args.js';
 import { describeStep, type ConversationOutcome } from '../model/conversation.js';
 import { junitXml, suiteFromReport } from '../report/junit.js';
+import { errorSuite, judgeTestRun } from '../report/test-run.js';
 import { annotatePanic, panicAnnotation } from '../report/panic-location.js';
 import type { ProbeRow, Report, TestRow } from '../report/summary.js';
 import { cleanLine } from '../verdict/watcher.js';
@@ -56,7 +57,7 @@ function annotate(ctx: RunContext, j: Judged): void {
 function writeJunit(ctx: RunContext, results: PoolResult<Judged>[]): string {
   const workspace = ctx.env.workspace;
   const suites = results.flatMap((r) => {
-    if (r.status !== 'done' || !r.value.report) return [];
+    if (r.status !== 'done' || !r.value.report) return [errorSuite(r.name, rowOf(r).reason, r.seconds)];
     const { booted, report } = r.value;
     const exe = booted.image.test;
     const crate = exe ? path.dirname(exe.manifestPath) : workspace;
@@ -76,8 +77,6 @@ function writeJunit(ctx: RunContext, results: PoolResult<Judged>[]): string {
   return junit;
 }
 
-const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;
-
 /**
  * Report, from every image's judgement: pass when every image passed; the reason is the one
  * image's own, or which of several failed; the counts are the cases' own (an image that never
@@ -88,37 +87,39 @@ export function conclude(ctx: RunContext, results: PoolResult<Judged>[]): Partia
   const only = results.length === 1 && !ctx.mode.readsCases ? results[0] : undefined;
   if (only?.status === 'error') throw only.error;
   for (const r of results) if (r.status === 'done') annotate(ctx, r.value);
-  const rows = results.map(rowOf);
-  const failed = rows.filter((r) => !r.pass);
   const first = results.find((r): r is Extract<PoolResult<Judged>, { status: 'done' }> => r.status === 'done')?.value;
-  const base: Partial<Report> = {
-    pass: rows.length > 0 && failed.length === 0,
-    tail: first && only ? first.booted.result.watcher.lastLines().slice(-20) : [],
-    exitCode: only && first ? first.verdict.exitCode : undefined,
-    probes: only && first?.booted.result.conversation ? probeRows(first.booted.result.conversation) : undefined,
-  };
-  if (only) return { ...base, reason: first ? first.verdict.reason : rows[0].reason };
-  const counts = { passed: 0, failed: 0, ignored: 0 };
-  for (const r of results) {
-    if (r.status !== 'done' || !r.value.report) counts.failed++;
-    else {
-      for (const k of ['passed', 'failed', 'ignored'] as const) counts[k] += r.value.report.counts[k];
-      // A failed executable whose cases all passed (it failed after them, or said nothing of them) is a failure too.
-      if (!r.value.verdict.pass && r.value.report.counts.failed === 0) counts.failed++;
-    }
+  if (only) {
+    const v = first?.verdict;
+    return {
+      pass: v?.pass ?? false,
+      reason: v?.reason ?? rowOf(only).reason,
+      tail: first ? first.booted.result.watcher.lastLines().slice(-20) : [],
+      exitCode: v?.exitCode,
+      probes: first?.booted.result.conversation ? probeRows(first.booted.result.conversation) : undefined,
+    };
   }
+  // One judgement of the whole run: the verdict, the rows and every count (src/report/test-run.ts).
+  const run = judgeTestRun(
+    results.map((r) =>
+      r.status === 'done' && r.value.report
+        ? {
+            name: r.value.booted.image.name,
+            report: { ...r.value.report, pass: r.value.verdict.pass, reason: r.value.verdict.reason },
+            seconds: r.value.booted.result.seconds,
+          }
+        : { name: r.name, seconds: r.seconds, reason: rowOf(r).reason },
+    ),
+  );
   const junit = ctx.mode.readsCases ? writeJunit(ctx, results) : undefined;
-  const reason = base.pass
-    ? `All ${rows.length} test executables passed (${plural(counts.passed, 'test case')}).`
-    : `${failed.length} of ${rows.length} test executables failed: ${failed.map((r) => `${r.name}: ${r.reason}`).join('; ')}`;
   return {
-    ...base,
-    reason,
-    tests: rows,
+    pass: run.pass,
+    reason: run.reason,
+    tail: [],
+    tests: run.rows,
     outputs: {
-      'tests-passed': String(counts.passed),
-      'tests-failed': String(counts.failed),
-      'tests-ignored': String(counts.ignored),
+      'tests-passed': String(run.counts.passed),
+      'tests-failed': String(run.counts.failed),
+      'tests-ignored': String(run.counts.ignored),
       ...(junit ? { junit } : {}),
     },
   };

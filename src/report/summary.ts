@@ -48,12 +48,44 @@ const ms = (v?: number) => (v === undefined ? '–' : `${(v / 1000).toFixed(2)} 
 
 const fmt = (s?: number) => (s === undefined ? '–' : `${s.toFixed(1)} s`);
 
+/**
+ * GitHub refuses a step's summary over 1 MiB, and then shows none of it: the verdict would vanish
+ * (https://docs.github.com/en/actions/writing-workflows/choosing-what-your-workflow-does/workflow-commands-for-github-actions#step-isolation-and-limits).
+ * Each quoted text is clipped, and a summary still too big is replaced by the heading and the reason.
+ */
+const SUMMARY_MAX_BYTES = 1024 * 1024;
+/** What the summary may hold, well below GitHub's limit (the tail and tables are clipped to fit in it). */
+const SUMMARY_BUDGET = 512 * 1024;
+/** How much of one serial line, one reason and the whole tail the summary quotes (characters). */
+const LINE_CHARS = 1000;
+const REASON_CHARS = 16 * 1024;
+const TAIL_CHARS = 64 * 1024;
+
+/** At most `max` characters of `s`, saying how much was left out. */
+export function clip(s: string, max: number): string {
+  return s.length <= max ? s : `${s.slice(0, max)}… (${s.length - max} more characters)`;
+}
+
+/** The last serial lines, each clipped, as many of the newest as fit in TAIL_CHARS. */
+function tailText(tail: string[]): { text: string; lines: number } {
+  const kept: string[] = [];
+  let size = 0;
+  for (let i = tail.length - 1; i >= 0; i--) {
+    const l = clip(cleanLine(tail[i]), LINE_CHARS);
+    if (size + l.length + 1 > TAIL_CHARS) break;
+    kept.unshift(l);
+    size += l.length + 1;
+  }
+  return { text: kept.join('\n'), lines: kept.length };
+}
+
 /** Writes the job summary: verdict, reason, timings, and the tail of the serial log. */
 export async function writeSummary(r: Report): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
+  const heading = `${r.pass ? '✅' : '❌'} ${escapeHtml(clip(r.target, 200))}: ${r.pass ? 'pass' : r.error ? 'error' : 'fail'}`;
   const s = core.summary
-    .addHeading(`${r.pass ? '✅' : '❌'} ${r.target}: ${r.pass ? 'pass' : r.error ? 'error' : 'fail'}`, 3)
-    .addRaw(reasonHtml(r.reason), true)
+    .addHeading(heading, 3)
+    .addRaw(reasonHtml(clip(r.reason, REASON_CHARS)), true)
     .addTable([
       [
         { data: 'toolchain', header: true },
@@ -64,7 +96,7 @@ export async function writeSummary(r: Report): Promise<void> {
         { data: 'boot', header: true },
       ],
       [
-        escapeHtml(r.toolchain ?? '–'),
+        escapeHtml(clip(r.toolchain ?? '–', LINE_CHARS)),
         r.accel ?? '–',
         r.exitCode === undefined ? '–' : String(r.exitCode),
         fmt(r.timings.install),
@@ -76,12 +108,12 @@ export async function writeSummary(r: Report): Promise<void> {
     s.addTable([
       ['test executable', 'cases passed', 'cases failed', 'cases ignored', 'time', 'reason'].map((data) => ({ data, header: true })),
       ...r.tests.map((t) => [
-        `${t.pass ? '✅' : '❌'} ${escapeHtml(t.name)}`,
+        `${t.pass ? '✅' : '❌'} ${escapeHtml(clip(t.name, LINE_CHARS))}`,
         String(t.passed),
         String(t.failed),
         String(t.ignored),
         fmt(t.seconds),
-        escapeHtml(t.reason),
+        escapeHtml(clip(t.reason, LINE_CHARS * 2)),
       ]),
     ]);
   }
@@ -94,16 +126,30 @@ export async function writeSummary(r: Report): Promise<void> {
         { data: 'took', header: true },
         { data: 'detail', header: true },
       ],
-      ...r.probes.map((p) => [escapeHtml(p.what), p.ok ? 'pass' : 'fail', ms(p.startedAt), ms(p.ms), escapeHtml(p.detail)]),
+      ...r.probes.map((p) => [
+        escapeHtml(clip(p.what, LINE_CHARS)),
+        p.ok ? 'pass' : 'fail',
+        ms(p.startedAt),
+        ms(p.ms),
+        escapeHtml(clip(p.detail, LINE_CHARS * 2)),
+      ]),
     ]);
   }
-  if (r.qemuCommand) s.addDetails('QEMU command', `<pre>${escapeHtml(r.qemuCommand)}</pre>`);
-  if (r.tail.length) {
+  if (r.qemuCommand) s.addDetails('QEMU command', `<pre>${escapeHtml(clip(r.qemuCommand, REASON_CHARS))}</pre>`);
+  const tail = tailText(r.tail);
+  if (tail.lines > 0) {
     s.addRaw(
-      `<p>Last ${r.tail.length} serial line${r.tail.length === 1 ? '' : 's'}${r.logPath ? ` (full log: <code>${escapeHtml(r.logPath)}</code>)` : ''}:</p>`,
+      `<p>Last ${tail.lines} serial line${tail.lines === 1 ? '' : 's'}${r.logPath ? ` (full log: <code>${escapeHtml(r.logPath)}</code>)` : ''}:</p>`,
       true,
     );
-    s.addRaw(`<pre>${escapeHtml(r.tail.map(cleanLine).join('\n'))}</pre>`, true);
+    s.addRaw(`<pre>${escapeHtml(tail.text)}</pre>`, true);
+  }
+  if (Buffer.byteLength(s.stringify()) > SUMMARY_BUDGET) {
+    // Many test executables or probes, each within its clip: keep what decides the run.
+    s.emptyBuffer()
+      .addHeading(heading, 3)
+      .addRaw(reasonHtml(clip(r.reason, REASON_CHARS)), true)
+      .addRaw(`<p>The rest of this summary was left out: it would exceed the ${SUMMARY_MAX_BYTES / 1024} KiB GitHub shows. See the step's log.</p>`, true);
   }
   await s.write();
 }

@@ -204,27 +204,32 @@ export class TestCaseParser {
       if (c.status === 'passed') c.message = undefined;
     }
     const failed = cases.filter((c) => c.status === 'failed');
+    // One judgement: the executable's verdict, its cases and libtest's own summary decide `pass`
+    // first; the cases (and so every count and the JUnit report) are then made to agree with it:
+    // a failed executable always has a failed case (issue 22, point 8: terse libtest output names
+    // no passing case, and its `test result: FAILED` must not leave the counts at zero failures).
     let pass = exe.pass && failed.length === 0;
     let reason = exe.reason;
-    if (cases.length === 0) {
-      cases.push({
-        name: executableName,
-        status: exe.pass ? 'passed' : 'failed',
-        message: exe.pass ? undefined : exe.reason,
-        location: this.orphanPanic?.location,
-        output: [],
-      });
-    } else if (!exe.pass && failed.length === 0) {
-      // Every case passed, yet the executable failed (a wrong exit status, a timeout after the last case, a panic outside any case): one more case says so.
-      cases.push({ name: executableName, status: 'failed', message: exe.reason, location: this.orphanPanic?.location, output: [] });
-    } else if (exe.pass && failed.length > 0) {
+    const libtestFailed = this.libtest !== undefined && !this.libtest.ok;
+    if (exe.pass && failed.length > 0) {
       reason = `${failed.length} test case${failed.length === 1 ? '' : 's'} failed (${failed.map((c) => c.name).join(', ')}), although the executable itself reported success (${exe.reason})`;
     } else if (failed.length > 0) {
       reason = `${failed.length} test case${failed.length === 1 ? '' : 's'} failed (${failed.map((c) => c.name).join(', ')}): ${exe.reason}`;
-    }
-    if (this.libtest && !this.libtest.ok && pass) {
+    } else if (libtestFailed && pass) {
       pass = false;
-      reason = `libtest reported "test result: FAILED" (${this.libtest.failed} failed), although the executable itself reported success (${exe.reason})`;
+      reason = `libtest reported "test result: FAILED" (${this.libtest!.failed} failed), although the executable itself reported success (${exe.reason})`;
+    }
+    if (cases.length === 0) {
+      cases.push({
+        name: executableName,
+        status: pass ? 'passed' : 'failed',
+        message: pass ? undefined : reason,
+        location: this.orphanPanic?.location,
+        output: [],
+      });
+    } else if (!pass && failed.length === 0) {
+      // Every case passed, yet the executable failed (a wrong exit status, a timeout after the last case, a panic outside any case, libtest's FAILED): one more case says so.
+      cases.push({ name: executableName, status: 'failed', message: reason, location: this.orphanPanic?.location, output: [] });
     }
     const count = (s: CaseStatus) => cases.filter((c) => c.status === s).length;
     return {

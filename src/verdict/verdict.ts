@@ -1,6 +1,7 @@
 import type { SerialWatcher } from './watcher.js';
 import { describeStop, kvmFailure } from './run-state.js';
 import { type ConversationOutcome } from '../model/conversation.js';
+import { roundSeconds } from '../model/parse.js';
 
 /** How a boot ended, as the boot stage saw it. */
 export type BootEnd =
@@ -65,9 +66,36 @@ function lastSeen(w: SerialWatcher): string {
   return last === undefined ? 'the guest printed nothing' : `the last line was ${quote(last)}`;
 }
 
-function waitingFor(w: SerialWatcher): string {
-  const m = w.missing;
-  return m ? `waiting for ${quote(m.source)}` : 'every expected line had appeared';
+/**
+ * The first expected line not met, quoted, with why when the output says more than "not printed":
+ * it appeared, but out of order or only on lines that met other expected lines (a line meets at
+ * most one); and how many of the expected lines appeared.
+ */
+function missingInWords(w: SerialWatcher): string {
+  const i = w.met.indexOf(false);
+  if (i < 0) return '';
+  const { expect, ordered } = w.rules;
+  const x = quote(expect[i].source);
+  const seen = w.seenAt[i];
+  let why = '';
+  if (seen > 0 && ordered && i > 0) {
+    const prev = quote(expect[i - 1].source);
+    const at = w.metAt[i - 1];
+    why =
+      seen === at
+        ? `: it appeared only on serial line ${seen}, which met the expected line before it (${prev}), and a line meets at most one expected line`
+        : `: it appeared at serial line ${seen}, before ${prev} at line ${at}, and not after it (ordered: true wants the lines in the order given)`;
+  } else if (seen > 0 && !ordered) {
+    why = `: it appeared (first at serial line ${seen}), but every line it appeared on met another expected line, and a line meets at most one`;
+  }
+  const n = expect.length;
+  const count = n > 1 && w.metCount > 0 ? ` (${w.metCount} of ${n} expected lines had appeared)` : '';
+  return `${x}${ordered && i > 0 && why ? ` after ${quote(expect[i - 1].source)}` : ''}${count}${why}`;
+}
+
+/** Where the watch was: `while waiting for "X" ...`, or after every expected line. */
+function during(w: SerialWatcher, prefix = 'while '): string {
+  return w.satisfied ? 'after every expected line had appeared' : `${prefix}waiting for ${missingInWords(w)}`;
 }
 
 function qemuError(stderr: string): string | undefined {
@@ -111,6 +139,15 @@ function decideBoot(ctx: VerdictContext): Verdict {
   const fail = (reason: string): Verdict => ({ pass: false, reason, exitCode });
   const nExpect = w.rules.expect.length;
 
+  const stalledMs = w.failure?.stalledMs;
+  if (w.failure && stalledMs !== undefined) {
+    const f = w.failure;
+    return fail(
+      `Matching serial line ${f.lineNumber} (${quote(f.line)}) against ${quote(f.pattern.source)} took longer than ${stalledMs / 1000} s, so the action stopped watching: ` +
+        'the regular expression backtracks catastrophically on that line. Rewrite it so that no two quantifiers can share the same characters ' +
+        '(for example /^(\\w+\\s?)+!$/ as /^[\\w\\s]*!$/), or write the line as plain text.',
+    );
+  }
   if (w.failure) {
     const f = w.failure;
     const next = f.next ? ` ${quote(f.next)}` : '';
@@ -119,39 +156,37 @@ function decideBoot(ctx: VerdictContext): Verdict {
 
   if (end.kind === 'stopped') {
     const { what, fix } = describeStop(end.state, ctx.qemuStderr, end.detail);
-    const when = end.satisfiedBefore || w.satisfied ? 'after every expected line had appeared' : `while ${waitingFor(w)}`;
+    const when = end.satisfiedBefore ? 'after every expected line had appeared' : during(w);
     return fail(`QEMU stopped the guest ${when}: ${what}; ${lastSeen(w)}. ${fix}`);
   }
   // QEMU said on stderr that KVM failed: the guest is not running, whatever else happened.
   const kvm = kvmFailure(ctx.qemuStderr);
   if (kvm) {
     const { fix } = describeStop('internal-error', ctx.qemuStderr);
-    return fail(
-      `QEMU reported ${kvm} and stopped the guest ${w.satisfied ? 'after every expected line had appeared' : `while ${waitingFor(w)}`}; ${lastSeen(w)}. ${fix}`,
-    );
+    return fail(`QEMU reported ${kvm} and stopped the guest ${during(w)}; ${lastSeen(w)}. ${fix}`);
   }
 
   switch (end.kind) {
     case 'timeout':
       if (ctx.waitForExit && w.satisfied) {
         return fail(
-          `Timed out after ${end.seconds}s: every expected line had appeared, but the guest did not exit by itself with status ${acceptedExitCodes.join(' or ')} (wait-for-exit: true); ${lastSeen(w)}.`,
+          `Timed out after ${roundSeconds(end.seconds)}s: every expected line had appeared, but the guest did not exit by itself with status ${acceptedExitCodes.join(' or ')} (wait-for-exit: true); ${lastSeen(w)}.`,
         );
       }
       return fail(
         nExpect > 0 || acceptedExitCodes.length === 0
-          ? `Timed out after ${end.seconds}s ${waitingFor(w)}; ${lastSeen(w)}.`
-          : `Timed out after ${end.seconds}s: the guest did not exit with status ${acceptedExitCodes.join(' or ')}; ${lastSeen(w)}.`,
+          ? `Timed out after ${roundSeconds(end.seconds)}s ${during(w, '')}; ${lastSeen(w)}.`
+          : `Timed out after ${roundSeconds(end.seconds)}s: the guest did not exit with status ${acceptedExitCodes.join(' or ')}; ${lastSeen(w)}.`,
       );
     case 'idle':
-      return fail(`No serial output for ${end.seconds}s (idle-timeout) while ${waitingFor(w)}; ${lastSeen(w)}.`);
+      return fail(`No serial output for ${roundSeconds(end.seconds)}s (idle-timeout) ${during(w)}; ${lastSeen(w)}.`);
     case 'failure-line':
       return fail('A failure line appeared.');
     case 'probe-failed':
     case 'script-failed':
       return fail(end.message);
     case 'satisfied':
-      if (!w.satisfied) return fail(`Stopped before ${waitingFor(w)}.`);
+      if (!w.satisfied) return fail(`Stopped ${during(w)}.`);
       if (end.runState !== undefined && end.runState !== 'running') {
         // boot() only stops on a match when QEMU says running; anything else is not a pass.
         const { what, fix } = describeStop(end.runState, ctx.qemuStderr);
@@ -163,7 +198,7 @@ function decideBoot(ctx: VerdictContext): Verdict {
       };
     case 'exited': {
       if (end.status === null) {
-        return fail(`QEMU was killed by ${end.signal ?? 'a signal'} ${waitingFor(w)}; ${lastSeen(w)}.`);
+        return fail(`QEMU was killed by ${end.signal ?? 'a signal'} ${during(w)}; ${lastSeen(w)}.`);
       }
       const status = end.status;
       if (!acceptedExitCodes.includes(status)) {
@@ -181,7 +216,7 @@ function decideBoot(ctx: VerdictContext): Verdict {
         );
       }
       if (!w.satisfied) {
-        return fail(`The guest exited (status ${status}) before printing ${quote(w.missing!.source)}; ${lastSeen(w)}.`);
+        return fail(`The guest exited (status ${status}) before printing ${missingInWords(w)}; ${lastSeen(w)}.`);
       }
       const what = nExpect > 0 ? `printed all ${nExpect} expected line${nExpect === 1 ? '' : 's'} and exited` : 'exited';
       return { pass: true, reason: `The guest ${what} with status ${status}.`, exitCode: status };

@@ -1,6 +1,7 @@
 import { isUtf8 } from 'node:buffer';
 import { cleanBlock, countNewlines } from './scan.js';
 import { matches, type Pattern } from '../model/patterns.js';
+import { MATCH_DEADLINE_MS, withinDeadline } from '../model/deadline.js';
 
 export interface WatchRules {
   /** Lines that must appear. */
@@ -18,6 +19,11 @@ export interface FailureSeen {
   lineNumber: number;
   /** The line after it, when it came (a Rust panic prints its message there). */
   next?: string;
+  /**
+   * Set when this is no failure line but a pattern that ran out of time on the line (catastrophic
+   * backtracking): matching it took longer than this many milliseconds and was stopped.
+   */
+  stalledMs?: number;
 }
 
 export interface WatcherOptions {
@@ -39,7 +45,27 @@ export interface WatcherOptions {
   tailLines?: number;
   /** A line longer than this many bytes is cut into pieces (bounds memory for guests that never send a newline). */
   maxLineBytes?: number;
+  /** How long matching one batch of lines against regular expressions may take (model/deadline.ts). */
+  matchDeadlineMs?: number;
 }
+
+/** What the expectations' matching state is, so that a look at an unfinished line can be undone. */
+interface MatchState {
+  met: boolean[];
+  metAt: number[];
+  seenAt: number[];
+  heldBy: (HeldLine | undefined)[];
+}
+
+/** A serial line that meets an expectation (unordered), and every expectation it matches. */
+interface HeldLine {
+  n: number;
+  fits: number[];
+}
+
+/** Lines waiting to be matched under the deadline: a batch is this many lines or bytes at most. */
+const BATCH_LINES = 512;
+const BATCH_BYTES = 64 * 1024;
 
 // CSI sequences, OSC sequences (ended by BEL or ST), and two-byte escapes.
 // eslint-disable-next-line no-control-regex -- escape sequences are what it removes
@@ -60,7 +86,25 @@ export function cleanLine(line: string): string {
  * on how the stream is split into chunks.
  */
 export class SerialWatcher {
-  readonly met: boolean[];
+  /**
+   * Which expectations are met. Each serial line meets at most one expectation: `expect:
+   * "Hello\nHello"` needs two lines that say Hello. Ordered, a line meets the first expectation not
+   * met yet, or none (matching a subsequence greedily is optimal). Unordered, the lines and the
+   * expectations they match form a bipartite graph and the watcher keeps a maximum matching of it
+   * (Kuhn's augmenting paths, one per new line: a line that meets nothing when it comes can never
+   * help later, so only the lines that meet an expectation are kept).
+   */
+  met: boolean[];
+  /** The serial line (1-based) that meets each expectation; 0 while it is not met. */
+  metAt: number[];
+  /**
+   * The first serial line that matched each expectation, whether or not it met it (0: none yet).
+   * Ordered, a line is looked at for the later expectations too, so that a reason can say where a
+   * line came out of order; unordered, an expectation seen but not met had all its lines taken by
+   * other expectations.
+   */
+  seenAt: number[];
+  private heldBy: (HeldLine | undefined)[];
   failure?: FailureSeen;
   /** Complete lines seen. */
   lineCount = 0;
@@ -72,9 +116,17 @@ export class SerialWatcher {
   private readonly maxLineBytes: number;
   private pending: Buffer[] = [];
   private pendingBytes = 0;
-  /** Expectations met by a look at the unfinished line; judged again when it completes. */
-  private metByPartial: number[] = [];
+  /** The matching state before a look at the unfinished line; restored when the line completes. */
+  private beforePartial?: MatchState;
   private satisfiedSignalled = false;
+  private failureSignalled = false;
+  /** Some pattern is a regular expression: lines are matched in batches under a deadline. */
+  private readonly guarded: boolean;
+  private readonly deadlineMs: number;
+  private queue: { clean: string; n: number }[] = [];
+  private queuedBytes = 0;
+  /** The pattern being matched right now, to name it when matching runs out of time. */
+  private matching?: Pattern;
   /** When the last expectation was met (performance.now(), the boot's clock), for the expected-seconds output. */
   satisfiedAt?: number;
   private readonly fastPath: boolean;
@@ -87,6 +139,9 @@ export class SerialWatcher {
     private readonly opts: WatcherOptions = {},
   ) {
     this.met = rules.expect.map(() => false);
+    this.metAt = rules.expect.map(() => 0);
+    this.seenAt = rules.expect.map(() => 0);
+    this.heldBy = rules.expect.map(() => undefined);
     this.tailLines = opts.tailLines ?? 40;
     this.maxLineBytes = opts.maxLineBytes ?? 64 * 1024;
     this.fastPath = opts.fastPath ?? true;
@@ -95,6 +150,13 @@ export class SerialWatcher {
     this.literalsOnly = all.every((p) => p.literal !== undefined && !p.literal.includes('\ufffd')) && (opts.onLine === undefined || opts.onLines !== undefined);
     this.failLiterals = rules.failOn.map((p) => Buffer.from(p.literal ?? ''));
     this.expectLiterals = rules.expect.map((p) => Buffer.from(p.literal ?? ''));
+    this.guarded = all.some((p) => p.regex !== undefined);
+    this.deadlineMs = opts.matchDeadlineMs ?? MATCH_DEADLINE_MS;
+  }
+
+  /** How many expectations are met. */
+  get metCount(): number {
+    return this.met.filter(Boolean).length;
   }
 
   get satisfied(): boolean {
@@ -142,6 +204,7 @@ export class SerialWatcher {
     }
     // What follows the last newline waits for the rest of its line.
     while (start < chunk.length) start = this.takePartial(chunk, start);
+    this.flush();
   }
 
   /**
@@ -207,10 +270,14 @@ export class SerialWatcher {
     if (this.failure === undefined) {
       for (const f of this.failLiterals) if (text.indexOf(f) >= 0) return false;
     }
-    for (let i = 0; i < this.met.length; i++) {
-      if (this.met[i]) continue;
-      if (text.indexOf(this.expectLiterals[i]) >= 0) return false;
-      if (this.rules.ordered) break;
+    if (!this.satisfied) {
+      const first = this.met.indexOf(false);
+      for (let i = 0; i < this.met.length; i++) {
+        // Ordered: the next expectation, and later ones not seen yet (where they appear is reported).
+        // Unordered: any expectation, met ones too (a line for one may free another's line).
+        const matters = this.rules.ordered ? i === first || (i > first && this.seenAt[i] === 0) : true;
+        if (matters && text.indexOf(this.expectLiterals[i]) >= 0) return false;
+      }
     }
     if (block.length > this.maxLineBytes && this.hasOverlongLine(block)) return false;
     const lines = countNewlines(text); // cleaning keeps every newline
@@ -251,6 +318,7 @@ export class SerialWatcher {
   /** The stream ended: judge the unfinished line as a line. */
   end(): void {
     if (this.pendingBytes > 0) this.completeLine(this.takePending());
+    this.flush();
   }
 
   /**
@@ -259,11 +327,20 @@ export class SerialWatcher {
    */
   checkPartial(): void {
     if (this.pendingBytes === 0) return;
+    this.flush();
     const clean = cleanLine(this.pendingText());
-    this.checkFailure(clean, this.lineCount + 1);
-    if (this.failure) return;
-    for (const i of this.matchExpectations(clean)) this.metByPartial.push(i);
-    this.signalSatisfied();
+    const n = this.lineCount + 1;
+    const look = () => {
+      this.checkFailure(clean, n);
+      if (this.failure) return;
+      // Looked at before, shorter: start again from the state before (the line meets one expectation).
+      if (this.beforePartial) this.restoreState(this.beforePartial);
+      else this.beforePartial = this.saveState();
+      this.matchLine(clean, n);
+    };
+    if (!this.guarded) look();
+    else if (!withinDeadline(this.deadlineMs, look).done) this.stalled(clean, n);
+    this.signal();
   }
 
   private appendPending(b: Buffer): void {
@@ -286,10 +363,11 @@ export class SerialWatcher {
 
   private completeLine(line: string): void {
     this.lineCount++;
-    if (this.metByPartial.length > 0) {
-      for (const i of this.metByPartial) this.met[i] = false;
-      this.metByPartial = [];
-      this.satisfiedSignalled = false;
+    if (this.beforePartial) {
+      // The unfinished line was looked at; now it is judged whole (the queue is empty: checkPartial flushed it).
+      this.restoreState(this.beforePartial);
+      this.beforePartial = undefined;
+      this.satisfiedSignalled = this.satisfied && this.satisfiedSignalled;
     }
 
     this.decodeTail();
@@ -298,38 +376,121 @@ export class SerialWatcher {
     this.opts.onLine?.(line);
 
     const clean = cleanLine(line);
-    if (this.failure) {
-      if (this.failure.next === undefined && this.lineCount === this.failure.lineNumber + 1) this.failure.next = clean.trim();
+    if (!this.guarded) {
+      this.judge(clean, this.lineCount);
+      this.signal();
       return;
     }
-    this.checkFailure(clean, this.lineCount);
+    this.queue.push({ clean, n: this.lineCount });
+    this.queuedBytes += clean.length;
+    if (this.queue.length >= BATCH_LINES || this.queuedBytes >= BATCH_BYTES) this.flush();
+  }
+
+  /** Matches the queued lines, in a batch under the deadline. */
+  private flush(): void {
+    if (this.queue.length === 0) return;
+    const q = this.queue;
+    this.queue = [];
+    this.queuedBytes = 0;
+    let at = 0;
+    const r = withinDeadline(this.deadlineMs, () => {
+      for (; at < q.length; at++) this.judge(q[at].clean, q[at].n);
+    });
+    if (!r.done) {
+      this.stalled(q[at].clean, q[at].n);
+      if (this.failure?.next === undefined && q[at + 1]?.n === q[at].n + 1) this.failure!.next = q[at + 1].clean.trim();
+    }
+    this.signal();
+  }
+
+  /** Matching line `n` ran out of time: that is a failure, naming the pattern. */
+  private stalled(clean: string, n: number): void {
+    this.matching ??= this.rules.expect[0] ?? this.rules.failOn[0];
+    this.failure ??= { pattern: this.matching, line: clean.trim(), lineNumber: n, stalledMs: this.deadlineMs };
+  }
+
+  private judge(clean: string, n: number): void {
+    if (this.failure) {
+      if (this.failure.next === undefined && n === this.failure.lineNumber + 1) this.failure.next = clean.trim();
+      return;
+    }
+    this.checkFailure(clean, n);
     if (this.failure) return;
-    this.matchExpectations(clean);
+    this.matchLine(clean, n);
+  }
+
+  /** Tells the caller, once each, of a failure and of every expectation met. */
+  private signal(): void {
+    if (this.failure && !this.failureSignalled) {
+      this.failureSignalled = true;
+      this.opts.onFailure?.(this.failure);
+    }
     this.signalSatisfied();
+  }
+
+  private test(p: Pattern, clean: string): boolean {
+    this.matching = p;
+    return matches(p, clean);
   }
 
   private checkFailure(clean: string, lineNumber: number): void {
     if (this.failure) return;
-    const p = this.rules.failOn.find((f) => matches(f, clean));
+    const p = this.rules.failOn.find((f) => this.test(f, clean));
     if (!p) return;
     this.failure = { pattern: p, line: clean.trim(), lineNumber };
-    this.opts.onFailure?.(this.failure);
   }
 
-  /** Marks the expectations this line meets; returns their indexes. */
-  private matchExpectations(clean: string): number[] {
-    const newly: number[] = [];
+  /** Lets line `n` meet at most one expectation (see `met`), and notes which expectations it matched. */
+  private matchLine(clean: string, n: number): void {
+    if (this.satisfied) return;
     const { expect, ordered } = this.rules;
+    if (ordered) {
+      const first = this.met.indexOf(false);
+      for (let i = first; i < expect.length; i++) {
+        if (i > first && this.seenAt[i] !== 0) continue;
+        if (!this.test(expect[i], clean)) continue;
+        if (this.seenAt[i] === 0) this.seenAt[i] = n;
+        if (i === first) {
+          this.met[i] = true;
+          this.metAt[i] = n;
+        }
+      }
+      return;
+    }
+    const fits: number[] = [];
     for (let i = 0; i < expect.length; i++) {
-      if (this.met[i]) continue;
-      if (matches(expect[i], clean)) {
-        this.met[i] = true;
-        newly.push(i);
-      } else if (ordered) {
-        break;
+      if (!this.test(expect[i], clean)) continue;
+      fits.push(i);
+      if (this.seenAt[i] === 0) this.seenAt[i] = n;
+    }
+    if (fits.length > 0) this.augment({ n, fits }, new Set());
+  }
+
+  /** Kuhn's step: finds `line` an expectation, moving lines that hold one to another they fit. */
+  private augment(line: HeldLine, tried: Set<number>): boolean {
+    for (const e of line.fits) {
+      if (tried.has(e)) continue;
+      tried.add(e);
+      const holder = this.heldBy[e];
+      if (holder === undefined || this.augment(holder, tried)) {
+        this.heldBy[e] = line;
+        this.met[e] = true;
+        this.metAt[e] = line.n;
+        return true;
       }
     }
-    return newly;
+    return false;
+  }
+
+  private saveState(): MatchState {
+    return { met: [...this.met], metAt: [...this.metAt], seenAt: [...this.seenAt], heldBy: [...this.heldBy] };
+  }
+
+  private restoreState(s: MatchState): void {
+    this.met = [...s.met];
+    this.metAt = [...s.metAt];
+    this.seenAt = [...s.seenAt];
+    this.heldBy = [...s.heldBy];
   }
 
   private signalSatisfied(): void {

@@ -1,7 +1,7 @@
 import { NICS } from '../../boot/network.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import type { BootContext, QemuLoad } from '../../boot/qemu-args.js';
+import { qemuOptionValue, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
 import { literal } from '../../model/patterns.js';
 import { explainIsaDebugExit, explainSemihosting, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
@@ -17,7 +17,7 @@ const BOOT_FILE: Record<string, string> = { x86_64: 'BOOTX64.EFI', aarch64: 'BOO
 const espDir = (ctx: BootContext) => path.join(ctx.workDir, 'esp');
 
 /** The disk to boot: a FAT folder holding the .efi app as the default boot file, or a whole disk image as it is. */
-const bootDisk = (ctx: BootContext) => `format=raw,file=${ctx.image === 'pe' ? `fat:rw:${espDir(ctx)}` : ctx.kernel}`;
+const bootDisk = (ctx: BootContext) => `format=raw,file=${qemuOptionValue(ctx.image === 'pe' ? `fat:rw:${espDir(ctx)}` : ctx.kernel)}`;
 
 /** Copies the .efi app to <workDir>/esp/EFI/BOOT/<boot file> (a disk image is booted as it is). */
 function prepareEsp(arch: string, ctx: BootContext): void {
@@ -51,7 +51,11 @@ export function uefi(target: string): TargetPlan | undefined {
         nic: NICS.virtioPci,
         devices: ['isa-debug-exit,iobase=0xf4,iosize=0x04'],
         load: (ctx): QemuLoad => ({
-          drives: [`if=pflash,format=raw,readonly=on,file=${OVMF_CODE}`, `if=pflash,format=raw,file=${path.join(ctx.workDir, 'OVMF_VARS.fd')}`, bootDisk(ctx)],
+          drives: [
+            `if=pflash,format=raw,readonly=on,file=${qemuOptionValue(OVMF_CODE)}`,
+            `if=pflash,format=raw,file=${qemuOptionValue(path.join(ctx.workDir, 'OVMF_VARS.fd'))}`,
+            bootDisk(ctx),
+          ],
         }),
         prepare(ctx) {
           fs.copyFileSync(OVMF_VARS, path.join(ctx.workDir, 'OVMF_VARS.fd'));

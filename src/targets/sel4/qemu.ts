@@ -1,4 +1,4 @@
-import { consoleArgs, monitorArgs, type QemuBoot, type QemuLoad } from '../../boot/qemu-args.js';
+import { consoleArgs, monitorArgs, qemuOptionValue, type QemuBoot, type QemuLoad } from '../../boot/qemu-args.js';
 import type { Route, Sel4Arch } from './targets.js';
 import { ARCH } from './targets.js';
 
@@ -22,8 +22,8 @@ export interface Sel4QemuLine {
   args: string[];
 }
 
-/** QEMU splits option values at commas; a comma in a path is written twice. */
-export const qemuOptionPath = (p: string) => p.replace(/,/g, ',,');
+/** QEMU splits option values at commas; a comma in a path is written twice (boot/qemu-args.ts). */
+export const qemuOptionPath = qemuOptionValue;
 
 /**
  * The CPU model rust-sel4 boots x86_64 root tasks with under TCG: Nehalem without the features

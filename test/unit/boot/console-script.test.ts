@@ -138,3 +138,21 @@ test('over-long unfinished lines are cut, bounding memory', async () => {
   s.push('end');
   assert.equal((await s.done).ok, true);
 });
+
+test('a step whose regular expression backtracks catastrophically fails at the deadline, and timers still fire (issue 22, point 6)', async () => {
+  let fired = false;
+  const t = setTimeout(() => (fired = true), 20);
+  const started = performance.now();
+  const { script } = run("- expect: '/^(\\w+\\s?)+!$/'\n  timeout: 60", { boot: [`${'a'.repeat(40)}?\r\n`] });
+  const took = performance.now() - started;
+  const outcome = await script.done;
+  assert.ok(took < 10_000, `matching blocked for ${took} ms`);
+  assert.equal(outcome.ok, false);
+  assert.match(
+    outcome.message,
+    /^Console script step 1 \(expect .*\): matching its pattern against "a{40}\?" took longer than 2 s, so the script stopped: the regular expression backtracks catastrophically/,
+  );
+  await new Promise((r) => setTimeout(r, 30));
+  clearTimeout(t);
+  assert.ok(fired, 'a timer set before it fired');
+});

@@ -226,3 +226,33 @@ test('quotes of guest output are cleaned and bounded', () => {
   assert.equal(quote('\x1b[31mred\x1b[0m\r\n\x07bell'), '"red bell"');
   assert.equal(quote('x'.repeat(300)), JSON.stringify(`${'x'.repeat(200)}…`));
 });
+
+test(
+  'runner: an `after` regular expression that backtracks catastrophically fails its probe at the deadline (issue 22, point 6)',
+  { timeout: 20_000 },
+  async () => {
+    const r = new ProbeRunner(parseProbes(`- tcp: 1\n  after: '/^(\\w+\\s?)+!$/'`, [{ host: 1, guest: 80 }]));
+    r.start();
+    const started = performance.now();
+    r.push(Buffer.from(`${'a'.repeat(40)}?\n`));
+    assert.ok(performance.now() - started < 10_000);
+    const [o] = await r.done;
+    assert.equal(o.ok, false);
+    assert.match(
+      o.message,
+      /never started: matching "\/\^\(\\\\w\+\\\\s\?\)\+!\$\/" took longer than 2 s: the regular expression backtracks catastrophically on a serial line/,
+    );
+  },
+);
+
+test('an HTTP probe whose body pattern backtracks catastrophically fails, naming it', { timeout: 20_000 }, async () => {
+  const s = http.createServer((_q, res) => res.end(`${'a'.repeat(40)}?`));
+  const port = await listen(s);
+  try {
+    const o = await runProbe(probe(`- http: http://127.0.0.1:PORT/\n  body: '/^(\\w+\\s?)+!$/'`, port), new AbortController().signal, { retryMs: 50 });
+    assert.equal(o.ok, false);
+    assert.match(o.message, /took longer than 2 s: the regular expression backtracks catastrophically on the body/);
+  } finally {
+    await close(s);
+  }
+});

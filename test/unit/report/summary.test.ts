@@ -44,3 +44,31 @@ test('toolchain files: TOML, legacy one-liner, and lookup in parent folders', ()
   fs.writeFileSync(path.join(d, 'a', 'rust-toolchain'), '[toolchain]\npath = "../tc"\n');
   assert.equal(parseToolchainFile(path.join(d, 'a', 'rust-toolchain')).path, path.join(d, 'tc'));
 });
+
+test('the job summary stays under 1 MiB with a 10 MiB line, and the target is escaped (issue 22, point 9)', async () => {
+  const { writeSummary } = await import('../../../src/report/summary.js');
+  const file = path.join(tempDir('summary-'), 'summary.md');
+  fs.writeFileSync(file, '');
+  const saved = process.env.GITHUB_STEP_SUMMARY;
+  process.env.GITHUB_STEP_SUMMARY = file;
+  try {
+    const huge = 'A'.repeat(10 * 1024 * 1024);
+    await writeSummary({
+      target: '<img src=x onerror=alert(1)>',
+      pass: false,
+      reason: `Timed out after 5s waiting for "x"; the last line was ${huge}`,
+      timings: {},
+      tail: Array.from({ length: 40 }, () => huge.slice(0, 64 * 1024)),
+      tests: Array.from({ length: 3 }, (_, i) => ({ name: `t${i}`, passed: 0, failed: 1, ignored: 0, seconds: 1, pass: false, reason: huge })),
+    });
+    const out = fs.readFileSync(file, 'utf8');
+    assert.ok(Buffer.byteLength(out) < 1024 * 1024, `${Buffer.byteLength(out)} bytes`);
+    assert.ok(!out.includes('<img'), 'the target input is escaped');
+    assert.ok(out.includes('&lt;img src=x onerror=alert(1)&gt;'));
+    assert.match(out, /Timed out after 5s waiting for &quot;x&quot;/, 'the reason is still there');
+    assert.match(out, /more characters\)/, 'what was clipped says so');
+  } finally {
+    if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+    else process.env.GITHUB_STEP_SUMMARY = saved;
+  }
+});

@@ -51,7 +51,7 @@ test('a guest QEMU has stopped never passes, even with every line seen; the reas
   const panicked = judge('hello\n', { kind: 'stopped', state: 'guest-panicked', detail: 'GUEST_PANICKED, action pause', satisfiedBefore: false });
   assert.match(
     panicked.reason,
-    /^QEMU stopped the guest while waiting for "done": the guest reported a panic to QEMU \(run state guest-panicked, GUEST_PANICKED, action pause\)/,
+    /^QEMU stopped the guest while waiting for "done" \(1 of 2 expected lines had appeared\): the guest reported a panic to QEMU \(run state guest-panicked, GUEST_PANICKED, action pause\)/,
   );
   for (const state of ['paused', 'shutdown', 'io-error', 'watchdog', 'suspended', 'reset', 'debug', 'colo']) {
     assert.equal(judge('hello\ndone\n', { kind: 'stopped', state, satisfiedBefore: true }).pass, false, state);

@@ -65,7 +65,7 @@ test('a wrong exit status names the status, the value written and what was expec
 test('a missing line names the line and what came last', () => {
   const v = judge('hello\nsomething else\n', exited(33));
   assert.equal(v.pass, false);
-  assert.equal(v.reason, 'The guest exited (status 33) before printing "done"; the last line was "something else".');
+  assert.equal(v.reason, 'The guest exited (status 33) before printing "done" (1 of 2 expected lines had appeared); the last line was "something else".');
 });
 
 test('a panic fails even when everything else is right, and quotes the panic', () => {
@@ -96,4 +96,25 @@ test("QEMU's own error is shown when it fails to start the guest", () => {
 test('no expectations: the exit status alone decides', () => {
   assert.equal(judge('', exited(33), []).pass, true);
   assert.equal(judge('', exited(35), []).pass, false);
+});
+
+test('a killed QEMU after every line says "after"; times in reasons are rounded (issue 22, point 9)', () => {
+  const killed = judge('hello\ndone\n', { kind: 'exited', status: null, signal: 'SIGKILL' });
+  assert.equal(killed.pass, false);
+  assert.equal(killed.reason, 'QEMU was killed by SIGKILL after every expected line had appeared; the last line was "done".');
+  assert.match(judge('hello\n', { kind: 'exited', status: null, signal: 'SIGKILL' }).reason, /^QEMU was killed by SIGKILL while waiting for "done"/);
+  assert.match(judge('hello\n', { kind: 'timeout', seconds: 1.876027932 }).reason, /^Timed out after 1\.88s waiting for "done"/);
+  assert.match(judge('hello\n', { kind: 'idle', seconds: 0.3333333 }).reason, /^No serial output for 0\.33s \(idle-timeout\)/);
+});
+
+test('a pattern that ran out of time fails, naming the pattern, the line and the fix', () => {
+  const w = new SerialWatcher({ expect: [parsePattern('/^(\\w+\\s?)+!$/', 'expect')], failOn: [], ordered: true }, { matchDeadlineMs: 200 });
+  w.push(Buffer.from(`${'a'.repeat(40)}?\n`));
+  const v = decide({ watcher: w, end: { kind: 'failure-line' }, acceptedExitCodes: [33], explainExit: explainIsaDebugExit, qemuStderr: '' });
+  assert.equal(v.pass, false);
+  assert.match(
+    v.reason,
+    /^Matching serial line 1 \("a{40}\?"\) against "\/\^\(\\\\w\+\\\\s\?\)\+!\$\/" took longer than 0\.2 s, so the action stopped watching: the regular expression backtracks catastrophically/,
+  );
+  assert.match(v.reason, /Rewrite it/);
 });

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { isUtf8 } from 'node:buffer';
 import { cleanLine, SerialWatcher, type WatchRules } from '../../../src/verdict/watcher.js';
 import { cleanBlock, cleanBlockJs } from '../../../src/verdict/scan.js';
-import { literal, parsePattern } from '../../../src/model/patterns.js';
+import { literal, matches, parsePattern } from '../../../src/model/patterns.js';
 
 const rules = (expect: string[], failOn: string[] = ['panicked at '], ordered = true): WatchRules => ({
   expect: expect.map((e) => parsePattern(e, 'expect')),
@@ -40,8 +40,129 @@ test('unordered expectations accept any order', () => {
   assert.equal(feed(rules(['a', 'b'], [], false), 'b\na\n').satisfied, true);
 });
 
-test('one line can meet consecutive expectations', () => {
-  assert.equal(feed(rules(['x=1', 'y=2']), 'x=1 y=2\n').satisfied, true);
+test('a line meets at most one expectation, ordered and unordered (issue 22, point 5)', () => {
+  for (const ordered of [true, false]) {
+    const once = feed(rules(['Hello', 'Hello'], [], ordered), 'Hello\n');
+    assert.equal(once.satisfied, false, `ordered: ${ordered}`);
+    assert.deepEqual(once.met, [true, false]);
+    assert.equal(once.metCount, 1);
+    assert.equal(feed(rules(['Hello', 'Hello'], [], ordered), 'Hello\nnoise\nHello\n').satisfied, true);
+    assert.equal(feed(rules(['x=1', 'y=2'], [], ordered), 'x=1 y=2\n').satisfied, false);
+    assert.equal(feed(rules(['/^Hel/', 'Hello'], [], ordered), 'Hello\n').satisfied, false);
+  }
+});
+
+test('unordered, a later line can free the line an earlier expectation took', () => {
+  // "ab" fits both; "a" fits only the first: "ab" must end up meeting "ab".
+  const w = feed(rules(['a', 'ab'], [], false), 'ab\na\n');
+  assert.equal(w.satisfied, true);
+  assert.deepEqual(w.metAt, [2, 1]);
+  const chain = feed(rules(['x', 'xy', 'xyz'], [], false), 'xyz\nxy\nx\n');
+  assert.equal(chain.satisfied, true);
+  assert.deepEqual(chain.metAt, [3, 2, 1]);
+});
+
+test('ordered, where each expectation appeared is kept, in order or not (issue 27, point 2)', () => {
+  const w = feed(rules(['Arguments:', 'Hello world!'], []), 'boot\nHello world!\nArguments:\n');
+  assert.equal(w.satisfied, false);
+  assert.deepEqual(w.metAt, [3, 0]);
+  assert.deepEqual(w.seenAt, [3, 2]);
+});
+
+test('looking at an unfinished line twice does not let it meet two expectations', () => {
+  const w = new SerialWatcher(rules(['Hello', 'Hello']));
+  w.push(Buffer.from('Hel'));
+  w.checkPartial();
+  w.push(Buffer.from('lo'));
+  w.checkPartial();
+  w.checkPartial();
+  assert.deepEqual(w.met, [true, false]);
+  w.push(Buffer.from('\nHello\n'));
+  assert.equal(w.satisfied, true);
+  assert.deepEqual(w.metAt, [1, 2]);
+});
+
+/** The reference: how many expectations lines can meet, each line at most one (brute force). */
+function bestCount(lines: string[], expect: string[], ordered: boolean): number {
+  const fits = (e: string, l: string) => matches(parsePattern(e, 'expect'), cleanLine(l));
+  if (ordered) {
+    // The longest prefix of the expectations that the lines meet as a subsequence.
+    let k = 0;
+    let from = 0;
+    while (k < expect.length) {
+      const at = lines.findIndex((l, i) => i >= from && fits(expect[k], l));
+      if (at < 0) break;
+      k++;
+      from = at + 1;
+    }
+    return k;
+  }
+  // Every way of giving expectations distinct lines: the most that can be met.
+  const best = (e: number, used: Set<number>): number => {
+    if (e === expect.length) return 0;
+    let most = best(e + 1, used);
+    lines.forEach((l, i) => {
+      if (used.has(i) || !fits(expect[e], l)) return;
+      used.add(i);
+      most = Math.max(most, 1 + best(e + 1, used));
+      used.delete(i);
+    });
+    return most;
+  };
+  return best(0, new Set());
+}
+
+test('as many expectations are met as distinct lines can meet, no more (property)', () => {
+  const words = ['a', 'ab', 'b', 'abc', 'c', 'x'];
+  fc.assert(
+    fc.property(
+      fc.array(fc.constantFrom(...words, '/^a/', '/b$/'), { minLength: 1, maxLength: 4 }),
+      fc.array(fc.constantFrom(...words, 'a b', 'ab c', 'noise'), { maxLength: 7 }),
+      fc.boolean(),
+      fc.boolean(),
+      (expect, lines, ordered, fastPath) => {
+        const w = feedWith(rules(expect, [], ordered), { fastPath }, lines.map((l) => `${l}\n`).join(''));
+        const want = bestCount(lines, expect, ordered);
+        assert.equal(w.metCount, want);
+        assert.equal(w.satisfied, want === expect.length);
+        // Every met expectation names a distinct line that matches it.
+        const at = w.metAt.filter((n) => n > 0);
+        assert.equal(new Set(at).size, at.length);
+        w.metAt.forEach((n, i) => n > 0 && assert.ok(matches(parsePattern(expect[i], 'expect'), lines[n - 1])));
+      },
+    ),
+    { numRuns: 3000 },
+  );
+});
+
+test('a regular expression that backtracks catastrophically is stopped at the deadline, and timers still fire (issue 22, point 6)', async () => {
+  let fired = 0;
+  const t = setTimeout(() => fired++, 50);
+  const failures: unknown[] = [];
+  const w = new SerialWatcher(rules(['boot', '/^(\\w+\\s?)+!$/']), { matchDeadlineMs: 300, onFailure: (f) => failures.push(f) });
+  const started = performance.now();
+  w.push(Buffer.from(`boot\n${'a'.repeat(40)}?\nafter\nmore\n`));
+  const took = performance.now() - started;
+  assert.ok(took < 2000, `push returned after ${took} ms`);
+  assert.equal(w.failure?.stalledMs, 300);
+  assert.equal(w.failure?.lineNumber, 2);
+  assert.equal(w.failure?.pattern.source, '/^(\\w+\\s?)+!$/');
+  assert.equal(w.failure?.next, 'after');
+  assert.equal(failures.length, 1);
+  assert.equal(w.lineCount, 4, 'the lines after it are still counted and shown');
+  // Once failed, nothing more is matched: more of the same costs nothing.
+  const again = performance.now();
+  w.push(Buffer.from(`${'a'.repeat(40)}?\n`));
+  assert.ok(performance.now() - again < 200);
+  await new Promise((r) => setTimeout(r, 100));
+  clearTimeout(t);
+  assert.equal(fired, 1, 'the timer fired once matching had been stopped');
+  // An unfinished line too (a guest that never sends the newline).
+  const p = new SerialWatcher(rules(['/^(\\w+\\s?)+!$/']), { matchDeadlineMs: 300 });
+  p.push(Buffer.from(`${'b'.repeat(40)}?`));
+  p.checkPartial();
+  assert.equal(p.failure?.stalledMs, 300);
+  assert.equal(p.failure?.lineNumber, 1);
 });
 
 test('CRLF, ANSI colour codes, NUL bytes and invalid UTF-8 do not hide a line', () => {
@@ -151,6 +272,8 @@ test('the verdict does not depend on how the stream is chunked (property)', () =
         // Chunked, and line by line without the fast path: the same verdict.
         for (const split of [feedWith(r, limits, ...chunks), feedWith(r, { fastPath: false, ...limits }, ...chunks)]) {
           assert.deepEqual(split.met, whole.met);
+          assert.deepEqual(split.metAt, whole.metAt);
+          assert.deepEqual(split.seenAt, whole.seenAt);
           assert.deepEqual(split.failure, whole.failure);
           assert.equal(split.lineCount, whole.lineCount);
           assert.deepEqual(split.lastLines(), whole.lastLines());
