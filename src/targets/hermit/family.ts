@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import { parseArgsStringToArgv } from 'string-argv';
 import { kvmCapable, type QemuBoot } from '../../boot/qemu-args.js';
 import { ActionError, InputError } from '../../model/errors.js';
-import { literal, parsePattern } from '../../model/patterns.js';
+import { literal, parsePattern, type Pattern } from '../../model/patterns.js';
 import { RUST_PANIC } from '../common.js';
 import type { BeforeCargo, CargoView, CommonInputs, Family, TargetPlan } from '../contract.js';
 import { HERMIT_INPUTS, hermitInputs, loaderSpec, type LoaderSpec } from './inputs.js';
@@ -30,6 +30,18 @@ export const OPENSBI_FW_JUMP = ['/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_j
 
 /** A kernel panic: the kernel's log line has `[PANIC]` in it. */
 export const HERMIT_PANIC = literal('[PANIC]');
+/**
+ * A Rust panic, with the fix for the one a network app without a card gives: std's `bind` on a
+ * Hermit kernel with no network device fails with "Network is down" (seen with the real 0.13.2
+ * httpd image), and the app panics on it.
+ */
+export const HERMIT_RUST_PANIC: Pattern = {
+  ...RUST_PANIC,
+  hint: (line, next) =>
+    /Network is down/.test(`${line} ${next ?? ''}`)
+      ? 'The app found no network card ("Network is down"): give the forward input (e.g. `forward: 8000:8000`, host port:guest port), which gives the Hermit guest a virtio-net-pci card on QEMU\'s user networking; the kernel needs its driver too (the hermit crate\'s `virtio-net` feature).'
+      : undefined,
+};
 /** The kernel prints `exit status <n>` on shutdown on every arch; anything but 0 fails at once (an app panic gives -1). */
 export const EXIT_STATUS_NONZERO = parsePattern('/\\bexit status (?!0\\s*$)-?\\d+\\s*$/', 'fail-on');
 /** ...and `exit status 0` is the app's own word that it succeeded. */
@@ -45,6 +57,8 @@ function explainX86(status: number): string {
 
 function explainSemihosting(status: number): string {
   if (status === 0) return 'QEMU exited with status 0 (a power-off, or a semihosting exit with code 0)';
+  if (status === 255)
+    return "QEMU exited with status 255: with the kernel's semihosting feature this is the app's exit code, here -1 (what a panic gives, with `exit status -1`)";
   return `QEMU exited with status ${status}: with the kernel's semihosting feature this is the app's exit code`;
 }
 
@@ -220,10 +234,10 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
     },
     verdict: uhyve
       ? // Uhyve exits with the app's exit code: that is the evidence (the `exit status N` lines still fail on sight).
-        { exitCodes: [0], failOn: [HERMIT_PANIC, RUST_PANIC, EXIT_STATUS_NONZERO], expect: [], explainExit: explainUhyve, statusIsAppExitCode: true }
+        { exitCodes: [0], failOn: [HERMIT_PANIC, HERMIT_RUST_PANIC, EXIT_STATUS_NONZERO], expect: [], explainExit: explainUhyve, statusIsAppExitCode: true }
       : {
           exitCodes: arch === 'x86_64' ? [3] : [0],
-          failOn: [HERMIT_PANIC, RUST_PANIC, EXIT_STATUS_NONZERO],
+          failOn: [HERMIT_PANIC, HERMIT_RUST_PANIC, EXIT_STATUS_NONZERO],
           // A server checked by probes never exits: the probes are its evidence.
           expect: common.converses ? [] : [EXIT_STATUS_ZERO],
           explainExit: arch === 'x86_64' ? explainX86 : explainSemihosting,
