@@ -57,6 +57,8 @@ export const KEY_INPUTS = [
   'unikraft-tty-stdio',
   'hermit-loader',
   'hermit-loader-sha256',
+  'hermit-opensbi',
+  'hermit-opensbi-sha256',
   'hypervisor',
 ] as const;
 

@@ -1,6 +1,6 @@
 import { NICS } from '../../boot/network.js';
 import * as core from '@actions/core';
-import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgsStringToArgv } from 'string-argv';
 import { kvmCapable, type QemuBoot } from '../../boot/qemu-args.js';
 import { ActionError, InputError } from '../../model/errors.js';
@@ -11,6 +11,8 @@ import { HERMIT_INPUTS, hermitInputs, loaderSpec, type LoaderSpec } from './inpu
 import { findKernelSource, installKernelToolchain, kernelToolchainInstall, leakingConfigs } from './kernel.js';
 import { loaderAsset, loaderTool, type HermitArch } from './loader.js';
 import { checkHermitFeatures } from './features.js';
+import { chooseOpensbi, explainSilentOpensbi, OPENSBI_FW_JUMP, OPENSBI_TOOL, opensbiSpec, systemOpensbi, unpackFwJump } from './opensbi.js';
+export { OPENSBI_FW_JUMP };
 import { uhyveLauncher } from './uhyve.js';
 
 /**
@@ -24,9 +26,6 @@ const ARCHES: Record<string, HermitArch> = {
   'aarch64-unknown-hermit': 'aarch64',
   'riscv64gc-unknown-hermit': 'riscv64',
 };
-
-/** Where OpenSBI's fw_jump.bin is looked for (Debian/Ubuntu `opensbi` first, as the kernel's xtask looks). */
-export const OPENSBI_FW_JUMP = ['/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin', '/usr/share/opensbi/generic/firmware/fw_jump.bin'];
 
 /** A kernel panic: the kernel's log line has `[PANIC]` in it. */
 export const HERMIT_PANIC = literal('[PANIC]');
@@ -78,16 +77,17 @@ export function kernelCommandLine(hermitArgs: string): string {
   return /\bNO_COLOR=/.test(hermitArgs) ? hermitArgs : `env=NO_COLOR=1${hermitArgs ? ` ${hermitArgs}` : ''}`;
 }
 
-function fwJump(): string {
-  return OPENSBI_FW_JUMP.find((f) => fs.existsSync(f)) ?? OPENSBI_FW_JUMP[0];
-}
-
 /**
  * The QEMU boot upstream's xtask uses for each arch: 1 CPU, 1 GiB (the memory input replaces it),
  * the loader as -kernel. x86_64 needs fsgsbase, which QEMU's default qemu64 lacks: host under KVM,
  * else Skylake-Client, as upstream.
  */
-export function hermitQemu(arch: HermitArch, loader: (ctx: { assets: Record<string, string> }) => string, append: string): QemuBoot {
+export function hermitQemu(
+  arch: HermitArch,
+  loader: (ctx: { assets: Record<string, string> }) => string,
+  append: string,
+  firmware: (ctx: { assets: Record<string, string>; workDir: string }) => string = () => OPENSBI_FW_JUMP[0],
+): QemuBoot {
   // nic: the card Hermit's CI boots its httpd example with, on every architecture (boot/network.ts).
   const common = { memory: '1024M', smp: 1, noMonitor: false, noReboot: false, append, nic: NICS.hermit } as const;
   switch (arch) {
@@ -118,7 +118,7 @@ export function hermitQemu(arch: HermitArch, loader: (ctx: { assets: Record<stri
         machine: 'virt',
         cpu: { kvm: undefined, tcg: 'rv64' },
         console: 'serial+semihosting',
-        load: (ctx) => ({ kernel: loader(ctx), initrd: ctx.kernel, bios: fwJump() }),
+        load: (ctx) => ({ kernel: loader(ctx), initrd: ctx.kernel, bios: firmware(ctx) }),
       };
   }
 }
@@ -211,15 +211,38 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
   check(target, arch, common, i.hypervisor, loader);
   const asset = loaderAsset(arch, loader);
   const loaderPath = (ctx: { assets: Record<string, string> }) => ctx.assets[loaderTool(arch)] ?? (loader?.kind === 'path' ? loader.path : '<hermit-loader>');
-  const qemu = hermitQemu(arch, loaderPath, kernelCommandLine(i.args));
   const uhyve = i.hypervisor === 'uhyve';
+  // riscv64: the OpenSBI the boot uses must be 1.3+ (opensbi.ts): the system's when it is, else a release's.
+  const sbiSpec = opensbiSpec(i.opensbi, i.opensbiSha256, common.workspace);
+  if (arch !== 'riscv64' || uhyve) {
+    if (i.opensbi || i.opensbiSha256)
+      throw new InputError(
+        i.opensbi ? 'hermit-opensbi' : 'hermit-opensbi-sha256',
+        `is only for riscv64gc-unknown-hermit booted in QEMU, not ${target}${uhyve ? ' with uhyve' : ''}`,
+        'Remove it.',
+      );
+  }
+  const sbi = arch === 'riscv64' && !uhyve ? chooseOpensbi(sbiSpec, systemOpensbi()) : undefined;
+  if (sbi) core.info(`OpenSBI for riscv64: ${sbi.note}`);
+  const firmware = (ctx: { assets: Record<string, string>; workDir: string }) => {
+    if (!sbi) return OPENSBI_FW_JUMP[0];
+    if (sbi.kind === 'file') return sbi.file;
+    const got = ctx.assets[OPENSBI_TOOL] ?? sbi.asset.url;
+    return sbi.member ? path.join(ctx.workDir, sbi.member) : got;
+  };
+  const qemu = hermitQemu(arch, loaderPath, kernelCommandLine(i.args), firmware);
+  if (sbi?.kind === 'download' && sbi.member) {
+    const member = sbi.member;
+    // The release archive is unpacked next to the boot (its fw_jump.bin is all QEMU needs).
+    qemu.prepare = (ctx) => void unpackFwJump(ctx.assets[OPENSBI_TOOL], member, ctx.workDir);
+  }
   return {
     target,
     family: uhyve ? 'Hermit (Uhyve)' : 'Hermit',
     install: {
-      apt: arch === 'riscv64' && !uhyve && !OPENSBI_FW_JUMP.some((f) => fs.existsSync(f)) ? ['opensbi'] : [],
+      apt: [],
       firmware: [],
-      downloads: asset && !uhyve ? [asset] : [],
+      downloads: [...(asset && !uhyve ? [asset] : []), ...(sbi?.kind === 'download' ? [sbi.asset] : [])],
     },
     build: {
       buildStd: { crates: ['std', 'panic_abort'], features: [] },
@@ -241,6 +264,7 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
           // A server checked by probes never exits: the probes are its evidence.
           expect: common.converses ? [] : [EXIT_STATUS_ZERO],
           explainExit: arch === 'x86_64' ? explainX86 : explainSemihosting,
+          ...(arch === 'riscv64' ? { explainNoVerdict: (lines: string[]) => explainSilentOpensbi(lines) ?? '' } : {}),
         },
   };
 }
