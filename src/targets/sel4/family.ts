@@ -179,7 +179,12 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
   const kernel32 = (workDir: string) => path.join(workDir, 'kernel32.elf');
   // riscv64: QEMU's virt board starts a -kernel at its lowest address, not its entry point: an
   // image whose entry lies higher (every image add-payload writes) boots through a jump stub.
-  if (common.kernel && !assembleAtBoot && arch === 'riscv64' && fs.existsSync(common.kernel)) planEntry(common.kernel, fs.readFileSync(common.kernel));
+  // An ELF image that cannot boot that way is refused before anything is installed (anything else is
+  // checked right before QEMU starts: a runner input may boot what QEMU could not).
+  if (common.kernel && !assembleAtBoot && arch === 'riscv64' && fs.existsSync(common.kernel)) {
+    const bytes = fs.readFileSync(common.kernel);
+    if (bytes.subarray(0, 4).equals(Buffer.from('\x7fELF', 'latin1'))) planEntry(common.kernel, bytes);
+  }
   const entryStub = (image: string, workDir: string) => (arch === 'riscv64' && needsEntryStub(image) ? path.join(workDir, ENTRY_STUB) : undefined);
   // The image QEMU boots: the one assembled at boot from a prebuilt root task, else the kernel input or cargo's assembled image.
   const bootImage = (kernel: string, workDir: string) => (assembleAtBoot ? path.join(workDir, 'image.elf') : kernel);
