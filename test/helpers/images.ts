@@ -14,8 +14,8 @@ import { tempDir } from './tmp.js';
 export const IMAGE_DIRS = [path.resolve(ROOT, '..', 'shared', 'images'), '/work/shared/images'];
 
 /** The images folder, or undefined when neither place has one. */
-export function imagesDir(): string | undefined {
-  return IMAGE_DIRS.find((d) => fs.existsSync(path.join(d, 'README.md')));
+export function imagesDir(dirs = IMAGE_DIRS): string | undefined {
+  return dirs.find((d) => fs.existsSync(path.join(d, 'README.md')));
 }
 
 /**
@@ -23,10 +23,10 @@ export function imagesDir(): string | undefined {
  * a failure, not a skip: the suite exists to boot these images, and a green run without them
  * would claim what was never checked.
  */
-export function imagesSkip(): string | undefined {
-  if (imagesDir()) return undefined;
-  const msg = `no images folder (looked in ${IMAGE_DIRS.join(' and ')})`;
-  if (process.env.CI === 'true') throw new Error(`${msg}: CI must have ../shared/images beside the checkout for npm run test:images`);
+export function imagesSkip(dirs = IMAGE_DIRS, ci = process.env.CI): string | undefined {
+  if (imagesDir(dirs)) return undefined;
+  const msg = `no images folder (looked in ${dirs.join(' and ')})`;
+  if (ci === 'true') throw new Error(`${msg}: CI must have ../shared/images beside the checkout for npm run test:images`);
   return msg;
 }
 
