@@ -11,7 +11,7 @@ import { HERMIT_INPUTS, hermitInputs, loaderSpec, type LoaderSpec } from './inpu
 import { findKernelSource, installKernelToolchain, kernelToolchainInstall, leakingConfigs } from './kernel.js';
 import { loaderAsset, loaderTool, type HermitArch } from './loader.js';
 import { checkHermitFeatures } from './features.js';
-import { chooseOpensbi, explainSilentOpensbi, OPENSBI_FW_JUMP, OPENSBI_TOOL, opensbiSpec, systemOpensbi, unpackFwJump } from './opensbi.js';
+import { chooseOpensbi, describeOpensbi, OPENSBI_FW_JUMP, OPENSBI_TOOL, opensbiSpec, systemOpensbi, unpackFwJump } from './opensbi.js';
 export { OPENSBI_FW_JUMP };
 import { uhyveLauncher } from './uhyve.js';
 
@@ -264,7 +264,7 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
           // A server checked by probes never exits: the probes are its evidence.
           expect: common.converses ? [] : [EXIT_STATUS_ZERO],
           explainExit: arch === 'x86_64' ? explainX86 : explainSemihosting,
-          ...(arch === 'riscv64' ? { explainNoVerdict: (lines: string[]) => explainSilentOpensbi(lines) ?? '' } : {}),
+          ...(arch === 'riscv64' ? { explainNoVerdict: describeOpensbi } : {}),
         },
   };
 }

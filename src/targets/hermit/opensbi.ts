@@ -209,6 +209,18 @@ export function bannerVersion(lines: string[]): string | undefined {
 }
 
 /**
+ * The sentence a failed riscv64 run (no failure line) gets about its firmware: why it was silent
+ * when OpenSBI's banner shows a version older than 1.3 and nothing of Hermit's followed, else
+ * which OpenSBI ran (or that none printed a banner).
+ */
+export function describeOpensbi(lines: string[]): string {
+  const why = explainSilentOpensbi(lines);
+  if (why) return why;
+  const v = bannerVersion(lines);
+  return v ? `OpenSBI's banner says v${v}.` : 'OpenSBI printed no banner (the firmware did not start, or printed nothing).';
+}
+
+/**
  * For a riscv64 run that failed without a failure line: when OpenSBI's banner shows a version
  * older than 1.3 and nothing of Hermit's loader followed, that is why (undefined otherwise).
  */

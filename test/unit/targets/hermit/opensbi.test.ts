@@ -10,6 +10,7 @@ import {
   atLeast,
   bannerVersion,
   chooseOpensbi,
+  describeOpensbi,
   dpkgOwner,
   explainSilentOpensbi,
   OPENSBI_FW_JUMP,
@@ -132,4 +133,8 @@ test("the banner: OpenSBI v1.1 followed by nothing of Hermit's explains a silent
   assert.equal(explainSilentOpensbi(['OpenSBI v1.3']), undefined);
   assert.equal(explainSilentOpensbi([...silent, '[LOADER][INFO] Loader: [0x80200000 - 0x80222018]']), undefined);
   assert.equal(explainSilentOpensbi(['nothing']), undefined);
+  // What a failed run's reason gets: the explanation, else which OpenSBI ran, else that none did.
+  assert.equal(describeOpensbi(silent), explainSilentOpensbi(silent));
+  assert.equal(describeOpensbi(['OpenSBI v1.9', '[LOADER][INFO] ...']), "OpenSBI's banner says v1.9.");
+  assert.match(describeOpensbi([]), /^OpenSBI printed no banner/);
 });
