@@ -22,6 +22,7 @@ import { calibrate } from '../src/boot/calibrate.js';
 import { benchCache } from './cache-bench.js';
 import { benchTestSuite } from './bench-test-suite.js';
 import { benchProbeOverhead } from './bench-probes.js';
+import { benchImages } from './bench-images.js';
 import type { Accel } from '../src/boot/qemu-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -458,6 +459,14 @@ if (!only || only === 'probes') {
   ];
   rows.push(...probeRows);
   if (only) console.log(probeRows.join('\n'));
+}
+
+if (!only || only === 'images') {
+  // 8. The real upstream images (scripts/bench-images.ts): through the action against QEMU by hand.
+  console.log('bench: real upstream images, through the action and by hand');
+  const imageRows = await benchImages({ runs: 3 });
+  rows.push(...imageRows);
+  if (only) console.log(imageRows.join('\n'));
 }
 
 if (!only) {

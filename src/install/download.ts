@@ -21,6 +21,8 @@ export interface Asset {
    * and when no checksum can be had at all.
    */
   sha256: string | { githubRelease: GithubReleaseRef; checksums?: ChecksumsFile } | PublishedSha256;
+  /** Why the action needs this file, added to any error getting it (e.g. why the system's own is not enough). */
+  why?: string;
 }
 
 /** A checksum the publisher serves next to the file (rustup's `rustup-init.sha256`: `<sha256>  <name>`). */
@@ -124,8 +126,15 @@ export function checksumFromFile(text: string, fileName: string): string | undef
   return undefined;
 }
 
-/** The API could not answer (no connection, rate limit, server error): another source of the checksum may be used. */
-class ApiUnavailable extends ActionError {}
+/**
+ * The API could not answer (no connection, rate limit, server error): another source of the
+ * checksum may be used. The runner's fault, not the guest's: result `error`.
+ */
+class ApiUnavailable extends InfraError {
+  constructor(message: string) {
+    super(message, 'download');
+  }
+}
 
 export interface GithubReleaseRef {
   /** API base, https://api.github.com unless overridden (tests point it at a local server). */
@@ -345,6 +354,16 @@ export function describeAsset(a: Asset): AssetPlan {
  * and cached. A file that fails the check is deleted, never cached.
  */
 export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY, token = githubToken()): Promise<string> {
+  try {
+    return await fetchVerified(a, retry, token);
+  } catch (e) {
+    // Say why the file was needed, so a failed download names what the action had and what it lacked.
+    if (a.why && e instanceof Error) e.message = `${e.message.replace(/\.?$/, '.')} It was needed because ${a.why}.`;
+    throw e;
+  }
+}
+
+async function fetchVerified(a: Asset, retry: RetryPolicy, token: string): Promise<string> {
   const hit = cachedAsset(a);
   if (hit) {
     core.info(`${a.tool} ${a.version}: from the tool cache (${hit})`);

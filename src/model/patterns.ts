@@ -11,6 +11,11 @@ export interface Pattern {
   /** A literal to find with indexOf, when the pattern is plain text. */
   readonly literal?: string;
   readonly regex?: RegExp;
+  /**
+   * For a target's own failure lines: one sentence naming the fix, added to the reason when this
+   * line failed the run (`next` is the line after it, often the message), or undefined for none.
+   */
+  readonly hint?: (line: string, next: string | undefined) => string | undefined;
 }
 
 const REGEX_FORM = /^\/(.*)\/([a-z]*)$/s;

@@ -151,7 +151,8 @@ function decideBoot(ctx: VerdictContext): Verdict {
   if (w.failure) {
     const f = w.failure;
     const next = f.next ? ` ${quote(f.next)}` : '';
-    return fail(`Failure line at serial line ${f.lineNumber}: ${quote(f.line)}${next} (matched fail-on ${quote(f.pattern.source)}).`);
+    const hint = f.pattern.hint?.(f.line, f.next);
+    return fail(`Failure line at serial line ${f.lineNumber}: ${quote(f.line)}${next} (matched fail-on ${quote(f.pattern.source)}).${hint ? ` ${hint}` : ''}`);
   }
 
   if (end.kind === 'stopped') {
@@ -206,9 +207,12 @@ function decideBoot(ctx: VerdictContext): Verdict {
         if (qerr) return fail(`QEMU failed with status ${status}: ${qerr}`);
         const why = end.shutdown && SHUTDOWN_REASONS[end.shutdown];
         const what = why && status === 0 ? `QEMU exited with status 0 because ${why}` : ctx.explainExit(status);
-        return fail(
-          `${what}; expected status ${acceptedExitCodes.join(' or ') || '(none accepted)'}; ${lastSeen(w)}. If this exit is intended, add ${status} to the exit-code input.`,
-        );
+        // Suggest exit-code only where it would change the verdict: with an expected line still
+        // missing (e.g. Hermit's `exit status 0`), the run would fail anyway.
+        const fix = w.satisfied
+          ? `If this exit is intended, add ${status} to the exit-code input.`
+          : `Adding ${status} to the exit-code input would not make it pass: ${quote(w.missing!.source)} never appeared, and it is required too.`;
+        return fail(`${what}; expected status ${acceptedExitCodes.join(' or ') || '(none accepted)'}; ${lastSeen(w)}. ${fix}`);
       }
       if (end.shutdown === 'guest-reset' && !ctx.resetAccepted) {
         return fail(

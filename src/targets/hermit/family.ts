@@ -1,17 +1,19 @@
 import type { Nic } from '../../boot/network.js';
 import * as core from '@actions/core';
-import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseArgsStringToArgv } from 'string-argv';
 import { kvmCapable, type QemuBoot } from '../../boot/qemu-args.js';
 import { plainMultibootPaths } from '../../boot/multiboot.js';
 import { ActionError, InputError } from '../../model/errors.js';
-import { literal, parsePattern } from '../../model/patterns.js';
+import { literal, parsePattern, type Pattern } from '../../model/patterns.js';
 import { RUST_PANIC } from '../common.js';
 import type { BeforeCargo, CargoView, CommonInputs, Family, TargetPlan } from '../contract.js';
 import { HERMIT_INPUTS, hermitInputs, loaderSpec, type LoaderSpec } from './inputs.js';
 import { findKernelSource, installKernelToolchain, kernelToolchainInstall, leakingConfigs } from './kernel.js';
 import { loaderAsset, loaderTool, type HermitArch } from './loader.js';
 import { checkHermitFeatures } from './features.js';
+import { chooseOpensbi, describeOpensbi, OPENSBI_FW_JUMP, OPENSBI_TOOL, opensbiSpec, systemOpensbi, unpackFwJump } from './opensbi.js';
+export { OPENSBI_FW_JUMP };
 import { uhyveLauncher } from './uhyve.js';
 
 /**
@@ -26,11 +28,20 @@ const ARCHES: Record<string, HermitArch> = {
   'riscv64gc-unknown-hermit': 'riscv64',
 };
 
-/** Where OpenSBI's fw_jump.bin is looked for (Debian/Ubuntu `opensbi` first, as the kernel's xtask looks). */
-export const OPENSBI_FW_JUMP = ['/usr/lib/riscv64-linux-gnu/opensbi/generic/fw_jump.bin', '/usr/share/opensbi/generic/firmware/fw_jump.bin'];
-
 /** A kernel panic: the kernel's log line has `[PANIC]` in it. */
 export const HERMIT_PANIC = literal('[PANIC]');
+/**
+ * A Rust panic, with the fix for the one a network app without a card gives: std's `bind` on a
+ * Hermit kernel with no network device fails with "Network is down" (seen with the real 0.13.2
+ * httpd image), and the app panics on it.
+ */
+export const HERMIT_RUST_PANIC: Pattern = {
+  ...RUST_PANIC,
+  hint: (line, next) =>
+    /Network is down/.test(`${line} ${next ?? ''}`)
+      ? 'The app found no network card ("Network is down"): give the forward input (e.g. `forward: 8000:8000`, host port:guest port), which gives the Hermit guest a virtio-net-pci card on QEMU\'s user networking; the kernel needs its driver too (the hermit crate\'s `virtio-net` feature).'
+      : undefined,
+};
 /** The kernel prints `exit status <n>` on shutdown on every arch; anything but 0 fails at once (an app panic gives -1). */
 export const EXIT_STATUS_NONZERO = parsePattern('/\\bexit status (?!0\\s*$)-?\\d+\\s*$/', 'fail-on');
 /** ...and `exit status 0` is the app's own word that it succeeded. */
@@ -46,6 +57,8 @@ function explainX86(status: number): string {
 
 function explainSemihosting(status: number): string {
   if (status === 0) return 'QEMU exited with status 0 (a power-off, or a semihosting exit with code 0)';
+  if (status === 255)
+    return "QEMU exited with status 255: with the kernel's semihosting feature this is the app's exit code, here -1 (what a panic gives, with `exit status -1`)";
   return `QEMU exited with status ${status}: with the kernel's semihosting feature this is the app's exit code`;
 }
 
@@ -65,10 +78,6 @@ export function kernelCommandLine(hermitArgs: string): string {
   return /\bNO_COLOR=/.test(hermitArgs) ? hermitArgs : `env=NO_COLOR=1${hermitArgs ? ` ${hermitArgs}` : ''}`;
 }
 
-function fwJump(): string {
-  return OPENSBI_FW_JUMP.find((f) => fs.existsSync(f)) ?? OPENSBI_FW_JUMP[0];
-}
-
 /**
  * The card Hermit's CI boots its `httpd` example with on x86_64, aarch64 and riscv64:
  * `virtio-net-pci,netdev=net0,disable-legacy=on` on a `user` netdev
@@ -83,7 +92,12 @@ const HERMIT_NIC: Nic = { kind: 'device', device: 'virtio-net-pci', props: ['dis
  * the loader as -kernel. x86_64 needs fsgsbase, which QEMU's default qemu64 lacks: host under KVM,
  * else Skylake-Client, as upstream.
  */
-export function hermitQemu(arch: HermitArch, loader: (ctx: { assets: Record<string, string> }) => string, append: string): QemuBoot {
+export function hermitQemu(
+  arch: HermitArch,
+  loader: (ctx: { assets: Record<string, string> }) => string,
+  append: string,
+  firmware: (ctx: { assets: Record<string, string>; workDir: string }) => string = () => OPENSBI_FW_JUMP[0],
+): QemuBoot {
   // nic: the card Hermit's CI boots its httpd example with, on every architecture (boot/network.ts).
   const common = { memory: '1024M', smp: 1, noMonitor: false, noReboot: false, append, nic: HERMIT_NIC } as const;
   switch (arch) {
@@ -115,7 +129,7 @@ export function hermitQemu(arch: HermitArch, loader: (ctx: { assets: Record<stri
         machine: 'virt',
         cpu: { kvm: undefined, tcg: 'rv64' },
         console: 'serial+semihosting',
-        load: (ctx) => ({ kernel: loader(ctx), initrd: ctx.kernel, bios: fwJump() }),
+        load: (ctx) => ({ kernel: loader(ctx), initrd: ctx.kernel, bios: firmware(ctx) }),
       };
   }
 }
@@ -208,15 +222,38 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
   check(target, arch, common, i.hypervisor, loader);
   const asset = loaderAsset(arch, loader);
   const loaderPath = (ctx: { assets: Record<string, string> }) => ctx.assets[loaderTool(arch)] ?? (loader?.kind === 'path' ? loader.path : '<hermit-loader>');
-  const qemu = hermitQemu(arch, loaderPath, kernelCommandLine(i.args));
   const uhyve = i.hypervisor === 'uhyve';
+  // riscv64: the OpenSBI the boot uses must be 1.3+ (opensbi.ts): the system's when it is, else a release's.
+  const sbiSpec = opensbiSpec(i.opensbi, i.opensbiSha256, common.workspace);
+  if (arch !== 'riscv64' || uhyve) {
+    if (i.opensbi || i.opensbiSha256)
+      throw new InputError(
+        i.opensbi ? 'hermit-opensbi' : 'hermit-opensbi-sha256',
+        `is only for riscv64gc-unknown-hermit booted in QEMU, not ${target}${uhyve ? ' with uhyve' : ''}`,
+        'Remove it.',
+      );
+  }
+  const sbi = arch === 'riscv64' && !uhyve ? chooseOpensbi(sbiSpec, systemOpensbi()) : undefined;
+  if (sbi) core.info(`OpenSBI for riscv64: ${sbi.note}`);
+  const firmware = (ctx: { assets: Record<string, string>; workDir: string }) => {
+    if (!sbi) return OPENSBI_FW_JUMP[0];
+    if (sbi.kind === 'file') return sbi.file;
+    const got = ctx.assets[OPENSBI_TOOL] ?? sbi.asset.url;
+    return sbi.member ? path.join(ctx.workDir, sbi.member) : got;
+  };
+  const qemu = hermitQemu(arch, loaderPath, kernelCommandLine(i.args), firmware);
+  if (sbi?.kind === 'download' && sbi.member) {
+    const member = sbi.member;
+    // The release archive is unpacked next to the boot (its fw_jump.bin is all QEMU needs).
+    qemu.prepare = (ctx) => void unpackFwJump(ctx.assets[OPENSBI_TOOL], member, ctx.workDir);
+  }
   return {
     target,
     family: uhyve ? 'Hermit (Uhyve)' : 'Hermit',
     install: {
-      apt: arch === 'riscv64' && !uhyve && !OPENSBI_FW_JUMP.some((f) => fs.existsSync(f)) ? ['opensbi'] : [],
+      apt: [],
       firmware: [],
-      downloads: asset && !uhyve ? [asset] : [],
+      downloads: [...(asset && !uhyve ? [asset] : []), ...(sbi?.kind === 'download' ? [sbi.asset] : [])],
     },
     build: {
       buildStd: { crates: ['std', 'panic_abort'], features: [] },
@@ -231,13 +268,14 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
     },
     verdict: uhyve
       ? // Uhyve exits with the app's exit code: that is the evidence (the `exit status N` lines still fail on sight).
-        { exitCodes: [0], failOn: [HERMIT_PANIC, RUST_PANIC, EXIT_STATUS_NONZERO], expect: [], explainExit: explainUhyve, statusIsAppExitCode: true }
+        { exitCodes: [0], failOn: [HERMIT_PANIC, HERMIT_RUST_PANIC, EXIT_STATUS_NONZERO], expect: [], explainExit: explainUhyve, statusIsAppExitCode: true }
       : {
           exitCodes: arch === 'x86_64' ? [3] : [0],
-          failOn: [HERMIT_PANIC, RUST_PANIC, EXIT_STATUS_NONZERO],
+          failOn: [HERMIT_PANIC, HERMIT_RUST_PANIC, EXIT_STATUS_NONZERO],
           // A server checked by probes never exits: the probes are its evidence.
           expect: common.converses ? [] : [EXIT_STATUS_ZERO],
           explainExit: arch === 'x86_64' ? explainX86 : explainSemihosting,
+          ...(arch === 'riscv64' ? { explainNoVerdict: describeOpensbi } : {}),
         },
   };
 }

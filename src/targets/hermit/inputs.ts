@@ -13,12 +13,17 @@ export interface HermitInputs {
   hypervisor: 'qemu' | 'uhyve';
   /** `<kernel args> -- <app args>` for the Hermit kernel command line. */
   args: string;
+  /** hermit-opensbi and hermit-opensbi-sha256, as given (checked together by opensbiSpec). */
+  opensbi: string;
+  opensbiSha256?: string;
 }
 
 /** The inputs only the Hermit targets read. */
 export const HERMIT_INPUTS: InputSpec[] = [
   { name: 'hermit-loader', parse: (raw) => raw, buildKey: true },
   { name: 'hermit-loader-sha256', parse: (raw) => parseSha256('hermit-loader-sha256', raw, 'the file'), buildKey: true },
+  { name: 'hermit-opensbi', parse: (raw) => raw, buildKey: true },
+  { name: 'hermit-opensbi-sha256', parse: (raw) => parseSha256('hermit-opensbi-sha256', raw, 'the fw_jump.bin'), buildKey: true },
   {
     name: 'hypervisor',
     // Uhyve is built and cached as a tool.
@@ -56,6 +61,8 @@ export function hermitInputs(own: Record<string, unknown>): HermitInputs {
     loaderSha256: own['hermit-loader-sha256'] as string | undefined,
     hypervisor: own.hypervisor as HermitInputs['hypervisor'],
     args: own['hermit-args'] as string,
+    opensbi: (own['hermit-opensbi'] as string | undefined) ?? '',
+    opensbiSha256: own['hermit-opensbi-sha256'] as string | undefined,
   };
 }
 

@@ -9,12 +9,13 @@ import { ActionError, InputError } from '../../model/errors.js';
 import type { BeforeCargo, CommonInputs, Family, QemuBoot, TargetPlan } from '../contract.js';
 import { buildRustflags, kernelBuildApt, microkitEnv, rootTaskEnv, RUST_BUILD_APT, unstableOptionsConfig } from './build.js';
 import { buildKernel, kernelSettings, knownSel4Source, parseSel4Config, parseSel4Version } from './kernel-build.js';
-import { chooseMemory, memoryMiB, parsePlatformGen, readPrefix } from './kernel-facts.js';
+import { chooseMemory, memoryMiB, parsePlatformGen, qemuArgsMemory, readPrefix, type MemorySource } from './kernel-facts.js';
 import { parseKernelLoader, parseMicrokitBoard, parseMicrokitConfig, parseMicrokitSdk, parseMicrokitSystem, parseSel4Prefix, SEL4_INPUTS } from './inputs.js';
 import { MICROKIT_SDK_DIR_TOOL, MICROKIT_SDK_TOOL, microkitSdkAsset, sdkBoardFiles, sdkRequiredFiles, sdkRoot } from './microkit-sdk.js';
 import { microkitPlan, rootTaskPlan, type Sel4Plan } from './plan.js';
-import { assembleMicrokit, assembleRootTask, ensureKernel32, installKernelLoader, installPyfdt, qemuVersion } from './prepare.js';
+import { assembleMicrokit, assembleRootTask, assembleRootTaskSync, ensureKernel32, installKernelLoader, installPyfdt, qemuVersion } from './prepare.js';
 import { microkitQemu, rootTaskQemu, toQemuBoot } from './qemu.js';
+import { ENTRY_STUB, needsEntryStub, planEntry, prepareEntry } from './riscv-entry.js';
 import { ARCH, chooseRoute, isSel4Triple, parseSel4Target, type RouteInputs, type Sel4Target } from './targets.js';
 import { DEFAULT_FAIL_ON, EXPECT_WHEN_NONE, explainExit, explainNoVerdict, SUCCESS_EXIT_CODES } from './verdict.js';
 import { NEWEST, versionsFromCargoLock, versionsFromManifest, type VersionChoice } from './versions.js';
@@ -104,10 +105,16 @@ const planOf = (p: Sel4Plan) => ({
 });
 
 /** The image the action boots is fixed in memory at build time: set the plan's -m and check the memory input against it. */
-function setMemory(qemu: QemuBoot, builtMiB: number | undefined, common: CommonInputs, source: string): void {
-  chooseMemory(builtMiB, common.memory, source);
+function setMemory(qemu: QemuBoot, builtMiB: number | undefined, common: CommonInputs, source: string | MemorySource): void {
+  chooseMemory(builtMiB, common.memory, source, common.qemuArgs);
   if (builtMiB !== undefined) qemu.memory = `${builtMiB}M`;
 }
+
+/** Where seL4 sets QEMU_MEMORY's default for each virt platform (1024 MiB on Arm, 3072 on riscv64). */
+const QEMU_MEMORY_DEFAULT_URL: Record<string, string> = {
+  aarch64: 'https://github.com/seL4/seL4/blob/16.0.0/src/plat/qemu-arm-virt/config.cmake',
+  riscv64: 'https://github.com/seL4/seL4/blob/16.0.0/src/plat/qemu-riscv-virt/config.cmake',
+};
 
 function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustflags: string[], versions: VersionChoice): TargetPlan {
   const cargoConfig = unstableOptionsConfig(t.triple, rustflags);
@@ -131,18 +138,40 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
       'Give sel4-prefix, the install prefix of the seL4 kernel the root task was built for.',
     );
   }
-  if (common.kernel && loader.kind === 'path') {
+  // kernel + sel4-kernel-loader (a path): the kernel input is a prebuilt root task, and the action
+  // assembles the image from it, the prefix's kernel and that loader (as after a cargo build).
+  const assembleAtBoot = !!common.kernel && loader.kind === 'path' && !!a.loaderTarget;
+  if (common.kernel && loader.kind === 'path' && !a.loaderTarget) {
     throw new InputError(
       'sel4-kernel-loader',
-      'is set, and kernel is given (an image that is booted as it is)',
-      'Remove sel4-kernel-loader, or remove kernel to have the image built.',
+      `is set for ${t.triple}, which boots without rust-sel4's kernel loader (QEMU loads the kernel from sel4-prefix and the root task as -initrd)`,
+      'Remove sel4-kernel-loader.',
+    );
+  }
+  if (assembleAtBoot && !prefixIn) {
+    throw new InputError(
+      'sel4-prefix',
+      'is not set, and kernel and sel4-kernel-loader are given: the kernel input is then a root task, and the image is assembled from it, the seL4 kernel in sel4-prefix and the loader',
+      'Give sel4-prefix, the install prefix of the seL4 kernel the root task and the loader were built for; or remove sel4-kernel-loader to boot kernel as a finished image.',
     );
   }
   const facts = prefixIn ? readPrefix(prefixIn, arch, t.needsFpu) : undefined;
   const settings = prefixIn ? undefined : kernelSettings(arch, config);
   const source = version ?? knownSel4Source(versions.release.sel4)!;
   const builtMiB = facts ? facts.memoryMiB : arch === 'x86_64' ? undefined : settings?.QEMU_MEMORY ? Number(settings.QEMU_MEMORY) : DEFAULT_MEMORY[arch];
-  const memorySource = facts?.platformFile ?? (settings?.QEMU_MEMORY ? 'sel4-config QEMU_MEMORY' : `seL4's default QEMU_MEMORY for ${a.kernelPlatform}`);
+  const defaultSource = `seL4's default QEMU_MEMORY for ${a.kernelPlatform} (${QEMU_MEMORY_DEFAULT_URL[arch]})`;
+  // A prebuilt image without sel4-prefix: nothing tells the size it was built for, so seL4's default is assumed (and said so).
+  const memorySource: MemorySource = facts?.platformFile
+    ? { source: facts.platformFile }
+    : settings?.QEMU_MEMORY
+      ? { source: 'sel4-config QEMU_MEMORY' }
+      : common.kernel
+        ? { source: defaultSource, assumed: true }
+        : { source: `the kernel the action builds, with ${defaultSource}` };
+  if (memorySource.assumed && builtMiB !== undefined && !common.memory && qemuArgsMemory(common.qemuArgs) === undefined)
+    core.info(
+      `QEMU -m ${builtMiB}M: ${defaultSource}, assumed since no sel4-prefix says what the kernel was built for (give sel4-prefix, or memory, if it was built for another size).`,
+    );
   const smp = settings?.KernelMaxNumNodes
     ? Number(settings.KernelMaxNumNodes)
     : facts && typeof facts.genConfig.MAX_NUM_NODES === 'string'
@@ -152,10 +181,37 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
   // Set by the before-cargo step when the action builds the kernel.
   const state: { prefix?: string; loaderRoot?: string } = { prefix: prefixIn };
   const kernel32 = (workDir: string) => path.join(workDir, 'kernel32.elf');
+  // riscv64: QEMU's virt board starts a -kernel at its lowest address, not its entry point: an
+  // image whose entry lies higher (every image add-payload writes) boots through a jump stub.
+  // An ELF image that cannot boot that way is refused before anything is installed (anything else is
+  // checked right before QEMU starts: a runner input may boot what QEMU could not).
+  if (common.kernel && !assembleAtBoot && arch === 'riscv64' && fs.existsSync(common.kernel)) {
+    const bytes = fs.readFileSync(common.kernel);
+    if (bytes.subarray(0, 4).equals(Buffer.from('\x7fELF', 'latin1'))) planEntry(common.kernel, bytes);
+  }
+  const entryStub = (image: string, workDir: string) => (arch === 'riscv64' && needsEntryStub(image) ? path.join(workDir, ENTRY_STUB) : undefined);
+  // The image QEMU boots: the one assembled at boot from a prebuilt root task, else the kernel input or cargo's assembled image.
+  const bootImage = (kernel: string, workDir: string) => (assembleAtBoot ? path.join(workDir, 'image.elf') : kernel);
   const qemu = toQemuBoot(
     arch,
-    (image, workDir) => rootTaskQemu({ arch, image, kernel32: arch === 'x86_64' ? kernel32(workDir) : undefined, memoryMiB: builtMiB, smp }),
-    arch === 'x86_64' ? (ctx) => ensureKernel32(path.join(state.prefix!, 'bin', 'kernel.elf'), kernel32(ctx.workDir), run) : undefined,
+    (kernel, workDir) => {
+      const image = bootImage(kernel, workDir);
+      return rootTaskQemu({
+        arch,
+        image,
+        kernel32: arch === 'x86_64' ? kernel32(workDir) : undefined,
+        memoryMiB: builtMiB,
+        smp,
+        entryStub: entryStub(image, workDir),
+      });
+    },
+    arch === 'x86_64'
+      ? (ctx) => ensureKernel32(path.join(state.prefix!, 'bin', 'kernel.elf'), kernel32(ctx.workDir), run)
+      : (ctx) => {
+          const image = bootImage(ctx.kernel, ctx.workDir);
+          if (assembleAtBoot) assembleRootTaskSync(ctx.kernel, (loader as { root: string }).root, state.prefix!, image);
+          if (arch === 'riscv64') prepareEntry(image, path.join(ctx.workDir, ENTRY_STUB));
+        },
   );
   setMemory(qemu, builtMiB, common, memorySource);
 

@@ -82,28 +82,73 @@ export function memoryMiB(arch: Sel4Arch, info: PlatformInfo, file: string): num
   return Math.ceil((top - base) / MiB);
 }
 
-/** QEMU's -m size (a number of MiB, or with K/M/G/T) in MiB. */
+/** QEMU's -m size (a number of MiB, or with K/M/G/T; `size=` and further `,slots=...` options allowed) in MiB. */
 export function qemuSizeMiB(size: string): number {
-  const m = /^(\d+)([KMGT]?)$/i.exec(size.trim().replace(/^size=/, ''));
+  const opts = size.trim().split(',');
+  const value = (opts.find((o) => o.startsWith('size=')) ?? opts[0]).replace(/^size=/, '');
+  const m = /^(\d+(?:\.\d+)?)([KMGT]?)[Bb]?$/i.exec(value);
   if (!m) return NaN;
   const f: Record<string, number> = { K: 1 / 1024, M: 1, '': 1, G: 1024, T: 1024 * 1024 };
   return Number(m[1]) * f[m[2].toUpperCase()];
 }
 
 /**
- * The `-m` to boot with: the built size unless `memory` is given; a `memory` input smaller than
- * the kernel was built for is refused (the kernel would place memory QEMU does not have).
+ * The guest memory the user's qemu-args set: the value of the last -m (QEMU keeps the last one,
+ * and the action puts qemu-args after its own options), in any of QEMU's spellings (`-m 2G`,
+ * `--m 2G`, `-m=2G`, `-m size=2G,maxmem=4G`). undefined: qemu-args set none.
  */
-export function chooseMemory(builtMiB: number | undefined, memoryInput: string | undefined, source: string): string | undefined {
-  if (!memoryInput) return builtMiB === undefined ? undefined : `${builtMiB}M`;
-  if (builtMiB !== undefined && qemuSizeMiB(memoryInput) < builtMiB) {
-    throw new InputError(
-      'memory',
-      `'${memoryInput}' is less than the ${builtMiB} MiB the seL4 kernel was built for (${source})`,
-      `Give at least ${builtMiB}M, leave memory unset to use it, or rebuild the kernel with another QEMU_MEMORY (sel4-config: QEMU_MEMORY=<MiB>).`,
-    );
+export function qemuArgsMemory(args: string[]): string | undefined {
+  let found: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const m = /^--?m(?:=(.*))?$/.exec(args[i]);
+    if (!m) continue;
+    found = m[1] ?? args[i + 1];
+    if (m[1] === undefined) i++;
   }
-  return memoryInput;
+  return found;
+}
+
+/** Where the size the kernel needs comes from, for messages: read from the kernel's files, or assumed (seL4's default, nothing says otherwise). */
+export interface MemorySource {
+  /** The file or setting it was read from, or the default's name and URL. */
+  source: string;
+  /** The size is seL4's default, assumed because no sel4-prefix tells the real one. */
+  assumed?: boolean;
+}
+
+/**
+ * The `-m` to boot with: the built size unless `memory` (or a -m in qemu-args) is given; a size
+ * smaller than the kernel was built for is refused wherever it was set (the kernel would place
+ * memory QEMU does not have: on riscv64 the loader hangs, or seL4 stops with "KERNEL ABORT").
+ */
+export function chooseMemory(
+  builtMiB: number | undefined,
+  memoryInput: string | undefined,
+  from: string | MemorySource,
+  qemuArgs: string[] = [],
+): string | undefined {
+  const src: MemorySource = typeof from === 'string' ? { source: from } : from;
+  const fromArgs = qemuArgsMemory(qemuArgs);
+  const check = (input: 'memory' | 'qemu-args', given: string, shown: string) => {
+    if (builtMiB === undefined || !(qemuSizeMiB(given) < builtMiB)) return;
+    if (src.assumed) {
+      throw new InputError(
+        input,
+        `${shown} is less than ${builtMiB} MiB, ${src.source}; no sel4-prefix says what the kernel was built for, so the action assumes that default`,
+        `Give sel4-prefix (the kernel's install prefix: its support/platform_gen.yaml holds the size it was really built for), or at least ${builtMiB}M.`,
+      );
+    }
+    throw new InputError(
+      input,
+      `${shown} is less than the ${builtMiB} MiB the seL4 kernel was built for (${src.source})`,
+      `Give at least ${builtMiB}M, leave ${input === 'memory' ? 'memory unset' : '-m out of qemu-args'} to use it, or rebuild the kernel with another QEMU_MEMORY (sel4-config: QEMU_MEMORY=<MiB>).`,
+    );
+  };
+  if (memoryInput) check('memory', memoryInput, `'${memoryInput}'`);
+  if (fromArgs !== undefined) check('qemu-args', fromArgs, `-m ${fromArgs}`);
+  if (fromArgs !== undefined) return fromArgs;
+  if (memoryInput) return memoryInput;
+  return builtMiB === undefined ? undefined : `${builtMiB}M`;
 }
 
 /** The kernel configuration from libsel4/include/kernel/gen_config.json (values are booleans or strings). */

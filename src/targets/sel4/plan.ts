@@ -16,6 +16,7 @@ import { kernelBuildPlan, kernelCacheKey, kernelSettings, knownSel4Source, type 
 import type { KernelLoaderSpec, MicrokitSdkSpec } from './inputs.js';
 import { MICROKIT_SDK_DIR_TOOL, microkitSdkAsset, sdkRoot } from './microkit-sdk.js';
 import { HEADLESS, microkitQemu, qemuArgv, rootTaskQemu } from './qemu.js';
+import { ENTRY_STUB } from './riscv-entry.js';
 import { ARCH, type Sel4Target } from './targets.js';
 import type { VersionChoice } from './versions.js';
 
@@ -104,7 +105,10 @@ export function rootTaskPlan(r: RootTaskPlanRequest): Sel4Plan {
     apt,
     steps,
     cargo: { config: unstableOptionsConfig(r.target.triple, r.buildRustflags), env: rootTaskEnv(prefix) },
-    qemu: qemuArgv(rootTaskQemu({ arch, image, kernel32, memoryMiB: memory }), HEADLESS),
+    qemu: qemuArgv(
+      rootTaskQemu({ arch, image, kernel32, memoryMiB: memory, entryStub: arch === 'riscv64' ? path.join(r.work, ENTRY_STUB) : undefined }),
+      HEADLESS,
+    ),
   };
 }
 

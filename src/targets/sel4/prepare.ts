@@ -1,6 +1,7 @@
 import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { createHash } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -74,6 +75,22 @@ export async function assembleRootTask(executables: string[], loaderRoot: string
   fs.mkdirSync(path.dirname(out), { recursive: true });
   await step(addPayload(loaderRoot, prefix, executables[0], out), 'adding the kernel and the root task to the loader (sel4-kernel-loader-add-payload)');
   return out;
+}
+
+/**
+ * The same for a prebuilt root task (the kernel input with sel4-kernel-loader), right before the
+ * boot: synchronous, as the boot's prepare step is.
+ */
+export function assembleRootTaskSync(rootTask: string, loaderRoot: string, prefix: string, out: string): void {
+  const argv = addPayload(loaderRoot, prefix, rootTask, out);
+  try {
+    execFileSync(argv[0], argv.slice(1), { stdio: ['ignore', 'inherit', 'pipe'] });
+  } catch (e) {
+    const err = (e as { stderr?: Buffer }).stderr?.toString() ?? '';
+    throw new ActionError(
+      `seL4: adding the kernel and the root task to the loader (sel4-kernel-loader-add-payload) failed (${argv.join(' ')}): ${errorLine(err) || (e as Error).message.split('\n')[0]}. Check that kernel is a root task built for the kernel in sel4-prefix, and sel4-kernel-loader the loader built for that kernel.`,
+    );
+  }
 }
 
 /** x86_64: the kernel as an elf32-i386 copy, for QEMU's -kernel (created once per boot folder). */

@@ -51,6 +51,11 @@ export interface RootTaskBoot {
   /** -m in MiB from platform_gen (undefined on x86_64). */
   memoryMiB?: number;
   smp?: number;
+  /**
+   * riscv64 only: the jump stub to the image's entry point (riscv-entry.ts), QEMU's -kernel; the
+   * image then goes in through the generic loader device. undefined: the image is the -kernel.
+   */
+  entryStub?: string;
 }
 
 /**
@@ -61,7 +66,8 @@ export interface RootTaskBoot {
  *   so it needs EL2.
  * - riscv64: https://github.com/seL4/rust-sel4/blob/v5.0.0/hacking/nix/scope/worlds.nix
  *   (`-machine virt -cpu rv64 -m size=<QEMU_MEMORY>` and `-kernel` the loader; QEMU's own
- *   OpenSBI as the firmware, no -bios).
+ *   OpenSBI as the firmware, no -bios). On stock QEMU the image is loaded with the generic
+ *   loader device and -kernel is a jump to its entry point (riscv-entry.ts says why).
  * - x86_64: same file, pc99: `-cpu Nehalem,...,enforce -m size=512M -kernel kernel32.elf -initrd <root task>`.
  */
 export function rootTaskQemu(b: RootTaskBoot): Sel4QemuLine {
@@ -71,7 +77,13 @@ export function rootTaskQemu(b: RootTaskBoot): Sel4QemuLine {
     case 'aarch64':
       return { ...base, machine: 'virt,virtualization=on', cpu: 'cortex-a57', memory: `${b.memoryMiB ?? 1024}M`, args: ['-kernel', b.image] };
     case 'riscv64':
-      return { ...base, machine: 'virt', cpu: 'rv64', memory: `${b.memoryMiB ?? 3072}M`, args: ['-kernel', b.image] };
+      return {
+        ...base,
+        machine: 'virt',
+        cpu: 'rv64',
+        memory: `${b.memoryMiB ?? 3072}M`,
+        args: b.entryStub ? ['-kernel', b.entryStub, '-device', `loader,file=${qemuOptionPath(b.image)}`] : ['-kernel', b.image],
+      };
     case 'x86_64':
       if (!b.kernel32) throw new Error('x86_64 root tasks boot with the elf32 kernel as -kernel');
       return { ...base, cpu: X86_64_ROOT_TASK_CPU, memory: '512M', args: ['-kernel', b.kernel32, '-initrd', b.image] };

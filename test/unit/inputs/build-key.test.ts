@@ -16,6 +16,8 @@ const OTHER: Record<string, [string, string]> = {
   command: ['', 'test'],
   'hermit-loader': ['', 'v0.5.6'],
   'hermit-loader-sha256': ['', HEX],
+  'hermit-opensbi': ['', '1.5.1'],
+  'hermit-opensbi-sha256': ['', HEX],
   hypervisor: ['', 'uhyve'],
   kraftkit: ['', 'v0.12.3'],
   'kraftkit-sha256': ['', HEX],

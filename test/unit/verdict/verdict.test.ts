@@ -30,6 +30,31 @@ test('QEMU exiting 0 is never success by itself', () => {
   assert.match(v.reason, /add 0 to the exit-code input/);
 });
 
+test('a wrong exit status with an expected line still missing: exit-code is not suggested, since the run would fail anyway', () => {
+  // e.g. a Hermit app panicking with default-fail-on off: status 255, and no `exit status 0` line.
+  const v = judge('hello\n', exited(255), ['hello', 'exit status 0'], [0]);
+  assert.equal(v.pass, false);
+  assert.doesNotMatch(v.reason, /If this exit is intended/);
+  assert.match(v.reason, /Adding 255 to the exit-code input would not make it pass: "exit status 0" never appeared, and it is required too\.$/);
+});
+
+test("a failure line with a hint (a target's own fix for it): the hint ends the reason", () => {
+  const failOn = [
+    {
+      ...parsePattern('panicked at ', 'fail-on'),
+      hint: (_l: string, next?: string) => (next?.includes('Network is down') ? 'Give it a card: forward.' : undefined),
+    },
+  ];
+  const run = (out: string) => {
+    const w = new SerialWatcher({ expect: [], failOn, ordered: true });
+    w.push(Buffer.from(out));
+    w.end();
+    return decide({ watcher: w, end: { kind: 'failure-line' }, acceptedExitCodes: [0], explainExit: explainIsaDebugExit, qemuStderr: '' }).reason;
+  };
+  assert.match(run('panicked at a.rs:1:1:\nbind: Network is down\n'), /\(matched fail-on "panicked at "\)\. Give it a card: forward\.$/);
+  assert.match(run('panicked at a.rs:1:1:\nsomething else\n'), /\(matched fail-on "panicked at "\)\.$/);
+});
+
 test('a machine reset ends in an accepted default status: fail; with exit-code given explicitly: pass', () => {
   // e.g. Unikraft accepts 0 (an older ACPI halt) by default, and a triple fault under -no-reboot also exits 0.
   const reset: BootEnd = { kind: 'exited', status: 0, signal: null, shutdown: 'guest-reset' };

@@ -60,6 +60,21 @@ test('route: root task by default, Microkit with microkit-system; inputs of the 
   assert.throws(() => fakePlan({ target: 'aarch64-unknown-none', ...ROOT_TASK, 'sel4-prefix': `${FIX}/prefix-aarch64` }), /sel4-prefix/);
 });
 
+test("memory without sel4-prefix: a prebuilt image is assumed to be built for seL4's default, and a smaller size says it is a default and where it comes from", () => {
+  const dir = tempDir('sel4-image-');
+  const img = path.join(dir, 'image.elf');
+  fs.writeFileSync(img, 'not read for aarch64');
+  assert.throws(
+    () => fakePlan({ target: 'aarch64-sel4', kernel: img, memory: '512M' }),
+    /Input 'memory': '512M' is less than 1024 MiB, seL4's default QEMU_MEMORY for qemu-arm-virt \(https:\/\/github\.com\/seL4\/seL4\/blob\/16\.0\.0\/src\/plat\/qemu-arm-virt\/config\.cmake\); no sel4-prefix says what the kernel was built for, so the action assumes that default\. Give sel4-prefix/,
+  );
+  // A kernel the action builds gets that default: said as such, not as a guess.
+  assert.throws(
+    () => fakePlan({ target: 'riscv64imac-sel4', ...ROOT_TASK, memory: '2G' }),
+    /'2G' is less than the 3072 MiB the seL4 kernel was built for \(the kernel the action builds, with seL4's default QEMU_MEMORY for qemu-riscv-virt/,
+  );
+});
+
 test("QEMU line per route and arch, from the pipeline's emitter (image = the assembled one, or the root task on x86_64)", () => {
   assert.equal(
     argv({ target: 'aarch64-sel4', ...ROOT_TASK }),
@@ -67,7 +82,9 @@ test("QEMU line per route and arch, from the pipeline's emitter (image = the ass
   );
   assert.equal(
     argv({ target: 'riscv64imac-sel4', ...ROOT_TASK }),
-    'QEMU -accel tcg -machine virt -cpu rv64 -m 3072M -display none -serial stdio -monitor none -kernel /w/image.elf',
+    // QEMU's virt board starts a -kernel at its lowest address: the image goes in through the
+    // generic loader, and -kernel is the jump to its entry point (riscv-entry.ts).
+    'QEMU -accel tcg -machine virt -cpu rv64 -m 3072M -display none -serial stdio -monitor none -device loader,file=/w/image.elf -kernel /w/riscv64-entry-stub.elf',
   );
   assert.equal(
     argv({ target: 'x86_64-sel4', ...ROOT_TASK }),
@@ -106,6 +123,9 @@ test("memory: -m from the prefix's platform_gen, from sel4-config QEMU_MEMORY, a
   assert.throws(() => fakePlan({ ...rv, memory: '1G' }), /Input 'memory': '1G' is less than the \d+ MiB the seL4 kernel was built for .*QEMU_MEMORY/);
   assert.throws(() => fakePlan({ target: 'aarch64-sel4', ...MICROKIT, memory: '512M' }), /Input 'memory': '512M' is less than the 2048 MiB/);
   assert.match(argv({ ...rv, memory: '4G' }), / -m 4G /, 'a larger memory input replaces the default');
+  // The same check for a -m in qemu-args (QEMU takes the last -m, and qemu-args come last).
+  assert.throws(() => fakePlan({ ...rv, 'qemu-args': '-m 2G' }), /Input 'qemu-args': -m 2G is less than the 3072 MiB the seL4 kernel was built for/);
+  assert.doesNotThrow(() => fakePlan({ ...rv, 'qemu-args': '-m 4G' }));
   assert.throws(
     () => fakePlan({ target: 'aarch64-sel4', ...ROOT_TASK, 'sel4-prefix': `${FIX}/prefix-aarch64-release` }),
     /Input 'sel4-prefix': the seL4 kernel was built without PRINTING/,

@@ -11,6 +11,7 @@ import {
   memoryMiB,
   parseGenConfig,
   parsePlatformGen,
+  qemuArgsMemory,
   qemuSizeMiB,
   readPrefix,
 } from '../../../../src/targets/sel4/kernel-facts.js';
@@ -142,6 +143,18 @@ test('memory: the built size by default; a smaller memory input is refused namin
     (e: Error) => e instanceof InputError && e.input === 'memory' && /'2G' is less than the 3072 MiB .* QEMU_MEMORY/.test(e.message),
   );
   assert.equal(qemuSizeMiB('size=1G'), 1024);
+  assert.equal(qemuSizeMiB('size=2G,slots=2,maxmem=8G'), 2048);
+  assert.equal(qemuSizeMiB('1.5G'), 1536);
+  // qemu-args' -m: the last one counts, in any spelling, and is checked like memory.
+  assert.equal(qemuArgsMemory(['-smp', '2', '-m', '2G']), '2G');
+  assert.equal(qemuArgsMemory(['-m=1G', '--m', 'size=4G']), 'size=4G');
+  assert.equal(qemuArgsMemory(['-machine', 'virt']), undefined);
+  assert.equal(chooseMemory(3072, undefined, 'x', ['-m', '4G']), '4G');
+  assert.throws(
+    () => chooseMemory(3072, undefined, 'support/platform_gen.yaml', ['-m', '2G']),
+    (e: Error) => e instanceof InputError && e.input === 'qemu-args' && /-m 2G is less than the 3072 MiB .*leave -m out of qemu-args/.test(e.message),
+  );
+  assert.throws(() => chooseMemory(3072, undefined, 'x', ['-smp', '1', '-m', 'size=1G,maxmem=4G']), /Input 'qemu-args': -m size=1G,maxmem=4G is less than/);
   assert.equal(qemuSizeMiB('512'), 512);
 });
 
