@@ -29,6 +29,7 @@ packages=(
   git                                # ... cloned from a tagged repository
   procps                             # pgrep: tests check that no QEMU is left running
   time                               # /usr/bin/time -f %M: memory use of a test's command
+  binutils                           # objcopy: the bench's by-hand Hermit boots (scripts/bench-images.ts)
   grub-common                        # grub-mkrescue: multiboot2 kernels in a GRUB ISO (test/e2e/x86_64-formats)
   grub-pc-bin grub-efi-amd64-bin     # ... its BIOS and UEFI GRUB images
   xorriso mtools                     # grub-mkrescue writes the ISO with xorriso, its EFI image with mtools

@@ -30,6 +30,7 @@ const PROGRAMS: Record<string, string> = {
   'qemu-system-arm': 'qemu-system-arm',
   'qemu-system-riscv64': 'qemu-system-misc',
   'grub-mkrescue': 'grub-common',
+  objcopy: 'binutils',
 };
 
 /**
@@ -72,7 +73,7 @@ const THROUGH_SRC: [string, string][] = [
 ];
 
 /** Paths that look like system files but are made up (arguments held against plans, never opened), and the system folders themselves. */
-const MADE_UP = [/^\/boot-protocol/, /^\/bin\/uhyve$/, /^\/usr$/, /^\/(usr\/)?(local\/)?s?bin$/];
+const MADE_UP = [/^\/usr\/lib\/x\//, /^\/boot-protocol/, /^\/bin\/uhyve$/, /^\/usr$/, /^\/(usr\/)?(local\/)?s?bin$/];
 
 /** The packages=( ... ) list of setup.sh. */
 function setupPackages(): Set<string> {
