@@ -35,6 +35,7 @@ export function logPlan(plan: Plan): void {
     core.info(`QEMU: ${chosen || "the target's defaults"}${q.extra.length ? ` + ${shellJoin(q.extra)}` : ''}`);
   } else if (inputs.runner) core.info(`boot with: ${inputs.runner.kind === 'cargo' ? "cargo run (the crate's cargo runner)" : shellJoin(inputs.runner.argv)}`);
   else core.info(`boot with: ${launcher.name}`);
+  for (const n of plan.target.notes ?? []) core.info(n);
   core.endGroup();
   for (const w of plan.target.warnings ?? []) core.warning(w.message, { title: w.title });
 }

@@ -136,6 +136,8 @@ export interface TargetPlan {
      */
     cpuNeeds?: (image: string) => CpuNeed[];
   };
+  /** What the plan assumed, for the log's plan group (seL4's default memory when nothing says what the kernel was built for). */
+  notes?: string[];
   /** Warnings about the plan (a moving Unikraft version), shown once before anything runs; a dry run lists them. */
   warnings?: { title: string; message: string }[];
   /** What success means for this target (see TargetVerdict in src/verdict/policy.ts). */

@@ -11,6 +11,11 @@ import { readPrefix } from '../../src/targets/sel4/kernel-facts.js';
 import { freshToolCache } from '../helpers/http-server.js';
 import { ROOT } from '../helpers/action.js';
 import { requireProgram } from '../helpers/system.js';
+import { memoryLog } from '../../src/model/log.js';
+import { readRunnerEnv } from '../../src/model/runner-env.js';
+
+/** The runner's environment as the freshToolCache helper sets it (RUNNER_TEMP, RUNNER_TOOL_CACHE). */
+const runnerEnv = () => readRunnerEnv(process.env);
 
 let tmp: string;
 let repo: string;
@@ -48,7 +53,7 @@ const workDirs = () => fs.readdirSync(process.env.RUNNER_TEMP!).filter((d) => d.
 
 test("x86_64 (host gcc): cloned at the tag, commit checked, built with cmake + ninja, installed in seL4's layout, cached; the second run builds nothing", async () => {
   const r = request('x86_64');
-  const first = await buildKernel(r);
+  const first = await buildKernel(r, runnerEnv(), memoryLog());
   assert.equal(first.cached, false);
   assert.equal(first.prefix, path.join(process.env.RUNNER_TOOL_CACHE!, kernelCacheKey(r).tool, kernelCacheKey(r).version, process.arch));
   const facts = readPrefix(first.prefix, 'x86_64', false);
@@ -56,20 +61,20 @@ test("x86_64 (host gcc): cloned at the tag, commit checked, built with cmake + n
   assert.equal(facts.genConfig.PRINTING, true);
   assert.equal(fs.readFileSync(facts.kernel).subarray(0, 4).toString('latin1'), '\x7fELF', 'kernel.elf was compiled');
   assert.deepEqual(workDirs(), [], 'the work folder is gone');
-  const second = await buildKernel(r);
+  const second = await buildKernel(r, runnerEnv(), memoryLog());
   assert.deepEqual(second, { prefix: first.prefix, cached: true });
 });
 
 test('aarch64 (cross gcc, QEMU asked at configure): the settings reach the build; QEMU_MEMORY becomes the -m the boot uses', async () => {
   requireProgram('aarch64-linux-gnu-gcc', 'gcc-aarch64-linux-gnu');
   const r = request('aarch64', { QEMU_MEMORY: '2048' });
-  const { prefix } = await buildKernel(r);
+  const { prefix } = await buildKernel(r, runnerEnv(), memoryLog());
   const facts = readPrefix(prefix, 'aarch64', false);
   assert.equal(facts.memoryMiB, 2048);
   assert.equal(facts.genConfig.SEL4_ARCH, 'aarch64');
   assert.equal(execFileSync('file', ['-b', facts.kernel], { encoding: 'utf8' }).includes('ARM aarch64'), true);
   // Another setting, another cache entry.
-  const other = await buildKernel(request('aarch64'));
+  const other = await buildKernel(request('aarch64'), runnerEnv(), memoryLog());
   assert.equal(other.cached, false);
   assert.notEqual(other.prefix, prefix);
   assert.equal(readPrefix(other.prefix, 'aarch64', false).memoryMiB, 1024);
@@ -78,7 +83,7 @@ test('aarch64 (cross gcc, QEMU asked at configure): the settings reach the build
 test('a tag at another commit than expected is refused before anything is built; nothing is cached or left behind', async () => {
   const r = { ...request('x86_64', { KernelMaxNumNodes: '2' }), source: { tag: TAG, commit: 'f'.repeat(40) } };
   await assert.rejects(
-    buildKernel(r),
+    buildKernel(r, runnerEnv(), memoryLog()),
     new RegExp(`seL4 tag ${TAG} from file://.* is at commit ${commit}, not f{40} as expected; the tag was moved\\. Nothing was built\\.`),
   );
   assert.equal(fs.existsSync(path.join(process.env.RUNNER_TOOL_CACHE!, kernelCacheKey(r).tool, kernelCacheKey(r).version)), false);
@@ -87,6 +92,6 @@ test('a tag at another commit than expected is refused before anything is built;
 
 test('a failing build step is reported with the command, and nothing is cached', async () => {
   const r = { ...request('x86_64', { KernelMaxNumNodes: '3' }), source: { tag: 'no-such-tag', commit } };
-  await assert.rejects(buildKernel(r), /The seL4 kernel build failed at cloning seL4 no-such-tag \(git clone .*--branch no-such-tag/);
+  await assert.rejects(buildKernel(r, runnerEnv(), memoryLog()), /The seL4 kernel build failed at cloning seL4 no-such-tag \(git clone .*--branch no-such-tag/);
   assert.deepEqual(workDirs(), []);
 });

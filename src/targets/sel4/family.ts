@@ -1,7 +1,5 @@
-import * as core from '@actions/core';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { extractTarAsset, type Asset } from '../../install/download.js';
 import type { InputSpec } from '../../model/parse.js';
@@ -72,8 +70,7 @@ export function readVersions(cwd: string): VersionChoice {
  * --config that adds -Zunstable-options can carry them (cargo drops build.rustflags when
  * target.<t>.rustflags is set).
  */
-export function crateRustflags(cwd: string): string[] {
-  const home = process.env.CARGO_HOME || path.join(os.homedir(), '.cargo');
+export function crateRustflags(cwd: string, home: string): string[] {
   const files = [
     path.join(home, 'config.toml'),
     ...upwards(cwd)
@@ -90,7 +87,8 @@ const DEFAULT_MEMORY: Record<string, number> = { aarch64: 1024, riscv64: 3072 };
 /** Microkit's QEMU boards are built for 2 GiB (platform_gen.json of 2.1.0-2.3.0). */
 const MICROKIT_MEMORY = 2048;
 
-const toolCache = () => process.env.RUNNER_TOOL_CACHE || path.join(os.tmpdir(), 'tool-cache');
+/** Where kernels and loaders are kept: the runner's tool cache, else a folder in the scratch space. */
+const toolCacheOf = (common: CommonInputs) => common.runnerEnv.toolCache ?? path.join(common.runnerEnv.temp, 'tool-cache');
 /** A placeholder for the dry run's plan (the real path is known when cargo has built). */
 const BUILT = (what: string) => `<${what} cargo builds>`;
 
@@ -168,10 +166,12 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
       : common.kernel
         ? { source: defaultSource, assumed: true }
         : { source: `the kernel the action builds, with ${defaultSource}` };
-  if (memorySource.assumed && builtMiB !== undefined && !common.memory && qemuArgsMemory(common.qemuArgs) === undefined)
-    core.info(
-      `QEMU -m ${builtMiB}M: ${defaultSource}, assumed since no sel4-prefix says what the kernel was built for (give sel4-prefix, or memory, if it was built for another size).`,
-    );
+  const notes =
+    memorySource.assumed && builtMiB !== undefined && !common.memory && qemuArgsMemory(common.qemuArgs) === undefined
+      ? [
+          `QEMU -m ${builtMiB}M: ${defaultSource}, assumed since no sel4-prefix says what the kernel was built for (give sel4-prefix, or memory, if it was built for another size).`,
+        ]
+      : [];
   const smp = settings?.KernelMaxNumNodes
     ? Number(settings.KernelMaxNumNodes)
     : facts && typeof facts.genConfig.MAX_NUM_NODES === 'string'
@@ -226,18 +226,18 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
     memoryMiB: builtMiB,
     qemuVersion: await qemuVersion(a.qemuBinary),
     work,
-    toolCache: toolCache(),
+    toolCache: toolCacheOf(common),
     nodeArch: process.arch,
     app: cargoApp,
   });
   const beforeCargo: BeforeCargo = {
     describe: async () => planOf(rootTaskPlan(await planRequest(BUILT('the root task'), '<scratch>'))),
-    run: async (cargo) => {
+    run: async (cargo, _assets, log) => {
       if (!state.prefix) {
         const req = { arch, source, settings: settings!, qemuVersion: await qemuVersion(a.qemuBinary) };
-        const pyfdt = await installPyfdt();
+        const pyfdt = await installPyfdt(common.runnerEnv.temp);
         try {
-          state.prefix = (await buildKernel(req, { PYTHONPATH: pyfdt })).prefix;
+          state.prefix = (await buildKernel(req, common.runnerEnv, log, { PYTHONPATH: pyfdt })).prefix;
         } finally {
           fs.rmSync(pyfdt, { recursive: true, force: true });
         }
@@ -252,10 +252,10 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
             throw new ActionError(
               `${versions.note} The kernel loader is installed at the crate's rust-sel4 revision, and none is known: give sel4-kernel-loader (the --root of your own cargo install of sel4-kernel-loader and sel4-kernel-loader-add-payload).`,
             );
-          state.loaderRoot = await installKernelLoader(arch, versions.rev, state.prefix, cargo);
+          state.loaderRoot = await installKernelLoader(arch, versions.rev, state.prefix, cargo, common.runnerEnv, log);
         }
       }
-      core.info(`seL4 kernel: ${state.prefix}`);
+      log.info(`seL4 kernel: ${state.prefix}`);
       return { env: rootTaskEnv(state.prefix) };
     },
   };
@@ -263,6 +263,7 @@ function rootTask(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
   return {
     target: t.triple,
     family: 'seL4 (root task)',
+    notes,
     install: {
       apt: building
         ? [...RUST_BUILD_APT, ...(prefixIn ? [] : kernelBuildApt(arch)), ...(arch === 'x86_64' ? ['binutils'] : [])]
@@ -330,7 +331,7 @@ function microkit(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
           buildRustflags: rustflags,
           memoryMiB: builtMiB,
           work: '<scratch>',
-          toolCache: toolCache(),
+          toolCache: toolCacheOf(common),
           nodeArch: process.arch,
           searchPaths: [BUILT('the folder of each protection domain')],
         }),
@@ -392,7 +393,7 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
   const raw = own as RouteInputs;
   const route = chooseRoute(t, raw);
   const versions = readVersions(common.workingDirectory);
-  const rustflags = crateRustflags(common.workingDirectory);
+  const rustflags = crateRustflags(common.workingDirectory, common.runnerEnv.cargoHome);
   // seL4's CPU lines are TCG models (x86_64's Nehalem with features removed is refused under
   // nested KVM, as on GitHub's runners), and aarch64's needs EL2: boot under TCG only.
   return route === 'microkit' ? microkit(t, common, raw, rustflags, versions) : rootTask(t, common, raw, rustflags, versions);

@@ -1,10 +1,10 @@
-import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionError, InputError } from '../../model/errors.js';
+import type { Log } from '../../model/log.js';
+import type { RunnerEnv } from '../../model/runner-env.js';
 import { capture, errorLine, runLogged } from '../../proc/run.js';
 import { ARCH, type Sel4Arch } from './targets.js';
 import { RELEASES } from './versions.js';
@@ -235,14 +235,19 @@ export function expectedLayout(arch: Sel4Arch): string[] {
  * work folder is removed afterwards, pass or fail; only a complete install is cached.
  * `env` is the build's environment on top of the process's (PATH with the cross gcc, PYTHONPATH with pyfdt).
  */
-export async function buildKernel(r: KernelBuildRequest, env: Record<string, string> = {}): Promise<{ prefix: string; cached: boolean }> {
+export async function buildKernel(
+  r: KernelBuildRequest,
+  runner: RunnerEnv,
+  log: Log,
+  env: Record<string, string> = {},
+): Promise<{ prefix: string; cached: boolean }> {
   const key = kernelCacheKey(r);
-  const hit = process.env.RUNNER_TOOL_CACHE ? tc.find(key.tool, key.version) : '';
+  const hit = runner.toolCache ? tc.find(key.tool, key.version) : '';
   if (hit) {
-    core.info(`seL4 ${r.source.tag} (${r.arch}): from the tool cache (${hit})`);
+    log.info(`seL4 ${r.source.tag} (${r.arch}): from the tool cache (${hit})`);
     return { prefix: hit, cached: true };
   }
-  const temp = process.env.RUNNER_TEMP || os.tmpdir();
+  const temp = runner.temp;
   fs.mkdirSync(temp, { recursive: true });
   const work = fs.mkdtempSync(path.join(temp, 'sel4-kernel-'));
   const prefix = path.join(work, 'install');
@@ -269,7 +274,7 @@ export async function buildKernel(r: KernelBuildRequest, env: Record<string, str
     const missing = expectedLayout(r.arch).filter((f) => !fs.existsSync(path.join(prefix, f)));
     if (missing.length) throw new ActionError(`The seL4 kernel build installed no ${missing.join(', ')} into ${prefix}; it is not a standalone kernel build.`);
     const dir = await tc.cacheDir(prefix, key.tool, key.version);
-    core.info(`seL4 ${r.source.tag} (${r.arch}) built and cached in ${dir}`);
+    log.info(`seL4 ${r.source.tag} (${r.arch}) built and cached in ${dir}`);
     return { prefix: dir, cached: false };
   } finally {
     fs.rmSync(work, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import { InputError } from '../../model/errors.js';
 import {
   addPayload,
   kernelBuildApt,
@@ -87,7 +88,11 @@ export function rootTaskPlan(r: RootTaskPlanRequest): Sel4Plan {
     const root = r.loader.kind === 'path' ? r.loader.root : path.join(r.work, 'sel4-kernel-loader');
     if (r.loader.kind === 'cargo-install') {
       if (!r.versions.rev)
-        throw new Error("the kernel loader is installed at the crate's rust-sel4 revision, and none is known (a path dependency): give sel4-kernel-loader");
+        throw new InputError(
+          'sel4-kernel-loader',
+          "is not set, and the kernel loader is installed at the crate's rust-sel4 revision, which is unknown (rust-sel4 is a path dependency)",
+          'Give sel4-kernel-loader: the --root of your own cargo install of sel4-kernel-loader and sel4-kernel-loader-add-payload, built for this kernel.',
+        );
       for (const c of kernelLoaderInstall(arch, r.versions.rev, prefix, root))
         steps.push({ what: 'rust-sel4 kernel loader', argv: ['cargo', ...c.args], env: c.env });
     }

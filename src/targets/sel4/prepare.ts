@@ -1,11 +1,11 @@
-import * as core from '@actions/core';
 import * as tc from '@actions/tool-cache';
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { ActionError } from '../../model/errors.js';
+import type { Log } from '../../model/log.js';
+import type { RunnerEnv } from '../../model/runner-env.js';
 import { capture, errorLine, runLogged } from '../../proc/run.js';
 import type { CargoView } from '../contract.js';
 import { addPayload, kernelLoaderInstall, kernelToElf32, microkitCommand, pyfdtInstall } from './build.js';
@@ -18,15 +18,14 @@ async function step(argv: string[], what: string, env: Record<string, string> = 
   if (r.code !== 0) throw new ActionError(`seL4: ${what} failed (${argv.join(' ')}): ${errorLine(r.stderr || r.stdout) || `exit status ${r.code}`}.`);
 }
 
-const scratch = (name: string) => {
-  const temp = process.env.RUNNER_TEMP || os.tmpdir();
+const scratch = (temp: string, name: string) => {
   fs.mkdirSync(temp, { recursive: true });
   return fs.mkdtempSync(path.join(temp, name));
 };
 
 /** pyfdt into a private folder (for PYTHONPATH): seL4's hardware tools import it, and Debian has no package. */
-export async function installPyfdt(): Promise<string> {
-  const dir = scratch('sel4-pyfdt-');
+export async function installPyfdt(temp: string): Promise<string> {
+  const dir = scratch(temp, 'sel4-pyfdt-');
   await step(pyfdtInstall(dir), 'installing pyfdt (pip)');
   return dir;
 }
@@ -42,26 +41,33 @@ export async function qemuVersion(binary: string): Promise<string> {
  * rust-sel4 revision with the app's cargo (a nightly: the loader is built with -Z build-std), and
  * tool-cached per revision and kernel (the loader embeds the kernel's platform info).
  */
-export async function installKernelLoader(arch: Parameters<typeof kernelLoaderInstall>[0], rev: string, prefix: string, cargo: CargoView): Promise<string> {
+export async function installKernelLoader(
+  arch: Parameters<typeof kernelLoaderInstall>[0],
+  rev: string,
+  prefix: string,
+  cargo: CargoView,
+  runner: RunnerEnv,
+  log: Log,
+): Promise<string> {
   const key = createHash('sha256')
     .update(JSON.stringify([rev, prefix]))
     .digest('hex')
     .slice(0, 12);
   const tool = `sel4-kernel-loader-${arch}`;
   const version = `0.0.0-h${key}`;
-  const hit = process.env.RUNNER_TOOL_CACHE ? tc.find(tool, version) : '';
+  const hit = runner.toolCache ? tc.find(tool, version) : '';
   if (hit) {
-    core.info(`sel4-kernel-loader (${arch}, rust-sel4 ${rev.slice(0, 12)}): from the tool cache (${hit})`);
+    log.info(`sel4-kernel-loader (${arch}, rust-sel4 ${rev.slice(0, 12)}): from the tool cache (${hit})`);
     return hit;
   }
-  const root = scratch('sel4-kernel-loader-');
+  const root = scratch(runner.temp, 'sel4-kernel-loader-');
   try {
     for (const c of kernelLoaderInstall(arch, rev, prefix, root)) {
       await step([cargo.cargo, ...cargo.cargoConfig, ...c.args], `cargo install ${c.args[c.args.length - 1]}`, { ...cargo.env, ...c.env });
     }
-    return process.env.RUNNER_TOOL_CACHE ? await tc.cacheDir(root, tool, version) : root;
+    return runner.toolCache ? await tc.cacheDir(root, tool, version) : root;
   } finally {
-    if (process.env.RUNNER_TOOL_CACHE) fs.rmSync(root, { recursive: true, force: true });
+    if (runner.toolCache) fs.rmSync(root, { recursive: true, force: true });
   }
 }
 

@@ -175,7 +175,7 @@ test("cargo: -Zunstable-options for the custom target through --config, keeping 
   const dir = tempDir('sel4-rustflags-');
   fs.mkdirSync(path.join(dir, '.cargo'));
   fs.writeFileSync(path.join(dir, '.cargo', 'config.toml'), 'build.rustflags = ["-Cforce-frame-pointers=yes"]\n');
-  assert.ok(crateRustflags(dir).includes('-Cforce-frame-pointers=yes'));
+  assert.ok(crateRustflags(dir, tempDir('sel4-cargo-home-')).includes('-Cforce-frame-pointers=yes'));
   const p = fakePlan({ target: 'aarch64-sel4', ...ROOT_TASK });
   assert.deepEqual(p.target.build.cargoConfig, ['--config', 'target.aarch64-sel4.rustflags=["-Zunstable-options"]']);
   assert.deepEqual(p.target.build.buildStd, { crates: ['core', 'alloc', 'compiler_builtins'], features: ['compiler-builtins-mem'] });
