@@ -76,7 +76,7 @@ test("root task: a given loader is used as is; an unknown revision still install
   ]);
   assert.throws(
     () => rootTaskPlan({ ...common, versions: { ...v5, rev: undefined }, prefix: '/k', target: parseSel4Target('aarch64-sel4')!, app: '/a.elf' }),
-    /give sel4-kernel-loader/,
+    /Input .sel4-kernel-loader.: is not set.*Give sel4-kernel-loader: the --root/,
   );
 });
 
