@@ -20,6 +20,7 @@ packages=(
   opensbi                            # RISC-V firmware (QEMU's bundled OpenSBI on Ubuntu)
   qemu-efi-aarch64                   # UEFI firmware for aarch64-unknown-uefi
   busybox-static cpio                # the stand-in server guest's initramfs (test/standins/linux-httpd)
+  linux-image-amd64                  # the stand-in server guest's kernel (test/standins/linux-httpd)
 )
 rust=(rustc-web cargo-web rust-web-src)
 # Outside Debian 12 the -web packages do not exist: use the plain ones.
