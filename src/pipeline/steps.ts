@@ -15,7 +15,7 @@ import { cachedAsset, describeAsset, fetchAsset } from '../install/download.js';
 import { ensureFirmware } from '../install/qemu.js';
 import { installToolchain, planToolchain, predictToolchain, type Toolchain } from '../install/toolchain.js';
 import type { Plan } from '../plan/plan.js';
-import { GuestEcho } from '../report/guest-log.js';
+import { GuestEcho, showUntrusted } from '../report/guest-log.js';
 import { detectImage } from '../targets/common.js';
 import type { BuildPrep, CargoView } from '../targets/contract.js';
 import { accelPolicy, chooseAccel, fallBackToTcg } from './accel.js';
@@ -275,7 +275,7 @@ export const bootStep: Step = {
     const settled = await fallBackToTcg(plan, s.accel!, first, bootWith);
     s.result = settled.result;
     s.accelNote = settled.note;
-    if (s.result.stderr.trim()) core.info(`QEMU's own messages:\n${s.result.stderr.trimEnd()}`);
+    showUntrusted("QEMU's own messages (workflow commands in them are ignored):", s.result.stderr);
     plan.target.boot.afterBoot?.(s.logPath);
   },
 };

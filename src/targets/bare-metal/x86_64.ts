@@ -1,4 +1,5 @@
 import { NICS } from '../../boot/network.js';
+import { rawDrive } from '../../boot/qemu-args.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
@@ -22,7 +23,7 @@ export function x86_64None(target: string): TargetPlan | undefined {
       // A forward gives the guest virtio-net on PCI (the PC's bus).
       nic: NICS.virtioPci,
       devices: ['isa-debug-exit,iobase=0xf4,iosize=0x04'],
-      load: ({ kernel, image }) => (image === 'elf' ? { kernel } : { drives: [`format=raw,file=${kernel}`] }),
+      load: ({ kernel, image }) => (image === 'elf' ? { kernel } : { drives: [rawDrive(kernel)] }),
     },
     exitCodes: [33],
     failOn: [RUST_PANIC],
