@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { archOfTriple, QEMU_ARCHES } from '../boot/qemu-args.js';
 import { githubToken } from '../install/download.js';
+import { allowedRoots, insideWorkspace } from '../model/paths.js';
 import { InputError } from '../model/errors.js';
 import { familyFor, FAMILIES, supportedTargets } from '../targets/registry.js';
 import type { CommonInputs, Family } from '../targets/contract.js';
@@ -102,11 +103,12 @@ function targetInput(get: InputReader): { target: string; family: Family } {
 }
 
 /** The crate to build, or the prebuilt image to boot. */
-function source(get: InputReader, workspace: string) {
+function source(get: InputReader, workspace: string, env: NodeJS.ProcessEnv) {
+  const roots = allowedRoots(workspace, env);
   const wdRaw = get('working-directory').trim() || '.';
-  const workingDirectory = path.resolve(workspace, wdRaw);
+  const workingDirectory = insideWorkspace('working-directory', wdRaw, path.resolve(workspace, wdRaw), roots);
   const kernelRaw = get('kernel').trim();
-  const kernel = kernelRaw === '' ? undefined : path.resolve(workspace, kernelRaw);
+  const kernel = kernelRaw === '' ? undefined : insideWorkspace('kernel', kernelRaw, path.resolve(workspace, kernelRaw), roots);
   const cargoArgs = parseArgv(get('cargo-args'));
   if (kernel !== undefined) {
     if (cargoArgs.length > 0) {
@@ -292,7 +294,7 @@ function conversationInputs(get: InputReader, runner: Runner | undefined) {
 export function readInputs(get: InputReader, env: NodeJS.ProcessEnv = process.env): Inputs {
   const { target, family } = targetInput(get);
   const workspace = env.GITHUB_WORKSPACE || process.cwd();
-  const src = source(get, workspace);
+  const src = source(get, workspace, env);
   const boot = bootInputs(get, target, src.kernel);
   const timeout = parseSeconds('timeout', get('timeout').trim(), 300, false);
   const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);
