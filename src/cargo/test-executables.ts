@@ -29,7 +29,7 @@ export interface TestExecutable {
 /** The command line that builds every test executable and runs none (same target, build-std and cargo-args rules as the build). */
 export function cargoTestCommand(
   tc: Pick<Toolchain, 'cargo' | 'cargoConfig' | 'buildStd'>,
-  req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'>,
+  req: Pick<BuildRequest, 'target' | 'buildStd' | 'cargoArgs'> & { workingDirectory?: string },
 ): string[] {
   return cargoCommand(tc, req, 'test');
 }

@@ -103,7 +103,7 @@ export function cargoArgv(s: State, subcommand: 'build' | 'run' | 'test'): strin
   const buildStd = s.toolchain ? s.toolchain.buildStd : (s.toolchainPlan as { buildStd?: boolean } | undefined)?.buildStd !== false;
   return cargoCommand(
     { cargo: v.cargo, cargoConfig: [...v.cargoConfig, ...(s.plan.target.build.cargoConfig ?? [])], buildStd },
-    { target: s.plan.inputs.target, buildStd: s.plan.target.build.buildStd, cargoArgs: b.cargoArgs },
+    { target: s.plan.inputs.target, buildStd: s.plan.target.build.buildStd, cargoArgs: b.cargoArgs, workingDirectory: b.workingDirectory },
     subcommand,
   );
 }
