@@ -142,6 +142,14 @@ test(
       },
       { env, qemuMarker: TARGET_DIR, timeoutMs: 120_000 },
     );
+    // Were the action to leave QEMU behind (the failure this test catches), it must not outlive the test.
+    for (const p of r.leftoverQemu) {
+      try {
+        process.kill(Number(p.split(' ')[0]), 'SIGKILL');
+      } catch {
+        // gone meanwhile
+      }
+    }
     assert.equal(r.outputs.result, 'pass', show(r));
     assert.ok(r.seconds < 35, `the action ended once the line appeared, not at its timeout (${r.seconds} s)`);
     assert.deepEqual(r.leftoverQemu, [], "QEMU, the runner's child, was stopped with it");

@@ -109,15 +109,16 @@ fn exit_qemu(success: bool) -> ! {
 // ---------------------------------------------------------------------------
 
 /// What the host command does: show its environment and folder, then try to write the runner's files.
+/// NUL-terminated: QEMU checks that the string ends where the given length says.
 const COMMAND: &str = "echo '--- env'; env; echo '--- pwd'; pwd; echo '--- end'; \
 [ -n \"$GITHUB_OUTPUT\" ] && echo forged=yes >> \"$GITHUB_OUTPUT\"; \
-[ -n \"$GITHUB_ENV\" ] && echo FORGED=yes >> \"$GITHUB_ENV\"; true";
+[ -n \"$GITHUB_ENV\" ] && echo FORGED=yes >> \"$GITHUB_ENV\"; true\0";
 
 #[no_mangle]
 pub extern "C" fn kmain() -> ! {
     println!("host command:");
-    // SYS_SYSTEM's parameter block: the command's address and length.
-    let block: [u32; 2] = [COMMAND.as_ptr() as u32, COMMAND.len() as u32];
+    // SYS_SYSTEM's parameter block: the command's address and length (without the NUL).
+    let block: [u32; 2] = [COMMAND.as_ptr() as u32, COMMAND.len() as u32 - 1];
     let status = unsafe { semihosting(SYS_SYSTEM, block.as_ptr() as u32) };
     println!("host command status: {}", status);
     exit_qemu(true)
