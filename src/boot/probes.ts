@@ -64,6 +64,9 @@ export function usernetView(info: () => Promise<string | undefined>): Connection
   };
 }
 
+/** Milliseconds as seconds for a message: 0.11, 3. */
+const secs = (ms: number) => Number((ms / 1000).toFixed(2));
+
 /** Guest output quoted in a message: no escape codes or control bytes, at most 200 characters. */
 export function quote(text: string): string {
   const clean = cleanLine(text)
@@ -144,16 +147,17 @@ export function attemptHttp(p: HttpProbe, opts: ProbeOptions = {}, tryIndex = 0)
     });
     req.once('socket', (sock) => {
       sock.once('connect', () => {
-        const bound = o.view ? o.answerMs : Math.min(o.attemptMs, o.answerMs * 2 ** tryIndex);
+        // A try cut short by the probe's timeout still asks QEMU before it ends.
+        const bound = o.view ? Math.min(o.answerMs, o.attemptMs / 2) : Math.min(o.attemptMs, o.answerMs * 2 ** tryIndex);
         unwatch = watchAcceptance(bound, p.port, o.view, (v) => {
           if (answered) return;
           if (v === 'not-accepted') done({ verdict: 'retry', detail: NOT_ACCEPTED });
           // No view: the connection gets a bound that grows with each try (a slow server is answered at a later one).
-          else if (v === undefined && !o.view && bound < o.attemptMs) done({ verdict: 'retry', detail: `no reply within ${bound / 1000} s` });
+          else if (v === undefined && !o.view && bound < o.attemptMs) done({ verdict: 'retry', detail: `no reply within ${secs(bound)} s` });
         });
       });
     });
-    req.once('timeout', () => done({ verdict: 'retry', detail: `no reply within ${o.attemptMs / 1000} s` }));
+    req.once('timeout', () => done({ verdict: 'retry', detail: `no reply within ${secs(o.attemptMs)} s` }));
     req.once('error', (e: NodeJS.ErrnoException) => done({ verdict: 'retry', detail: networkError(e) }));
     req.once('response', (res) => {
       answered = true;
@@ -203,7 +207,7 @@ export function attemptTcp(p: TcpProbe, opts: ProbeOptions = {}): Promise<Attemp
     };
     const timer = setTimeout(() => {
       if (bytes > 0) done({ verdict: 'fail', detail: `got ${quote(received)}; expected ${expected(p)}` });
-      else done({ verdict: 'retry', detail: o.view || p.expect ? `no reply within ${o.attemptMs / 1000} s` : NO_VIEW });
+      else done({ verdict: 'retry', detail: o.view || p.expect ? `no reply within ${secs(o.attemptMs)} s` : NO_VIEW });
     }, o.attemptMs);
     const judge = (final: boolean) => {
       if (!p.expect) {
@@ -219,7 +223,8 @@ export function attemptTcp(p: TcpProbe, opts: ProbeOptions = {}): Promise<Attemp
     sock.once('connect', () => {
       if (p.send !== undefined) sock.write(p.send);
       const sent = p.send !== undefined ? ` and sent ${quote(p.send)}` : '';
-      unwatch = watchAcceptance(o.answerMs, p.port, o.view, (v) => {
+      // A try cut short by the probe's timeout still asks QEMU before it ends.
+      unwatch = watchAcceptance(Math.min(o.answerMs, o.attemptMs / 2), p.port, o.view, (v) => {
         if (bytes > 0) return;
         if (v === 'not-accepted') done({ verdict: 'retry', detail: NOT_ACCEPTED });
         else if (v === 'accepted' && !p.expect) done({ verdict: 'pass', detail: `connected${sent}; QEMU reports that the guest accepted the connection` });
