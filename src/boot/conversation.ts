@@ -1,5 +1,5 @@
 import { ConsoleScript } from './console-script.js';
-import { ProbeRunner } from './probes.js';
+import { ProbeRunner, type ConnectionView } from './probes.js';
 import { type ConsoleStep, type ConversationOutcome, type Probe } from '../model/conversation.js';
 import { roundSeconds } from '../model/parse.js';
 
@@ -31,8 +31,9 @@ export class Conversation {
   onFailure?: (f: ConversationFailure) => void;
   onDone?: () => void;
 
-  constructor(spec: ConversationSpec, write: (text: string) => void) {
-    this.runner = new ProbeRunner(spec.probes);
+  /** `view`: QEMU's word on the forwarded connections (QMP), the evidence a probe without a reply needs. */
+  constructor(spec: ConversationSpec, write: (text: string) => void, view?: ConnectionView) {
+    this.runner = new ProbeRunner(spec.probes, { view });
     this.script = spec.steps.length > 0 ? new ConsoleScript(spec.steps, write) : undefined;
     this.scriptDone = this.script === undefined;
     this.runner.onOutcome = (o) => {

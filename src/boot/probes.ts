@@ -9,20 +9,64 @@ import { type HttpProbe, type Probe, type ProbeOutcome, type TcpProbe } from '..
 /** One try: passed, failed for good (the server answered wrongly), or worth trying again (nobody answered yet). */
 export type Attempt = { verdict: 'pass' | 'fail' | 'retry'; detail: string };
 
+/**
+ * What QEMU knows of the connections to a forwarded host port: 'accepted' when the guest answered
+ * one (its TCP handshake with QEMU's user network completed), 'not-accepted' when QEMU is still
+ * trying to reach the guest, undefined when there is no way to ask (no QMP: a runner command).
+ */
+export type ConnectionView = (hostPort: number) => Promise<'accepted' | 'not-accepted' | undefined>;
+
 export interface ProbeOptions {
   /** Where the forwarded ports listen. */
   host?: string;
   /** Pause between tries while nobody answers. */
   retryMs?: number;
-  /** Longest wait for one try's answer. */
+  /** Longest wait for one try's answer once the guest accepted the connection. */
   attemptMs?: number;
-  /** A bare TCP connection counts once it stayed open this long (see attemptTcp). */
-  settleMs?: number;
+  /**
+   * A connection with no answer this long is checked with `view`: tried again at once when the
+   * guest has not accepted it. QEMU's user network accepts on the host side before the guest does,
+   * then resends its SYN to the guest only after seconds, so waiting on that connection is slow.
+   * Without a view, the bound doubles at each try up to attemptMs.
+   */
+  answerMs?: number;
+  /** QEMU's view of the forwarded connections (see usernetView). */
+  view?: ConnectionView;
 }
 
-const DEFAULTS: Required<ProbeOptions> = { host: '127.0.0.1', retryMs: 100, attemptMs: 3000, settleMs: 300 };
+const DEFAULTS: Required<Omit<ProbeOptions, 'view'>> = { host: '127.0.0.1', retryMs: 50, attemptMs: 3000, answerMs: 150 };
 /** Bytes of an answer kept to judge and quote. */
 const MAX_ANSWER = 64 * 1024;
+/** TCP states (libslirp's tcpstates[]) that a connection reaches only after the guest answered its SYN. */
+const ACCEPTED_STATES = ['ESTABLISHED', 'CLOSE_WAIT', 'FIN_WAIT_1', 'CLOSING', 'LAST_ACK', 'FIN_WAIT_2', 'TIME_WAIT'];
+
+/**
+ * Reads QEMU's `info usernet` (HMP, through QMP human-monitor-command) for the connections to host
+ * port `hostPort`. Each slirp socket is a line `TCP[STATE] FD SRC-ADDR SRC-PORT DST-ADDR DST-PORT
+ * RECVQ SENDQ`; for a connection accepted on a forward the source is the host side (its local
+ * address, the forwarded port) and STATE is slirp's view of the guest side: SYN_SENT until the
+ * guest answers, ESTABLISHED after
+ * (https://gitlab.com/qemu-project/libslirp/-/blob/master/src/misc.c, slirp_connection_info). The
+ * forward's own listening socket is TCP[HOST_FORWARD].
+ */
+export function guestAccepted(usernet: string, hostPort: number): 'accepted' | 'not-accepted' {
+  for (const line of usernet.split('\n')) {
+    const m = /^\s*TCP\[([A-Z_0-9]+)\]\s+-?\d+\s+\S+\s+(\d+)\s/.exec(line);
+    if (m && Number(m[2]) === hostPort && ACCEPTED_STATES.includes(m[1])) return 'accepted';
+  }
+  return 'not-accepted';
+}
+
+/** A ConnectionView from a function that returns QEMU's `info usernet` (undefined: QEMU did not answer). */
+export function usernetView(info: () => Promise<string | undefined>): ConnectionView {
+  return async (hostPort) => {
+    const text = await info().catch(() => undefined);
+    return text === undefined ? undefined : guestAccepted(text, hostPort);
+  };
+}
+
+/** Milliseconds as seconds for a message: 0.11, 3. */
+const secs = (ms: number) => Number((ms / 1000).toFixed(2));
 
 /** Guest output quoted in a message: no escape codes or control bytes, at most 200 characters. */
 export function quote(text: string): string {
@@ -37,7 +81,7 @@ export function quote(text: string): string {
 function expected(p: Probe): string {
   if (p.kind === 'http') return `status ${p.status}${p.body ? ` and a body matching ${JSON.stringify(p.body.source)}` : ''}`;
   if (p.expect) return `a reply line matching ${JSON.stringify(p.expect.source)}`;
-  return 'an open connection';
+  return 'bytes from the guest, or QEMU reporting that the guest accepted the connection';
 }
 
 function networkError(e: NodeJS.ErrnoException): string {
@@ -53,14 +97,42 @@ function networkError(e: NodeJS.ErrnoException): string {
   }
 }
 
+const NOT_ACCEPTED =
+  "the guest did not accept the connection (QEMU's user network is still waiting for the guest's answer to its SYN: no server listens yet, or the guest does not drive its network card)";
+const NO_VIEW =
+  'no bytes from the guest, and no word from QEMU on whether the guest accepted the connection (a runner command gives the action no QMP socket to ask)';
+
+/** Watches one connection that has no answer yet: at `bound` ms asks QEMU whether the guest accepted it (undefined: no view). */
+function watchAcceptance(
+  bound: number,
+  port: number,
+  view: ConnectionView | undefined,
+  onView: (v: 'accepted' | 'not-accepted' | undefined) => void,
+): () => void {
+  let stopped = false;
+  const check = async () => {
+    const v = view ? await view(port) : undefined;
+    if (stopped) return;
+    onView(v);
+  };
+  const timer = setTimeout(() => void check(), bound);
+  return () => {
+    stopped = true;
+    clearTimeout(timer);
+  };
+}
+
 /** One HTTP request. A full answer is judged; no answer is worth another try. */
-export function attemptHttp(p: HttpProbe, opts: ProbeOptions = {}): Promise<Attempt> {
+export function attemptHttp(p: HttpProbe, opts: ProbeOptions = {}, tryIndex = 0): Promise<Attempt> {
   const o = { ...DEFAULTS, ...opts };
   return new Promise((resolve) => {
     let settled = false;
+    let answered = false;
+    let unwatch = () => {};
     const done = (a: Attempt) => {
       if (settled) return;
       settled = true;
+      unwatch();
       req.destroy();
       resolve(a);
     };
@@ -74,9 +146,22 @@ export function attemptHttp(p: HttpProbe, opts: ProbeOptions = {}): Promise<Atte
       agent: false,
       timeout: o.attemptMs,
     });
-    req.once('timeout', () => done({ verdict: 'retry', detail: `no reply within ${o.attemptMs / 1000} s` }));
+    req.once('socket', (sock) => {
+      sock.once('connect', () => {
+        // A try cut short by the probe's timeout still asks QEMU before it ends.
+        const bound = o.view ? Math.min(o.answerMs, o.attemptMs / 2) : Math.min(o.attemptMs, o.answerMs * 2 ** tryIndex);
+        unwatch = watchAcceptance(bound, p.port, o.view, (v) => {
+          if (answered) return;
+          if (v === 'not-accepted') done({ verdict: 'retry', detail: NOT_ACCEPTED });
+          // No view: the connection gets a bound that grows with each try (a slow server is answered at a later one).
+          else if (v === undefined && !o.view && bound < o.attemptMs) done({ verdict: 'retry', detail: `no reply within ${secs(bound)} s` });
+        });
+      });
+    });
+    req.once('timeout', () => done({ verdict: 'retry', detail: `no reply within ${secs(o.attemptMs)} s` }));
     req.once('error', (e: NodeJS.ErrnoException) => done({ verdict: 'retry', detail: networkError(e) }));
     req.once('response', (res) => {
+      answered = true;
       const chunks: Buffer[] = [];
       let size = 0;
       res.on('data', (c: Buffer) => {
@@ -110,8 +195,9 @@ export function attemptHttp(p: HttpProbe, opts: ProbeOptions = {}): Promise<Atte
 
 /**
  * One TCP connection, with the optional exchange. QEMU's user networking accepts every connection
- * to a forwarded port on the host side, then closes it when the guest does not accept: so an open
- * connection alone proves nothing until it stayed open `settleMs` or the guest sent something.
+ * to a forwarded port on the host side at once and keeps it open while it tries to reach the guest,
+ * so an open connection proves nothing: a probe without `expect` passes on bytes from the guest, or
+ * when QEMU reports that the guest accepted the connection (see guestAccepted).
  */
 export function attemptTcp(p: TcpProbe, opts: ProbeOptions = {}): Promise<Attempt> {
   const o = { ...DEFAULTS, ...opts };
@@ -119,19 +205,19 @@ export function attemptTcp(p: TcpProbe, opts: ProbeOptions = {}): Promise<Attemp
     let settled = false;
     let received = '';
     let bytes = 0;
-    let settleTimer: NodeJS.Timeout | undefined;
+    let unwatch = () => {};
     const sock = net.connect({ host: o.host, port: p.port });
     const done = (a: Attempt) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      clearTimeout(settleTimer);
+      unwatch();
       sock.destroy();
       resolve(a);
     };
     const timer = setTimeout(() => {
-      if (bytes === 0) done({ verdict: 'retry', detail: `no reply within ${o.attemptMs / 1000} s` });
-      else done({ verdict: 'fail', detail: `got ${quote(received)}; expected ${expected(p)}` });
+      if (bytes > 0) done({ verdict: 'fail', detail: `got ${quote(received)}; expected ${expected(p)}` });
+      else done({ verdict: 'retry', detail: o.view || p.expect ? `no reply within ${secs(o.attemptMs)} s` : NO_VIEW });
     }, o.attemptMs);
     const judge = (final: boolean) => {
       if (!p.expect) {
@@ -156,11 +242,13 @@ export function attemptTcp(p: TcpProbe, opts: ProbeOptions = {}): Promise<Attemp
     };
     sock.once('connect', () => {
       if (p.send !== undefined) sock.write(p.send);
-      if (!p.expect)
-        settleTimer = setTimeout(
-          () => done({ verdict: 'pass', detail: `connected${p.send !== undefined ? ` and sent ${quote(p.send)}` : ''}; the connection stayed open` }),
-          o.settleMs,
-        );
+      const sent = p.send !== undefined ? ` and sent ${quote(p.send)}` : '';
+      // A try cut short by the probe's timeout still asks QEMU before it ends.
+      unwatch = watchAcceptance(Math.min(o.answerMs, o.attemptMs / 2), p.port, o.view, (v) => {
+        if (bytes > 0) return;
+        if (v === 'not-accepted') done({ verdict: 'retry', detail: NOT_ACCEPTED });
+        else if (v === 'accepted' && !p.expect) done({ verdict: 'pass', detail: `connected${sent}; QEMU reports that the guest accepted the connection` });
+      });
     });
     sock.on('data', (d: Buffer) => {
       if (bytes < MAX_ANSWER) received += d.subarray(0, MAX_ANSWER - bytes).toString('utf8');
@@ -213,7 +301,7 @@ export async function runProbe(p: Probe, signal: AbortSignal, opts: ProbeOptions
     const left = deadline - performance.now();
     attempts++;
     const tryOpts = { ...o, attemptMs: Math.max(1, Math.min(o.attemptMs, left)) };
-    const a = await (p.kind === 'http' ? attemptHttp(p, tryOpts) : attemptTcp(p, tryOpts));
+    const a = await (p.kind === 'http' ? attemptHttp(p, tryOpts, attempts - 1) : attemptTcp(p, tryOpts));
     last = a.detail;
     if (a.verdict === 'pass') return outcome(true, `${p.label}: ${a.detail}`);
     if (a.verdict === 'fail') return outcome(false, `${p.label}: ${a.detail}.`);

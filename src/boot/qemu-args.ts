@@ -139,19 +139,48 @@ export function consoleArgs(q: QemuBoot): string[] {
     case 'serial':
       return [...display, '-serial', 'stdio'];
     case 'serial+semihosting':
-      return [...display, '-serial', 'stdio', '-semihosting'];
     case 'semihosting':
-      // One muxed stdio chardev for the serial port and the semihosting console.
-      return [
-        ...display,
-        '-chardev',
-        'stdio,id=console,mux=on',
-        '-serial',
-        'chardev:console',
-        '-semihosting-config',
-        'enable=on,target=native,chardev=console',
-      ];
+      // One muxed stdio chardev for the serial port and the semihosting console. Without chardev=,
+      // QEMU writes the semihosting console to its stderr
+      // (https://gitlab.com/qemu-project/qemu/-/blob/v7.2.0/semihosting/console.c), where the guest's
+      // words would be neither judged nor kept out of the runner's workflow commands.
+      return [...display, '-chardev', MUX_CONSOLE, '-serial', 'chardev:console', '-semihosting-config', SEMIHOSTING_ON_CONSOLE];
   }
+}
+
+const MUX_CONSOLE = 'stdio,id=console,mux=on';
+const SEMIHOSTING_ON_CONSOLE = 'enable=on,target=native,chardev=console';
+
+/**
+ * Semihosting the user turned on in qemu-args (`-semihosting`, or `-semihosting-config` without
+ * `chardev=`) is moved onto the serial console's stdio: otherwise QEMU writes the guest's
+ * semihosting output to its own stderr. The serial port's `-serial stdio` becomes the muxed
+ * chardev both share. Left as it is when no serial port is on stdio (nothing to share).
+ */
+export function semihostingOnConsole(argv: string[]): string[] {
+  const at = (i: number, name: string) => argv[i] === name || argv[i] === `-${name}`;
+  const wants = argv.some((_, i) => at(i, '-semihosting') || (at(i, '-semihosting-config') && !/(^|,)chardev=/.test(argv[i + 1] ?? '')));
+  if (!wants) return argv;
+  const hasMux = argv.some((_, i) => at(i, '-chardev') && argv[i + 1] === MUX_CONSOLE);
+  const serialStdio = argv.findIndex((_, i) => at(i, '-serial') && argv[i + 1] === 'stdio');
+  if (!hasMux && serialStdio < 0) return argv;
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    if (i === serialStdio && !hasMux) {
+      out.push('-chardev', MUX_CONSOLE, '-serial', 'chardev:console');
+      i++;
+    } else if (at(i, '-semihosting')) out.push('-semihosting-config', SEMIHOSTING_ON_CONSOLE);
+    else if (at(i, '-semihosting-config') && i + 1 < argv.length && !/(^|,)chardev=/.test(argv[i + 1])) {
+      out.push(argv[i], `${argv[i + 1]},chardev=console`);
+      i++;
+    } else out.push(argv[i]);
+  }
+  return out;
+}
+
+/** Does the command line turn semihosting on (the guest may then call host file and command services)? */
+export function usesSemihosting(argv: string[]): boolean {
+  return argv.some((a) => a === '-semihosting' || a === '--semihosting' || a === '-semihosting-config' || a === '--semihosting-config');
 }
 
 export const monitorArgs = (q: QemuBoot) => (q.noMonitor ? ['-monitor', 'none'] : []);
@@ -170,12 +199,19 @@ export const imageArgs = (load: QemuLoad) => [
   ...each('-drive', load.drives),
   ...opt('-cdrom', load.cdrom),
 ];
+/**
+ * The user's disk image as a drive the guest cannot change: with snapshot=on QEMU writes the
+ * guest's writes to a temporary overlay (in TMPDIR) and drops it at exit
+ * (https://www.qemu.org/docs/master/system/images.html#snapshot-mode), so the file in the workspace
+ * stays as it was built.
+ */
+export const rawDrive = (file: string) => `format=raw,file=${qemuOptionValue(file)},snapshot=on`;
 export const appendArgs = (q: QemuBoot) => opt('-append', q.append);
 
 /** The whole QEMU command line: each option from its one function, then the user's extra arguments. */
 export function qemuArgv(binary: string, q: QemuBoot, u: QemuChoices, ctx: BootContext): string[] {
   const load = q.load(ctx);
-  return [
+  return semihostingOnConsole([
     binary,
     ...accelArgs(ctx.accel),
     ...machineArgs(q, u),
@@ -192,7 +228,7 @@ export function qemuArgv(binary: string, q: QemuBoot, u: QemuChoices, ctx: BootC
     ...imageArgs(load),
     ...appendArgs(q),
     ...u.extra,
-  ];
+  ]);
 }
 
 /** The QEMU architecture of a Rust target triple (its first component), for messages before a plan exists. */

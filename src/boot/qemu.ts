@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,10 +7,11 @@ import type { BootEnd } from '../verdict/verdict.js';
 import { kvmFailure } from '../verdict/run-state.js';
 import { SerialWatcher, type WatchRules } from '../verdict/watcher.js';
 import type { BootMoments } from '../report/outputs.js';
-import { track } from '../proc/processes.js';
+import { killTree, spawnTracked } from '../proc/processes.js';
 import { QmpClient, type QmpEvent } from './qmp.js';
-import { qemuOptionValue } from './qemu-args.js';
+import { qemuOptionValue, usesSemihosting } from './qemu-args.js';
 import { Conversation, endInWords, type ConversationSpec } from './conversation.js';
+import { usernetView } from './probes.js';
 import { type ConversationOutcome } from '../model/conversation.js';
 
 export interface BootSpec {
@@ -71,6 +71,39 @@ const STATUS_WAIT_MS = 5000;
 /** When query-status gets no answer: how long to wait for QEMU's exit before calling its state unknown. */
 const EXIT_WAIT_MS = 2000;
 
+/** After the boot command exited: how long its output pipes may stay open (held by a process it left behind). */
+const PIPE_WAIT_MS = 1000;
+
+/** Variables no guest command may see: the runner's files and tokens, the action's inputs, secrets passed as env. */
+const PRIVATE = /^(GITHUB_|ACTIONS_|RUNNER_|INPUT_)|TOKEN|SECRET|PASSWORD|CREDENTIAL|_KEY$/i;
+
+/**
+ * QEMU's environment, built from nothing: QEMU needs only PATH and a locale, and a guest with
+ * semihosting can run host commands with it (SYS_SYSTEM, which no QEMU option turns off:
+ * https://gitlab.com/qemu-project/qemu/-/blob/v7.2.0/semihosting/config.c), so it holds no runner
+ * file (GITHUB_ENV, GITHUB_OUTPUT, ...), no token and no secret; HOME and TMPDIR are `home`.
+ */
+export function qemuEnvironment(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: home,
+    TMPDIR: home,
+    LANG: 'C.UTF-8',
+    LC_ALL: 'C.UTF-8',
+    ...extra,
+  };
+}
+
+/**
+ * A runner command's environment (the user's own command, or cargo run): the action's, without the
+ * runner's files and tokens, the inputs and variables that look like secrets; then `extra`.
+ */
+export function runnerEnvironment(extra: NodeJS.ProcessEnv = {}, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) if (!PRIVATE.test(k)) out[k] = v;
+  return { ...out, ...extra };
+}
+
 /**
  * Runs QEMU, streams its serial output into a watcher and the log file, follows QEMU's run state
  * (QMP events and query-status; QEMU's stderr when QMP is not in use), and stops it as soon as
@@ -93,17 +126,27 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   /** The last event that explains a stop (GUEST_PANICKED, BLOCK_IO_ERROR, SHUTDOWN), in words. */
   let lastDetail: string | undefined;
   const talks = (spec.conversation?.steps.length ?? 0) > 0;
-  const child = spawn(spec.command, args, {
+  // QEMU itself gets a private folder as HOME and TMPDIR (snapshot=on overlays go there), and as
+  // its working directory when semihosting lets the guest open host files by relative path.
+  const home = fs.mkdtempSync(path.join(os.tmpdir(), 'qemu-home-'));
+  const cwd = spec.cwd ?? (spec.qmp && usesSemihosting(args) ? home : undefined);
+  // Its own process group (spawnTracked): a runner command that starts QEMU as a child, not by
+  // exec, is stopped with everything under it, and nothing is left to hold the output pipes.
+  const child = spawnTracked(spec.command, args, {
     // A console script types into the guest's serial port: QEMU's stdin (-serial stdio).
     stdio: [talks ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    env: { ...process.env, ...spec.env },
-    cwd: spec.cwd,
+    env: spec.qmp ? qemuEnvironment(home, spec.env) : runnerEnvironment(spec.env),
+    cwd,
   });
-  track(child);
   // A guest that exits while the script writes to it: the write fails (EPIPE), the exit decides.
   child.stdin?.on('error', () => {});
+  let qmp: QmpClient | undefined;
+  // QEMU's own list of its user-network connections: whether the guest accepted a probe's connection.
+  const view = qmpSocket
+    ? usernetView(async () => (qmp ? await qmp.execute<string>('human-monitor-command', { 'command-line': 'info usernet' }) : undefined))
+    : undefined;
   const conv =
-    spec.conversation && (spec.conversation.probes.length > 0 || talks) ? new Conversation(spec.conversation, (t) => child.stdin!.write(t)) : undefined;
+    spec.conversation && (spec.conversation.probes.length > 0 || talks) ? new Conversation(spec.conversation, (t) => child.stdin!.write(t), view) : undefined;
   const moments: BootMoments = { started: performance.now(), ended: 0 };
   const alive = () => child.exitCode === null && child.signalCode === null;
 
@@ -113,14 +156,13 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
     decided = end;
     void conv?.stop(endInWords(end));
     const kill = () => {
-      child.kill('SIGTERM');
-      timers.push(setTimeout(() => child.kill('SIGKILL'), 2000));
+      killTree(child, 'SIGTERM');
+      timers.push(setTimeout(() => killTree(child, 'SIGKILL'), 2000));
     };
     if (graceMs > 0) timers.push(setTimeout(kill, graceMs));
     else kill();
   };
 
-  let qmp: QmpClient | undefined;
   const watcher: SerialWatcher = new SerialWatcher(spec.rules, {
     onLine: spec.onLine,
     onLines: spec.onLines,
@@ -269,12 +311,24 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
       );
     });
     child.once('close', (status, signal) => resolve({ status, signal }));
+    child.once('exit', (status, signal) => {
+      // Everything in the group is killed when its leader exits (proc/processes.ts); a process that
+      // left the group (setsid) may still hold the pipes: 'close' would never come, so it is not waited for long.
+      timers.push(
+        setTimeout(() => {
+          child.stdout?.destroy();
+          child.stderr?.destroy();
+          resolve({ status, signal });
+        }, PIPE_WAIT_MS),
+      );
+    });
   }).finally(async () => {
     for (const t of timers) clearTimeout(t);
     if (idleTimer) clearTimeout(idleTimer);
     if (quietTimer) clearTimeout(quietTimer);
     qmp?.close();
     if (qmpSocket) fs.rmSync(qmpSocket, { force: true });
+    fs.rmSync(home, { recursive: true, force: true });
     await new Promise<void>((resolve) => log.end(resolve));
   });
 

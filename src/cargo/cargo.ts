@@ -1,5 +1,7 @@
 import * as core from '@actions/core';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { parse as parseToml } from 'smol-toml';
 import * as readline from 'node:readline';
 import { cargoFlagValues, profileDir } from '../model/cargo-args.js';
 import { ActionError } from '../model/errors.js';
@@ -20,6 +22,8 @@ export interface CargoCommandRequest {
   target: string;
   buildStd: BuildStd;
   cargoArgs: string[];
+  /** The crate's folder: its workspace's profiles decide whether cargo test needs -Zpanic-abort-tests. */
+  workingDirectory?: string;
 }
 
 export interface BuildRequest {
@@ -68,8 +72,37 @@ export function cargoCommand(
   if (tc.buildStd) {
     args.push(`-Zbuild-std=${req.buildStd.crates.join(',')}`);
     if (req.buildStd.features.length) args.push(`-Zbuild-std-features=${req.buildStd.features.join(',')}`);
+    // The test profile ignores `panic = "abort"` (tests unwind), so under build-std cargo builds core
+    // twice, once per strategy, and rustc fails with "duplicate lang item in crate `core`";
+    // -Zpanic-abort-tests makes tests follow the profile (https://github.com/rust-lang/cargo/issues/7359,
+    // https://doc.rust-lang.org/cargo/reference/unstable.html#panic-abort-tests).
+    if (subcommand === 'test' && req.workingDirectory && profilesAbortOnPanic(req.workingDirectory) && !req.cargoArgs.includes('-Zpanic-abort-tests'))
+      args.push('-Zpanic-abort-tests');
   }
   return [...args, ...req.cargoArgs];
+}
+
+/**
+ * Does a profile of the crate in `dir` set `panic = "abort"`? Profiles count only in the
+ * workspace's root manifest (https://doc.rust-lang.org/cargo/reference/profiles.html): the nearest
+ * Cargo.toml at or above `dir` with a [workspace] table, else the crate's own.
+ */
+export function profilesAbortOnPanic(dir: string): boolean {
+  const read = (file: string): Record<string, unknown> | undefined => {
+    try {
+      return parseToml(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+    } catch {
+      return undefined;
+    }
+  };
+  let manifest = read(path.join(dir, 'Cargo.toml'));
+  for (let d = path.dirname(path.resolve(dir)); manifest && !manifest.workspace; d = path.dirname(d)) {
+    const up = read(path.join(d, 'Cargo.toml'));
+    if (up?.workspace) manifest = up;
+    if (d === path.dirname(d)) break;
+  }
+  const profiles = (manifest?.profile ?? {}) as Record<string, { panic?: unknown } | undefined>;
+  return Object.values(profiles).some((p) => p?.panic === 'abort');
 }
 
 interface Span {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { archOfTriple, QEMU_ARCHES } from '../boot/qemu-args.js';
 import { githubToken } from '../install/download.js';
 import type { ToolchainChoice } from '../install/toolchain.js';
+import { allowedRoots, insideWorkspace } from '../model/paths.js';
 import { InputError } from '../model/errors.js';
 import type { RunnerEnv } from '../model/runner-env.js';
 import { familyFor, FAMILIES, supportedTargets } from '../targets/registry.js';
@@ -114,11 +115,12 @@ function targetInput(get: InputReader): { target: string; family: Family } {
 }
 
 /** The crate to build, or the prebuilt image to boot. */
-function source(get: InputReader, workspace: string) {
+function source(get: InputReader, workspace: string, env: NodeJS.ProcessEnv) {
+  const roots = allowedRoots(workspace, env);
   const wdRaw = get('working-directory').trim() || '.';
-  const workingDirectory = path.resolve(workspace, wdRaw);
+  const workingDirectory = insideWorkspace('working-directory', wdRaw, path.resolve(workspace, wdRaw), roots);
   const kernelRaw = get('kernel').trim();
-  const kernel = kernelRaw === '' ? undefined : path.resolve(workspace, kernelRaw);
+  const kernel = kernelRaw === '' ? undefined : insideWorkspace('kernel', kernelRaw, path.resolve(workspace, kernelRaw), roots);
   const cargoArgs = parseArgv(get('cargo-args'));
   if (kernel !== undefined) {
     if (cargoArgs.length > 0) {
@@ -306,7 +308,7 @@ function conversationInputs(get: InputReader, runner: Runner | undefined) {
 export function readInputs(get: InputReader, env: RunnerEnv): Inputs {
   const { target, family } = targetInput(get);
   const workspace = env.workspace;
-  const src = source(get, workspace);
+  const src = source(get, workspace, env.vars);
   const boot = bootInputs(get, target, src.kernel);
   const timeout = get('timeout').trim() === '' ? undefined : parseSeconds('timeout', get('timeout').trim(), TIMEOUT_DEFAULT, false);
   const idleTimeout = parseSeconds('idle-timeout', get('idle-timeout').trim(), 0, true);

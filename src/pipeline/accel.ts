@@ -7,6 +7,7 @@ import type { BootResult } from '../boot/qemu.js';
 import { cpuArgs, machineArgs, memoryArgs, type Accel, type ImageKind } from '../boot/qemu-args.js';
 import { InfraError } from '../model/errors.js';
 import { capture } from '../proc/run.js';
+import { showUntrusted } from '../report/guest-log.js';
 import type { Plan } from '../plan/plan.js';
 import { kvmFailure } from '../verdict/run-state.js';
 
@@ -122,6 +123,6 @@ export async function fallBackToTcg<R extends Pick<BootResult, 'end' | 'stderr'>
   core.warning(
     `${opts.name ? `${opts.name}: the` : 'The'} boot under KVM ended in ${what} (QEMU stopped the guest). accel: auto: booting once more under TCG; that boot decides.`,
   );
-  if (first.stderr.trim()) log(`QEMU's own messages (KVM boot):\n${first.stderr.trimEnd()}`);
+  showUntrusted("QEMU's own messages (KVM boot; workflow commands in them are ignored):", first.stderr, (t) => log(t.replace(/\n$/, '')));
   return { result: await again('tcg'), accel: 'tcg', note: `TCG (KVM boot ended in ${what}; booted again under TCG)` };
 }

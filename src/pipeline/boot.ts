@@ -5,7 +5,7 @@ import { boot, type BootResult } from '../boot/qemu.js';
 import type { Accel, BootContext, ImageKind } from '../boot/qemu-args.js';
 import { ActionError } from '../model/errors.js';
 import { onCancel, setStage } from '../proc/processes.js';
-import { GuestEcho } from '../report/guest-log.js';
+import { GuestEcho, showUntrusted } from '../report/guest-log.js';
 import { detectImage } from '../targets/common.js';
 import { TestCaseParser } from '../verdict/test-cases.js';
 import { chooseAccel, fallBackToTcg } from './accel.js';
@@ -120,7 +120,8 @@ async function bootOnce(ctx: RunContext, installed: Installed, image: Image, acc
   } finally {
     echo.stop();
   }
-  if (result.stderr.trim()) log.line(`QEMU's own messages:\n${result.stderr.trimEnd()}`);
+  // QEMU's stderr may carry the guest's own words (a runner's semihosting): shown inside a pause of workflow commands.
+  showUntrusted("QEMU's own messages (workflow commands in them are ignored):", result.stderr, (t) => log.write(t));
   return { image, result, end: result.end, stderr: result.stderr, cases, accel, argv: launch.argv, started };
 }
 

@@ -46,7 +46,7 @@ export function cargoCommandOf(ctx: RunContext, setup: CargoSetup, prep: BuildPr
   const t = plan.target.build;
   const argv = cargoCommand(
     { cargo: setup.cargo, cargoConfig: [...setup.cargoConfig, ...(t.cargoConfig ?? [])], buildStd: setup.buildStd },
-    { target: plan.inputs.target, buildStd: t.buildStd, cargoArgs: plan.build.cargoArgs },
+    { target: plan.inputs.target, buildStd: t.buildStd, cargoArgs: plan.build.cargoArgs, workingDirectory: plan.build.workingDirectory },
     subcommand,
   );
   const env = { ...setup.env, ...t.env, ...(prep.env ?? {}) };

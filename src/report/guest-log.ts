@@ -83,3 +83,21 @@ export class GuestEcho {
     this.unhook?.();
   }
 }
+
+/**
+ * Text that came from QEMU or the guest on another stream than the serial console (QEMU's stderr:
+ * its own messages, and whatever a guest makes it print there), shown under `title` inside a pause
+ * of workflow commands, so that no byte of it is read as `::error::`, `::add-mask::`,
+ * `::stop-commands::` or any other command
+ * (https://docs.github.com/en/actions/reference/workflows-and-actions/workflow-commands#stopping-and-starting-workflow-commands).
+ * Nothing is printed for empty text.
+ */
+export function showUntrusted(title: string, text: string, out: (s: string) => void = (s) => process.stdout.write(s)): void {
+  const body = text.trimEnd();
+  if (body.trim() === '') return;
+  out(`${title}\n`);
+  const echo = new GuestEcho((t) => out(typeof t === 'string' ? t : Buffer.from(t).toString('utf8')));
+  echo.start();
+  for (const line of body.split('\n')) echo.line(line.replace(/\r$/, ''));
+  echo.stop();
+}

@@ -69,8 +69,8 @@ for (const [target, arch] of ARCHES) {
     const app = path.join(TARGET_DIR, target, 'debug', 'app');
     const expected = {
       x86_64: `qemu-system-x86_64 -accel tcg -cpu Skylake-Client -m 1024M -smp 1 -display none -serial stdio -global virtio-mmio.force-legacy=off -device isa-debug-exit,iobase=0xf4,iosize=0x04 -kernel ${loader} -initrd ${app} -append env=NO_COLOR=1`,
-      aarch64: `qemu-system-aarch64 -accel tcg -machine virt,gic-version=3 -cpu max,lpa2=off -m 1024M -smp 1 -display none -serial stdio -semihosting -device guest-loader,addr=0x48000000,initrd=${app} -kernel ${loader} -append env=NO_COLOR=1`,
-      riscv64: `qemu-system-riscv64 -accel tcg -machine virt -cpu rv64 -m 1024M -smp 1 -display none -serial stdio -semihosting -bios BIOS -kernel ${loader} -initrd ${app} -append env=NO_COLOR=1`,
+      aarch64: `qemu-system-aarch64 -accel tcg -machine virt,gic-version=3 -cpu max,lpa2=off -m 1024M -smp 1 -display none -chardev stdio,id=console,mux=on -serial chardev:console -semihosting-config enable=on,target=native,chardev=console -device guest-loader,addr=0x48000000,initrd=${app} -kernel ${loader} -append env=NO_COLOR=1`,
+      riscv64: `qemu-system-riscv64 -accel tcg -machine virt -cpu rv64 -m 1024M -smp 1 -display none -chardev stdio,id=console,mux=on -serial chardev:console -semihosting-config enable=on,target=native,chardev=console -bios BIOS -kernel ${loader} -initrd ${app} -append env=NO_COLOR=1`,
     }[arch];
     assert.match(cmd, /^\S*qemu-system-/);
     const bios = / -bios (\S+)/.exec(cmd)?.[1];

@@ -6,9 +6,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { parseForwards } from '../../src/inputs/forward.js';
 import { parseProbes } from '../../src/inputs/probes.js';
-import { ProbeRunner } from '../../src/boot/probes.js';
+import { ProbeRunner, usernetView } from '../../src/boot/probes.js';
+import { QmpClient } from '../../src/boot/qmp.js';
 import { alive, freePorts, startGuest } from '../helpers/guest.js';
 import { buildStandin, LISTENING, standinArgs } from '../standins/linux-httpd/standin.js';
 
@@ -53,9 +55,15 @@ test(
     );
     const args = standinArgs(kernel, initrd, forward);
     assert.ok(args.includes(`user,id=net0,hostfwd=tcp:127.0.0.1:${web}-:80,hostfwd=tcp:127.0.0.1:${rev}-:7,hostfwd=tcp:127.0.0.1:${closed}-:81`));
-    const guest = startGuest('qemu-system-x86_64', args);
-    const runner = new ProbeRunner(probes);
+    // QMP, as the action's own boots have it: a bare TCP probe passes on QEMU's word that the guest accepted.
+    const qmpSocket = path.join(dir, 'qmp.sock');
+    const guest = startGuest('qemu-system-x86_64', [...args, '-qmp', `unix:${qmpSocket},server=on,wait=off`]);
+    const qmp = new QmpClient(() => {});
+    const runner = new ProbeRunner(probes, {
+      view: usernetView(() => qmp.execute<string>('human-monitor-command', { 'command-line': 'info usernet' })),
+    });
     try {
+      assert.ok(await qmp.connect(qmpSocket, 10_000, () => alive(guest.child.pid)), 'QMP connected');
       guest.onData((c) => runner.push(c));
       runner.start();
       await guest.waitFor(LISTENING, 180_000);
@@ -73,6 +81,7 @@ test(
       assert.equal(out[2].ok, true, msg(2));
       assert.equal(msg(2), `probe 3 (TCP 127.0.0.1:${rev}): reply "desserts" matched "desserts"`);
       assert.equal(out[3].ok, true, msg(3));
+      assert.match(msg(3), /^probe 4 \(TCP 127\.0\.0\.1:\d+\): connected; QEMU reports that the guest accepted the connection$/);
 
       assert.equal(out[4].ok, false);
       assert.match(
@@ -95,11 +104,15 @@ test(
       );
       assert.ok(out[6].ms >= 4000 - 150, `failed at its timeout, not before (${out[6].ms} ms)`);
       assert.equal(out[7].ok, false, 'a bare TCP connect to a port the guest never opens must not pass (QEMU accepts it on the host side)');
-      assert.match(msg(7), /^probe 8 \(TCP 127\.0\.0\.1:\d+\) did not pass within its timeout of 3 s: .*; expected an open connection\.$/);
+      assert.match(
+        msg(7),
+        /^probe 8 \(TCP 127\.0\.0\.1:\d+\) did not pass within its timeout of 3 s: .*; expected bytes from the guest, or QEMU reporting that the guest accepted the connection\.$/,
+      );
       assert.equal(out[8].ok, false);
       assert.match(msg(8), /^probe 9 \(TCP 127\.0\.0\.1:\d+\): got "cba"; expected a reply line matching "abc"\.$/);
       for (const o of out) assert.ok(o.startedMs !== undefined && o.ms >= 0);
     } finally {
+      qmp.close();
       runner.stop('the test ended');
       await guest.stop();
       fs.rmSync(dir, { recursive: true, force: true });

@@ -334,7 +334,7 @@ test('a raw disk image (hand-made boot sector standing in for a bootloader-crate
   const img = bootSectorImage('Hello from a raw disk image', 0x10);
   const r = await runAction({ target: 'x86_64-unknown-none', kernel: img, expect: 'Hello from a raw disk image', timeout: '60' }, { qemuMarker: img });
   assert.equal(r.outputs.result, 'pass', r.outputs.reason + r.stdout.slice(-2000));
-  assert.match(r.outputs['qemu-command'], new RegExp(`-device isa-debug-exit,iobase=0xf4,iosize=0x04 -drive format=raw,file=${img}$`));
+  assert.match(r.outputs['qemu-command'], new RegExp(`-device isa-debug-exit,iobase=0xf4,iosize=0x04 -drive format=raw,file=${img},snapshot=on$`));
   assert.equal(r.outputs['exit-code'], '33');
   assertClean(r);
 });

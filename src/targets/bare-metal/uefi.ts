@@ -1,7 +1,7 @@
 import { NICS } from '../../boot/network.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { qemuOptionValue, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
+import { qemuOptionValue, rawDrive, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
 import { literal } from '../../model/patterns.js';
 import { explainIsaDebugExit, explainSemihosting, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
@@ -17,7 +17,7 @@ const BOOT_FILE: Record<string, string> = { x86_64: 'BOOTX64.EFI', aarch64: 'BOO
 const espDir = (ctx: BootContext) => path.join(ctx.workDir, 'esp');
 
 /** The disk to boot: a FAT folder holding the .efi app as the default boot file, or a whole disk image as it is. */
-const bootDisk = (ctx: BootContext) => `format=raw,file=${qemuOptionValue(ctx.image === 'pe' ? `fat:rw:${espDir(ctx)}` : ctx.kernel)}`;
+const bootDisk = (ctx: BootContext) => (ctx.image === 'pe' ? `format=raw,file=${qemuOptionValue(`fat:rw:${espDir(ctx)}`)}` : rawDrive(ctx.kernel));
 
 /** Copies the .efi app to <workDir>/esp/EFI/BOOT/<boot file> (a disk image is booted as it is). */
 function prepareEsp(arch: string, ctx: BootContext): void {

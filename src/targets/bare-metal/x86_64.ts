@@ -1,7 +1,7 @@
 import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import { NICS } from '../../boot/network.js';
-import { qemuOptionValue, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
+import { qemuOptionValue, rawDrive, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
 import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
@@ -67,9 +67,9 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
           case 'iso':
             return { cdrom: ctx.kernel };
           case 'disk':
-            return { drives: [`format=raw,file=${qemuOptionValue(ctx.kernel)}`] };
+            return { drives: [rawDrive(ctx.kernel)] };
           case 'bootloader':
-            return { drives: [`format=raw,file=${qemuOptionValue(biosImage(ctx.workDir))}`] };
+            return { drives: [rawDrive(biosImage(ctx.workDir))] };
           default:
             return { kernel: ctx.kernel };
         }

@@ -1,3 +1,4 @@
+import { allowedRoots, insideWorkspace } from '../../model/paths.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { InputError } from '../../model/errors.js';
@@ -97,7 +98,7 @@ export function loaderSpec(raw: string, sha: string | undefined, workspace: stri
       );
     return { kind: 'url', url: raw, sha256: sha };
   }
-  const file = path.resolve(workspace, raw);
+  const file = insideWorkspace('hermit-loader', raw, path.resolve(workspace, raw), allowedRoots(workspace));
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
     throw new InputError(
       'hermit-loader',

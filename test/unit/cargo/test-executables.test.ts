@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { ROOT } from '../../helpers/action.js';
 import {
@@ -11,7 +12,7 @@ import {
   TestExecutableCollector,
   testExecutables,
 } from '../../../src/cargo/test-executables.js';
-import { cargoCommand } from '../../../src/cargo/cargo.js';
+import { cargoCommand, profilesAbortOnPanic } from '../../../src/cargo/cargo.js';
 
 // What `cargo test --no-run --message-format=json-diagnostic-rendered-ansi` printed for
 // test/kernels/x86_64-tests (paths rewritten to a runner's).
@@ -120,4 +121,30 @@ test('no test executable: an error that says why and what to do', () => {
     () => requireTestExecutables([], 'x86_64-unknown-none'),
     /cargo test --no-run built no test executable for x86_64-unknown-none.*Add #\[test_case\]/,
   );
+});
+
+test('panic = "abort" in a profile: cargo test under build-std gets -Zpanic-abort-tests (read from the workspace root manifest)', () => {
+  const tc = { cargo: 'cargo', cargoConfig: [], buildStd: true };
+  const req = (workingDirectory: string) => ({ target: 'x86_64-unknown-none', buildStd: { crates: ['core'], features: [] }, cargoArgs: [], workingDirectory });
+  const abort = path.join(ROOT, 'test/kernels/x86_64-tests-abort');
+  const plain = path.join(ROOT, 'test/kernels/x86_64-tests');
+  assert.equal(profilesAbortOnPanic(abort), true);
+  assert.equal(profilesAbortOnPanic(plain), false);
+  assert.ok(cargoTestCommand(tc, req(abort)).includes('-Zpanic-abort-tests'));
+  assert.ok(!cargoTestCommand(tc, req(plain)).includes('-Zpanic-abort-tests'));
+  assert.ok(!cargoCommand(tc, req(abort), 'build').includes('-Zpanic-abort-tests'), 'only for tests');
+  assert.ok(!cargoTestCommand({ ...tc, buildStd: false }, req(abort)).includes('-Zpanic-abort-tests'), 'only under build-std');
+  // A member of a workspace: the root's profiles count, not the member's own.
+  const ws = fs.mkdtempSync(path.join(os.tmpdir(), 'abort-ws-'));
+  try {
+    fs.mkdirSync(path.join(ws, 'kernel'));
+    fs.writeFileSync(path.join(ws, 'Cargo.toml'), '[workspace]\nmembers = ["kernel"]\n\n[profile.release]\npanic = "abort"\n');
+    fs.writeFileSync(path.join(ws, 'kernel', 'Cargo.toml'), '[package]\nname = "k"\nversion = "0.1.0"\n');
+    assert.equal(profilesAbortOnPanic(path.join(ws, 'kernel')), true);
+    fs.writeFileSync(path.join(ws, 'Cargo.toml'), '[workspace]\nmembers = ["kernel"]\n');
+    fs.writeFileSync(path.join(ws, 'kernel', 'Cargo.toml'), '[package]\nname = "k"\nversion = "0.1.0"\n[profile.dev]\npanic = "abort"\n');
+    assert.equal(profilesAbortOnPanic(path.join(ws, 'kernel')), false, "a member's profiles are ignored by cargo");
+  } finally {
+    fs.rmSync(ws, { recursive: true, force: true });
+  }
 });

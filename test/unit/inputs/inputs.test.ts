@@ -1,10 +1,12 @@
 import { test } from 'node:test';
 import { readRunnerEnv } from '../../../src/model/runner-env.js';
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readInputs } from '../../../src/inputs/inputs.js';
 import { InputError } from '../../../src/model/errors.js';
 import { ROOT } from '../../../test/helpers/action.js';
+import { tempDir } from '../../helpers/tmp.js';
 
 const base = { target: 'x86_64-unknown-none', 'working-directory': 'examples/x86_64-unknown-none' };
 const read = (over: Record<string, string>) =>
@@ -81,4 +83,29 @@ test('timeout: an explicit 300 counts as given (bootimage test-timeout then yiel
   const t = { 'working-directory': 'test/kernels/x86_64-tests', command: 'test' };
   assert.equal(read(t).timeout, undefined);
   assert.equal(read({ ...t, timeout: '300' }).timeout, 300);
+});
+
+test('path inputs that lead outside the workspace are refused, whether by .., an absolute path or a symbolic link', () => {
+  rejects(
+    { kernel: '/etc/passwd' },
+    'kernel',
+    /^Input 'kernel': '\/etc\/passwd' leads outside the workspace \(\/etc\/passwd\)\. Give a path inside the workspace/,
+  );
+  rejects({ kernel: '../../../../../../etc/passwd' }, 'kernel', /leads outside the workspace \(\/etc\/passwd\)/);
+  rejects({ 'working-directory': '/etc' }, 'working-directory', /'\/etc' leads outside the workspace/);
+  const ws = tempDir('ws-links-');
+  fs.symlinkSync('/etc/passwd', path.join(ws, 'kernel.img'));
+  fs.symlinkSync('/etc', path.join(ws, 'crate'));
+  const inWs = (over: Record<string, string>) => () =>
+    readInputs((n) => ({ ...base, ...over })[n as keyof typeof base] ?? '', readRunnerEnv({ GITHUB_WORKSPACE: ws }));
+  assert.throws(
+    inWs({ kernel: 'kernel.img' }),
+    /Input 'kernel': 'kernel\.img' leads outside the workspace through a symbolic link \(.*kernel\.img -> \/etc\/passwd\)/,
+  );
+  assert.throws(inWs({ 'working-directory': 'crate' }), /Input 'working-directory': 'crate' leads outside the workspace through a symbolic link/);
+  // Inside: the workspace, RUNNER_TEMP, the temp folder (where tests and earlier steps put images).
+  fs.writeFileSync(path.join(ws, 'real.img'), 'x');
+  fs.symlinkSync(path.join(ws, 'real.img'), path.join(ws, 'link.img'));
+  assert.equal(inWs({ kernel: 'link.img' })().kernel, path.join(ws, 'link.img'));
+  assert.equal(read({ kernel: path.join(ws, 'real.img') }).kernel, path.join(ws, 'real.img'));
 });

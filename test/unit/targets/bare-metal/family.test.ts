@@ -72,7 +72,7 @@ test('x86_64-unknown-uefi: OVMF as pflash with a writable VARS copy, the app on 
       '-drive if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd -drive if=pflash,format=raw,file=/w/OVMF_VARS.fd -drive format=raw,file=fat:rw:/w/esp',
   );
   // A UEFI disk image is booted as it is.
-  assert.match(argv({ target: 'x86_64-unknown-uefi' }, { image: 'raw' }), / -drive format=raw,file=\/k$/);
+  assert.match(argv({ target: 'x86_64-unknown-uefi' }, { image: 'raw' }), / -drive format=raw,file=\/k,snapshot=on$/);
   assert.deepEqual(resolveTarget('x86_64-unknown-uefi').verdict.exitCodes, [33]);
   assert.deepEqual(resolveTarget('x86_64-unknown-uefi').boot.images, ['pe', 'raw']);
 });
@@ -86,7 +86,7 @@ test('aarch64-unknown-uefi: virt board with QEMU_EFI.fd and BOOTAA64.EFI', () =>
 
 test('x86_64-unknown-none: an ELF boots with -kernel, a raw disk image (bootloader crate) with -drive', () => {
   assert.match(argv({ target: 'x86_64-unknown-none' }), / -kernel \/k$/);
-  assert.match(argv({ target: 'x86_64-unknown-none' }, { image: 'raw' }), /isa-debug-exit,iobase=0xf4,iosize=0x04 -drive format=raw,file=\/k$/);
+  assert.match(argv({ target: 'x86_64-unknown-none' }, { image: 'raw' }), /isa-debug-exit,iobase=0xf4,iosize=0x04 -drive format=raw,file=\/k,snapshot=on$/);
 });
 
 test('detectImage reads the first bytes', () => {

@@ -107,7 +107,7 @@ test('x86_64: a loader or app path with a space or a comma is booted from a plai
 test('aarch64: guest-loader (not -initrd), virt,gic-version=3, max,lpa2=off, semihosting', () => {
   assert.equal(
     qemuCommand(plan('aarch64-unknown-hermit'), 'qemu-system-aarch64', ctx()).join(' '),
-    'qemu-system-aarch64 -accel tcg -machine virt,gic-version=3 -cpu max,lpa2=off -m 1024M -smp 1 -display none -serial stdio -semihosting -device guest-loader,addr=0x48000000,initrd=/app -kernel /L -append env=NO_COLOR=1',
+    'qemu-system-aarch64 -accel tcg -machine virt,gic-version=3 -cpu max,lpa2=off -m 1024M -smp 1 -display none -chardev stdio,id=console,mux=on -serial chardev:console -semihosting-config enable=on,target=native,chardev=console -device guest-loader,addr=0x48000000,initrd=/app -kernel /L -append env=NO_COLOR=1',
   );
   assert.ok(!qemuCommand(plan('aarch64-unknown-hermit'), 'q', ctx()).includes('-initrd'));
 });
@@ -116,7 +116,7 @@ test('riscv64: OpenSBI fw_jump.bin as -bios, rv64, semihosting; opensbi comes fr
   const argv = qemuCommand(plan('riscv64gc-unknown-hermit'), 'qemu-system-riscv64', ctx()).join(' ');
   assert.match(
     argv,
-    /^qemu-system-riscv64 -accel tcg -machine virt -cpu rv64 -m 1024M -smp 1 -display none -serial stdio -semihosting -bios \S+\/fw_jump\.bin -kernel \/L -initrd \/app -append env=NO_COLOR=1$/,
+    /^qemu-system-riscv64 -accel tcg -machine virt -cpu rv64 -m 1024M -smp 1 -display none -chardev stdio,id=console,mux=on -serial chardev:console -semihosting-config enable=on,target=native,chardev=console -bios \S+\/fw_jump\.bin -kernel \/L -initrd \/app -append env=NO_COLOR=1$/,
   );
 });
 
