@@ -5,6 +5,7 @@
  * machine, cpu and memory inputs replace a family's default instead of being followed by it.
  */
 
+import type { Log } from '../model/log.js';
 import { shellJoin } from '../model/shell.js';
 import { networkArgs, type Nic } from './network.js';
 
@@ -46,6 +47,8 @@ export interface BootContext {
    * helper program (bootloader 0.11's image builder); undefined for a prebuilt kernel.
    */
   cargo?: { cargo: string; env: Record<string, string> };
+  /** Where a family's prepare says what it did (the image's log); absent in a dry run. */
+  log?: Log;
 }
 
 /** How an image is handed to QEMU. */

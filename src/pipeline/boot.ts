@@ -57,7 +57,7 @@ function cargoRunOf(ctx: RunContext, installed: Pick<Installed, 'toolchain'>): C
 }
 
 /** What the family's QEMU boot reads for one image under `accel` (the build's cargo: a family may build a helper with it). */
-export function bootContextOf(ctx: RunContext, installed: Pick<Installed, 'assets' | 'toolchain'>, image: Image, accel: Accel): BootContext {
+export function bootContextOf(ctx: RunContext, installed: Pick<Installed, 'assets' | 'toolchain'>, image: Image, accel: Accel, log?: JobLog): BootContext {
   const tc = installed.toolchain;
   return {
     kernel: image.path,
@@ -66,6 +66,7 @@ export function bootContextOf(ctx: RunContext, installed: Pick<Installed, 'asset
     assets: installed.assets,
     image: imageKindOf(ctx, image.path),
     cargo: tc ? { cargo: tc.cargo, env: tc.env } : undefined,
+    log: log && { info: (l) => log.line(l), warning: (l) => log.line(`Warning: ${l}`) },
   };
 }
 
@@ -82,7 +83,7 @@ async function bootOnce(ctx: RunContext, installed: Installed, image: Image, acc
   const { plan } = ctx;
   fs.mkdirSync(image.workDir, { recursive: true });
   // The family's files for this boot (a UEFI ESP, a GRUB ISO, a bootloader disk image), right before QEMU starts.
-  if (plan.launcher.speaksQmp) await plan.target.boot.qemu.prepare?.(bootContextOf(ctx, installed, image, accel));
+  if (plan.launcher.speaksQmp) await plan.target.boot.qemu.prepare?.(bootContextOf(ctx, installed, image, accel, log));
   const launch = launchOf(ctx, installed, image, accel);
   log.line(`[command]${commandLine(launch.argv)}`);
   log.line(`Serial output of ${image.name} (workflow commands from the guest are ignored):`);

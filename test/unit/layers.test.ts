@@ -63,3 +63,34 @@ test('no import runs upward against the layer order (folder level, no exceptions
   }
   assert.deepEqual(wrong, [], `imports against the layer order:\n${wrong.join('\n')}`);
 });
+
+test('target families return data: no @actions/core and no process.env under src/targets (the pipeline hands them a Log and the runner environment)', () => {
+  const wrong = tsFiles(path.join(SRC, 'targets')).filter((f) =>
+    /from '@actions\/core'|process\.env/.test(fs.readFileSync(f, 'utf8').replace(/^\s*(\/\/|\*).*$/gm, '')),
+  );
+  assert.deepEqual(
+    wrong.map((f) => path.relative(SRC, f)),
+    [],
+  );
+});
+
+test('the pipeline reads the runner environment once (src/model/runner-env.ts), never process.env itself', () => {
+  const wrong = tsFiles(path.join(SRC, 'pipeline')).filter((f) => /process\.env/.test(fs.readFileSync(f, 'utf8')));
+  assert.deepEqual(
+    wrong.map((f) => path.relative(SRC, f)),
+    [],
+  );
+});
+
+test('no function in src/pipeline is longer than 80 lines', () => {
+  const long: string[] = [];
+  for (const f of tsFiles(path.join(SRC, 'pipeline'))) {
+    const lines = fs.readFileSync(f, 'utf8').split('\n');
+    lines.forEach((l, i) => {
+      if (!/^(export )?(async )?function /.test(l)) return;
+      const end = lines.findIndex((x, j) => j > i && x === '}');
+      if (end - i + 1 > 80) long.push(`${path.relative(SRC, f)}:${i + 1} (${end - i + 1} lines)`);
+    });
+  }
+  assert.deepEqual(long, []);
+});

@@ -1,7 +1,6 @@
-import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import { NICS } from '../../boot/network.js';
-import { qemuOptionValue, rawDrive, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
+import { rawDrive, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
 import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
@@ -83,15 +82,15 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
           const v = e instanceof UnknownFormatError ? bootloader09(workingDirectory) : undefined;
           throw v ? bootimageError(ctx.kernel, v) : e;
         }
-        core.info(`Boot protocol: ${WAY[d.protocol]} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})`);
+        ctx.log?.info(`Boot protocol: ${WAY[d.protocol]} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})`);
         switch (d.protocol) {
           case 'multiboot2':
-            await buildGrubIso(ctx.kernel, ctx.workDir, (l) => core.info(l));
+            await buildGrubIso(ctx.kernel, ctx.workDir, (l) => ctx.log?.info(l));
             return;
           case 'pe':
             throw new ActionError(`${ctx.kernel} is a PE (.efi) application: set target to x86_64-unknown-uefi to boot it under UEFI firmware.`);
           case 'bootloader':
-            await buildBiosImage(ctx.kernel, ctx.workDir, bootloaderVersion(workingDirectory), (l) => core.info(l), ctx.cargo);
+            await buildBiosImage(ctx.kernel, ctx.workDir, bootloaderVersion(workingDirectory), (l) => ctx.log?.info(l), ctx.cargo);
             return;
           case 'limine':
             throw new ActionError(

@@ -1,5 +1,5 @@
 import type { Nic } from '../../boot/network.js';
-import * as core from '@actions/core';
+import type { Log } from '../../model/log.js';
 import * as path from 'node:path';
 import { parseArgsStringToArgv } from 'string-argv';
 import { kvmCapable, type QemuBoot } from '../../boot/qemu-args.js';
@@ -135,7 +135,9 @@ export function hermitQemu(
 }
 
 /** What the app's build needs before cargo: the toolchain the Hermit kernel pins (its build script compiles the kernel with it). */
-async function kernelToolchain(common: CommonInputs, boot: 'loader' | 'uhyve', req: CargoView, dryRun: boolean): Promise<Record<string, unknown>> {
+async function kernelToolchain(common: CommonInputs, boot: 'loader' | 'uhyve', req: CargoView, log: Log | undefined): Promise<Record<string, unknown>> {
+  // No log: a dry run, which installs nothing and warns of nothing (the plan says it).
+  const dryRun = log === undefined;
   const opts = {
     workingDirectory: common.workingDirectory,
     target: common.target,
@@ -143,7 +145,7 @@ async function kernelToolchain(common: CommonInputs, boot: 'loader' | 'uhyve', r
     env: req.env,
     cargoConfig: req.cargoConfig,
     offline: dryRun,
-    manifestDirEnv: process.env.HERMIT_MANIFEST_DIR,
+    manifestDirEnv: common.runnerEnv.vars.HERMIT_MANIFEST_DIR,
     cargoArgs: common.cargoArgs,
   };
   let src = await findKernelSource(opts);
@@ -154,12 +156,12 @@ async function kernelToolchain(common: CommonInputs, boot: 'loader' | 'uhyve', r
   }
   if (src === undefined) {
     const note = `${common.target}: the app has no 'hermit' dependency, so no Hermit kernel is built and linked; add the hermit crate (see hermit-os/hermit-rs-template) unless you link a kernel yourself.`;
-    if (!dryRun) core.warning(note);
+    log?.warning(note);
     return { kernel: note };
   }
   if ('error' in src) {
     const note = `The Hermit kernel's toolchain could not be found before the build (${src.error}); if the build fails, install the toolchain of the kernel's rust-toolchain.toml before this step.`;
-    if (!dryRun) core.warning(note);
+    log?.warning(note);
     return { kernel: dryRun ? `found after the dependencies are fetched (${src.error})` : note };
   }
   // A hermit crate without default features needs `loader` (QEMU) or `uhyve` enabled, else its kernel cannot boot.
@@ -168,7 +170,7 @@ async function kernelToolchain(common: CommonInputs, boot: 'loader' | 'uhyve', r
   const leaks = leakingConfigs(common.workingDirectory, src.kernelDir);
   for (const f of leaks) {
     const msg = `${f} also applies to the Hermit kernel's build (the kernel source ${src.kernelDir} is below it, and the hermit build script runs cargo there). Settings such as build.target, build.rustflags or [unstable] build-std there can break the kernel build: move them into the app's own folder, or pass them with cargo-args.`;
-    if (!dryRun) core.warning(msg);
+    log?.warning(msg);
   }
   const file = src.toolchainFile;
   const plan: Record<string, unknown> = {
@@ -179,18 +181,18 @@ async function kernelToolchain(common: CommonInputs, boot: 'loader' | 'uhyve', r
     kernelToolchainInstall: file?.channel ? kernelToolchainInstall(file).join(' ') : undefined,
     cargoConfigsReachingTheKernel: leaks,
   };
-  if (!dryRun) {
-    const channel = await installKernelToolchain(src);
-    core.info(`Hermit kernel: source ${src.kernelDir} (through ${src.how}); toolchain ${channel}, from ${file?.file}`);
+  if (log) {
+    const channel = await installKernelToolchain(src, log);
+    log.info(`Hermit kernel: source ${src.kernelDir} (through ${src.how}); toolchain ${channel}, from ${file?.file}`);
   }
   return plan;
 }
 
 function beforeCargo(common: CommonInputs, boot: 'loader' | 'uhyve'): BeforeCargo {
   return {
-    describe: (cargo) => kernelToolchain(common, boot, cargo, true),
-    run: async (cargo) => {
-      await kernelToolchain(common, boot, cargo, false);
+    describe: (cargo) => kernelToolchain(common, boot, cargo, undefined),
+    run: async (cargo, _assets, log) => {
+      await kernelToolchain(common, boot, cargo, log);
       return {};
     },
   };
@@ -234,7 +236,6 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
       );
   }
   const sbi = arch === 'riscv64' && !uhyve ? chooseOpensbi(sbiSpec, systemOpensbi()) : undefined;
-  if (sbi) core.info(`OpenSBI for riscv64: ${sbi.note}`);
   const firmware = (ctx: { assets: Record<string, string>; workDir: string }) => {
     if (!sbi) return OPENSBI_FW_JUMP[0];
     if (sbi.kind === 'file') return sbi.file;
@@ -250,6 +251,7 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
   return {
     target,
     family: uhyve ? 'Hermit (Uhyve)' : 'Hermit',
+    notes: sbi ? [`OpenSBI for riscv64: ${sbi.note}`] : [],
     install: {
       apt: [],
       firmware: [],
@@ -264,7 +266,7 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
     boot: {
       qemu,
       kvmCapable: uhyve || (arch === 'x86_64' && kvmCapable('x86_64')),
-      launcher: uhyve ? { launcher: uhyveLauncher(i.args ? parseArgsStringToArgv(i.args) : []), chosenBy: 'hypervisor' } : undefined,
+      launcher: uhyve ? { launcher: uhyveLauncher(i.args ? parseArgsStringToArgv(i.args) : [], common.runnerEnv.cargoHome), chosenBy: 'hypervisor' } : undefined,
     },
     verdict: uhyve
       ? // Uhyve exits with the app's exit code: that is the evidence (the `exit status N` lines still fail on sight).

@@ -1,6 +1,6 @@
-import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import type { Log } from '../../model/log.js';
 import { ActionError, InfraError } from '../../model/errors.js';
 import { capture, errorLine } from '../../proc/run.js';
 import { findToolchainFile, type ToolchainFile } from '../../install/toolchain-file.js';
@@ -124,7 +124,7 @@ export function kernelToolchainInstall(file: ToolchainFile): string[] {
  * Installs the toolchain the kernel pins (rustup 1.28+ does not install it by itself when the
  * build script's cargo asks for it), with rust-src and llvm-tools.
  */
-export async function installKernelToolchain(src: KernelSource): Promise<string> {
+export async function installKernelToolchain(src: KernelSource, log: Log): Promise<string> {
   const file = src.toolchainFile;
   if (!file) {
     throw new ActionError(
@@ -132,7 +132,7 @@ export async function installKernelToolchain(src: KernelSource): Promise<string>
     );
   }
   if (!file.channel) {
-    core.info(`The kernel's ${file.file} names a custom toolchain path; it is used as it is.`);
+    log.info(`The kernel's ${file.file} names a custom toolchain path; it is used as it is.`);
     return file.path ?? file.file;
   }
   // The hermit crate's build script calls rustup: installed when missing, as for the crate's own toolchain.

@@ -18,7 +18,7 @@ test('x86_64 raw disk images and UEFI drives: commas in the paths are doubled', 
     kernel: '/w/a,b/disk.img',
     image: 'raw',
   });
-  assert.deepEqual(optionAfter(x86, '-drive', 'disk.img'), ['format=raw,file=/w/a,,b/disk.img']);
+  assert.deepEqual(optionAfter(x86, '-drive', 'disk.img'), ['format=raw,file=/w/a,,b/disk.img,snapshot=on']);
   const uefi = bootArgv(fakePlan({ target: 'x86_64-unknown-uefi', kernel: 'README.md', expect: 'x' }), 'qemu-system-x86_64', {
     kernel: '/w/a,b/app.efi',
     image: 'pe',
