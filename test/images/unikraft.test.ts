@@ -6,50 +6,31 @@
 // (src/boot/multiboot.ts) is shared by both families.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { gunzipSync } from 'node:zlib';
-import { ROOT, runAction, type ActionRun } from '../helpers/action.js';
+import { runAction, type ActionRun } from '../helpers/action.js';
 import { tempDir } from '../helpers/tmp.js';
+import { image as sharedImage, imagesSkip } from '../helpers/images.js';
 import { needsRdseed } from '../../src/targets/unikraft/verdict.js';
 
 const TARGET = 'x86_64-unikraft-linux-musl';
-/** Where CI puts the upstream images: beside the checkout (UPSTREAM_IMAGES overrides). */
-const IMAGES = process.env.UPSTREAM_IMAGES ?? path.resolve(ROOT, '..', 'shared', 'images');
-const DIR = path.join(IMAGES, 'unikraft');
+/** The four Unikraft images (their sha256 is in the images' README: test/helpers/images.ts checks it). */
+const NAMES = ['uk-hello_qemu-x86_64', 'uk-exit3info_qemu-x86_64', 'uk-crash_qemu-x86_64', 'uk-hwrng_qemu-x86_64'];
 
-/** The images and their sha256 (uncompressed), as the images' README lists them. */
-const SHA256: Record<string, string> = {
-  'uk-hello_qemu-x86_64': '2b6c78bae8412a7440c80d35b12c49d160525c208351a0ea7b145a257de3eb6c',
-  'uk-exit3info_qemu-x86_64': '1296eed230ed78750d80b5b2f7eed4ce321973d4a6d6e9551a2e5b343b75f596',
-  'uk-crash_qemu-x86_64': '0a15d0cf0d4ac641d06e5722f54c19b2f772a68761a329af2e0ff2447c4858f0',
-  'uk-hwrng_qemu-x86_64': 'a7a0568c0500867bf2987ebfce9fee2291ab94499b51f86429da34fa52081cf5',
-};
-
-const present = fs.existsSync(DIR);
-const CI = process.env.CI === 'true';
-// Without the images the suite proves nothing: in CI that is a failure, elsewhere a visible skip.
-const skip = !present && !CI ? `no upstream images at ${DIR} (set UPSTREAM_IMAGES, or run where ../shared/images exists)` : false;
-
-/** Hermit's x86_64 loader and app (../shared/images/hermit-x86_64/), for the Multiboot path test at the end. */
-const HERMIT_SHA256: Record<string, string> = {
-  'hermit-hello': '6837e7a3987ec46467e9133f5105f919ead13cd9cf7c54cde16f2a06df9d9c58',
-  'hermit-loader-x86_64': '6da6baae94e0362c43543dac034dc70f87517f71cdf1b431eb49c9afb2834102',
-};
+// Without the images the suite proves nothing: in CI that is a failure (imagesSkip throws), elsewhere a visible skip.
+const skip = imagesSkip() ?? false;
+const present = !skip;
 
 /**
- * The image unpacked into a scratch folder of its own (the shared copies stay read-only), its hash
- * checked; `file` names the copy (default: the image's name in a new folder).
+ * The image unpacked and checked by the shared helper (the shared copies stay read-only), then, when
+ * `file` is given, copied there (a path with spaces).
  */
-function image(name: string, file = path.join(tempDir('images-unikraft-'), name), family = 'unikraft'): string {
-  assert.ok(present, `the upstream images are missing: ${DIR} does not exist (CI must have ../shared/images beside the checkout)`);
-  const data = gunzipSync(fs.readFileSync(path.join(IMAGES, family, `${name}.gz`)));
-  const want = family === 'unikraft' ? SHA256[name] : HERMIT_SHA256[name];
-  assert.equal(createHash('sha256').update(data).digest('hex'), want, `${name}: not the image the README describes`);
+function image(name: string, file?: string, family = 'unikraft'): string {
+  const copy = sharedImage(`${family}/${name}`);
+  if (!file) return copy;
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(file, data);
+  fs.copyFileSync(copy, file);
   return file;
 }
 
@@ -63,12 +44,11 @@ async function boot(kernel: string, inputs: Record<string, string>): Promise<Act
 const tail = (r: ActionRun) => r.stdout.slice(-4000);
 
 test('the upstream images are there (CI fails without them)', { skip }, () => {
-  assert.ok(present, `${DIR} does not exist: the images suite needs the upstream images beside the checkout`);
-  for (const name of Object.keys(SHA256)) assert.ok(fs.existsSync(path.join(DIR, `${name}.gz`)), `${name}.gz is missing from ${DIR}`);
+  for (const name of NAMES) assert.ok(fs.existsSync(image(name)), `${name} is missing from the images folder`);
 });
 
 test('only the image with LIBUKRANDOM is read as needing RDSEED', { skip }, () => {
-  for (const name of Object.keys(SHA256)) assert.equal(needsRdseed(image(name)), name === 'uk-hwrng_qemu-x86_64', name);
+  for (const name of NAMES) assert.equal(needsRdseed(image(name)), name === 'uk-hwrng_qemu-x86_64', name);
 });
 
 test('helloworld (without LIBUKRANDOM) passes on its line; the banner gives the version', { skip }, async () => {
