@@ -97,7 +97,10 @@ if [ ${#missing[@]} -gt 0 ] || [ ${#upgrade[@]} -gt 0 ]; then
   fi
 fi
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+# A node_modules that is a link (a git worktree sharing another checkout's) is that checkout's to install.
+if [ -L node_modules ]; then
+  echo "setup: node_modules is a link to $(readlink node_modules): npm ci left to that checkout"
+elif [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   echo "setup: npm ci"
   npm ci --no-audit --no-fund
 fi
