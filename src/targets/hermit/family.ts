@@ -266,7 +266,9 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
     boot: {
       qemu,
       kvmCapable: uhyve || (arch === 'x86_64' && kvmCapable('x86_64')),
-      launcher: uhyve ? { launcher: uhyveLauncher(i.args ? parseArgsStringToArgv(i.args) : [], common.runnerEnv.cargoHome), chosenBy: 'hypervisor' } : undefined,
+      launcher: uhyve
+        ? { launcher: uhyveLauncher(i.args ? parseArgsStringToArgv(i.args) : [], common.runnerEnv.cargoHome), chosenBy: 'hypervisor' }
+        : undefined,
     },
     verdict: uhyve
       ? // Uhyve exits with the app's exit code: that is the evidence (the `exit status N` lines still fail on sight).
