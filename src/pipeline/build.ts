@@ -9,7 +9,7 @@ import { saveCache } from './cache.js';
 import type { Installed } from './install.js';
 import type { CargoOutput } from './mode.js';
 import type { RunContext } from './run-context.js';
-import { ACTIONS_LOG } from './outcome.js';
+import { ACTIONS_LOG } from './log.js';
 
 /** How cargo is run: its program, environment and --config arguments, and whether std is built from source. */
 export interface CargoSetup extends CargoView {

@@ -2,7 +2,6 @@ import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { shellJoin } from '../boot/qemu-args.js';
-import type { Log } from '../model/log.js';
 import type { Plan } from '../plan/plan.js';
 import { bootTimings, factOutputs } from '../report/outputs.js';
 import { writeSummary, type Report } from '../report/summary.js';
@@ -10,9 +9,6 @@ import type { Toolchain } from '../install/toolchain.js';
 import { accelPolicy } from './accel.js';
 import type { Booted } from './boot.js';
 import type { Installed } from './install.js';
-
-/** The log a family's steps write to: the job's log, warnings as annotations. */
-export const ACTIONS_LOG: Log = { info: (l) => core.info(l), warning: (l, title) => core.warning(l, title ? { title } : undefined) };
 
 /** The decisions taken from the inputs, in one log group, so a reader of the log sees them all. */
 export function logPlan(plan: Plan): void {
