@@ -1,4 +1,4 @@
-import { consoleArgs, monitorArgs, qemuOptionValue, type QemuBoot, type QemuLoad } from '../../boot/qemu-args.js';
+import { consoleArgs, imageArgs, monitorArgs, qemuOptionValue, type QemuBoot, type QemuLoad } from '../../boot/qemu-args.js';
 import type { Route, Sel4Arch } from './targets.js';
 import { ARCH } from './targets.js';
 
@@ -18,8 +18,8 @@ export interface Sel4QemuLine {
   memory: string;
   /** -smp, when the kernel was built for more than one core. */
   smp?: number;
-  /** Everything else: how the image gets in (-kernel, -initrd, -device loader). */
-  args: string[];
+  /** How the image gets in (-kernel, -initrd, -device loader), as the pipeline's QEMU command line takes it. */
+  load: QemuLoad;
 }
 
 /** QEMU splits option values at commas; a comma in a path is written twice (boot/qemu-args.ts). */
@@ -75,18 +75,18 @@ export function rootTaskQemu(b: RootTaskBoot): Sel4QemuLine {
   const base = { binary: a.qemuBinary, aptPackage: a.qemuApt, ...(b.smp && b.smp > 1 ? { smp: b.smp } : {}) };
   switch (b.arch) {
     case 'aarch64':
-      return { ...base, machine: 'virt,virtualization=on', cpu: 'cortex-a57', memory: `${b.memoryMiB ?? 1024}M`, args: ['-kernel', b.image] };
+      return { ...base, machine: 'virt,virtualization=on', cpu: 'cortex-a57', memory: `${b.memoryMiB ?? 1024}M`, load: { kernel: b.image } };
     case 'riscv64':
       return {
         ...base,
         machine: 'virt',
         cpu: 'rv64',
         memory: `${b.memoryMiB ?? 3072}M`,
-        args: b.entryStub ? ['-kernel', b.entryStub, '-device', `loader,file=${qemuOptionPath(b.image)}`] : ['-kernel', b.image],
+        load: b.entryStub ? { kernel: b.entryStub, devices: [`loader,file=${qemuOptionPath(b.image)}`] } : { kernel: b.image },
       };
     case 'x86_64':
       if (!b.kernel32) throw new Error('x86_64 root tasks boot with the elf32 kernel as -kernel');
-      return { ...base, cpu: X86_64_ROOT_TASK_CPU, memory: '512M', args: ['-kernel', b.kernel32, '-initrd', b.image] };
+      return { ...base, cpu: X86_64_ROOT_TASK_CPU, memory: '512M', load: { kernel: b.kernel32, initrd: b.image } };
   }
 }
 
@@ -123,13 +123,13 @@ export function microkitQemu(b: MicrokitBoot): Sel4QemuLine {
         machine: b.board === 'qemu_virt_aarch64' ? 'virt,virtualization=on' : 'virt',
         cpu: 'cortex-a53',
         memory: `${b.memoryMiB ?? 2048}M`,
-        args: ['-device', `loader,file=${qemuOptionPath(b.image)},addr=${MICROKIT_AARCH64_LOADER_ADDR},cpu-num=0`],
+        load: { devices: [`loader,file=${qemuOptionPath(b.image)},addr=${MICROKIT_AARCH64_LOADER_ADDR},cpu-num=0`] },
       };
     case 'qemu_virt_riscv64':
-      return { ...base, machine: 'virt', cpu: 'rv64', memory: `${b.memoryMiB ?? 2048}M`, args: ['-kernel', b.image] };
+      return { ...base, machine: 'virt', cpu: 'rv64', memory: `${b.memoryMiB ?? 2048}M`, load: { kernel: b.image } };
     case 'x86_64_generic':
       if (!b.kernel32) throw new Error('x86_64_generic boots with sel4_32.elf as -kernel');
-      return { ...base, cpu: X86_64_MICROKIT_CPU, memory: '1024M', args: ['-kernel', b.kernel32, '-initrd', b.image] };
+      return { ...base, cpu: X86_64_MICROKIT_CPU, memory: '1024M', load: { kernel: b.kernel32, initrd: b.image } };
     default:
       throw new Error(`no QEMU line for Microkit board ${b.board}`);
   }
@@ -146,7 +146,9 @@ export function qemuArgv(l: Sel4QemuLine, headless: string[]): string[] {
     l.memory,
     ...(l.smp ? ['-smp', String(l.smp)] : []),
     ...headless,
-    ...l.args,
+    // In the pipeline's order (src/boot/qemu-args.ts qemuArgv): the image's devices, then -kernel and -initrd.
+    ...(l.load.devices ?? []).flatMap((d) => ['-device', d]),
+    ...imageArgs(l.load),
   ];
 }
 
@@ -158,19 +160,6 @@ const BOOT_COMMON = { console: 'serial', noMonitor: true, noReboot: false } as c
 
 /** The console options src/boot/qemu-args.ts emits for an seL4 boot (for the plan's own argv and the tests). */
 export const HEADLESS: string[] = [...consoleArgs(BOOT_COMMON as unknown as QemuBoot), ...monitorArgs(BOOT_COMMON as unknown as QemuBoot)];
-
-/** How the image gets in, from a line's own arguments (-kernel, -initrd, -device). */
-export function loadOf(args: string[]): QemuLoad {
-  const load: QemuLoad = {};
-  for (let i = 0; i < args.length; i += 2) {
-    const [k, v] = [args[i], args[i + 1]];
-    if (k === '-kernel') load.kernel = v;
-    else if (k === '-initrd') load.initrd = v;
-    else if (k === '-device') (load.devices ??= []).push(v);
-    else throw new Error(`seL4 QEMU line: unexpected ${k}`);
-  }
-  return load;
-}
 
 /**
  * The line as the pipeline's QemuBoot: `line(image)` gives the line for the image QEMU boots
@@ -188,7 +177,7 @@ export function toQemuBoot(arch: Sel4Arch, line: (image: string, workDir: string
     cpu: { kvm: undefined, tcg: l.cpu },
     memory: l.memory,
     ...(l.smp ? { smp: l.smp } : {}),
-    load: (ctx) => loadOf(line(ctx.kernel, ctx.workDir).args),
+    load: (ctx) => line(ctx.kernel, ctx.workDir).load,
     ...(prepare ? { prepare } : {}),
   };
 }
