@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { NICS } from '../../boot/network.js';
 import { rawDrive, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
+import { aptInstallMissing } from '../../install/apt.js';
 import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
@@ -10,7 +11,11 @@ import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
 import { resolveProtocol, UnknownFormatError, WAY, type BootProtocolChoice, type Detected } from './protocol.js';
 
 /** The protocols that need GRUB's packages (auto: the image may turn out to be multiboot2). */
-const NEEDS_GRUB: BootProtocolChoice[] = ['auto', 'multiboot2'];
+/**
+ * GRUB's packages are installed with the others only when boot-protocol says multiboot2; under auto
+ * they are installed once a multiboot2 kernel is found (prepare), so other x86_64 runs install nothing extra.
+ */
+const NEEDS_GRUB: BootProtocolChoice[] = ['multiboot2'];
 
 /**
  * x86_64-unknown-none kernels (and x86_64 custom target specs), booted the way their image asks
@@ -85,6 +90,7 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
         ctx.log?.info(`Boot protocol: ${WAY[d.protocol]} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})`);
         switch (d.protocol) {
           case 'multiboot2':
+            await aptInstallMissing(GRUB_APT, 'multiboot2 kernels (a GRUB ISO)');
             await buildGrubIso(ctx.kernel, ctx.workDir, (l) => ctx.log?.info(l));
             return;
           case 'pe':

@@ -27,8 +27,9 @@ test('the image decides: -kernel, a GRUB ISO with -cdrom, an ISO with -cdrom, a 
   assert.match(argv({}, iso), new RegExp(` -cdrom ${iso}$`));
 });
 
-test('GRUB packages are installed unless boot-protocol rules multiboot2 out; the dry run names the grub-mkrescue line', () => {
-  assert.deepEqual(plan().target.install.apt, ['grub-pc-bin', 'grub-efi-amd64-bin', 'xorriso', 'mtools']);
+test('GRUB packages are installed up front only for boot-protocol: multiboot2 (under auto, once a multiboot2 kernel is found); the dry run names the grub-mkrescue line', () => {
+  assert.deepEqual(plan({ 'boot-protocol': 'multiboot2' }).target.install.apt, ['grub-pc-bin', 'grub-efi-amd64-bin', 'xorriso', 'mtools']);
+  assert.deepEqual(plan().target.install.apt, []);
   assert.deepEqual(plan({ 'boot-protocol': 'pvh' }).target.install.apt, []);
   const q = plan({ 'boot-protocol': 'multiboot2' }).target.boot.qemu;
   assert.deepEqual(q.describePrepare!(bootContext({ kernel: '/k', workDir: '/w' })), {
