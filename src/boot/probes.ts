@@ -302,7 +302,10 @@ export async function runProbe(p: Probe, signal: AbortSignal, opts: ProbeOptions
     attempts++;
     const tryOpts = { ...o, attemptMs: Math.max(1, Math.min(o.attemptMs, left)) };
     const a = await (p.kind === 'http' ? attemptHttp(p, tryOpts, attempts - 1) : attemptTcp(p, tryOpts));
-    last = a.detail;
+    // A last try cut short by the probe's own timeout ("no reply within 0.01 s") says less than the
+    // tries before it (a connection the guest closed, QEMU's view): the reason keeps theirs.
+    const cutShort = tryOpts.attemptMs < o.attemptMs && a.verdict === 'retry' && a.detail.startsWith('no reply within');
+    if (!cutShort || last === 'not tried') last = a.detail;
     if (a.verdict === 'pass') return outcome(true, `${p.label}: ${a.detail}`);
     if (a.verdict === 'fail') return outcome(false, `${p.label}: ${a.detail}.`);
     if (performance.now() + o.retryMs >= deadline) {

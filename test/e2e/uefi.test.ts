@@ -17,8 +17,11 @@ const { targetDir, run } = exampleCases({
 });
 
 test(`${target}: an ELF given as the kernel is refused, naming what UEFI boots`, async () => {
-  const r = await run({ kernel: '/bin/true', 'working-directory': '.' });
-  assertFail(r, /^\/bin\/true is an ELF executable, but x86_64-unknown-uefi boots a PE \(\.efi\) application or a raw disk image\. Check the kernel input\.$/);
+  // An ELF (a copy of /bin/true: path inputs must stay inside the workspace or the temp folders).
+  const elf = path.join(tempDir('e2e-uefi-elf-'), 'true');
+  fs.copyFileSync('/bin/true', elf);
+  const r = await run({ kernel: elf, 'working-directory': '.' });
+  assertFail(r, /^\/\S+\/true is an ELF executable, but x86_64-unknown-uefi boots a PE \(\.efi\) application or a raw disk image\. Check the kernel input\.$/);
 });
 
 test(`${target}: the built .efi also boots as a prebuilt kernel`, async () => {

@@ -207,7 +207,7 @@ test('rustup that cannot download (stand-in rustup, offline) fails with the fix 
   // An infrastructure failure: result error, not fail (the kernel was never judged).
   assertError(
     r,
-    /^rustup could not install toolchain 'nightly' \(from the default \(no rust-toolchain.toml found\)\): error: could not download file.*use toolchain: distro\.$/,
+    /^rustup could not install toolchain 'nightly' \(from the default \(no rust-toolchain.toml found\)\); rustup said: "error: could not download file.*use toolchain: distro\.$/,
   );
 });
 
