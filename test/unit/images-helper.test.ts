@@ -9,7 +9,7 @@ import { tempDir } from '../helpers/tmp.js';
 
 test('no images folder: a skip with the reason outside CI, an error in CI (CI=true)', () => {
   const missing = [path.join(tempDir('no-images-'), 'images')];
-  assert.match(imagesSkip(missing, undefined)!, /no images folder \(looked in .*images\)/);
+  assert.match(imagesSkip(missing, '')!, /no images folder \(looked in .*images\)/);
   assert.throws(() => imagesSkip(missing, 'true'), /CI must have \.\.\/shared\/images beside the checkout/);
 });
 
