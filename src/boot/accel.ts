@@ -24,28 +24,40 @@ export async function probeKvm(qemu: string, cpu: string | undefined, extraArgs:
   } catch (e) {
     return { ok: false, why: `/dev/kvm cannot be opened (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})` };
   }
-  const args = ['-accel', 'kvm', ...(cpu ? ['-cpu', cpu] : []), ...extraArgs, '-display', 'none', '-monitor', 'stdio', '-serial', 'none', '-nodefaults', '-S'];
+  const r = await startPaused(qemu, ['-accel', 'kvm', ...(cpu ? ['-cpu', cpu] : []), ...extraArgs]);
+  if (r.error) return { ok: false, why: `${qemu} could not be started (${r.error})` };
+  if (r.code === 0) return { ok: true };
+  const err = r.stderr
+    .split('\n')
+    .find((l) => /error|failed|Could not/i.test(l))
+    ?.trim();
+  return {
+    ok: false,
+    why: `QEMU under KVM${cpu ? ` with -cpu ${cpu}` : ''} ${r.signal ? `died (${r.signal})` : `exited with ${r.code}`}${err ? `: ${err}` : ''}`,
+  };
+}
+
+/**
+ * Starts QEMU with `args` paused (-S), headless, with the monitor on stdin, and quits it at once:
+ * whether it starts at all, and what it says on the way (a refused accelerator, a CPU feature TCG
+ * lacks). Killed after 10 s.
+ */
+export function startPaused(qemu: string, args: string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string; error?: string }> {
   return new Promise((resolve) => {
-    const child = spawn(qemu, args, { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn(qemu, [...args, '-display', 'none', '-monitor', 'stdio', '-serial', 'none', '-nodefaults', '-S'], {
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
     track(child);
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
     child.on('error', (e) => {
       clearTimeout(timer);
-      resolve({ ok: false, why: `${qemu} could not be started (${e.message})` });
+      resolve({ code: null, signal: null, stderr, error: e.message });
     });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
-      if (code === 0) return resolve({ ok: true });
-      const err = stderr
-        .split('\n')
-        .find((l) => /error|failed|Could not/i.test(l))
-        ?.trim();
-      resolve({
-        ok: false,
-        why: `QEMU under KVM${cpu ? ` with -cpu ${cpu}` : ''} ${signal ? `died (${signal})` : `exited with ${code}`}${err ? `: ${err}` : ''}`,
-      });
+      resolve({ code, signal, stderr });
     });
     child.stdin!.on('error', () => undefined);
     child.stdin!.end('quit\n');

@@ -1,7 +1,5 @@
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
-import { track } from '../proc/processes.js';
-import { probeKvm, type KvmProbe } from './accel.js';
+import { probeKvm, startPaused, type KvmProbe } from './accel.js';
 import type { Accel } from './qemu-args.js';
 
 /**
@@ -51,24 +49,8 @@ export function hostCpuFlags(cpuinfo = '/proc/cpuinfo'): Set<string> {
  * then refuses the CPU, "apic-id property was not initialized properly".)
  */
 export async function probeTcgFlags(qemu: string, flags: string[]): Promise<string> {
-  const args = ['-accel', 'tcg', '-machine', 'pc', '-cpu', ['qemu64', ...flags.map((f) => `+${f}`)].join(','), '-display', 'none', '-monitor', 'stdio'];
-  return new Promise((resolve) => {
-    const child = spawn(qemu, [...args, '-serial', 'none', '-nodefaults', '-S'], { stdio: ['pipe', 'ignore', 'pipe'] });
-    track(child);
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.on('error', (e) => {
-      clearTimeout(timer);
-      resolve(`${qemu} could not be started (${e.message})`);
-    });
-    child.on('exit', () => {
-      clearTimeout(timer);
-      resolve(stderr);
-    });
-    child.stdin!.on('error', () => undefined);
-    child.stdin!.end('quit\n');
-  });
+  const r = await startPaused(qemu, ['-accel', 'tcg', '-machine', 'pc', '-cpu', ['qemu64', ...flags.map((f) => `+${f}`)].join(',')]);
+  return r.error ? `${qemu} could not be started (${r.error})` : r.stderr;
 }
 
 const names = (needs: CpuNeed[]) => needs.map((n) => n.flag.toUpperCase()).join(' and ');
