@@ -278,6 +278,17 @@ function commandInput(get: InputReader, kernel: string | undefined, runner: Runn
   return raw;
 }
 
+type ConversationInput = 'forward' | 'probes' | 'console-script';
+
+/** The first of the conversation inputs that is set, in `order` (the most specific first where a message names one). */
+export function conversationInputSet(
+  i: Pick<Inputs, 'forwards' | 'probes' | 'consoleScript'>,
+  order: ConversationInput[] = ['forward', 'probes', 'console-script'],
+): ConversationInput | undefined {
+  const on = { forward: i.forwards.length > 0, probes: i.probes.length > 0, 'console-script': i.consoleScript.length > 0 };
+  return order.find((n) => on[n]);
+}
+
 /**
  * forward, probes and console-script: a conversation with the guest through the action's own QEMU
  * (its network arguments, its stdin). A runner command or cargo run boots with its own command
@@ -288,16 +299,10 @@ function conversationInputs(get: InputReader, runner: Runner | undefined) {
   const probes = parseProbes(get('probes'), forwards);
   const consoleScript = parseConsoleScript(get('console-script'));
   if (runner) {
-    const set = (
-      [
-        ['forward', forwards.length > 0],
-        ['probes', probes.length > 0],
-        ['console-script', consoleScript.length > 0],
-      ] as const
-    ).find(([, on]) => on);
+    const set = conversationInputSet({ forwards, probes, consoleScript });
     if (set)
       throw new InputError(
-        set[0],
+        set,
         `needs the action's own QEMU, which runner replaces (${runner.kind === 'cargo' ? 'cargo run' : 'your command'} boots the image)`,
         `Remove runner to let the action boot the image in QEMU, or remove ${set[0]}.`,
       );

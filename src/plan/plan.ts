@@ -3,7 +3,7 @@ import { readBootimage } from '../cargo/bootimage.js';
 import { cargoRunLauncher, commandLauncher, qemuLauncher, type Launcher } from '../boot/launchers.js';
 import type { QemuChoices } from '../boot/qemu-args.js';
 import { InputError } from '../model/errors.js';
-import type { Inputs } from '../inputs/inputs.js';
+import { conversationInputSet, type Inputs } from '../inputs/inputs.js';
 import type { TargetPlan } from '../targets/contract.js';
 import { verdictPolicy, type VerdictPolicy } from '../verdict/policy.js';
 
@@ -51,20 +51,14 @@ function chooseLauncher(inputs: Inputs, t: TargetPlan, qemu: QemuChoices): Launc
 
 /** forward, probes and console-script need the action's QEMU (a family's own launcher, Uhyve, has neither its network nor its stdin) and, for forward, a network card the target's guests drive. */
 function checkConversation(inputs: Inputs, t: TargetPlan, launcher: Launcher): void {
-  const set = (
-    [
-      ['forward', inputs.forwards.length > 0],
-      ['probes', inputs.probes.length > 0],
-      ['console-script', inputs.consoleScript.length > 0],
-    ] as const
-  ).find(([, on]) => on);
+  const set = conversationInputSet(inputs);
   if (!set) return;
   if (!launcher.speaksQmp) {
     const by = t.boot.launcher ? `${t.boot.launcher.chosenBy} chose ${launcher.name}` : `${launcher.name} boots the image`;
     throw new InputError(
-      set[0],
+      set,
       `needs the action's own QEMU, but ${by}`,
-      `Boot with QEMU${t.boot.launcher ? ` (remove ${t.boot.launcher.chosenBy}, or set it to qemu)` : ''}, or remove ${set[0]}.`,
+      `Boot with QEMU${t.boot.launcher ? ` (remove ${t.boot.launcher.chosenBy}, or set it to qemu)` : ''}, or remove ${set}.`,
     );
   }
   if (inputs.forwards.length > 0 && !t.boot.qemu.nic) {
@@ -84,18 +78,12 @@ function checkConversation(inputs: Inputs, t: TargetPlan, launcher: Launcher): v
  * they are refused here, before anything is installed. (wait-for-exit applies in both modes.)
  */
 function checkTestConversation(inputs: Inputs): void {
-  const set = (
-    [
-      ['probes', inputs.probes.length > 0],
-      ['console-script', inputs.consoleScript.length > 0],
-      ['forward', inputs.forwards.length > 0],
-    ] as const
-  ).find(([, on]) => on);
+  const set = conversationInputSet(inputs, ['probes', 'console-script', 'forward']);
   if (set)
     throw new InputError(
-      set[0],
+      set,
       'is for command: boot (a guest the action talks to and stops once it has answered), but command is test, which boots each test executable to its own end',
-      `Remove ${set[0]}, or set command to boot and boot the server image.`,
+      `Remove ${set}, or set command to boot and boot the server image.`,
     );
 }
 
