@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { cargoTestCommand, testExecutables } from '../src/cargo/test-executables.js';
 import { bootTestExecutables, type TestRunResult } from '../test/helpers/pipeline.js';
-import { x86Profile } from '../test/helpers/x86-profile.js';
+import { x86_64None } from '../src/targets/bare-metal/x86_64.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const TARGET = 'x86_64-unknown-none';
@@ -109,7 +109,7 @@ export async function benchTestSuite(opts: { spins?: number; tmp?: string } = {}
     ],
     buildStd: true,
   };
-  const cmd = cargoTestCommand(tc, { target: TARGET, buildStd: x86Profile().buildStd, cargoArgs: [] });
+  const cmd = cargoTestCommand(tc, { target: TARGET, buildStd: x86_64None('x86_64-unknown-none')!.build.buildStd, cargoArgs: [] });
   const t0 = Date.now();
   const out = execFileSync(cmd[0], cmd.slice(1), { cwd: crate, env, maxBuffer: 64 << 20, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
   const buildSeconds = (Date.now() - t0) / 1000;

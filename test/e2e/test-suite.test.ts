@@ -13,12 +13,13 @@ import { ROOT, qemuProcesses } from '../helpers/action.js';
 import { cargoTestCommand, requireTestExecutables, suiteNames, testExecutables, type TestExecutable } from '../../src/cargo/test-executables.js';
 import { bootTestExecutables, type TestRunResult as TestBootResult } from '../helpers/pipeline.js';
 import { junitXml, suiteFromReport } from '../../src/report/junit.js';
-import { x86Profile } from '../helpers/x86-profile.js';
+import { x86_64None } from '../../src/targets/bare-metal/x86_64.js';
 
 const TARGET = 'x86_64-unknown-none';
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'e2e-test-suite-'));
 const TARGET_DIR = path.join(TMP, 'target');
-const profile = x86Profile();
+/** The bare-metal family's x86_64 plan: build-std's crates and the success status the test kernels report. */
+const profile = x86_64None('x86_64-unknown-none')!;
 
 // Debian's cargo, offline: std's vendored crates, and lld under the name rust-lld.
 const SHIMS = path.join(TMP, 'bin');
@@ -34,7 +35,7 @@ const env = { ...process.env, RUSTC_BOOTSTRAP: '1', RUSTC: '/usr/bin/rustc', CAR
 
 /** `cargo test --no-run` in the crate's folder; the test executables from its JSON messages. */
 async function buildTests(crate: string): Promise<TestExecutable[]> {
-  const cmd = cargoTestCommand(tc, { target: TARGET, buildStd: profile.buildStd, cargoArgs: [] });
+  const cmd = cargoTestCommand(tc, { target: TARGET, buildStd: profile.build.buildStd, cargoArgs: [] });
   const { stdout } = await promisify(execFile)(cmd[0], cmd.slice(1), { cwd: path.join(ROOT, 'test/kernels', crate), env, maxBuffer: 64 << 20 });
   return requireTestExecutables(testExecutables(stdout), TARGET);
 }
@@ -179,7 +180,7 @@ test(
     // Without the table's test-success-exit-code the same executables fail: status 65 is not the family's 33.
     const control = await bootAll(
       exes.filter((e) => e.name === 'basic_boot'),
-      { exitCodes: profile.successExitCodes },
+      { exitCodes: profile.verdict.exitCodes },
     );
     assert.equal(control.results[0].report.pass, false);
     assert.match(control.results[0].report.reason, /status 65.*expected status 33/);
