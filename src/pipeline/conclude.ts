@@ -7,7 +7,7 @@ import { describeStep, type ConversationOutcome } from '../model/conversation.js
 import { junitXml, suiteFromReport } from '../report/junit.js';
 import { errorSuite, judgeTestRun } from '../report/test-run.js';
 import { annotatePanic, panicAnnotation } from '../report/panic-location.js';
-import type { ProbeRow, Report, TestRow } from '../report/summary.js';
+import type { ProbeRow, Report } from '../report/summary.js';
 import { cleanLine } from '../verdict/watcher.js';
 import type { Judged } from './judge.js';
 import type { RunContext } from './run-context.js';
@@ -22,16 +22,10 @@ function probeRows(c: ConversationOutcome): ProbeRow[] {
   return rows;
 }
 
-const errorMessage = (e: unknown) => String((e as Error)?.message ?? e);
-
-function rowOf(r: PoolResult<Judged>): TestRow {
-  if (r.status !== 'done') {
-    const reason = r.status === 'error' ? errorMessage(r.error) : 'cancelled';
-    return { name: r.name, passed: 0, failed: 0, ignored: 0, seconds: r.seconds, pass: false, reason };
-  }
-  const { verdict, report, booted } = r.value;
-  const counts = report?.counts ?? { passed: 0, failed: 0, ignored: 0 };
-  return { name: booted.image.name, ...counts, seconds: booted.result.seconds, pass: verdict.pass, reason: verdict.reason };
+/** Why an image has no judgement: its boot failed to run (the error), or the run was cancelled before it. */
+function unjudgedReason(r: PoolResult<Judged>): string {
+  if (r.status === 'error') return String((r.error as Error)?.message ?? r.error);
+  return r.status === 'cancelled' ? 'cancelled' : r.value.verdict.reason;
 }
 
 /** Each failed case's panic, or the image's own panic line, as an annotation on the crate's source. */
@@ -57,7 +51,7 @@ function annotate(ctx: RunContext, j: Judged): void {
 function writeJunit(ctx: RunContext, results: PoolResult<Judged>[]): string {
   const workspace = ctx.env.workspace;
   const suites = results.flatMap((r) => {
-    if (r.status !== 'done' || !r.value.report) return [errorSuite(r.name, rowOf(r).reason, r.seconds)];
+    if (r.status !== 'done' || !r.value.report) return [errorSuite(r.name, unjudgedReason(r), r.seconds)];
     const { booted, report } = r.value;
     const exe = booted.image.test;
     const crate = exe ? path.dirname(exe.manifestPath) : workspace;
@@ -92,7 +86,7 @@ export function conclude(ctx: RunContext, results: PoolResult<Judged>[]): Partia
     const v = first?.verdict;
     return {
       pass: v?.pass ?? false,
-      reason: v?.reason ?? rowOf(only).reason,
+      reason: v?.reason ?? unjudgedReason(only),
       tail: first ? first.booted.result.watcher.lastLines().slice(-20) : [],
       exitCode: v?.exitCode,
       probes: first?.booted.result.conversation ? probeRows(first.booted.result.conversation) : undefined,
@@ -107,7 +101,7 @@ export function conclude(ctx: RunContext, results: PoolResult<Judged>[]): Partia
             report: { ...r.value.report, pass: r.value.verdict.pass, reason: r.value.verdict.reason },
             seconds: r.value.booted.result.seconds,
           }
-        : { name: r.name, seconds: r.seconds, reason: rowOf(r).reason },
+        : { name: r.name, seconds: r.seconds, reason: unjudgedReason(r) },
     ),
   );
   const junit = ctx.mode.readsCases ? writeJunit(ctx, results) : undefined;
