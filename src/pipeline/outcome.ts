@@ -17,7 +17,9 @@ export function logPlan(plan: Plan): void {
   const { inputs, verdict, build, launcher } = plan;
   core.startGroup(`Plan for ${inputs.target} (${plan.target.family})`);
   core.info(`name: ${runName(inputs)}`);
-  core.info(`command: ${inputs.command}${inputs.shard ? `, shard ${inputs.shard.index}/${inputs.shard.total} (the test executables whose package, kind and name hash to it)` : ''}`);
+  core.info(
+    `command: ${inputs.command}${inputs.shard ? `, shard ${inputs.shard.index}/${inputs.shard.total} (the test executables whose package, kind and name hash to it)` : ''}`,
+  );
   core.info(
     `build: ${build.kind === 'cargo' ? `cargo in ${build.workingDirectory}${build.cargoArgs.length ? ` with ${shellJoin(build.cargoArgs)}` : ''}` : `prebuilt ${build.kernel}`}`,
   );

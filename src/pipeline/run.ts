@@ -49,7 +49,10 @@ export async function runPipeline(ctx: RunContext, report: Report): Promise<void
     const built = await stage('build', report, ctx.plan.build.kind === 'cargo', () => build(ctx, inst));
     const images = ctx.mode.images(ctx.plan, built, ctx.logDir, ctx.scratch);
     const { shard } = ctx.plan.inputs;
-    if (shard) core.info(`Shard ${shard.index}/${shard.total} boots ${images.length} of the ${built.tests.length} test executables: ${images.map((i) => i.name).join(', ')}.`);
+    if (shard)
+      core.info(
+        `Shard ${shard.index}/${shard.total} boots ${images.length} of the ${built.tests.length} test executables: ${images.map((i) => i.name).join(', ')}.`,
+      );
     report.kernel = images[0].path;
     report.logPath = ctx.mode.groupBoots ? ctx.logDir : images[0].logPath;
     const results = await stage('boot', report, false, () =>
