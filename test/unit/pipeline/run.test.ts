@@ -111,7 +111,7 @@ test('test mode: the real test kernel built with cargo test --no-run, every exec
 test('test mode with shard: the shards together boot every executable once; names keep their JUnit and log files apart', async () => {
   const inputs = { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test', toolchain: 'distro', cache: 'false' };
   const script = 'echo "stand_in::case...\t[ok]"; exit 33';
-  const runs = [];
+  const runs: { rows: string[]; suites: string[] }[] = [];
   for (const index of [1, 2]) {
     const c = context({ ...inputs, shard: `${index}/2`, name: 'tests on distro' }, script);
     await runPipeline(c.ctx, c.report);
@@ -124,7 +124,10 @@ test('test mode with shard: the shards together boot every executable once; name
     assert.ok(suites.length > 0 && suites.every((s) => s.startsWith('tests on distro / ')), suites.join(', '));
     const logs = fs.readdirSync(c.ctx.logDir).filter((f) => f.endsWith('-serial.log'));
     assert.equal(logs.length, suites.length);
-    assert.ok(logs.every((f) => f.startsWith(`tests_on_distro_shard_${index}_2-`)), logs.join(', '));
+    assert.ok(
+      logs.every((f) => f.startsWith(`tests_on_distro_shard_${index}_2-`)),
+      logs.join(', '),
+    );
     runs.push({ rows: (c.report.tests ?? []).map((r) => r.name), suites });
   }
   const whole = context(inputs, script);
