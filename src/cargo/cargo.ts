@@ -50,7 +50,13 @@ export interface BuildRequest {
   annotations?: Annotations;
 }
 
-/** The annotations input: all, errors (no warnings) or none (src/inputs/matrix.ts). */
+/**
+ * The annotations input (src/inputs/matrix.ts). all: rustc's errors and warnings and each failed
+ * test's panic as annotations on the source. errors: the same without rustc's warnings (they stay
+ * in the build log). none: no annotation on the source at all. In every case the step's own
+ * failure message (the reason) stays: it is how the step fails, and the one place a reader of the
+ * run's page sees why.
+ */
 export type Annotations = 'all' | 'errors' | 'none';
 
 export interface BuildResult {

@@ -13,12 +13,6 @@ export type { Shard } from '../model/shard.js';
  * https://github.com/actions/toolkit/blob/main/docs/problem-matchers.md#limitations).
  */
 
-/**
- * all: rustc's errors and warnings and each failed test's panic as annotations on the source.
- * errors: the same without rustc's warnings (they stay in the build log). none: no annotation
- * on the source at all. In every case the step's own failure message (the reason) stays: it is
- * how the step fails, and the one place a reader of the run's page sees why.
- */
 export type { Annotations } from '../cargo/cargo.js';
 
 export interface MatrixInputs {

@@ -8,11 +8,11 @@ export interface Shard {
 
 /**
  * The shard (1..total) a test executable belongs to: a hash of its stable key (package, kind and
- * name, never the hashed file name cargo gives it), modulo the number of shards. Like
- * cargo-nextest's `--partition hash:K/N` (https://nexte.st/docs/ci-features/partitioning: "adding
- * or removing tests ... does not affect which bucket other tests are assigned to"), each key's
- * shard depends on that key and N alone, so adding an executable moves no other one, and every
- * leg of a matrix computes the same assignment without talking to the others.
+ * name, never the hashed file name cargo gives it), modulo the number of shards. As with
+ * cargo-nextest's hashed sharding, `--partition hash:K/N`, whose hash is of the binary's id and the
+ * test's name (https://nexte.st/docs/ci-features/partitioning), each key's shard depends on that
+ * key and N alone: adding an executable moves no other one, and every leg of a matrix computes the
+ * same assignment without talking to the others.
  */
 export function shardOf(key: string, total: number): number {
   const digest = createHash('sha256').update(key).digest();
