@@ -20,12 +20,15 @@ function sectionHeading(version: string): RegExp {
   return new RegExp(`^## \\[${version.replace(/\./g, '\\.')}\\] - \\d{4}-\\d{2}-\\d{2}[ \\t]*$`, 'm');
 }
 
-/** The body of CHANGELOG.md's section for a version (up to the next `## ` heading), trimmed; undefined when there is no such section. */
+/**
+ * The body of CHANGELOG.md's section for a version, trimmed: up to the next `## ` heading or the link references at
+ * the end (`[1.0.0]: https://...`, Keep a Changelog's links of the versions). Undefined when there is no such section.
+ */
 export function releaseNotes(changelog: string, version: string): string | undefined {
   const m = sectionHeading(version).exec(changelog);
   if (!m) return undefined;
   const rest = changelog.slice(m.index + m[0].length);
-  const next = /^## /m.exec(rest);
+  const next = /^(## |\[[^\]]+\]: )/m.exec(rest);
   return (next ? rest.slice(0, next.index) : rest).trim();
 }
 

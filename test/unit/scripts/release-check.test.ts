@@ -14,7 +14,7 @@ import { tempDir } from '../../helpers/tmp.js';
 const SHA = '3f2a9c1d7be04e6a8c5d2f1e0b9a8c7d6e5f4a3b';
 
 const CHANGELOG = (version: string, entries = '### Added\n- A thing.\n') =>
-  `# Changelog\n\n## [Unreleased]\n\n## [${version}] - 2026-12-02\n\n${entries}\n## [0.9.0] - 2026-01-01\n\n- Older.\n`;
+  `# Changelog\n\n## [Unreleased]\n\n## [${version}] - 2026-12-02\n\n${entries}\n## [0.9.0] - 2026-01-01\n\n- Older.\n\n[Unreleased]: https://github.com/o/r/compare/v${version}...HEAD\n[0.9.0]: https://github.com/o/r/releases/tag/v0.9.0\n`;
 const PACKAGE = (version: string) => JSON.stringify({ name: 'x', version }, null, 2);
 const LOCK = (version: string) => JSON.stringify({ name: 'x', version, lockfileVersion: 3, packages: { '': { name: 'x', version } } }, null, 2);
 
@@ -105,7 +105,7 @@ test('a tag not of the form vX.Y.Z, or one that does not exist, is refused', () 
   assert.match(checkTag(dir, 'v1.0.1').join('\n'), /There is no tag v1\.0\.1/);
 });
 
-test('the release notes are the version section, without its heading or the next section', () => {
+test('the release notes are the version section, without its heading, the next section or the link references at the end', () => {
   assert.equal(releaseNotes(CHANGELOG('1.0.0'), '1.0.0'), '### Added\n- A thing.');
   assert.equal(releaseNotes(CHANGELOG('1.0.0'), '0.9.0'), '- Older.');
   assert.equal(releaseNotes(CHANGELOG('1.0.0'), '1.0'), undefined);
