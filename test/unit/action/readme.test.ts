@@ -201,7 +201,10 @@ test(`the README is a user's page: under ${README_MAX_LINES} lines, contributor 
 });
 
 test('every relative link in README.md, docs/ and CONTRIBUTING.md leads to an existing file and heading', () => {
-  assert.deepEqual(DOCS.flatMap((rel) => brokenLinks(rel)), []);
+  assert.deepEqual(
+    DOCS.flatMap((rel) => brokenLinks(rel)),
+    [],
+  );
   // Every guide in docs/ is reachable from the README.
   const readme = read('README.md');
   for (const rel of DOCS.filter((d) => d.startsWith('docs/'))) assert.ok(readme.includes(`](${rel}`), `README.md links ${rel}`);
@@ -245,6 +248,21 @@ test('each third-party action is named at one version across the README, docs/, 
     .filter(([, refs]) => refs.size > 1)
     .map(([action, refs]) => `${action}: ${[...refs].map(([ref, files]) => `@${ref} in ${[...new Set(files)].join(', ')}`).join('; ')}`);
   assert.deepEqual(mixed, []);
+});
+
+test('dependabot proposes the new versions of the workflow actions and of the npm packages every week', () => {
+  const config = parse(read('.github/dependabot.yml')) as {
+    version: number;
+    updates: { 'package-ecosystem': string; directory: string; schedule: { interval: string } }[];
+  };
+  assert.equal(config.version, 2);
+  assert.deepEqual(
+    config.updates.map((u) => [u['package-ecosystem'], u.directory, u.schedule.interval]),
+    [
+      ['github-actions', '/', 'weekly'],
+      ['npm', '/', 'weekly'],
+    ],
+  );
 });
 
 test("package.json's repository uses the README's placeholder owner", () => {
