@@ -52,9 +52,13 @@ const RUNS_AFTER_FAILURE = /always\(\)|!\s*cancelled\(\)|failure\(\)/;
 
 /**
  * Problems of one YAML text: inputs and outputs of this action that action.yml does not declare, and
- * upload-artifact steps that a failed step before them would skip.
+ * upload-artifact steps that a failed step before them would skip. With `guardedPaths` (what the
+ * documentation shows users), an upload of a step's output must also be skipped when that output is
+ * empty: upload-artifact fails on an empty `path` ("Input required and not supplied: path",
+ * https://github.com/actions/upload-artifact/blob/main/action.yml), a second red step after an action
+ * that stopped before it wrote a log.
  */
-function problems(text: string, where: string): { problems: string[]; uses: number } {
+function problems(text: string, where: string, guardedPaths = true): { problems: string[]; uses: number } {
   const found: string[] = [];
   const docs = parseAllDocuments(text);
   for (const d of docs) if (d.errors.length) found.push(`${where}: not valid YAML: ${d.errors[0].message}`);
@@ -67,8 +71,14 @@ function problems(text: string, where: string): { problems: string[]; uses: numb
     if (!s.with || !('target' in s.with)) found.push(`${where}: a use of the action without the required input 'target'`);
   }
   for (const s of all) {
-    if (s.uses!.startsWith('actions/upload-artifact@') && !RUNS_AFTER_FAILURE.test(String(s.if ?? ''))) {
+    if (!s.uses!.startsWith('actions/upload-artifact@')) continue;
+    const condition = String(s.if ?? '');
+    if (!RUNS_AFTER_FAILURE.test(condition)) {
       found.push(`${where}: an upload-artifact step without 'if: \${{ !cancelled() }}' (or always()): a failed boot would skip it`);
+    }
+    const output = /\$\{\{\s*(steps\.[\w-]+\.outputs\.[\w-]+)\s*\}\}/.exec(String(s.with?.path ?? ''))?.[1];
+    if (guardedPaths && output && !condition.includes(`${output} != ''`)) {
+      found.push(`${where}: an upload-artifact step of ${output} without "${output} != ''" in its 'if': an empty path fails the upload`);
     }
   }
   for (const m of text.matchAll(/steps\.([\w-]+)\.outputs\.([\w-]+)/g)) {
@@ -167,7 +177,9 @@ test('the workflows use the action only with declared inputs and outputs, and th
   const all: string[] = [];
   let uses = 0;
   for (const rel of WORKFLOWS) {
-    const r = problems(read(rel), rel);
+    // The workflows are held to the weaker rule (run after a failure): their `if: always()` uploads
+    // predate the empty-path guard the documentation now shows.
+    const r = problems(read(rel), rel, false);
     uses += r.uses;
     all.push(...r.problems);
   }
@@ -175,15 +187,19 @@ test('the workflows use the action only with declared inputs and outputs, and th
   assert.ok(uses >= 5);
 });
 
-test('the check finds a wrong input, a wrong output and an upload that a failed boot would skip', () => {
+test('the check finds a wrong input, a wrong output and an upload that a failed boot would skip or an empty path would fail', () => {
   const bad =
-    'steps:\n  - uses: <owner>/<this-repo>@v1\n    id: boot\n    with:\n      target: x\n      expected: y\n  - run: echo ${{ steps.boot.outputs.logfile }}\n  - uses: actions/upload-artifact@v7\n    with:\n      path: x\n';
+    'steps:\n  - uses: <owner>/<this-repo>@v1\n    id: boot\n    with:\n      target: x\n      expected: y\n  - run: echo ${{ steps.boot.outputs.logfile }}\n  - uses: actions/upload-artifact@v7\n    with:\n      path: ${{ steps.boot.outputs.log }}\n';
   assert.deepEqual(problems(bad, 'x').problems, [
     "x: input 'expected' is not in action.yml",
     "x: an upload-artifact step without 'if: ${{ !cancelled() }}' (or always()): a failed boot would skip it",
+    "x: an upload-artifact step of steps.boot.outputs.log without \"steps.boot.outputs.log != ''\" in its 'if': an empty path fails the upload",
     "x: output 'logfile' (of step 'boot') is not in action.yml",
   ]);
-  assert.deepEqual(problems(bad.replace('    with:\n      path', '    if: ${{ !cancelled() }}\n    with:\n      path'), 'x').problems.length, 2);
+  const withIf = (condition: string) => bad.replace('    with:\n      path', `    if: ${condition}\n    with:\n      path`);
+  assert.equal(problems(withIf('always()'), 'x').problems.length, 3);
+  assert.equal(problems(withIf('always()'), 'x', false).problems.length, 2);
+  assert.equal(problems(withIf("${{ !cancelled() && steps.boot.outputs.log != '' }}"), 'x').problems.length, 2);
 });
 
 test("the README's Outputs table has a row for every output of action.yml, and only those", () => {
