@@ -33,6 +33,7 @@ packages=(
   grub-common                        # grub-mkrescue: multiboot2 kernels in a GRUB ISO (test/e2e/x86_64-formats)
   grub-pc-bin grub-efi-amd64-bin     # ... its BIOS and UEFI GRUB images
   xorriso mtools                     # grub-mkrescue writes the ISO with xorriso, its EFI image with mtools
+  shellcheck                         # npm run lint:workflows checks the workflows' run: scripts with it
 )
 # The list above is held against what test/ and scripts/ run and read by test/unit/action/setup-packages.test.ts.
 rust=(rustc-web cargo-web rust-web-src)

@@ -1,4 +1,4 @@
-// The action's cache, as the pipeline uses it (see README "Caching"):
+// The action's cache, as the pipeline uses it (see docs/caching.md):
 //
 //   const cache = await ActionCache.open({ enabled: inputs.cache });           // one line if unusable
 //   const tools = await cache.restore(toolsEntry({ assets, builtFiles }));     // before Install

@@ -19,7 +19,7 @@ export type { Accel, BootContext, ImageKind, QemuBoot, QemuLoad } from '../boot/
  * (src/targets/<family>/), declares the inputs only it reads, and turns a target triple plus the
  * parsed inputs into a TargetPlan: what to install, how to build, how to boot and what success
  * means. The pipeline knows nothing else about targets; adding a family is a folder, a line in
- * registry.ts, its inputs in action.yml and README, an example and tests.
+ * registry.ts, its inputs in action.yml and a guide in docs/ (with a line in the README), an example and tests.
  */
 
 /** The inputs every family may read, parsed by the pipeline (src/inputs/inputs.ts). */

@@ -1,5 +1,5 @@
 // Issue 23, end-to-end: the bundled action on a machine without rustup (a `container: debian:12`
-// job, a self-hosted runner), as in the README's container example. PATH is limited to a folder of
+// job, a self-hosted runner), as in the container example of docs/runners.md. PATH is limited to a folder of
 // links to the system's programs without rustup, cargo or rustc; HOME, CARGO_HOME and RUSTUP_HOME
 // are scratch folders. rustup-init is a STAND-IN (test/standins/rustup/standin-rustup-init.sh: the
 // real one cannot be downloaded here), served from 127.0.0.1 through RUSTUP_UPDATE_ROOT with its

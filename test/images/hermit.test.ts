@@ -43,7 +43,7 @@ test('x86_64: the panicking app fails on its panic line, naming the file and lin
   assertFail(r, /panicked at panics\/src\/main\.rs:6:5:/);
 });
 
-// The README's server example (Servers and conversations), adapted to this image's port and answer.
+// The server example of docs/servers.md, adapted to this image's port and answer.
 const HTTPD_PROBES = `
 - http: http://127.0.0.1:18000/
   status: 200
@@ -53,7 +53,7 @@ const HTTPD_PROBES = `
 `;
 
 test(
-  'x86_64: the httpd passes with forward + probes as in the README (no expect line: the probes are the evidence); a wrong body fails',
+  'x86_64: the httpd passes with forward + probes as in docs/servers.md (no expect line: the probes are the evidence); a wrong body fails',
   { skip },
   async () => {
     const r = await x86('hermit-httpd', { forward: '18000:8000', probes: HTTPD_PROBES, expect: '' });

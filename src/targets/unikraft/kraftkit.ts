@@ -10,7 +10,7 @@ import { ActionError } from '../../model/errors.js';
 /**
  * The KraftKit version used when the kraftkit input is empty: the newest release (v0.12.16,
  * 2026-09-09, https://github.com/unikraft/kraftkit/releases). The one place it is written; the
- * README and action.yml repeat it, and test/unit/unikraft-layouts.test.ts checks they agree.
+ * Unikraft guide (docs/unikraft.md) and action.yml repeat it, and test/unit/targets/unikraft/layouts.test.ts checks they agree.
  */
 export const KRAFTKIT_DEFAULT_VERSION = '0.12.16';
 

@@ -46,8 +46,22 @@ test("action.yml declares exactly the common inputs and every family's", () => {
   assert.deepEqual([...declared].sort(), [...COMMON, ...families].sort());
 });
 
-test('the README names every input of action.yml in a table row', () => {
+test("every input of action.yml has a table row: the common ones in the README's Inputs table, a family's there or in its guide in docs/", () => {
+  const row = (md: string, name: string) => new RegExp(`^\\|\\s*\`${name}\`\\s*\\|`, 'm').test(md);
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const missing = declared.filter((name) => !new RegExp(`^\\|\\s*\`${name}\`\\s*\\|`, 'm').test(readme));
-  assert.deepEqual(missing, []);
+  const inputsTable = readme.slice(readme.indexOf('\n## Inputs\n'), readme.indexOf('\n## Outputs\n'));
+  assert.deepEqual(
+    COMMON.filter((name) => !row(inputsTable, name)),
+    [],
+  );
+  const docs = fs.readdirSync(path.join(ROOT, 'docs')).map((f) => fs.readFileSync(path.join(ROOT, 'docs', f), 'utf8'));
+  assert.deepEqual(
+    families.filter((name) => !row(inputsTable, name) && !docs.some((md) => row(md, name))),
+    [],
+  );
+  // The README names each family input too, next to the link to its guide, so that none is hidden.
+  assert.deepEqual(
+    families.filter((name) => !inputsTable.includes(`\`${name}\``)),
+    [],
+  );
 });

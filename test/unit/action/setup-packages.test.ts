@@ -31,6 +31,7 @@ const PROGRAMS: Record<string, string> = {
   'qemu-system-riscv64': 'qemu-system-misc',
   'grub-mkrescue': 'grub-common',
   objcopy: 'binutils',
+  shellcheck: 'shellcheck',
 };
 
 /**

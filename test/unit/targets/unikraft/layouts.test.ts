@@ -136,10 +136,10 @@ test('uktest failures fail the run, with and without ANSI colours; passes do not
   assert.ok(!matches(UKTEST_FAILED, 'nothing FAILED here, it said'));
 });
 
-test('the KraftKit default is written in one constant; README and action.yml repeat the same version', async () => {
+test('the KraftKit default is written in one constant; the Unikraft guide and action.yml repeat the same version', async () => {
   const { KRAFTKIT_DEFAULT_VERSION } = await import('../../../../src/targets/unikraft/kraftkit.js');
   assert.equal(KRAFTKIT_DEFAULT_VERSION, '0.12.16');
-  const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
+  const readme = fs.readFileSync(path.join(ROOT, 'docs', 'unikraft.md'), 'utf8');
   assert.match(readme, new RegExp(`\\| \`kraftkit\` \\| \`${KRAFTKIT_DEFAULT_VERSION.replace(/\./g, '\\.')}\` \\|`));
   const action = fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8');
   assert.ok(action.includes(`Empty: ${KRAFTKIT_DEFAULT_VERSION}.`), 'action.yml names the default');
