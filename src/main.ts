@@ -5,6 +5,7 @@ import { ActionError, InfraError, resultOf } from './model/errors.js';
 import { readRunnerEnv, type RunnerEnv } from './model/runner-env.js';
 import { checkHost } from './install/host.js';
 import { readInputs } from './inputs/inputs.js';
+import { runName } from './inputs/matrix.js';
 import { modeOf } from './pipeline/mode.js';
 import { logPlan, publish, publishDryRun } from './pipeline/outcome.js';
 import { describeRun, runPipeline } from './pipeline/run.js';
@@ -36,6 +37,7 @@ export async function run(): Promise<void> {
     fs.mkdirSync(logDir);
     const plan = resolvePlan(readInputs((name) => core.getInput(name), env));
     report.target = plan.inputs.target;
+    report.name = runName(plan.inputs);
     const ctx = { plan, env, mode: modeOf(plan), scratch, logDir };
     logPlan(plan);
     if (plan.inputs.dryRun) return publishDryRun(await describeRun(ctx));

@@ -14,8 +14,11 @@ export interface Launcher {
   name: string;
   needsKvm: boolean;
   speaksQmp: boolean;
-  /** Finds or installs the program; returns its path (with the QEMU version when known). */
-  install(): Promise<{ path: string; note?: Promise<string> }>;
+  /**
+   * Finds or installs the program; returns its path, a note for the log (with the QEMU version
+   * when known) and, for QEMU, the first line of its `--version` (asked once, in the background).
+   */
+  install(): Promise<{ path: string; note?: Promise<string>; version?: Promise<string> }>;
   /** What install() would do, without doing it (no actions when the program is there), and the program's path. */
   planInstall(): Promise<{ actions: string[]; path: string }>;
   /**
@@ -45,7 +48,7 @@ function qemuInstall(q: QemuBoot): Pick<Launcher, 'install' | 'planInstall'> {
   return {
     async install() {
       const r = await ensureQemu(binary, aptPackage);
-      return { path: r.path, note: r.version.then((v) => `${r.path} (${v})${r.installed ? ', installed now' : ''}`) };
+      return { path: r.path, version: r.version, note: r.version.then((v) => `${r.path} (${v})${r.installed ? ', installed now' : ''}`) };
     },
     async planInstall() {
       const found = await io.which(binary, false);

@@ -46,7 +46,18 @@ export interface BuildRequest {
   subcommand?: 'build' | 'test';
   /** Each line of cargo's JSON messages, as it comes (test mode collects the test executables from them). */
   onJson?: (line: string) => void;
+  /** Which of rustc's diagnostics become annotations (the annotations input; default all). */
+  annotations?: Annotations;
 }
+
+/**
+ * The annotations input (src/inputs/matrix.ts). all: rustc's errors and warnings and each failed
+ * test's panic as annotations on the source. errors: the same without rustc's warnings (they stay
+ * in the build log). none: no annotation on the source at all. In every case the step's own
+ * failure message (the reason) stays: it is how the step fails, and the one place a reader of the
+ * run's page sees why.
+ */
+export type Annotations = 'all' | 'errors' | 'none';
 
 export interface BuildResult {
   /** Absolute path of the executable cargo built (the first, when several are allowed). */
@@ -120,10 +131,14 @@ interface Diagnostic {
   spans: Span[];
 }
 
-/** Turns a rustc diagnostic into a GitHub annotation on the right file and line, when the file is the user's. */
-function annotate(d: Diagnostic, workspaceRoot: string, workspace: string): void {
-  const kind = d.level === 'error' ? core.error : d.level === 'warning' ? core.warning : undefined;
-  if (!kind || d.message.startsWith('aborting due to')) return;
+/**
+ * Turns a rustc diagnostic into a GitHub annotation on the right file and line, when the file is
+ * the user's and the annotations input lets its level through (errors: no warnings; none: nothing).
+ */
+function annotate(d: Diagnostic, workspaceRoot: string, workspace: string, which: Annotations): void {
+  const wanted = d.level === 'error' ? which !== 'none' : d.level === 'warning' ? which === 'all' : false;
+  const kind = d.level === 'error' ? core.error : core.warning;
+  if (!wanted || d.message.startsWith('aborting due to')) return;
   const span = d.spans.find((s) => s.is_primary) ?? d.spans[0];
   if (!span) {
     kind(d.message, { title: `rustc ${d.level}` });
@@ -197,7 +212,7 @@ export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<Buil
   });
   const seconds = (Date.now() - started) / 1000;
   const root = await workspaceRoot;
-  for (const d of diagnostics) annotate(d, root, req.workspace);
+  for (const d of diagnostics) annotate(d, root, req.workspace, req.annotations ?? 'all');
   if (status !== 0) throw new ActionError(buildFailureReason({ status, signal, errors, firstRendered, stderr: stderrTail }));
   const unique = [...new Set(executables)];
   if (req.subcommand === 'test') return { kernel: unique[0] ?? '', executables: unique, command, seconds };

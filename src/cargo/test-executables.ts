@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import { ActionError } from '../model/errors.js';
+import { shardOf, type Shard } from '../model/shard.js';
 import type { Toolchain } from '../install/toolchain.js';
 import { cargoCommand, type CargoCommandRequest } from './cargo.js';
 
@@ -160,4 +161,26 @@ export function requireTestExecutables(list: TestExecutable[], target: string): 
     );
   }
   return list;
+}
+
+/** What decides an executable's shard: its package, kind and name (unique in a build, and the same from build to build). */
+export const shardKey = (t: Pick<TestExecutable, 'package' | 'kind' | 'name'>) => `${t.package}/${t.kind}/${t.name}`;
+
+/**
+ * The executables of one shard (shard input), in the run's order, and the shard of every executable
+ * for the log. A shard that gets none fails with the share of each: like cargo-nextest, whose run
+ * that selects no test ends with "no tests to run" (exit status 4) unless told otherwise
+ * (https://nexte.st/docs/running/#options-and-arguments, `--no-tests`, default fail), an empty
+ * share is no evidence that anything works, and a pass would look like one.
+ */
+export function shardShare(list: TestExecutable[], names: string[], shard: Shard): { mine: number[]; shards: number[] } {
+  const shards = list.map((t) => shardOf(shardKey(t), shard.total));
+  const mine = shards.flatMap((s, i) => (s === shard.index ? [i] : []));
+  if (mine.length === 0) {
+    const others = names.map((n, i) => `${n}: shard ${shards[i]}`).join(', ');
+    throw new ActionError(
+      `Shard ${shard.index}/${shard.total} has none of the ${list.length} test executable${list.length === 1 ? '' : 's'} (${others}): an empty shard boots nothing, so it cannot pass. Use fewer shards: each executable goes to the shard its package, kind and name hash to, so the shares are uneven when there are few executables.`,
+    );
+  }
+  return { mine, shards };
 }

@@ -10,6 +10,7 @@ import { familyFor, FAMILIES, supportedTargets } from '../targets/registry.js';
 import type { CommonInputs, Family } from '../targets/contract.js';
 import { parsePatternLines, type Pattern } from '../model/patterns.js';
 import { parseConsoleScript } from './console-script.js';
+import { readMatrixInputs, type MatrixInputs } from './matrix.js';
 import { parseForwards } from './forward.js';
 import { parseProbes } from './probes.js';
 import { parseArgv, parseBool, parseExitCodes, parseSeconds, readSpecs, type InputReader } from '../model/parse.js';
@@ -26,7 +27,7 @@ export type Runner =
   | { kind: 'cargo' };
 
 /** Every input of the action, parsed and checked once. Nothing downstream reads inputs itself. */
-export interface Inputs extends CommonInputs {
+export interface Inputs extends CommonInputs, MatrixInputs {
   family: Family;
   /** The family's own inputs, parsed by its InputSpecs, by name. */
   own: Record<string, unknown>;
@@ -346,6 +347,7 @@ export function readInputs(get: InputReader, env: RunnerEnv): Inputs {
     cache: parseBool('cache', get('cache').trim(), true),
     cacheOnFailure: parseBool('cache-on-failure', get('cache-on-failure').trim(), false),
     ...conversationInputs(get, boot.runner),
+    ...readMatrixInputs(get, command),
     own: familyInputs(get, target, family),
     buildKey: Object.fromEntries([...BUILD_KEY_INPUTS, ...family.inputs.filter((i) => i.buildKey).map((i) => i.name)].map((n) => [n, get(n).trim()])),
   };

@@ -43,6 +43,15 @@ export async function ensureQemu(binary: string, fallbackPackage: string): Promi
   return { path: found, version, installed };
 }
 
+/**
+ * The version number in QEMU's `--version` line (`QEMU emulator version 7.2.19 (Debian
+ * 1:7.2+dfsg-7+deb12u16)` gives 7.2.19), for the qemu-version output; undefined when the line has
+ * none (the probe failed).
+ */
+export function qemuVersionNumber(line: string): string | undefined {
+  return /\bversion\s+v?(\d+\.\d+(?:\.\d+)?\S*)/i.exec(line)?.[1];
+}
+
 /** Installs the packages of the firmware files the boot needs that are missing. */
 export async function ensureFirmware(files: Firmware[]): Promise<void> {
   const missing = files.filter((f) => !fs.existsSync(f.path));

@@ -38,3 +38,18 @@ export function insideWorkspace(input: string, raw: string, resolved: string, ro
     `Give a path inside the workspace (${roots[0]}) or under RUNNER_TEMP, where earlier steps can put downloads: the action reads no other file of the runner.`,
   );
 }
+
+/**
+ * A name as a file name (the run's name in its log and JUnit files' names): letters, digits, `_`,
+ * `.` and `-` kept, every other run of characters one `_`, no leading or trailing `_`, `.` or `-`
+ * (no hidden file, no `..`, no option-like name), at most 100 characters; `run` when nothing is left.
+ */
+export function safeFileName(name: string): string {
+  return (
+    name
+      .replace(/[^A-Za-z0-9_.-]+/g, '_')
+      .replace(/^[_.-]+|[_.-]+$/g, '')
+      .slice(0, 100)
+      .replace(/[_.-]+$/, '') || 'run'
+  );
+}

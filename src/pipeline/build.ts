@@ -89,6 +89,7 @@ export async function build(ctx: RunContext, installed: Installed): Promise<Carg
       workspace: ctx.env.workspace,
       manyExecutables: t.assemble !== undefined,
       subcommand: ctx.mode.cargo,
+      annotations: plan.inputs.annotations,
       onJson: (line) => void collector.line(line),
     });
   } finally {

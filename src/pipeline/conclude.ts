@@ -9,7 +9,9 @@ import { errorSuite, judgeTestRun } from '../report/test-run.js';
 import { annotatePanic, panicAnnotation } from '../report/panic-location.js';
 import type { ProbeRow, Report } from '../report/summary.js';
 import { cleanLine } from '../verdict/watcher.js';
+import { runName } from '../inputs/matrix.js';
 import type { Judged } from './judge.js';
+import { filePrefix } from './mode.js';
 import type { RunContext } from './run-context.js';
 
 /** The probes and the console script's steps with their timings, for the job summary. */
@@ -28,8 +30,9 @@ function unjudgedReason(r: PoolResult<Judged>): string {
   return r.status === 'cancelled' ? 'cancelled' : r.value.verdict.reason;
 }
 
-/** Each failed case's panic, or the image's own panic line, as an annotation on the crate's source. */
+/** Each failed case's panic, or the image's own panic line, as an annotation on the crate's source (unless annotations: none). */
 function annotate(ctx: RunContext, j: Judged): void {
+  if (ctx.plan.inputs.annotations === 'none') return;
   const workspace = ctx.env.workspace;
   const test = j.booted.image.test;
   const crate = test ? path.dirname(test.manifestPath) : ctx.plan.build.kind === 'cargo' ? ctx.plan.build.workingDirectory : workspace;
@@ -47,17 +50,23 @@ function annotate(ctx: RunContext, j: Judged): void {
   annotatePanic([seen?.line ?? '', seen?.next ?? '', ...w.lastLines().slice(-20).map(cleanLine)], crate, workspace, core.error);
 }
 
-/** The JUnit file of a run that read test cases: one suite per image, named for merging across a matrix. */
+/**
+ * The JUnit file of a run that read test cases: one suite per image. Named for merging across a
+ * matrix: the document after the run (name input and shard), each suite `<name> / <executable>`,
+ * so the legs' suites (another target, --release, another toolchain) and the shards' (each
+ * executable is in one shard) never share a name, and the file after the run too.
+ */
 function writeJunit(ctx: RunContext, results: PoolResult<Judged>[]): string {
   const workspace = ctx.env.workspace;
+  const suiteName = (image: string) => `${ctx.plan.inputs.name} / ${image}`;
   const suites = results.flatMap((r) => {
-    if (r.status !== 'done' || !r.value.report) return [errorSuite(r.name, unjudgedReason(r), r.seconds)];
+    if (r.status !== 'done' || !r.value.report) return [errorSuite(suiteName(r.name), unjudgedReason(r), r.seconds)];
     const { booted, report } = r.value;
     const exe = booted.image.test;
     const crate = exe ? path.dirname(exe.manifestPath) : workspace;
     return [
       suiteFromReport(report, {
-        name: booted.image.name,
+        name: suiteName(booted.image.name),
         seconds: booted.result.seconds,
         timestamp: booted.started,
         file: exe ? path.relative(workspace, exe.srcPath) : undefined,
@@ -66,8 +75,8 @@ function writeJunit(ctx: RunContext, results: PoolResult<Judged>[]): string {
       }),
     ];
   });
-  const junit = path.join(ctx.logDir, 'junit.xml');
-  fs.writeFileSync(junit, junitXml(suites));
+  const junit = path.join(ctx.logDir, `${filePrefix(ctx.plan)}-junit.xml`);
+  fs.writeFileSync(junit, junitXml(suites, runName(ctx.plan.inputs)));
   return junit;
 }
 

@@ -1,6 +1,8 @@
 import * as path from 'node:path';
 import { bootimageDefaults, readBootimage } from '../cargo/bootimage.js';
-import { requireTestExecutables, suiteNames, type TestExecutable } from '../cargo/test-executables.js';
+import { requireTestExecutables, shardShare, suiteNames, type TestExecutable } from '../cargo/test-executables.js';
+import { runName } from '../inputs/matrix.js';
+import { safeFileName } from '../model/paths.js';
 import type { Plan } from '../plan/plan.js';
 
 /**
@@ -62,7 +64,12 @@ export interface Mode {
   stopsOnMatch: boolean;
 }
 
-const fileName = (s: string) => s.replace(/[^A-Za-z0-9_.-]+/g, '_');
+/**
+ * The start of every file name the run writes in the log folder: the run's name (name input, and
+ * the shard), so that the files of a matrix's legs, uploaded into one artifact, do not overwrite
+ * each other.
+ */
+export const filePrefix = (plan: Plan) => safeFileName(runName(plan.inputs));
 
 export const BOOT_MODE: Mode = {
   command: 'boot',
@@ -78,7 +85,7 @@ export const BOOT_MODE: Mode = {
         path: kernel,
         name: plan.inputs.target,
         workDir: scratch,
-        logPath: path.join(logDir, `${fileName(plan.inputs.target)}-serial.log`),
+        logPath: path.join(logDir, `${filePrefix(plan)}-serial.log`),
         timeout: plan.inputs.timeout ?? DEFAULT_TIMEOUT,
         exitCodes: plan.verdict.exitCodes,
         qemuArgs: [],
@@ -96,14 +103,18 @@ export const TEST_MODE: Mode = {
   stopsOnMatch: false,
   images(plan, built, logDir, scratch) {
     const exes = requireTestExecutables(built.tests, plan.inputs.target);
+    // Named among all of them, so that an executable's name is the same in every shard.
     const names = suiteNames(exes);
-    return exes.map((exe, i) => {
+    const { shard } = plan.inputs;
+    const share = shard ? shardShare(exes, names, shard).mine : exes.map((_, i) => i);
+    return share.map((i) => {
+      const exe = exes[i];
       const d = bootimageDefaults(readBootimage(exe.manifestPath), 'test');
       return {
         path: exe.executable,
         name: names[i],
         workDir: path.join(scratch, 'tests', String(i)),
-        logPath: path.join(logDir, `${i}-${fileName(names[i])}-serial.log`),
+        logPath: path.join(logDir, `${filePrefix(plan)}-${i}-${safeFileName(names[i])}-serial.log`),
         // The inputs when given, else bootimage's test settings, else the action's and the family's.
         timeout: plan.inputs.timeout ?? d.timeout ?? DEFAULT_TIMEOUT,
         exitCodes: plan.inputs.exitCodes ?? d.exitCodes ?? plan.verdict.exitCodes,

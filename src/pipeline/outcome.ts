@@ -2,10 +2,12 @@ import * as core from '@actions/core';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { shellJoin } from '../boot/qemu-args.js';
+import { safeFileName } from '../model/paths.js';
 import type { Plan } from '../plan/plan.js';
 import { bootTimings, factOutputs } from '../report/outputs.js';
 import { writeSummary, type Report } from '../report/summary.js';
 import type { Toolchain } from '../install/toolchain.js';
+import { runName } from '../inputs/matrix.js';
 import { accelPolicy } from './accel.js';
 import type { Booted } from './boot.js';
 import type { Installed } from './install.js';
@@ -14,7 +16,10 @@ import type { Installed } from './install.js';
 export function logPlan(plan: Plan): void {
   const { inputs, verdict, build, launcher } = plan;
   core.startGroup(`Plan for ${inputs.target} (${plan.target.family})`);
-  core.info(`command: ${inputs.command}`);
+  core.info(`name: ${runName(inputs)}`);
+  core.info(
+    `command: ${inputs.command}${inputs.shard ? `, shard ${inputs.shard.index}/${inputs.shard.total} (the test executables whose package, kind and name hash to it)` : ''}`,
+  );
   core.info(
     `build: ${build.kind === 'cargo' ? `cargo in ${build.workingDirectory}${build.cargoArgs.length ? ` with ${shellJoin(build.cargoArgs)}` : ''}` : `prebuilt ${build.kernel}`}`,
   );
@@ -39,9 +44,14 @@ export function logPlan(plan: Plan): void {
 /** The toolchain as resolved, for the `toolchain` output: the rustup name (nightly-2026-06-01), `system` or `distro`. */
 const toolchainName = (tc: Toolchain) => (tc.kind === 'rustup' ? tc.description.replace(/^rustup /, '') : tc.kind);
 
-/** What the report shows of the stages that ran (also when a later one failed): the toolchain, the cache, the first boot. */
-export function facts(plan: Plan, installed: Installed | undefined, booted: Booted | undefined): Partial<Report> {
+/**
+ * What the report shows of the stages that ran (also when a later one failed): the toolchain, the
+ * cache, the QEMU version, the first boot, and the accelerator of every boot.
+ */
+export function facts(plan: Plan, installed: Installed | undefined, boots: Booted[]): Partial<Report> {
   const tc = installed?.toolchain;
+  const booted = boots[0];
+  // The accelerator is the action's choice only where it launches QEMU (or Uhyve, always KVM); a runner command chooses its own.
   const shown = plan.launcher.speaksQmp || plan.launcher.needsKvm;
   return {
     outputs: {
@@ -50,6 +60,8 @@ export function facts(plan: Plan, installed: Installed | undefined, booted: Boot
         toolchain: tc && toolchainName(tc),
         cacheHit: installed?.cache?.hit,
         timings: booted && bootTimings(booted.result.moments),
+        accels: shown ? boots.map((b) => b.accel) : [],
+        qemuVersion: installed?.qemuVersion,
       }),
       ...booted?.outputs,
     },
@@ -68,7 +80,7 @@ function ensureLog(report: Report, logDir: string | undefined): string | undefin
   if (!logDir) return undefined;
   try {
     fs.mkdirSync(logDir, { recursive: true });
-    const file = path.join(logDir, 'no-boot.log');
+    const file = path.join(logDir, `${safeFileName(report.name ?? report.target)}-no-boot.log`);
     fs.writeFileSync(file, `The action ended before any boot wrote serial output: ${report.reason}\n`);
     return file;
   } catch {

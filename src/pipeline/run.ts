@@ -3,6 +3,7 @@ import { QEMU_ARCHES } from '../boot/qemu-args.js';
 import type { PoolResult } from '../boot/pool.js';
 import { predictExecutable } from '../cargo/cargo.js';
 import { describeAsset } from '../install/download.js';
+import { runName } from '../inputs/matrix.js';
 import { describeProbe, describeStep } from '../model/conversation.js';
 import { setStage } from '../proc/processes.js';
 import type { Report } from '../report/summary.js';
@@ -41,12 +42,17 @@ export function verdictLine(r: PoolResult<Judged>): string {
  */
 export async function runPipeline(ctx: RunContext, report: Report): Promise<void> {
   let installed: Installed | undefined;
-  let first: Booted | undefined;
+  const boots: Booted[] = [];
   try {
     installed = await stage('install', report, true, () => install(ctx));
     const inst = installed;
     const built = await stage('build', report, ctx.plan.build.kind === 'cargo', () => build(ctx, inst));
     const images = ctx.mode.images(ctx.plan, built, ctx.logDir, ctx.scratch);
+    const { shard } = ctx.plan.inputs;
+    if (shard)
+      core.info(
+        `Shard ${shard.index}/${shard.total} boots ${images.length} of the ${built.tests.length} test executables: ${images.map((i) => i.name).join(', ')}.`,
+      );
     report.kernel = images[0].path;
     report.logPath = ctx.mode.groupBoots ? ctx.logDir : images[0].logPath;
     const results = await stage('boot', report, false, () =>
@@ -55,7 +61,7 @@ export async function runPipeline(ctx: RunContext, report: Report): Promise<void
         inst,
         images,
         (b) => {
-          first ??= b;
+          boots.push(b);
           return judge(ctx, b);
         },
         verdictLine,
@@ -64,7 +70,7 @@ export async function runPipeline(ctx: RunContext, report: Report): Promise<void
     const outcome = conclude(ctx, results);
     Object.assign(report, outcome, { outputs: { ...report.outputs, ...outcome.outputs } });
   } finally {
-    const seen = facts(ctx.plan, installed, first);
+    const seen = facts(ctx.plan, installed, boots);
     report.outputs = { ...seen.outputs, ...report.outputs };
     report.toolchain ??= seen.toolchain;
     report.accel ??= seen.accel;
@@ -109,10 +115,17 @@ export async function describeRun(ctx: RunContext): Promise<Record<string, unkno
   const describePrepare = plan.target.boot.qemu.describePrepare;
   const cmd = plan.build.kind === 'cargo' ? cargoCommandOf(ctx, setup, {}, ctx.mode.cargo) : undefined;
   const { launcher } = plan;
+  const { shard } = plan.inputs;
   return {
+    name: runName(plan.inputs),
     target: plan.inputs.target,
     family: plan.target.family,
     command: ctx.mode.command,
+    ...(shard
+      ? {
+          shard: `${shard.index}/${shard.total}: the test executables whose package, kind and name hash to shard ${shard.index} of ${shard.total} (which ones is known once cargo has built them)`,
+        }
+      : {}),
     toolchain: ip.toolchainPlan,
     install: ip.actions,
     ...(prepared ? { prepare: prepared } : {}),

@@ -42,11 +42,26 @@ export interface OutputFacts {
   /** Whether the build cache was restored from its exact key; undefined when the cache was not used. */
   cacheHit?: boolean;
   timings?: BootTimings;
+  /** The accelerator of every boot that decided its image (after a KVM boot repeated under TCG, TCG). */
+  accels?: ('kvm' | 'tcg')[];
+  /** The version number of the QEMU that booted (src/install/qemu.ts qemuVersionNumber). */
+  qemuVersion?: string;
 }
 
 /**
- * The outputs rustc-version, toolchain, cache-hit, boot-seconds, first-line-seconds and
- * expected-seconds, for the facts known. An output without a value is left out (a later step
+ * The accel output: the accelerator that decided the run. Several test executables boot under the
+ * one accelerator chosen for the run, but one may have been booted again under TCG after KVM
+ * failed it: then the run is `tcg`, since not every verdict came from KVM. Undefined when nothing
+ * booted under an accelerator the action chose.
+ */
+export function accelOutput(accels: ('kvm' | 'tcg')[]): 'kvm' | 'tcg' | undefined {
+  if (accels.length === 0) return undefined;
+  return accels.includes('tcg') ? 'tcg' : 'kvm';
+}
+
+/**
+ * The outputs rustc-version, toolchain, cache-hit, accel, qemu-version, boot-seconds,
+ * first-line-seconds and expected-seconds, for the facts known. An output without a value is left out (a later step
  * reads it as an empty string): nothing was built, the guest printed nothing, an expected line
  * never came.
  */
@@ -55,6 +70,9 @@ export function factOutputs(f: OutputFacts): Record<string, string> {
   if (f.rustc) out['rustc-version'] = f.rustc.split('\n')[0].trim();
   if (f.toolchain) out.toolchain = f.toolchain;
   if (f.cacheHit !== undefined) out['cache-hit'] = String(f.cacheHit);
+  const accel = accelOutput(f.accels ?? []);
+  if (accel) out.accel = accel;
+  if (f.qemuVersion) out['qemu-version'] = f.qemuVersion;
   if (f.timings) {
     out['boot-seconds'] = seconds(f.timings.bootSeconds);
     if (f.timings.firstLineSeconds !== undefined) out['first-line-seconds'] = seconds(f.timings.firstLineSeconds);

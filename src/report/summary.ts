@@ -3,6 +3,8 @@ import { cleanLine } from '../verdict/watcher.js';
 
 export interface Report {
   target: string;
+  /** The run's name (name input and shard: src/inputs/matrix.ts runName): the heading's, so a matrix's legs can be told apart. */
+  name?: string;
   pass: boolean;
   reason: string;
   toolchain?: string;
@@ -82,7 +84,7 @@ function tailText(tail: string[]): { text: string; lines: number } {
 /** Writes the job summary: verdict, reason, timings, and the tail of the serial log. */
 export async function writeSummary(r: Report): Promise<void> {
   if (!process.env.GITHUB_STEP_SUMMARY) return;
-  const heading = `${r.pass ? '✅' : '❌'} ${escapeHtml(clip(r.target, 200))}: ${r.pass ? 'pass' : r.error ? 'error' : 'fail'}`;
+  const heading = `${r.pass ? '✅' : '❌'} ${escapeHtml(clip(r.name ?? r.target, 240))}: ${r.pass ? 'pass' : r.error ? 'error' : 'fail'}`;
   const s = core.summary
     .addHeading(heading, 3)
     .addRaw(reasonHtml(clip(r.reason, REASON_CHARS)), true)

@@ -35,6 +35,9 @@ const COMMON = [
   'forward',
   'probes',
   'console-script',
+  'name',
+  'shard',
+  'annotations',
 ];
 const declared = Object.keys((parse(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { inputs: object }).inputs);
 const families = FAMILIES.flatMap((f) => f.inputs.map((i) => i.name));

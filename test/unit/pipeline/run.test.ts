@@ -108,6 +108,39 @@ test('test mode: the real test kernel built with cargo test --no-run, every exec
   assert.equal(fs.readdirSync(c.ctx.logDir).filter((f) => f.endsWith('-serial.log')).length, rows.length);
 });
 
+test('test mode with shard: the shards together boot every executable once; names keep their JUnit and log files apart', async () => {
+  const inputs = { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test', toolchain: 'distro', cache: 'false' };
+  const script = 'echo "stand_in::case...\t[ok]"; exit 33';
+  const runs: { rows: string[]; suites: string[] }[] = [];
+  for (const index of [1, 2]) {
+    const c = context({ ...inputs, shard: `${index}/2`, name: 'tests on distro' }, script);
+    await runPipeline(c.ctx, c.report);
+    assert.equal(c.report.pass, true, c.report.reason);
+    const junit = c.report.outputs!.junit;
+    assert.equal(path.basename(junit), `tests_on_distro_shard_${index}_2-junit.xml`);
+    const xml = fs.readFileSync(junit, 'utf8');
+    assert.match(xml, new RegExp(`<testsuites name="tests on distro \\[shard ${index}/2\\]"`));
+    const suites = [...xml.matchAll(/<testsuite name="([^"]+)"/g)].map((m) => m[1]);
+    assert.ok(suites.length > 0 && suites.every((s) => s.startsWith('tests on distro / ')), suites.join(', '));
+    const logs = fs.readdirSync(c.ctx.logDir).filter((f) => f.endsWith('-serial.log'));
+    assert.equal(logs.length, suites.length);
+    assert.ok(
+      logs.every((f) => f.startsWith(`tests_on_distro_shard_${index}_2-`)),
+      logs.join(', '),
+    );
+    runs.push({ rows: (c.report.tests ?? []).map((r) => r.name), suites });
+  }
+  const whole = context(inputs, script);
+  await runPipeline(whole.ctx, whole.report);
+  const all = (whole.report.tests ?? []).map((r) => r.name);
+  assert.deepEqual([...runs[0].rows, ...runs[1].rows].sort(), [...all].sort(), 'every executable in exactly one shard');
+  assert.deepEqual(
+    runs[0].suites.filter((s) => runs[1].suites.includes(s)),
+    [],
+    'no suite name in both JUnit files',
+  );
+});
+
 test('test mode: an executable runs to its own end; an expected line never stops it (boot mode stops on it)', async () => {
   const inputs = { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', toolchain: 'distro', cache: 'false', expect: 'halfway' };
   const script = 'echo halfway; sleep 1; echo "panicked at tests/failing.rs:28:5:"; exit 35';

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse } from 'yaml';
-import { bootTimings, factOutputs } from '../../../src/report/outputs.js';
+import { qemuVersionNumber } from '../../../src/install/qemu.js';
+import { accelOutput, bootTimings, factOutputs } from '../../../src/report/outputs.js';
 import { ROOT } from '../../helpers/action.js';
 
 test('bootTimings: seconds from the start of the boot to the first byte, the last expected line, the end', () => {
@@ -39,4 +40,20 @@ test('every output factOutputs can give is declared in action.yml', () => {
   const action = parse(fs.readFileSync(path.join(ROOT, 'action.yml'), 'utf8')) as { outputs: Record<string, unknown> };
   const all = factOutputs({ rustc: 'rustc 1', toolchain: 't', cacheHit: true, timings: { bootSeconds: 1, firstLineSeconds: 1, expectedSeconds: 1 } });
   for (const name of Object.keys(all)) assert.ok(name in action.outputs, `${name} is declared in action.yml`);
+});
+
+test('accel: the accelerator that decided the run; tcg when any boot was decided under TCG; empty when none chose one', () => {
+  assert.equal(accelOutput(['kvm', 'kvm']), 'kvm');
+  assert.equal(accelOutput(['kvm', 'tcg', 'kvm']), 'tcg', 'one executable booted again under TCG');
+  assert.equal(accelOutput(['tcg']), 'tcg');
+  assert.equal(accelOutput([]), undefined);
+  assert.deepEqual(factOutputs({ accels: ['kvm'], qemuVersion: '7.2.19' }), { accel: 'kvm', 'qemu-version': '7.2.19' });
+  assert.deepEqual(factOutputs({ accels: [] }), {}, 'no boot, or a runner that chose: no accel output');
+});
+
+test("qemu-version: the number in QEMU's --version line", () => {
+  assert.equal(qemuVersionNumber('QEMU emulator version 7.2.19 (Debian 1:7.2+dfsg-7+deb12u16)'), '7.2.19');
+  assert.equal(qemuVersionNumber('QEMU emulator version 9.1.0'), '9.1.0');
+  assert.equal(qemuVersionNumber('QEMU emulator version 8.2.2 (qemu-8.2.2-1.fc40)'), '8.2.2');
+  assert.equal(qemuVersionNumber('unknown version'), undefined, 'the probe failed: no number is made up');
 });

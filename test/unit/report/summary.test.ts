@@ -45,9 +45,12 @@ test('toolchain files: TOML, legacy one-liner, and lookup in parent folders', ()
   assert.equal(parseToolchainFile(path.join(d, 'a', 'rust-toolchain')).path, path.join(d, 'tc'));
 });
 
+/** The one summary file of this process: @actions/core reads GITHUB_STEP_SUMMARY once and keeps the path. */
+const SUMMARY_FILE = path.join(tempDir('summary-'), 'summary.md');
+
 test('the job summary stays under 1 MiB with a 10 MiB line, and the target is escaped (issue 22, point 9)', async () => {
   const { writeSummary } = await import('../../../src/report/summary.js');
-  const file = path.join(tempDir('summary-'), 'summary.md');
+  const file = SUMMARY_FILE;
   fs.writeFileSync(file, '');
   const saved = process.env.GITHUB_STEP_SUMMARY;
   process.env.GITHUB_STEP_SUMMARY = file;
@@ -67,6 +70,29 @@ test('the job summary stays under 1 MiB with a 10 MiB line, and the target is es
     assert.ok(out.includes('&lt;img src=x onerror=alert(1)&gt;'));
     assert.match(out, /Timed out after 5s waiting for &quot;x&quot;/, 'the reason is still there');
     assert.match(out, /more characters\)/, 'what was clipped says so');
+  } finally {
+    if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+    else process.env.GITHUB_STEP_SUMMARY = saved;
+  }
+});
+
+test("the summary heading is the run's name (a matrix leg's), escaped; the target when no name was read", async () => {
+  const { writeSummary } = await import('../../../src/report/summary.js');
+  const file = SUMMARY_FILE;
+  const saved = process.env.GITHUB_STEP_SUMMARY;
+  process.env.GITHUB_STEP_SUMMARY = file;
+  const heading = async (over: { name?: string }) => {
+    fs.writeFileSync(file, '');
+    await writeSummary({ target: 'x86_64-unknown-none', pass: true, reason: 'ok', timings: {}, tail: [], ...over });
+    return /<h3>(.*)<\/h3>/.exec(fs.readFileSync(file, 'utf8'))?.[1];
+  };
+  try {
+    assert.equal(
+      await heading({ name: 'x86_64-unknown-none --release (nightly) [shard 1/2]' }),
+      '✅ x86_64-unknown-none --release (nightly) [shard 1/2]: pass',
+    );
+    assert.equal(await heading({ name: '<b>leg</b> & *one*' }), '✅ &lt;b&gt;leg&lt;/b&gt; &amp; *one*: pass');
+    assert.equal(await heading({}), '✅ x86_64-unknown-none: pass');
   } finally {
     if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
     else process.env.GITHUB_STEP_SUMMARY = saved;
