@@ -105,10 +105,11 @@ export function toolsEntry(opts: {
 
 /**
  * Save or not, after the build. Never with cache-save: false (the entries are still restored: a
- * pull request's jobs then use main's entry without adding their own, which would evict it). A build that succeeded is saved whatever the boot then shows (the
- * cache holds the build, not the verdict). A failed build is saved only with cache-on-failure: its
- * finished dependencies (build-std's core among them) are kept, but the entry is then final for
- * that key, so later runs with the same key keep rebuilding what had failed.
+ * pull request's jobs then use main's entry without adding their own, which would evict it). A
+ * build that succeeded is saved whatever the boot then shows (the cache holds the build, not the
+ * verdict). A failed build is saved only with cache-on-failure: its finished dependencies
+ * (build-std's core among them) are kept, but the entry is then final for that key, so later runs
+ * with the same key keep rebuilding what had failed.
  */
 export function shouldSave(o: { buildSucceeded: boolean; cacheOnFailure: boolean; cacheSave: boolean }): boolean {
   return o.cacheSave && (o.buildSucceeded || o.cacheOnFailure);

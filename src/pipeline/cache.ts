@@ -102,32 +102,39 @@ export async function saveCache(pc: PipelineCache | undefined, ctx: RunContext, 
   if (pc.tools) await pc.cache.save(pc.tools);
   const b = pc.build;
   if (!b) return;
-  const roots = b.entry.targetRoots ?? [];
   // Cleaned only when it is saved: an entry restored from its exact key is not saved again.
-  const aside = !b.hit && b.entry.targetDir ? setAside(planCleanup(roots, units), path.join(b.entry.targetDir, '.unikernel-boot-left-out')) : undefined;
+  const aside = b.hit ? undefined : leaveOut(b.entry, units, buildSucceeded);
+  if (aside) pc.notes.push(aside.line);
   try {
-    if (aside) {
-      const why = units?.complete
-        ? undefined
-        : `unused artifacts not looked for: ${buildSucceeded ? "cargo did not list the build's units" : 'the build failed, cargo listed only what it reached'}`;
-      const line = describeCleanup(
-        aside.moved,
-        b.entry.paths.reduce((n, p) => n + treeBytes(p), 0),
-        why,
-      );
-      core.info(`Cache (build): ${line}.`);
-      pc.notes.push(line);
-    }
     const saved = await pc.cache.save(b);
-    pc.notes.push(
-      saved.outcome === 'saved'
-        ? `saved as ${b.entry.key}`
-        : saved.outcome === 'already-cached'
-          ? 'the exact entry was restored, not saved again'
-          : `not saved (${saved.outcome})`,
-    );
+    const said = { saved: `saved as ${b.entry.key}`, 'already-cached': 'the exact entry was restored, not saved again' } as Record<string, string>;
+    pc.notes.push(said[saved.outcome] ?? `not saved (${saved.outcome})`);
   } finally {
     aside?.putBack();
+  }
+}
+
+/**
+ * Sets aside what the build entry leaves out (cleanup.ts), and says what and how big the entry is.
+ * A cleanup that fails (a file system refusing a rename) saves the entry as it is.
+ */
+function leaveOut(entry: CacheEntry, units: BuildUnits | undefined, buildSucceeded: boolean): { line: string; putBack: () => void } | undefined {
+  if (!entry.targetDir || !entry.targetRoots) return undefined;
+  try {
+    const aside = setAside(planCleanup(entry.targetRoots, units), path.join(entry.targetDir, '.unikernel-boot-left-out'));
+    const why = units?.complete
+      ? undefined
+      : `unused artifacts not looked for: ${buildSucceeded ? "cargo did not list the build's units" : 'the build failed, cargo listed only what it reached'}`;
+    const line = describeCleanup(
+      aside.moved,
+      entry.paths.reduce((n, p) => n + treeBytes(p), 0),
+      why,
+    );
+    core.info(`Cache (build): ${line}.`);
+    return { line, putBack: aside.putBack };
+  } catch (e) {
+    core.info(`Cache (build): not cleaned before saving (${(e as Error).message}); saved as it is.`);
+    return undefined;
   }
 }
 
