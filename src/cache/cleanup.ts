@@ -130,8 +130,8 @@ export function unitHashes(units: BuildUnits, profiles: string[]): Set<string> {
 
 /**
  * What to leave out of the entry, in the cached target folders `roots`:
- * - every profile's `incremental/` (CARGO_INCREMENTAL=0 makes none for the action's build; an older
- *   entry or an earlier step's build may have left some, and they are most of a debug target folder);
+ * - every profile's `incremental/` (the action's build runs with CARGO_INCREMENTAL=0, but cargo
+ *   still makes the folders, and a workflow's CARGO_INCREMENTAL or an earlier step may fill them);
  * - with the units of a build that succeeded: in `deps`, `.fingerprint`, `build` and `examples`,
  *   what is named by a unit hash the build did not use; at the top of a profile, files that are not
  *   what the build reported (an executable no longer built) nor its dep-info. Names without a unit

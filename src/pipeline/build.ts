@@ -50,8 +50,9 @@ export function cargoCommandOf(ctx: RunContext, setup: CargoSetup, prep: BuildPr
     { target: plan.inputs.target, buildStd: t.buildStd, cargoArgs: plan.build.cargoArgs, workingDirectory: plan.build.workingDirectory },
     subcommand,
   );
-  // Incremental compilation only costs on CI: a fresh checkout rebuilds the crate anyway, and its
-  // folders are most of a debug target folder's size (rust-cache sets it for the same reason:
+  // Incremental compilation only costs on CI: a fresh checkout's crate is compiled again anyway
+  // (its sources are newer than the cached fingerprints), and the incremental data takes time to
+  // write and room in the cache (rust-cache sets it for the same reason:
   // https://github.com/Swatinem/rust-cache#cache-details). A CARGO_INCREMENTAL of the runner's wins.
   const incremental: Record<string, string> = ctx.env.vars.CARGO_INCREMENTAL === undefined ? { CARGO_INCREMENTAL: '0' } : {};
   const env = { ...incremental, ...setup.env, ...t.env, ...(prep.env ?? {}) };
