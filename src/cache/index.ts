@@ -5,7 +5,10 @@
 //   ... install (downloads found in the restored tool cache are not fetched again) ...
 //   const build = await cache.restore(await buildEntry({ ...; rustcVerbose })); // after the toolchain, before cargo
 //   ... cargo build ...
-//   if (shouldSave({ buildSucceeded, cacheOnFailure })) { await cache.save(tools); await cache.save(build); }
+//   if (shouldSave({ buildSucceeded, cacheOnFailure, cacheSave })) {
+//     const aside = build.entry.targetDir && setAside(planCleanup(build.entry.targetRoots, units), ...); // cleanup.ts
+//     await cache.save(tools); await cache.save(build); aside.putBack();
+//   }
 //
 // Saved in the step itself, right after the build, not in a `post` step: the build's output is
 // complete then and nothing later (the boot) changes it; the step knows whether the build
@@ -18,6 +21,7 @@ import { buildCacheKeys, keyEnvironment, keyFiles, toolsCacheKeys, type ToolPart
 import { buildCachePaths, cargoHome, cargoTargetDir, configTargetDirs, toolCacheDir, toolCachePaths } from './paths.js';
 import type { CacheEntry } from './service.js';
 
+export { BuildUnits, describeCleanup, planCleanup, setAside, treeBytes, type Removal } from './cleanup.js';
 export { ActionCache, describeEntry, type CacheEntry, type Restored, type SaveOutcome } from './service.js';
 
 /** The action's version as released (package.json), part of every key. */
@@ -40,6 +44,8 @@ export interface BuildEntryRequest {
   env?: NodeJS.ProcessEnv;
   platform?: string;
   arch?: string;
+  /** The `cache-key` input. */
+  prefix?: string;
 }
 
 /** The build entry: key from the toolchain, target, lock file, toolchain file, cargo config, inputs, environment; paths from cargo's layout. */
@@ -64,8 +70,11 @@ export async function buildEntry(req: BuildEntryRequest): Promise<CacheEntry> {
     actionVersion: ACTION_VERSION,
     platform: req.platform ?? process.platform,
     arch: req.arch ?? process.arch,
+    prefix: req.prefix,
   });
-  return { name: 'build', ...keys, paths: buildCachePaths({ targetDir, target: req.target, cargoArgs: req.cargoArgs, cargoHome: home }) };
+  const paths = buildCachePaths({ targetDir, target: req.target, cargoArgs: req.cargoArgs, cargoHome: home });
+  // The first two paths are cargo's target folders (for the target, and the host's profile): what cleanup.ts cleans.
+  return { name: 'build', ...keys, paths, targetDir, targetRoots: paths.slice(0, 2) };
 }
 
 /**
@@ -78,6 +87,7 @@ export function toolsEntry(opts: {
   env?: NodeJS.ProcessEnv;
   platform?: string;
   arch?: string;
+  prefix?: string;
 }): CacheEntry | undefined {
   const dir = toolCacheDir(opts.env ?? process.env);
   if (!opts.tools.length && !opts.builtFiles?.length) return undefined;
@@ -88,16 +98,19 @@ export function toolsEntry(opts: {
     actionVersion: ACTION_VERSION,
     platform: opts.platform ?? process.platform,
     arch: opts.arch ?? process.arch,
+    prefix: opts.prefix,
   });
   return { name: 'tools', ...keys, paths };
 }
 
 /**
- * Save or not, after the build. A build that succeeded is saved whatever the boot then shows (the
- * cache holds the build, not the verdict). A failed build is saved only with cache-on-failure: its
- * finished dependencies (build-std's core among them) are kept, but the entry is then final for
- * that key, so later runs with the same key keep rebuilding what had failed.
+ * Save or not, after the build. Never with cache-save: false (the entries are still restored: a
+ * pull request's jobs then use main's entry without adding their own, which would evict it). A
+ * build that succeeded is saved whatever the boot then shows (the cache holds the build, not the
+ * verdict). A failed build is saved only with cache-on-failure: its finished dependencies
+ * (build-std's core among them) are kept, but the entry is then final for that key, so later runs
+ * with the same key keep rebuilding what had failed.
  */
-export function shouldSave(o: { buildSucceeded: boolean; cacheOnFailure: boolean }): boolean {
-  return o.buildSucceeded || o.cacheOnFailure;
+export function shouldSave(o: { buildSucceeded: boolean; cacheOnFailure: boolean; cacheSave: boolean }): boolean {
+  return o.cacheSave && (o.buildSucceeded || o.cacheOnFailure);
 }

@@ -6,7 +6,7 @@ import * as path from 'node:path';
  * Bumped when what goes into a cache entry, or how it is laid out, changes: old entries then stop
  * matching instead of being restored into a layout that no longer fits.
  */
-export const CACHE_LAYOUT = 1;
+export const CACHE_LAYOUT = 2;
 
 /** The key prefix every entry of this action starts with (kept short: keys are limited to 512 characters). */
 export const KEY_PREFIX = 'unikernel-boot';
@@ -26,6 +26,8 @@ export interface BuildKeyParts {
   actionVersion: string;
   platform: string;
   arch: string;
+  /** The `cache-key` input: put before every key (checked by the input: no commas, short). */
+  prefix?: string;
 }
 
 export interface KeyFile {
@@ -64,6 +66,9 @@ const sha256 = (data: string | Buffer) => createHash('sha256').update(data).dige
 /** Keys allow letters, digits and most punctuation, but no commas; keep them plain and readable. */
 const keyPart = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 80);
 
+/** The start of every key: the user's `cache-key`, then the action's own prefix. */
+const keyStart = (prefix: string | undefined) => (prefix ? `${prefix}-${KEY_PREFIX}` : KEY_PREFIX);
+
 /** "rustc 1.96.0-nightly (abc 2026-06-01)" -> "1.96.0-nightly-2026-06-01"; just a readable hint, the hash decides. */
 export function rustcLabel(rustcVerbose: string): string {
   const release = /^release: (.+)$/m.exec(rustcVerbose)?.[1].trim();
@@ -75,7 +80,7 @@ export function rustcLabel(rustcVerbose: string): string {
 
 /**
  * The build entry's key and restore keys:
- * `unikernel-boot-<layout>-<os>-<arch>-<target>-<rustc>-<toolchain hash>-<everything hash>`.
+ * `[<cache-key>-]unikernel-boot-<layout>-<os>-<arch>-<target>-<rustc>-<toolchain hash>-<everything hash>`.
  * An exact hit needs everything equal. The one restore key (same runner kind, target and exact
  * toolchain) brings back a build whose lock file, config or inputs differ: cargo reuses what still
  * fits and rebuilds the rest. Nothing is restored across toolchains: a different rustc rebuilds
@@ -94,7 +99,7 @@ export function buildCacheKeys(p: BuildKeyParts): CacheKeys {
       env: Object.fromEntries(Object.entries(p.env).sort(([a], [b]) => a.localeCompare(b))),
     }),
   ).slice(0, 20);
-  const base = [KEY_PREFIX, `v${CACHE_LAYOUT}`, p.platform, p.arch, keyPart(p.target), rustcLabel(p.rustcVerbose), toolchainHash].join('-');
+  const base = [keyStart(p.prefix), `v${CACHE_LAYOUT}`, p.platform, p.arch, keyPart(p.target), rustcLabel(p.rustcVerbose), toolchainHash].join('-');
   return { key: `${base}-${everything}`, restoreKeys: [`${base}-`] };
 }
 
@@ -111,14 +116,14 @@ export interface ToolPart {
  * anything is installed and so cannot depend on the toolchain. Only exact hits: a tool of another
  * version is of no use.
  */
-export function toolsCacheKeys(p: { tools: ToolPart[]; actionVersion: string; platform: string; arch: string }): CacheKeys {
+export function toolsCacheKeys(p: { tools: ToolPart[]; actionVersion: string; platform: string; arch: string; prefix?: string }): CacheKeys {
   const tools = [...p.tools].sort((a, b) => a.name.localeCompare(b.name));
   const hash = sha256(JSON.stringify({ layout: CACHE_LAYOUT, action: p.actionVersion, tools: tools.map((t) => [t.name, t.version, t.pin ?? '']) })).slice(
     0,
     20,
   );
   const names = keyPart(tools.map((t) => t.name).join('+'));
-  return { key: [KEY_PREFIX, `v${CACHE_LAYOUT}`, 'tools', p.platform, p.arch, names, hash].join('-'), restoreKeys: [] };
+  return { key: [keyStart(p.prefix), `v${CACHE_LAYOUT}`, 'tools', p.platform, p.arch, names, hash].join('-'), restoreKeys: [] };
 }
 
 /** The files cargo reads to decide what to build for `dir`, as rustup and cargo find them (nearest first). */

@@ -12,6 +12,9 @@ export interface CacheEntry {
   key: string;
   restoreKeys: string[];
   paths: string[];
+  /** The build entry: cargo's target folder, and the folders of it that are cached (cleaned before a save, cleanup.ts). */
+  targetDir?: string;
+  targetRoots?: string[];
 }
 
 export interface Restored {

@@ -64,6 +64,10 @@ export interface Inputs extends CommonInputs, MatrixInputs {
   cache: boolean;
   /** Save the cache also when the build failed. */
   cacheOnFailure: boolean;
+  /** cache-save: save the entries (false: restore only). */
+  cacheSave: boolean;
+  /** cache-key: put before every cache key ('' for none). */
+  cacheKey: string;
   /** forward: host TCP ports forwarded to the guest (empty: no network). */
   forwards: Forward[];
   /** probes: HTTP/TCP checks against the forwarded ports while the guest runs. */
@@ -311,6 +315,44 @@ function conversationInputs(get: InputReader, runner: Runner | undefined) {
   return { forwards, probes, consoleScript, converses: probes.length > 0 || consoleScript.length > 0 };
 }
 
+/**
+ * cache-save, as rust-cache reads save-if (https://github.com/Swatinem/rust-cache/blob/master/src/save.ts):
+ * what an expression such as `${{ github.ref == 'refs/heads/main' }}` yields, `true` or `false`.
+ * Empty (unset, or an expression that yields nothing) is true. Anything else is refused rather than
+ * read as false, so that a typo does not silently stop every save.
+ */
+export function parseCacheSave(raw: string): boolean {
+  if (raw === '' || /^true$/i.test(raw)) return true;
+  if (/^false$/i.test(raw)) return false;
+  throw new InputError(
+    'cache-save',
+    `'${raw}' is neither true nor false`,
+    "Use true, false, or an expression that yields one, e.g. cache-save: ${{ github.ref == 'refs/heads/main' }}.",
+  );
+}
+
+/** The longest cache-key: GitHub refuses keys over 512 characters, and the action's own part needs about 150. */
+export const CACHE_KEY_MAX = 200;
+
+/**
+ * cache-key: a prefix of every key the action makes (to start afresh, or to keep jobs apart). The
+ * cache service refuses commas in a key (@actions/cache checkKey,
+ * https://github.com/actions/toolkit/blob/main/packages/cache/src/cache.ts) and keys over 512
+ * characters; line breaks and other control characters would garble the log and are refused too.
+ */
+export function parseCacheKey(raw: string): string {
+  const bad = [...new Set(raw.match(/[,\p{Cc}]/gu) ?? [])];
+  if (bad.length)
+    throw new InputError(
+      'cache-key',
+      `'${raw}' contains ${bad.map((c) => (c === ',' ? 'a comma' : `the control character U+${c.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')}`)).join(' and ')}, which a cache key cannot hold`,
+      'Use letters, digits and punctuation other than commas, e.g. cache-key: v2 or cache-key: ${{ github.job }}.',
+    );
+  if (raw.length > CACHE_KEY_MAX)
+    throw new InputError('cache-key', `is ${raw.length} characters long`, `Use at most ${CACHE_KEY_MAX}: the whole key must stay within GitHub's 512.`);
+  return raw;
+}
+
 export function readInputs(get: InputReader, env: RunnerEnv): Inputs {
   const { target, family } = targetInput(get);
   const workspace = env.workspace;
@@ -346,6 +388,8 @@ export function readInputs(get: InputReader, env: RunnerEnv): Inputs {
     dryRun: parseBool('dry-run', get('dry-run').trim(), false),
     cache: parseBool('cache', get('cache').trim(), true),
     cacheOnFailure: parseBool('cache-on-failure', get('cache-on-failure').trim(), false),
+    cacheSave: parseCacheSave(get('cache-save').trim()),
+    cacheKey: parseCacheKey(get('cache-key').trim()),
     ...conversationInputs(get, boot.runner),
     ...readMatrixInputs(get, command),
     own: familyInputs(get, target, family),

@@ -5,6 +5,7 @@ import { cargoBuild, cargoCommand } from '../cargo/cargo.js';
 import { TestExecutableCollector } from '../cargo/test-executables.js';
 import type { Toolchain, ToolchainPlan } from '../install/toolchain.js';
 import type { BuildPrep, CargoView } from '../targets/contract.js';
+import { BuildUnits } from '../cache/index.js';
 import { saveCache } from './cache.js';
 import type { Installed } from './install.js';
 import type { CargoOutput } from './mode.js';
@@ -49,7 +50,12 @@ export function cargoCommandOf(ctx: RunContext, setup: CargoSetup, prep: BuildPr
     { target: plan.inputs.target, buildStd: t.buildStd, cargoArgs: plan.build.cargoArgs, workingDirectory: plan.build.workingDirectory },
     subcommand,
   );
-  const env = { ...setup.env, ...t.env, ...(prep.env ?? {}) };
+  // Incremental compilation only costs on CI: a fresh checkout's crate is compiled again anyway
+  // (its sources are newer than the cached fingerprints), and the incremental data takes time to
+  // write and room in the cache (rust-cache sets it for the same reason:
+  // https://github.com/Swatinem/rust-cache#cache-details). A CARGO_INCREMENTAL of the runner's wins.
+  const incremental: Record<string, string> = ctx.env.vars.CARGO_INCREMENTAL === undefined ? { CARGO_INCREMENTAL: '0' } : {};
+  const env = { ...incremental, ...setup.env, ...t.env, ...(prep.env ?? {}) };
   if (prep.path?.length) env.PATH = [...prep.path, setup.env.PATH ?? ctx.env.vars.PATH ?? ''].join(path.delimiter);
   return { argv, env, cwd: plan.build.workingDirectory };
 }
@@ -76,6 +82,7 @@ export async function build(ctx: RunContext, installed: Installed): Promise<Carg
   const setup = cargoSetup(ctx, tc);
   const prep = (await t.beforeCargo?.run(setup, installed.assets, ACTIONS_LOG)) ?? {};
   const collector = new TestExecutableCollector();
+  const units = new BuildUnits();
   let built;
   try {
     const cmd = cargoCommandOf(ctx, setup, prep, ctx.mode.cargo);
@@ -90,11 +97,14 @@ export async function build(ctx: RunContext, installed: Installed): Promise<Carg
       manyExecutables: t.assemble !== undefined,
       subcommand: ctx.mode.cargo,
       annotations: plan.inputs.annotations,
-      onJson: (line) => void collector.line(line),
+      onJson: (line) => {
+        collector.line(line);
+        units.line(line);
+      },
     });
   } finally {
     prep.cleanup?.();
-    await saveCache(installed.cache, ctx, built !== undefined);
+    await saveCache(installed.cache, ctx, built !== undefined, units);
   }
   if (ctx.mode.cargo === 'test') return { tests: collector.executables };
   const kernel = t.assemble ? await t.assemble.run(built.executables, ctx.scratch) : built.kernel;

@@ -66,6 +66,7 @@ export function facts(plan: Plan, installed: Installed | undefined, boots: Boote
       ...booted?.outputs,
     },
     toolchain: tc ? `${tc.description}: ${tc.rustcVersion}` : undefined,
+    cache: installed?.cache?.notes.length ? installed.cache.notes.join('; ') : undefined,
     accel: booted && shown ? (booted.accelNote ?? booted.accel) : undefined,
     qemuCommand: booted ? shellJoin(booted.argv) : undefined,
   };

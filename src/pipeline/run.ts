@@ -75,6 +75,7 @@ export async function runPipeline(ctx: RunContext, report: Report): Promise<void
     report.toolchain ??= seen.toolchain;
     report.accel ??= seen.accel;
     report.qemuCommand ??= seen.qemuCommand;
+    report.cache ??= seen.cache;
   }
 }
 

@@ -19,6 +19,8 @@ export interface Report {
   error?: boolean;
   /** rustc-version, toolchain, cache-hit and the boot's timings (src/report/outputs.ts factOutputs). */
   outputs?: Record<string, string>;
+  /** The cache line: what was restored, what was left out and how big the saved entry is (src/pipeline/cache.ts). */
+  cache?: string;
   /** The probes and console-script steps, with their timings (probes and console-script inputs). */
   probes?: ProbeRow[];
   /** command: test: one row per test executable. */
@@ -106,6 +108,7 @@ export async function writeSummary(r: Report): Promise<void> {
         fmt(r.timings.boot),
       ],
     ]);
+  if (r.cache) s.addRaw(`<p>Cache: ${escapeHtml(clip(r.cache, LINE_CHARS * 2))}.</p>`, true);
   if (r.tests?.length) {
     s.addTable([
       ['test executable', 'cases passed', 'cases failed', 'cases ignored', 'time', 'reason'].map((data) => ({ data, header: true })),

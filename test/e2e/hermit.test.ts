@@ -37,7 +37,7 @@ for (const [target, arch] of ARCHES) {
     assert.match(
       plan.build.command,
       new RegExp(
-        `^RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo .*build --target ${target} --message-format=json-diagnostic-rendered-ansi -Zbuild-std=std,panic_abort$`,
+        `^CARGO_INCREMENTAL=0 RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 /usr/bin/cargo .*build --target ${target} --message-format=json-diagnostic-rendered-ansi -Zbuild-std=std,panic_abort$`,
       ),
     );
     // The kernel's toolchain, found through cargo metadata -> the hermit crate -> ../kernel/rust-toolchain.toml.

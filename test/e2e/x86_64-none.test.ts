@@ -233,7 +233,7 @@ test('dry-run prints the plan and installs, builds and boots nothing', async () 
   // The very command the real run executes: Debian's cargo, its environment and the vendored std sources.
   assert.match(
     plan.build.command,
-    /^RUSTC=\/usr\/bin\/rustc RUSTC_BOOTSTRAP=1 \/usr\/bin\/cargo --config .*std-vendor.* build --target x86_64-unknown-none --message-format=json-diagnostic-rendered-ansi -Zbuild-std=core,alloc,compiler_builtins -Zbuild-std-features=compiler-builtins-mem --release$/,
+    /^CARGO_INCREMENTAL=0 RUSTC=\/usr\/bin\/rustc RUSTC_BOOTSTRAP=1 \/usr\/bin\/cargo --config .*std-vendor.* build --target x86_64-unknown-none --message-format=json-diagnostic-rendered-ansi -Zbuild-std=core,alloc,compiler_builtins -Zbuild-std-features=compiler-builtins-mem --release$/,
   );
   // The image cargo will write, from cargo metadata (target directory, profile, binary name).
   assert.ok(

@@ -38,6 +38,8 @@ export interface CacheServiceStandin {
   /** "METHOD /path" of every request, in order. */
   requests: string[];
   entries: StandinEntry[];
+  /** The bytes uploaded for an entry (the compressed tar @actions/cache made). */
+  blob(entry: StandinEntry): Buffer | undefined;
   /** The environment a step needs to use this service (as the runner sets it for a JavaScript action). */
   env(): Record<string, string>;
   close(): Promise<void>;
@@ -154,6 +156,7 @@ export async function startCacheServiceStandin(): Promise<CacheServiceStandin> {
     token,
     requests,
     entries,
+    blob: (entry) => blobs.get(entry.blob),
     env: () => ({ ACTIONS_CACHE_SERVICE_V2: 'true', ACTIONS_RESULTS_URL: `${base}/`, ACTIONS_RUNTIME_TOKEN: token }),
     close: () =>
       new Promise((resolve) => {

@@ -32,6 +32,8 @@ const COMMON = [
   'wait-for-exit',
   'cache',
   'cache-on-failure',
+  'cache-save',
+  'cache-key',
   'forward',
   'probes',
   'console-script',

@@ -28,7 +28,7 @@ const parts = (over: Partial<BuildKeyParts> = {}): BuildKeyParts => ({
 
 test('the build key: readable prefix, one restore key for the same runner, target and toolchain', () => {
   const k = buildCacheKeys(parts());
-  assert.match(k.key, /^unikernel-boot-v1-linux-x64-x86_64-unknown-none-1\.96\.0-nightly-2026-06-01-[0-9a-f]{12}-[0-9a-f]{20}$/);
+  assert.match(k.key, /^unikernel-boot-v2-linux-x64-x86_64-unknown-none-1\.96\.0-nightly-2026-06-01-[0-9a-f]{12}-[0-9a-f]{20}$/);
   assert.equal(k.restoreKeys.length, 1);
   assert.ok(k.key.startsWith(k.restoreKeys[0]));
   assert.ok(!k.key.includes(',') && k.key.length <= 512, 'a key @actions/cache accepts');
@@ -106,7 +106,7 @@ test('keyEnvironment: what changes the build, not where things are', () => {
 test('tools key: exact only, changes with a version or checksum', () => {
   const t = (v: string, pin?: string) =>
     toolsCacheKeys({ tools: [{ name: 'hermit-loader-x86_64', version: v, pin }], actionVersion: '1', platform: 'linux', arch: 'x64' });
-  assert.match(t('0.5.7').key, /^unikernel-boot-v1-tools-linux-x64-hermit-loader-x86_64-[0-9a-f]{20}$/);
+  assert.match(t('0.5.7').key, /^unikernel-boot-v2-tools-linux-x64-hermit-loader-x86_64-[0-9a-f]{20}$/);
   assert.deepEqual(t('0.5.7').restoreKeys, []);
   assert.notEqual(t('0.5.7').key, t('0.5.6').key);
   assert.notEqual(t('0.5.7', 'aa').key, t('0.5.7', 'bb').key);
@@ -136,4 +136,16 @@ test('keyFiles finds Cargo.lock, the toolchain file and cargo configs where carg
   assert.equal(String(files.find((f) => f.name === 'Cargo.lock')!.content), 'workspace lock');
   fs.rmSync(ws, { recursive: true });
   fs.rmSync(home, { recursive: true });
+});
+
+test('cache-key goes before every key and restore key, and only there', () => {
+  const plain = buildCacheKeys(parts());
+  const mine = buildCacheKeys(parts({ prefix: 'pr-42' }));
+  assert.equal(mine.key, `pr-42-${plain.key}`);
+  assert.deepEqual(mine.restoreKeys, [`pr-42-${plain.restoreKeys[0]}`]);
+  const tools = (prefix?: string) =>
+    toolsCacheKeys({ tools: [{ name: 'hermit-loader-x86_64', version: '0.5.7' }], actionVersion: '1', platform: 'linux', arch: 'x64', prefix }).key;
+  assert.equal(tools('pr-42'), `pr-42-${tools()}`);
+  // Another prefix never restores this one's entries: a restore key is a prefix match.
+  assert.ok(!buildCacheKeys(parts({ prefix: 'pr-4' })).restoreKeys.some((r) => mine.key.startsWith(r)));
 });

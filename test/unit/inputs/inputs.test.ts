@@ -147,3 +147,22 @@ test('runName: the name, and the shard when there is one', () => {
   assert.equal(runName({ name: 'x86 --release' }), 'x86 --release');
   assert.equal(runName({ name: 'x86', shard: { index: 2, total: 3 } }), 'x86 [shard 2/3]');
 });
+
+test('cache-save: true or false, as an expression yields them; empty is true; anything else is refused', () => {
+  assert.equal(read({}).cacheSave, true);
+  assert.equal(read({ 'cache-save': 'false' }).cacheSave, false);
+  assert.equal(read({ 'cache-save': 'False' }).cacheSave, false);
+  assert.equal(read({ 'cache-save': 'true' }).cacheSave, true);
+  // What `${{ github.ref == 'refs/heads/main' && 'yes' }}` or a typo gives: not read as false.
+  rejects({ 'cache-save': 'yes' }, 'cache-save', /'yes' is neither true nor false\. Use true, false, or an expression that yields one/);
+  rejects({ 'cache-save': 'refs/heads/main' }, 'cache-save', /neither true nor false/);
+});
+
+test('cache-key: kept as given; commas, control characters and overlong keys are refused', () => {
+  assert.equal(read({}).cacheKey, '');
+  assert.equal(read({ 'cache-key': ' v2-build ' }).cacheKey, 'v2-build');
+  rejects({ 'cache-key': 'a,b' }, 'cache-key', /'a,b' contains a comma, which a cache key cannot hold\. Use letters, digits and punctuation other than commas/);
+  rejects({ 'cache-key': 'a\tb' }, 'cache-key', /the control character U\+0009/);
+  rejects({ 'cache-key': 'k'.repeat(201) }, 'cache-key', /is 201 characters long\. Use at most 200/);
+  assert.equal(read({ 'cache-key': 'k'.repeat(200) }).cacheKey.length, 200);
+});
