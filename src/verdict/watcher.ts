@@ -67,12 +67,19 @@ interface HeldLine {
 const BATCH_LINES = 512;
 const BATCH_BYTES = 64 * 1024;
 
-/** Newlines in a block (a Buffer or its decoded text): one indexOf call per line. */
+/** Newlines in a block of bytes, or in its decoded text: one indexOf call per line. */
 function countNewlines(b: Buffer | string): number {
   let n = 0;
-  for (let i = b.indexOf('\n'); i >= 0; i = b.indexOf('\n', i + 1)) n++;
+  if (typeof b === 'string') for (let i = b.indexOf('\n'); i >= 0; i = b.indexOf('\n', i + 1)) n++;
+  else for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
   return n;
 }
+
+const literalOf = (p: Pattern) => ({ bytes: Buffer.from(p.literal ?? ''), text: p.literal ?? '' });
+
+/** Does the block (its bytes, or its cleaned text) hold this literal (given as bytes and as text)? */
+const holds = (block: Buffer | string, l: { bytes: Buffer; text: string }) =>
+  typeof block === 'string' ? block.includes(l.text) : block.indexOf(l.bytes) >= 0;
 
 /**
  * Watches a serial stream chunk by chunk and keeps just what the verdict needs: which
@@ -125,8 +132,8 @@ export class SerialWatcher {
   satisfiedAt?: number;
   private readonly fastPath: boolean;
   private readonly literalsOnly: boolean;
-  private readonly failLiterals: string[];
-  private readonly expectLiterals: string[];
+  private readonly failLiterals: { bytes: Buffer; text: string }[];
+  private readonly expectLiterals: { bytes: Buffer; text: string }[];
 
   constructor(
     readonly rules: WatchRules,
@@ -142,8 +149,8 @@ export class SerialWatcher {
     const all = [...rules.expect, ...rules.failOn];
     // A literal with U+FFFD could match text the decoder made from invalid bytes: judge such streams line by line.
     this.literalsOnly = all.every((p) => p.literal !== undefined && !p.literal.includes('\ufffd')) && (opts.onLine === undefined || opts.onLines !== undefined);
-    this.failLiterals = rules.failOn.map((p) => p.literal ?? '');
-    this.expectLiterals = rules.expect.map((p) => p.literal ?? '');
+    this.failLiterals = rules.failOn.map((p) => literalOf(p));
+    this.expectLiterals = rules.expect.map((p) => literalOf(p));
     this.guarded = all.some((p) => p.regex !== undefined);
     this.deadlineMs = opts.matchDeadlineMs ?? MATCH_DEADLINE_MS;
   }
@@ -266,7 +273,7 @@ export class SerialWatcher {
       if (countNewlines(text) !== lines) return false;
     }
     if (this.failure === undefined) {
-      for (const f of this.failLiterals) if (text.indexOf(f) >= 0) return false;
+      for (const f of this.failLiterals) if (holds(text, f)) return false;
     }
     if (!this.satisfied) {
       const first = this.met.indexOf(false);
@@ -274,7 +281,7 @@ export class SerialWatcher {
         // Ordered: the next expectation, and later ones not seen yet (where they appear is reported).
         // Unordered: any expectation, met ones too (a line for one may free another's line).
         const matters = this.rules.ordered ? i === first || (i > first && this.seenAt[i] === 0) : true;
-        if (matters && text.indexOf(this.expectLiterals[i]) >= 0) return false;
+        if (matters && holds(text, this.expectLiterals[i])) return false;
       }
     }
     if (block.length > this.maxLineBytes && this.hasOverlongLine(block)) return false;
