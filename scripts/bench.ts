@@ -228,6 +228,20 @@ const cargoArgs = (feature?: string) => [
   ...(feature ? ['--features', feature] : []),
 ];
 const kernelsDir = path.join(ROOT, 'test', 'kernels', 'x86_64-none');
+/** The test kernel's QEMU command line under TCG, as the action's x86_64 default has it (without `-kernel`). */
+const X86_TCG = [
+  '-accel',
+  'tcg',
+  '-display',
+  'none',
+  '-serial',
+  'stdio',
+  '-monitor',
+  'none',
+  '-no-reboot',
+  '-device',
+  'isa-debug-exit,iobase=0xf4,iosize=0x04',
+];
 console.log('bench: building the test kernel (warm-up)');
 execFileSync('/usr/bin/cargo', cargoArgs('hang'), { cwd: kernelsDir, env: cargoEnv, stdio: 'ignore' });
 const hangKernel = path.join(tmp, 'hang-kernel');
@@ -241,21 +255,7 @@ if (!only) {
     let seenAt = 0;
     const r = await boot({
       command: 'qemu-system-x86_64',
-      args: [
-        '-accel',
-        'tcg',
-        '-display',
-        'none',
-        '-serial',
-        'stdio',
-        '-monitor',
-        'none',
-        '-no-reboot',
-        '-device',
-        'isa-debug-exit,iobase=0xf4,iosize=0x04',
-        '-kernel',
-        hangKernel,
-      ],
+      args: [...X86_TCG, '-kernel', hangKernel],
       timeout: 60,
       idleTimeout: 0,
       logPath: path.join(tmp, `hang-${i}.log`),
@@ -360,22 +360,7 @@ if (!only || only === 'warm') {
     const [user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
     return { cpu: user + sys, status: r.status, stdout: r.stdout };
   };
-  const qemuArgv = [
-    'qemu-system-x86_64',
-    '-accel',
-    'tcg',
-    '-display',
-    'none',
-    '-serial',
-    'stdio',
-    '-monitor',
-    'none',
-    '-no-reboot',
-    '-device',
-    'isa-debug-exit,iobase=0xf4,iosize=0x04',
-    '-kernel',
-    path.join(ws, 'kernel'),
-  ];
+  const qemuArgv = ['qemu-system-x86_64', ...X86_TCG, '-kernel', path.join(ws, 'kernel')];
   const action: number[] = [];
   const hand: number[] = [];
   for (let i = 0; i < N; i++) {
