@@ -15,10 +15,10 @@ export interface Launcher {
   needsKvm: boolean;
   speaksQmp: boolean;
   /**
-   * Finds or installs the program; returns its path, a note for the log (with the QEMU version
-   * when known) and, for QEMU, the first line of its `--version` (asked once, in the background).
+   * Finds or installs the program; returns its path and a note for the log (with the QEMU version
+   * when QEMU boots without QMP; with QMP its greeting gives the version, pipeline/boot.ts).
    */
-  install(): Promise<{ path: string; note?: Promise<string>; version?: Promise<string> }>;
+  install(): Promise<{ path: string; note?: Promise<string> }>;
   /** What install() would do, without doing it (no actions when the program is there), and the program's path. */
   planInstall(): Promise<{ actions: string[]; path: string }>;
   /**
