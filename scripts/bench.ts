@@ -1,12 +1,13 @@
 // npm run bench: measures the verdict engine and the action on this machine and writes BENCHMARKS.md.
 //  1. matching throughput and peak memory over a synthetic serial stream, next to `grep -c`;
 //  2. time from the guest's success line to the verdict, for a guest that never exits;
-//  3. a whole warm run of the action next to the same work done by hand (cargo + qemu + grep);
+//  3. a whole warm run of the action next to the same work done by hand (cargo + qemu + grep), and
+//     (3b) the action's CPU time on a prebuilt kernel next to QEMU's by hand;
 //  4. boot times under TCG, KVM and accel: auto (calibration included) for four kinds of guest.
 //  5. the cache: a cold and a warm step of the demo kernel (cache: true) through the cache-service stand-in.
 //  6. a test suite (command: test): 8 test executables booted one at a time and in parallel (scripts/bench-test-suite.ts).
 //  7. probe overhead: from a server guest's "listening" line to an HTTP probe's verdict (scripts/bench-probes.ts).
-// BENCH_ONLY=accel (section 4), BENCH_ONLY=cache (section 5), BENCH_ONLY=tests (section 6) or BENCH_ONLY=probes (section 7) runs that section alone and prints its table (BENCHMARKS.md is left as it is).
+// BENCH_ONLY=match (sections 1 and 1b), BENCH_ONLY=warm (section 3b), BENCH_ONLY=accel (section 4), BENCH_ONLY=cache (section 5), BENCH_ONLY=tests (section 6) or BENCH_ONLY=probes (section 7) runs that section alone and prints its table (BENCHMARKS.md is left as it is).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -14,7 +15,6 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SerialWatcher } from '../src/verdict/watcher.js';
 import { GuestEcho } from '../src/report/guest-log.js';
-import { scanKind } from '../src/verdict/scan.js';
 import { parsePattern, literal } from '../src/model/patterns.js';
 import { RUST_PANIC } from '../src/targets/common.js';
 import { boot, SETTLE_MS } from '../src/boot/qemu.js';
@@ -113,7 +113,7 @@ function measureGrep(file: string) {
   return { secs: median(runs), rssMB: rss };
 }
 
-if (!only) {
+if (!only || only === 'match') {
   console.log(`bench: throughput over ${(GB / 1e9).toFixed(2)} GB streams (64 KiB chunks, 20 expectations, 3 failure literals)`);
   const through: string[] = [];
   for (const colour of [false, true]) {
@@ -142,13 +142,71 @@ if (!only) {
   rows.push(
     '## 1. Matching throughput and peak memory',
     '',
-    `Synthetic serial stream read with \`read()\` in ${CHUNK / 1024} KiB chunks (what a pipe from QEMU delivers at most), each into a fresh buffer as Node reads a pipe, into the watcher as the action uses it (with the live log gathered as in the action, written nowhere; newlines counted and escape codes cleaned ${scanKind === 'wasm-simd' ? 'in WebAssembly SIMD' : 'in JavaScript'}), 20 ordered expectations spread through it, failure literals \`panicked at \`, \`[PANIC]\`, \`TEST_FAIL\`; next to \`grep -c 'panicked at '\` over the same file (page cache warm, median of 3). Memory: peak RSS of the matcher process (Node and tsx included) for a stream a tenth as long → half as long → the full stream.`,
+    `Synthetic serial stream read with \`read()\` in ${CHUNK / 1024} KiB chunks (what a pipe from QEMU delivers at most), each into a fresh buffer as Node reads a pipe, into the watcher as the action uses it (with the live log gathered as in the action, written nowhere; escape codes cleaned block by block in JavaScript), 20 ordered expectations spread through it, failure literals \`panicked at \`, \`[PANIC]\`, \`TEST_FAIL\`; next to \`grep -c 'panicked at '\` over the same file (page cache warm, median of 3). Memory: peak RSS of the matcher process (Node and tsx included) for a stream a tenth as long → half as long → the full stream.`,
     '',
     '| stream | size | matcher | grep -c | ratio | matcher peak RSS (1/10 → 1/2 → full) | grep peak RSS |',
     '| --- | --- | --- | --- | --- | --- | --- |',
     ...through,
     '',
   );
+}
+
+// ---------- 1b. throughput at the sizes of real serial logs ----------
+/** A serial log of about `bytes`, every line coloured or none, with `n` expected lines spread through it. */
+function serialLog(bytes: number, n: number, colour: boolean): Buffer {
+  const lines: string[] = [];
+  for (let size = 0, i = 0; size < bytes; i++) {
+    const l = `${colour ? `\x1b[2m[${i}]\x1b[0m` : `[${i}]`} filler line, nothing to see here`;
+    lines.push(l);
+    size += l.length + 1;
+  }
+  for (let k = 0; k < n; k++) lines.splice(Math.floor(((k + 1) * lines.length) / (n + 1)), 0, EXPECT[k]);
+  return Buffer.from(lines.join('\n') + '\n');
+}
+
+/** MB/s of the watcher (and the live log, written nowhere) over `log` in 4 KiB chunks, repeated to about 50 MB. */
+function watchRate(log: Buffer, n: number): number {
+  const reps = Math.max(1, Math.round(50e6 / log.length));
+  const t = performance.now();
+  for (let r = 0; r < reps; r++) {
+    const echo = new GuestEcho(() => undefined);
+    const w = new SerialWatcher(
+      { expect: EXPECT.slice(0, n).map((e) => parsePattern(e, 'expect')), failOn: [RUST_PANIC, literal('[PANIC]'), literal('TEST_FAIL')], ordered: true },
+      { onLine: (l) => echo.line(l), onLines: (b, esc) => echo.block(b, esc) },
+    );
+    for (let at = 0; at < log.length; at += 4096) w.push(log.subarray(at, at + 4096));
+    w.end();
+    echo.flush();
+    if (!w.satisfied) throw new Error(`matcher missed an expectation in a ${log.length}-byte log`);
+  }
+  return (log.length * reps) / ((performance.now() - t) / 1000) / 1e6;
+}
+
+if (!only || only === 'match') {
+  const sizes: [string, number][] = [
+    ['1 KB', 1e3],
+    ['100 KB', 1e5],
+    ['10 MB', 1e7],
+  ];
+  const logRows: string[] = [];
+  for (const colour of [false, true])
+    for (const [name, bytes] of sizes) {
+      const log = serialLog(bytes, 20, colour);
+      const [one, twenty] = [1, 20].map((n) => median([0, 1, 2].map(() => watchRate(n === 1 ? serialLog(bytes, 1, colour) : log, n))));
+      logRows.push(`| ${name} | ${colour ? 'every line coloured' : 'plain'} | ${one.toFixed(0)} MB/s | ${twenty.toFixed(0)} MB/s |`);
+      console.log(logRows[logRows.length - 1]);
+    }
+  rows.push(
+    '## 1b. Matching throughput at the sizes of serial logs',
+    '',
+    "The watcher as in section 1 (JavaScript; the live log gathered, written nowhere), over serial logs of 1 KB, 100 KB and 10 MB pushed in 4 KiB chunks, with 1 or 20 expected lines spread through them, each log repeated to about 50 MB, median of 3. For a small log the watcher's fixed costs dominate. Yardstick: a TCG guest writes its serial port at well under 1 MB/s (section 4's serial flood: 2 MiB in several seconds), so the matcher needs no more than a few MB/s.",
+    '',
+    '| log | lines | 1 expectation | 20 expectations |',
+    '| --- | --- | --- | --- |',
+    ...logRows,
+    '',
+  );
+  if (only) console.log(rows.join('\n'));
 }
 
 // ---------- build the test kernels once (warm cache for 2 and 3) ----------
@@ -170,6 +228,20 @@ const cargoArgs = (feature?: string) => [
   ...(feature ? ['--features', feature] : []),
 ];
 const kernelsDir = path.join(ROOT, 'test', 'kernels', 'x86_64-none');
+/** The test kernel's QEMU command line under TCG, as the action's x86_64 default has it (without `-kernel`). */
+const X86_TCG = [
+  '-accel',
+  'tcg',
+  '-display',
+  'none',
+  '-serial',
+  'stdio',
+  '-monitor',
+  'none',
+  '-no-reboot',
+  '-device',
+  'isa-debug-exit,iobase=0xf4,iosize=0x04',
+];
 console.log('bench: building the test kernel (warm-up)');
 execFileSync('/usr/bin/cargo', cargoArgs('hang'), { cwd: kernelsDir, env: cargoEnv, stdio: 'ignore' });
 const hangKernel = path.join(tmp, 'hang-kernel');
@@ -183,21 +255,7 @@ if (!only) {
     let seenAt = 0;
     const r = await boot({
       command: 'qemu-system-x86_64',
-      args: [
-        '-accel',
-        'tcg',
-        '-display',
-        'none',
-        '-serial',
-        'stdio',
-        '-monitor',
-        'none',
-        '-no-reboot',
-        '-device',
-        'isa-debug-exit,iobase=0xf4,iosize=0x04',
-        '-kernel',
-        hangKernel,
-      ],
+      args: [...X86_TCG, '-kernel', hangKernel],
       timeout: 60,
       idleTimeout: 0,
       logPath: path.join(tmp, `hang-${i}.log`),
@@ -287,6 +345,63 @@ grep -q 'Hello from x86_64-unknown-none!' out.log && grep -q 'all tests passed' 
     `| ${median(actionTimes).toFixed(2)} s | ${median(handTimes).toFixed(2)} s | **${ratio.toFixed(2)}** | ≤ 1.10 | ${(median(actionTimes) - median(handTimes)).toFixed(2)} s | ${median(nodeStart).toFixed(2)} s | ${median(bundleLoad).toFixed(2)} s |`,
     '',
   );
+}
+
+if (!only || only === 'warm') {
+  // ---------- 3b. the action's CPU time on a prebuilt kernel, next to QEMU's by hand ----------
+  // Nothing to build: what the action adds to QEMU is all overhead (Node, the bundle, the plan, QMP,
+  // the watcher, the report). CPU seconds (user + system, QEMU's included: GNU time counts the
+  // children waited for), so that the figure does not move with how busy the machine is.
+  const N = 11;
+  const ws = fs.mkdtempSync(path.join(tmp, 'prebuilt-'));
+  fs.copyFileSync(path.join(targetDir, 'x86_64-unknown-none', 'debug', 'misbehave-kernel'), path.join(ws, 'kernel'));
+  const cpuOf = (argv: string[], env?: NodeJS.ProcessEnv) => {
+    const r = spawnSync('/usr/bin/time', ['-f', '%U %S', ...argv], { env, encoding: 'utf8', cwd: ws });
+    const [user, sys] = r.stderr.trim().split('\n').pop()!.split(' ').map(Number);
+    return { cpu: user + sys, status: r.status, stdout: r.stdout };
+  };
+  const qemuArgv = ['qemu-system-x86_64', ...X86_TCG, '-kernel', path.join(ws, 'kernel')];
+  const action: number[] = [];
+  const hand: number[] = [];
+  for (let i = 0; i < N; i++) {
+    const runTmp = fs.mkdtempSync(path.join(tmp, 'run-'));
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      GITHUB_WORKSPACE: ws,
+      RUNNER_TEMP: runTmp,
+      GITHUB_OUTPUT: path.join(runTmp, 'out'),
+      GITHUB_STEP_SUMMARY: path.join(runTmp, 'sum'),
+      INPUT_TARGET: 'x86_64-unknown-none',
+      INPUT_KERNEL: 'kernel',
+      INPUT_ACCEL: 'tcg',
+      INPUT_EXPECT: 'Hello from x86_64-unknown-none!\nall tests passed',
+    };
+    fs.writeFileSync(env.GITHUB_OUTPUT!, '');
+    fs.writeFileSync(env.GITHUB_STEP_SUMMARY!, '');
+    const a = cpuOf([process.execPath, path.join(ROOT, 'dist', 'index.js')], env);
+    if (a.status !== 0) throw new Error(`action run failed: ${a.stdout.slice(-2000)}`);
+    action.push(a.cpu);
+    const h = cpuOf(qemuArgv);
+    if (h.status !== 33) throw new Error(`QEMU by hand exited with ${h.status}`);
+    hand.push(h.cpu);
+    fs.rmSync(runTmp, { recursive: true, force: true });
+  }
+  const node = median(Array.from({ length: N }, () => cpuOf([process.execPath, '-e', '0']).cpu));
+  // Node and the bundle alone: run without inputs, the action stops at the first missing one.
+  const bundle = median(Array.from({ length: N }, () => cpuOf([process.execPath, path.join(ROOT, 'dist', 'index.js')], { PATH: process.env.PATH }).cpu));
+  const over = median(action) - median(hand);
+  const warmRows = [
+    '## 3b. The action on a prebuilt kernel: CPU time next to QEMU by hand',
+    '',
+    `The test kernel given as \`kernel:\` (nothing to build), \`accel: tcg\`, two expected lines; ${N} runs each, alternating: \`node dist/index.js\` as the runner runs it against the same \`qemu-system-x86_64\` command line by hand. CPU seconds (user + system of the process and the children it waited for: the action's figure includes its QEMU), medians. The overhead is what the action adds to QEMU. Of it, \`node -e 0\` is Node starting, and \`node dist/index.js\` without inputs (it stops at the first missing one) is Node starting plus loading the bundle: reading and compiling it, and evaluating \`@actions/core\`, which loads \`@actions/http-client\` and undici (about 0.9 MB of the bundle) when it is imported. That much is paid before the action does anything; the rest is the action's own work.`,
+    '',
+    '| action | QEMU by hand | ratio | overhead (action − by hand) | goal | of which Node start | of which Node start + bundle |',
+    '| --- | --- | --- | --- | --- | --- | --- |',
+    `| ${median(action).toFixed(3)} s | ${median(hand).toFixed(3)} s | ${(median(action) / median(hand)).toFixed(2)} | **${over.toFixed(3)} s** | ≤ 0.150 s | ${node.toFixed(3)} s | ${bundle.toFixed(3)} s |`,
+    '',
+  ];
+  console.log(warmRows.join('\n'));
+  rows.push(...warmRows);
 }
 
 // ---------- 4. accelerators: TCG, KVM and auto ----------

@@ -1,6 +1,6 @@
 import { StringDecoder } from 'node:string_decoder';
 import { matches, type Pattern } from '../model/patterns.js';
-import { cleanLine } from '../verdict/watcher.js';
+import { cleanLine } from '../model/ansi.js';
 import { quote } from './probes.js';
 import { describeStep, type ConsoleStep, type ScriptOutcome, type StepOutcome } from '../model/conversation.js';
 import { roundSeconds } from '../model/parse.js';

@@ -15,10 +15,10 @@ export interface Launcher {
   needsKvm: boolean;
   speaksQmp: boolean;
   /**
-   * Finds or installs the program; returns its path, a note for the log (with the QEMU version
-   * when known) and, for QEMU, the first line of its `--version` (asked once, in the background).
+   * Finds or installs the program; returns its path and a note for the log (with the QEMU version
+   * when QEMU boots without QMP; with QMP its greeting gives the version, pipeline/boot.ts).
    */
-  install(): Promise<{ path: string; note?: Promise<string>; version?: Promise<string> }>;
+  install(): Promise<{ path: string; note?: Promise<string> }>;
   /** What install() would do, without doing it (no actions when the program is there), and the program's path. */
   planInstall(): Promise<{ actions: string[]; path: string }>;
   /**
@@ -43,12 +43,14 @@ export interface CargoRun {
 }
 
 /** Installs the target's QEMU (the user's runner command is expected to use it too). */
-function qemuInstall(q: QemuBoot): Pick<Launcher, 'install' | 'planInstall'> {
+function qemuInstall(q: QemuBoot, speaksQmp: boolean): Pick<Launcher, 'install' | 'planInstall'> {
   const { binary, aptPackage } = QEMU_ARCHES[q.arch];
   return {
     async install() {
-      const r = await ensureQemu(binary, aptPackage);
-      return { path: r.path, version: r.version, note: r.version.then((v) => `${r.path} (${v})${r.installed ? ', installed now' : ''}`) };
+      // QEMU's QMP greeting says its version at boot (pipeline/boot.ts): then no `--version` run for it.
+      const r = await ensureQemu(binary, aptPackage, !speaksQmp);
+      const installed = r.installed ? ', installed now' : '';
+      return { path: r.path, note: r.version ? r.version.then((v) => `${r.path} (${v})${installed}`) : Promise.resolve(`${r.path}${installed}`) };
     },
     async planInstall() {
       const found = await io.which(binary, false);
@@ -64,7 +66,7 @@ export function qemuLauncher(q: QemuBoot, choices: QemuChoices): Launcher {
     name: 'QEMU',
     needsKvm: false,
     speaksQmp: true,
-    ...qemuInstall(q),
+    ...qemuInstall(q, true),
     launch: (program, ctx, more) => {
       if (!more?.imageArgs?.length) return { argv: qemuArgv(program, q, choices, ctx) };
       // The image's own arguments go between the family's and the user's, without what they repeat.
@@ -87,7 +89,7 @@ export function commandLauncher(argv: string[], q: QemuBoot): Launcher {
     name: 'runner',
     needsKvm: false,
     speaksQmp: false,
-    ...qemuInstall(q),
+    ...qemuInstall(q, false),
     launch: (_program, ctx) => ({ argv: runnerCommand(argv, ctx.kernel) }),
   };
 }
@@ -99,7 +101,7 @@ export function cargoRunLauncher(q: QemuBoot): Launcher {
     name: 'cargo run',
     needsKvm: false,
     speaksQmp: false,
-    ...qemuInstall(q),
+    ...qemuInstall(q, false),
     launch: (_program, _ctx, more) => {
       const cargoRun = more?.cargoRun;
       if (!cargoRun) throw new Error('Internal error: cargo run without a toolchain.');

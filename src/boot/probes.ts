@@ -1,7 +1,7 @@
 import * as http from 'node:http';
 import * as net from 'node:net';
 import { StringDecoder } from 'node:string_decoder';
-import { cleanLine } from '../verdict/watcher.js';
+import { cleanLine } from '../model/ansi.js';
 import { matches, matchesInTime } from '../model/patterns.js';
 import { MATCH_DEADLINE_MS, MatchStalled, withinDeadline } from '../model/deadline.js';
 import { type HttpProbe, type Probe, type ProbeOutcome, type TcpProbe } from '../model/conversation.js';

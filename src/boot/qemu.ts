@@ -58,6 +58,8 @@ export interface BootResult {
   moments: BootMoments;
   /** The probes' and the console script's outcomes (when the boot had any). */
   conversation?: ConversationOutcome;
+  /** QEMU's version as its QMP greeting said it (`QEMU emulator version ...`), when QMP was in use. */
+  qemuVersion?: string;
 }
 
 /** After every expected line: how long to wait for a failure line that follows right after. */
@@ -121,7 +123,9 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   let quietTimer: NodeJS.Timeout | undefined;
 
   const qmpSocket = spec.qmp ? path.join(os.tmpdir(), `qmp-${randomBytes(6).toString('hex')}.sock`) : undefined;
-  const args = qmpSocket ? [...spec.args, '-qmp', `unix:${qemuOptionValue(qmpSocket)},server=on,wait=on`, '-S'] : spec.args;
+  // QEMU connects to the action's socket (a client), and waits paused (-S) until the action says `cont`.
+  const qmpServer = qmpSocket ? await QmpClient.listen(qmpSocket) : undefined;
+  const args = qmpSocket ? [...spec.args, '-qmp', `unix:${qemuOptionValue(qmpSocket)}`, '-S'] : spec.args;
   let shutdownReason: string | undefined;
   /** The last event that explains a stop (GUEST_PANICKED, BLOCK_IO_ERROR, SHUTDOWN), in words. */
   let lastDetail: string | undefined;
@@ -246,12 +250,12 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
     }
   };
 
-  if (qmpSocket) {
+  if (qmpServer) {
     const client = new QmpClient(onEvent);
     qmp = client;
     void (async () => {
-      // QEMU waits for this connection, then waits (-S) for `cont`: the guest runs only once the action listens.
-      const ok = await client.connect(qmpSocket, 10_000, alive);
+      // QEMU connects while it starts, then waits (-S) for `cont`: the guest runs only once the action listens.
+      const ok = await client.accept(qmpServer, 10_000, alive);
       if (!ok) {
         // Usually QEMU is exiting (it failed to start the machine): then its exit decides.
         timers.push(
@@ -327,6 +331,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
     if (idleTimer) clearTimeout(idleTimer);
     if (quietTimer) clearTimeout(quietTimer);
     qmp?.close();
+    qmpServer?.close();
     if (qmpSocket) fs.rmSync(qmpSocket, { force: true });
     fs.rmSync(home, { recursive: true, force: true });
     await new Promise<void>((resolve) => log.end(resolve));
@@ -341,7 +346,8 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
     conversation: await conv?.stop(endInWords(end)),
     end,
     watcher,
-    stderr: stderr.replace(/^.*info: QEMU waiting for connection on:.*\n?/m, ''),
+    stderr,
     seconds: (Date.now() - started) / 1000,
+    qemuVersion: qmp?.version,
   };
 }

@@ -22,32 +22,47 @@ export class QmpClient {
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   private closed = false;
+  /** QEMU's version as its greeting gives it (`QEMU emulator version 7.2.22 (Debian ...)`, as --version prints it). */
+  version?: string;
 
   constructor(private readonly onEvent: (e: QmpEvent) => void) {}
 
   /**
-   * Connects to QEMU's QMP socket (retrying while QEMU creates it, for up to `ms`) and leaves
-   * capabilities-negotiation mode. Resolves false when no connection could be made (QEMU gone).
+   * Listens on `path` for QEMU started with `-qmp unix:PATH`: QEMU is then the client and connects
+   * while it starts, before the machine runs (-S), so nothing has to poll for a socket QEMU has
+   * yet to create (https://www.qemu.org/docs/master/system/invocation.html, `-chardev socket`).
    */
-  async connect(path: string, ms: number, alive: () => boolean): Promise<boolean> {
-    const deadline = Date.now() + ms;
-    for (;;) {
-      if (!alive() || this.closed) return false;
-      const s = await new Promise<net.Socket | undefined>((resolve) => {
-        const c = net.createConnection(path);
-        c.once('error', () => {
-          c.destroy();
-          resolve(undefined);
-        });
-        c.once('connect', () => resolve(c));
-      });
-      if (s) {
-        this.attach(s);
-        break;
-      }
-      if (Date.now() > deadline) return false;
-      await new Promise((r) => setTimeout(r, 2));
+  static async listen(path: string): Promise<net.Server> {
+    const server = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(path, resolve);
+    });
+    return server;
+  }
+
+  /**
+   * Takes QEMU's connection on `server` (waiting up to `ms`, while `alive()`), closes the server
+   * and leaves capabilities-negotiation mode. Resolves false when QEMU did not connect (it is gone).
+   */
+  async accept(server: net.Server, ms: number, alive: () => boolean): Promise<boolean> {
+    let deadline: NodeJS.Timeout | undefined;
+    let gone: NodeJS.Timeout | undefined;
+    const s = await new Promise<net.Socket | undefined>((resolve) => {
+      deadline = setTimeout(() => resolve(undefined), ms);
+      // QEMU that exits before it connects (bad arguments) is noticed within a tenth of a second.
+      gone = setInterval(() => (alive() && !this.closed ? undefined : resolve(undefined)), 100);
+      server.once('connection', resolve);
+    });
+    clearTimeout(deadline);
+    clearInterval(gone);
+    server.close();
+    if (!s) return false;
+    if (this.closed) {
+      s.destroy();
+      return false;
     }
+    this.attach(s);
     try {
       await this.execute('qmp_capabilities');
       return true;
@@ -65,13 +80,25 @@ export class QmpClient {
       while ((nl = buf.indexOf('\n')) >= 0) {
         const line = buf.slice(0, nl);
         buf = buf.slice(nl + 1);
-        let msg: { event?: string; data?: Record<string, unknown>; id?: number; return?: unknown; error?: { desc?: string } };
+        let msg: {
+          QMP?: { version?: { qemu?: { major: number; minor: number; micro: number }; package?: string } };
+          event?: string;
+          data?: Record<string, unknown>;
+          id?: number;
+          return?: unknown;
+          error?: { desc?: string };
+        };
         try {
           msg = JSON.parse(line);
         } catch {
           continue;
         }
-        if (typeof msg.event === 'string') {
+        const v = msg.QMP?.version;
+        if (v?.qemu) {
+          // The greeting; QEMU's --version prints the same: "QEMU emulator version" QEMU_FULL_VERSION.
+          const q = v.qemu;
+          this.version = `QEMU emulator version ${q.major}.${q.minor}.${q.micro}${v.package ? ` (${v.package.trim()})` : ''}`;
+        } else if (typeof msg.event === 'string') {
           this.onEvent({ event: msg.event, data: msg.data });
         } else if (typeof msg.id === 'number' && this.pending.has(msg.id)) {
           const p = this.pending.get(msg.id)!;

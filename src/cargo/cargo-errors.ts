@@ -6,11 +6,7 @@
  * display_error in src/cargo/lib.rs). Pure functions of that text.
  */
 
-// CSI and OSC escape sequences (CARGO_TERM_COLOR=always colours the text).
-// eslint-disable-next-line no-control-regex -- escape sequences are what it removes
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?/g;
-
-export const stripAnsi = (s: string) => s.replace(ANSI, '');
+import { cleanLine } from '../model/ansi.js';
 
 /** How many lines after cargo's `error:` line the reason quotes. */
 export const CONTEXT_LINES = 6;
@@ -20,7 +16,7 @@ export const CONTEXT_LINES = 6;
  * introduces, blank lines left out), or undefined when cargo printed no `error:` line.
  */
 export function cargoErrorExcerpt(stderr: string, context = CONTEXT_LINES): string[] | undefined {
-  const lines = stripAnsi(stderr).replace(/\r/g, '').split('\n');
+  const lines = cleanLine(stderr).split('\n');
   const at = lines.findIndex((l) => /^error(\[\w+\])?:/.test(l));
   if (at < 0) return undefined;
   const out = [lines[at].trim()];
@@ -36,8 +32,7 @@ export function cargoErrorExcerpt(stderr: string, context = CONTEXT_LINES): stri
 
 /** The last non-blank lines of the text (escape codes removed). */
 export function lastLines(text: string, n: number): string[] {
-  return stripAnsi(text)
-    .replace(/\r/g, '')
+  return cleanLine(text)
     .split('\n')
     .map((l) => l.trimEnd())
     .filter((l) => l.trim())
@@ -84,7 +79,7 @@ export function buildFailureReason(f: BuildFailure): string {
  * (very long and quoted), and the linker's own `error:` lines.
  */
 function renderedDetail(rendered: string): string[] {
-  const lines = stripAnsi(rendered)
+  const lines = cleanLine(rendered)
     .split('\n')
     .map((l) => l.trim())
     .filter(Boolean);

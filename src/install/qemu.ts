@@ -15,8 +15,8 @@ export interface Firmware {
 export interface QemuInstall {
   /** Absolute path of the QEMU binary. */
   path: string;
-  /** `--version`'s first line; asked in the background while the toolchain is checked. */
-  version: Promise<string>;
+  /** `--version`'s first line, when asked for; asked in the background while the toolchain is checked. */
+  version?: Promise<string>;
   installed: boolean;
 }
 
@@ -24,7 +24,7 @@ export interface QemuInstall {
  * Uses the QEMU on PATH if there is one, otherwise installs the package that ships it: the one apt
  * says provides the binary on this distribution (qemu-package.ts), `aptPackage` when apt cannot say.
  */
-export async function ensureQemu(binary: string, fallbackPackage: string): Promise<QemuInstall> {
+export async function ensureQemu(binary: string, fallbackPackage: string, askVersion = true): Promise<QemuInstall> {
   let found = await io.which(binary, false);
   let installed = false;
   if (!found) {
@@ -36,10 +36,12 @@ export async function ensureQemu(binary: string, fallbackPackage: string): Promi
     found = await io.which(binary, false);
     if (!found) throw new InfraError(`${aptPackage} was installed but ${binary} is still not on PATH.`, 'install');
   }
-  const version = capture(found, ['--version']).then(
-    (v) => v.stdout.split('\n')[0]?.trim() || 'unknown version',
-    () => 'unknown version',
-  );
+  const version = askVersion
+    ? capture(found, ['--version']).then(
+        (v) => v.stdout.split('\n')[0]?.trim() || 'unknown version',
+        () => 'unknown version',
+      )
+    : undefined;
   return { path: found, version, installed };
 }
 

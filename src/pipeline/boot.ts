@@ -32,6 +32,9 @@ export interface Booted {
   outputs?: Record<string, string>;
 }
 
+/** The runs whose log has QEMU's version already. */
+const versionShown = new WeakSet<RunContext>();
+
 const KIND_NAMES: Record<ImageKind, string> = { elf: 'an ELF executable', pe: 'a PE (.efi) application', raw: 'a raw disk image' };
 
 /** What the image is: read from its first bytes, or (dry run, before it exists) the first kind the target boots. */
@@ -120,6 +123,11 @@ async function bootOnce(ctx: RunContext, installed: Installed, image: Image, acc
     });
   } finally {
     echo.stop();
+  }
+  // Said once a run: the version QEMU's QMP greeting gave (the install asked no `--version` for it).
+  if (result.qemuVersion && !versionShown.has(ctx)) {
+    versionShown.add(ctx);
+    log.line(`${plan.launcher.name}: ${result.qemuVersion}`);
   }
   // QEMU's stderr may carry the guest's own words (a runner's semihosting): shown inside a pause of workflow commands.
   showUntrusted("QEMU's own messages (workflow commands in them are ignored):", result.stderr, (t) => log.write(t));

@@ -8,7 +8,7 @@ import { junitXml, suiteFromReport } from '../report/junit.js';
 import { errorSuite, judgeTestRun } from '../report/test-run.js';
 import { annotatePanic, panicAnnotation } from '../report/panic-location.js';
 import type { ProbeRow, Report } from '../report/summary.js';
-import { cleanLine } from '../verdict/watcher.js';
+import { cleanLine } from '../model/ansi.js';
 import { runName } from '../inputs/matrix.js';
 import type { Judged } from './judge.js';
 import { filePrefix } from './mode.js';

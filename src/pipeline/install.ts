@@ -2,7 +2,7 @@ import * as core from '@actions/core';
 import * as path from 'node:path';
 import { aptInstallMissing } from '../install/apt.js';
 import { cachedAsset, fetchAsset } from '../install/download.js';
-import { ensureFirmware, qemuVersionNumber } from '../install/qemu.js';
+import { ensureFirmware } from '../install/qemu.js';
 import { installToolchain, planToolchain, predictToolchain, type Toolchain, type ToolchainPlan } from '../install/toolchain.js';
 import { predictCache, restoreBuild, restoreTools, type PipelineCache } from './cache.js';
 import type { RunContext } from './run-context.js';
@@ -16,8 +16,6 @@ export interface Installed {
   /** The toolchain cargo runs with; undefined when nothing is built (dry run: as it would be, when it can tell). */
   toolchain?: Toolchain;
   cache?: PipelineCache;
-  /** The version of the QEMU that boots the image (the action's QEMU command line only), from the probe the install already ran. */
-  qemuVersion?: string;
 }
 
 /** What a dry run shows of the install: the actions a real run would take, and the cache keys. */
@@ -57,9 +55,7 @@ export async function install(ctx: RunContext): Promise<Installed> {
     );
   }
   if (installed.note) core.info(`${launcher.name}: ${await installed.note}`);
-  // A runner command or cargo run may boot with another QEMU than the one installed: no version is claimed for it.
-  const qemuVersion = launcher.kind === 'qemu' && installed.version ? qemuVersionNumber(await installed.version) : undefined;
-  return { program: installed.path, assets, toolchain, cache, qemuVersion };
+  return { program: installed.path, assets, toolchain, cache };
 }
 
 /** The install as a dry run shows it: what would be installed, without installing anything. */

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { decide, type Verdict } from '../verdict/verdict.js';
 import { lacksEvidence, type ExecutableReport } from '../verdict/test-cases.js';
-import { cleanLine } from '../verdict/watcher.js';
+import { cleanLine } from '../model/ansi.js';
 import type { Booted } from './boot.js';
 import type { RunContext } from './run-context.js';
 

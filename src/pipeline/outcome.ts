@@ -5,6 +5,7 @@ import { shellJoin } from '../boot/qemu-args.js';
 import { safeFileName } from '../model/paths.js';
 import type { Plan } from '../plan/plan.js';
 import { bootTimings, factOutputs } from '../report/outputs.js';
+import { qemuVersionNumber } from '../install/qemu.js';
 import { writeSummary, type Report } from '../report/summary.js';
 import type { Toolchain } from '../install/toolchain.js';
 import { runName } from '../inputs/matrix.js';
@@ -61,7 +62,9 @@ export function facts(plan: Plan, installed: Installed | undefined, boots: Boote
         cacheHit: installed?.cache?.hit,
         timings: booted && bootTimings(booted.result.moments),
         accels: shown ? boots.map((b) => b.accel) : [],
-        qemuVersion: installed?.qemuVersion,
+        // From the QMP greeting of the QEMU that booted: only the action's own QEMU command line speaks QMP
+        // (a runner command or cargo run may boot another QEMU than the one installed: no version is claimed for it).
+        qemuVersion: qemuVersionNumber(boots.find((b) => b.result.qemuVersion)?.result.qemuVersion ?? ''),
       }),
       ...booted?.outputs,
     },

@@ -1,5 +1,5 @@
 import * as core from '@actions/core';
-import { cleanLine } from '../verdict/watcher.js';
+import { cleanLine } from '../model/ansi.js';
 
 export interface Report {
   target: string;

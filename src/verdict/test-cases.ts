@@ -1,4 +1,4 @@
-import { cleanLine } from './watcher.js';
+import { cleanLine } from '../model/ansi.js';
 
 /**
  * Test cases inside one test executable's serial output. Two line formats are recognised:

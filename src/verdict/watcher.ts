@@ -1,7 +1,7 @@
 import { isUtf8 } from 'node:buffer';
-import { cleanBlock, countNewlines } from './scan.js';
 import { matches, type Pattern } from '../model/patterns.js';
 import { MATCH_DEADLINE_MS, withinDeadline } from '../model/deadline.js';
+import { cleanLine } from '../model/ansi.js';
 
 export interface WatchRules {
   /** Lines that must appear. */
@@ -67,18 +67,19 @@ interface HeldLine {
 const BATCH_LINES = 512;
 const BATCH_BYTES = 64 * 1024;
 
-// CSI sequences, OSC sequences (ended by BEL or ST), and two-byte escapes.
-// eslint-disable-next-line no-control-regex -- escape sequences are what it removes
-const ANSI = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)?|\x1b[@-Z\\-_]/g;
-// What else a guest's terminal output carries that is not text: NUL padding, carriage returns, DEL.
-// eslint-disable-next-line no-control-regex -- control characters are what it removes
-const CONTROL = /[\x00\r\x7f]/g;
-
-/** The text a pattern is matched against: no ANSI escape sequences, no NUL, CR or DEL bytes. */
-export function cleanLine(line: string): string {
-  const noAnsi = line.includes('\x1b') ? line.replace(ANSI, '') : line;
-  return noAnsi.replace(CONTROL, '');
+/** Newlines in a block of bytes, or in its decoded text: one indexOf call per line. */
+function countNewlines(b: Buffer | string): number {
+  let n = 0;
+  if (typeof b === 'string') for (let i = b.indexOf('\n'); i >= 0; i = b.indexOf('\n', i + 1)) n++;
+  else for (let i = b.indexOf(0x0a); i >= 0; i = b.indexOf(0x0a, i + 1)) n++;
+  return n;
 }
+
+const literalOf = (p: Pattern) => ({ bytes: Buffer.from(p.literal ?? ''), text: p.literal ?? '' });
+
+/** Does the block (its bytes, or its cleaned text) hold this literal (given as bytes and as text)? */
+const holds = (block: Buffer | string, l: { bytes: Buffer; text: string }) =>
+  typeof block === 'string' ? block.includes(l.text) : block.indexOf(l.bytes) >= 0;
 
 /**
  * Watches a serial stream chunk by chunk and keeps just what the verdict needs: which
@@ -131,8 +132,8 @@ export class SerialWatcher {
   satisfiedAt?: number;
   private readonly fastPath: boolean;
   private readonly literalsOnly: boolean;
-  private readonly failLiterals: Buffer[];
-  private readonly expectLiterals: Buffer[];
+  private readonly failLiterals: { bytes: Buffer; text: string }[];
+  private readonly expectLiterals: { bytes: Buffer; text: string }[];
 
   constructor(
     readonly rules: WatchRules,
@@ -148,8 +149,8 @@ export class SerialWatcher {
     const all = [...rules.expect, ...rules.failOn];
     // A literal with U+FFFD could match text the decoder made from invalid bytes: judge such streams line by line.
     this.literalsOnly = all.every((p) => p.literal !== undefined && !p.literal.includes('\ufffd')) && (opts.onLine === undefined || opts.onLines !== undefined);
-    this.failLiterals = rules.failOn.map((p) => Buffer.from(p.literal ?? ''));
-    this.expectLiterals = rules.expect.map((p) => Buffer.from(p.literal ?? ''));
+    this.failLiterals = rules.failOn.map((p) => literalOf(p));
+    this.expectLiterals = rules.expect.map((p) => literalOf(p));
     this.guarded = all.some((p) => p.regex !== undefined);
     this.deadlineMs = opts.matchDeadlineMs ?? MATCH_DEADLINE_MS;
   }
@@ -248,13 +249,15 @@ export class SerialWatcher {
    * The fast path. `block` is whole lines, each ending in a newline. When no line in it can change
    * anything (no failure literal, no awaited literal, also once escape codes and control bytes are
    * cleaned away; no over-long line), only the line count, the tail and the live log need
-   * updating, and the block is passed over without splitting it into strings. Returns false (and
+   * updating, and the block is passed over without splitting it into lines. Returns false (and
    * does nothing) when the block needs a line-by-line look.
    */
   private skipLines(block: Buffer): boolean {
     if (!this.literalsOnly) return false;
     if (this.failure !== undefined && this.failure.next === undefined) return false; // the line after a failure is kept for the report
-    let text = block;
+    const lines = countNewlines(block);
+    // Searched for the literals: the bytes themselves, or the decoded text cleaned (model/ansi.ts).
+    let text: Buffer | string = block;
     let plain = block.indexOf(0x1b) < 0 && block.indexOf(0x00) < 0 && block.indexOf(0x7f) < 0;
     for (let cr = plain ? block.indexOf(0x0d) : -1; cr >= 0; cr = block.indexOf(0x0d, cr + 1)) {
       if (block[cr + 1] !== 0x0a) {
@@ -263,12 +266,14 @@ export class SerialWatcher {
       }
     }
     if (!plain) {
-      // Cleaning bytes equals cleaning the decoded lines only for valid UTF-8.
+      // Decoding the block equals decoding each line only for valid UTF-8, and cleaning it equals
+      // cleaning each line only when no sequence ran past a newline (every newline is still there).
       if (!isUtf8(block)) return false;
-      text = cleanBlock(block);
+      text = cleanLine(block.toString('utf8'));
+      if (countNewlines(text) !== lines) return false;
     }
     if (this.failure === undefined) {
-      for (const f of this.failLiterals) if (text.indexOf(f) >= 0) return false;
+      for (const f of this.failLiterals) if (holds(text, f)) return false;
     }
     if (!this.satisfied) {
       const first = this.met.indexOf(false);
@@ -276,11 +281,10 @@ export class SerialWatcher {
         // Ordered: the next expectation, and later ones not seen yet (where they appear is reported).
         // Unordered: any expectation, met ones too (a line for one may free another's line).
         const matters = this.rules.ordered ? i === first || (i > first && this.seenAt[i] === 0) : true;
-        if (matters && text.indexOf(this.expectLiterals[i]) >= 0) return false;
+        if (matters && holds(text, this.expectLiterals[i])) return false;
       }
     }
     if (block.length > this.maxLineBytes && this.hasOverlongLine(block)) return false;
-    const lines = countNewlines(text); // cleaning keeps every newline
     this.lineCount += lines;
     this.tailFrom(block, lines);
     this.opts.onLines?.(block, !plain);

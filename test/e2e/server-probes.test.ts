@@ -57,13 +57,14 @@ test(
     assert.ok(args.includes(`user,id=net0,hostfwd=tcp:127.0.0.1:${web}-:80,hostfwd=tcp:127.0.0.1:${rev}-:7,hostfwd=tcp:127.0.0.1:${closed}-:81`));
     // QMP, as the action's own boots have it: a bare TCP probe passes on QEMU's word that the guest accepted.
     const qmpSocket = path.join(dir, 'qmp.sock');
-    const guest = startGuest('qemu-system-x86_64', [...args, '-qmp', `unix:${qmpSocket},server=on,wait=off`]);
+    const qmpServer = await QmpClient.listen(qmpSocket);
+    const guest = startGuest('qemu-system-x86_64', [...args, '-qmp', `unix:${qmpSocket}`]);
     const qmp = new QmpClient(() => {});
     const runner = new ProbeRunner(probes, {
       view: usernetView(() => qmp.execute<string>('human-monitor-command', { 'command-line': 'info usernet' })),
     });
     try {
-      assert.ok(await qmp.connect(qmpSocket, 10_000, () => alive(guest.child.pid)), 'QMP connected');
+      assert.ok(await qmp.accept(qmpServer, 10_000, () => alive(guest.child.pid)), 'QMP connected');
       guest.onData((c) => runner.push(c));
       runner.start();
       await guest.waitFor(LISTENING, 180_000);

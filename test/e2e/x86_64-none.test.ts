@@ -61,7 +61,7 @@ test('the example kernel passes: lines in order, exit status 33, outputs and sum
   );
   const log = fs.readFileSync(r.outputs.log, 'utf8');
   assert.ok(log.includes(`${HELLO}\n`) && log.includes('all tests passed'), log);
-  assert.match(r.summary, /✅ x86_64-unknown-none: pass/);
+  assert.match(r.summary, /✅ x86_64-unknown-none \(distro\): pass/, 'the default name: the target, then the toolchain input');
   assert.match(r.summary, /all tests passed<\/pre>/);
   assert.match(r.stdout, /std for x86_64-unknown-none: built from source/);
   assert.match(r.stdout, /Accelerator: (KVM|TCG)/);

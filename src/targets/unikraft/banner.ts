@@ -1,4 +1,4 @@
-import { cleanLine } from '../../verdict/watcher.js';
+import { cleanLine } from '../../model/ansi.js';
 
 /**
  * The Unikraft version a guest reports in its boot banner (unikraft lib/ukboot/banner.c:

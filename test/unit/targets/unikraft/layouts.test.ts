@@ -12,7 +12,7 @@ import { unikraftHostPackages } from '../../../../src/targets/unikraft/host.js';
 import { describeUnikraftVersion, movingVersionWarning, parseUnikraftBanner } from '../../../../src/targets/unikraft/banner.js';
 import { UKTEST_FAILED } from '../../../../src/targets/unikraft/uktest.js';
 import { matches } from '../../../../src/model/patterns.js';
-import { cleanLine } from '../../../../src/verdict/watcher.js';
+import { cleanLine } from '../../../../src/model/ansi.js';
 import { ROOT } from '../../../helpers/action.js';
 import { fakePlan } from '../../../helpers/inputs.js';
 import { tempDir } from '../../../helpers/tmp.js';
