@@ -1,5 +1,6 @@
 import type { Family } from '../contract.js';
 import { InputError } from '../../model/errors.js';
+import { toolCacheOf } from '../common.js';
 import { aarch64None } from './aarch64.js';
 import { cortexM } from './cortex-m.js';
 import { BOOT_PROTOCOL_INPUT, type BootProtocolChoice } from './protocol.js';
@@ -35,7 +36,7 @@ export const bareMetal: Family = {
     const choice = (own['boot-protocol'] as BootProtocolChoice | undefined) ?? 'auto';
     if (isTargetSpec(target)) {
       const spec = readTargetSpec(target, common.workingDirectory);
-      const p = x86_64None(target, choice, spec.arch, common.workingDirectory);
+      const p = x86_64None(target, choice, spec.arch, common.workingDirectory, toolCacheOf(common));
       if (!p)
         throw new InputError(
           'target',
@@ -53,7 +54,7 @@ export const bareMetal: Family = {
       throw new InputError('boot-protocol', `is only read for x86_64-unknown-none and x86_64 target specs (.json), not for ${target}`, 'Remove it.');
     }
     for (const b of BOARDS) {
-      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory) : b(target);
+      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory, toolCacheOf(common)) : b(target);
       if (p) return p;
     }
     throw new Error(`Internal error: ${target} is not a bare-metal target.`);

@@ -8,10 +8,10 @@ import type { InputSpec } from '../../model/parse.js';
  * One detector for the whole x86_64 bare-metal family, so the plan and the log name what was found
  * ("multiboot2 kernel -> GRUB ISO") and an unknown image fails before QEMU with the fix.
  */
-export type BootProtocol = 'pvh' | 'multiboot' | 'multiboot2' | 'limine' | 'bootloader' | 'iso' | 'disk' | 'pe';
+export type BootProtocol = 'pvh' | 'multiboot' | 'multiboot2' | 'limine' | 'bootloader' | 'bootimage' | 'iso' | 'disk' | 'pe';
 
 /** The values of the boot-protocol input ('auto': detect). */
-export const BOOT_PROTOCOLS = ['auto', 'pvh', 'multiboot', 'multiboot2', 'limine', 'bootloader', 'iso', 'disk'] as const;
+export const BOOT_PROTOCOLS = ['auto', 'pvh', 'multiboot', 'multiboot2', 'limine', 'bootloader', 'bootimage', 'iso', 'disk'] as const;
 export type BootProtocolChoice = (typeof BOOT_PROTOCOLS)[number];
 
 export interface Detected {
@@ -202,6 +202,7 @@ export const WAY: Record<BootProtocol, string> = {
   multiboot2: 'multiboot2 kernel -> GRUB ISO (grub-mkrescue) -> QEMU -cdrom',
   limine: 'Limine kernel -> Limine ISO',
   bootloader: 'bootloader 0.11 kernel -> BIOS disk image (a generated builder crate: bootloader::BiosBoot) -> QEMU -drive format=raw',
+  bootimage: 'bootloader 0.9 kernel -> BIOS disk image (cargo bootimage) -> QEMU -drive format=raw',
   iso: 'ISO image -> QEMU -cdrom',
   disk: 'raw disk image -> QEMU -drive format=raw',
   pe: 'PE image',

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { NICS } from '../../boot/network.js';
 import { rawDrive, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
 import { aptInstallMissing } from '../../install/apt.js';
@@ -6,7 +7,8 @@ import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
-import { biosImage, bootimageError, bootloader09, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
+import { bootimageCrate, bootimageImage, bootimageInstallArgv, buildBootimage, cargoBootimageArgv } from './bootimage.js';
+import { biosImage, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
 import { resolveProtocol, UnknownFormatError, WAY, type BootProtocolChoice, type Detected } from './protocol.js';
 
@@ -25,19 +27,34 @@ const NEEDS_GRUB: BootProtocolChoice[] = ['multiboot2'];
  * - a Multiboot2 header: a GRUB ISO made with grub-mkrescue (grub.ts), booted with `-cdrom`;
  * - a bootloader 0.11 kernel (a `.bootloader-config` section): a BIOS disk image from a generated
  *   builder crate (bootloader.ts), booted with `-drive format=raw`;
+ * - no header, and a crate that depends on bootloader 0.9 (or has [package.metadata.bootimage]):
+ *   the BIOS disk image `cargo bootimage` makes (bootimage.ts), booted with `-drive format=raw`;
  * - an ISO 9660 image: `-cdrom`; a raw BIOS disk image (bootimage, bootloader's DiskImageBuilder):
  *   `-drive format=raw`;
  * - Limine requests: an error with the way to build the ISO (the action does not build it yet).
  * Success is reported through isa-debug-exit at 0xf4: writing 0x10 gives QEMU status 33 (rust-osdev's convention).
  */
-export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', specArch?: string, workingDirectory?: string): TargetPlan | undefined {
+export function x86_64None(
+  target: string,
+  choice: BootProtocolChoice = 'auto',
+  specArch?: string,
+  workingDirectory?: string,
+  toolCache = os.tmpdir(),
+): TargetPlan | undefined {
   if (target !== 'x86_64-unknown-none' && specArch !== 'x86_64') return undefined;
   /** The protocol of each image, detected once (prepare detects; load, called after it, reads the answer). */
   const seen = new Map<string, Detected>();
   const detect = (kernel: string): Detected => {
     let d = seen.get(kernel);
     if (!d) {
-      d = resolveProtocol(kernel, choice);
+      try {
+        d = resolveProtocol(kernel, choice);
+      } catch (e) {
+        // No header, and a crate cargo bootimage makes bootable (bootloader 0.9): its disk image.
+        const evidence = e instanceof UnknownFormatError ? bootimageCrate(workingDirectory) : undefined;
+        if (!evidence) throw e;
+        d = { protocol: 'bootimage', evidence };
+      }
       seen.set(kernel, d);
     }
     return d;
@@ -54,7 +71,7 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
     return choice === 'auto' ? (ctx.image === 'raw' ? 'disk' : 'pvh') : choice;
   };
   return bareMetalPlan(target, {
-    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, bootloader 0.11, ISO, disk image)',
+    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, bootloader 0.11, bootimage, ISO, disk image)',
     qemu: {
       arch: 'x86_64',
       cpu: { kvm: 'host', tcg: undefined },
@@ -74,19 +91,14 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
             return { drives: [rawDrive(ctx.kernel)] };
           case 'bootloader':
             return { drives: [rawDrive(biosImage(ctx.workDir))] };
+          case 'bootimage':
+            return { drives: [rawDrive(bootimageImage(ctx.kernel))] };
           default:
             return { kernel: ctx.kernel };
         }
       },
       async prepare(ctx) {
-        let d: Detected;
-        try {
-          d = detect(ctx.kernel);
-        } catch (e) {
-          // No header, and the crate depends on bootloader 0.9: say what makes it bootable (bootimage).
-          const v = e instanceof UnknownFormatError ? bootloader09(workingDirectory) : undefined;
-          throw v ? bootimageError(ctx.kernel, v) : e;
-        }
+        const d = detect(ctx.kernel);
         ctx.log?.info(`Boot protocol: ${WAY[d.protocol]} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})`);
         switch (d.protocol) {
           case 'multiboot2':
@@ -97,6 +109,21 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
             throw new ActionError(`${ctx.kernel} is a PE (.efi) application: set target to x86_64-unknown-uefi to boot it under UEFI firmware.`);
           case 'bootloader':
             await buildBiosImage(ctx.kernel, ctx.workDir, bootloaderVersion(workingDirectory), (l) => ctx.log?.info(l), ctx.cargo);
+            return;
+          case 'bootimage':
+            if (!ctx.cargo || !ctx.cargoBuild || !workingDirectory)
+              throw new ActionError(
+                `${ctx.kernel} is a bootloader 0.9 kernel, whose disk image cargo bootimage makes while building the crate; a prebuilt kernel is not built here: run \`cargo bootimage\` yourself and give target/<target>/debug/bootimage-<crate>.bin as the kernel input, or let the action build the crate (no kernel input).`,
+              );
+            await buildBootimage({
+              kernel: ctx.kernel,
+              workingDirectory,
+              toolCache,
+              cargo: ctx.cargo.cargo,
+              buildArgv: ctx.cargoBuild,
+              env: ctx.cargo.env,
+              log: (l) => ctx.log?.info(l),
+            });
             return;
           case 'limine':
             throw new ActionError(
@@ -112,6 +139,9 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
           ...(p === 'multiboot2' ? { commands: [grubMkrescueArgv(ctx.workDir).join(' ')] } : {}),
           ...(p === 'bootloader'
             ? { builder: `bootloader ${bootloaderVersion(workingDirectory)}`, commands: [builderArgv(ctx.workDir, ctx.kernel, ctx.cargo?.cargo).join(' ')] }
+            : {}),
+          ...(p === 'bootimage' && ctx.cargoBuild
+            ? { commands: [bootimageInstallArgv(ctx.cargoBuild[0], toolCache).join(' '), cargoBootimageArgv(ctx.cargoBuild).join(' ')] }
             : {}),
         };
       },

@@ -187,6 +187,6 @@ test('boot-protocol input: auto by default, one of the known names, else an erro
   assert.equal(BOOT_PROTOCOL_INPUT.parse('Multiboot2'), 'multiboot2');
   assert.throws(
     () => BOOT_PROTOCOL_INPUT.parse('grub'),
-    (e: Error) => e instanceof InputError && /auto, pvh, multiboot, multiboot2, limine, bootloader, iso, disk/.test(e.message),
+    (e: Error) => e instanceof InputError && /auto, pvh, multiboot, multiboot2, limine, bootloader, bootimage, iso, disk/.test(e.message),
   );
 });
