@@ -27,31 +27,40 @@ export function bootimageInstallArgv(cargo: string, toolCache: string): string[]
 /**
  * `cargo bootimage` with the arguments of the build (`cargo [--config ...] build --target T
  * -Zbuild-std=... <cargo-args>`): the subcommand replaced, and --message-format left out
- * (bootimage asks cargo for JSON itself to find the executables).
+ * (bootimage asks cargo for JSON itself to find the executables). cargo does not hand its own
+ * options before an external subcommand to it, so the build's --config options come after
+ * `bootimage`, which passes them to `cargo build` with the rest.
  */
 export function cargoBootimageArgv(buildArgv: string[]): string[] {
   const i = buildArgv.indexOf('build');
-  if (i < 0) throw new Error(`Internal error: not a cargo build command: ${buildArgv.join(' ')}`);
-  return [...buildArgv.slice(0, i), 'bootimage', ...buildArgv.slice(i + 1).filter((a) => !a.startsWith('--message-format'))];
+  if (i < 1) throw new Error(`Internal error: not a cargo build command: ${buildArgv.join(' ')}`);
+  const rest = buildArgv.slice(i + 1).filter((a) => !a.startsWith('--message-format'));
+  return [buildArgv[0], 'bootimage', ...buildArgv.slice(1, i), ...rest];
 }
 
 /** The image cargo bootimage makes for an executable: `bootimage-<file stem>.bin` next to it. */
 export const bootimageImage = (kernel: string) => path.join(path.dirname(kernel), `bootimage-${path.parse(kernel).name}.bin`);
 
+/** Where bootimage goes on this runner: the tool cache, and the runner's PATH (cargo finds `cargo-bootimage` on it). */
+export interface BootimageHost {
+  toolCache: string;
+  path?: string;
+}
+
 /** Installs bootimage (unless the pinned version is there), then runs cargo bootimage in the crate; returns the disk image. */
 export async function buildBootimage(o: {
   kernel: string;
   workingDirectory: string;
-  toolCache: string;
+  host: BootimageHost;
   cargo: string;
   buildArgv: string[];
   env: Record<string, string>;
   log: (line: string) => void;
 }): Promise<string> {
-  const bin = path.join(bootimageRoot(o.toolCache), 'bin');
-  const env = { ...o.env, PATH: [bin, o.env.PATH ?? process.env.PATH ?? ''].join(path.delimiter) };
+  const bin = path.join(bootimageRoot(o.host.toolCache), 'bin');
+  const env = { ...o.env, PATH: [bin, o.env.PATH ?? o.host.path ?? ''].join(path.delimiter) };
   if (!fs.existsSync(path.join(bin, 'cargo-bootimage'))) {
-    const [cmd, ...args] = bootimageInstallArgv(o.cargo, o.toolCache);
+    const [cmd, ...args] = bootimageInstallArgv(o.cargo, o.host.toolCache);
     o.log(`[command]${[cmd, ...args].join(' ')}`);
     const r = await capture(cmd, args, { env });
     if (r.code !== 0) {

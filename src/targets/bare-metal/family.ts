@@ -34,9 +34,11 @@ export const bareMetal: Family = {
   inputs: [BOOT_PROTOCOL_INPUT],
   plan(target, common, own) {
     const choice = (own['boot-protocol'] as BootProtocolChoice | undefined) ?? 'auto';
+    // Where bootimage is installed for bootloader 0.9 kernels (bootimage.ts).
+    const host = { toolCache: toolCacheOf(common), path: common.runnerEnv.vars.PATH };
     if (isTargetSpec(target)) {
       const spec = readTargetSpec(target, common.workingDirectory);
-      const p = x86_64None(target, choice, spec.arch, common.workingDirectory, toolCacheOf(common));
+      const p = x86_64None(target, choice, spec.arch, common.workingDirectory, host);
       if (!p)
         throw new InputError(
           'target',
@@ -54,7 +56,7 @@ export const bareMetal: Family = {
       throw new InputError('boot-protocol', `is only read for x86_64-unknown-none and x86_64 target specs (.json), not for ${target}`, 'Remove it.');
     }
     for (const b of BOARDS) {
-      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory, toolCacheOf(common)) : b(target);
+      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory, host) : b(target);
       if (p) return p;
     }
     throw new Error(`Internal error: ${target} is not a bare-metal target.`);

@@ -7,7 +7,7 @@ import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
-import { bootimageCrate, bootimageImage, bootimageInstallArgv, buildBootimage, cargoBootimageArgv } from './bootimage.js';
+import { bootimageCrate, type BootimageHost, bootimageImage, bootimageInstallArgv, buildBootimage, cargoBootimageArgv } from './bootimage.js';
 import { biosImage, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
 import { resolveProtocol, UnknownFormatError, WAY, type BootProtocolChoice, type Detected } from './protocol.js';
@@ -39,8 +39,9 @@ export function x86_64None(
   choice: BootProtocolChoice = 'auto',
   specArch?: string,
   workingDirectory?: string,
-  toolCache = os.tmpdir(),
+  host: BootimageHost = { toolCache: os.tmpdir() },
 ): TargetPlan | undefined {
+  const { toolCache } = host;
   if (target !== 'x86_64-unknown-none' && specArch !== 'x86_64') return undefined;
   /** The protocol of each image, detected once (prepare detects; load, called after it, reads the answer). */
   const seen = new Map<string, Detected>();
@@ -118,7 +119,7 @@ export function x86_64None(
             await buildBootimage({
               kernel: ctx.kernel,
               workingDirectory,
-              toolCache,
+              host,
               cargo: ctx.cargo.cargo,
               buildArgv: ctx.cargoBuild,
               env: ctx.cargo.env,

@@ -23,7 +23,7 @@ test('install: cargo install bootimage, pinned, --locked, into the tool cache', 
   ]);
 });
 
-test('cargo bootimage: the build command with build replaced, --message-format left to bootimage', () => {
+test('cargo bootimage: the build command with build replaced, its --config options after bootimage (cargo hands an external subcommand only what follows it), --message-format left to bootimage', () => {
   const build = [
     '/usr/bin/cargo',
     '--config',
@@ -37,9 +37,9 @@ test('cargo bootimage: the build command with build replaced, --message-format l
   ];
   assert.deepEqual(cargoBootimageArgv(build), [
     '/usr/bin/cargo',
+    'bootimage',
     '--config',
     'unstable.json-target-spec=true',
-    'bootimage',
     '--target',
     'x86_64-blog_os.json',
     '-Zbuild-std=core,alloc,compiler_builtins',
