@@ -52,6 +52,8 @@ export interface BootContext {
    * the same arguments (bootimage's `cargo bootimage`); undefined for a prebuilt kernel.
    */
   cargoBuild?: string[];
+  /** command: test: the Cargo.toml of the package the test executable belongs to (bootimage's runner reads it). */
+  manifest?: string;
   /** Where a family's prepare says what it did (the image's log); absent in a dry run. */
   log?: Log;
 }

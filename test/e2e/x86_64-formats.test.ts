@@ -197,7 +197,7 @@ test('bootloader 0.9: no header in a crate with [package.metadata.bootimage]: bo
     r.stdout,
     /Boot protocol: bootloader 0\.9 kernel -> BIOS disk image \(cargo bootimage\) -> QEMU -drive format=raw \(no boot header; \[package\.metadata\.bootimage\] in \S+\/x86_64-bootimage\/Cargo\.toml\)/,
   );
-  assert.match(r.stdout, /\[command\]\/usr\/bin\/cargo install bootimage --version 0\.10\.3 --locked --root \S+\/bootimage\/0\.10\.3/);
+  assert.match(r.stdout, /\[command\]\/usr\/bin\/cargo install bootimage --version 0\.10\.4 --locked --root \S+\/bootimage\/0\.10\.4/);
   // The build's own arguments, with bootimage in place of build (the vendored std source and build-std among them).
   assert.match(r.stdout, /\[command\]\/usr\/bin\/cargo bootimage --config \S+ .*--target x86_64-unknown-none -Zbuild-std=core,alloc,compiler_builtins /);
   assert.match(r.stdout, /run-args from \S+\/x86_64-bootimage\/Cargo\.toml: -m 96M/);
@@ -212,4 +212,22 @@ test('bootloader 0.9: the same kernel given prebuilt fails before QEMU, with car
   const r = await runAction({ target: 'x86_64-unknown-none', kernel, 'working-directory': 'test/kernels/x86_64-bootimage', timeout: '60' }, { env });
   assertFail(r, /is a bootloader 0\.9 kernel, whose disk image cargo bootimage makes .*run `cargo bootimage` yourself/);
   assert.equal(r.outputs['qemu-command'] ?? '', '', 'QEMU never started');
+});
+
+test("bootloader 0.9, command: test: bootimage runner makes each test executable's image (its QEMU stubbed out), test-success-exit-code judges it (STAND-IN bootimage)", async () => {
+  const r = await runAction(
+    {
+      target: 'x86_64-unknown-none',
+      'working-directory': 'test/kernels/x86_64-bootimage',
+      toolchain: 'distro',
+      command: 'test',
+      expect: 'stand-in bootloader image: kernel of',
+      timeout: '60',
+    },
+    { env: { ...env, CARGO_HOME: standinCargoHome() } },
+  );
+  assertPass(r);
+  assert.match(r.stdout, /\[command\]\S+\/bootimage\/0\.10\.4\/bin\/bootimage runner \S+\/deps\/boots-[0-9a-f]+/);
+  assert.match(r.stdout, /test-success-exit-code from \S+\/x86_64-bootimage\/Cargo\.toml: QEMU status 33/);
+  assert.match(r.stdout, /-drive format=raw,file=\S+\/deps\/bootimage-boots-[0-9a-f]+\.bin,snapshot=on/);
 });

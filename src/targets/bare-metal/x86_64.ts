@@ -7,7 +7,16 @@ import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
-import { bootimageCrate, type BootimageHost, bootimageImage, bootimageInstallArgv, buildBootimage, cargoBootimageArgv } from './bootimage.js';
+import {
+  bootimageCrate,
+  bootimageRunnerArgv,
+  isTestExecutable,
+  type BootimageHost,
+  bootimageImage,
+  bootimageInstallArgv,
+  buildBootimage,
+  cargoBootimageArgv,
+} from './bootimage.js';
 import { biosImage, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
 import { resolveProtocol, UnknownFormatError, WAY, type BootProtocolChoice, type Detected } from './protocol.js';
@@ -119,6 +128,8 @@ export function x86_64None(
             await buildBootimage({
               kernel: ctx.kernel,
               workingDirectory,
+              workDir: ctx.workDir,
+              manifest: ctx.manifest,
               host,
               cargo: ctx.cargo.cargo,
               buildArgv: ctx.cargoBuild,
@@ -142,7 +153,12 @@ export function x86_64None(
             ? { builder: `bootloader ${bootloaderVersion(workingDirectory)}`, commands: [builderArgv(ctx.workDir, ctx.kernel, ctx.cargo?.cargo).join(' ')] }
             : {}),
           ...(p === 'bootimage' && ctx.cargoBuild
-            ? { commands: [bootimageInstallArgv(ctx.cargoBuild[0], toolCache).join(' '), cargoBootimageArgv(ctx.cargoBuild).join(' ')] }
+            ? {
+                commands: [
+                  bootimageInstallArgv(ctx.cargoBuild[0], toolCache).join(' '),
+                  (isTestExecutable(ctx.kernel) ? bootimageRunnerArgv(toolCache, ctx.kernel) : cargoBootimageArgv(ctx.cargoBuild)).join(' '),
+                ],
+              }
             : {}),
         };
       },

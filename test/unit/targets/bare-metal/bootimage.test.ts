@@ -67,3 +67,14 @@ test('a bootimage crate: a bootloader 0.9 dependency or a [package.metadata.boot
   fs.writeFileSync(path.join(dir2, 'Cargo.toml'), '[package]\nname = "blog_os"\nversion = "0.1.0"\n\n[dependencies]\nbootloader = "0.9.23"\n');
   assert.equal(bootimageCrate(dir2), 'no boot header; the crate depends on bootloader 0.9.23');
 });
+
+test('test executables (in deps/, as upstream's runner tells them) get their image from bootimage runner, next to them', () => {
+  assert.equal(isTestExecutable('/t/x86_64-blog_os/debug/deps/basic_boot-0123abcd'), true);
+  assert.equal(isTestExecutable('/t/x86_64-blog_os/debug/blog_os'), false);
+  assert.deepEqual(bootimageRunnerArgv('/tc', '/t/debug/deps/basic_boot-0123abcd'), [
+    `/tc/bootimage/${BOOTIMAGE.version}/bin/bootimage`,
+    'runner',
+    '/t/debug/deps/basic_boot-0123abcd',
+  ]);
+  assert.equal(bootimageImage('/t/debug/deps/basic_boot-0123abcd'), '/t/debug/deps/bootimage-basic_boot-0123abcd.bin');
+});
