@@ -68,7 +68,7 @@ test('a bootimage crate: a bootloader 0.9 dependency or a [package.metadata.boot
   assert.equal(bootimageCrate(dir2), 'no boot header; the crate depends on bootloader 0.9.23');
 });
 
-test('test executables (in deps/, as upstream's runner tells them) get their image from bootimage runner, next to them', () => {
+test('test executables (in deps/, as the upstream runner tells them) get their image from bootimage runner, next to them', () => {
   assert.equal(isTestExecutable('/t/x86_64-blog_os/debug/deps/basic_boot-0123abcd'), true);
   assert.equal(isTestExecutable('/t/x86_64-blog_os/debug/blog_os'), false);
   assert.deepEqual(bootimageRunnerArgv('/tc', '/t/debug/deps/basic_boot-0123abcd'), [
