@@ -7,7 +7,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BOOTIMAGE, bootimageCrate, bootimageImage, bootimageInstallArgv, cargoBootimageArgv } from '../../../../src/targets/bare-metal/bootimage.js';
+import {
+  BOOTIMAGE,
+  bootimageCrate,
+  bootimageImage,
+  bootimageInstallArgv,
+  bootimageRunnerArgv,
+  cargoBootimageArgv,
+  isTestExecutable,
+} from '../../../../src/targets/bare-metal/bootimage.js';
 import { tempDir } from '../../../helpers/tmp.js';
 
 test('install: cargo install bootimage, pinned, --locked, into the tool cache', () => {
