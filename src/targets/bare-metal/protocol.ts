@@ -267,3 +267,42 @@ export const BOOT_PROTOCOL_INPUT: InputSpec<BootProtocolChoice> = {
     return v as BootProtocolChoice;
   },
 };
+
+/** The values of the boot-firmware input: the PC's firmware the x86_64 image boots under. */
+export const BOOT_FIRMWARES = ['bios', 'uefi'] as const;
+export type BootFirmware = (typeof BOOT_FIRMWARES)[number];
+
+/**
+ * The protocols whose image boots under UEFI (OVMF) too: the GRUB ISO (grub-mkrescue puts GRUB's
+ * x86_64-efi image in it when grub-efi-amd64-bin is installed,
+ * https://www.gnu.org/software/grub/manual/grub/html_node/Invoking-grub_002dmkrescue.html), an ISO
+ * and a disk image given by the user (booted as they are). PVH and Multiboot go through QEMU's own
+ * -kernel loader, which is the BIOS's (SeaBIOS's option ROM); bootimage's and this action's
+ * bootloader images are BIOS images.
+ */
+export const UEFI_PROTOCOLS: readonly BootProtocol[] = ['multiboot2', 'iso', 'disk'];
+
+/** The error for a protocol that cannot boot under the firmware asked for. */
+export function firmwareMismatch(protocol: BootProtocol, why: string): InputError {
+  return new InputError(
+    'boot-firmware',
+    `is uefi, but ${why} is a ${WAY[protocol].split(' -> ')[0]}, which this action boots under BIOS only`,
+    `Use boot-firmware: bios (the default), or give a kernel that boots under UEFI: ${UEFI_PROTOCOLS.map((p) => WAY[p].split(' -> ')[0]).join(', ')}.`,
+  );
+}
+
+/** The boot-firmware input of the x86_64 bare-metal targets (undefined: unset, BIOS). */
+export const BOOT_FIRMWARE_INPUT: InputSpec<BootFirmware | undefined> = {
+  name: 'boot-firmware',
+  parse(raw) {
+    const v = raw.toLowerCase();
+    if (!v) return undefined;
+    if (v === 'both') {
+      throw new InputError('boot-firmware', "'both' is not supported yet", 'Boot twice: one step with boot-firmware: bios and one with boot-firmware: uefi.');
+    }
+    if (!(BOOT_FIRMWARES as readonly string[]).includes(v)) {
+      throw new InputError('boot-firmware', `'${raw}' is not a firmware this action knows`, `Use ${BOOT_FIRMWARES.join(' or ')} (bios, the default).`);
+    }
+    return v as BootFirmware;
+  },
+};
