@@ -231,3 +231,26 @@ test("bootloader 0.9, command: test: bootimage runner makes each test executable
   assert.match(r.stdout, /test-success-exit-code from \S+\/x86_64-bootimage\/Cargo\.toml: QEMU status 33/);
   assert.match(r.stdout, /-drive format=raw,file=\S+\/deps\/bootimage-boots-[0-9a-f]+\.bin,snapshot=on/);
 });
+
+test("boot-firmware: uefi: the multiboot2 kernel passes through the same GRUB ISO under OVMF (GRUB's EFI image)", async () => {
+  const r = await boot('x86_64-multiboot2', undefined, { 'boot-firmware': 'uefi', timeout: '120' });
+  assertPass(r);
+  assert.match(
+    r.stdout,
+    /Boot protocol: multiboot2 kernel -> GRUB ISO \(grub-mkrescue\) -> QEMU -cdrom \(Multiboot2 header at 0x[0-9a-f]+\), under UEFI \(OVMF\)/,
+  );
+  assert.match(
+    r.outputs['qemu-command'],
+    /-m 256M .*-drive if=pflash,format=raw,readonly=on,file=\/usr\/share\/OVMF\/OVMF_CODE\.fd -drive if=pflash,format=raw,file=\S+\/OVMF_VARS\.fd .*-cdrom \S+\/grub\.iso$/,
+  );
+});
+
+test('boot-firmware: uefi with a multiboot (1) kernel (QEMU -kernel is BIOS only) fails before QEMU, naming the input and the kernels that work', async () => {
+  const r = await boot('x86_64-multiboot', undefined, { 'boot-firmware': 'uefi' });
+  assert.equal(r.outputs.result, 'error', r.stdout.slice(-2000));
+  assert.match(
+    r.stdout,
+    /Input 'boot-firmware': is uefi, but \S+\/multiboot-kernel \(Multiboot header at 0x[0-9a-f]+ with address fields\) is a multiboot kernel, which this action boots under BIOS only\. Use boot-firmware: bios/,
+  );
+  assert.equal(r.outputs['qemu-command'] ?? '', '', 'QEMU never started');
+});
