@@ -181,17 +181,23 @@ test('a custom JSON target spec (blog_os layout, next to Cargo.toml) is built wi
   assert.match(r.stdout, /unstable\.json-target-spec=true .*--target x86_64-blog_os\.json/);
 });
 
-test('bootloader 0.9: no header in a crate with [package.metadata.bootimage]: bootimage installed and cargo bootimage run, run-args applied (STAND-IN bootimage)', async () => {
-  const r = await runAction(
+/** The bootimage test kernel (no header, [package.metadata.bootimage]) through the STAND-IN bootimage and bootloader. */
+function bootimageKernel(inputs: Record<string, string> = {}) {
+  return runAction(
     {
       target: 'x86_64-unknown-none',
       'working-directory': 'test/kernels/x86_64-bootimage',
       toolchain: 'distro',
       expect: 'stand-in bootloader image: kernel of',
       timeout: '60',
+      ...inputs,
     },
     { env: { ...env, CARGO_HOME: standinCargoHome() } },
   );
+}
+
+test('bootloader 0.9: no header in a crate with [package.metadata.bootimage]: bootimage installed and cargo bootimage run, run-args applied (STAND-IN bootimage)', async () => {
+  const r = await bootimageKernel();
   assertPass(r);
   assert.match(
     r.stdout,
@@ -215,17 +221,7 @@ test('bootloader 0.9: the same kernel given prebuilt fails before QEMU, with car
 });
 
 test("bootloader 0.9, command: test: bootimage runner makes each test executable's image (its QEMU stubbed out), test-success-exit-code judges it (STAND-IN bootimage)", async () => {
-  const r = await runAction(
-    {
-      target: 'x86_64-unknown-none',
-      'working-directory': 'test/kernels/x86_64-bootimage',
-      toolchain: 'distro',
-      command: 'test',
-      expect: 'stand-in bootloader image: kernel of',
-      timeout: '60',
-    },
-    { env: { ...env, CARGO_HOME: standinCargoHome() } },
-  );
+  const r = await bootimageKernel({ command: 'test' });
   assertPass(r);
   assert.match(r.stdout, /\[command\]\S+\/bootimage\/0\.10\.4\/bin\/bootimage runner \S+\/deps\/boots-[0-9a-f]+/);
   assert.match(r.stdout, /test-success-exit-code from \S+\/x86_64-bootimage\/Cargo\.toml: QEMU status 33/);
