@@ -7,7 +7,8 @@
 //  5. the cache: a cold and a warm step of the demo kernel (cache: true) through the cache-service stand-in.
 //  6. a test suite (command: test): 8 test executables booted one at a time and in parallel (scripts/bench-test-suite.ts).
 //  7. probe overhead: from a server guest's "listening" line to an HTTP probe's verdict (scripts/bench-probes.ts).
-// BENCH_ONLY=match (sections 1 and 1b), BENCH_ONLY=warm (section 3b), BENCH_ONLY=accel (section 4), BENCH_ONLY=cache (section 5), BENCH_ONLY=tests (section 6) or BENCH_ONLY=probes (section 7) runs that section alone and prints its table (BENCHMARKS.md is left as it is).
+//  9. x86_64 preparation steps (GRUB ISO, bootloader disk image) as a ratio to the boot (scripts/bench-prepare.ts).
+// BENCH_ONLY=match (sections 1 and 1b), BENCH_ONLY=warm (section 3b), BENCH_ONLY=accel (section 4), BENCH_ONLY=cache (section 5), BENCH_ONLY=tests (section 6), BENCH_ONLY=probes (section 7) or BENCH_ONLY=prepare (section 9) runs that section alone and prints its table (BENCHMARKS.md is left as it is).
 import { execFileSync, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -23,6 +24,7 @@ import { benchCache } from './cache-bench.js';
 import { benchTestSuite } from './bench-test-suite.js';
 import { benchProbeOverhead } from './bench-probes.js';
 import { benchImages } from './bench-images.js';
+import { benchPrepare } from './bench-prepare.js';
 import type { Accel } from '../src/boot/qemu-args.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -582,6 +584,23 @@ if (!only || only === 'images') {
   const imageRows = await benchImages({ runs: 3 });
   rows.push(...imageRows);
   if (only) console.log(imageRows.join('\n'));
+}
+
+if (!only || only === 'prepare') {
+  // 9. x86_64 preparation steps: the GRUB ISO and the bootloader disk image, against the boot.
+  console.log('bench: x86_64 preparation steps (GRUB ISO, bootloader disk image)');
+  const mb = path.join(ROOT, 'test', 'kernels', 'x86_64-multiboot');
+  const prepRows = await benchPrepare({
+    tmp: fs.mkdtempSync(path.join(tmp, 'prepare-')),
+    runs: 3,
+    root: ROOT,
+    kernel: {
+      multiboot2: buildKernel(mb, 'x86_64-unknown-none', 'multiboot2', 'multiboot-kernel', 'k-multiboot2'),
+      bootloaderConfig: buildKernel(mb, 'x86_64-unknown-none', 'bootloader-config', 'multiboot-kernel', 'k-bootloader-config'),
+    },
+  });
+  rows.push(...prepRows);
+  if (only) console.log(prepRows.join('\n'));
 }
 
 if (!only) {

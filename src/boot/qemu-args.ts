@@ -47,6 +47,13 @@ export interface BootContext {
    * helper program (bootloader 0.11's image builder); undefined for a prebuilt kernel.
    */
   cargo?: { cargo: string; env: Record<string, string> };
+  /**
+   * The build's `cargo build` command (argv), for a prepare step that runs a cargo subcommand with
+   * the same arguments (bootimage's `cargo bootimage`); undefined for a prebuilt kernel.
+   */
+  cargoBuild?: string[];
+  /** command: test: the Cargo.toml of the package the test executable belongs to (bootimage's runner reads it). */
+  manifest?: string;
   /** Where a family's prepare says what it did (the image's log); absent in a dry run. */
   log?: Log;
 }

@@ -69,6 +69,8 @@ export function bootContextOf(ctx: RunContext, installed: Pick<Installed, 'asset
     assets: installed.assets,
     image: imageKindOf(ctx, image.path),
     cargo: tc ? { cargo: tc.cargo, env: tc.env } : undefined,
+    cargoBuild: ctx.plan.build.kind === 'cargo' ? cargoCommandOf(ctx, cargoSetup(ctx, tc), {}, 'build').argv : undefined,
+    manifest: image.test?.manifestPath,
     log: log && { info: (l) => log.line(l), warning: (l) => log.line(`Warning: ${l}`) },
   };
 }

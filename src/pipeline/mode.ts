@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { bootimageDefaults, readBootimage } from '../cargo/bootimage.js';
 import { requireTestExecutables, shardShare, suiteNames, type TestExecutable } from '../cargo/test-executables.js';
@@ -80,6 +81,10 @@ export const BOOT_MODE: Mode = {
   images(plan, built, logDir, scratch) {
     const kernel = plan.build.kind === 'prebuilt' ? plan.build.kernel : built.kernel;
     if (!kernel) throw new Error('Internal error: command: boot without an image.');
+    // A crate the action built: bootimage's run-args, as `bootimage runner` adds them to a run
+    // (https://github.com/rust-osdev/bootimage/blob/master/src/run.rs), after the family's arguments.
+    const manifest = plan.build.kind === 'cargo' ? path.join(plan.build.workingDirectory, 'Cargo.toml') : undefined;
+    const d = bootimageDefaults(manifest && fs.existsSync(manifest) ? readBootimage(manifest) : undefined, 'run');
     return [
       {
         path: kernel,
@@ -88,8 +93,8 @@ export const BOOT_MODE: Mode = {
         logPath: path.join(logDir, `${filePrefix(plan)}-serial.log`),
         timeout: plan.inputs.timeout ?? DEFAULT_TIMEOUT,
         exitCodes: plan.verdict.exitCodes,
-        qemuArgs: [],
-        notes: [],
+        qemuArgs: d.qemuArgs,
+        notes: d.notes,
       },
     ];
   },

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { readBootimage } from '../cargo/bootimage.js';
 import { cargoRunLauncher, commandLauncher, qemuLauncher, type Launcher } from '../boot/launchers.js';
@@ -95,9 +96,11 @@ export function resolvePlan(inputs: Inputs): Plan {
   if (inputs.command === 'test') {
     if (t.build.assemble) throw new InputError('command', `is test, but ${inputs.target} assembles one image from what cargo builds`, 'Set command to boot.');
     checkTestConversation(inputs);
-    // Bad [package.metadata.bootimage] settings fail now, before anything is installed (each test executable's own package is read again after the build).
-    readBootimage(path.join(inputs.workingDirectory, 'Cargo.toml'));
   }
+  // Bad [package.metadata.bootimage] settings fail now, before anything is installed (each test
+  // executable's own package is read again after the build; command: boot reads run-args).
+  const manifest = path.join(inputs.workingDirectory, 'Cargo.toml');
+  if (inputs.command === 'test' || (!inputs.kernel && fs.existsSync(manifest))) readBootimage(manifest);
   const qemu = qemuChoices(inputs);
   const launcher = chooseLauncher(inputs, t, qemu);
   checkConversation(inputs, t, launcher);

@@ -1,6 +1,8 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { literal, type Pattern } from '../model/patterns.js';
 import type { ImageKind } from '../boot/qemu-args.js';
+import type { CommonInputs } from './contract.js';
 
 /** Rust's panic message, from std or from a no_std handler printing PanicInfo. */
 export const RUST_PANIC: Pattern = literal('panicked at ');
@@ -46,3 +48,6 @@ export function explainFinisher(status: number): string {
     return `QEMU exited with status 0: the guest wrote 0x5555 (pass) to the test finisher at 0x100000 or shut down through SBI, ${ZERO_AMBIGUOUS}`;
   return `QEMU exited with status ${status}: the guest wrote (${status} << 16) | 0x3333 (fail) to the test finisher at 0x100000, or called semihosting SYS_EXIT with ${status}`;
 }
+
+/** Where a family keeps tools it installs or builds itself: the runner's tool cache, else a folder in its scratch space. */
+export const toolCacheOf = (common: Pick<CommonInputs, 'runnerEnv'>) => common.runnerEnv.toolCache ?? path.join(common.runnerEnv.temp, 'tool-cache');

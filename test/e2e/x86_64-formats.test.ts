@@ -115,14 +115,22 @@ test('boot-protocol: multiboot2 forced on a kernel without the header: GRUB says
   assert.match(fs.readFileSync(r.outputs.log, 'utf8'), /GRUB could not boot \/boot\/kernel/);
 });
 
-test('bootloader 0.11: a kernel with a .bootloader-config section gets a BIOS disk image from a generated builder crate (STAND-IN bootloader crate)', async () => {
-  // crates.io cannot be reached here: crates.io is pointed at test/standins/bootloader-registry,
-  // whose `bootloader` writes a boot sector that names the kernel's size instead of loading it.
+/**
+ * crates.io cannot be reached here: a private CARGO_HOME points it at test/standins/bootloader-registry,
+ * whose `bootloader` writes a boot sector that names the kernel's size instead of loading it, and
+ * whose `bootimage` makes its disk image with that boot sector.
+ */
+function standinCargoHome(): string {
   const home = tempDir('e2e-bootloader-cargo-home-');
   fs.writeFileSync(
     path.join(home, 'config.toml'),
     `[source.crates-io]\nreplace-with = "standin"\n[source.standin]\ndirectory = "${path.join(ROOT, 'test/standins/bootloader-registry')}"\n`,
   );
+  return home;
+}
+
+test('bootloader 0.11: a kernel with a .bootloader-config section gets a BIOS disk image from a generated builder crate (STAND-IN bootloader crate)', async () => {
+  const home = standinCargoHome();
   const r = await runAction(
     {
       target: 'x86_64-unknown-none',
@@ -171,4 +179,74 @@ test('a custom JSON target spec (blog_os layout, next to Cargo.toml) is built wi
   assertPass(r);
   assert.equal(r.outputs.kernel, path.join(TARGET_DIR, 'x86_64-blog_os', 'debug', 'multiboot-kernel'));
   assert.match(r.stdout, /unstable\.json-target-spec=true .*--target x86_64-blog_os\.json/);
+});
+
+/** The bootimage test kernel (no header, [package.metadata.bootimage]) through the STAND-IN bootimage and bootloader. */
+function bootimageKernel(inputs: Record<string, string> = {}) {
+  return runAction(
+    {
+      target: 'x86_64-unknown-none',
+      'working-directory': 'test/kernels/x86_64-bootimage',
+      toolchain: 'distro',
+      expect: 'stand-in bootloader image: kernel of',
+      timeout: '60',
+      ...inputs,
+    },
+    { env: { ...env, CARGO_HOME: standinCargoHome() } },
+  );
+}
+
+test('bootloader 0.9: no header in a crate with [package.metadata.bootimage]: bootimage installed and cargo bootimage run, run-args applied (STAND-IN bootimage)', async () => {
+  const r = await bootimageKernel();
+  assertPass(r);
+  assert.match(
+    r.stdout,
+    /Boot protocol: bootloader 0\.9 kernel -> BIOS disk image \(cargo bootimage\) -> QEMU -drive format=raw \(no boot header; \[package\.metadata\.bootimage\] in \S+\/x86_64-bootimage\/Cargo\.toml\)/,
+  );
+  assert.match(r.stdout, /\[command\]\/usr\/bin\/cargo install bootimage --version 0\.10\.4 --locked --root \S+\/bootimage\/0\.10\.4/);
+  // The build's own arguments, with bootimage in place of build (the vendored std source and build-std among them).
+  assert.match(r.stdout, /\[command\]\/usr\/bin\/cargo bootimage --config \S+ .*--target x86_64-unknown-none -Zbuild-std=core,alloc,compiler_builtins /);
+  assert.match(r.stdout, /run-args from \S+\/x86_64-bootimage\/Cargo\.toml: -m 96M/);
+  const image = path.join(path.dirname(r.outputs.kernel), 'bootimage-bootimage-kernel.bin');
+  assert.match(r.outputs['qemu-command'], new RegExp(`-drive format=raw,file=${image},snapshot=on -m 96M$`));
+  const size = fs.statSync(r.outputs.kernel).size;
+  assert.match(fs.readFileSync(r.outputs.log, 'utf8'), new RegExp(`stand-in bootloader image: kernel of ${size} bytes`));
+});
+
+test('bootloader 0.9: the same kernel given prebuilt fails before QEMU, with cargo bootimage as the fix', async () => {
+  const kernel = path.join(TARGET_DIR, 'x86_64-unknown-none', 'debug', 'bootimage-kernel');
+  const r = await runAction({ target: 'x86_64-unknown-none', kernel, 'working-directory': 'test/kernels/x86_64-bootimage', timeout: '60' }, { env });
+  assertFail(r, /is a bootloader 0\.9 kernel, whose disk image cargo bootimage makes .*run `cargo bootimage` yourself/);
+  assert.equal(r.outputs['qemu-command'] ?? '', '', 'QEMU never started');
+});
+
+test("bootloader 0.9, command: test: bootimage runner makes each test executable's image (its QEMU stubbed out), test-success-exit-code judges it (STAND-IN bootimage)", async () => {
+  const r = await bootimageKernel({ command: 'test' });
+  assertPass(r);
+  assert.match(r.stdout, /\[command\]\S+\/bootimage\/0\.10\.4\/bin\/bootimage runner \S+\/deps\/boots-[0-9a-f]+/);
+  assert.match(r.stdout, /test-success-exit-code from \S+\/x86_64-bootimage\/Cargo\.toml: QEMU status 33/);
+  assert.match(r.stdout, /-drive format=raw,file=\S+\/deps\/bootimage-boots-[0-9a-f]+\.bin,snapshot=on/);
+});
+
+test("boot-firmware: uefi: the multiboot2 kernel passes through the same GRUB ISO under OVMF (GRUB's EFI image)", async () => {
+  const r = await boot('x86_64-multiboot2', undefined, { 'boot-firmware': 'uefi', timeout: '120' });
+  assertPass(r);
+  assert.match(
+    r.stdout,
+    /Boot protocol: multiboot2 kernel -> GRUB ISO \(grub-mkrescue\) -> QEMU -cdrom \(Multiboot2 header at 0x[0-9a-f]+\), under UEFI \(OVMF\)/,
+  );
+  assert.match(
+    r.outputs['qemu-command'],
+    /-m 256M .*-drive if=pflash,format=raw,readonly=on,file=\/usr\/share\/OVMF\/OVMF_CODE\.fd -drive if=pflash,format=raw,file=\S+\/OVMF_VARS\.fd .*-cdrom \S+\/grub\.iso$/,
+  );
+});
+
+test('boot-firmware: uefi with a multiboot (1) kernel (QEMU -kernel is BIOS only) fails before QEMU, naming the input and the kernels that work', async () => {
+  const r = await boot('x86_64-multiboot', undefined, { 'boot-firmware': 'uefi' });
+  assert.equal(r.outputs.result, 'error', r.stdout.slice(-2000));
+  assert.match(
+    r.stdout,
+    /Input 'boot-firmware': is uefi, but \S+\/multiboot-kernel \(Multiboot header at 0x[0-9a-f]+ with address fields\) is a multiboot kernel, which this action boots under BIOS only\. Use boot-firmware: bios/,
+  );
+  assert.equal(r.outputs['qemu-command'] ?? '', '', 'QEMU never started');
 });

@@ -109,10 +109,3 @@ export function bootloader09(workingDirectory: string | undefined): string | und
   const version = typeof dep === 'string' ? dep : typeof dep === 'object' && dep !== null ? (dep as { version?: unknown }).version : undefined;
   return typeof version === 'string' && /^[=^~]?\s*0\.9(\.|$)/.test(version.trim()) ? version.trim() : undefined;
 }
-
-/** The error for a bootloader 0.9 kernel ELF given to QEMU as it is: the fix is bootimage's disk image. */
-export function bootimageError(kernel: string, version: string): ActionError {
-  return new ActionError(
-    `${kernel} is a bootloader ${version} kernel (the crate depends on bootloader ${version}), which boots only from the BIOS disk image bootimage builds around it: run \`cargo install bootimage\` and \`cargo bootimage\` (rust-src and llvm-tools-preview installed) and give target/<target>/debug/bootimage-<crate>.bin as the kernel input.`,
-  );
-}

@@ -1,8 +1,9 @@
 import type { Family } from '../contract.js';
 import { InputError } from '../../model/errors.js';
+import { toolCacheOf } from '../common.js';
 import { aarch64None } from './aarch64.js';
 import { cortexM } from './cortex-m.js';
-import { BOOT_PROTOCOL_INPUT, type BootProtocolChoice } from './protocol.js';
+import { BOOT_FIRMWARE_INPUT, BOOT_PROTOCOL_INPUT, type BootFirmware, type BootProtocolChoice } from './protocol.js';
 import { riscvNone } from './riscv.js';
 import { isTargetSpec, readTargetSpec } from './target-spec.js';
 import { uefi } from './uefi.js';
@@ -30,12 +31,15 @@ export const bareMetal: Family = {
   ],
   // A custom target spec is read in plan(), which knows the working directory.
   handles: (target) => isTargetSpec(target) || BOARDS.some((b) => b(target) !== undefined),
-  inputs: [BOOT_PROTOCOL_INPUT],
+  inputs: [BOOT_PROTOCOL_INPUT, BOOT_FIRMWARE_INPUT],
   plan(target, common, own) {
     const choice = (own['boot-protocol'] as BootProtocolChoice | undefined) ?? 'auto';
+    const firmware = own['boot-firmware'] as BootFirmware | undefined;
+    // Where bootimage is installed for bootloader 0.9 kernels (bootimage.ts).
+    const host = { toolCache: toolCacheOf(common), path: common.runnerEnv.vars.PATH };
     if (isTargetSpec(target)) {
       const spec = readTargetSpec(target, common.workingDirectory);
-      const p = x86_64None(target, choice, spec.arch, common.workingDirectory);
+      const p = x86_64None(target, choice, spec.arch, common.workingDirectory, host, firmware);
       if (!p)
         throw new InputError(
           'target',
@@ -52,8 +56,15 @@ export const bareMetal: Family = {
     if (choice !== 'auto' && target !== 'x86_64-unknown-none') {
       throw new InputError('boot-protocol', `is only read for x86_64-unknown-none and x86_64 target specs (.json), not for ${target}`, 'Remove it.');
     }
+    if (firmware && target !== 'x86_64-unknown-none') {
+      throw new InputError(
+        'boot-firmware',
+        `is only read for x86_64-unknown-none and x86_64 target specs (.json), not for ${target}`,
+        target.endsWith('-uefi') ? 'Remove it: UEFI targets always boot under UEFI firmware.' : 'Remove it.',
+      );
+    }
     for (const b of BOARDS) {
-      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory) : b(target);
+      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory, host, firmware) : b(target);
       if (p) return p;
     }
     throw new Error(`Internal error: ${target} is not a bare-metal target.`);

@@ -8,10 +8,10 @@ import type { InputSpec } from '../../model/parse.js';
  * One detector for the whole x86_64 bare-metal family, so the plan and the log name what was found
  * ("multiboot2 kernel -> GRUB ISO") and an unknown image fails before QEMU with the fix.
  */
-export type BootProtocol = 'pvh' | 'multiboot' | 'multiboot2' | 'limine' | 'bootloader' | 'iso' | 'disk' | 'pe';
+export type BootProtocol = 'pvh' | 'multiboot' | 'multiboot2' | 'limine' | 'bootloader' | 'bootimage' | 'iso' | 'disk' | 'pe';
 
 /** The values of the boot-protocol input ('auto': detect). */
-export const BOOT_PROTOCOLS = ['auto', 'pvh', 'multiboot', 'multiboot2', 'limine', 'bootloader', 'iso', 'disk'] as const;
+export const BOOT_PROTOCOLS = ['auto', 'pvh', 'multiboot', 'multiboot2', 'limine', 'bootloader', 'bootimage', 'iso', 'disk'] as const;
 export type BootProtocolChoice = (typeof BOOT_PROTOCOLS)[number];
 
 export interface Detected {
@@ -202,6 +202,7 @@ export const WAY: Record<BootProtocol, string> = {
   multiboot2: 'multiboot2 kernel -> GRUB ISO (grub-mkrescue) -> QEMU -cdrom',
   limine: 'Limine kernel -> Limine ISO',
   bootloader: 'bootloader 0.11 kernel -> BIOS disk image (a generated builder crate: bootloader::BiosBoot) -> QEMU -drive format=raw',
+  bootimage: 'bootloader 0.9 kernel -> BIOS disk image (cargo bootimage) -> QEMU -drive format=raw',
   iso: 'ISO image -> QEMU -cdrom',
   disk: 'raw disk image -> QEMU -drive format=raw',
   pe: 'PE image',
@@ -264,5 +265,44 @@ export const BOOT_PROTOCOL_INPUT: InputSpec<BootProtocolChoice> = {
       );
     }
     return v as BootProtocolChoice;
+  },
+};
+
+/** The values of the boot-firmware input: the PC's firmware the x86_64 image boots under. */
+export const BOOT_FIRMWARES = ['bios', 'uefi'] as const;
+export type BootFirmware = (typeof BOOT_FIRMWARES)[number];
+
+/**
+ * The protocols whose image boots under UEFI (OVMF) too: the GRUB ISO (grub-mkrescue puts GRUB's
+ * x86_64-efi image in it when grub-efi-amd64-bin is installed,
+ * https://www.gnu.org/software/grub/manual/grub/html_node/Invoking-grub_002dmkrescue.html), an ISO
+ * and a disk image given by the user (booted as they are). PVH and Multiboot go through QEMU's own
+ * -kernel loader, which is the BIOS's (SeaBIOS's option ROM); bootimage's and this action's
+ * bootloader images are BIOS images.
+ */
+export const UEFI_PROTOCOLS: readonly BootProtocol[] = ['multiboot2', 'iso', 'disk'];
+
+/** The error for a protocol that cannot boot under the firmware asked for. */
+export function firmwareMismatch(protocol: BootProtocol, why: string): InputError {
+  return new InputError(
+    'boot-firmware',
+    `is uefi, but ${why} is a ${WAY[protocol].split(' -> ')[0]}, which this action boots under BIOS only`,
+    `Use boot-firmware: bios (the default), or give a kernel that boots under UEFI: ${UEFI_PROTOCOLS.map((p) => WAY[p].split(' -> ')[0]).join(', ')}.`,
+  );
+}
+
+/** The boot-firmware input of the x86_64 bare-metal targets (undefined: unset, BIOS). */
+export const BOOT_FIRMWARE_INPUT: InputSpec<BootFirmware | undefined> = {
+  name: 'boot-firmware',
+  parse(raw) {
+    const v = raw.toLowerCase();
+    if (!v) return undefined;
+    if (v === 'both') {
+      throw new InputError('boot-firmware', "'both' is not supported yet", 'Boot twice: one step with boot-firmware: bios and one with boot-firmware: uefi.');
+    }
+    if (!(BOOT_FIRMWARES as readonly string[]).includes(v)) {
+      throw new InputError('boot-firmware', `'${raw}' is not a firmware this action knows`, `Use ${BOOT_FIRMWARES.join(' or ')} (bios, the default).`);
+    }
+    return v as BootFirmware;
   },
 };

@@ -9,6 +9,24 @@ import { bareMetalPlan } from './common.js';
 
 const OVMF_CODE = '/usr/share/OVMF/OVMF_CODE.fd';
 const OVMF_VARS = '/usr/share/OVMF/OVMF_VARS.fd';
+
+/** OVMF's files, from Debian/Ubuntu's `ovmf` package. */
+export const OVMF_FIRMWARE = [
+  { path: OVMF_CODE, aptPackage: 'ovmf' },
+  { path: OVMF_VARS, aptPackage: 'ovmf' },
+];
+
+/** OVMF as pflash: the code read-only, the boot's own writable copy of the variable store (ovmfVars makes it). */
+export const ovmfDrives = (workDir: string) => [
+  `if=pflash,format=raw,readonly=on,file=${qemuOptionValue(OVMF_CODE)}`,
+  `if=pflash,format=raw,file=${qemuOptionValue(path.join(workDir, 'OVMF_VARS.fd'))}`,
+];
+
+/** Copies the variable store into the boot's work folder, writable (the firmware writes boot entries to it). */
+export function ovmfVars(workDir: string): void {
+  fs.copyFileSync(OVMF_VARS, path.join(workDir, 'OVMF_VARS.fd'));
+  fs.chmodSync(path.join(workDir, 'OVMF_VARS.fd'), 0o644);
+}
 const AAVMF = '/usr/share/qemu-efi-aarch64/QEMU_EFI.fd';
 
 /** Where the firmware looks for the app on a removable disk (UEFI 2.10, 3.5.1.1). */
@@ -50,23 +68,13 @@ export function uefi(target: string): TargetPlan | undefined {
         noNic: true,
         nic: NICS.virtioPci,
         devices: ['isa-debug-exit,iobase=0xf4,iosize=0x04'],
-        load: (ctx): QemuLoad => ({
-          drives: [
-            `if=pflash,format=raw,readonly=on,file=${qemuOptionValue(OVMF_CODE)}`,
-            `if=pflash,format=raw,file=${qemuOptionValue(path.join(ctx.workDir, 'OVMF_VARS.fd'))}`,
-            bootDisk(ctx),
-          ],
-        }),
+        load: (ctx): QemuLoad => ({ drives: [...ovmfDrives(ctx.workDir), bootDisk(ctx)] }),
         prepare(ctx) {
-          fs.copyFileSync(OVMF_VARS, path.join(ctx.workDir, 'OVMF_VARS.fd'));
-          fs.chmodSync(path.join(ctx.workDir, 'OVMF_VARS.fd'), 0o644);
+          ovmfVars(ctx.workDir);
           prepareEsp('x86_64', ctx);
         },
       },
-      firmware: [
-        { path: OVMF_CODE, aptPackage: 'ovmf' },
-        { path: OVMF_VARS, aptPackage: 'ovmf' },
-      ],
+      firmware: OVMF_FIRMWARE,
       images: ['pe', 'raw'],
       exitCodes: [33],
       // OVMF's report of a CPU exception.

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import { NICS } from '../../boot/network.js';
 import { rawDrive, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
 import { aptInstallMissing } from '../../install/apt.js';
@@ -6,9 +7,29 @@ import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
-import { biosImage, bootimageError, bootloader09, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
+import {
+  bootimageCrate,
+  bootimageRunnerArgv,
+  isTestExecutable,
+  type BootimageHost,
+  bootimageImage,
+  bootimageInstallArgv,
+  buildBootimage,
+  cargoBootimageArgv,
+} from './bootimage.js';
+import { biosImage, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
-import { resolveProtocol, UnknownFormatError, WAY, type BootProtocolChoice, type Detected } from './protocol.js';
+import {
+  firmwareMismatch,
+  resolveProtocol,
+  UEFI_PROTOCOLS,
+  UnknownFormatError,
+  WAY,
+  type BootFirmware,
+  type BootProtocolChoice,
+  type Detected,
+} from './protocol.js';
+import { OVMF_FIRMWARE, ovmfDrives, ovmfVars } from './uefi.js';
 
 /** The protocols that need GRUB's packages (auto: the image may turn out to be multiboot2). */
 /**
@@ -25,19 +46,39 @@ const NEEDS_GRUB: BootProtocolChoice[] = ['multiboot2'];
  * - a Multiboot2 header: a GRUB ISO made with grub-mkrescue (grub.ts), booted with `-cdrom`;
  * - a bootloader 0.11 kernel (a `.bootloader-config` section): a BIOS disk image from a generated
  *   builder crate (bootloader.ts), booted with `-drive format=raw`;
+ * - no header, and a crate that depends on bootloader 0.9 (or has [package.metadata.bootimage]):
+ *   the BIOS disk image `cargo bootimage` makes (bootimage.ts), booted with `-drive format=raw`;
  * - an ISO 9660 image: `-cdrom`; a raw BIOS disk image (bootimage, bootloader's DiskImageBuilder):
  *   `-drive format=raw`;
  * - Limine requests: an error with the way to build the ISO (the action does not build it yet).
  * Success is reported through isa-debug-exit at 0xf4: writing 0x10 gives QEMU status 33 (rust-osdev's convention).
  */
-export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', specArch?: string, workingDirectory?: string): TargetPlan | undefined {
+export function x86_64None(
+  target: string,
+  choice: BootProtocolChoice = 'auto',
+  specArch?: string,
+  workingDirectory?: string,
+  host: BootimageHost = { toolCache: os.tmpdir() },
+  firmware: BootFirmware = 'bios',
+): TargetPlan | undefined {
+  const { toolCache } = host;
+  const uefi = firmware === 'uefi';
   if (target !== 'x86_64-unknown-none' && specArch !== 'x86_64') return undefined;
+  // A protocol forced by boot-protocol that cannot boot under UEFI: refused now, before anything is installed.
+  if (uefi && choice !== 'auto' && !UEFI_PROTOCOLS.includes(choice)) throw firmwareMismatch(choice, `boot-protocol ${choice}`);
   /** The protocol of each image, detected once (prepare detects; load, called after it, reads the answer). */
   const seen = new Map<string, Detected>();
   const detect = (kernel: string): Detected => {
     let d = seen.get(kernel);
     if (!d) {
-      d = resolveProtocol(kernel, choice);
+      try {
+        d = resolveProtocol(kernel, choice);
+      } catch (e) {
+        // No header, and a crate cargo bootimage makes bootable (bootloader 0.9): its disk image.
+        const evidence = e instanceof UnknownFormatError ? bootimageCrate(workingDirectory) : undefined;
+        if (!evidence) throw e;
+        d = { protocol: 'bootimage', evidence };
+      }
       seen.set(kernel, d);
     }
     return d;
@@ -53,8 +94,60 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
     }
     return choice === 'auto' ? (ctx.image === 'raw' ? 'disk' : 'pvh') : choice;
   };
+  /** How QEMU gets the image of each protocol (BIOS; load() adds OVMF under UEFI). */
+  const loadImage = (ctx: BootContext): QemuLoad => {
+    switch (protocolOf(ctx)) {
+      case 'multiboot2':
+        return { cdrom: grubPaths(ctx.workDir).iso };
+      case 'iso':
+        return { cdrom: ctx.kernel };
+      case 'disk':
+        return { drives: [rawDrive(ctx.kernel)] };
+      case 'bootloader':
+        return { drives: [rawDrive(biosImage(ctx.workDir))] };
+      case 'bootimage':
+        return { drives: [rawDrive(bootimageImage(ctx.kernel))] };
+      default:
+        return { kernel: ctx.kernel };
+    }
+  };
+  /** What each protocol needs made before QEMU starts (a GRUB ISO, a disk image), or why it cannot boot. */
+  const prepareImage = async (ctx: BootContext, d: Detected): Promise<void> => {
+    switch (d.protocol) {
+      case 'multiboot2':
+        await aptInstallMissing(GRUB_APT, 'multiboot2 kernels (a GRUB ISO)');
+        await buildGrubIso(ctx.kernel, ctx.workDir, (l) => ctx.log?.info(l));
+        return;
+      case 'pe':
+        throw new ActionError(`${ctx.kernel} is a PE (.efi) application: set target to x86_64-unknown-uefi to boot it under UEFI firmware.`);
+      case 'bootloader':
+        await buildBiosImage(ctx.kernel, ctx.workDir, bootloaderVersion(workingDirectory), (l) => ctx.log?.info(l), ctx.cargo);
+        return;
+      case 'bootimage':
+        if (!ctx.cargo || !ctx.cargoBuild || !workingDirectory)
+          throw new ActionError(
+            `${ctx.kernel} is a bootloader 0.9 kernel, whose disk image cargo bootimage makes while building the crate; a prebuilt kernel is not built here: run \`cargo bootimage\` yourself and give target/<target>/debug/bootimage-<crate>.bin as the kernel input, or let the action build the crate (no kernel input).`,
+          );
+        await buildBootimage({
+          kernel: ctx.kernel,
+          workingDirectory,
+          workDir: ctx.workDir,
+          manifest: ctx.manifest,
+          host,
+          cargo: ctx.cargo.cargo,
+          buildArgv: ctx.cargoBuild,
+          env: ctx.cargo.env,
+          log: (l) => ctx.log?.info(l),
+        });
+        return;
+      case 'limine':
+        throw new ActionError(
+          `${ctx.kernel} is a Limine kernel (${d.evidence}), whose ISO this action does not build yet: build it as Limine's templates do (the limine binary release, limine.conf, xorriso -as mkisofs, limine bios-install) and give the ISO as the kernel input, or set boot-protocol if the detection is wrong.`,
+        );
+    }
+  };
   return bareMetalPlan(target, {
-    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, bootloader 0.11, ISO, disk image)',
+    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, bootloader 0.11, bootimage, ISO, disk image)',
     qemu: {
       arch: 'x86_64',
       cpu: { kvm: 'host', tcg: undefined },
@@ -64,45 +157,23 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
       // A forward gives the guest virtio-net on PCI (the PC's bus).
       nic: NICS.virtioPci,
       devices: ['isa-debug-exit,iobase=0xf4,iosize=0x04'],
+      // OVMF wants more than QEMU's default 128 MiB (as x86_64-unknown-uefi boots, uefi.ts).
+      ...(uefi ? { memory: '256M' } : {}),
+      // UEFI: OVMF as pflash before the image (as x86_64-unknown-uefi boots, uefi.ts).
       load: (ctx): QemuLoad => {
-        switch (protocolOf(ctx)) {
-          case 'multiboot2':
-            return { cdrom: grubPaths(ctx.workDir).iso };
-          case 'iso':
-            return { cdrom: ctx.kernel };
-          case 'disk':
-            return { drives: [rawDrive(ctx.kernel)] };
-          case 'bootloader':
-            return { drives: [rawDrive(biosImage(ctx.workDir))] };
-          default:
-            return { kernel: ctx.kernel };
-        }
+        const load = loadImage(ctx);
+        return uefi ? { ...load, drives: [...ovmfDrives(ctx.workDir), ...(load.drives ?? [])] } : load;
       },
       async prepare(ctx) {
-        let d: Detected;
-        try {
-          d = detect(ctx.kernel);
-        } catch (e) {
-          // No header, and the crate depends on bootloader 0.9: say what makes it bootable (bootimage).
-          const v = e instanceof UnknownFormatError ? bootloader09(workingDirectory) : undefined;
-          throw v ? bootimageError(ctx.kernel, v) : e;
+        const d = detect(ctx.kernel);
+        ctx.log?.info(
+          `Boot protocol: ${WAY[d.protocol]} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})${uefi ? ', under UEFI (OVMF)' : ''}`,
+        );
+        if (uefi) {
+          if (!UEFI_PROTOCOLS.includes(d.protocol)) throw firmwareMismatch(d.protocol, `${ctx.kernel} (${d.evidence})`);
+          ovmfVars(ctx.workDir);
         }
-        ctx.log?.info(`Boot protocol: ${WAY[d.protocol]} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})`);
-        switch (d.protocol) {
-          case 'multiboot2':
-            await aptInstallMissing(GRUB_APT, 'multiboot2 kernels (a GRUB ISO)');
-            await buildGrubIso(ctx.kernel, ctx.workDir, (l) => ctx.log?.info(l));
-            return;
-          case 'pe':
-            throw new ActionError(`${ctx.kernel} is a PE (.efi) application: set target to x86_64-unknown-uefi to boot it under UEFI firmware.`);
-          case 'bootloader':
-            await buildBiosImage(ctx.kernel, ctx.workDir, bootloaderVersion(workingDirectory), (l) => ctx.log?.info(l), ctx.cargo);
-            return;
-          case 'limine':
-            throw new ActionError(
-              `${ctx.kernel} is a Limine kernel (${d.evidence}), whose ISO this action does not build yet: build it as Limine's templates do (the limine binary release, limine.conf, xorriso -as mkisofs, limine bios-install) and give the ISO as the kernel input, or set boot-protocol if the detection is wrong.`,
-            );
-        }
+        await prepareImage(ctx, d);
       },
       describePrepare(ctx) {
         const p = protocolOf(ctx);
@@ -113,10 +184,19 @@ export function x86_64None(target: string, choice: BootProtocolChoice = 'auto', 
           ...(p === 'bootloader'
             ? { builder: `bootloader ${bootloaderVersion(workingDirectory)}`, commands: [builderArgv(ctx.workDir, ctx.kernel, ctx.cargo?.cargo).join(' ')] }
             : {}),
+          ...(p === 'bootimage' && ctx.cargoBuild
+            ? {
+                commands: [
+                  bootimageInstallArgv(ctx.cargoBuild[0], toolCache).join(' '),
+                  (isTestExecutable(ctx.kernel) ? bootimageRunnerArgv(toolCache, ctx.kernel) : cargoBootimageArgv(ctx.cargoBuild)).join(' '),
+                ],
+              }
+            : {}),
         };
       },
     },
     apt: NEEDS_GRUB.includes(choice) ? GRUB_APT : [],
+    firmware: uefi ? OVMF_FIRMWARE : [],
     exitCodes: [33],
     failOn: [RUST_PANIC],
     explainExit: explainIsaDebugExit,

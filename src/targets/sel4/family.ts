@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { extractTarAsset, type Asset } from '../../install/download.js';
 import type { InputSpec } from '../../model/parse.js';
 import { ActionError, InputError } from '../../model/errors.js';
+import { toolCacheOf } from '../common.js';
 import type { BeforeCargo, CommonInputs, Family, QemuBoot, TargetPlan } from '../contract.js';
 import { buildRustflags, kernelBuildApt, microkitEnv, rootTaskEnv, RUST_BUILD_APT, unstableOptionsConfig } from './build.js';
 import { buildKernel, kernelSettings, knownSel4Source, parseSel4Config, parseSel4Version } from './kernel-build.js';
@@ -88,7 +89,6 @@ const DEFAULT_MEMORY: Record<string, number> = { aarch64: 1024, riscv64: 3072 };
 const MICROKIT_MEMORY = 2048;
 
 /** Where kernels and loaders are kept: the runner's tool cache, else a folder in the scratch space. */
-const toolCacheOf = (common: CommonInputs) => common.runnerEnv.toolCache ?? path.join(common.runnerEnv.temp, 'tool-cache');
 /** A placeholder for the dry run's plan (the real path is known when cargo has built). */
 const BUILT = (what: string) => `<${what} cargo builds>`;
 

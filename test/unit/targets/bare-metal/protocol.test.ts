@@ -4,7 +4,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { BOOT_PROTOCOL_INPUT, detectProtocol, findMultiboot1, findMultiboot2, readElf, resolveProtocol } from '../../../../src/targets/bare-metal/protocol.js';
+import {
+  BOOT_FIRMWARE_INPUT,
+  BOOT_PROTOCOL_INPUT,
+  detectProtocol,
+  findMultiboot1,
+  findMultiboot2,
+  readElf,
+  resolveProtocol,
+} from '../../../../src/targets/bare-metal/protocol.js';
+import { x86_64None } from '../../../../src/targets/bare-metal/x86_64.js';
 import { InputError } from '../../../../src/model/errors.js';
 import { tempDir } from '../../../helpers/tmp.js';
 
@@ -187,6 +196,44 @@ test('boot-protocol input: auto by default, one of the known names, else an erro
   assert.equal(BOOT_PROTOCOL_INPUT.parse('Multiboot2'), 'multiboot2');
   assert.throws(
     () => BOOT_PROTOCOL_INPUT.parse('grub'),
-    (e: Error) => e instanceof InputError && /auto, pvh, multiboot, multiboot2, limine, bootloader, iso, disk/.test(e.message),
+    (e: Error) => e instanceof InputError && /auto, pvh, multiboot, multiboot2, limine, bootloader, bootimage, iso, disk/.test(e.message),
   );
+});
+
+test('boot-firmware input: unset, bios or uefi; both is refused with the way to do it, anything else names the values', () => {
+  assert.equal(BOOT_FIRMWARE_INPUT.parse(''), undefined);
+  assert.equal(BOOT_FIRMWARE_INPUT.parse('UEFI'), 'uefi');
+  assert.equal(BOOT_FIRMWARE_INPUT.parse('bios'), 'bios');
+  assert.throws(
+    () => BOOT_FIRMWARE_INPUT.parse('both'),
+    (e: Error) => e instanceof InputError && /one step with boot-firmware: bios and one with boot-firmware: uefi/.test(e.message),
+  );
+  assert.throws(
+    () => BOOT_FIRMWARE_INPUT.parse('coreboot'),
+    (e: Error) => e instanceof InputError && /Use bios or uefi/.test(e.message),
+  );
+});
+
+test('boot-firmware: uefi: OVMF as pflash before the GRUB ISO; PVH, multiboot, bootloader and bootimage refused at plan time naming the input and the kernels that work', () => {
+  const p = x86_64None('x86_64-unknown-none', 'multiboot2', undefined, undefined, undefined, 'uefi')!;
+  assert.deepEqual(
+    p.install.firmware.map((f) => f.aptPackage),
+    ['ovmf', 'ovmf'],
+  );
+  assert.equal(p.boot.qemu.memory, '256M');
+  const load = p.boot.qemu.load({ kernel: '/k', accel: 'tcg', workDir: '/w', assets: {}, image: 'elf' });
+  assert.deepEqual(load.drives, ['if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd', 'if=pflash,format=raw,file=/w/OVMF_VARS.fd']);
+  assert.equal(load.cdrom, '/w/grub.iso');
+  for (const choice of ['pvh', 'multiboot', 'bootloader', 'bootimage'] as const) {
+    assert.throws(
+      () => x86_64None('x86_64-unknown-none', choice, undefined, undefined, undefined, 'uefi'),
+      (e: Error) =>
+        e instanceof InputError &&
+        /'boot-firmware'.*is uefi, but boot-protocol \w+ is a .*which this action boots under BIOS only.*multiboot2 kernel, ISO image, raw disk image/.test(
+          e.message,
+        ),
+    );
+  }
+  // BIOS, the default: no OVMF.
+  assert.deepEqual(x86_64None('x86_64-unknown-none', 'multiboot2')!.install.firmware, []);
 });
