@@ -58,8 +58,10 @@ export function parseBootimage(text: string, manifest: string): BootimageConfig 
   let doc: Record<string, unknown>;
   try {
     doc = parseToml(text) as Record<string, unknown>;
-  } catch (e) {
-    throw new ActionError(`${manifest} is not valid TOML (${(e as Error).message.split('\n')[0]}); cargo cannot read it either. Fix the file.`);
+  } catch {
+    // Not TOML: cargo reads this file before anything else and says where it is broken (line and
+    // column, with its own words), which is the better error; there is no table to apply here.
+    return undefined;
   }
   const pkg = doc.package as Record<string, unknown> | undefined;
   const meta = (pkg?.metadata as Record<string, unknown> | undefined)?.bootimage;

@@ -50,7 +50,7 @@ test('bad values: an error naming the file, the key, what was found and what wou
   assert.throws(() => parse('test-args = "-m 64M"'), /test-args must be a list of strings, such as test-args = \["-m", "256M"\]; found "-m 64M"/);
   assert.throws(() => parse('run-args = [1, 2]'), /run-args must be a list of strings/);
   assert.throws(() => parse('test-no-reboot = "yes"'), /test-no-reboot must be true or false/);
-  assert.throws(() => parseBootimage('[package\nname=', M), /\/k\/Cargo.toml is not valid TOML/);
+  assert.equal(parseBootimage('[package\nname=', M), undefined, 'not TOML: left to cargo, whose error says where');
   assert.throws(() => parseBootimage('[package]\nmetadata = { bootimage = 3 }', M), /must be a table/);
   assert.equal(parseBootimage('[workspace]\nmembers = ["a"]', M), undefined);
 });
