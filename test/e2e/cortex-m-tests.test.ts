@@ -40,7 +40,17 @@ test(
 
     const doc = await parseStringPromise(fs.readFileSync(r.outputs.junit, 'utf8'));
     const suites: JUnitSuite[] = doc.testsuites.testsuite;
-    const cases = suites.flatMap((s) => s.testcase.map((c) => [s.$.name, c.$.name, c.failure ? 'failed' : c.skipped ? 'ignored' : 'passed']));
+    // Each suite is named `<run name> / <executable>` (the default run name: target and toolchain), so
+    // the JUnit files of a matrix's legs merge without clashes.
+    assert.equal(doc.testsuites.$.name, 'thumbv7m-none-eabi (distro)');
+    const prefix = 'thumbv7m-none-eabi (distro) / ';
+    assert.ok(
+      suites.every((s) => s.$.name.startsWith(prefix)),
+      suites.map((s) => s.$.name).join(', '),
+    );
+    const cases = suites.flatMap((s) =>
+      s.testcase.map((c) => [s.$.name.slice(prefix.length), c.$.name, c.failure ? 'failed' : c.skipped ? 'ignored' : 'passed']),
+    );
     assert.deepEqual(cases, [
       ['cortex_m_suite', 'cortex_m_suite::tests::adds', 'passed'],
       ['cortex_m_suite', 'cortex_m_suite::tests::exit_reasons', 'passed'],
@@ -54,7 +64,7 @@ test(
       ['failing', 'failing::arithmetic_is_wrong', 'failed'],
       ['should_panic', 'should_panic::should_fail', 'passed'],
     ]);
-    const failed = suites.find((s) => s.$.name === 'failing')!.testcase.find((c) => c.failure)!;
+    const failed = suites.find((s) => s.$.name === `${prefix}failing`)!.testcase.find((c) => c.failure)!;
     assert.match(failed.failure![0].$.message, /2 \+ 2 should be 5/);
     // Every executable booted on the board the family names, with the semihosting console.
     for (const s of suites) {
