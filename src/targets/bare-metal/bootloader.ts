@@ -80,7 +80,17 @@ export function builderFiles(version: string): Record<string, string> {
 
 /** The command that builds and runs the builder: `cargo run --release --manifest-path <dir>/Cargo.toml -- <kernel> <firmware> <image>`. */
 export function builderArgv(workDir: string, kernel: string, firmware: ImageFirmware, cargo = 'cargo'): string[] {
-  return [cargo, 'run', '--release', '--manifest-path', path.join(builderDir(workDir), 'Cargo.toml'), '--', kernel, firmware, bootloaderImage(workDir, firmware)];
+  return [
+    cargo,
+    'run',
+    '--release',
+    '--manifest-path',
+    path.join(builderDir(workDir), 'Cargo.toml'),
+    '--',
+    kernel,
+    firmware,
+    bootloaderImage(workDir, firmware),
+  ];
 }
 
 /** Writes the builder crate and runs it; returns the disk image for the firmware. */

@@ -182,7 +182,10 @@ export function x86_64None(
           protocol: known ? way(p, firmware) : 'detected from the image after the build (boot-protocol: auto)',
           ...(p === 'multiboot2' ? { commands: [grubMkrescueArgv(ctx.workDir).join(' ')] } : {}),
           ...(p === 'bootloader'
-            ? { builder: `bootloader ${bootloaderVersion(workingDirectory)}`, commands: [builderArgv(ctx.workDir, ctx.kernel, firmware, ctx.cargo?.cargo).join(' ')] }
+            ? {
+                builder: `bootloader ${bootloaderVersion(workingDirectory)}`,
+                commands: [builderArgv(ctx.workDir, ctx.kernel, firmware, ctx.cargo?.cargo).join(' ')],
+              }
             : {}),
           ...(p === 'bootimage' && ctx.cargoBuild
             ? {
