@@ -16,7 +16,7 @@ import { boot } from '../src/boot/qemu.js';
 import { RUST_PANIC } from '../src/targets/common.js';
 import { literal } from '../src/model/patterns.js';
 import { buildGrubIso } from '../src/targets/bare-metal/grub.js';
-import { buildBiosImage } from '../src/targets/bare-metal/bootloader.js';
+import { buildBootloaderImage } from '../src/targets/bare-metal/bootloader.js';
 
 const X86 = ['-accel', 'tcg', '-display', 'none', '-serial', 'stdio', '-monitor', 'none', '-no-reboot', '-device', 'isa-debug-exit,iobase=0xf4,iosize=0x04'];
 
@@ -80,12 +80,12 @@ export async function benchPrepare(o: {
   const cargo = { cargo: '/usr/bin/cargo', env: { RUSTC: '/usr/bin/rustc', CARGO_HOME: home } };
   const diskDir = path.join(o.tmp, 'bootloader');
   fs.mkdirSync(diskDir, { recursive: true });
-  const cold = await seconds(() => buildBiosImage(o.kernel.bootloaderConfig, diskDir, '0.11', () => {}, cargo));
+  const cold = await seconds(() => buildBootloaderImage(o.kernel.bootloaderConfig, diskDir, '0.11', 'bios', () => {}, cargo));
   const warm: number[] = [];
   const diskBoots: number[] = [];
   for (let i = 0; i < o.runs; i++) {
     let image = '';
-    warm.push(await seconds(async () => (image = await buildBiosImage(o.kernel.bootloaderConfig, diskDir, '0.11', () => {}, cargo))));
+    warm.push(await seconds(async () => (image = await buildBootloaderImage(o.kernel.bootloaderConfig, diskDir, '0.11', 'bios', () => {}, cargo))));
     diskBoots.push(await bootSeconds(o.tmp, ['-drive', `format=raw,file=${image}`], 'stand-in bootloader image'));
   }
   row(

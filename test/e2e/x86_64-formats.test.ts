@@ -149,11 +149,50 @@ test('bootloader 0.11: a kernel with a .bootloader-config section gets a BIOS di
   );
   assert.match(
     r.stdout,
-    /\[command\]\/usr\/bin\/cargo run --release --manifest-path \S+\/bootloader-builder\/Cargo\.toml -- \S+\/multiboot-kernel \S+\/bootloader-bios\.img/,
+    /\[command\]\/usr\/bin\/cargo run --release --manifest-path \S+\/bootloader-builder\/Cargo\.toml -- \S+\/multiboot-kernel bios \S+\/bootloader-bios\.img/,
   );
   assert.match(r.outputs['qemu-command'], /-drive format=raw,file=\S+\/bootloader-bios\.img,snapshot=on$/);
   const size = fs.statSync(r.outputs.kernel).size;
   assert.match(fs.readFileSync(r.outputs.log, 'utf8'), new RegExp(`stand-in bootloader image: kernel of ${size} bytes`));
+});
+
+test('bootloader 0.11 under boot-firmware: uefi: the builder makes a UefiBoot image, booted after OVMF; judged on its own line (STAND-IN bootloader crate: a real UEFI app on a FAT image)', async () => {
+  const r = await runAction(
+    {
+      target: 'x86_64-unknown-none',
+      'working-directory': 'test/kernels/x86_64-multiboot',
+      toolchain: 'distro',
+      'cargo-args': '--features bootloader-config',
+      'boot-firmware': 'uefi',
+      expect: 'stand-in bootloader UEFI image: kernel of',
+      timeout: '120',
+    },
+    { env: { ...env, CARGO_HOME: standinCargoHome() } },
+  );
+  assertPass(r);
+  assert.match(
+    r.stdout,
+    /Boot protocol: bootloader 0\.11 kernel -> UEFI disk image \(a generated builder crate: bootloader::UefiBoot\) -> QEMU -drive format=raw \(\.bootloader-config section .*\), under UEFI \(OVMF\)/,
+  );
+  assert.match(
+    r.stdout,
+    /\[command\]\/usr\/bin\/cargo run --release --manifest-path \S+\/bootloader-builder\/Cargo\.toml -- \S+\/multiboot-kernel uefi \S+\/bootloader-uefi\.img/,
+  );
+  assert.match(
+    r.outputs['qemu-command'],
+    /-m 256M .*-drive if=pflash,format=raw,readonly=on,file=\/usr\/share\/OVMF\/OVMF_CODE\.fd -drive if=pflash,format=raw,file=\S+\/OVMF_VARS\.fd -drive format=raw,file=(\S+\/bootloader-uefi\.img),snapshot=on$/,
+  );
+  const log = fs.readFileSync(r.outputs.log, 'utf8');
+  assert.match(log, new RegExp(`stand-in bootloader UEFI image: kernel of ${fs.statSync(r.outputs.kernel).size} bytes`));
+  // The BIOS stand-in's line is not in it: the same image, expected to print that line, fails.
+  const image = path.join(tempDir('e2e-bootloader-uefi-'), 'bootloader-uefi.img');
+  fs.copyFileSync(/file=(\S+\/bootloader-uefi\.img)/.exec(r.outputs['qemu-command'])![1], image);
+  const missing = await runAction(
+    { target: 'x86_64-unknown-none', kernel: image, 'boot-firmware': 'uefi', expect: 'stand-in bootloader image: kernel of', timeout: '60' },
+    { env },
+  );
+  assertFail(missing, /stand-in bootloader image: kernel of/);
+  assert.match(fs.readFileSync(missing.outputs.log, 'utf8'), /stand-in bootloader UEFI image: kernel of/);
 });
 
 test('dry run with boot-protocol: multiboot2 shows the grub-mkrescue command and the -cdrom boot', async () => {

@@ -208,6 +208,13 @@ export const WAY: Record<BootProtocol, string> = {
   pe: 'PE image',
 };
 
+/** What the action does with each protocol under a firmware: WAY, but a bootloader 0.11 kernel gets a UEFI disk image under UEFI. */
+export function way(protocol: BootProtocol, firmware: BootFirmware): string {
+  return protocol === 'bootloader' && firmware === 'uefi'
+    ? 'bootloader 0.11 kernel -> UEFI disk image (a generated builder crate: bootloader::UefiBoot) -> QEMU -drive format=raw'
+    : WAY[protocol];
+}
+
 /** The first bytes of a file, enough for every header the detector looks for (ELF section tables can be anywhere: the whole file, up to 64 MiB). */
 export function readHead(file: string): Buffer {
   const size = fs.statSync(file).size;
@@ -275,12 +282,13 @@ export type BootFirmware = (typeof BOOT_FIRMWARES)[number];
 /**
  * The protocols whose image boots under UEFI (OVMF) too: the GRUB ISO (grub-mkrescue puts GRUB's
  * x86_64-efi image in it when grub-efi-amd64-bin is installed,
- * https://www.gnu.org/software/grub/manual/grub/html_node/Invoking-grub_002dmkrescue.html), an ISO
- * and a disk image given by the user (booted as they are). PVH and Multiboot go through QEMU's own
- * -kernel loader, which is the BIOS's (SeaBIOS's option ROM); bootimage's and this action's
- * bootloader images are BIOS images.
+ * https://www.gnu.org/software/grub/manual/grub/html_node/Invoking-grub_002dmkrescue.html), a
+ * bootloader 0.11 kernel (its builder makes the UEFI disk image with bootloader::UefiBoot,
+ * bootloader.ts), an ISO and a disk image given by the user (booted as they are). PVH and Multiboot
+ * go through QEMU's own -kernel loader, which is the BIOS's (SeaBIOS's option ROM); bootimage's
+ * images (bootloader 0.9) are BIOS images.
  */
-export const UEFI_PROTOCOLS: readonly BootProtocol[] = ['multiboot2', 'iso', 'disk'];
+export const UEFI_PROTOCOLS: readonly BootProtocol[] = ['multiboot2', 'bootloader', 'iso', 'disk'];
 
 /** The error for a protocol that cannot boot under the firmware asked for. */
 export function firmwareMismatch(protocol: BootProtocol, why: string): InputError {

@@ -17,14 +17,14 @@ import {
   buildBootimage,
   cargoBootimageArgv,
 } from './bootimage.js';
-import { biosImage, bootloaderVersion, buildBiosImage, builderArgv } from './bootloader.js';
+import { bootloaderImage, bootloaderVersion, buildBootloaderImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
 import {
   firmwareMismatch,
   resolveProtocol,
   UEFI_PROTOCOLS,
   UnknownFormatError,
-  WAY,
+  way,
   type BootFirmware,
   type BootProtocolChoice,
   type Detected,
@@ -44,8 +44,8 @@ const NEEDS_GRUB: BootProtocolChoice[] = ['multiboot2'];
  * - a PVH note (https://xenbits.xen.org/docs/unstable/misc/pvh.html) or a Multiboot header that
  *   QEMU's own loader takes (https://github.com/qemu/qemu/blob/master/hw/i386/multiboot.c): `-kernel`;
  * - a Multiboot2 header: a GRUB ISO made with grub-mkrescue (grub.ts), booted with `-cdrom`;
- * - a bootloader 0.11 kernel (a `.bootloader-config` section): a BIOS disk image from a generated
- *   builder crate (bootloader.ts), booted with `-drive format=raw`;
+ * - a bootloader 0.11 kernel (a `.bootloader-config` section): a BIOS disk image (or under UEFI a
+ *   UEFI one) from a generated builder crate (bootloader.ts), booted with `-drive format=raw`;
  * - no header, and a crate that depends on bootloader 0.9 (or has [package.metadata.bootimage]):
  *   the BIOS disk image `cargo bootimage` makes (bootimage.ts), booted with `-drive format=raw`;
  * - an ISO 9660 image: `-cdrom`; a raw BIOS disk image (bootimage, bootloader's DiskImageBuilder):
@@ -104,7 +104,7 @@ export function x86_64None(
       case 'disk':
         return { drives: [rawDrive(ctx.kernel)] };
       case 'bootloader':
-        return { drives: [rawDrive(biosImage(ctx.workDir))] };
+        return { drives: [rawDrive(bootloaderImage(ctx.workDir, firmware))] };
       case 'bootimage':
         return { drives: [rawDrive(bootimageImage(ctx.kernel))] };
       default:
@@ -121,7 +121,7 @@ export function x86_64None(
       case 'pe':
         throw new ActionError(`${ctx.kernel} is a PE (.efi) application: set target to x86_64-unknown-uefi to boot it under UEFI firmware.`);
       case 'bootloader':
-        await buildBiosImage(ctx.kernel, ctx.workDir, bootloaderVersion(workingDirectory), (l) => ctx.log?.info(l), ctx.cargo);
+        await buildBootloaderImage(ctx.kernel, ctx.workDir, bootloaderVersion(workingDirectory), firmware, (l) => ctx.log?.info(l), ctx.cargo);
         return;
       case 'bootimage':
         if (!ctx.cargo || !ctx.cargoBuild || !workingDirectory)
@@ -167,7 +167,7 @@ export function x86_64None(
       async prepare(ctx) {
         const d = detect(ctx.kernel);
         ctx.log?.info(
-          `Boot protocol: ${WAY[d.protocol]} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})${uefi ? ', under UEFI (OVMF)' : ''}`,
+          `Boot protocol: ${way(d.protocol, firmware)} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})${uefi ? ', under UEFI (OVMF)' : ''}`,
         );
         if (uefi) {
           if (!UEFI_PROTOCOLS.includes(d.protocol)) throw firmwareMismatch(d.protocol, `${ctx.kernel} (${d.evidence})`);
@@ -179,10 +179,13 @@ export function x86_64None(
         const p = protocolOf(ctx);
         const known = fs.existsSync(ctx.kernel) || choice !== 'auto';
         return {
-          protocol: known ? WAY[p] : 'detected from the image after the build (boot-protocol: auto)',
+          protocol: known ? way(p, firmware) : 'detected from the image after the build (boot-protocol: auto)',
           ...(p === 'multiboot2' ? { commands: [grubMkrescueArgv(ctx.workDir).join(' ')] } : {}),
           ...(p === 'bootloader'
-            ? { builder: `bootloader ${bootloaderVersion(workingDirectory)}`, commands: [builderArgv(ctx.workDir, ctx.kernel, ctx.cargo?.cargo).join(' ')] }
+            ? {
+                builder: `bootloader ${bootloaderVersion(workingDirectory)}`,
+                commands: [builderArgv(ctx.workDir, ctx.kernel, firmware, ctx.cargo?.cargo).join(' ')],
+              }
             : {}),
           ...(p === 'bootimage' && ctx.cargoBuild
             ? {

@@ -1,6 +1,7 @@
 // bootloader 0.11's image builder as the action generates it, held against the crate's README
 // usage (https://github.com/rust-osdev/bootloader/blob/main/README.md, "Usage"): a program
-// depending on `bootloader` that calls BiosBoot::new(&kernel).create_disk_image(&out). The real
+// depending on `bootloader` that calls BiosBoot::new(&kernel).create_disk_image(&out) or
+// UefiBoot::new(&kernel).create_disk_image(&out), as its argument says. The real
 // crate needs crates.io: test/e2e/x86_64-formats.test.ts runs the builder against a stand-in,
 // .github/workflows/x86_64-formats.yml against the real crate.
 import { test } from 'node:test';
@@ -11,15 +12,17 @@ import { bootloader09, bootloaderVersion, builderArgv, builderFiles } from '../.
 import { x86_64None } from '../../../../src/targets/bare-metal/x86_64.js';
 import { tempDir } from '../../../helpers/tmp.js';
 
-test('the builder crate: one dependency on bootloader, a workspace of its own, BiosBoot as upstream calls it', () => {
+test('the builder crate: one dependency on bootloader (default features: bios and uefi), a workspace of its own, BiosBoot and UefiBoot as upstream calls them', () => {
   const f = builderFiles('=0.11.7');
   assert.match(f['Cargo.toml'], /\[dependencies\]\nbootloader = "=0\.11\.7"\n/);
   assert.match(f['Cargo.toml'], /\n\[workspace\]\n/);
-  assert.match(f['src/main.rs'], /bootloader::BiosBoot::new\(&kernel\)\.create_disk_image\(&out\)/);
+  assert.match(f['src/main.rs'], /Some\("bios"\) => bootloader::BiosBoot::new\(&kernel\)\.create_disk_image\(&out\)/);
+  assert.match(f['src/main.rs'], /Some\("uefi"\) => bootloader::UefiBoot::new\(&kernel\)\.create_disk_image\(&out\)/);
 });
 
-test('the builder command: cargo run --release of the generated crate, the kernel and the image as arguments', () => {
-  assert.deepEqual(builderArgv('/w', '/k/kernel', '/usr/bin/cargo'), [
+test('the builder command: cargo run --release of the generated crate, the kernel, the firmware and the image as arguments', () => {
+  assert.deepEqual(builderArgv('/w', '/k/kernel', 'uefi', '/usr/bin/cargo').slice(-3), ['/k/kernel', 'uefi', '/w/bootloader-uefi.img']);
+  assert.deepEqual(builderArgv('/w', '/k/kernel', 'bios', '/usr/bin/cargo'), [
     '/usr/bin/cargo',
     'run',
     '--release',
@@ -27,6 +30,7 @@ test('the builder command: cargo run --release of the generated crate, the kerne
     '/w/bootloader-builder/Cargo.toml',
     '--',
     '/k/kernel',
+    'bios',
     '/w/bootloader-bios.img',
   ]);
 });

@@ -214,7 +214,7 @@ test('boot-firmware input: unset, bios or uefi; both is refused with the way to 
   );
 });
 
-test('boot-firmware: uefi: OVMF as pflash before the GRUB ISO; PVH, multiboot, bootloader and bootimage refused at plan time naming the input and the kernels that work', () => {
+test('boot-firmware: uefi: OVMF as pflash before the GRUB ISO; PVH, multiboot and bootimage refused at plan time naming the input and the kernels that work', () => {
   const p = x86_64None('x86_64-unknown-none', 'multiboot2', undefined, undefined, undefined, 'uefi')!;
   assert.deepEqual(
     p.install.firmware.map((f) => f.aptPackage),
@@ -224,16 +224,26 @@ test('boot-firmware: uefi: OVMF as pflash before the GRUB ISO; PVH, multiboot, b
   const load = p.boot.qemu.load({ kernel: '/k', accel: 'tcg', workDir: '/w', assets: {}, image: 'elf' });
   assert.deepEqual(load.drives, ['if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd', 'if=pflash,format=raw,file=/w/OVMF_VARS.fd']);
   assert.equal(load.cdrom, '/w/grub.iso');
-  for (const choice of ['pvh', 'multiboot', 'bootloader', 'bootimage'] as const) {
+  for (const choice of ['pvh', 'multiboot', 'bootimage'] as const) {
     assert.throws(
       () => x86_64None('x86_64-unknown-none', choice, undefined, undefined, undefined, 'uefi'),
       (e: Error) =>
         e instanceof InputError &&
-        /'boot-firmware'.*is uefi, but boot-protocol \w+ is a .*which this action boots under BIOS only.*multiboot2 kernel, ISO image, raw disk image/.test(
+        /'boot-firmware'.*is uefi, but boot-protocol \w+ is a .*which this action boots under BIOS only.*multiboot2 kernel, bootloader 0\.11 kernel, ISO image, raw disk image/.test(
           e.message,
         ),
     );
   }
+  // A bootloader 0.11 kernel: the UefiBoot image after OVMF, its builder run for uefi (the BIOS image under BIOS).
+  const ctx = { kernel: '/k', accel: 'tcg' as const, workDir: '/w', assets: {}, image: 'elf' as const };
+  const bl = x86_64None('x86_64-unknown-none', 'bootloader', undefined, undefined, undefined, 'uefi')!.boot.qemu;
+  assert.deepEqual(bl.load(ctx).drives, [...load.drives!, 'format=raw,file=/w/bootloader-uefi.img,snapshot=on']);
+  const described = bl.describePrepare!(ctx) as { protocol: string; commands: string[] };
+  assert.equal(described.protocol, 'bootloader 0.11 kernel -> UEFI disk image (a generated builder crate: bootloader::UefiBoot) -> QEMU -drive format=raw');
+  assert.match(described.commands[0], / -- \/k uefi \/w\/bootloader-uefi\.img$/);
+  const bios = x86_64None('x86_64-unknown-none', 'bootloader')!.boot.qemu;
+  assert.deepEqual(bios.load(ctx).drives, ['format=raw,file=/w/bootloader-bios.img,snapshot=on']);
+  assert.match((bios.describePrepare!(ctx) as { commands: string[] }).commands[0], / -- \/k bios \/w\/bootloader-bios\.img$/);
   // BIOS, the default: no OVMF.
   assert.deepEqual(x86_64None('x86_64-unknown-none', 'multiboot2')!.install.firmware, []);
 });
