@@ -9,7 +9,7 @@
 //
 // Call from scripts/bench.ts:
 //   import { benchPrepare } from './bench-prepare.js';
-//   const rows = await benchPrepare({ tmp, runs: 3, kernel: { multiboot2, bootloaderConfig } });
+//   const rows = await benchPrepare({ tmp, runs: 3, root, path, kernel: { multiboot2, bootloaderConfig } });
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { boot } from '../src/boot/qemu.js';
@@ -53,6 +53,8 @@ export async function benchPrepare(o: {
   tmp: string;
   runs: number;
   root: string;
+  /** PATH for cargo: with a `rust-lld` (the distro's lld), as the action provides it for build-std targets. */
+  path: string;
   kernel: { multiboot2: string; bootloaderConfig: string };
 }): Promise<string[]> {
   const rows: string[] = [];
@@ -77,7 +79,8 @@ export async function benchPrepare(o: {
     path.join(home, 'config.toml'),
     `[source.crates-io]\nreplace-with = "standin"\n[source.standin]\ndirectory = "${path.join(o.root, 'test/standins/bootloader-registry')}"\n`,
   );
-  const cargo = { cargo: '/usr/bin/cargo', env: { RUSTC: '/usr/bin/rustc', CARGO_HOME: home } };
+  // RUSTC_BOOTSTRAP and rust-lld: the distro's stable rustc, as the action sets it up for build-std (the stand-in's UEFI app).
+  const cargo = { cargo: '/usr/bin/cargo', env: { RUSTC: '/usr/bin/rustc', RUSTC_BOOTSTRAP: '1', CARGO_HOME: home, PATH: o.path } };
   const diskDir = path.join(o.tmp, 'bootloader');
   fs.mkdirSync(diskDir, { recursive: true });
   const cold = await seconds(() => buildBootloaderImage(o.kernel.bootloaderConfig, diskDir, '0.11', 'bios', () => {}, cargo));

@@ -594,6 +594,7 @@ if (!only || only === 'prepare') {
     tmp: fs.mkdtempSync(path.join(tmp, 'prepare-')),
     runs: 3,
     root: ROOT,
+    path: cargoEnv.PATH,
     kernel: {
       multiboot2: buildKernel(mb, 'x86_64-unknown-none', 'multiboot2', 'multiboot-kernel', 'k-multiboot2'),
       bootloaderConfig: buildKernel(mb, 'x86_64-unknown-none', 'bootloader-config', 'multiboot-kernel', 'k-bootloader-config'),
