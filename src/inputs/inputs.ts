@@ -309,7 +309,7 @@ function conversationInputs(get: InputReader, runner: Runner | undefined) {
       throw new InputError(
         set,
         `needs the action's own QEMU, which runner replaces (${runner.kind === 'cargo' ? 'cargo run' : 'your command'} boots the image)`,
-        `Remove runner to let the action boot the image in QEMU, or remove ${set[0]}.`,
+        `Remove runner to let the action boot the image in QEMU, or remove ${set}.`,
       );
   }
   return { forwards, probes, consoleScript, converses: probes.length > 0 || consoleScript.length > 0 };
