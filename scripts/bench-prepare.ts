@@ -83,12 +83,14 @@ export async function benchPrepare(o: {
   const cargo = { cargo: '/usr/bin/cargo', env: { RUSTC: '/usr/bin/rustc', RUSTC_BOOTSTRAP: '1', CARGO_HOME: home, PATH: o.path } };
   const diskDir = path.join(o.tmp, 'bootloader');
   fs.mkdirSync(diskDir, { recursive: true });
-  const cold = await seconds(() => buildBootloaderImage(o.kernel.bootloaderConfig, diskDir, '0.11', 'bios', () => {}, cargo));
+  const cold = await seconds(() => buildBootloaderImage({ kernel: o.kernel.bootloaderConfig, workDir: diskDir, cargo }, '0.11', 'bios', () => {}));
   const warm: number[] = [];
   const diskBoots: number[] = [];
   for (let i = 0; i < o.runs; i++) {
     let image = '';
-    warm.push(await seconds(async () => (image = await buildBootloaderImage(o.kernel.bootloaderConfig, diskDir, '0.11', 'bios', () => {}, cargo))));
+    warm.push(
+      await seconds(async () => (image = await buildBootloaderImage({ kernel: o.kernel.bootloaderConfig, workDir: diskDir, cargo }, '0.11', 'bios', () => {}))),
+    );
     diskBoots.push(await bootSeconds(o.tmp, ['-drive', `format=raw,file=${image}`], 'stand-in bootloader image'));
   }
   row(

@@ -38,6 +38,16 @@ export interface BootContext {
   accel: Accel;
   /** A scratch directory for files the boot needs (firmware copies, ESP folders, ...). */
   workDir: string;
+  /**
+   * The way this boot boots the image, among the target plan's `boot.variants` (x86_64's
+   * boot-firmware: both: `bios` or `uefi`); undefined when the plan has none.
+   */
+  variant?: string;
+  /**
+   * A folder shared by the boots of one image under its variants (workDir is each boot's own): for
+   * work that does not depend on the variant (a builder crate). Undefined: workDir.
+   */
+  imageDir?: string;
   /** Local paths of the downloaded assets, by Asset.tool (in a dry run: their cached path or URL). */
   assets: Record<string, string>;
   /** What the image is (see detectImage in targets/common.ts). */

@@ -11,7 +11,7 @@ import { TestCaseParser } from '../verdict/test-cases.js';
 import { chooseAccel, fallBackToTcg } from './accel.js';
 import { cargoCommandOf, cargoSetup, commandLine } from './build.js';
 import type { Installed } from './install.js';
-import type { Image } from './mode.js';
+import { groupsBoots, type Image } from './mode.js';
 import type { RunContext } from './run-context.js';
 
 /** One image's boot, as the judge stage reads it. */
@@ -66,6 +66,8 @@ export function bootContextOf(ctx: RunContext, installed: Pick<Installed, 'asset
     kernel: image.path,
     accel,
     workDir: image.workDir,
+    imageDir: image.imageDir,
+    ...(image.variant ? { variant: image.variant } : {}),
     assets: installed.assets,
     image: imageKindOf(ctx, image.path),
     cargo: tc ? { cargo: tc.cargo, env: tc.env } : undefined,
@@ -137,10 +139,9 @@ async function bootOnce(ctx: RunContext, installed: Installed, image: Image, acc
 }
 
 /** One image: its notes, its boot, and under accel: auto a second boot under TCG when KVM failed. */
-async function bootImage(ctx: RunContext, installed: Installed, image: Image, accel: Accel, log: JobLog): Promise<Booted> {
+async function bootImage(ctx: RunContext, installed: Installed, image: Image, accel: Accel, log: JobLog, many: boolean): Promise<Booted> {
   for (const n of image.notes) log.line(n);
   checkImageKind(ctx, image, imageKindOf(ctx, image.path));
-  const many = ctx.mode.groupBoots;
   const first = await bootOnce(ctx, installed, image, accel, log);
   const settled = await fallBackToTcg(ctx.plan, accel, first, (a) => bootOnce(ctx, installed, image, a, log), {
     name: many ? image.name : undefined,
@@ -169,17 +170,18 @@ export async function bootAll<T>(
 ): Promise<PoolResult<T>[]> {
   setStage('boot');
   const accel = await chooseAccel(ctx.plan, installed.program, imageKindOf(ctx, images[0].path), ctx.env.temp, images[0].path);
+  const grouped = groupsBoots(ctx.mode, images);
   const jobs = images.map((image) => ({
-    name: ctx.mode.groupBoots ? `${image.name}${image.test ? ` (${image.test.label})` : ''}` : image.name,
-    run: async (log: JobLog) => then(await bootImage(ctx, installed, image, accel, log)),
+    name: grouped ? `${image.name}${image.test ? ` (${image.test.label})` : ''}` : image.name,
+    run: async (log: JobLog) => then(await bootImage(ctx, installed, image, accel, log, grouped)),
   }));
   // A cancellation starts no further image while the running ones are being stopped.
   const cancelled = new AbortController();
   const unhook = onCancel(() => cancelled.abort());
   try {
     return await runPool(jobs, {
-      groups: ctx.mode.groupBoots,
-      summary: ctx.mode.groupBoots ? summary : undefined,
+      groups: grouped,
+      summary: grouped ? summary : undefined,
       concurrency: ctx.plan.inputs.forwards.length > 0 ? 1 : pool.concurrency,
       write: pool.write,
       signal: cancelled.signal,

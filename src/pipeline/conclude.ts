@@ -5,7 +5,7 @@ import type { PoolResult } from '../boot/pool.js';
 import { shellJoin } from '../boot/qemu-args.js';
 import { describeStep, type ConversationOutcome } from '../model/conversation.js';
 import { junitXml, suiteFromReport } from '../report/junit.js';
-import { errorSuite, judgeTestRun } from '../report/test-run.js';
+import { errorSuite, judgeBoots, judgeTestRun } from '../report/test-run.js';
 import { annotatePanic, panicAnnotation } from '../report/panic-location.js';
 import type { ProbeRow, Report } from '../report/summary.js';
 import { cleanLine } from '../model/ansi.js';
@@ -81,6 +81,49 @@ function writeJunit(ctx: RunContext, results: PoolResult<Judged>[]): string {
 }
 
 /**
+ * command: boot with several boots (one image under each firmware of boot-firmware: both): one
+ * judgement of them all (src/report/test-run.ts judgeBoots), the serial tail of the first that
+ * failed, and each boot's probes named after it.
+ */
+function concludeBoots(results: PoolResult<Judged>[]): Partial<Report> {
+  // A boot that could not run at all (the kernel cannot boot under that firmware, a tool failed)
+  // ends the run with its error, as the one boot of a plain run does: there is no verdict to give.
+  const error = results.find((r) => r.status === 'error');
+  if (error?.status === 'error') {
+    const e = error.error as Error;
+    e.message = `${error.name}: ${e.message}`;
+    throw e;
+  }
+  const run = judgeBoots(
+    results.map((r) =>
+      r.status === 'done'
+        ? {
+            name: r.name,
+            seconds: r.value.booted.result.seconds,
+            pass: r.value.verdict.pass,
+            reason: r.value.verdict.reason,
+            exitCode: r.value.verdict.exitCode,
+          }
+        : { name: r.name, seconds: r.seconds, pass: false, reason: unjudgedReason(r) },
+    ),
+  );
+  const done = results.flatMap((r) => (r.status === 'done' ? [r.value] : []));
+  const failed = done.find((j) => !j.verdict.pass);
+  const probes = done.flatMap((j) => {
+    const c = j.booted.result.conversation;
+    return c ? probeRows(c).map((row) => ({ ...row, what: `${j.booted.image.name}: ${row.what}` })) : [];
+  });
+  return {
+    pass: run.pass,
+    reason: run.reason,
+    tail: failed ? failed.booted.result.watcher.lastLines().slice(-20) : [],
+    exitCode: run.exitCode,
+    boots: run.rows,
+    ...(probes.length ? { probes } : {}),
+  };
+}
+
+/**
  * Report, from every image's judgement: pass when every image passed; the reason is the one
  * image's own, or which of several failed; the counts are the cases' own (an image that never
  * finished counts as one failed case). A run whose one image could not be booted at all (an error,
@@ -101,6 +144,7 @@ export function conclude(ctx: RunContext, results: PoolResult<Judged>[]): Partia
       probes: first?.booted.result.conversation ? probeRows(first.booted.result.conversation) : undefined,
     };
   }
+  if (!ctx.mode.readsCases) return concludeBoots(results);
   // One judgement of the whole run: the verdict, the rows and every count (src/report/test-run.ts).
   const run = judgeTestRun(
     results.map((r) =>

@@ -17,6 +17,10 @@ export interface Image {
   name: string;
   /** A folder of its own for the files its boot writes (UEFI's ESP and variables): images boot side by side. */
   workDir: string;
+  /** The folder its variants share (BootContext.imageDir); workDir when the plan has no variants. */
+  imageDir: string;
+  /** The way it is booted, among the target plan's variants (boot-firmware: both: bios or uefi). */
+  variant?: string;
   /** Its serial log. */
   logPath: string;
   /** Seconds for the boot. */
@@ -65,12 +69,38 @@ export interface Mode {
   stopsOnMatch: boolean;
 }
 
+/** Do the boots get log groups of their own? In a mode that groups them, and whenever there are several (boot-firmware: both). */
+export const groupsBoots = (mode: Mode, images: Image[]) => mode.groupBoots || images.length > 1;
+
 /**
  * The start of every file name the run writes in the log folder: the run's name (name input, and
  * the shard), so that the files of a matrix's legs, uploaded into one artifact, do not overwrite
  * each other.
  */
 export const filePrefix = (plan: Plan) => safeFileName(runName(plan.inputs));
+
+/** The serial log's path: `<prefix>[-<part>...]-serial.log` in the log folder. */
+const serialLog = (plan: Plan, logDir: string, ...parts: string[]) =>
+  path.join(logDir, `${[filePrefix(plan), ...parts.map(safeFileName)].join('-')}-serial.log`);
+
+/**
+ * Each image once per variant of the target plan (boot-firmware: both boots it under BIOS and
+ * under UEFI), in both modes: named `<name> (<variant>)`, each with its own work folder and serial
+ * log, sharing the image's folder. Without variants the images are as the mode made them.
+ */
+export function withVariants(plan: Plan, images: Image[]): Image[] {
+  const variants = plan.target.boot.variants;
+  if (!variants?.length) return images;
+  return images.flatMap((image) =>
+    variants.map((variant) => ({
+      ...image,
+      name: `${image.name} (${variant})`,
+      variant,
+      workDir: path.join(image.workDir, variant),
+      logPath: image.logPath.replace(/-serial\.log$/, `-${safeFileName(variant)}-serial.log`),
+    })),
+  );
+}
 
 export const BOOT_MODE: Mode = {
   command: 'boot',
@@ -85,18 +115,18 @@ export const BOOT_MODE: Mode = {
     // (https://github.com/rust-osdev/bootimage/blob/master/src/run.rs), after the family's arguments.
     const manifest = plan.build.kind === 'cargo' ? path.join(plan.build.workingDirectory, 'Cargo.toml') : undefined;
     const d = bootimageDefaults(manifest && fs.existsSync(manifest) ? readBootimage(manifest) : undefined, 'run');
-    return [
-      {
-        path: kernel,
-        name: plan.inputs.target,
-        workDir: scratch,
-        logPath: path.join(logDir, `${filePrefix(plan)}-serial.log`),
-        timeout: plan.inputs.timeout ?? DEFAULT_TIMEOUT,
-        exitCodes: plan.verdict.exitCodes,
-        qemuArgs: d.qemuArgs,
-        notes: d.notes,
-      },
-    ];
+    const image: Image = {
+      path: kernel,
+      name: plan.inputs.target,
+      workDir: scratch,
+      imageDir: scratch,
+      logPath: serialLog(plan, logDir),
+      timeout: plan.inputs.timeout ?? DEFAULT_TIMEOUT,
+      exitCodes: plan.verdict.exitCodes,
+      qemuArgs: d.qemuArgs,
+      notes: d.notes,
+    };
+    return withVariants(plan, [image]);
   },
 };
 
@@ -112,14 +142,16 @@ export const TEST_MODE: Mode = {
     const names = suiteNames(exes);
     const { shard } = plan.inputs;
     const share = shard ? shardShare(exes, names, shard).mine : exes.map((_, i) => i);
-    return share.map((i) => {
+    const images = share.map((i): Image => {
       const exe = exes[i];
       const d = bootimageDefaults(readBootimage(exe.manifestPath), 'test');
+      const workDir = path.join(scratch, 'tests', String(i));
       return {
         path: exe.executable,
         name: names[i],
-        workDir: path.join(scratch, 'tests', String(i)),
-        logPath: path.join(logDir, `${filePrefix(plan)}-${i}-${safeFileName(names[i])}-serial.log`),
+        workDir,
+        imageDir: workDir,
+        logPath: serialLog(plan, logDir, String(i), names[i]),
         // The inputs when given, else bootimage's test settings, else the action's and the family's.
         timeout: plan.inputs.timeout ?? d.timeout ?? DEFAULT_TIMEOUT,
         exitCodes: plan.inputs.exitCodes ?? d.exitCodes ?? plan.verdict.exitCodes,
@@ -128,6 +160,7 @@ export const TEST_MODE: Mode = {
         test: exe,
       };
     });
+    return withVariants(plan, images);
   },
 };
 

@@ -13,7 +13,7 @@ import { build, cargoCommandOf, cargoSetup, commandLine } from './build.js';
 import { conclude } from './conclude.js';
 import { install, planInstall, type Installed } from './install.js';
 import { judge, type Judged } from './judge.js';
-import { BOOT_MODE } from './mode.js';
+import { BOOT_MODE, groupsBoots, type Image } from './mode.js';
 import { facts } from './outcome.js';
 import type { RunContext } from './run-context.js';
 
@@ -43,18 +43,20 @@ export function verdictLine(r: PoolResult<Judged>): string {
 export async function runPipeline(ctx: RunContext, report: Report): Promise<void> {
   let installed: Installed | undefined;
   const boots: Booted[] = [];
+  let images: Image[] = [];
   try {
     installed = await stage('install', report, true, () => install(ctx));
     const inst = installed;
     const built = await stage('build', report, ctx.plan.build.kind === 'cargo', () => build(ctx, inst));
-    const images = ctx.mode.images(ctx.plan, built, ctx.logDir, ctx.scratch);
+    images = ctx.mode.images(ctx.plan, built, ctx.logDir, ctx.scratch);
     const { shard } = ctx.plan.inputs;
     if (shard)
       core.info(
         `Shard ${shard.index}/${shard.total} boots ${images.length} of the ${built.tests.length} test executables: ${images.map((i) => i.name).join(', ')}.`,
       );
     report.kernel = images[0].path;
-    report.logPath = ctx.mode.groupBoots ? ctx.logDir : images[0].logPath;
+    // Several boots: the log output is the folder holding each one's serial log.
+    report.logPath = groupsBoots(ctx.mode, images) ? ctx.logDir : images[0].logPath;
     const results = await stage('boot', report, false, () =>
       bootAll(
         ctx,
@@ -70,6 +72,8 @@ export async function runPipeline(ctx: RunContext, report: Report): Promise<void
     const outcome = conclude(ctx, results);
     Object.assign(report, outcome, { outputs: { ...report.outputs, ...outcome.outputs } });
   } finally {
+    // In the images' order, not the order the boots ended in: qemu-command is the first image's (under both, the BIOS boot's).
+    boots.sort((a, b) => images.indexOf(a.image) - images.indexOf(b.image));
     const seen = facts(ctx.plan, installed, boots);
     report.outputs = { ...seen.outputs, ...report.outputs };
     report.toolchain ??= seen.toolchain;
@@ -110,10 +114,20 @@ export async function describeRun(ctx: RunContext): Promise<Record<string, unkno
   const setup = cargoSetup(ctx, ip.toolchain, ip.toolchainPlan);
   const prepared = plan.build.kind === 'cargo' ? await plan.target.build.beforeCargo?.describe(setup) : undefined;
   const kernel = await predictedKernel(ctx, setup);
-  const [image] = BOOT_MODE.images(plan, { kernel, tests: [] }, ctx.logDir, ctx.scratch);
+  const images = BOOT_MODE.images(plan, { kernel, tests: [] }, ctx.logDir, ctx.scratch);
+  const [image] = images;
   const policy = accelPolicy(plan);
   const launch = launchOf(ctx, ip, image, policy.shown);
   const describePrepare = plan.target.boot.qemu.describePrepare;
+  // Several boots of the image (boot-firmware: both): each one's preparation and command; `command` is the first's.
+  const boots =
+    images.length > 1
+      ? images.map((i) => ({
+          name: i.name,
+          ...(describePrepare ? { prepare: describePrepare(bootContextOf(ctx, ip, i, policy.shown)) } : {}),
+          command: commandLine(launchOf(ctx, ip, i, policy.shown).argv),
+        }))
+      : undefined;
   const cmd = plan.build.kind === 'cargo' ? cargoCommandOf(ctx, setup, {}, ctx.mode.cargo) : undefined;
   const { launcher } = plan;
   const { shard } = plan.inputs;
@@ -142,6 +156,7 @@ export async function describeRun(ctx: RunContext): Promise<Record<string, unkno
       image: imageKindOf(ctx, kernel),
       ...(describePrepare ? { prepare: describePrepare(bootContextOf(ctx, ip, image, policy.shown)) } : {}),
       command: commandLine(launch.argv),
+      ...(boots ? { boots } : {}),
       timeout: image.timeout,
       idleTimeout: plan.inputs.idleTimeout,
       ...conversationPlan(ctx),

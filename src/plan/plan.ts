@@ -37,17 +37,26 @@ export function qemuChoices(inputs: Pick<Inputs, 'machine' | 'cpu' | 'memory' | 
 
 /** The launcher: the runner input's, the family's own (Uhyve), or the action's QEMU; choosing two is an input error. */
 function chooseLauncher(inputs: Inputs, t: TargetPlan, qemu: QemuChoices): Launcher {
-  const own = t.boot.launcher;
-  if (inputs.runner && own) {
+  const family = t.boot.launcher;
+  if (inputs.runner && family) {
     throw new InputError(
       'runner',
-      `and ${own.chosenBy}: ${own.launcher.name.toLowerCase()} both choose what boots the image`,
-      `Remove runner to boot with ${own.launcher.name}, or remove ${own.chosenBy} to boot with your command.`,
+      `and ${family.chosenBy}: ${family.launcher.name.toLowerCase()} both choose what boots the image`,
+      `Remove runner to boot with ${family.launcher.name}, or remove ${family.chosenBy} to boot with your command.`,
+    );
+  }
+  // A family input only the action's QEMU applies (boot-firmware, boot-protocol) would be dropped by a runner: refused.
+  const own = t.boot.qemuOnlyInputs?.[0];
+  if (inputs.runner && own) {
+    throw new InputError(
+      own,
+      `is applied by the action's own QEMU, but runner boots the image with ${inputs.runner.kind === 'cargo' ? 'cargo run' : 'your command'}`,
+      `Remove runner to let the action boot the image, or remove ${own} and boot it as your runner does.`,
     );
   }
   if (inputs.runner?.kind === 'cargo') return cargoRunLauncher(t.boot.qemu);
   if (inputs.runner) return commandLauncher(inputs.runner.argv, t.boot.qemu);
-  return own?.launcher ?? qemuLauncher(t.boot.qemu, qemu);
+  return family?.launcher ?? qemuLauncher(t.boot.qemu, qemu);
 }
 
 /** forward, probes and console-script need the action's QEMU (a family's own launcher, Uhyve, has neither its network nor its stdin) and, for forward, a network card the target's guests drive. */

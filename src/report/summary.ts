@@ -25,6 +25,16 @@ export interface Report {
   probes?: ProbeRow[];
   /** command: test: one row per test executable. */
   tests?: TestRow[];
+  /** command: boot with several boots (boot-firmware: both): one row per boot. */
+  boots?: BootRow[];
+}
+
+export interface BootRow {
+  name: string;
+  pass: boolean;
+  exitCode?: number;
+  seconds: number;
+  reason: string;
 }
 
 export interface TestRow {
@@ -119,6 +129,17 @@ export async function writeSummary(r: Report): Promise<void> {
         String(t.ignored),
         fmt(t.seconds),
         escapeHtml(clip(t.reason, LINE_CHARS * 2)),
+      ]),
+    ]);
+  }
+  if (r.boots?.length) {
+    s.addTable([
+      ['boot', 'exit status', 'time', 'reason'].map((data) => ({ data, header: true })),
+      ...r.boots.map((b) => [
+        `${b.pass ? '✅' : '❌'} ${escapeHtml(clip(b.name, LINE_CHARS))}`,
+        b.exitCode === undefined ? '–' : String(b.exitCode),
+        fmt(b.seconds),
+        escapeHtml(clip(b.reason, LINE_CHARS * 2)),
       ]),
     ]);
   }

@@ -1,6 +1,6 @@
 import type { ExecutableReport } from '../verdict/test-cases.js';
 import type { JUnitSuite } from './junit.js';
-import type { TestRow } from './summary.js';
+import type { BootRow, TestRow } from './summary.js';
 
 /** One test executable's end, as `command: test` saw it: judged (its report), or never judged (an error, a cancel). */
 export type ExecutableResult =
@@ -45,4 +45,39 @@ export function judgeTestRun(results: ExecutableResult[]): TestRunJudgement {
 /** The JUnit suite of an executable that was never judged (it could not boot, or the run was cancelled): one failed case saying why. */
 export function errorSuite(name: string, reason: string, seconds: number): JUnitSuite {
   return { name, seconds, cases: [{ name, status: 'failed', message: reason, type: 'error' }] };
+}
+
+/** One boot of command: boot when there are several (boot-firmware: both): judged (its verdict), or never judged (an error, a cancel). */
+export interface BootResult {
+  name: string;
+  seconds: number;
+  pass: boolean;
+  reason: string;
+  /** QEMU's exit status, when the boot was judged and QEMU exited. */
+  exitCode?: number;
+}
+
+/** Several boots of one image, judged once: the run passes only when every boot passed. */
+export interface BootsJudgement {
+  pass: boolean;
+  reason: string;
+  rows: BootRow[];
+  /** The exit status every boot ended with, when they all agree (the exit-code output); else undefined. */
+  exitCode?: number;
+}
+
+/** Judges the boots of command: boot with several (each image under both firmwares): every one must pass, and the reason names each. */
+export function judgeBoots(results: BootResult[]): BootsJudgement {
+  const rows: BootRow[] = results.map((r) => ({ ...r }));
+  const failed = rows.filter((r) => !r.pass);
+  const pass = rows.length > 0 && failed.length === 0;
+  const each = (rs: BootRow[]) => rs.map((r) => `${r.name}: ${r.reason}`).join('; ');
+  const reason =
+    rows.length === 0
+      ? 'No boot ran.'
+      : pass
+        ? `All ${rows.length} boots passed. ${each(rows)}`
+        : `${failed.length} of ${rows.length} boots failed. ${each(failed)}`;
+  const codes = new Set(results.map((r) => r.exitCode));
+  return { pass, reason, rows, exitCode: codes.size === 1 ? results[0]?.exitCode : undefined };
 }

@@ -121,6 +121,17 @@ export interface TargetPlan {
     qemu: QemuBoot;
     /** Can this target run under KVM on this host (same architecture)? */
     kvmCapable: boolean;
+    /**
+     * The ways each image is booted, each its own boot that must pass (x86_64's boot-firmware:
+     * both: `['bios', 'uefi']`); the family's QemuBoot reads a boot's way in BootContext.variant.
+     * Undefined: one boot per image.
+     */
+    variants?: string[];
+    /**
+     * The family's inputs that were set and that only the action's own QEMU applies (boot-protocol,
+     * boot-firmware): with a runner command or cargo run booting the image, they are refused.
+     */
+    qemuOnlyInputs?: string[];
     /** The image kinds this target boots (undefined: any). */
     images?: ImageKind[];
     /**

@@ -289,3 +289,46 @@ test('boot-firmware: uefi with a multiboot (1) kernel (QEMU -kernel is BIOS only
   );
   assert.equal(r.outputs['qemu-command'] ?? '', '', 'QEMU never started');
 });
+
+test('boot-firmware: both: the multiboot2 kernel boots under BIOS and under UEFI (OVMF), each judged with a serial log of its own; the step passes when both pass', async () => {
+  const r = await boot('x86_64-multiboot2', undefined, { 'boot-firmware': 'both', timeout: '120' });
+  assertPass(r);
+  assert.match(r.outputs.reason, /^All 2 boots passed\. x86_64-unknown-none \(bios\): .*; x86_64-unknown-none \(uefi\): /);
+  assert.equal(r.outputs['exit-code'], '33');
+  assert.match(r.stdout, /Boot protocol: multiboot2 kernel -> GRUB ISO \(grub-mkrescue\) -> QEMU -cdrom \(Multiboot2 header at 0x[0-9a-f]+\)\n/);
+  assert.match(
+    r.stdout,
+    /Boot protocol: multiboot2 kernel -> GRUB ISO \(grub-mkrescue\) -> QEMU -cdrom \(Multiboot2 header at 0x[0-9a-f]+\), under UEFI \(OVMF\)/,
+  );
+  // The log output is the folder of both serial logs, each holding its own boot's lines.
+  const logs = fs.readdirSync(r.outputs.log).filter((f) => f.endsWith('-serial.log'));
+  assert.deepEqual(logs.sort(), ['x86_64-unknown-none_distro-bios-serial.log', 'x86_64-unknown-none_distro-uefi-serial.log']);
+  for (const f of logs) assert.match(fs.readFileSync(path.join(r.outputs.log, f), 'utf8'), /Hello from a multiboot2 kernel!/);
+  // qemu-command is the BIOS boot's: no OVMF in it.
+  assert.doesNotMatch(r.outputs['qemu-command'], /OVMF/);
+  assert.match(r.outputs['qemu-command'], /-cdrom \S+\/bios\/grub\.iso$/);
+});
+
+test('boot-firmware: both with a multiboot (1) kernel: the BIOS boot runs, the UEFI boot cannot, and the run ends in an error naming that boot and the input', async () => {
+  const r = await boot('x86_64-multiboot', undefined, { 'boot-firmware': 'both' });
+  assert.equal(r.outputs.result, 'error', r.stdout.slice(-2000));
+  assert.match(
+    r.outputs.reason,
+    /^x86_64-unknown-none \(uefi\): Input 'boot-firmware': is both, but \S+\/multiboot-kernel \(Multiboot header at 0x[0-9a-f]+ with address fields\) is a multiboot kernel, which this action boots under BIOS only\./,
+  );
+  assert.match(r.stdout, /PASS x86_64-unknown-none \(bios\)/, 'the BIOS boot was judged and shown');
+});
+
+test('dry run with boot-firmware: both shows each boot: its preparation and its QEMU command', async () => {
+  const r = await boot('x86_64-multiboot2', undefined, { 'boot-firmware': 'both', 'boot-protocol': 'multiboot2', 'dry-run': 'true' });
+  assert.equal(r.outputs.result, 'dry-run', r.stdout.slice(-2000));
+  const plan = JSON.parse(r.outputs.plan) as { boot: { command: string; boots: { name: string; command: string; prepare: { commands: string[] } }[] } };
+  assert.deepEqual(
+    plan.boot.boots.map((b) => b.name),
+    ['x86_64-unknown-none (bios)', 'x86_64-unknown-none (uefi)'],
+  );
+  assert.equal(plan.boot.command, plan.boot.boots[0].command);
+  assert.doesNotMatch(plan.boot.boots[0].command, /OVMF/);
+  assert.match(plan.boot.boots[1].command, /OVMF_CODE\.fd .*-cdrom \S+\/uefi\/grub\.iso$/);
+  assert.match(plan.boot.boots[1].prepare.commands[0], /^grub-mkrescue -o \S+\/uefi\/grub\.iso /);
+});

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
+import type { BootContext } from '../../boot/qemu-args.js';
 import { ActionError } from '../../model/errors.js';
 import { capture, errorLine } from '../../proc/run.js';
 
@@ -78,40 +79,46 @@ export function builderFiles(version: string): Record<string, string> {
   };
 }
 
-/** The command that builds and runs the builder: `cargo run --release --manifest-path <dir>/Cargo.toml -- <kernel> <firmware> <image>`. */
-export function builderArgv(workDir: string, kernel: string, firmware: ImageFirmware, cargo = 'cargo'): string[] {
+/**
+ * The command that builds and runs the builder: `cargo run --release --manifest-path <dir>/Cargo.toml -- <kernel> <firmware> <image>`.
+ * The builder crate is in the image's shared folder (built once when one image boots under both
+ * firmwares); the disk image in the boot's own.
+ */
+export function builderArgv(ctx: Pick<BootContext, 'imageDir' | 'workDir' | 'kernel' | 'cargo'>, firmware: ImageFirmware): string[] {
   return [
-    cargo,
+    ctx.cargo?.cargo ?? 'cargo',
     'run',
     '--release',
     '--manifest-path',
-    path.join(builderDir(workDir), 'Cargo.toml'),
+    path.join(builderDir(ctx.imageDir ?? ctx.workDir), 'Cargo.toml'),
     '--',
-    kernel,
+    ctx.kernel,
     firmware,
-    bootloaderImage(workDir, firmware),
+    bootloaderImage(ctx.workDir, firmware),
   ];
 }
 
 /** Writes the builder crate and runs it; returns the disk image for the firmware. */
 export async function buildBootloaderImage(
-  kernel: string,
-  workDir: string,
+  ctx: Pick<BootContext, 'imageDir' | 'workDir' | 'kernel' | 'cargo'>,
   version: string,
   firmware: ImageFirmware,
   log: (line: string) => void,
-  cargo?: { cargo: string; env: Record<string, string> },
 ): Promise<string> {
-  const dir = builderDir(workDir);
+  const { kernel, cargo } = ctx;
+  const dir = builderDir(ctx.imageDir ?? ctx.workDir);
   for (const [name, text] of Object.entries(builderFiles(version))) {
-    fs.mkdirSync(path.dirname(path.join(dir, name)), { recursive: true });
-    fs.writeFileSync(path.join(dir, name), text);
+    const file = path.join(dir, name);
+    fs.mkdirSync(path.dirname(file), { recursive: true });
+    // Left as it is when already written (the other firmware's boot of the same image may be building it).
+    if (!fs.existsSync(file) || fs.readFileSync(file, 'utf8') !== text) fs.writeFileSync(file, text);
   }
-  const [cmd, ...args] = builderArgv(workDir, kernel, firmware, cargo?.cargo);
+  const [cmd, ...args] = builderArgv(ctx, firmware);
   log(`[command]${[cmd, ...args].join(' ')}`);
-  // The builder's own target folder, so it never shares (or locks) the kernel's.
+  // The builder's own target folder, so it never shares (or locks) the kernel's; the boots of both
+  // firmwares share it, and cargo's lock on it makes the second wait for the first's build.
   const r = await capture(cmd, args, { env: { ...(cargo?.env ?? {}), CARGO_TARGET_DIR: path.join(dir, 'target') } });
-  const image = bootloaderImage(workDir, firmware);
+  const image = bootloaderImage(ctx.workDir, firmware);
   if (r.code !== 0 || !fs.existsSync(image)) {
     throw new ActionError(
       `Could not make the ${firmware.toUpperCase()} disk image for the bootloader ${version} kernel ${kernel}: ${errorLine(r.stderr || r.stdout) || `cargo exited ${r.code}`}. The bootloader crate needs crates.io and a nightly toolchain with rust-src and llvm-tools-preview (rustup component add rust-src llvm-tools-preview); or make the image yourself with bootloader::${BOOT_TYPE[firmware]} (or DiskImageBuilder) and give it as the kernel input.`,

@@ -16,6 +16,8 @@ export function bareMetalPlan(
     images?: ImageKind[];
     /** Debian/Ubuntu packages the boot needs (GRUB for multiboot2 kernels). */
     apt?: string[];
+    /** The ways each image is booted (TargetPlan.boot.variants: boot-firmware: both). */
+    variants?: string[];
   },
 ): TargetPlan {
   return {
@@ -23,7 +25,7 @@ export function bareMetalPlan(
     family: p.family,
     install: { apt: p.apt ?? [], firmware: p.firmware ?? [], downloads: [] },
     build: { buildStd: { crates: ['core', 'alloc', 'compiler_builtins'], features: ['compiler-builtins-mem'] }, linksWithRustLld: true, env: {} },
-    boot: { qemu: p.qemu, kvmCapable: kvmCapable(p.qemu.arch), images: p.images },
+    boot: { qemu: p.qemu, kvmCapable: kvmCapable(p.qemu.arch), images: p.images, ...(p.variants ? { variants: p.variants } : {}) },
     verdict: { exitCodes: p.exitCodes, failOn: p.failOn, expect: [], explainExit: p.explainExit },
   };
 }

@@ -1,9 +1,9 @@
-import type { Family } from '../contract.js';
+import type { Family, TargetPlan } from '../contract.js';
 import { InputError } from '../../model/errors.js';
 import { toolCacheOf } from '../common.js';
 import { aarch64None } from './aarch64.js';
 import { cortexM } from './cortex-m.js';
-import { BOOT_FIRMWARE_INPUT, BOOT_PROTOCOL_INPUT, type BootFirmware, type BootProtocolChoice } from './protocol.js';
+import { BOOT_FIRMWARE_INPUT, BOOT_PROTOCOL_INPUT, type BootFirmwareChoice, type BootProtocolChoice } from './protocol.js';
 import { riscvNone } from './riscv.js';
 import { isTargetSpec, readTargetSpec } from './target-spec.js';
 import { uefi } from './uefi.js';
@@ -34,7 +34,10 @@ export const bareMetal: Family = {
   inputs: [BOOT_PROTOCOL_INPUT, BOOT_FIRMWARE_INPUT],
   plan(target, common, own) {
     const choice = (own['boot-protocol'] as BootProtocolChoice | undefined) ?? 'auto';
-    const firmware = own['boot-firmware'] as BootFirmware | undefined;
+    const firmware = own['boot-firmware'] as BootFirmwareChoice | undefined;
+    // Both inputs shape the action's own QEMU boot (the image it makes, the firmware): a runner would drop them.
+    const qemuOnlyInputs = [...(choice !== 'auto' ? ['boot-protocol'] : []), ...(firmware ? ['boot-firmware'] : [])];
+    const withOwn = (p: TargetPlan): TargetPlan => (qemuOnlyInputs.length ? { ...p, boot: { ...p.boot, qemuOnlyInputs } } : p);
     // Where bootimage is installed for bootloader 0.9 kernels (bootimage.ts).
     const host = { toolCache: toolCacheOf(common), path: common.runnerEnv.vars.PATH };
     if (isTargetSpec(target)) {
@@ -51,7 +54,7 @@ export const bareMetal: Family = {
       // cargo-args, and older cargo only warns about the unknown key
       // (https://doc.rust-lang.org/cargo/reference/unstable.html).
       p.build.cargoConfig = [...(p.build.cargoConfig ?? []), '--config', 'unstable.json-target-spec=true'];
-      return p;
+      return withOwn(p);
     }
     if (choice !== 'auto' && target !== 'x86_64-unknown-none') {
       throw new InputError('boot-protocol', `is only read for x86_64-unknown-none and x86_64 target specs (.json), not for ${target}`, 'Remove it.');
@@ -65,7 +68,7 @@ export const bareMetal: Family = {
     }
     for (const b of BOARDS) {
       const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory, host, firmware) : b(target);
-      if (p) return p;
+      if (p) return withOwn(p);
     }
     throw new Error(`Internal error: ${target} is not a bare-metal target.`);
   },

@@ -290,27 +290,31 @@ export type BootFirmware = (typeof BOOT_FIRMWARES)[number];
  */
 export const UEFI_PROTOCOLS: readonly BootProtocol[] = ['multiboot2', 'bootloader', 'iso', 'disk'];
 
-/** The error for a protocol that cannot boot under the firmware asked for. */
-export function firmwareMismatch(protocol: BootProtocol, why: string): InputError {
+/** The error for a protocol that cannot boot under the firmware asked for (`asked`: the input's value, uefi or both). */
+export function firmwareMismatch(protocol: BootProtocol, why: string, asked: BootFirmwareChoice = 'uefi'): InputError {
   return new InputError(
     'boot-firmware',
-    `is uefi, but ${why} is a ${WAY[protocol].split(' -> ')[0]}, which this action boots under BIOS only`,
+    `is ${asked}, but ${why} is a ${WAY[protocol].split(' -> ')[0]}, which this action boots under BIOS only`,
     `Use boot-firmware: bios (the default), or give a kernel that boots under UEFI: ${UEFI_PROTOCOLS.map((p) => WAY[p].split(' -> ')[0]).join(', ')}.`,
   );
 }
 
+/** The boot-firmware input: one firmware, or both (each image booted under BIOS and under UEFI, each boot judged). */
+export type BootFirmwareChoice = BootFirmware | 'both';
+
 /** The boot-firmware input of the x86_64 bare-metal targets (undefined: unset, BIOS). */
-export const BOOT_FIRMWARE_INPUT: InputSpec<BootFirmware | undefined> = {
+export const BOOT_FIRMWARE_INPUT: InputSpec<BootFirmwareChoice | undefined> = {
   name: 'boot-firmware',
   parse(raw) {
     const v = raw.toLowerCase();
     if (!v) return undefined;
-    if (v === 'both') {
-      throw new InputError('boot-firmware', "'both' is not supported yet", 'Boot twice: one step with boot-firmware: bios and one with boot-firmware: uefi.');
+    if (!([...BOOT_FIRMWARES, 'both'] as readonly string[]).includes(v)) {
+      throw new InputError(
+        'boot-firmware',
+        `'${raw}' is not a firmware this action knows`,
+        `Use ${BOOT_FIRMWARES.join(', ')} or both (bios, the default; both boots the image under each and passes only when both boots pass).`,
+      );
     }
-    if (!(BOOT_FIRMWARES as readonly string[]).includes(v)) {
-      throw new InputError('boot-firmware', `'${raw}' is not a firmware this action knows`, `Use ${BOOT_FIRMWARES.join(' or ')} (bios, the default).`);
-    }
-    return v as BootFirmware;
+    return v as BootFirmwareChoice;
   },
 };

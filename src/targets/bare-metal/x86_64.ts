@@ -20,12 +20,14 @@ import {
 import { bootloaderImage, bootloaderVersion, buildBootloaderImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
 import {
+  BOOT_FIRMWARES,
   firmwareMismatch,
   resolveProtocol,
   UEFI_PROTOCOLS,
   UnknownFormatError,
   way,
   type BootFirmware,
+  type BootFirmwareChoice,
   type BootProtocolChoice,
   type Detected,
 } from './protocol.js';
@@ -59,13 +61,16 @@ export function x86_64None(
   specArch?: string,
   workingDirectory?: string,
   host: BootimageHost = { toolCache: os.tmpdir() },
-  firmware: BootFirmware = 'bios',
+  firmware: BootFirmwareChoice = 'bios',
 ): TargetPlan | undefined {
   const { toolCache } = host;
-  const uefi = firmware === 'uefi';
+  /** Does any boot of the run go through OVMF (uefi, or both)? Then OVMF is installed and the memory raised. */
+  const anyUefi = firmware !== 'bios';
+  /** The firmware of one boot: its variant under both, else the input's. */
+  const firmwareOf = (ctx: BootContext): BootFirmware => (firmware === 'both' ? (ctx.variant as BootFirmware) : firmware);
   if (target !== 'x86_64-unknown-none' && specArch !== 'x86_64') return undefined;
   // A protocol forced by boot-protocol that cannot boot under UEFI: refused now, before anything is installed.
-  if (uefi && choice !== 'auto' && !UEFI_PROTOCOLS.includes(choice)) throw firmwareMismatch(choice, `boot-protocol ${choice}`);
+  if (anyUefi && choice !== 'auto' && !UEFI_PROTOCOLS.includes(choice)) throw firmwareMismatch(choice, `boot-protocol ${choice}`, firmware);
   /** The protocol of each image, detected once (prepare detects; load, called after it, reads the answer). */
   const seen = new Map<string, Detected>();
   const detect = (kernel: string): Detected => {
@@ -104,7 +109,7 @@ export function x86_64None(
       case 'disk':
         return { drives: [rawDrive(ctx.kernel)] };
       case 'bootloader':
-        return { drives: [rawDrive(bootloaderImage(ctx.workDir, firmware))] };
+        return { drives: [rawDrive(bootloaderImage(ctx.workDir, firmwareOf(ctx)))] };
       case 'bootimage':
         return { drives: [rawDrive(bootimageImage(ctx.kernel))] };
       default:
@@ -121,7 +126,7 @@ export function x86_64None(
       case 'pe':
         throw new ActionError(`${ctx.kernel} is a PE (.efi) application: set target to x86_64-unknown-uefi to boot it under UEFI firmware.`);
       case 'bootloader':
-        await buildBootloaderImage(ctx.kernel, ctx.workDir, bootloaderVersion(workingDirectory), firmware, (l) => ctx.log?.info(l), ctx.cargo);
+        await buildBootloaderImage(ctx, bootloaderVersion(workingDirectory), firmwareOf(ctx), (l) => ctx.log?.info(l));
         return;
       case 'bootimage':
         if (!ctx.cargo || !ctx.cargoBuild || !workingDirectory)
@@ -157,34 +162,37 @@ export function x86_64None(
       // A forward gives the guest virtio-net on PCI (the PC's bus).
       nic: NICS.virtioPci,
       devices: ['isa-debug-exit,iobase=0xf4,iosize=0x04'],
-      // OVMF wants more than QEMU's default 128 MiB (as x86_64-unknown-uefi boots, uefi.ts).
-      ...(uefi ? { memory: '256M' } : {}),
+      // OVMF wants more than QEMU's default 128 MiB (as x86_64-unknown-uefi boots, uefi.ts); under
+      // both the BIOS boot gets it too, so the two boots differ in their firmware only.
+      ...(anyUefi ? { memory: '256M' } : {}),
       // UEFI: OVMF as pflash before the image (as x86_64-unknown-uefi boots, uefi.ts).
       load: (ctx): QemuLoad => {
         const load = loadImage(ctx);
-        return uefi ? { ...load, drives: [...ovmfDrives(ctx.workDir), ...(load.drives ?? [])] } : load;
+        return firmwareOf(ctx) === 'uefi' ? { ...load, drives: [...ovmfDrives(ctx.workDir), ...(load.drives ?? [])] } : load;
       },
       async prepare(ctx) {
         const d = detect(ctx.kernel);
+        const fw = firmwareOf(ctx);
         ctx.log?.info(
-          `Boot protocol: ${way(d.protocol, firmware)} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})${uefi ? ', under UEFI (OVMF)' : ''}`,
+          `Boot protocol: ${way(d.protocol, fw)} (${d.evidence}${d.alsoFound ? `; also found: ${d.alsoFound.join(', ')}` : ''})${fw === 'uefi' ? ', under UEFI (OVMF)' : ''}`,
         );
-        if (uefi) {
-          if (!UEFI_PROTOCOLS.includes(d.protocol)) throw firmwareMismatch(d.protocol, `${ctx.kernel} (${d.evidence})`);
+        if (fw === 'uefi') {
+          if (!UEFI_PROTOCOLS.includes(d.protocol)) throw firmwareMismatch(d.protocol, `${ctx.kernel} (${d.evidence})`, firmware);
           ovmfVars(ctx.workDir);
         }
         await prepareImage(ctx, d);
       },
       describePrepare(ctx) {
         const p = protocolOf(ctx);
+        const fw = firmwareOf(ctx);
         const known = fs.existsSync(ctx.kernel) || choice !== 'auto';
         return {
-          protocol: known ? way(p, firmware) : 'detected from the image after the build (boot-protocol: auto)',
+          protocol: known ? way(p, fw) : 'detected from the image after the build (boot-protocol: auto)',
           ...(p === 'multiboot2' ? { commands: [grubMkrescueArgv(ctx.workDir).join(' ')] } : {}),
           ...(p === 'bootloader'
             ? {
                 builder: `bootloader ${bootloaderVersion(workingDirectory)}`,
-                commands: [builderArgv(ctx.workDir, ctx.kernel, firmware, ctx.cargo?.cargo).join(' ')],
+                commands: [builderArgv(ctx, fw).join(' ')],
               }
             : {}),
           ...(p === 'bootimage' && ctx.cargoBuild
@@ -199,7 +207,9 @@ export function x86_64None(
       },
     },
     apt: NEEDS_GRUB.includes(choice) ? GRUB_APT : [],
-    firmware: uefi ? OVMF_FIRMWARE : [],
+    firmware: anyUefi ? OVMF_FIRMWARE : [],
+    // both: each image booted under BIOS, then under UEFI, each boot judged on its own.
+    ...(firmware === 'both' ? { variants: [...BOOT_FIRMWARES] } : {}),
     exitCodes: [33],
     failOn: [RUST_PANIC],
     explainExit: explainIsaDebugExit,

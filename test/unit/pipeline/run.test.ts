@@ -31,7 +31,8 @@ function standInLauncher(dir: string, script: string): Launcher {
     speaksQmp: false,
     install: async () => ({ path: file }),
     planInstall: async () => ({ actions: [], path: file }),
-    launch: (program, ctx) => ({ argv: [program, ctx.kernel] }),
+    // The boot's variant (boot-firmware: both) second, so a script can play each firmware's guest.
+    launch: (program, ctx) => ({ argv: [program, ctx.kernel, ...(ctx.variant ? [ctx.variant] : [])] }),
   };
 }
 
@@ -71,6 +72,47 @@ test('boot mode: a prebuilt image booted by the stand-in, judged on its lines an
   const silent = context({ ...inputs, 'exit-code': '33' }, 'exit 0');
   await runPipeline(silent.ctx, silent.report);
   assert.equal(silent.report.pass, false, 'status 0 is not an accepted status here');
+});
+
+test('boot mode under boot-firmware: both: the image booted once per firmware, each judged; the run passes only when both pass', async () => {
+  const kernel = kernelFile();
+  const inputs = { target: 'x86_64-unknown-none', kernel, expect: 'Hello', 'boot-firmware': 'both', cache: 'false' };
+  const ok = context(inputs, 'echo "Hello from $2"; exit 33');
+  await runPipeline(ok.ctx, ok.report);
+  assert.equal(ok.report.pass, true, ok.report.reason);
+  assert.match(ok.report.reason, /^All 2 boots passed\. x86_64-unknown-none \(bios\): .*; x86_64-unknown-none \(uefi\): /);
+  assert.deepEqual(
+    ok.report.boots?.map((b) => [b.name, b.pass, b.exitCode]),
+    [
+      ['x86_64-unknown-none (bios)', true, 33],
+      ['x86_64-unknown-none (uefi)', true, 33],
+    ],
+  );
+  assert.equal(ok.report.exitCode, 33, 'both ended with 33: the exit-code output says it');
+  assert.equal(ok.report.logPath, ok.ctx.logDir, 'the log output is the folder of both serial logs');
+  for (const fw of ['bios', 'uefi'])
+    assert.equal(fs.readFileSync(path.join(ok.ctx.logDir, `x86_64-unknown-none-${fw}-serial.log`), 'utf8'), `Hello from ${fw}\n`);
+
+  // The UEFI boot panics: the run fails, naming that boot only; the BIOS boot's pass stays in its row.
+  const bad = context(inputs, 'echo "Hello from $2"; [ "$2" = uefi ] && echo "panicked at src/main.rs:9:1:"; exit 33');
+  await runPipeline(bad.ctx, bad.report);
+  assert.equal(bad.report.pass, false);
+  assert.match(bad.report.reason, /^1 of 2 boots failed\. x86_64-unknown-none \(uefi\): .*panicked at src\/main\.rs:9:1/);
+  assert.doesNotMatch(bad.report.reason, /\(bios\)/);
+  assert.deepEqual(
+    bad.report.boots?.map((b) => b.pass),
+    [true, false],
+  );
+  assert.ok(
+    bad.report.tail.some((l) => /panicked at/.test(l)),
+    "the tail is the failed boot's",
+  );
+
+  // Different statuses: no single exit-code.
+  const mixed = context({ ...inputs, 'exit-code': '33,35' }, '[ "$2" = uefi ] && { echo Hello; exit 35; }; echo Hello; exit 33');
+  await runPipeline(mixed.ctx, mixed.report);
+  assert.equal(mixed.report.pass, true, mixed.report.reason);
+  assert.equal(mixed.report.exitCode, undefined);
 });
 
 test('boot mode: wait-for-exit goes through the shared boot (the guest must exit by itself)', async () => {

@@ -77,6 +77,19 @@ test("probes and console-script need the action's QEMU: a runner command is refu
   );
 });
 
+test("boot-firmware and boot-protocol shape the action's own QEMU boot: next to runner (a command or cargo run) they are refused, not dropped", () => {
+  assert.throws(
+    () => fakePlan({ target: 'x86_64-unknown-none', runner: 'qemu.sh', 'boot-firmware': 'both' }),
+    /^InputError: Input 'boot-firmware': is applied by the action's own QEMU, but runner boots the image with your command\. Remove runner to let the action boot the image, or remove boot-firmware/,
+  );
+  assert.throws(
+    () => fakePlan({ target: 'x86_64-unknown-none', runner: 'cargo', 'boot-protocol': 'multiboot2' }),
+    /Input 'boot-protocol': is applied by the action's own QEMU, but runner boots the image with cargo run\./,
+  );
+  // Unset (or auto), nothing is refused.
+  assert.equal(fakePlan({ target: 'x86_64-unknown-none', runner: 'qemu.sh', 'boot-protocol': 'auto' }).launcher.name, 'runner');
+});
+
 test(
   'Uhyve (hypervisor: uhyve) is refused for probes',
   { skip: process.arch !== 'x64' || process.platform !== 'linux' ? 'Uhyve plans need an x86_64 Linux host' : false },

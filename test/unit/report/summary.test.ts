@@ -98,3 +98,30 @@ test("the summary heading is the run's name (a matrix leg's), escaped; the targe
     else process.env.GITHUB_STEP_SUMMARY = saved;
   }
 });
+
+test('several boots (boot-firmware: both): a row per boot with its exit status, time and reason', async () => {
+  const { writeSummary } = await import('../../../src/report/summary.js');
+  const saved = process.env.GITHUB_STEP_SUMMARY;
+  process.env.GITHUB_STEP_SUMMARY = SUMMARY_FILE;
+  try {
+    fs.writeFileSync(SUMMARY_FILE, '');
+    await writeSummary({
+      target: 'x86_64-unknown-none',
+      pass: false,
+      reason: '1 of 2 boots failed.',
+      timings: {},
+      tail: [],
+      boots: [
+        { name: 'x86_64-unknown-none (bios)', pass: true, exitCode: 33, seconds: 1.25, reason: 'ok' },
+        { name: 'x86_64-unknown-none (uefi)', pass: false, seconds: 60, reason: 'Timed out <after> 60 s.' },
+      ],
+    });
+    const html = fs.readFileSync(SUMMARY_FILE, 'utf8');
+    assert.match(html, /<th>boot<\/th><th>exit status<\/th><th>time<\/th><th>reason<\/th>/);
+    assert.match(html, /<td>✅ x86_64-unknown-none \(bios\)<\/td><td>33<\/td><td>1\.3 s<\/td><td>ok<\/td>/);
+    assert.match(html, /<td>❌ x86_64-unknown-none \(uefi\)<\/td><td>–<\/td><td>60\.0 s<\/td><td>Timed out &lt;after&gt; 60 s\.<\/td>/);
+  } finally {
+    if (saved === undefined) delete process.env.GITHUB_STEP_SUMMARY;
+    else process.env.GITHUB_STEP_SUMMARY = saved;
+  }
+});

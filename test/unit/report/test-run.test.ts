@@ -86,3 +86,26 @@ test('the counts add up over executables, a passing one and an executable that n
   assert.equal(good.reason, 'All 1 test executables passed (1 test case).');
   assert.equal(judgeTestRun([]).pass, false, 'no executable is no pass');
 });
+
+test('several boots of one image (boot-firmware: both): the run passes only when every boot passed; the reason names each; one exit status only when they agree', async () => {
+  const { judgeBoots } = await import('../../../src/report/test-run.js');
+  const pass = judgeBoots([
+    { name: 'k (bios)', seconds: 1, pass: true, reason: 'The guest exited with status 33.', exitCode: 33 },
+    { name: 'k (uefi)', seconds: 2, pass: true, reason: 'The guest exited with status 33.', exitCode: 33 },
+  ]);
+  assert.equal(pass.pass, true);
+  assert.equal(pass.reason, 'All 2 boots passed. k (bios): The guest exited with status 33.; k (uefi): The guest exited with status 33.');
+  assert.equal(pass.exitCode, 33);
+  const fail = judgeBoots([
+    { name: 'k (bios)', seconds: 1, pass: true, reason: 'ok', exitCode: 33 },
+    { name: 'k (uefi)', seconds: 60, pass: false, reason: 'Timed out after 60 s.' },
+  ]);
+  assert.equal(fail.pass, false);
+  assert.equal(fail.reason, '1 of 2 boots failed. k (uefi): Timed out after 60 s.');
+  assert.equal(fail.exitCode, undefined, 'the statuses differ (one boot has none)');
+  assert.deepEqual(
+    fail.rows.map((r) => r.pass),
+    [true, false],
+  );
+  assert.equal(judgeBoots([]).pass, false, 'no boot is no pass');
+});

@@ -21,8 +21,12 @@ test('the builder crate: one dependency on bootloader (default features: bios an
 });
 
 test('the builder command: cargo run --release of the generated crate, the kernel, the firmware and the image as arguments', () => {
-  assert.deepEqual(builderArgv('/w', '/k/kernel', 'uefi', '/usr/bin/cargo').slice(-3), ['/k/kernel', 'uefi', '/w/bootloader-uefi.img']);
-  assert.deepEqual(builderArgv('/w', '/k/kernel', 'bios', '/usr/bin/cargo'), [
+  assert.deepEqual(builderArgv({ workDir: '/w', kernel: '/k/kernel', cargo: { cargo: '/usr/bin/cargo', env: {} } }, 'uefi').slice(-3), [
+    '/k/kernel',
+    'uefi',
+    '/w/bootloader-uefi.img',
+  ]);
+  assert.deepEqual(builderArgv({ workDir: '/w', kernel: '/k/kernel', cargo: { cargo: '/usr/bin/cargo', env: {} } }, 'bios'), [
     '/usr/bin/cargo',
     'run',
     '--release',
@@ -33,6 +37,9 @@ test('the builder command: cargo run --release of the generated crate, the kerne
     'bios',
     '/w/bootloader-bios.img',
   ]);
+  // boot-firmware: both: the builder crate in the image's shared folder (built once), each image in its boot's own.
+  const both = builderArgv({ imageDir: '/img', workDir: '/img/uefi', kernel: '/k/kernel' }, 'uefi');
+  assert.deepEqual(both.slice(4), ['/img/bootloader-builder/Cargo.toml', '--', '/k/kernel', 'uefi', '/img/uefi/bootloader-uefi.img']);
 });
 
 test('the bootloader version follows bootloader_api in the Cargo.lock (found upwards), else 0.11', () => {

@@ -200,17 +200,50 @@ test('boot-protocol input: auto by default, one of the known names, else an erro
   );
 });
 
-test('boot-firmware input: unset, bios or uefi; both is refused with the way to do it, anything else names the values', () => {
+test('boot-firmware input: unset, bios, uefi or both; anything else names the values', () => {
   assert.equal(BOOT_FIRMWARE_INPUT.parse(''), undefined);
   assert.equal(BOOT_FIRMWARE_INPUT.parse('UEFI'), 'uefi');
   assert.equal(BOOT_FIRMWARE_INPUT.parse('bios'), 'bios');
-  assert.throws(
-    () => BOOT_FIRMWARE_INPUT.parse('both'),
-    (e: Error) => e instanceof InputError && /one step with boot-firmware: bios and one with boot-firmware: uefi/.test(e.message),
-  );
+  assert.equal(BOOT_FIRMWARE_INPUT.parse('Both'), 'both');
   assert.throws(
     () => BOOT_FIRMWARE_INPUT.parse('coreboot'),
-    (e: Error) => e instanceof InputError && /Use bios or uefi/.test(e.message),
+    (e: Error) => e instanceof InputError && /'coreboot' is not a firmware this action knows\. Use bios, uefi or both/.test(e.message),
+  );
+});
+
+test('boot-firmware: both: two variants (bios, uefi); OVMF installed; each boot reads its own firmware from the context; forced BIOS-only protocols refused naming both', () => {
+  const p = x86_64None('x86_64-unknown-none', 'bootloader', undefined, undefined, undefined, 'both')!;
+  assert.deepEqual(p.boot.variants, ['bios', 'uefi']);
+  assert.deepEqual(
+    p.install.firmware.map((f) => f.aptPackage),
+    ['ovmf', 'ovmf'],
+  );
+  assert.equal(p.boot.qemu.memory, '256M');
+  const ctx = (variant: string) => ({
+    kernel: '/k',
+    accel: 'tcg' as const,
+    workDir: `/img/${variant}`,
+    imageDir: '/img',
+    variant,
+    assets: {},
+    image: 'elf' as const,
+  });
+  assert.deepEqual(p.boot.qemu.load(ctx('bios')).drives, ['format=raw,file=/img/bios/bootloader-bios.img,snapshot=on']);
+  assert.deepEqual(p.boot.qemu.load(ctx('uefi')).drives, [
+    'if=pflash,format=raw,readonly=on,file=/usr/share/OVMF/OVMF_CODE.fd',
+    'if=pflash,format=raw,file=/img/uefi/OVMF_VARS.fd',
+    'format=raw,file=/img/uefi/bootloader-uefi.img,snapshot=on',
+  ]);
+  const uefi = p.boot.qemu.describePrepare!(ctx('uefi')) as { protocol: string; commands: string[] };
+  assert.match(uefi.protocol, /UEFI disk image/);
+  assert.match(uefi.commands[0], /--manifest-path \/img\/bootloader-builder\/Cargo\.toml -- \/k uefi \/img\/uefi\/bootloader-uefi\.img$/);
+  // One firmware: no variants.
+  assert.equal(x86_64None('x86_64-unknown-none', 'bootloader', undefined, undefined, undefined, 'uefi')!.boot.variants, undefined);
+  assert.throws(
+    () => x86_64None('x86_64-unknown-none', 'multiboot', undefined, undefined, undefined, 'both'),
+    (e: Error) =>
+      e instanceof InputError &&
+      /'boot-firmware': is both, but boot-protocol multiboot is a multiboot kernel, which this action boots under BIOS only/.test(e.message),
   );
 });
 
