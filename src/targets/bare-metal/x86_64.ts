@@ -208,7 +208,7 @@ export function x86_64None(
     },
     apt: NEEDS_GRUB.includes(choice) ? GRUB_APT : [],
     firmware: anyUefi ? OVMF_FIRMWARE : [],
-    // both: each image booted under BIOS, then under UEFI, each boot judged on its own.
+    // both: each image booted under BIOS and under UEFI, each boot judged on its own.
     ...(firmware === 'both' ? { variants: [...BOOT_FIRMWARES] } : {}),
     exitCodes: [33],
     failOn: [RUST_PANIC],
