@@ -195,6 +195,39 @@ test('bootloader 0.11 under boot-firmware: uefi: the builder makes a UefiBoot im
   assert.match(fs.readFileSync(missing.outputs.log, 'utf8'), /stand-in bootloader UEFI image: kernel of/);
 });
 
+test('bootloader 0.11 under boot-firmware: both: one builder crate (built once, in the shared folder) makes each boot its image; both boots judged (STAND-IN bootloader crate)', async () => {
+  const r = await runAction(
+    {
+      target: 'x86_64-unknown-none',
+      'working-directory': 'test/kernels/x86_64-multiboot',
+      toolchain: 'distro',
+      'cargo-args': '--features bootloader-config',
+      'boot-firmware': 'both',
+      expect: '/stand-in bootloader (UEFI )?image: kernel of/',
+      timeout: '120',
+    },
+    { env: { ...env, CARGO_HOME: standinCargoHome() } },
+  );
+  assertPass(r);
+  const commands = [
+    ...r.stdout.matchAll(/\[command\]\/usr\/bin\/cargo run --release --manifest-path (\S+)\/bootloader-builder\/Cargo\.toml -- \S+ (bios|uefi) (\S+)/g),
+  ];
+  assert.deepEqual(commands.map((m) => m[2]).sort(), ['bios', 'uefi']);
+  assert.equal(commands[0][1], commands[1][1], 'one builder crate for both boots');
+  for (const m of commands) assert.equal(m[3], path.join(m[1], m[2], `bootloader-${m[2]}.img`), "each image in its boot's own folder");
+  const logs = fs.readdirSync(r.outputs.log).filter((f) => f.endsWith('-serial.log'));
+  const text = (fw: string) =>
+    fs.readFileSync(
+      path.join(
+        r.outputs.log,
+        logs.find((f) => f.endsWith(`-${fw}-serial.log`))!,
+      ),
+      'utf8',
+    );
+  assert.match(text('bios'), /stand-in bootloader image: kernel of/);
+  assert.match(text('uefi'), /stand-in bootloader UEFI image: kernel of/);
+});
+
 test('dry run with boot-protocol: multiboot2 shows the grub-mkrescue command and the -cdrom boot', async () => {
   const r = await boot('x86_64-multiboot2', undefined, { 'dry-run': 'true', 'boot-protocol': 'multiboot2' });
   assert.equal(r.code, 0, r.stdout.slice(-2000));
