@@ -42,6 +42,7 @@ async function bootSeconds(tmp: string, args: string[], expect: string): Promise
     idleTimeout: 0,
     logPath: path.join(tmp, 'prepare-boot.log'),
     qmp: true,
+    vars: process.env,
     rules: { expect: [literal(expect)], failOn: [RUST_PANIC], ordered: true },
   });
   if (!((r.end.kind === 'exited' && r.end.status === 33) || r.end.kind === 'satisfied'))

@@ -262,6 +262,7 @@ if (!only) {
       idleTimeout: 0,
       logPath: path.join(tmp, `hang-${i}.log`),
       qmp: true,
+      vars: process.env,
       rules: { expect: [literal('all tests passed')], failOn: [RUST_PANIC], ordered: true },
       onLine: (l) => {
         if (l.includes('all tests passed')) seenAt = performance.now();
@@ -478,6 +479,7 @@ if (!only || only === 'accel') {
       idleTimeout: 0,
       logPath: path.join(tmp, 'accel.log'),
       qmp: true,
+      vars: process.env,
       rules: { expect: [literal(g.expect)], failOn: [RUST_PANIC], ordered: true },
     });
     const secs = (performance.now() - t) / 1000;

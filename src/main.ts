@@ -28,8 +28,10 @@ function makeScratch(env: RunnerEnv): string {
 export async function run(): Promise<void> {
   const report: Report = { target: core.getInput('target') || '(none)', pass: false, reason: '', timings: {}, tail: [] };
   let logDir: string | undefined;
+  // The one read of the process's environment: everything below gets it from here.
+  const vars = process.env;
   try {
-    const env = readRunnerEnv();
+    const env = readRunnerEnv(vars);
     const host = checkHost(process.platform, process.arch);
     if (!host.ok) throw new InfraError(host.message, 'runner');
     const scratch = makeScratch(env);
@@ -48,7 +50,7 @@ export async function run(): Promise<void> {
     report.reason = e instanceof ActionError ? e.message : `Unexpected error: ${(e as Error).stack ?? String(e)}`;
   }
   try {
-    await publish(report, logDir);
+    await publish(report, vars, logDir);
   } catch (e) {
     // GITHUB_OUTPUT or GITHUB_STEP_SUMMARY could not be written: the step still fails or passes, in one sentence.
     const why = `The action could not write its outputs (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); the run's result was: ${report.pass ? 'pass' : 'fail'}: ${report.reason}`;

@@ -30,6 +30,8 @@ export interface BootSpec {
   onLines?: (block: Buffer, escapes: boolean) => void;
   /** Extra environment for QEMU. */
   env?: NodeJS.ProcessEnv;
+  /** The runner's environment (RunnerEnv.vars): QEMU's PATH, and what a runner command keeps of it. */
+  vars: NodeJS.ProcessEnv;
   /**
    * Follow QEMU's run state over QMP for the whole boot. Only for QEMU itself: adds a QMP socket
    * and -S; the guest starts (QMP `cont`) once the action listens, so no event is missed.
@@ -83,11 +85,12 @@ const PRIVATE = /^(GITHUB_|ACTIONS_|RUNNER_|INPUT_)|TOKEN|SECRET|PASSWORD|CREDEN
  * QEMU's environment, built from nothing: QEMU needs only PATH and a locale, and a guest with
  * semihosting can run host commands with it (SYS_SYSTEM, which no QEMU option turns off:
  * https://gitlab.com/qemu-project/qemu/-/blob/v7.2.0/semihosting/config.c), so it holds no runner
- * file (GITHUB_ENV, GITHUB_OUTPUT, ...), no token and no secret; HOME and TMPDIR are `home`.
+ * file (GITHUB_ENV, GITHUB_OUTPUT, ...), no token and no secret; HOME and TMPDIR are `home`. PATH
+ * is the runner's (`vars`, RunnerEnv.vars).
  */
-export function qemuEnvironment(home: string, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+export function qemuEnvironment(home: string, vars: NodeJS.ProcessEnv, extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
   return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    PATH: vars.PATH ?? '/usr/bin:/bin',
     HOME: home,
     TMPDIR: home,
     LANG: 'C.UTF-8',
@@ -97,10 +100,11 @@ export function qemuEnvironment(home: string, extra: NodeJS.ProcessEnv = {}): No
 }
 
 /**
- * A runner command's environment (the user's own command, or cargo run): the action's, without the
- * runner's files and tokens, the inputs and variables that look like secrets; then `extra`.
+ * A runner command's environment (the user's own command, or cargo run): the action's (`env`,
+ * RunnerEnv.vars), without the runner's files and tokens, the inputs and variables that look like
+ * secrets; then `extra`.
  */
-export function runnerEnvironment(extra: NodeJS.ProcessEnv = {}, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+export function runnerEnvironment(extra: NodeJS.ProcessEnv, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(env)) if (!PRIVATE.test(k)) out[k] = v;
   return { ...out, ...extra };
@@ -139,7 +143,7 @@ export async function boot(spec: BootSpec): Promise<BootResult> {
   const child = spawnTracked(spec.command, args, {
     // A console script types into the guest's serial port: QEMU's stdin (-serial stdio).
     stdio: [talks ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-    env: spec.qmp ? qemuEnvironment(home, spec.env) : runnerEnvironment(spec.env),
+    env: spec.qmp ? qemuEnvironment(home, spec.vars, spec.env) : runnerEnvironment(spec.env ?? {}, spec.vars),
     cwd,
   });
   // A guest that exits while the script writes to it: the write fails (EPIPE), the exit decides.

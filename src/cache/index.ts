@@ -1,7 +1,7 @@
 // The action's cache, as the pipeline uses it (see docs/caching.md):
 //
-//   const cache = await ActionCache.open({ enabled: inputs.cache });           // one line if unusable
-//   const tools = await cache.restore(toolsEntry({ assets, builtFiles }));     // before Install
+//   const cache = await ActionCache.open({ enabled: inputs.cache, env });      // one line if unusable
+//   const tools = await cache.restore(toolsEntry({ assets, builtFiles, env })); // before Install
 //   ... install (downloads found in the restored tool cache are not fetched again) ...
 //   const build = await cache.restore(await buildEntry({ ...; rustcVerbose })); // after the toolchain, before cargo
 //   ... cargo build ...
@@ -41,7 +41,8 @@ export interface BuildEntryRequest {
   cargoEnv: Record<string, string>;
   /** The values of the inputs that change the build, by name (Inputs.buildKey). */
   inputs: Record<string, string>;
-  env?: NodeJS.ProcessEnv;
+  /** The runner's environment (RunnerEnv.vars): CARGO_HOME, cargo's target folder, the variables in the key. */
+  env: NodeJS.ProcessEnv;
   platform?: string;
   arch?: string;
   /** The `cache-key` input. */
@@ -50,7 +51,7 @@ export interface BuildEntryRequest {
 
 /** The build entry: key from the toolchain, target, lock file, toolchain file, cargo config, inputs, environment; paths from cargo's layout. */
 export async function buildEntry(req: BuildEntryRequest): Promise<CacheEntry> {
-  const env = req.env ?? process.env;
+  const env = req.env;
   const home = cargoHome(env);
   const loc = await capture(req.cargo, ['locate-project', '--workspace', '--message-format', 'plain'], { cwd: req.workingDirectory, env: req.cargoEnv });
   const workspaceRoot = loc.code === 0 && loc.stdout.trim() ? path.dirname(loc.stdout.trim()) : req.workingDirectory;
@@ -84,12 +85,13 @@ export async function buildEntry(req: BuildEntryRequest): Promise<CacheEntry> {
 export function toolsEntry(opts: {
   tools: ToolPart[];
   builtFiles?: string[];
-  env?: NodeJS.ProcessEnv;
+  /** The runner's environment (RunnerEnv.vars): where the tool cache is. */
+  env: NodeJS.ProcessEnv;
   platform?: string;
   arch?: string;
   prefix?: string;
 }): CacheEntry | undefined {
-  const dir = toolCacheDir(opts.env ?? process.env);
+  const dir = toolCacheDir(opts.env);
   if (!opts.tools.length && !opts.builtFiles?.length) return undefined;
   const paths = toolCachePaths({ toolCache: dir ?? '', tools: dir ? opts.tools.map((t) => t.name) : [], builtFiles: opts.builtFiles });
   if (!paths.length) return undefined;

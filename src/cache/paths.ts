@@ -52,7 +52,8 @@ export function configTargetDirs(dir: string): { dir: string; targetDir: string 
   }
 }
 
-export function cargoHome(env: NodeJS.ProcessEnv = process.env): string {
+/** CARGO_HOME of `env` (the runner's environment, RunnerEnv.vars), else ~/.cargo. */
+export function cargoHome(env: NodeJS.ProcessEnv): string {
   return env.CARGO_HOME || path.join(os.homedir(), '.cargo');
 }
 
@@ -88,7 +89,10 @@ export function toolCachePaths(opts: { toolCache: string; tools: string[]; built
   return [...opts.tools.map((t) => path.join(opts.toolCache, t)), ...(opts.builtFiles ?? [])];
 }
 
-/** RUNNER_TOOL_CACHE as @actions/tool-cache reads it. */
-export function toolCacheDir(env: NodeJS.ProcessEnv = process.env): string | undefined {
+/**
+ * RUNNER_TOOL_CACHE of `env` (the runner's environment, RunnerEnv.vars), as @actions/tool-cache
+ * reads it from process.env: the same value, since main.ts reads the runner environment from process.env.
+ */
+export function toolCacheDir(env: NodeJS.ProcessEnv): string | undefined {
   return env.RUNNER_TOOL_CACHE || undefined;
 }

@@ -31,7 +31,11 @@ export type SaveOutcome = 'saved' | 'already-cached' | 'nothing-to-save' | 'not-
 export interface OpenOptions {
   /** The `cache` input. */
   enabled: boolean;
-  env?: NodeJS.ProcessEnv;
+  /**
+   * The runner's environment (RunnerEnv.vars): whether the runner gave the step a cache service.
+   * @actions/cache reads the same variables from process.env itself, which main.ts read them from.
+   */
+  env: NodeJS.ProcessEnv;
   /** Where the one line about an unusable cache goes (core.info by default). */
   log?: (line: string) => void;
   /** How long to wait for the cache service to answer at all. */
@@ -80,7 +84,7 @@ export class ActionCache {
   ) {}
 
   static async open(opts: OpenOptions): Promise<ActionCache> {
-    const env = opts.env ?? process.env;
+    const env = opts.env;
     const log = opts.log ?? core.info;
     let why = whyNoCache(opts.enabled, env);
     if (!why) {

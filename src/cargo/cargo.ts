@@ -33,8 +33,8 @@ export interface BuildRequest {
   target: string;
   /** Extra environment the build gets on top of the runner's and the toolchain's (the family's, PATH). */
   env?: Record<string, string>;
-  /** The runner's environment the build starts from. */
-  baseEnv?: NodeJS.ProcessEnv;
+  /** The runner's environment the build starts from (RunnerEnv.vars). */
+  baseEnv: NodeJS.ProcessEnv;
   /** GITHUB_WORKSPACE: annotations name files relative to it. */
   workspace: string;
   /** Several executables are fine (the family assembles them into one image, e.g. a Microkit system). */
@@ -160,7 +160,7 @@ function annotate(d: Diagnostic, workspaceRoot: string, workspace: string, which
 /** Builds the crate with cargo and finds the executable from cargo's JSON messages. */
 export async function cargoBuild(tc: Toolchain, req: BuildRequest): Promise<BuildResult> {
   const started = Date.now();
-  const env = { ...(req.baseEnv ?? process.env), ...tc.env, ...req.env } as NodeJS.ProcessEnv;
+  const env = { ...req.baseEnv, ...tc.env, ...req.env } as NodeJS.ProcessEnv;
   if (env.CARGO_TERM_COLOR === undefined) env.CARGO_TERM_COLOR = 'always';
 
   // Where the workspace is (diagnostics' paths are relative to it): asked while the build runs.

@@ -3,10 +3,10 @@ import { HttpClient } from '@actions/http-client';
 import * as tc from '@actions/tool-cache';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { ActionError, InfraError } from '../model/errors.js';
+import type { RunnerEnv } from '../model/runner-env.js';
 
 /** One file the action downloads for a target (a loader, a tool's release archive, firmware). */
 export interface Asset {
@@ -56,17 +56,17 @@ const onGithubCom = (env: NodeJS.ProcessEnv) => (env.GITHUB_SERVER_URL || GITHUB
  * otherwise); a GHES runner's GITHUB_API_URL is its own server's, which has none of these releases.
  * https://docs.github.com/en/actions/reference/workflows-and-actions/variables#default-environment-variables
  */
-export function githubHosts(env: NodeJS.ProcessEnv = process.env): ReleaseHosts {
+export function githubHosts(env: NodeJS.ProcessEnv): ReleaseHosts {
   return onGithubCom(env) && env.GITHUB_API_URL ? { download: GITHUB.download, api: env.GITHUB_API_URL } : GITHUB;
 }
 
 /**
  * A file of a GitHub release (tag `v<version>`), checked against `sha256` when given, else against
- * the sha256 digest GitHub publishes for the asset.
+ * the sha256 digest GitHub publishes for the asset. `hosts`: githubHosts of the runner's environment.
  */
 export function githubReleaseAsset(
   r: { tool: string; owner: string; repo: string; version: string; fileName: string; sha256?: string; checksumsFile?: string },
-  hosts: ReleaseHosts = githubHosts(),
+  hosts: ReleaseHosts,
 ): Asset {
   const tag = `v${r.version}`;
   const base = `${hosts.download.replace(/\/$/, '')}/${r.owner}/${r.repo}/releases/download/${tag}`;
@@ -102,7 +102,7 @@ const retryable = (status: number) => status >= 500 || status === 408 || status 
  * `${{ github.server_url == 'https://github.com' && github.token || '' }}`
  * (https://github.com/actions/setup-node/blob/main/action.yml).
  */
-export function githubToken(env: NodeJS.ProcessEnv = process.env): string {
+export function githubToken(env: NodeJS.ProcessEnv): string {
   return onGithubCom(env) ? env.GITHUB_TOKEN || '' : '';
 }
 
@@ -157,7 +157,7 @@ export interface AssetPlan {
 const sha256File = (file: string) => createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 
 /** The digest GitHub publishes for a release asset (`"digest": "sha256:..."` in the releases API). */
-export async function githubAssetDigest(ref: GithubReleaseRef, token = githubToken()): Promise<string> {
+export async function githubAssetDigest(ref: GithubReleaseRef, token: string): Promise<string> {
   const url = `${ref.api.replace(/\/$/, '')}/repos/${ref.owner}/${ref.repo}/releases/tags/${encodeURIComponent(ref.tag)}`;
   const headers: Record<string, string> = { Accept: 'application/vnd.github+json', 'User-Agent': 'unikernel-boot-action' };
   if (token) headers.Authorization = `Bearer ${token}`;
@@ -208,7 +208,7 @@ export async function githubAssetDigest(ref: GithubReleaseRef, token = githubTok
   return m[1].toLowerCase();
 }
 
-async function expectedSha256(a: Asset, retry: RetryPolicy, token: string): Promise<string> {
+async function expectedSha256(a: Asset, retry: RetryPolicy, token: string, temp: string): Promise<string> {
   if (typeof a.sha256 === 'string') {
     if (!/^[0-9a-f]{64}$/i.test(a.sha256)) throw new ActionError(`The sha256 given for ${a.tool} is not 64 hex digits: '${a.sha256}'.`);
     return a.sha256.toLowerCase();
@@ -217,7 +217,7 @@ async function expectedSha256(a: Asset, retry: RetryPolicy, token: string): Prom
     const url = a.sha256.sha256Url;
     let text: string;
     try {
-      text = await fetchText(url, retry);
+      text = await fetchText(url, retry, temp);
     } catch (e) {
       throw new InfraError(`Could not download the checksum of ${a.tool} from ${url}: ${(e as Error).message}; nothing was downloaded.`, 'download');
     }
@@ -233,7 +233,7 @@ async function expectedSha256(a: Asset, retry: RetryPolicy, token: string): Prom
     core.info(`${e.message.replace(/\.$/, '')}: using the publisher's checksums file ${checksums.url} instead.`);
     let text: string;
     try {
-      text = await fetchText(checksums.url, retry);
+      text = await fetchText(checksums.url, retry, temp);
     } catch (e2) {
       throw new InfraError(
         `${e.message} The publisher's checksums file could not be had either (${(e2 as Error).message}); nothing was downloaded. Give the file's sha256 yourself, or try again later.`,
@@ -306,9 +306,9 @@ async function downloadWithRetry(url: string, file: string, retry: RetryPolicy):
   }
 }
 
-/** GETs a small text file (a checksums file) with downloadWithRetry. */
-async function fetchText(url: string, retry: RetryPolicy): Promise<string> {
-  const dir = fs.mkdtempSync(path.join(tempRoot(), 'text-'));
+/** GETs a small text file (a checksums file) with downloadWithRetry, through a folder under `temp` (RunnerEnv.temp). */
+async function fetchText(url: string, retry: RetryPolicy, temp: string): Promise<string> {
+  const dir = fs.mkdtempSync(path.join(tempRoot(temp), 'text-'));
   try {
     const file = path.join(dir, 'body');
     await downloadWithRetry(url, file, retry);
@@ -318,21 +318,23 @@ async function fetchText(url: string, retry: RetryPolicy): Promise<string> {
   }
 }
 
-function tempRoot(): string {
-  const temp = process.env.RUNNER_TEMP || os.tmpdir();
+/** RunnerEnv.temp (RUNNER_TEMP, else the system's temporary folder), made if missing. */
+function tempRoot(temp: string): string {
   fs.mkdirSync(temp, { recursive: true });
   return temp;
 }
 
 /** Where the asset already is in the tool cache (a second run on the same runner), if it is. */
-export function cachedAsset(a: Asset): string | undefined {
-  if (!process.env.RUNNER_TOOL_CACHE) return undefined; // no tool cache outside a runner
+export function cachedAsset(a: Asset, env: RunnerEnv): string | undefined {
+  // No tool cache outside a runner. tc.find reads RUNNER_TOOL_CACHE from process.env itself (and
+  // throws without it): the same value as env.toolCache, which main.ts read from process.env.
+  if (!env.toolCache) return undefined;
   const dir = tc.find(a.tool, a.version);
   const file = dir ? path.join(dir, a.fileName) : '';
   return dir && fs.existsSync(file) ? file : undefined;
 }
 
-export function describeAsset(a: Asset): AssetPlan {
+export function describeAsset(a: Asset, env: RunnerEnv): AssetPlan {
   const r = a.sha256;
   return {
     tool: a.tool,
@@ -344,18 +346,19 @@ export function describeAsset(a: Asset): AssetPlan {
         : 'sha256Url' in r
           ? `sha256 published at ${r.sha256Url}`
           : `sha256 published by GitHub for ${r.githubRelease.owner}/${r.githubRelease.repo} ${r.githubRelease.tag} ${r.githubRelease.asset}${r.checksums ? ` (else from ${r.checksums.url})` : ''}`,
-    cached: cachedAsset(a),
+    cached: cachedAsset(a, env),
   };
 }
 
 /**
  * Returns the path of the asset: from the tool cache when a run on this runner fetched it before,
  * else downloaded, checked against its SHA-256 (fails closed on a mismatch or a missing checksum),
- * and cached. A file that fails the check is deleted, never cached.
+ * and cached. A file that fails the check is deleted, never cached. `env`: the runner's environment
+ * (the tool cache, the scratch folder, and GITHUB_TOKEN when no token is given).
  */
-export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY, token = githubToken()): Promise<string> {
+export async function fetchAsset(a: Asset, env: RunnerEnv, retry: RetryPolicy = DEFAULT_RETRY, token = githubToken(env.vars)): Promise<string> {
   try {
-    return await fetchVerified(a, retry, token);
+    return await fetchVerified(a, env, retry, token);
   } catch (e) {
     // Say why the file was needed, so a failed download names what the action had and what it lacked.
     if (a.why && e instanceof Error) e.message = `${e.message.replace(/\.?$/, '.')} It was needed because ${a.why}.`;
@@ -363,15 +366,15 @@ export async function fetchAsset(a: Asset, retry: RetryPolicy = DEFAULT_RETRY, t
   }
 }
 
-async function fetchVerified(a: Asset, retry: RetryPolicy, token: string): Promise<string> {
-  const hit = cachedAsset(a);
+async function fetchVerified(a: Asset, env: RunnerEnv, retry: RetryPolicy, token: string): Promise<string> {
+  const hit = cachedAsset(a, env);
   if (hit) {
     core.info(`${a.tool} ${a.version}: from the tool cache (${hit})`);
     return hit;
   }
-  const expected = await expectedSha256(a, retry, token);
+  const expected = await expectedSha256(a, retry, token, env.temp);
   core.info(`Downloading ${a.tool} ${a.version} from ${a.url}`);
-  const tmpDir = fs.mkdtempSync(path.join(tempRoot(), 'download-'));
+  const tmpDir = fs.mkdtempSync(path.join(tempRoot(env.temp), 'download-'));
   const file = path.join(tmpDir, a.fileName);
   try {
     await downloadWithRetry(a.url, file, retry);

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { InfraError } from '../model/errors.js';
+import type { RunnerEnv } from '../model/runner-env.js';
 import { errorLine, runLogged } from '../proc/run.js';
 import { DEFAULT_RETRY, fetchAsset, type Asset, type RetryPolicy } from './download.js';
 
@@ -32,7 +33,7 @@ export function rustupHostTriple(arch: string = process.arch, gnu: boolean = gli
 }
 
 /** Where rustup goes: CARGO_HOME (its bin holds rustup and the cargo/rustc proxies) and RUSTUP_HOME, as rustup-init decides them. */
-export function rustupHomes(env: NodeJS.ProcessEnv = process.env): { cargoHome: string; rustupHome: string } {
+export function rustupHomes(env: NodeJS.ProcessEnv): { cargoHome: string; rustupHome: string } {
   const home = env.HOME || os.homedir();
   return { cargoHome: env.CARGO_HOME || path.join(home, '.cargo'), rustupHome: env.RUSTUP_HOME || path.join(home, '.rustup') };
 }
@@ -41,7 +42,7 @@ export function rustupHomes(env: NodeJS.ProcessEnv = process.env): { cargoHome: 
  * The rustup-init download. rustup publishes the newest under dist/ only, so the tool-cache version
  * is the day: a runner reuses it for a day, then fetches the current one.
  */
-export function rustupInitAsset(env: NodeJS.ProcessEnv = process.env, triple = rustupHostTriple(), today = new Date()): Asset {
+export function rustupInitAsset(env: NodeJS.ProcessEnv, triple = rustupHostTriple(), today = new Date()): Asset {
   const root = (env.RUSTUP_UPDATE_ROOT || RUSTUP_UPDATE_ROOT).replace(/\/$/, '');
   const url = `${root}/dist/${triple}/rustup-init`;
   return {
@@ -54,7 +55,7 @@ export function rustupInitAsset(env: NodeJS.ProcessEnv = process.env, triple = r
 }
 
 /** The first executable `name` on the PATH of `env`. */
-export function findOnPath(name: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const p = path.join(dir, name);
@@ -79,9 +80,11 @@ export interface RustupFound {
  * rustup, from PATH, else from CARGO_HOME/bin (installed earlier, not on PATH), else installed there
  * with the checksum-verified rustup-init: `-y --profile minimal --default-toolchain none
  * --no-modify-path` (the toolchain is installed next, by name; the runner's shell profiles are left
- * alone, PATH is exported with core.addPath instead).
+ * alone, PATH is exported with core.addPath instead). `runner` is the runner's environment: its
+ * `vars` are process.env itself in a run, so a PATH that core.addPath changed is the one looked in.
  */
-export async function ensureRustup(env: NodeJS.ProcessEnv = process.env, retry: RetryPolicy = DEFAULT_RETRY): Promise<RustupFound> {
+export async function ensureRustup(runner: RunnerEnv, retry: RetryPolicy = DEFAULT_RETRY): Promise<RustupFound> {
+  const env = runner.vars;
   const onPath = findOnPath('rustup', env);
   if (onPath) return { rustup: onPath, installed: false };
   const { cargoHome, rustupHome } = rustupHomes(env);
@@ -96,7 +99,7 @@ export async function ensureRustup(env: NodeJS.ProcessEnv = process.env, retry: 
   core.info(`rustup is not on PATH: installing it into ${cargoHome} (RUSTUP_HOME ${rustupHome}) with rustup-init from ${asset.url}.`);
   let init: string;
   try {
-    init = await fetchAsset(asset, retry);
+    init = await fetchAsset(asset, runner, retry);
   } catch (e) {
     throw new InfraError(
       `rustup is not installed and could not be installed: ${(e as Error).message} Install rustup before this step, or use toolchain: distro (the distribution's Rust) or toolchain: system (the cargo on PATH).`,

@@ -5,6 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { parse as parseToml } from 'smol-toml';
 import { ActionError, InfraError } from '../model/errors.js';
+import type { RunnerEnv } from '../model/runner-env.js';
 import { aptInstall, aptPolicy, refreshLists } from './apt.js';
 import { upgradable } from './apt-lists.js';
 import { distroStdError, distroStep, hasVendoredCrates } from './distro-std.js';
@@ -56,6 +57,8 @@ export interface ToolchainRequest {
   linksWithRustLld: boolean;
   /** A scratch folder for shims. */
   toolDir: string;
+  /** The runner's environment: PATH (kept after the shims), where rustup goes when it is missing. */
+  env: RunnerEnv;
 }
 
 const RUST_SRC = 'lib/rustlib/src/rust/library';
@@ -100,7 +103,7 @@ function shimDir(dir: string, links: Record<string, string>): string {
 }
 
 /** Checks that a rust-lld is reachable; otherwise points one at the system's lld. */
-async function ensureRustLld(tc: Toolchain, toolDir: string): Promise<void> {
+async function ensureRustLld(tc: Toolchain, req: ToolchainRequest): Promise<void> {
   if (fs.existsSync(path.join(tc.sysroot, 'lib', 'rustlib', tc.host, 'bin', 'rust-lld'))) return;
   if (await io.which('rust-lld', false)) return;
   let lld = (await io.which('ld.lld', false)) || (await io.which('lld', false));
@@ -110,8 +113,8 @@ async function ensureRustLld(tc: Toolchain, toolDir: string): Promise<void> {
   }
   if (!lld) throw new InfraError('The target links with rust-lld, which this toolchain lacks, and no lld could be found or installed.', 'toolchain');
   // lld picks its flavour from the name it is called by: rust-lld with rustc's `-flavor gnu`.
-  const dir = shimDir(path.join(toolDir, 'rust-lld'), { 'rust-lld': fs.existsSync('/usr/bin/lld') ? '/usr/bin/lld' : lld });
-  tc.env.PATH = `${dir}${path.delimiter}${tc.env.PATH ?? process.env.PATH ?? ''}`;
+  const dir = shimDir(path.join(req.toolDir, 'rust-lld'), { 'rust-lld': fs.existsSync('/usr/bin/lld') ? '/usr/bin/lld' : lld });
+  tc.env.PATH = `${dir}${path.delimiter}${tc.env.PATH ?? req.env.vars.PATH ?? ''}`;
   core.info(`rust-lld: not shipped with this toolchain; using ${lld} through ${dir}/rust-lld`);
 }
 
@@ -167,7 +170,7 @@ async function rustupToolchain(req: ToolchainRequest): Promise<Toolchain> {
     }
   }
   // Toolchain '${name}' needs rustup: installed when missing (a container, a self-hosted runner).
-  await ensureRustup();
+  await ensureRustup(req.env);
   const env: Record<string, string> = { RUSTUP_TOOLCHAIN: name, RUSTUP_AUTO_INSTALL: '0' };
   const cwd = req.workingDirectory;
 
@@ -283,7 +286,7 @@ async function distroToolchain(req: ToolchainRequest): Promise<Toolchain> {
   }
   // rustup's proxies usually come first on PATH: make `cargo` and `rustc` mean the distribution's, for build scripts too.
   const dir = shimDir(path.join(req.toolDir, 'distro-bin'), { cargo: '/usr/bin/cargo', rustc: '/usr/bin/rustc', rustdoc: '/usr/bin/rustdoc' });
-  const env = { RUSTC: '/usr/bin/rustc', PATH: `${dir}${path.delimiter}${process.env.PATH ?? ''}` };
+  const env = { RUSTC: '/usr/bin/rustc', PATH: `${dir}${path.delimiter}${req.env.vars.PATH ?? ''}` };
   return finish(req, {
     kind: 'distro',
     description: 'distro (/usr/bin/rustc)',
@@ -299,7 +302,7 @@ async function finish(
   t: { kind: ToolchainKind; description: string; source: string; env: Record<string, string>; rustc: string; cargo: string },
 ): Promise<Toolchain> {
   const tc = await settle(req, t, false);
-  if (req.linksWithRustLld) await ensureRustLld(tc, req.toolDir);
+  if (req.linksWithRustLld) await ensureRustLld(tc, req);
   return tc;
 }
 
@@ -439,8 +442,10 @@ export async function planToolchain(req: ToolchainRequest): Promise<ToolchainPla
   const info = hasRustup ? await inspectRustc('rustc', env, req.workingDirectory) : undefined;
   const actions: string[] = [];
   if (!hasRustup) {
-    const { cargoHome } = rustupHomes();
-    actions.push(`install rustup into ${cargoHome} (rustup-init from ${rustupInitAsset().url}, sha256-checked; -y --profile minimal --default-toolchain none)`);
+    const { cargoHome } = rustupHomes(req.env.vars);
+    actions.push(
+      `install rustup into ${cargoHome} (rustup-init from ${rustupInitAsset(req.env.vars).url}, sha256-checked; -y --profile minimal --default-toolchain none)`,
+    );
   }
   if (!info) actions.push(`rustup toolchain install ${name} --profile minimal --component rust-src --component llvm-tools`);
   else if (!hasRustSrc(info.sysroot)) actions.push(`rustup component add --toolchain ${name} rust-src`);

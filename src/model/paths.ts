@@ -6,8 +6,9 @@ import { InputError } from './errors.js';
 /**
  * The folders a path input may lead into: the workspace, and the runner's own temporary folders
  * (RUNNER_TEMP and the system's temp folder), where earlier steps download and build things.
+ * `env` is the runner's environment as main.ts read it (RunnerEnv.vars).
  */
-export function allowedRoots(workspace: string, env: NodeJS.ProcessEnv = process.env): string[] {
+export function allowedRoots(workspace: string, env: NodeJS.ProcessEnv): string[] {
   return [workspace, env.RUNNER_TEMP, os.tmpdir()].filter((d): d is string => !!d);
 }
 

@@ -105,6 +105,7 @@ async function bootOnce(ctx: RunContext, installed: Installed, image: Image, acc
       command: launch.argv[0],
       args: launch.argv.slice(1),
       env: launch.env,
+      vars: ctx.env.vars,
       cwd: launch.cwd,
       timeout: image.timeout,
       idleTimeout: plan.inputs.idleTimeout,

@@ -63,7 +63,7 @@ function logEntry(entry: CacheEntry): void {
 
 /** Opens the cache (one line when it cannot be used) and restores the tools entry: before any download. */
 export async function restoreTools(ctx: RunContext): Promise<PipelineCache> {
-  const cache = await ActionCache.open({ enabled: ctx.plan.inputs.cache });
+  const cache = await ActionCache.open({ enabled: ctx.plan.inputs.cache, env: ctx.env.vars });
   const pc: PipelineCache = { cache, notes: cache.notice ? [cache.notice.replace(/^Cache: /, '').replace(/\.$/, '')] : [] };
   if (!cache.available) return pc;
   const tools = toolsOf(ctx);

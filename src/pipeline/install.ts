@@ -31,6 +31,7 @@ const toolchainRequest = (ctx: RunContext) => ({
   target: ctx.plan.inputs.target,
   linksWithRustLld: ctx.plan.target.build.linksWithRustLld,
   toolDir: path.join(ctx.scratch, 'bin'),
+  env: ctx.env,
 });
 
 /** Install: the launcher (QEMU or the family's), apt packages, verified downloads, firmware, the toolchain, the cache. */
@@ -41,7 +42,7 @@ export async function install(ctx: RunContext): Promise<Installed> {
   const installed = await launcher.install();
   await aptInstallMissing(target.install.apt, target.target);
   const assets: Record<string, string> = {};
-  for (const a of target.install.downloads) assets[a.tool] = await fetchAsset(a, undefined, plan.inputs.token);
+  for (const a of target.install.downloads) assets[a.tool] = await fetchAsset(a, ctx.env, undefined, plan.inputs.token);
   await ensureFirmware(target.install.firmware);
   let toolchain: Toolchain | undefined;
   if (plan.build.kind === 'cargo') {
@@ -66,7 +67,7 @@ export async function planInstall(ctx: RunContext): Promise<InstallPlan> {
   const apt = target.install.apt;
   const actions = [...planned.actions, ...(apt.length ? [`apt-get install ${apt.join(' ')} (those not installed yet)`] : [])];
   const assets: Record<string, string> = {};
-  for (const a of target.install.downloads) assets[a.tool] = cachedAsset(a) ?? a.url;
+  for (const a of target.install.downloads) assets[a.tool] = cachedAsset(a, ctx.env) ?? a.url;
   let toolchain: Toolchain | undefined;
   let toolchainPlan: ToolchainPlan | undefined;
   if (plan.build.kind === 'cargo') {

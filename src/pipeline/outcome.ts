@@ -103,8 +103,8 @@ export function publishDryRun(plan: Record<string, unknown> & { boot: { command:
   core.setOutput('reason', 'Dry run: nothing was installed, built or booted.');
 }
 
-/** Outputs, the job summary, and the step's own pass or fail. */
-export async function publish(report: Report, logDir?: string): Promise<void> {
+/** Outputs, the job summary, and the step's own pass or fail. `env`: the runner's environment (RunnerEnv.vars). */
+export async function publish(report: Report, env: NodeJS.ProcessEnv, logDir?: string): Promise<void> {
   if (report.kernel) core.setOutput('kernel', report.kernel);
   core.setOutput('result', report.pass ? 'pass' : report.error ? 'error' : 'fail');
   for (const [name, value] of Object.entries(report.outputs ?? {})) core.setOutput(name, value);
@@ -114,7 +114,7 @@ export async function publish(report: Report, logDir?: string): Promise<void> {
   core.setOutput('reason', report.reason);
   if (report.exitCode !== undefined) core.setOutput('exit-code', String(report.exitCode));
   try {
-    await writeSummary(report);
+    await writeSummary(report, env);
   } catch (e) {
     core.warning(`Could not write the job summary: ${(e as Error).message}`);
   }

@@ -144,7 +144,7 @@ export async function describeRun(ctx: RunContext): Promise<Record<string, unkno
     toolchain: ip.toolchainPlan,
     install: ip.actions,
     ...(prepared ? { prepare: prepared } : {}),
-    downloads: plan.target.install.downloads.map(describeAsset),
+    downloads: plan.target.install.downloads.map((a) => describeAsset(a, ctx.env)),
     cache: ip.cacheKeys,
     build: cmd && plan.build.kind === 'cargo' ? { directory: cmd.cwd, command: commandLine(cmd.argv, cmd.env), image: kernel } : { kernel },
     boot: {

@@ -18,6 +18,9 @@ function run(cmd: string, args: string[], opts: RunOptions, silent: boolean): Pr
     if (!silent) process.stdout.write(`[command]${[cmd, ...args].map(shellWord).join(' ')}\n`);
     // What capture returns is parsed (apt-cache policy, dpkg-query, rustc -vV, qemu --version): in the
     // C locale, so that labels and messages are the untranslated ones the parsers know. A caller's own LC_ALL wins.
+    // The base is the action's own environment, as spawn gives a child by default: the one read of
+    // process.env outside main.ts and runner-env.ts (test/unit/layers.test.ts), for no decision of
+    // ours, and live, so a PATH that core.addPath extended (rustup installed) reaches apt, rustup and cargo.
     const env = { ...process.env, ...(silent ? { LC_ALL: 'C' } : {}), ...opts.env };
     let child;
     try {

@@ -93,9 +93,13 @@ function tailText(tail: string[]): { text: string; lines: number } {
   return { text: kept.join('\n'), lines: kept.length };
 }
 
-/** Writes the job summary: verdict, reason, timings, and the tail of the serial log. */
-export async function writeSummary(r: Report): Promise<void> {
-  if (!process.env.GITHUB_STEP_SUMMARY) return;
+/**
+ * Writes the job summary: verdict, reason, timings, and the tail of the serial log. Nothing outside
+ * a runner: `env` (the runner's environment) names no GITHUB_STEP_SUMMARY, the file core.summary
+ * writes to (it reads the same variable from process.env, where main.ts read `env`).
+ */
+export async function writeSummary(r: Report, env: NodeJS.ProcessEnv): Promise<void> {
+  if (!env.GITHUB_STEP_SUMMARY) return;
   const heading = `${r.pass ? '✅' : '❌'} ${escapeHtml(clip(r.name ?? r.target, 240))}: ${r.pass ? 'pass' : r.error ? 'error' : 'fail'}`;
   const s = core.summary
     .addHeading(heading, 3)

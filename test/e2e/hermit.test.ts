@@ -10,6 +10,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { runAction } from '../helpers/action.js';
 import { tempDir } from '../helpers/tmp.js';
+import { GITHUB } from '../../src/install/download.js';
 import { chooseOpensbi, OPENSBI_FW_JUMP, systemOpensbi } from '../../src/targets/hermit/opensbi.js';
 
 const TARGET_DIR = tempDir('e2e-hermit-target-');
@@ -54,7 +55,7 @@ for (const [target, arch] of ARCHES) {
     );
     const asset = { x86_64: 'hermit-loader-x86_64-multiboot', aarch64: 'hermit-loader-aarch64-elf', riscv64: 'hermit-loader-riscv64-sbi' }[arch];
     // riscv64 on a system whose OpenSBI is older than 1.3 (Debian 12: 1.1): OpenSBI 1.9's release too.
-    const sbi = arch === 'riscv64' ? chooseOpensbi({ kind: 'auto' }, systemOpensbi()) : undefined;
+    const sbi = arch === 'riscv64' ? chooseOpensbi({ kind: 'auto' }, systemOpensbi(), GITHUB) : undefined;
     assert.equal(plan.downloads.length, sbi?.kind === 'download' ? 2 : 1);
     if (sbi?.kind === 'download') {
       assert.equal(plan.downloads[1].url, 'https://github.com/riscv-software-src/opensbi/releases/download/v1.9/opensbi-1.9-rv-bin.tar.xz');

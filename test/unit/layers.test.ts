@@ -82,6 +82,24 @@ test('the pipeline reads the runner environment once (src/model/runner-env.ts), 
   );
 });
 
+/**
+ * Where process.env may be read: the entry point, readRunnerEnv (the one read, passed down as the
+ * RunContext's `env`), and proc/run.ts, which gives child processes the action's own environment
+ * as spawn would (no decision is taken from it there).
+ */
+const READS_PROCESS_ENV = ['index.ts', 'main.ts', path.join('model', 'runner-env.ts'), path.join('proc', 'run.ts')];
+
+test('the runner environment is read once: no file under src/ reads process.env but the entry point, runner-env.ts and proc/run.ts', () => {
+  const wrong = tsFiles(SRC)
+    .filter((f) => !READS_PROCESS_ENV.includes(path.relative(SRC, f)))
+    .filter((f) => /process\.env/.test(fs.readFileSync(f, 'utf8').replace(/^\s*(\/\/|\*).*$/gm, '')));
+  assert.deepEqual(
+    wrong.map((f) => path.relative(SRC, f)),
+    [],
+    "these read process.env: take the value from the caller instead, the RunnerEnv (src/model/runner-env.ts) the pipeline passes down as ctx.env (its fields, or ctx.env.vars for any other variable), as a parameter; only main.ts reads the process's environment",
+  );
+});
+
 test('no function in src/pipeline is longer than 80 lines', () => {
   const long: string[] = [];
   for (const f of tsFiles(path.join(SRC, 'pipeline'))) {

@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { parseArgsStringToArgv } from 'string-argv';
 import { kvmCapable, type QemuBoot } from '../../boot/qemu-args.js';
 import { plainMultibootPaths } from '../../boot/multiboot.js';
+import { githubHosts } from '../../install/download.js';
 import { ActionError, InputError } from '../../model/errors.js';
 import { literal, parsePattern, type Pattern } from '../../model/patterns.js';
 import { RUST_PANIC } from '../common.js';
@@ -182,7 +183,7 @@ async function kernelToolchain(common: CommonInputs, boot: 'loader' | 'uhyve', r
     cargoConfigsReachingTheKernel: leaks,
   };
   if (log) {
-    const channel = await installKernelToolchain(src, log);
+    const channel = await installKernelToolchain(src, common.runnerEnv, log);
     log.info(`Hermit kernel: source ${src.kernelDir} (through ${src.how}); toolchain ${channel}, from ${file?.file}`);
   }
   return plan;
@@ -220,9 +221,10 @@ function check(target: string, arch: HermitArch, common: CommonInputs, hyperviso
 function plan(target: string, common: CommonInputs, own: Record<string, unknown>): TargetPlan {
   const arch = ARCHES[target];
   const i = hermitInputs(own);
-  const loader = loaderSpec(i.loader, i.loaderSha256, common.workspace);
+  const loader = loaderSpec(i.loader, i.loaderSha256, common.workspace, common.runnerEnv.vars);
   check(target, arch, common, i.hypervisor, loader);
-  const asset = loaderAsset(arch, loader);
+  const hosts = githubHosts(common.runnerEnv.vars);
+  const asset = loaderAsset(arch, loader, hosts);
   const loaderPath = (ctx: { assets: Record<string, string> }) => ctx.assets[loaderTool(arch)] ?? (loader?.kind === 'path' ? loader.path : '<hermit-loader>');
   const uhyve = i.hypervisor === 'uhyve';
   // riscv64: the OpenSBI the boot uses must be 1.3+ (opensbi.ts): the system's when it is, else a release's.
@@ -235,7 +237,7 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
         'Remove it.',
       );
   }
-  const sbi = arch === 'riscv64' && !uhyve ? chooseOpensbi(sbiSpec, systemOpensbi()) : undefined;
+  const sbi = arch === 'riscv64' && !uhyve ? chooseOpensbi(sbiSpec, systemOpensbi(), hosts) : undefined;
   const firmware = (ctx: { assets: Record<string, string>; workDir: string }) => {
     if (!sbi) return OPENSBI_FW_JUMP[0];
     if (sbi.kind === 'file') return sbi.file;

@@ -67,8 +67,11 @@ export function hermitInputs(own: Record<string, unknown>): HermitInputs {
   };
 }
 
-/** hermit-loader: `0.5.7` / `v0.5.7`, a local path, or an https URL (then hermit-loader-sha256 is required). */
-export function loaderSpec(raw: string, sha: string | undefined, workspace: string): LoaderSpec | undefined {
+/**
+ * hermit-loader: `0.5.7` / `v0.5.7`, a local path, or an https URL (then hermit-loader-sha256 is required).
+ * `vars` is the runner's environment: a path may also lead under its RUNNER_TEMP.
+ */
+export function loaderSpec(raw: string, sha: string | undefined, workspace: string, vars: NodeJS.ProcessEnv): LoaderSpec | undefined {
   if (raw === '') {
     if (sha)
       throw new InputError('hermit-loader-sha256', 'is set without hermit-loader', 'Set hermit-loader to the URL the checksum belongs to, or remove it.');
@@ -98,7 +101,7 @@ export function loaderSpec(raw: string, sha: string | undefined, workspace: stri
       );
     return { kind: 'url', url: raw, sha256: sha };
   }
-  const file = insideWorkspace('hermit-loader', raw, path.resolve(workspace, raw), allowedRoots(workspace));
+  const file = insideWorkspace('hermit-loader', raw, path.resolve(workspace, raw), allowedRoots(workspace, vars));
   if (!fs.existsSync(file) || !fs.statSync(file).isFile()) {
     throw new InputError(
       'hermit-loader',

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Log } from '../../model/log.js';
+import type { RunnerEnv } from '../../model/runner-env.js';
 import { ActionError, InfraError } from '../../model/errors.js';
 import { capture, errorLine } from '../../proc/run.js';
 import { findToolchainFile, type ToolchainFile } from '../../install/toolchain-file.js';
@@ -124,7 +125,7 @@ export function kernelToolchainInstall(file: ToolchainFile): string[] {
  * Installs the toolchain the kernel pins (rustup 1.28+ does not install it by itself when the
  * build script's cargo asks for it), with rust-src and llvm-tools.
  */
-export async function installKernelToolchain(src: KernelSource, log: Log): Promise<string> {
+export async function installKernelToolchain(src: KernelSource, env: RunnerEnv, log: Log): Promise<string> {
   const file = src.toolchainFile;
   if (!file) {
     throw new ActionError(
@@ -136,7 +137,7 @@ export async function installKernelToolchain(src: KernelSource, log: Log): Promi
     return file.path ?? file.file;
   }
   // The hermit crate's build script calls rustup: installed when missing, as for the crate's own toolchain.
-  await ensureRustup();
+  await ensureRustup(env);
   const [, ...args] = kernelToolchainInstall(file);
   const r = await rustupWithRetry(args, { cwd: src.kernelDir });
   if (r.code !== 0) {

@@ -30,7 +30,7 @@ export const loaderTool = (arch: HermitArch) => `hermit-loader-${arch}`;
  * The download for a loader: a hermit-os/loader release (checked against the sha256 digest GitHub
  * publishes for the asset), or a URL with its sha256. A local path needs no download (undefined).
  */
-export function loaderAsset(arch: HermitArch, spec: LoaderSpec | undefined, hosts?: ReleaseHosts): Asset | undefined {
+export function loaderAsset(arch: HermitArch, spec: LoaderSpec | undefined, hosts: ReleaseHosts): Asset | undefined {
   const s = spec ?? { kind: 'version', version: DEFAULT_LOADER_VERSION };
   if (s.kind === 'path') return undefined;
   if (s.kind === 'url') {

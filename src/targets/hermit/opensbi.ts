@@ -134,7 +134,7 @@ export type OpensbiChoice =
  * when it is known to be 1.3+, else release OPENSBI_RELEASE (the download's error then names the
  * version found and why a newer one is needed). system: the system's, refused when known older.
  */
-export function chooseOpensbi(spec: OpensbiSpec, system: SystemOpensbi | undefined, hosts?: ReleaseHosts): OpensbiChoice {
+export function chooseOpensbi(spec: OpensbiSpec, system: SystemOpensbi | undefined, hosts: ReleaseHosts): OpensbiChoice {
   const found = system
     ? system.version
       ? `the system's OpenSBI is ${system.version} (${system.source}, ${system.file})`

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { extractTarAsset, type Asset } from '../../install/download.js';
+import { extractTarAsset, githubHosts, type Asset } from '../../install/download.js';
 import type { InputSpec } from '../../model/parse.js';
 import { ActionError, InputError } from '../../model/errors.js';
 import { toolCacheOf } from '../common.js';
@@ -309,7 +309,7 @@ function microkit(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
   if (sdkSpec?.kind === 'url') {
     asset = { tool: MICROKIT_SDK_TOOL, version, url: sdkSpec.url, fileName: path.basename(new URL(sdkSpec.url).pathname), sha256: sdkSpec.sha256 };
   } else if (sdkSpec?.kind !== 'path' && !common.kernel) {
-    asset = microkitSdkAsset(version, process.arch, sdkSpec?.kind === 'version' ? sdkSpec.sha256 : undefined);
+    asset = microkitSdkAsset(version, process.arch, sdkSpec?.kind === 'version' ? sdkSpec.sha256 : undefined, githubHosts(common.runnerEnv.vars));
   }
   if (common.kernel && x86 && !fs.existsSync(path.join(path.dirname(common.kernel), 'sel4_32.elf'))) {
     throw new InputError(
@@ -333,6 +333,7 @@ function microkit(t: Sel4Target, common: CommonInputs, raw: RouteInputs, rustfla
           work: '<scratch>',
           toolCache: toolCacheOf(common),
           nodeArch: process.arch,
+          hosts: githubHosts(common.runnerEnv.vars),
           searchPaths: [BUILT('the folder of each protection domain')],
         }),
       ),

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { ActionError } from '../../model/errors.js';
-import { githubHosts, type Asset, type ReleaseHosts } from '../../install/download.js';
+import type { Asset, ReleaseHosts } from '../../install/download.js';
 
 /** The tool-cache name of the SDK archive (BootContext.assets key) and of its unpacked folder. */
 export const MICROKIT_SDK_TOOL = 'microkit-sdk';
@@ -27,7 +27,7 @@ export const sdkArchiveName = (version: string, nodeArch: string) => `microkit-s
  * so githubReleaseAsset (tag v<version>) does not fit; the archive is checked against the sha256
  * given, else the digest GitHub publishes for it.
  */
-export function microkitSdkAsset(version: string, nodeArch: string, sha256?: string, hosts: ReleaseHosts = githubHosts()): Asset {
+export function microkitSdkAsset(version: string, nodeArch: string, sha256: string | undefined, hosts: ReleaseHosts): Asset {
   const fileName = sdkArchiveName(version, nodeArch);
   return {
     tool: MICROKIT_SDK_TOOL,

@@ -1,4 +1,5 @@
 import * as path from 'node:path';
+import type { ReleaseHosts } from '../../install/download.js';
 import { InputError } from '../../model/errors.js';
 import {
   addPayload,
@@ -130,6 +131,8 @@ export interface MicrokitPlanRequest {
   work: string;
   toolCache: string;
   nodeArch: string;
+  /** Where GitHub's releases are, as the runner reaches them (githubHosts). */
+  hosts: ReleaseHosts;
   /** Folders cargo wrote the protection domains to. */
   searchPaths: string[];
 }
@@ -146,7 +149,7 @@ export function microkitPlan(r: MicrokitPlanRequest): Sel4Plan {
       r.sdk?.kind === 'url'
         ? { url: r.sdk.url, checksum: `sha256 ${r.sdk.sha256}` }
         : (() => {
-            const x = microkitSdkAsset(version, r.nodeArch, r.sdk?.kind === 'version' ? r.sdk.sha256 : undefined);
+            const x = microkitSdkAsset(version, r.nodeArch, r.sdk?.kind === 'version' ? r.sdk.sha256 : undefined, r.hosts);
             return { url: x.url, checksum: typeof x.sha256 === 'string' ? `sha256 ${x.sha256}` : 'sha256 published by GitHub' };
           })();
     steps.push({ what: `Microkit SDK ${version}: download ${asset.url} (${asset.checksum}), unpack, tool-cache` });

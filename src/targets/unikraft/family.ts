@@ -5,7 +5,8 @@ import * as path from 'node:path';
 import { kvmCapable } from '../../boot/qemu-args.js';
 import { plainMultibootPaths } from '../../boot/multiboot.js';
 import { ActionError, InputError } from '../../model/errors.js';
-import { extractTarAsset } from '../../install/download.js';
+import { extractTarAsset, githubHosts } from '../../install/download.js';
+import type { RunnerEnv } from '../../model/runner-env.js';
 import { literal, parsePattern } from '../../model/patterns.js';
 import { RUST_PANIC } from '../common.js';
 import type { AfterBoot, BeforeCargo, BuildPrep, CommonInputs, Family, TargetPlan } from '../contract.js';
@@ -83,7 +84,7 @@ function buildEnv(target: KraftTarget): Record<string, string> {
 }
 
 /** Before cargo: kraft and kraftld first on PATH; CONFIG_LIBPOSIX_TTY_STDIO written into the Kraftfile for the build when asked. */
-function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile: Kraftfile }, tempDir: string): BeforeCargo {
+function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile: Kraftfile }, env: RunnerEnv): BeforeCargo {
   const addTty = i.ttyStdio && !chosen.kraftfile.ttyStdio;
   return {
     async describe() {
@@ -108,7 +109,7 @@ function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile
         realKraftld = await io.which('kraftld', true);
         log.info(`KraftKit: kraft and kraftld from PATH (kraftkit: system): ${realKraftld}`);
       } else {
-        const asset = kraftkitAsset(i.kraftkit.version, process.arch, i.kraftkit.sha256);
+        const asset = kraftkitAsset(i.kraftkit.version, process.arch, i.kraftkit.sha256, githubHosts(env.vars));
         const archive = assets[KRAFTKIT_ARCHIVE_TOOL];
         if (!archive) throw new ActionError(`Internal error: the KraftKit archive was not downloaded.`);
         const dir = await extractTarAsset(archive, asset, KRAFTKIT_TOOL, KRAFTKIT_FILES);
@@ -121,7 +122,7 @@ function beforeCargo(i: UnikraftInputs, chosen: { target: KraftTarget; kraftfile
       const dir = path.dirname(chosen.kraftfile.path);
       const ws = await locateWorkspaceRoot('cargo', dir);
       log.info(linkDirNote('root' in ws ? ws.root : undefined, dir));
-      const wrapperDir = fs.mkdtempSync(path.join(tempDir, 'kraftld-wrapper-'));
+      const wrapperDir = fs.mkdtempSync(path.join(env.temp, 'kraftld-wrapper-'));
       fs.writeFileSync(path.join(wrapperDir, 'kraftld'), kraftldWrapper({ realKraftld, kraftfileDir: dir, plat: PLAT, arch: ARCH }), { mode: 0o755 });
       prep.path!.unshift(wrapperDir);
       const stale = removeStaleConfig(dir, chosen.target.name, PLAT, ARCH);
@@ -196,7 +197,8 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
   // (musl) app prints without it. The unikraft-tty-stdio input still adds it for older releases.
   const moving = chosen && movingVersionWarning(chosen.kraftfile.unikraftVersion, path.basename(chosen.kraftfile.path));
   const warnings = moving ? [{ title: 'Unikraft version not pinned', message: moving }] : [];
-  const download = building && i.kraftkit.kind === 'release' ? [kraftkitAsset(i.kraftkit.version, process.arch, i.kraftkit.sha256)] : [];
+  const download =
+    building && i.kraftkit.kind === 'release' ? [kraftkitAsset(i.kraftkit.version, process.arch, i.kraftkit.sha256, githubHosts(common.runnerEnv.vars))] : [];
   return {
     target,
     family: 'Unikraft (KraftKit, qemu/x86_64)',
@@ -206,7 +208,7 @@ function plan(target: string, common: CommonInputs, own: Record<string, unknown>
       buildStd: { crates: ['std', 'panic_abort'], features: [] },
       linksWithRustLld: false,
       env: chosen ? buildEnv(chosen.target) : {},
-      beforeCargo: chosen ? beforeCargo(i, chosen, common.runnerEnv.temp) : undefined,
+      beforeCargo: chosen ? beforeCargo(i, chosen, common.runnerEnv) : undefined,
     },
     boot: {
       kvmCapable: kvmCapable('x86_64'),

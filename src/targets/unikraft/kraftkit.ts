@@ -31,7 +31,7 @@ export function goArch(nodeArch: string): 'amd64' | 'arm64' {
 }
 
 /** The release archive to download, checked against `sha256` if given, else against GitHub's published digest. */
-export function kraftkitAsset(version: string, nodeArch: string, sha256?: string, hosts?: ReleaseHosts): Asset {
+export function kraftkitAsset(version: string, nodeArch: string, sha256: string | undefined, hosts: ReleaseHosts): Asset {
   const fileName = `kraft_${version}_linux_${goArch(nodeArch)}.tar.gz`;
   // goreleaser's checksums file, published with every release: the fallback when GitHub's API cannot be reached.
   return githubReleaseAsset(

@@ -24,14 +24,8 @@ const RUNNER = {
 };
 
 test("QEMU's environment is built from nothing: PATH, a locale, HOME and TMPDIR in its own folder", () => {
-  const saved = process.env;
-  process.env = { ...RUNNER };
-  try {
-    assert.deepEqual(qemuEnvironment('/s/q'), { PATH: '/usr/bin:/bin', HOME: '/s/q', TMPDIR: '/s/q', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' });
-    assert.equal(qemuEnvironment('/s/q', { X: '1' }).X, '1');
-  } finally {
-    process.env = saved;
-  }
+  assert.deepEqual(qemuEnvironment('/s/q', RUNNER), { PATH: '/usr/bin:/bin', HOME: '/s/q', TMPDIR: '/s/q', LANG: 'C.UTF-8', LC_ALL: 'C.UTF-8' });
+  assert.equal(qemuEnvironment('/s/q', RUNNER, { X: '1' }).X, '1');
 });
 
 test("a runner command keeps the user's environment, without the runner's files, tokens, inputs and secrets", () => {

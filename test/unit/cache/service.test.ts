@@ -68,7 +68,8 @@ function makeBuild(): { entry: CacheEntry; files: Record<string, string> } {
 
 test('restore miss, save, restore hit (files back as they were), no second save, a near hit under the restore key', async () => {
   const lines: string[] = [];
-  const c = await ActionCache.open({ enabled: true, log: (l) => lines.push(l) });
+  // The stand-in's address is in process.env, where @actions/cache itself reads it.
+  const c = await ActionCache.open({ enabled: true, env: process.env, log: (l) => lines.push(l) });
   assert.equal(c.available, true);
   assert.deepEqual(lines, [], 'nothing to say when the cache works');
   const { entry, files } = makeBuild();
@@ -106,7 +107,7 @@ test('restore miss, save, restore hit (files back as they were), no second save,
 });
 
 test('paths that are all missing: nothing to save, no request', async () => {
-  const c = await ActionCache.open({ enabled: true, log: () => {} });
+  const c = await ActionCache.open({ enabled: true, env: process.env, log: () => {} });
   const before = standin.requests.length;
   const entry: CacheEntry = { name: 'tools', key: 'unikernel-boot-v1-tools-none', restoreKeys: [], paths: [path.join(tmp, 'no-such-dir')] };
   const r = await c.save({ entry, hit: false, seconds: 0 });

@@ -12,6 +12,7 @@ import {
   probeUrl,
   type Asset,
 } from '../../../src/install/download.js';
+import { readRunnerEnv } from '../../../src/model/runner-env.js';
 import { connectProxy } from '../../helpers/connect-proxy.js';
 import { freshToolCache, serve, type TestServer } from '../../helpers/http-server.js';
 
@@ -19,6 +20,9 @@ import { freshToolCache, serve, type TestServer } from '../../helpers/http-serve
 const GOOD = Buffer.from('test file: a stand-in for a release asset\n');
 const GOOD_SHA = createHash('sha256').update(GOOD).digest('hex');
 let server: TestServer;
+
+/** The runner's environment as main.ts reads it: freshToolCache put the tool cache and RUNNER_TEMP in process.env, where @actions/tool-cache reads them too. */
+const runner = () => readRunnerEnv();
 
 before(async () => {
   freshToolCache('dl-');
@@ -61,26 +65,26 @@ const asset = (over: Partial<Asset> = {}): Asset => ({
 });
 
 test('a good test file is downloaded, verified and cached; the second fetch is served from the tool cache', async () => {
-  const file = await fetchAsset(asset());
+  const file = await fetchAsset(asset(), runner());
   assert.deepEqual(fs.readFileSync(file), GOOD);
   const n = server.requests.length;
-  const again = await fetchAsset(asset());
+  const again = await fetchAsset(asset(), runner());
   assert.equal(again, file);
   assert.equal(server.requests.length, n, 'no second download');
-  assert.equal(describeAsset(asset()).cached, file);
+  assert.equal(describeAsset(asset(), runner()).cached, file);
 });
 
 test('a wrong checksum fails closed and caches nothing', async () => {
   await assert.rejects(
-    fetchAsset(asset({ version: '2.0.0', sha256: 'a'.repeat(64) })),
+    fetchAsset(asset({ version: '2.0.0', sha256: 'a'.repeat(64) }), runner()),
     /does not match its checksum \(expected sha256 a{64}, got [0-9a-f]{64}\); it was deleted and not used/,
   );
-  assert.equal(describeAsset(asset({ version: '2.0.0' })).cached, undefined);
+  assert.equal(describeAsset(asset({ version: '2.0.0' }), runner()).cached, undefined);
 });
 
 test('a server error is a clear message naming the URL and status', async () => {
   await assert.rejects(
-    fetchAsset(asset({ version: '3.0.0', url: `${server.base}/files/missing.bin` })),
+    fetchAsset(asset({ version: '3.0.0', url: `${server.base}/files/missing.bin` }), runner()),
     /Could not download test-tool 3.0.0 from http:\/\/127.0.0.1:\d+\/files\/missing.bin: HTTP 404/,
   );
 });
@@ -88,7 +92,7 @@ test('a server error is a clear message naming the URL and status', async () => 
 test("GitHub's published digest is read from the releases API (test server)", async () => {
   const ref = { api: server.base, owner: 'test-owner', repo: 'test-repo', tag: 'v1.0.0', asset: 'test-asset.bin' };
   assert.equal(await githubAssetDigest(ref, ''), GOOD_SHA);
-  const file = await fetchAsset(asset({ version: '4.0.0', sha256: { githubRelease: ref } }));
+  const file = await fetchAsset(asset({ version: '4.0.0', sha256: { githubRelease: ref } }), runner());
   assert.deepEqual(fs.readFileSync(file), GOOD);
   await assert.rejects(githubAssetDigest({ ...ref, asset: 'no-digest.bin' }, ''), /publishes no sha256 digest/);
   await assert.rejects(githubAssetDigest({ ...ref, asset: 'other.bin' }, ''), /has no asset named other.bin \(it has: test-asset.bin, no-digest.bin\)/);
@@ -102,15 +106,15 @@ const FAST = { attempts: 3, delayMs: () => 10 };
 test('a server error (HTTP 500) is tried again, then reported with the attempts; nothing is cached', async () => {
   const before = server.requests.length;
   await assert.rejects(
-    fetchAsset(asset({ version: '5.0.0', url: `${server.base}/files/broken.bin` }), FAST),
+    fetchAsset(asset({ version: '5.0.0', url: `${server.base}/files/broken.bin` }), runner(), FAST),
     /Could not download test-tool 5.0.0 from http:\/\/127.0.0.1:\d+\/files\/broken.bin: HTTP 500 \(after 3 attempts\)/,
   );
   assert.equal(server.requests.slice(before).filter((r) => r === '/files/broken.bin').length, 3);
-  assert.equal(describeAsset(asset({ version: '5.0.0' })).cached, undefined);
+  assert.equal(describeAsset(asset({ version: '5.0.0' }), runner()).cached, undefined);
 });
 
 test('a server that recovers: the second attempt succeeds', async () => {
-  const file = await fetchAsset(asset({ version: '5.1.0', url: `${server.base}/files/flaky.bin` }), FAST);
+  const file = await fetchAsset(asset({ version: '5.1.0', url: `${server.base}/files/flaky.bin` }), runner(), FAST);
   assert.deepEqual(fs.readFileSync(file), GOOD);
 });
 
@@ -118,7 +122,7 @@ test('the token input goes to the releases API (and only there)', async () => {
   {
     const ref = { api: server.base, owner: 'test-owner', repo: 'test-repo', tag: 'v1.0.0', asset: 'test-asset.bin' };
     const before = server.requests.length;
-    await fetchAsset(asset({ version: '6.0.0', sha256: { githubRelease: ref } }), FAST, 'test-token-w11');
+    await fetchAsset(asset({ version: '6.0.0', sha256: { githubRelease: ref } }), runner(), FAST, 'test-token-w11');
     const seen = server.requests.slice(before).map((r, i) => [r, server.auth[before + i]]);
     assert.deepEqual(seen, [
       ['/repos/test-owner/test-repo/releases/tags/v1.0.0', 'Bearer test-token-w11'],
@@ -131,30 +135,34 @@ test("the API unreachable (rate limit, server error, no digest): the publisher's
   const checksums = { url: `${server.base}/files/checksums.txt` };
   for (const tag of ['v401', 'v403', 'v503', 'v1.0.0-nodigest']) {
     const ref = { api: server.base, owner: 'test-owner', repo: 'test-repo', tag, asset: tag === 'v1.0.0-nodigest' ? 'no-digest.bin' : 'test-asset.bin' };
-    const file = await fetchAsset(asset({ version: `7.0.0-${tag}`, fileName: ref.asset, sha256: { githubRelease: ref, checksums } }), FAST);
+    const file = await fetchAsset(asset({ version: `7.0.0-${tag}`, fileName: ref.asset, sha256: { githubRelease: ref, checksums } }), runner(), FAST);
     assert.deepEqual(fs.readFileSync(file), GOOD, tag);
   }
   // No connection at all to the API (a closed port).
   const closed = await serve({});
   await closed.close();
   const unreachable = { api: closed.base, owner: 'test-owner', repo: 'test-repo', tag: 'v1.0.0', asset: 'test-asset.bin' };
-  assert.deepEqual(fs.readFileSync(await fetchAsset(asset({ version: '7.1.0', sha256: { githubRelease: unreachable, checksums } }), FAST)), GOOD);
+  assert.deepEqual(fs.readFileSync(await fetchAsset(asset({ version: '7.1.0', sha256: { githubRelease: unreachable, checksums } }), runner(), FAST)), GOOD);
 
   // The checksums file missing, or not listing the asset: refused before any download.
   const before = server.requests.length;
   await assert.rejects(
-    fetchAsset(asset({ version: '7.2.0', sha256: { githubRelease: unreachable, checksums: { url: `${server.base}/files/missing.bin` } } }), FAST),
+    fetchAsset(asset({ version: '7.2.0', sha256: { githubRelease: unreachable, checksums: { url: `${server.base}/files/missing.bin` } } }), runner(), FAST),
     /Could not reach .* The publisher's checksums file could not be had either \(HTTP 404\); nothing was downloaded/,
   );
   await assert.rejects(
-    fetchAsset(asset({ version: '7.3.0', fileName: 'other.bin', sha256: { githubRelease: { ...unreachable, asset: 'other.bin' }, checksums } }), FAST),
+    fetchAsset(
+      asset({ version: '7.3.0', fileName: 'other.bin', sha256: { githubRelease: { ...unreachable, asset: 'other.bin' }, checksums } }),
+      runner(),
+      FAST,
+    ),
     /checksums.txt lists no checksum for other.bin; nothing was downloaded/,
   );
-  await assert.rejects(fetchAsset(asset({ version: '7.4.0', sha256: { githubRelease: unreachable } }), FAST), /Could not reach/);
+  await assert.rejects(fetchAsset(asset({ version: '7.4.0', sha256: { githubRelease: unreachable } }), runner(), FAST), /Could not reach/);
   assert.ok(!server.requests.slice(before).includes('/files/test-asset.bin'), 'the asset was not downloaded');
   // A release that does not exist (404) is not an unreachable API: no fallback.
   await assert.rejects(
-    fetchAsset(asset({ version: '7.5.0', sha256: { githubRelease: { ...unreachable, api: server.base, tag: 'v9' }, checksums } }), FAST),
+    fetchAsset(asset({ version: '7.5.0', sha256: { githubRelease: { ...unreachable, api: server.base, tag: 'v9' }, checksums } }), runner(), FAST),
     /answered HTTP 404/,
   );
 });
@@ -178,15 +186,15 @@ test('GHES-aware defaults: the API base from GITHUB_API_URL and the token only w
 });
 
 test("a checksum published next to the file (rustup's <file>.sha256) is fetched and checked; a garbled one refuses the download", async () => {
-  const file = await fetchAsset(asset({ version: '8.0.0', sha256: { sha256Url: `${server.base}/files/test-asset.bin.sha256` } }), FAST);
+  const file = await fetchAsset(asset({ version: '8.0.0', sha256: { sha256Url: `${server.base}/files/test-asset.bin.sha256` } }), runner(), FAST);
   assert.deepEqual(fs.readFileSync(file), GOOD);
   const before = server.requests.length;
   await assert.rejects(
-    fetchAsset(asset({ version: '8.1.0', sha256: { sha256Url: `${server.base}/files/garbled.sha256` } }), FAST),
+    fetchAsset(asset({ version: '8.1.0', sha256: { sha256Url: `${server.base}/files/garbled.sha256` } }), runner(), FAST),
     /garbled.sha256 holds no sha256 .*nothing was downloaded/,
   );
   await assert.rejects(
-    fetchAsset(asset({ version: '8.2.0', sha256: { sha256Url: `${server.base}/files/missing.bin` } }), FAST),
+    fetchAsset(asset({ version: '8.2.0', sha256: { sha256Url: `${server.base}/files/missing.bin` } }), runner(), FAST),
     /Could not download the checksum of test-tool from .*missing.bin: HTTP 404; nothing was downloaded/,
   );
   assert.ok(!server.requests.slice(before).includes('/files/test-asset.bin'), 'the asset was not downloaded');
@@ -204,11 +212,14 @@ test('HTTP_PROXY/HTTPS_PROXY are honoured: a host only the local CONNECT proxy r
     delete process.env.http_proxy;
     // Without the proxy the name does not resolve: the download fails.
     delete process.env.HTTP_PROXY;
-    await assert.rejects(fetchAsset(asset({ version: '9.0.0', url: `${base}/files/test-asset.bin` }), { attempts: 1, delayMs: () => 0 }), /Could not download/);
+    await assert.rejects(
+      fetchAsset(asset({ version: '9.0.0', url: `${base}/files/test-asset.bin` }), runner(), { attempts: 1, delayMs: () => 0 }),
+      /Could not download/,
+    );
     // http URLs go through HTTP_PROXY (https ones through HTTPS_PROXY), tunnelled with CONNECT.
     process.env.HTTP_PROXY = proxy.url;
     const ref = { api: base, owner: 'test-owner', repo: 'test-repo', tag: 'v1.0.0', asset: 'test-asset.bin' };
-    const file = await fetchAsset(asset({ version: '9.1.0', url: `${base}/files/test-asset.bin`, sha256: { githubRelease: ref } }), FAST);
+    const file = await fetchAsset(asset({ version: '9.1.0', url: `${base}/files/test-asset.bin`, sha256: { githubRelease: ref } }), runner(), FAST);
     assert.deepEqual(fs.readFileSync(file), GOOD);
     const viaFile = await fetchAsset(
       asset({
@@ -216,6 +227,7 @@ test('HTTP_PROXY/HTTPS_PROXY are honoured: a host only the local CONNECT proxy r
         url: `${base}/files/test-asset.bin`,
         sha256: { githubRelease: { ...ref, tag: 'v503' }, checksums: { url: `${base}/files/checksums.txt` } },
       }),
+      runner(),
       FAST,
     );
     assert.deepEqual(fs.readFileSync(viaFile), GOOD);
@@ -224,7 +236,10 @@ test('HTTP_PROXY/HTTPS_PROXY are honoured: a host only the local CONNECT proxy r
     assert.deepEqual(await probeUrl(`${base}/files/test-asset.bin`, 5000), { ok: true });
     // NO_PROXY names the host: not proxied, so not resolved.
     process.env.NO_PROXY = 'proxy-test.invalid';
-    await assert.rejects(fetchAsset(asset({ version: '9.3.0', url: `${base}/files/test-asset.bin` }), { attempts: 1, delayMs: () => 0 }), /Could not download/);
+    await assert.rejects(
+      fetchAsset(asset({ version: '9.3.0', url: `${base}/files/test-asset.bin` }), runner(), { attempts: 1, delayMs: () => 0 }),
+      /Could not download/,
+    );
   } finally {
     for (const [k, v] of Object.entries(saved)) {
       if (v === undefined) delete process.env[k];

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { ensureRustup, findOnPath, rustupHomes, rustupHostTriple, rustupInitAsset } from '../../../src/install/rustup-init.js';
+import { readRunnerEnv } from '../../../src/model/runner-env.js';
 import { tempDir } from '../../helpers/tmp.js';
 
 test("rustup-init's URL and published sha256, as rustup-init.sh builds them; RUSTUP_UPDATE_ROOT overrides the server", () => {
@@ -34,7 +35,7 @@ test('rustup on PATH is used as it is; one in CARGO_HOME/bin but not on PATH is 
   fs.mkdirSync(onPath);
   fs.writeFileSync(path.join(onPath, 'rustup'), '#!/bin/sh\n', { mode: 0o755 });
   assert.equal(findOnPath('rustup', { PATH: `/nonexistent:${onPath}` }), path.join(onPath, 'rustup'));
-  assert.deepEqual(await ensureRustup({ PATH: onPath }), { rustup: path.join(onPath, 'rustup'), installed: false });
+  assert.deepEqual(await ensureRustup(readRunnerEnv({ PATH: onPath })), { rustup: path.join(onPath, 'rustup'), installed: false });
 
   const cargoBin = path.join(dir, 'cargo', 'bin');
   fs.mkdirSync(cargoBin, { recursive: true });
@@ -46,7 +47,9 @@ test('rustup on PATH is used as it is; one in CARGO_HOME/bin but not on PATH is 
   process.env.GITHUB_PATH = githubPath;
   try {
     // No update root that could answer: a download would fail the test.
-    const r = await ensureRustup({ PATH: '/nonexistent', CARGO_HOME: path.join(dir, 'cargo'), HOME: dir, RUSTUP_UPDATE_ROOT: 'http://127.0.0.1:1/none' });
+    const r = await ensureRustup(
+      readRunnerEnv({ PATH: '/nonexistent', CARGO_HOME: path.join(dir, 'cargo'), HOME: dir, RUSTUP_UPDATE_ROOT: 'http://127.0.0.1:1/none' }),
+    );
     assert.deepEqual(r, { rustup: path.join(cargoBin, 'rustup'), addedToPath: cargoBin, installed: false });
     assert.equal(fs.readFileSync(githubPath, 'utf8').trim(), cargoBin, 'exported for later steps');
     assert.ok(process.env.PATH!.startsWith(`${cargoBin}${path.delimiter}`), 'and on PATH for this step');
@@ -60,7 +63,7 @@ test('rustup on PATH is used as it is; one in CARGO_HOME/bin but not on PATH is 
 test('no rustup and no server to install it from: a toolchain error that says what to do instead', async () => {
   const dir = tempDir('rustup-init-unit-');
   await assert.rejects(
-    ensureRustup({ PATH: '/nonexistent', HOME: dir, RUSTUP_UPDATE_ROOT: 'http://127.0.0.1:1/none' }, { attempts: 1, delayMs: () => 0 }),
+    ensureRustup(readRunnerEnv({ PATH: '/nonexistent', HOME: dir, RUSTUP_UPDATE_ROOT: 'http://127.0.0.1:1/none' }), { attempts: 1, delayMs: () => 0 }),
     /rustup is not installed and could not be installed: Could not download the checksum of rustup-init-\S+ from http:\/\/127\.0\.0\.1:1\/none\/dist\/\S+\/rustup-init\.sha256: .*nothing was downloaded\. Install rustup before this step, or use toolchain: distro/,
   );
   assert.equal(fs.existsSync(path.join(dir, '.cargo', 'bin', 'rustup')), false);

@@ -56,14 +56,17 @@ test('the job summary stays under 1 MiB with a 10 MiB line, and the target is es
   process.env.GITHUB_STEP_SUMMARY = file;
   try {
     const huge = 'A'.repeat(10 * 1024 * 1024);
-    await writeSummary({
-      target: '<img src=x onerror=alert(1)>',
-      pass: false,
-      reason: `Timed out after 5s waiting for "x"; the last line was ${huge}`,
-      timings: {},
-      tail: Array.from({ length: 40 }, () => huge.slice(0, 64 * 1024)),
-      tests: Array.from({ length: 3 }, (_, i) => ({ name: `t${i}`, passed: 0, failed: 1, ignored: 0, seconds: 1, pass: false, reason: huge })),
-    });
+    await writeSummary(
+      {
+        target: '<img src=x onerror=alert(1)>',
+        pass: false,
+        reason: `Timed out after 5s waiting for "x"; the last line was ${huge}`,
+        timings: {},
+        tail: Array.from({ length: 40 }, () => huge.slice(0, 64 * 1024)),
+        tests: Array.from({ length: 3 }, (_, i) => ({ name: `t${i}`, passed: 0, failed: 1, ignored: 0, seconds: 1, pass: false, reason: huge })),
+      },
+      process.env,
+    );
     const out = fs.readFileSync(file, 'utf8');
     assert.ok(Buffer.byteLength(out) < 1024 * 1024, `${Buffer.byteLength(out)} bytes`);
     assert.ok(!out.includes('<img'), 'the target input is escaped');
@@ -83,7 +86,7 @@ test("the summary heading is the run's name (a matrix leg's), escaped; the targe
   process.env.GITHUB_STEP_SUMMARY = file;
   const heading = async (over: { name?: string }) => {
     fs.writeFileSync(file, '');
-    await writeSummary({ target: 'x86_64-unknown-none', pass: true, reason: 'ok', timings: {}, tail: [], ...over });
+    await writeSummary({ target: 'x86_64-unknown-none', pass: true, reason: 'ok', timings: {}, tail: [], ...over }, process.env);
     return /<h3>(.*)<\/h3>/.exec(fs.readFileSync(file, 'utf8'))?.[1];
   };
   try {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fetchAsset } from '../../../../src/install/download.js';
+import { fetchAsset, GITHUB } from '../../../../src/install/download.js';
+import { readRunnerEnv } from '../../../../src/model/runner-env.js';
 import { loaderAsset, loaderAssetName } from '../../../../src/targets/hermit/loader.js';
 import { EXIT_STATUS_NONZERO, EXIT_STATUS_ZERO, HERMIT_PANIC, kernelCommandLine } from '../../../../src/targets/hermit/family.js';
 import { leakingConfigs } from '../../../../src/targets/hermit/kernel.js';
@@ -36,25 +37,31 @@ after(() => server.close());
 
 const hosts = () => ({ download: server.base, api: server.base });
 
+/** The runner's environment as main.ts reads it: freshToolCache put the tool cache and RUNNER_TEMP in process.env, where @actions/tool-cache reads them too. */
+const runner = () => readRunnerEnv();
+
 test('loader (test file on a local server): downloaded, checked against the published digest, cached; the second fetch comes from the tool cache', async () => {
   const a = loaderAsset('x86_64', { kind: 'version', version: '0.5.7' }, hosts())!;
-  const file = await fetchAsset(a);
+  const file = await fetchAsset(a, runner());
   assert.deepEqual(fs.readFileSync(file), LOADER);
   const n = server.requests.length;
-  assert.equal(await fetchAsset(a), file);
+  assert.equal(await fetchAsset(a, runner()), file);
   assert.equal(server.requests.length, n, 'no second download');
 });
 
 test('loader: a digest that does not match fails closed and caches nothing', async () => {
   const a = loaderAsset('x86_64', { kind: 'version', version: '0.5.8' }, hosts())!;
-  await assert.rejects(fetchAsset(a), /does not match its checksum .* it was deleted and not used/);
-  await assert.rejects(fetchAsset(a), /does not match its checksum/, 'still refused: nothing was cached');
+  await assert.rejects(fetchAsset(a, runner()), /does not match its checksum .* it was deleted and not used/);
+  await assert.rejects(fetchAsset(a, runner()), /does not match its checksum/, 'still refused: nothing was cached');
 });
 
 test('loader: a URL with a wrong sha256 fails closed', async () => {
   const url = `${server.base}/hermit-os/loader/releases/download/v0.5.7/hermit-loader-x86_64-multiboot`;
-  await assert.rejects(fetchAsset(loaderAsset('x86_64', { kind: 'url', url, sha256: 'f'.repeat(64) })!), /expected sha256 f{64}, got [0-9a-f]{64}/);
-  const ok = await fetchAsset(loaderAsset('x86_64', { kind: 'url', url, sha256: LOADER_SHA })!);
+  await assert.rejects(
+    fetchAsset(loaderAsset('x86_64', { kind: 'url', url, sha256: 'f'.repeat(64) }, GITHUB)!, runner()),
+    /expected sha256 f{64}, got [0-9a-f]{64}/,
+  );
+  const ok = await fetchAsset(loaderAsset('x86_64', { kind: 'url', url, sha256: LOADER_SHA }, GITHUB)!, runner());
   assert.deepEqual(fs.readFileSync(ok), LOADER);
 });
 
@@ -62,11 +69,11 @@ test('loader: a server error is a clear message with the URL, the status and the
   const a = loaderAsset('x86_64', { kind: 'version', version: '0.5.9' }, hosts())!;
   // Tried again at once (an injected policy), not after tool-cache's 10-20 s back-off.
   await assert.rejects(
-    fetchAsset(a, { attempts: 2, delayMs: () => 1 }),
+    fetchAsset(a, runner(), { attempts: 2, delayMs: () => 1 }),
     /Could not download hermit-loader-x86_64 0.5.9 from http:\/\/127.0.0.1:\d+\/hermit-os\/loader\/releases\/download\/v0.5.9\/hermit-loader-x86_64-multiboot: HTTP 500 \(after 2 attempts\)\. Check the version, or give another path or URL/,
   );
   const missing = loaderAsset('x86_64', { kind: 'version', version: '0.9.0' }, hosts())!;
-  await assert.rejects(fetchAsset(missing), /answered HTTP 404 when asked for release v0.9.0 of hermit-os\/loader/);
+  await assert.rejects(fetchAsset(missing, runner()), /answered HTTP 404 when asked for release v0.9.0 of hermit-os\/loader/);
 });
 
 test('loader asset names: renamed in v0.5.7', () => {

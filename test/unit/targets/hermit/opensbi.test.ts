@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { GITHUB } from '../../../../src/install/download.js';
 import { InputError } from '../../../../src/model/errors.js';
 import {
   atLeast,
@@ -85,13 +86,13 @@ test('the system OpenSBI: the first fw_jump.bin found, its version from the pack
 });
 
 test("auto: the system's 1.3+ is used; Debian 12's 1.1 (or none) means release 1.9's fw_jump.bin, the download saying why", () => {
-  const use = chooseOpensbi({ kind: 'auto' }, UBUNTU2404);
+  const use = chooseOpensbi({ kind: 'auto' }, UBUNTU2404, GITHUB);
   assert.deepEqual(use, {
     kind: 'file',
     file: OPENSBI_FW_JUMP[0],
     note: `the system's OpenSBI is 1.3.1 (package opensbi 1.3.1-2ubuntu1, ${OPENSBI_FW_JUMP[0]})`,
   });
-  const dl = chooseOpensbi({ kind: 'auto' }, DEBIAN12);
+  const dl = chooseOpensbi({ kind: 'auto' }, DEBIAN12, GITHUB);
   assert.equal(dl.kind, 'download');
   if (dl.kind !== 'download') return;
   assert.equal(dl.asset.url, 'https://github.com/riscv-software-src/opensbi/releases/download/v1.9/opensbi-1.9-rv-bin.tar.xz');
@@ -100,29 +101,29 @@ test("auto: the system's 1.3+ is used; Debian 12's 1.1 (or none) means release 1
   });
   assert.equal(dl.member, 'opensbi-1.9-rv-bin/share/opensbi/lp64/generic/firmware/fw_jump.bin');
   assert.match(dl.asset.why!, /^the system's OpenSBI is 1\.1 \(package opensbi 1\.1-2, .*\); Hermit's riscv64 kernel .* from 1\.3 on/);
-  const none = chooseOpensbi({ kind: 'auto' }, undefined);
+  const none = chooseOpensbi({ kind: 'auto' }, undefined, GITHUB);
   assert.match(none.kind === 'download' ? none.asset.why! : '', /^no system OpenSBI is installed/);
   // A version of unknown origin is not trusted to be new enough either.
-  assert.equal(chooseOpensbi({ kind: 'auto' }, { file: '/x/fw_jump.bin' }).kind, 'download');
+  assert.equal(chooseOpensbi({ kind: 'auto' }, { file: '/x/fw_jump.bin' }, GITHUB).kind, 'download');
 });
 
 test('system: refused before anything runs when the package is older than 1.3, naming the version found, the one needed and why', () => {
   assert.throws(
-    () => chooseOpensbi({ kind: 'system' }, DEBIAN12),
+    () => chooseOpensbi({ kind: 'system' }, DEBIAN12, GITHUB),
     (e: Error) =>
       e instanceof InputError &&
       /Input 'hermit-opensbi': is system, and the system's OpenSBI is 1\.1 \(package opensbi 1\.1-2, .*\), older than the 1\.3 Hermit needs: .*SBI Debug Console.*\. Use auto/.test(
         e.message,
       ),
   );
-  assert.throws(() => chooseOpensbi({ kind: 'system' }, undefined), /no system OpenSBI is installed/);
-  assert.equal(chooseOpensbi({ kind: 'system' }, UBUNTU2404).kind, 'file');
+  assert.throws(() => chooseOpensbi({ kind: 'system' }, undefined, GITHUB), /no system OpenSBI is installed/);
+  assert.equal(chooseOpensbi({ kind: 'system' }, UBUNTU2404, GITHUB).kind, 'file');
 });
 
 test('a URL is a verified download of the fw_jump.bin itself; a version is that release', () => {
-  const u = chooseOpensbi({ kind: 'url', url: 'http://127.0.0.1:9/fw_jump.bin', sha256: SHA }, DEBIAN12);
+  const u = chooseOpensbi({ kind: 'url', url: 'http://127.0.0.1:9/fw_jump.bin', sha256: SHA }, DEBIAN12, GITHUB);
   assert.ok(u.kind === 'download' && u.asset.sha256 === SHA && u.member === undefined && u.asset.fileName === 'fw_jump.bin');
-  const v = chooseOpensbi({ kind: 'version', version: '1.5.1' }, DEBIAN12);
+  const v = chooseOpensbi({ kind: 'version', version: '1.5.1' }, DEBIAN12, GITHUB);
   assert.ok(v.kind === 'download' && v.asset.url.endsWith('/v1.5.1/opensbi-1.5.1-rv-bin.tar.xz') && v.asset.why === undefined);
 });
 

@@ -1,6 +1,7 @@
 // The dry-run plan of each route and arch: every step's command line in order, from the pure modules.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { GITHUB } from '../../../../src/install/download.js';
 import { microkitPlan, rootTaskPlan } from '../../../../src/targets/sel4/plan.js';
 import { parseSel4Target } from '../../../../src/targets/sel4/targets.js';
 import { NEWEST, RELEASES, type VersionChoice } from '../../../../src/targets/sel4/versions.js';
@@ -93,6 +94,7 @@ test('Microkit on qemu_virt_aarch64: the paired SDK downloaded, SEL4_INCLUDE_DIR
     work: '/w',
     toolCache: '/tc',
     nodeArch: 'x64',
+    hosts: GITHUB,
     searchPaths: ['/c/target/aarch64-sel4-microkit/release'],
   });
   assert.match(
@@ -139,6 +141,7 @@ test('Microkit on x86_64_generic from a local SDK: sel4_32.elf as -kernel, loade
     work: '/w',
     toolCache: '/tc',
     nodeArch: 'x64',
+    hosts: GITHUB,
     searchPaths: ['/c/t'],
   });
   assert.equal(p.steps.length, 1, 'nothing to download');

@@ -26,6 +26,7 @@ async function run(scenario: string) {
     logPath: path.join(dir, `${scenario}.log`),
     rules: { expect: [EXPECT_WHEN_NONE], ordered: true, failOn: DEFAULT_FAIL_ON },
     qmp: false,
+    vars: process.env,
   });
   const verdict = decide({ watcher: result.watcher, end: result.end, acceptedExitCodes: SUCCESS_EXIT_CODES, explainExit, qemuStderr: result.stderr });
   return { result, verdict };
