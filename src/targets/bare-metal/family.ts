@@ -2,6 +2,7 @@ import type { Family } from '../contract.js';
 import { InputError } from '../../model/errors.js';
 import { toolCacheOf } from '../common.js';
 import { aarch64None } from './aarch64.js';
+import { LIMINE_INPUT, limineSpec } from './limine.js';
 import { cortexM } from './cortex-m.js';
 import { BOOT_FIRMWARE_INPUT, BOOT_PROTOCOL_INPUT, type BootFirmware, type BootProtocolChoice } from './protocol.js';
 import { riscvNone } from './riscv.js';
@@ -31,15 +32,22 @@ export const bareMetal: Family = {
   ],
   // A custom target spec is read in plan(), which knows the working directory.
   handles: (target) => isTargetSpec(target) || BOARDS.some((b) => b(target) !== undefined),
-  inputs: [BOOT_PROTOCOL_INPUT, BOOT_FIRMWARE_INPUT],
+  inputs: [BOOT_PROTOCOL_INPUT, BOOT_FIRMWARE_INPUT, LIMINE_INPUT],
   plan(target, common, own) {
     const choice = (own['boot-protocol'] as BootProtocolChoice | undefined) ?? 'auto';
     const firmware = own['boot-firmware'] as BootFirmware | undefined;
+    const limineRaw = (own.limine as string | undefined) ?? '';
+    if (limineRaw && choice !== 'auto' && choice !== 'limine')
+      throw new InputError('limine', `is only read for Limine kernels, and boot-protocol is ${choice}`, 'Remove it, or set boot-protocol to limine or auto.');
+    if (limineRaw && !isTargetSpec(target) && target !== 'x86_64-unknown-none') {
+      throw new InputError('limine', `is only read for x86_64-unknown-none and x86_64 target specs (.json), not for ${target}`, 'Remove it.');
+    }
+    const limine = limineSpec(limineRaw, common.workspace);
     // Where bootimage is installed for bootloader 0.9 kernels (bootimage.ts).
     const host = { toolCache: toolCacheOf(common), path: common.runnerEnv.vars.PATH };
     if (isTargetSpec(target)) {
       const spec = readTargetSpec(target, common.workingDirectory);
-      const p = x86_64None(target, choice, spec.arch, common.workingDirectory, host, firmware);
+      const p = x86_64None(target, choice, spec.arch, common.workingDirectory, host, firmware, limine);
       if (!p)
         throw new InputError(
           'target',
@@ -64,7 +72,7 @@ export const bareMetal: Family = {
       );
     }
     for (const b of BOARDS) {
-      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory, host, firmware) : b(target);
+      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory, host, firmware, limine) : b(target);
       if (p) return p;
     }
     throw new Error(`Internal error: ${target} is not a bare-metal target.`);

@@ -20,7 +20,19 @@ import {
 import { bootloaderImage, bootloaderVersion, buildBootloaderImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
 import {
+  buildLimineIso,
+  checkBaseRevision,
+  DEFAULT_LIMINE,
+  LIMINE_APT,
+  LIMINE_PANIC,
+  limineAsset,
+  limineCommands,
+  liminePaths,
+  type LimineSpec,
+} from './limine.js';
+import {
   firmwareMismatch,
+  readHead,
   resolveProtocol,
   UEFI_PROTOCOLS,
   UnknownFormatError,
@@ -50,7 +62,8 @@ const NEEDS_GRUB: BootProtocolChoice[] = ['multiboot2'];
  *   the BIOS disk image `cargo bootimage` makes (bootimage.ts), booted with `-drive format=raw`;
  * - an ISO 9660 image: `-cdrom`; a raw BIOS disk image (bootimage, bootloader's DiskImageBuilder):
  *   `-drive format=raw`;
- * - Limine requests: an error with the way to build the ISO (the action does not build it yet).
+ * - Limine requests (or a base revision tag): a Limine ISO made as Limine's templates make it
+ *   (limine.ts, from a pinned Limine binary release or the limine input), booted with `-cdrom`;
  * Success is reported through isa-debug-exit at 0xf4: writing 0x10 gives QEMU status 33 (rust-osdev's convention).
  */
 export function x86_64None(
@@ -60,6 +73,7 @@ export function x86_64None(
   workingDirectory?: string,
   host: BootimageHost = { toolCache: os.tmpdir() },
   firmware: BootFirmware = 'bios',
+  limine: LimineSpec = DEFAULT_LIMINE,
 ): TargetPlan | undefined {
   const { toolCache } = host;
   const uefi = firmware === 'uefi';
@@ -99,6 +113,8 @@ export function x86_64None(
     switch (protocolOf(ctx)) {
       case 'multiboot2':
         return { cdrom: grubPaths(ctx.workDir).iso };
+      case 'limine':
+        return { cdrom: liminePaths(ctx.workDir).iso };
       case 'iso':
         return { cdrom: ctx.kernel };
       case 'disk':
@@ -141,13 +157,15 @@ export function x86_64None(
         });
         return;
       case 'limine':
-        throw new ActionError(
-          `${ctx.kernel} is a Limine kernel (${d.evidence}), whose ISO this action does not build yet: build it as Limine's templates do (the limine binary release, limine.conf, xorriso -as mkisofs, limine bios-install) and give the ISO as the kernel input, or set boot-protocol if the detection is wrong.`,
-        );
+        // The kernel is known only once built (boot-protocol: auto): the release is fetched here, through the same
+        // verified download as the install stage's (which fetched it already under boot-protocol: limine).
+        checkBaseRevision(ctx.kernel, readHead(ctx.kernel), limine);
+        await buildLimineIso({ kernel: ctx.kernel, workDir: ctx.workDir, spec: limine, assets: ctx.assets }, (l) => ctx.log?.info(l));
+        return;
     }
   };
   return bareMetalPlan(target, {
-    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, bootloader 0.11, bootimage, ISO, disk image)',
+    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, Limine, bootloader 0.11, bootimage, ISO, disk image)',
     qemu: {
       arch: 'x86_64',
       cpu: { kvm: 'host', tcg: undefined },
@@ -181,6 +199,7 @@ export function x86_64None(
         return {
           protocol: known ? way(p, firmware) : 'detected from the image after the build (boot-protocol: auto)',
           ...(p === 'multiboot2' ? { commands: [grubMkrescueArgv(ctx.workDir).join(' ')] } : {}),
+          ...(p === 'limine' ? { commands: limineCommands(limine, ctx.workDir) } : {}),
           ...(p === 'bootloader'
             ? {
                 builder: `bootloader ${bootloaderVersion(workingDirectory)}`,
@@ -198,10 +217,13 @@ export function x86_64None(
         };
       },
     },
-    apt: NEEDS_GRUB.includes(choice) ? GRUB_APT : [],
+    apt: NEEDS_GRUB.includes(choice) ? GRUB_APT : choice === 'limine' ? LIMINE_APT : [],
+    // Known at plan time only when boot-protocol says limine: then the install stage downloads the release (and the dry run
+    // lists it); under auto a Limine kernel is found after the build, and prepare fetches it (the same verified download).
+    downloads: choice === 'limine' ? [limineAsset(limine)].filter((a) => a !== undefined) : [],
     firmware: uefi ? OVMF_FIRMWARE : [],
     exitCodes: [33],
-    failOn: [RUST_PANIC],
+    failOn: choice === 'auto' || choice === 'limine' ? [RUST_PANIC, LIMINE_PANIC] : [RUST_PANIC],
     explainExit: explainIsaDebugExit,
   });
 }
