@@ -12,7 +12,9 @@ import { ROOT, runAction } from '../helpers/action.js';
 import { assertFail, assertPass } from '../helpers/example.js';
 import { tempDir } from '../helpers/tmp.js';
 import { grubCfg } from '../../src/targets/bare-metal/grub.js';
-import { LIMINE_SHA256, limineConf } from '../../src/targets/bare-metal/limine.js';
+import { buildLimineIso, LIMINE_DIR_TOOL, LIMINE_SHA256, limineConf, xorrisoArgv } from '../../src/targets/bare-metal/limine.js';
+import { createHash } from 'node:crypto';
+import { serve } from '../helpers/http-server.js';
 import { limineKernel, limineStandin, STANDIN_LINE } from '../helpers/limine-standin.js';
 
 const TARGET_DIR = tempDir('e2e-x86_64-formats-target-');
@@ -370,4 +372,53 @@ test('limine: dry run with boot-protocol: limine lists the pinned download and t
     [['https://github.com/Limine-Bootloader/Limine/releases/download/v12.9.1/limine-binary.tar.xz', `sha256 ${LIMINE_SHA256}`]],
   );
   assert.match(plan.boot.command, /-drive if=pflash,format=raw,readonly=on,file=\/usr\/share\/OVMF\/OVMF_CODE\.fd .*-cdrom \S+\/limine\.iso$/);
+});
+
+test('limine: a release whose digest matches is downloaded, unpacked (tar.xz), its host tool built once, and the ISO made (STAND-IN limine-binary.tar.xz from a local server, through src/)', async () => {
+  // The download is pointed at 127.0.0.1 (no internet here); the tool cache and temp folder are this test's own.
+  const saved = { cache: process.env.RUNNER_TOOL_CACHE, temp: process.env.RUNNER_TEMP };
+  const tmp = tempDir('e2e-limine-dl-');
+  process.env.RUNNER_TOOL_CACHE = path.join(tmp, 'toolcache');
+  process.env.RUNNER_TEMP = path.join(tmp, 'temp');
+  const standin = limineStandin();
+  const tar = spawnSync('tar', ['-cJf', path.join(tmp, 'limine-binary.tar.xz'), '-C', path.dirname(standin), 'limine-binary']);
+  assert.equal(tar.status, 0);
+  const tarball = fs.readFileSync(path.join(tmp, 'limine-binary.tar.xz'));
+  const sha = createHash('sha256').update(tarball).digest('hex');
+  const GOOD = '12.99.1';
+  const server = await serve({
+    [`/Limine-Bootloader/Limine/releases/download/v${GOOD}/limine-binary.tar.xz`]: [200, tarball],
+    [`/repos/Limine-Bootloader/Limine/releases/tags/v${GOOD}`]: [200, JSON.stringify({ assets: [{ name: 'limine-binary.tar.xz', digest: `sha256:${sha}` }] })],
+  });
+  const hosts = { api: server.base, download: server.base };
+  try {
+    const workDir = tempDir('e2e-limine-iso-');
+    const kernel = limineKernel(3);
+    const lines: string[] = [];
+    const spec = { kind: 'release', version: GOOD } as const;
+    const iso = await buildLimineIso({ kernel, workDir, spec, assets: {}, hosts }, (l) => lines.push(l));
+    assert.equal(iso, path.join(workDir, 'limine.iso'));
+    assert.deepEqual(fs.readdirSync(path.join(process.env.RUNNER_TOOL_CACHE, LIMINE_DIR_TOOL)), [GOOD]);
+    assert.match(lines[0], new RegExp(`^\\[command\\]make -C \\S+/${LIMINE_DIR_TOOL}/${GOOD.replace(/\./g, '\\.')}/\\w+/limine-binary$`));
+    assert.ok(lines.includes(`[command]${xorrisoArgv(workDir).join(' ')}`), lines.join('\n'));
+    assert.ok(lines.includes(`stand-in limine: bios-install ${iso} (recorded; the image is not changed)`), lines.join('\n'));
+    const out = tempDir('e2e-limine-extract-');
+    assert.equal(spawnSync('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/boot', path.join(out, 'boot')]).status, 0);
+    assert.deepEqual(fs.readFileSync(path.join(out, 'boot', 'kernel')), fs.readFileSync(kernel));
+    // The second boot reuses the unpacked release and its built tool: no download, no make.
+    const n = server.requests.length;
+    const again: string[] = [];
+    await buildLimineIso({ kernel, workDir: tempDir('e2e-limine-iso-'), spec, assets: {}, hosts }, (l) => again.push(l));
+    assert.equal(server.requests.length, n);
+    assert.ok(!again.some((l) => l.startsWith('[command]make')), again.join('\n'));
+  } finally {
+    server.close();
+    for (const [k, v] of [
+      ['RUNNER_TOOL_CACHE', saved.cache],
+      ['RUNNER_TEMP', saved.temp],
+    ] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 });
