@@ -32,7 +32,8 @@ packages=(
   binutils                           # objcopy: the bench's by-hand Hermit boots (scripts/bench-images.ts)
   grub-common                        # grub-mkrescue: multiboot2 kernels in a GRUB ISO (test/e2e/x86_64-formats)
   grub-pc-bin grub-efi-amd64-bin     # ... its BIOS and UEFI GRUB images
-  xorriso mtools                     # grub-mkrescue writes the ISO with xorriso, its EFI image with mtools
+  xorriso mtools                     # grub-mkrescue writes the ISO with xorriso, its EFI image with mtools; Limine ISOs are written with xorriso
+  make                               # Limine's host tool is built with make -C limine-binary (the stand-in release's, test/e2e/x86_64-formats)
   shellcheck                         # npm run lint:workflows checks the workflows' run: scripts with it
 )
 # The list above is held against what test/ and scripts/ run and read by test/unit/action/setup-packages.test.ts.

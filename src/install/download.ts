@@ -400,16 +400,23 @@ async function fetchVerified(a: Asset, env: RunnerEnv, retry: RetryPolicy, token
 }
 
 /**
- * Unpacks a fetched .tar.gz asset once per runner: the unpacked folder is tool-cached as `tool`
+ * Unpacks a fetched .tar.gz (or, with flags, .tar.xz) asset once per runner: the unpacked folder is tool-cached as `tool`
  * (same version as the archive), so a second run reuses it. Fails when a file the caller needs
  * is missing from the archive.
  */
-export async function extractTarAsset(archive: string, a: Asset, tool: string, required: string[]): Promise<string> {
+export async function extractTarAsset(
+  archive: string,
+  a: Asset,
+  tool: string,
+  required: string[],
+  /** tar's flags (`xJ` for .tar.xz), and which of the required files are programs (default: all). */
+  opts: { flags?: string; executables?: string[] } = {},
+): Promise<string> {
   let dir = tc.find(tool, a.version);
   if (!dir) {
     let tmp: string;
     try {
-      tmp = await tc.extractTar(archive);
+      tmp = await tc.extractTar(archive, undefined, opts.flags ?? 'xz');
     } catch (e) {
       throw new InfraError(`Could not unpack ${path.basename(archive)} (${a.tool} ${a.version}): ${(e as Error).message}`, 'download');
     }
@@ -423,6 +430,6 @@ export async function extractTarAsset(archive: string, a: Asset, tool: string, r
       `The archive of ${a.tool} ${a.version} (${a.url}) has no ${missing.join(', ')}; check the version, or install the tools yourself and use the matching input.`,
     );
   }
-  for (const f of required) fs.chmodSync(path.join(dir, f), 0o755);
+  for (const f of opts.executables ?? required) fs.chmodSync(path.join(dir, f), 0o755);
   return dir;
 }

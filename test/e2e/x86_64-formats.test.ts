@@ -12,6 +12,11 @@ import { ROOT, runAction } from '../helpers/action.js';
 import { assertFail, assertPass } from '../helpers/example.js';
 import { tempDir } from '../helpers/tmp.js';
 import { grubCfg } from '../../src/targets/bare-metal/grub.js';
+import { buildLimineIso, LIMINE_DIR_TOOL, LIMINE_SHA256, limineConf, xorrisoArgv, type LimineOnce } from '../../src/targets/bare-metal/limine.js';
+import { readRunnerEnv } from '../../src/model/runner-env.js';
+import { createHash } from 'node:crypto';
+import { serve } from '../helpers/http-server.js';
+import { limineKernel, limineStandin, STANDIN_LINE } from '../helpers/limine-standin.js';
 
 const TARGET_DIR = tempDir('e2e-x86_64-formats-target-');
 const env = { CARGO_TARGET_DIR: TARGET_DIR };
@@ -364,4 +369,145 @@ test('dry run with boot-firmware: both shows each boot: its preparation and its 
   assert.doesNotMatch(plan.boot.boots[0].command, /OVMF/);
   assert.match(plan.boot.boots[1].command, /OVMF_CODE\.fd .*-cdrom \S+\/uefi\/grub\.iso$/);
   assert.match(plan.boot.boots[1].prepare.commands[0], /^grub-mkrescue -o \S+\/uefi\/grub\.iso /);
+});
+
+/**
+ * Limine: a crafted kernel holding the base revision tag (test/helpers/limine-standin.ts; crates.io
+ * cannot be reached for the limine crate) and the STAND-IN Limine release
+ * (test/standins/limine-binary/) given through the limine input: real make, xorriso and QEMU -cdrom,
+ * a stand-in BIOS stage and host tool. The real release boots a real kernel in
+ * .github/workflows/x86_64-formats.yml.
+ */
+function limineBoot(inputs: Record<string, string>) {
+  return runAction({ target: 'x86_64-unknown-none', kernel: limineKernel(3), timeout: '60', ...inputs }, { env });
+}
+
+test('limine: a Limine kernel gets a Limine ISO (limine.conf, xorriso, limine bios-install) booted with -cdrom (STAND-IN Limine release)', async () => {
+  const r = await limineBoot({ limine: limineStandin(), expect: STANDIN_LINE });
+  assertPass(r);
+  assert.equal(r.outputs['exit-code'], '33');
+  assert.match(
+    r.stdout,
+    /Boot protocol: Limine kernel -> Limine ISO \(limine\.conf, xorriso, limine bios-install\) -> QEMU -cdrom \(Limine base revision tag\)/,
+  );
+  assert.match(r.stdout, /\[command\]make -C \S+\/limine-tool\n/);
+  assert.match(
+    r.stdout,
+    /\[command\]xorriso -as mkisofs -R -r -J -b boot\/limine\/limine-bios-cd\.bin -no-emul-boot -boot-load-size 4 -boot-info-table -hfsplus -apm-block-size 2048 --efi-boot boot\/limine\/limine-uefi-cd\.bin -efi-boot-part --efi-boot-image --protective-msdos-label \S+\/limine-iso -o \S+\/limine\.iso\n/,
+  );
+  assert.match(r.stdout, /\[command\]\S+\/limine-tool\/limine bios-install (\S+\/limine\.iso)\nstand-in limine: bios-install \1 \(recorded/);
+  const iso = /-cdrom (\S+\/limine\.iso)$/.exec(r.outputs['qemu-command'])![1];
+  assert.ok(fs.existsSync(`${iso}.standin-bios-install`), 'bios-install ran on the ISO QEMU booted');
+  // The ISO read back: the kernel and limine.conf as written, a BIOS and a UEFI El Torito entry.
+  const out = tempDir('e2e-limine-extract-');
+  const x = spawnSync('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/boot', path.join(out, 'boot')], { encoding: 'utf8' });
+  assert.equal(x.status, 0, x.stderr);
+  assert.deepEqual(fs.readFileSync(path.join(out, 'boot', 'kernel')), fs.readFileSync(r.outputs.kernel));
+  assert.equal(fs.readFileSync(path.join(out, 'boot', 'limine', 'limine.conf'), 'utf8'), limineConf());
+  const report = spawnSync('xorriso', ['-indev', iso, '-report_el_torito', 'plain'], { encoding: 'utf8' }).stdout;
+  assert.match(report, /El Torito boot img :\s+1\s+BIOS\s+y\s+none/);
+  assert.match(report, /El Torito boot img :\s+2\s+UEFI\s+y\s+none/);
+  assert.match(report, /El Torito img path :\s+1\s+\/boot\/limine\/limine-bios-cd\.bin/);
+  assert.match(report, /El Torito img path :\s+2\s+\/boot\/limine\/limine-uefi-cd\.bin/);
+});
+
+test('limine: the boot stage reporting failure through isa-debug-exit (0x11) fails (STAND-IN Limine release)', async () => {
+  const r = await limineBoot({ limine: limineStandin({ exit: 0x11 }), expect: STANDIN_LINE });
+  assertFail(r, /QEMU exited with status 35: the guest wrote 0x11 to isa-debug-exit/);
+});
+
+test("limine: Limine's panic line ends the run at once with its reason, not at the timeout (STAND-IN Limine release printing it, then hanging)", async () => {
+  const panic = 'PANIC: limine: Failed to open executable with path `boot():/boot/kernel`. Is the path correct?';
+  const r = await limineBoot({ limine: limineStandin({ line: panic, exit: null }), expect: STANDIN_LINE, timeout: '120' });
+  assertFail(r, /^Failure line at serial line 1: "PANIC: limine: Failed to open executable/);
+  assert.match(r.outputs.reason, /If Limine printed it, it could not boot the kernel/);
+  assert.ok(r.seconds < 60, `ended after ${r.seconds} s`);
+});
+
+test('limine: a kernel asking for base revision 7 fails before QEMU with the pinned release, naming 7, 6 and the fix', async () => {
+  const r = await runAction({ target: 'x86_64-unknown-none', kernel: limineKernel(7), timeout: '60' }, { env });
+  assertFail(
+    r,
+    /asks for Limine base revision 7 \(its base revision tag\), but Limine 12\.9\.1, the release this action boots with, supports base revisions up to 6: build the kernel for revision 6 or lower/,
+  );
+  assert.equal(r.outputs['qemu-command'] ?? '', '', 'QEMU never started');
+});
+
+test('limine: dry run with boot-protocol: limine lists the pinned download and the make, xorriso and bios-install commands; under UEFI OVMF before -cdrom', async () => {
+  const r = await limineBoot({ 'dry-run': 'true', 'boot-protocol': 'limine', 'boot-firmware': 'uefi' });
+  assert.equal(r.code, 0, r.stdout.slice(-2000));
+  const plan = JSON.parse(r.outputs.plan) as {
+    boot: { prepare: { protocol: string; commands: string[] }; command: string };
+    downloads: { url: string; checksum: string }[];
+  };
+  assert.equal(plan.boot.prepare.protocol, 'Limine kernel -> Limine ISO (limine.conf, xorriso, limine bios-install) -> QEMU -cdrom');
+  assert.match(plan.boot.prepare.commands[0], /^make -C <limine-binary\.tar\.xz 12\.9\.1, unpacked>\/limine-binary$/);
+  assert.match(plan.boot.prepare.commands[1], /^xorriso -as mkisofs .* -o \S+\/limine\.iso$/);
+  assert.match(plan.boot.prepare.commands[2], /^<limine-binary\.tar\.xz 12\.9\.1, unpacked>\/limine-binary\/limine bios-install \S+\/limine\.iso$/);
+  assert.deepEqual(
+    plan.downloads.map((d) => [d.url, d.checksum]),
+    [['https://github.com/Limine-Bootloader/Limine/releases/download/v12.9.1/limine-binary.tar.xz', `sha256 ${LIMINE_SHA256}`]],
+  );
+  assert.match(plan.boot.command, /-drive if=pflash,format=raw,readonly=on,file=\/usr\/share\/OVMF\/OVMF_CODE\.fd .*-cdrom \S+\/limine\.iso$/);
+});
+
+test('limine: a release whose digest matches is downloaded, unpacked (tar.xz), its host tool built once, and the ISO made (STAND-IN limine-binary.tar.xz from a local server, through src/)', async () => {
+  // The download is pointed at 127.0.0.1 (no internet here); the tool cache and temp folder are this test's own.
+  const saved = { cache: process.env.RUNNER_TOOL_CACHE, temp: process.env.RUNNER_TEMP };
+  const tmp = tempDir('e2e-limine-dl-');
+  process.env.RUNNER_TOOL_CACHE = path.join(tmp, 'toolcache');
+  process.env.RUNNER_TEMP = path.join(tmp, 'temp');
+  const standin = limineStandin();
+  const tar = spawnSync('tar', ['-cJf', path.join(tmp, 'limine-binary.tar.xz'), '-C', path.dirname(standin), 'limine-binary']);
+  assert.equal(tar.status, 0);
+  const tarball = fs.readFileSync(path.join(tmp, 'limine-binary.tar.xz'));
+  const sha = createHash('sha256').update(tarball).digest('hex');
+  const GOOD = '12.99.1';
+  const server = await serve({
+    [`/Limine-Bootloader/Limine/releases/download/v${GOOD}/limine-binary.tar.xz`]: [200, tarball],
+    [`/repos/Limine-Bootloader/Limine/releases/tags/v${GOOD}`]: [200, JSON.stringify({ assets: [{ name: 'limine-binary.tar.xz', digest: `sha256:${sha}` }] })],
+  });
+  const host = { env: readRunnerEnv(process.env), hosts: { api: server.base, download: server.base } };
+  try {
+    const workDir = tempDir('e2e-limine-iso-');
+    const kernel = limineKernel(3);
+    const lines: string[] = [];
+    const spec = { kind: 'release', version: GOOD } as const;
+    const iso = await buildLimineIso({ kernel, workDir, spec, assets: {}, host }, (l) => lines.push(l));
+    assert.equal(iso, path.join(workDir, 'limine.iso'));
+    assert.deepEqual(fs.readdirSync(path.join(process.env.RUNNER_TOOL_CACHE, LIMINE_DIR_TOOL)), [GOOD]);
+    assert.match(lines[0], new RegExp(`^\\[command\\]make -C \\S+/${LIMINE_DIR_TOOL}/${GOOD.replace(/\./g, '\\.')}/\\w+/limine-binary$`));
+    assert.ok(lines.includes(`[command]${xorrisoArgv(workDir).join(' ')}`), lines.join('\n'));
+    assert.ok(lines.includes(`stand-in limine: bios-install ${iso} (recorded; the image is not changed)`), lines.join('\n'));
+    const out = tempDir('e2e-limine-extract-');
+    assert.equal(spawnSync('xorriso', ['-osirrox', 'on', '-indev', iso, '-extract', '/boot', path.join(out, 'boot')]).status, 0);
+    assert.deepEqual(fs.readFileSync(path.join(out, 'boot', 'kernel')), fs.readFileSync(kernel));
+    // The second boot reuses the unpacked release and its built tool: no download, no make.
+    const n = server.requests.length;
+    const again: string[] = [];
+    await buildLimineIso({ kernel, workDir: tempDir('e2e-limine-iso-'), spec, assets: {}, host }, (l) => again.push(l));
+    assert.equal(server.requests.length, n);
+    assert.ok(!again.some((l) => l.startsWith('[command]make')), again.join('\n'));
+    // Two boots side by side (boot-firmware: both) sharing the run's LimineOnce: one download, one make, two ISOs.
+    fs.rmSync(path.join(process.env.RUNNER_TOOL_CACHE!, LIMINE_DIR_TOOL), { recursive: true, force: true });
+    const m = server.requests.length;
+    const once: LimineOnce = new Map();
+    const logs: string[][] = [[], []];
+    const isos = await Promise.all(
+      logs.map((log) => buildLimineIso({ kernel, workDir: tempDir('e2e-limine-iso-'), spec, assets: {}, host, once }, (l) => log.push(l))),
+    );
+    assert.notEqual(isos[0], isos[1]);
+    for (const i of isos) assert.ok(fs.existsSync(i));
+    assert.equal(server.requests.length - m, 1, 'one download for both boots');
+    assert.equal(logs.flat().filter((l) => l.startsWith('[command]make')).length, 1, 'one make for both boots');
+  } finally {
+    server.close();
+    for (const [k, v] of [
+      ['RUNNER_TOOL_CACHE', saved.cache],
+      ['RUNNER_TEMP', saved.temp],
+    ] as const) {
+      if (v === undefined) delete process.env[k];
+      else process.env[k] = v;
+    }
+  }
 });

@@ -1,7 +1,9 @@
 import type { Family, TargetPlan } from '../contract.js';
+import { githubHosts } from '../../install/download.js';
 import { InputError } from '../../model/errors.js';
 import { toolCacheOf } from '../common.js';
 import { aarch64None } from './aarch64.js';
+import { LIMINE_INPUT, limineSpec } from './limine.js';
 import { cortexM } from './cortex-m.js';
 import { BOOT_FIRMWARE_INPUT, BOOT_PROTOCOL_INPUT, type BootFirmwareChoice, type BootProtocolChoice } from './protocol.js';
 import { riscvNone } from './riscv.js';
@@ -31,18 +33,29 @@ export const bareMetal: Family = {
   ],
   // A custom target spec is read in plan(), which knows the working directory.
   handles: (target) => isTargetSpec(target) || BOARDS.some((b) => b(target) !== undefined),
-  inputs: [BOOT_PROTOCOL_INPUT, BOOT_FIRMWARE_INPUT],
+  inputs: [BOOT_PROTOCOL_INPUT, BOOT_FIRMWARE_INPUT, LIMINE_INPUT],
   plan(target, common, own) {
     const choice = (own['boot-protocol'] as BootProtocolChoice | undefined) ?? 'auto';
     const firmware = own['boot-firmware'] as BootFirmwareChoice | undefined;
-    // Both inputs shape the action's own QEMU boot (the image it makes, the firmware): a runner would drop them.
-    const qemuOnlyInputs = [...(choice !== 'auto' ? ['boot-protocol'] : []), ...(firmware ? ['boot-firmware'] : [])];
+    const limineRaw = (own.limine as string | undefined) ?? '';
+    if (limineRaw && choice !== 'auto' && choice !== 'limine')
+      throw new InputError('limine', `is only read for Limine kernels, and boot-protocol is ${choice}`, 'Remove it, or set boot-protocol to limine or auto.');
+    if (limineRaw && !isTargetSpec(target) && target !== 'x86_64-unknown-none') {
+      throw new InputError('limine', `is only read for x86_64-unknown-none and x86_64 target specs (.json), not for ${target}`, 'Remove it.');
+    }
+    const limine = limineSpec(limineRaw, common.workspace, common.runnerEnv.vars);
+    // These inputs shape the action's own QEMU boot (the image it makes, the firmware): a runner would drop them.
+    const qemuOnlyInputs = [...(choice !== 'auto' ? ['boot-protocol'] : []), ...(firmware ? ['boot-firmware'] : []), ...(limineRaw ? ['limine'] : [])];
     const withOwn = (p: TargetPlan): TargetPlan => (qemuOnlyInputs.length ? { ...p, boot: { ...p.boot, qemuOnlyInputs } } : p);
     // Where bootimage is installed for bootloader 0.9 kernels (bootimage.ts).
-    const host = { toolCache: toolCacheOf(common), path: common.runnerEnv.vars.PATH };
+    const host = {
+      toolCache: toolCacheOf(common),
+      path: common.runnerEnv.vars.PATH,
+      limine: { env: common.runnerEnv, hosts: githubHosts(common.runnerEnv.vars) },
+    };
     if (isTargetSpec(target)) {
       const spec = readTargetSpec(target, common.workingDirectory);
-      const p = x86_64None(target, choice, spec.arch, common.workingDirectory, host, firmware);
+      const p = x86_64None(target, choice, spec.arch, common.workingDirectory, host, firmware, limine);
       if (!p)
         throw new InputError(
           'target',
@@ -67,7 +80,7 @@ export const bareMetal: Family = {
       );
     }
     for (const b of BOARDS) {
-      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory, host, firmware) : b(target);
+      const p = b === x86_64None ? x86_64None(target, choice, undefined, common.workingDirectory, host, firmware, limine) : b(target);
       if (p) return withOwn(p);
     }
     throw new Error(`Internal error: ${target} is not a bare-metal target.`);

@@ -170,7 +170,8 @@ export function detectProtocol(buf: Buffer): Detected | undefined {
   if (!elf) return { protocol: 'disk', evidence: 'not an ELF, PE or ISO: a raw disk image' };
   const found: Detected[] = [];
   if (elf.sections.includes(BOOTLOADER_SECTION)) found.push({ protocol: 'bootloader', evidence: `${BOOTLOADER_SECTION} section (bootloader 0.11)` });
-  if (hasWords(buf, LIMINE_COMMON_MAGIC) || hasWords(buf, LIMINE_BASE_REVISION)) found.push({ protocol: 'limine', evidence: 'Limine request markers' });
+  if (hasWords(buf, LIMINE_COMMON_MAGIC)) found.push({ protocol: 'limine', evidence: 'Limine request markers' });
+  else if (hasWords(buf, LIMINE_BASE_REVISION)) found.push({ protocol: 'limine', evidence: 'Limine base revision tag' });
   if (elf.notes.some((n) => n.name === 'Xen' && n.type === XEN_ELFNOTE_PHYS32_ENTRY)) found.push({ protocol: 'pvh', evidence: 'PVH note (Xen, type 18)' });
   const mb1 = findMultiboot1(buf);
   const mb2 = findMultiboot2(buf);
@@ -200,7 +201,7 @@ export const WAY: Record<BootProtocol, string> = {
   pvh: 'PVH kernel -> QEMU -kernel',
   multiboot: 'multiboot kernel -> QEMU -kernel',
   multiboot2: 'multiboot2 kernel -> GRUB ISO (grub-mkrescue) -> QEMU -cdrom',
-  limine: 'Limine kernel -> Limine ISO',
+  limine: 'Limine kernel -> Limine ISO (limine.conf, xorriso, limine bios-install) -> QEMU -cdrom',
   bootloader: 'bootloader 0.11 kernel -> BIOS disk image (a generated builder crate: bootloader::BiosBoot) -> QEMU -drive format=raw',
   bootimage: 'bootloader 0.9 kernel -> BIOS disk image (cargo bootimage) -> QEMU -drive format=raw',
   iso: 'ISO image -> QEMU -cdrom',
@@ -284,11 +285,12 @@ export type BootFirmware = (typeof BOOT_FIRMWARES)[number];
  * x86_64-efi image in it when grub-efi-amd64-bin is installed,
  * https://www.gnu.org/software/grub/manual/grub/html_node/Invoking-grub_002dmkrescue.html), a
  * bootloader 0.11 kernel (its builder makes the UEFI disk image with bootloader::UefiBoot,
- * bootloader.ts), an ISO and a disk image given by the user (booted as they are). PVH and Multiboot
+ * bootloader.ts), a Limine kernel (its ISO holds Limine's UEFI image, limine-uefi-cd.bin, as an El
+ * Torito EFI entry, limine.ts), an ISO and a disk image given by the user (booted as they are). PVH and Multiboot
  * go through QEMU's own -kernel loader, which is the BIOS's (SeaBIOS's option ROM); bootimage's
  * images (bootloader 0.9) are BIOS images.
  */
-export const UEFI_PROTOCOLS: readonly BootProtocol[] = ['multiboot2', 'bootloader', 'iso', 'disk'];
+export const UEFI_PROTOCOLS: readonly BootProtocol[] = ['multiboot2', 'limine', 'bootloader', 'iso', 'disk'];
 
 /** The error for a protocol that cannot boot under the firmware asked for (`asked`: the input's value, uefi or both). */
 export function firmwareMismatch(protocol: BootProtocol, why: string, asked: BootFirmwareChoice = 'uefi'): InputError {

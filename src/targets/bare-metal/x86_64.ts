@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import { NICS } from '../../boot/network.js';
 import { rawDrive, type BootContext, type QemuLoad } from '../../boot/qemu-args.js';
 import { aptInstallMissing } from '../../install/apt.js';
+import { GITHUB } from '../../install/download.js';
 import { ActionError } from '../../model/errors.js';
 import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
@@ -20,8 +21,22 @@ import {
 import { bootloaderImage, bootloaderVersion, buildBootloaderImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
 import {
+  buildLimineIso,
+  checkBaseRevision,
+  DEFAULT_LIMINE,
+  LIMINE_APT,
+  LIMINE_PANIC,
+  limineAsset,
+  limineCommands,
+  liminePaths,
+  type LimineHost,
+  type LimineOnce,
+  type LimineSpec,
+} from './limine.js';
+import {
   BOOT_FIRMWARES,
   firmwareMismatch,
+  readHead,
   resolveProtocol,
   UEFI_PROTOCOLS,
   UnknownFormatError,
@@ -32,6 +47,12 @@ import {
   type Detected,
 } from './protocol.js';
 import { OVMF_FIRMWARE, ovmfDrives, ovmfVars } from './uefi.js';
+
+/** Where the boots of a run install their tools: bootimage's tool cache, and the runner (Limine's downloads, limine.ts). */
+export interface X86Host extends BootimageHost {
+  /** The runner's environment, for Limine's release downloaded at boot (absent: a Limine kernel cannot be booted). */
+  limine?: LimineHost;
+}
 
 /** The protocols that need GRUB's packages (auto: the image may turn out to be multiboot2). */
 /**
@@ -52,7 +73,8 @@ const NEEDS_GRUB: BootProtocolChoice[] = ['multiboot2'];
  *   the BIOS disk image `cargo bootimage` makes (bootimage.ts), booted with `-drive format=raw`;
  * - an ISO 9660 image: `-cdrom`; a raw BIOS disk image (bootimage, bootloader's DiskImageBuilder):
  *   `-drive format=raw`;
- * - Limine requests: an error with the way to build the ISO (the action does not build it yet).
+ * - Limine requests (or a base revision tag): a Limine ISO made as Limine's templates make it
+ *   (limine.ts, from a pinned Limine binary release or the limine input), booted with `-cdrom`;
  * Success is reported through isa-debug-exit at 0xf4: writing 0x10 gives QEMU status 33 (rust-osdev's convention).
  */
 export function x86_64None(
@@ -60,8 +82,9 @@ export function x86_64None(
   choice: BootProtocolChoice = 'auto',
   specArch?: string,
   workingDirectory?: string,
-  host: BootimageHost = { toolCache: os.tmpdir() },
+  host: X86Host = { toolCache: os.tmpdir() },
   firmware: BootFirmwareChoice = 'bios',
+  limine: LimineSpec = DEFAULT_LIMINE,
 ): TargetPlan | undefined {
   const { toolCache } = host;
   /** Does any boot of the run go through OVMF (uefi, or both)? Then OVMF is installed and the memory raised. */
@@ -71,6 +94,8 @@ export function x86_64None(
   if (target !== 'x86_64-unknown-none' && specArch !== 'x86_64') return undefined;
   // A protocol forced by boot-protocol that cannot boot under UEFI: refused now, before anything is installed.
   if (anyUefi && choice !== 'auto' && !UEFI_PROTOCOLS.includes(choice)) throw firmwareMismatch(choice, `boot-protocol ${choice}`, firmware);
+  /** Limine's release and host tool, made once for the run's boots (limine.ts). */
+  const limineOnce: LimineOnce = new Map();
   /** The protocol of each image, detected once (prepare detects; load, called after it, reads the answer). */
   const seen = new Map<string, Detected>();
   const detect = (kernel: string): Detected => {
@@ -104,6 +129,8 @@ export function x86_64None(
     switch (protocolOf(ctx)) {
       case 'multiboot2':
         return { cdrom: grubPaths(ctx.workDir).iso };
+      case 'limine':
+        return { cdrom: liminePaths(ctx.workDir).iso };
       case 'iso':
         return { cdrom: ctx.kernel };
       case 'disk':
@@ -146,13 +173,18 @@ export function x86_64None(
         });
         return;
       case 'limine':
-        throw new ActionError(
-          `${ctx.kernel} is a Limine kernel (${d.evidence}), whose ISO this action does not build yet: build it as Limine's templates do (the limine binary release, limine.conf, xorriso -as mkisofs, limine bios-install) and give the ISO as the kernel input, or set boot-protocol if the detection is wrong.`,
+        // The kernel is known only once built (boot-protocol: auto): the release is fetched here, through the same
+        // verified download as the install stage's (which fetched it already under boot-protocol: limine).
+        checkBaseRevision(ctx.kernel, readHead(ctx.kernel), limine);
+        if (!host.limine) throw new Error('Internal error: a Limine boot without the runner environment.');
+        await buildLimineIso({ kernel: ctx.kernel, workDir: ctx.workDir, spec: limine, assets: ctx.assets, host: host.limine, once: limineOnce }, (l) =>
+          ctx.log?.info(l),
         );
+        return;
     }
   };
   return bareMetalPlan(target, {
-    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, bootloader 0.11, bootimage, ISO, disk image)',
+    family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, Limine, bootloader 0.11, bootimage, ISO, disk image)',
     qemu: {
       arch: 'x86_64',
       cpu: { kvm: 'host', tcg: undefined },
@@ -189,6 +221,7 @@ export function x86_64None(
         return {
           protocol: known ? way(p, fw) : 'detected from the image after the build (boot-protocol: auto)',
           ...(p === 'multiboot2' ? { commands: [grubMkrescueArgv(ctx.workDir).join(' ')] } : {}),
+          ...(p === 'limine' ? { commands: limineCommands(limine, ctx.workDir) } : {}),
           ...(p === 'bootloader'
             ? {
                 builder: `bootloader ${bootloaderVersion(workingDirectory)}`,
@@ -206,12 +239,15 @@ export function x86_64None(
         };
       },
     },
-    apt: NEEDS_GRUB.includes(choice) ? GRUB_APT : [],
+    apt: NEEDS_GRUB.includes(choice) ? GRUB_APT : choice === 'limine' ? LIMINE_APT : [],
+    // Known at plan time only when boot-protocol says limine: then the install stage downloads the release (and the dry run
+    // lists it); under auto a Limine kernel is found after the build, and prepare fetches it (the same verified download).
+    downloads: choice === 'limine' ? [limineAsset(limine, host.limine?.hosts ?? GITHUB)].filter((a) => a !== undefined) : [],
     firmware: anyUefi ? OVMF_FIRMWARE : [],
     // both: each image booted under BIOS and under UEFI, each boot judged on its own.
     ...(firmware === 'both' ? { variants: [...BOOT_FIRMWARES] } : {}),
     exitCodes: [33],
-    failOn: [RUST_PANIC],
+    failOn: choice === 'auto' || choice === 'limine' ? [RUST_PANIC, LIMINE_PANIC] : [RUST_PANIC],
     explainExit: explainIsaDebugExit,
   });
 }

@@ -30,6 +30,8 @@ const PROGRAMS: Record<string, string> = {
   'qemu-system-arm': 'qemu-system-arm',
   'qemu-system-riscv64': 'qemu-system-misc',
   'grub-mkrescue': 'grub-common',
+  xorriso: 'xorriso',
+  make: 'make',
   objcopy: 'binutils',
   shellcheck: 'shellcheck',
 };
@@ -71,10 +73,13 @@ const THROUGH_SRC: [string, string][] = [
   ['src/targets/sel4/kernel-build.ts', 'cmake'],
   ['src/targets/sel4/kernel-build.ts', 'ninja'],
   ['src/targets/sel4/kernel-build.ts', 'git'],
+  ['src/targets/bare-metal/limine.ts', 'make'], // the Limine host tool, from the release's limine.c
+  ['src/targets/bare-metal/limine.ts', 'gcc'], // ... make's C compiler
+  ['src/targets/bare-metal/limine.ts', 'xorriso'],
 ];
 
 /** Paths that look like system files but are made up (arguments held against plans, never opened), and the system folders themselves. */
-const MADE_UP = [/^\/usr\/lib\/x\//, /^\/boot-protocol/, /^\/bin\/uhyve$/, /^\/usr$/, /^\/(usr\/)?(local\/)?s?bin$/];
+const MADE_UP = [/^\/boot(\/kernel|\/limine\/.*)?$/, /^\/usr\/lib\/x\//, /^\/boot-protocol/, /^\/bin\/uhyve$/, /^\/usr$/, /^\/(usr\/)?(local\/)?s?bin$/];
 
 /** The packages=( ... ) list of setup.sh. */
 function setupPackages(): Set<string> {

@@ -108,17 +108,20 @@ test('several boots (boot-firmware: both): a row per boot with its exit status, 
   process.env.GITHUB_STEP_SUMMARY = SUMMARY_FILE;
   try {
     fs.writeFileSync(SUMMARY_FILE, '');
-    await writeSummary({
-      target: 'x86_64-unknown-none',
-      pass: false,
-      reason: '1 of 2 boots failed.',
-      timings: {},
-      tail: [],
-      boots: [
-        { name: 'x86_64-unknown-none (bios)', pass: true, exitCode: 33, seconds: 1.25, reason: 'ok' },
-        { name: 'x86_64-unknown-none (uefi)', pass: false, seconds: 60, reason: 'Timed out <after> 60 s.' },
-      ],
-    });
+    await writeSummary(
+      {
+        target: 'x86_64-unknown-none',
+        pass: false,
+        reason: '1 of 2 boots failed.',
+        timings: {},
+        tail: [],
+        boots: [
+          { name: 'x86_64-unknown-none (bios)', pass: true, exitCode: 33, seconds: 1.25, reason: 'ok' },
+          { name: 'x86_64-unknown-none (uefi)', pass: false, seconds: 60, reason: 'Timed out <after> 60 s.' },
+        ],
+      },
+      process.env,
+    );
     const html = fs.readFileSync(SUMMARY_FILE, 'utf8');
     assert.match(html, /<th>boot<\/th><th>exit status<\/th><th>time<\/th><th>reason<\/th>/);
     assert.match(html, /<td>✅ x86_64-unknown-none \(bios\)<\/td><td>33<\/td><td>1\.3 s<\/td><td>ok<\/td>/);

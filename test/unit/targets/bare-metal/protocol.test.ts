@@ -262,7 +262,7 @@ test('boot-firmware: uefi: OVMF as pflash before the GRUB ISO; PVH, multiboot an
       () => x86_64None('x86_64-unknown-none', choice, undefined, undefined, undefined, 'uefi'),
       (e: Error) =>
         e instanceof InputError &&
-        /'boot-firmware'.*is uefi, but boot-protocol \w+ is a .*which this action boots under BIOS only.*multiboot2 kernel, bootloader 0\.11 kernel, ISO image, raw disk image/.test(
+        /'boot-firmware'.*is uefi, but boot-protocol \w+ is a .*which this action boots under BIOS only.*multiboot2 kernel, Limine kernel, bootloader 0\.11 kernel, ISO image, raw disk image/.test(
           e.message,
         ),
     );
