@@ -150,6 +150,43 @@ test('test mode: the real test kernel built with cargo test --no-run, every exec
   assert.equal(fs.readdirSync(c.ctx.logDir).filter((f) => f.endsWith('-serial.log')).length, rows.length);
 });
 
+test('test mode under boot-firmware: both: every test executable booted under each firmware, each its own row, log and JUnit suite', async () => {
+  const inputs = {
+    target: 'x86_64-unknown-none',
+    'working-directory': 'test/kernels/x86_64-tests',
+    command: 'test',
+    toolchain: 'distro',
+    cache: 'false',
+    'boot-firmware': 'both',
+  };
+  // Every case passes under BIOS; under UEFI the executables whose path says failing fail.
+  const script = [
+    'case "$1:$2" in',
+    '  *failing*:uefi) echo "failing::arithmetic_is_wrong...\t[failed]"; echo "panicked at tests/failing.rs:28:5:"; exit 35 ;;',
+    '  *) echo "stand_in::case...\t[ok]"; exit 33 ;;',
+    'esac',
+  ].join('\n');
+  const c = context(inputs, script);
+  await runPipeline(c.ctx, c.report);
+  const rows = c.report.tests ?? [];
+  const bios = rows.filter((r) => r.name.endsWith(' (bios)'));
+  const uefi = rows.filter((r) => r.name.endsWith(' (uefi)'));
+  assert.ok(bios.length >= 3 && bios.length === uefi.length && bios.length + uefi.length === rows.length, rows.map((r) => r.name).join(', '));
+  assert.deepEqual(
+    bios.map((r) => r.name.replace(/ \(bios\)$/, '')),
+    uefi.map((r) => r.name.replace(/ \(uefi\)$/, '')),
+  );
+  assert.ok(bios.every((r) => r.pass));
+  assert.deepEqual(
+    rows.filter((r) => !r.pass).map((r) => r.name),
+    uefi.filter((r) => /failing/.test(r.name)).map((r) => r.name),
+  );
+  assert.equal(c.report.pass, false);
+  assert.equal(fs.readdirSync(c.ctx.logDir).filter((f) => f.endsWith('-serial.log')).length, rows.length, 'a serial log per boot');
+  const junit = fs.readFileSync(c.report.outputs!.junit, 'utf8');
+  assert.equal([...junit.matchAll(/<testsuite /g)].length, rows.length, 'a JUnit suite per boot');
+});
+
 test('test mode with shard: the shards together boot every executable once; names keep their JUnit and log files apart', async () => {
   const inputs = { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test', toolchain: 'distro', cache: 'false' };
   const script = 'echo "stand_in::case...\t[ok]"; exit 33';
