@@ -37,7 +37,11 @@ export const toolParts = (downloads: Asset[]) =>
   downloads.map((a) => ({ name: a.tool, version: a.version, pin: typeof a.sha256 === 'string' ? a.sha256 : a.url }));
 
 const toolsOf = (ctx: RunContext) =>
-  toolsEntry({ tools: toolParts(ctx.plan.target.install.downloads), env: ctx.env.vars, prefix: ctx.plan.inputs.cacheKey || undefined });
+  toolsEntry({
+    tools: [...toolParts(ctx.plan.target.install.downloads), ...(ctx.plan.target.install.builtTools ?? [])],
+    env: ctx.env.vars,
+    prefix: ctx.plan.inputs.cacheKey || undefined,
+  });
 
 function buildEntryOf(ctx: RunContext, tc: Toolchain): Promise<CacheEntry> | undefined {
   const { plan } = ctx;

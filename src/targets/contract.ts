@@ -3,6 +3,7 @@ import type { Log } from '../model/log.js';
 import type { RunnerEnv } from '../model/runner-env.js';
 import type { InputSpec } from '../model/parse.js';
 import type { Asset } from '../install/download.js';
+import type { ToolPart } from '../cache/key.js';
 import type { Firmware } from '../install/qemu.js';
 import type { Pattern } from '../model/patterns.js';
 import type { TargetVerdict } from '../verdict/policy.js';
@@ -93,6 +94,12 @@ export interface TargetPlan {
     firmware: Firmware[];
     /** Verified, tool-cached downloads (a loader, a tool). */
     downloads: Asset[];
+    /**
+     * Tools the family installs into the tool cache itself (bootimage, with cargo install, in a
+     * before-cargo step): kept in the tools cache entry with the downloads, by name (their tool
+     * cache folder), version and pin.
+     */
+    builtTools?: ToolPart[];
   };
   build: {
     buildStd: BuildStd;

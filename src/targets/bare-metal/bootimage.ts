@@ -82,25 +82,42 @@ interface BootimageBuild {
   log: (line: string) => void;
 }
 
+/** Is the pinned bootimage in the tool cache already (a restored tools cache entry, an earlier boot)? */
+export const bootimageInstalled = (toolCache: string) =>
+  ['bootimage', 'cargo-bootimage'].every((b) => fs.existsSync(path.join(bootimageRoot(toolCache), 'bin', b)));
+
+/**
+ * Installs the pinned bootimage into the tool cache unless it is there; returns the environment
+ * that finds it (its bin folder first on PATH, where cargo looks for `cargo-bootimage`).
+ */
+export async function installBootimage(o: {
+  host: BootimageHost;
+  cargo: string;
+  env: Record<string, string>;
+  log: (line: string) => void;
+}): Promise<Record<string, string>> {
+  const bin = path.join(bootimageRoot(o.host.toolCache), 'bin');
+  const env = { ...o.env, PATH: [bin, o.env.PATH ?? o.host.path ?? ''].join(path.delimiter) };
+  if (bootimageInstalled(o.host.toolCache)) return env;
+  const [cmd, ...args] = bootimageInstallArgv(o.cargo, o.host.toolCache);
+  o.log(`[command]${[cmd, ...args].join(' ')}`);
+  const r = await capture(cmd, args, { env });
+  if (r.code !== 0) {
+    throw new InfraError(
+      `Could not install bootimage ${BOOTIMAGE.version} (cargo install exited ${r.code}: ${errorLine(r.stderr || r.stdout)}), which makes the BIOS disk image of a bootloader 0.9 kernel; it needs crates.io. Or run \`cargo bootimage\` yourself and give target/<target>/debug/bootimage-<crate>.bin as the kernel input.`,
+      'install',
+    );
+  }
+  return env;
+}
+
 /**
  * Installs bootimage (unless the pinned version is there), then makes the disk image as a bootimage
  * user's commands would: `cargo bootimage` for the crate's binary (command: boot), `bootimage
  * runner` for a test executable (cargo test's runner); returns the image.
  */
 export async function buildBootimage(o: BootimageBuild): Promise<string> {
-  const bin = path.join(bootimageRoot(o.host.toolCache), 'bin');
-  const env = { ...o.env, PATH: [bin, o.env.PATH ?? o.host.path ?? ''].join(path.delimiter) };
-  if (!['bootimage', 'cargo-bootimage'].every((b) => fs.existsSync(path.join(bin, b)))) {
-    const [cmd, ...args] = bootimageInstallArgv(o.cargo, o.host.toolCache);
-    o.log(`[command]${[cmd, ...args].join(' ')}`);
-    const r = await capture(cmd, args, { env });
-    if (r.code !== 0) {
-      throw new InfraError(
-        `Could not install bootimage ${BOOTIMAGE.version} (cargo install exited ${r.code}: ${errorLine(r.stderr || r.stdout)}), which makes the BIOS disk image of a bootloader 0.9 kernel; it needs crates.io. Or run \`cargo bootimage\` yourself and give target/<target>/debug/bootimage-<crate>.bin as the kernel input.`,
-        'install',
-      );
-    }
-  }
+  const env = await installBootimage(o);
   if (isTestExecutable(o.kernel)) return runnerImage(o, env);
   const [cmd, ...args] = cargoBootimageArgv(o.buildArgv);
   o.log(`[command]${[cmd, ...args].join(' ')}`);

@@ -9,7 +9,11 @@ import { explainIsaDebugExit, RUST_PANIC } from '../common.js';
 import type { TargetPlan } from '../contract.js';
 import { bareMetalPlan } from './common.js';
 import {
+  BOOTIMAGE,
   bootimageCrate,
+  bootimageInstalled,
+  bootimageRoot,
+  installBootimage,
   bootimageRunnerArgv,
   isTestExecutable,
   type BootimageHost,
@@ -183,7 +187,7 @@ export function x86_64None(
         return;
     }
   };
-  return bareMetalPlan(target, {
+  const plan = bareMetalPlan(target, {
     family: 'x86_64 bare metal (PVH, Multiboot, Multiboot2 via GRUB, Limine, bootloader 0.11, bootimage, ISO, disk image)',
     qemu: {
       arch: 'x86_64',
@@ -250,4 +254,33 @@ export function x86_64None(
     failOn: choice === 'auto' || choice === 'limine' ? [RUST_PANIC, LIMINE_PANIC] : [RUST_PANIC],
     explainExit: explainIsaDebugExit,
   });
+  return choice === 'auto' || choice === 'bootimage' ? withBootimage(plan, workingDirectory, host) : plan;
+}
+
+/**
+ * A crate cargo bootimage makes bootable (bootloader 0.9, known from its Cargo.toml before the
+ * build): bootimage is installed before cargo runs, not at boot, so the tools cache entry, saved
+ * right after cargo, holds it and the next run restores it instead of running cargo install again.
+ */
+function withBootimage(plan: TargetPlan, workingDirectory: string | undefined, host: X86Host): TargetPlan {
+  if (!bootimageCrate(workingDirectory)) return plan;
+  const { toolCache } = host;
+  return {
+    ...plan,
+    install: { ...plan.install, builtTools: [{ name: BOOTIMAGE.crate, version: BOOTIMAGE.version, pin: 'cargo install --locked' }] },
+    build: {
+      ...plan.build,
+      beforeCargo: {
+        describe: async (cargo) => ({
+          bootimage: bootimageInstalled(toolCache)
+            ? `${BOOTIMAGE.version}, in the tool cache (${bootimageRoot(toolCache)})`
+            : bootimageInstallArgv(cargo.cargo, toolCache).join(' '),
+        }),
+        run: async (cargo, _assets, log) => {
+          await installBootimage({ host, cargo: cargo.cargo, env: cargo.env, log: (l) => log.info(l) });
+          return {};
+        },
+      },
+    },
+  };
 }

@@ -86,3 +86,37 @@ test('test executables (in deps/, as the upstream runner tells them) get their i
   ]);
   assert.equal(bootimageImage('/t/debug/deps/basic_boot-0123abcd'), '/t/debug/deps/bootimage-basic_boot-0123abcd.bin');
 });
+
+test('a bootimage crate: bootimage is installed before cargo (so the tools cache entry saved after cargo holds it) and kept in that entry; other crates and forced protocols get neither', async () => {
+  const { x86_64None } = await import('../../../../src/targets/bare-metal/x86_64.js');
+  const { toolsEntry } = await import('../../../../src/cache/index.js');
+  const crate = tempDir('bootimage-plan-');
+  fs.writeFileSync(path.join(crate, 'Cargo.toml'), '[package]\nname = "k"\nversion = "0.1.0"\n\n[dependencies]\nbootloader = "0.9"\n');
+  const toolCache = tempDir('bootimage-toolcache-');
+  const p = x86_64None('x86_64-unknown-none', 'auto', undefined, crate, { toolCache })!;
+  assert.deepEqual(p.install.builtTools, [{ name: 'bootimage', version: BOOTIMAGE.version, pin: 'cargo install --locked' }]);
+  const described = await p.build.beforeCargo!.describe({ cargo: '/c/cargo', env: {}, cargoConfig: [] });
+  assert.deepEqual(described, { bootimage: bootimageInstallArgv('/c/cargo', toolCache).join(' ') });
+  // Installed already (a restored cache entry): nothing to run, and the dry run says where it is.
+  for (const b of ['bootimage', 'cargo-bootimage']) {
+    fs.mkdirSync(path.join(toolCache, 'bootimage', BOOTIMAGE.version, 'bin'), { recursive: true });
+    fs.writeFileSync(path.join(toolCache, 'bootimage', BOOTIMAGE.version, 'bin', b), '');
+  }
+  const logged: string[] = [];
+  await p.build.beforeCargo!.run({ cargo: '/nonexistent/cargo', env: {}, cargoConfig: [] }, {}, { info: (l) => logged.push(l), warning: () => {} });
+  assert.deepEqual(logged, [], 'no cargo install when the pinned bootimage is there');
+  assert.match((await p.build.beforeCargo!.describe({ cargo: 'cargo', env: {}, cargoConfig: [] })).bootimage as string, /in the tool cache/);
+  // The tools entry holds <tool cache>/bootimage.
+  const entry = toolsEntry({ tools: p.install.builtTools!, env: { RUNNER_TOOL_CACHE: toolCache } });
+  assert.deepEqual(entry?.paths, [path.join(toolCache, 'bootimage')]);
+  // A crate without bootloader 0.9, or a protocol forced by boot-protocol: no early install.
+  const plain = tempDir('bootimage-plain-');
+  fs.writeFileSync(path.join(plain, 'Cargo.toml'), '[package]\nname = "k"\nversion = "0.1.0"\n');
+  for (const q of [
+    x86_64None('x86_64-unknown-none', 'auto', undefined, plain, { toolCache })!,
+    x86_64None('x86_64-unknown-none', 'multiboot2', undefined, crate, { toolCache })!,
+  ]) {
+    assert.equal(q.install.builtTools, undefined);
+    assert.equal(q.build.beforeCargo, undefined);
+  }
+});
