@@ -22,7 +22,7 @@ import {
   buildBootimage,
   cargoBootimageArgv,
 } from './bootimage.js';
-import { bootloaderImage, bootloaderVersion, buildBootloaderImage, builderArgv } from './bootloader.js';
+import { bootloader09, bootloaderImage, bootloaderVersion, buildBootloaderImage, builderArgv } from './bootloader.js';
 import { buildGrubIso, GRUB_APT, grubMkrescueArgv, grubPaths } from './grub.js';
 import {
   buildLimineIso,
@@ -258,12 +258,15 @@ export function x86_64None(
 }
 
 /**
- * A crate cargo bootimage makes bootable (bootloader 0.9, known from its Cargo.toml before the
- * build): bootimage is installed before cargo runs, not at boot, so the tools cache entry, saved
- * right after cargo, holds it and the next run restores it instead of running cargo install again.
+ * A crate that depends on bootloader 0.9 (known from its Cargo.toml before the build) is booted
+ * through cargo bootimage: bootimage is installed before cargo runs, not at boot, so the tools
+ * cache entry, saved right after cargo, holds it and the next run restores it instead of running
+ * cargo install again. A `[package.metadata.bootimage]` table alone does not say so: kernels with a
+ * boot header use it for their test settings too (src/cargo/bootimage.ts), and such a crate gets
+ * bootimage at boot only if its image turns out to have no header.
  */
 function withBootimage(plan: TargetPlan, workingDirectory: string | undefined, host: X86Host): TargetPlan {
-  if (!bootimageCrate(workingDirectory)) return plan;
+  if (!bootloader09(workingDirectory)) return plan;
   const { toolCache } = host;
   return {
     ...plan,

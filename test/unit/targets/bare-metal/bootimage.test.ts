@@ -87,7 +87,7 @@ test('test executables (in deps/, as the upstream runner tells them) get their i
   assert.equal(bootimageImage('/t/debug/deps/basic_boot-0123abcd'), '/t/debug/deps/bootimage-basic_boot-0123abcd.bin');
 });
 
-test('a bootimage crate: bootimage is installed before cargo (so the tools cache entry saved after cargo holds it) and kept in that entry; other crates and forced protocols get neither', async () => {
+test('a crate depending on bootloader 0.9: bootimage is installed before cargo (so the tools cache entry saved after cargo holds it) and kept in that entry; other crates and forced protocols get neither', async () => {
   const { x86_64None } = await import('../../../../src/targets/bare-metal/x86_64.js');
   const { toolsEntry } = await import('../../../../src/cache/index.js');
   const crate = tempDir('bootimage-plan-');
@@ -109,9 +109,10 @@ test('a bootimage crate: bootimage is installed before cargo (so the tools cache
   // The tools entry holds <tool cache>/bootimage.
   const entry = toolsEntry({ tools: p.install.builtTools!, env: { RUNNER_TOOL_CACHE: toolCache } });
   assert.deepEqual(entry?.paths, [path.join(toolCache, 'bootimage')]);
-  // A crate without bootloader 0.9, or a protocol forced by boot-protocol: no early install.
+  // A crate without bootloader 0.9 (with only the metadata table, which header kernels use for their
+  // test settings too), or a protocol forced by boot-protocol: no early install.
   const plain = tempDir('bootimage-plain-');
-  fs.writeFileSync(path.join(plain, 'Cargo.toml'), '[package]\nname = "k"\nversion = "0.1.0"\n');
+  fs.writeFileSync(path.join(plain, 'Cargo.toml'), '[package]\nname = "k"\nversion = "0.1.0"\n\n[package.metadata.bootimage]\ntest-success-exit-code = 33\n');
   for (const q of [
     x86_64None('x86_64-unknown-none', 'auto', undefined, plain, { toolCache })!,
     x86_64None('x86_64-unknown-none', 'multiboot2', undefined, crate, { toolCache })!,
