@@ -6,6 +6,7 @@ import { InfraError } from '../model/errors.js';
 import type { RunnerEnv } from '../model/runner-env.js';
 import { errorLine, runLogged } from '../proc/run.js';
 import { DEFAULT_RETRY, fetchAsset, type Asset, type RetryPolicy } from './download.js';
+import { isExecutable } from '../model/paths.js';
 
 /**
  * rustup installed where it is missing (a `container:` job, a self-hosted runner, any image without
@@ -59,12 +60,7 @@ export function findOnPath(name: string, env: NodeJS.ProcessEnv): string | undef
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
     if (!dir) continue;
     const p = path.join(dir, name);
-    try {
-      fs.accessSync(p, fs.constants.X_OK);
-      if (fs.statSync(p).isFile()) return p;
-    } catch {
-      // not here
-    }
+    if (isExecutable(p)) return p;
   }
   return undefined;
 }

@@ -54,3 +54,13 @@ export function safeFileName(name: string): string {
       .replace(/[_.-]+$/, '') || 'run'
   );
 }
+
+/** Is `file` a regular file this process may execute? */
+export function isExecutable(file: string): boolean {
+  try {
+    fs.accessSync(file, fs.constants.X_OK);
+    return fs.statSync(file).isFile();
+  } catch {
+    return false;
+  }
+}

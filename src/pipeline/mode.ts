@@ -17,8 +17,8 @@ export interface Image {
   name: string;
   /** A folder of its own for the files its boot writes (UEFI's ESP and variables): images boot side by side. */
   workDir: string;
-  /** The folder its variants share (BootContext.imageDir); workDir when the plan has no variants. */
-  imageDir: string;
+  /** The folder its variants share (BootContext.imageDir); undefined when the plan has none. */
+  imageDir?: string;
   /** The way it is booted, among the target plan's variants (boot-firmware: both: bios or uefi). */
   variant?: string;
   /** Its serial log. */
@@ -96,6 +96,7 @@ export function withVariants(plan: Plan, images: Image[]): Image[] {
       ...image,
       name: `${image.name} (${variant})`,
       variant,
+      imageDir: image.workDir,
       workDir: path.join(image.workDir, variant),
       logPath: image.logPath.replace(/-serial\.log$/, `-${safeFileName(variant)}-serial.log`),
     })),
@@ -119,7 +120,6 @@ export const BOOT_MODE: Mode = {
       path: kernel,
       name: plan.inputs.target,
       workDir: scratch,
-      imageDir: scratch,
       logPath: serialLog(plan, logDir),
       timeout: plan.inputs.timeout ?? DEFAULT_TIMEOUT,
       exitCodes: plan.verdict.exitCodes,
@@ -145,12 +145,10 @@ export const TEST_MODE: Mode = {
     const images = share.map((i): Image => {
       const exe = exes[i];
       const d = bootimageDefaults(readBootimage(exe.manifestPath), 'test');
-      const workDir = path.join(scratch, 'tests', String(i));
       return {
         path: exe.executable,
         name: names[i],
-        workDir,
-        imageDir: workDir,
+        workDir: path.join(scratch, 'tests', String(i)),
         logPath: serialLog(plan, logDir, String(i), names[i]),
         // The inputs when given, else bootimage's test settings, else the action's and the family's.
         timeout: plan.inputs.timeout ?? d.timeout ?? DEFAULT_TIMEOUT,

@@ -117,17 +117,13 @@ export async function describeRun(ctx: RunContext): Promise<Record<string, unkno
   const images = BOOT_MODE.images(plan, { kernel, tests: [] }, ctx.logDir, ctx.scratch);
   const [image] = images;
   const policy = accelPolicy(plan);
-  const launch = launchOf(ctx, ip, image, policy.shown);
   const describePrepare = plan.target.boot.qemu.describePrepare;
-  // Several boots of the image (boot-firmware: both): each one's preparation and command; `command` is the first's.
-  const boots =
-    images.length > 1
-      ? images.map((i) => ({
-          name: i.name,
-          ...(describePrepare ? { prepare: describePrepare(bootContextOf(ctx, ip, i, policy.shown)) } : {}),
-          command: commandLine(launchOf(ctx, ip, i, policy.shown).argv),
-        }))
-      : undefined;
+  // Each boot of the image (several under boot-firmware: both): its preparation and command; the plan's are the first's.
+  const boots = images.map((i) => ({
+    name: i.name,
+    ...(describePrepare ? { prepare: describePrepare(bootContextOf(ctx, ip, i, policy.shown)) } : {}),
+    command: commandLine(launchOf(ctx, ip, i, policy.shown).argv),
+  }));
   const cmd = plan.build.kind === 'cargo' ? cargoCommandOf(ctx, setup, {}, ctx.mode.cargo) : undefined;
   const { launcher } = plan;
   const { shard } = plan.inputs;
@@ -154,9 +150,9 @@ export async function describeRun(ctx: RunContext): Promise<Record<string, unkno
       qmp: launcher.speaksQmp,
       accel: policy.words,
       image: imageKindOf(ctx, kernel),
-      ...(describePrepare ? { prepare: describePrepare(bootContextOf(ctx, ip, image, policy.shown)) } : {}),
-      command: commandLine(launch.argv),
-      ...(boots ? { boots } : {}),
+      ...(boots[0].prepare ? { prepare: boots[0].prepare } : {}),
+      command: boots[0].command,
+      ...(boots.length > 1 ? { boots } : {}),
       timeout: image.timeout,
       idleTimeout: plan.inputs.idleTimeout,
       ...conversationPlan(ctx),

@@ -29,9 +29,11 @@ export interface Report {
   boots?: BootRow[];
 }
 
+/** One boot of command: boot when there are several (boot-firmware: both): judged (its verdict), or never judged (an error, a cancel). */
 export interface BootRow {
   name: string;
   pass: boolean;
+  /** QEMU's exit status, when the boot was judged and QEMU exited. */
   exitCode?: number;
   seconds: number;
   reason: string;

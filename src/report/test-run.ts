@@ -47,16 +47,6 @@ export function errorSuite(name: string, reason: string, seconds: number): JUnit
   return { name, seconds, cases: [{ name, status: 'failed', message: reason, type: 'error' }] };
 }
 
-/** One boot of command: boot when there are several (boot-firmware: both): judged (its verdict), or never judged (an error, a cancel). */
-export interface BootResult {
-  name: string;
-  seconds: number;
-  pass: boolean;
-  reason: string;
-  /** QEMU's exit status, when the boot was judged and QEMU exited. */
-  exitCode?: number;
-}
-
 /** Several boots of one image, judged once: the run passes only when every boot passed. */
 export interface BootsJudgement {
   pass: boolean;
@@ -67,8 +57,7 @@ export interface BootsJudgement {
 }
 
 /** Judges the boots of command: boot with several (each image under both firmwares): every one must pass, and the reason names each. */
-export function judgeBoots(results: BootResult[]): BootsJudgement {
-  const rows: BootRow[] = results.map((r) => ({ ...r }));
+export function judgeBoots(rows: BootRow[]): BootsJudgement {
   const failed = rows.filter((r) => !r.pass);
   const pass = rows.length > 0 && failed.length === 0;
   const each = (rs: BootRow[]) => rs.map((r) => `${r.name}: ${r.reason}`).join('; ');
@@ -78,6 +67,6 @@ export function judgeBoots(results: BootResult[]): BootsJudgement {
       : pass
         ? `All ${rows.length} boots passed. ${each(rows)}`
         : `${failed.length} of ${rows.length} boots failed. ${each(failed)}`;
-  const codes = new Set(results.map((r) => r.exitCode));
-  return { pass, reason, rows, exitCode: codes.size === 1 ? results[0]?.exitCode : undefined };
+  const codes = new Set(rows.map((r) => r.exitCode));
+  return { pass, reason, rows, exitCode: codes.size === 1 ? rows[0]?.exitCode : undefined };
 }

@@ -134,19 +134,22 @@ function standinCargoHome(): string {
   return home;
 }
 
-test('bootloader 0.11: a kernel with a .bootloader-config section gets a BIOS disk image from a generated builder crate (STAND-IN bootloader crate)', async () => {
-  const home = standinCargoHome();
-  const r = await runAction(
+/** The multiboot test kernel with a `.bootloader-config` section (bootloader 0.11), through the STAND-IN bootloader crate. */
+function bootloaderKernel(inputs: Record<string, string>) {
+  return runAction(
     {
       target: 'x86_64-unknown-none',
       'working-directory': 'test/kernels/x86_64-multiboot',
       toolchain: 'distro',
       'cargo-args': '--features bootloader-config',
-      expect: 'stand-in bootloader image: kernel of',
-      timeout: '60',
+      ...inputs,
     },
-    { env: { ...env, CARGO_HOME: home } },
+    { env: { ...env, CARGO_HOME: standinCargoHome() } },
   );
+}
+
+test('bootloader 0.11: a kernel with a .bootloader-config section gets a BIOS disk image from a generated builder crate (STAND-IN bootloader crate)', async () => {
+  const r = await bootloaderKernel({ expect: 'stand-in bootloader image: kernel of', timeout: '60' });
   assertPass(r);
   assert.match(
     r.stdout,
@@ -162,18 +165,7 @@ test('bootloader 0.11: a kernel with a .bootloader-config section gets a BIOS di
 });
 
 test('bootloader 0.11 under boot-firmware: uefi: the builder makes a UefiBoot image, booted after OVMF; judged on its own line (STAND-IN bootloader crate: a real UEFI app on a FAT image)', async () => {
-  const r = await runAction(
-    {
-      target: 'x86_64-unknown-none',
-      'working-directory': 'test/kernels/x86_64-multiboot',
-      toolchain: 'distro',
-      'cargo-args': '--features bootloader-config',
-      'boot-firmware': 'uefi',
-      expect: 'stand-in bootloader UEFI image: kernel of',
-      timeout: '120',
-    },
-    { env: { ...env, CARGO_HOME: standinCargoHome() } },
-  );
+  const r = await bootloaderKernel({ 'boot-firmware': 'uefi', expect: 'stand-in bootloader UEFI image: kernel of', timeout: '120' });
   assertPass(r);
   assert.match(
     r.stdout,
@@ -201,18 +193,7 @@ test('bootloader 0.11 under boot-firmware: uefi: the builder makes a UefiBoot im
 });
 
 test('bootloader 0.11 under boot-firmware: both: one builder crate (built once, in the shared folder) makes each boot its image; both boots judged (STAND-IN bootloader crate)', async () => {
-  const r = await runAction(
-    {
-      target: 'x86_64-unknown-none',
-      'working-directory': 'test/kernels/x86_64-multiboot',
-      toolchain: 'distro',
-      'cargo-args': '--features bootloader-config',
-      'boot-firmware': 'both',
-      expect: '/stand-in bootloader (UEFI )?image: kernel of/',
-      timeout: '120',
-    },
-    { env: { ...env, CARGO_HOME: standinCargoHome() } },
-  );
+  const r = await bootloaderKernel({ 'boot-firmware': 'both', expect: '/stand-in bootloader (UEFI )?image: kernel of/', timeout: '120' });
   assertPass(r);
   const commands = [
     ...r.stdout.matchAll(/\[command\]\/usr\/bin\/cargo run --release --manifest-path (\S+)\/bootloader-builder\/Cargo\.toml -- \S+ (bios|uefi) (\S+)/g),

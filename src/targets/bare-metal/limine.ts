@@ -3,7 +3,8 @@ import * as path from 'node:path';
 import { aptInstallMissing } from '../../install/apt.js';
 import { extractTarAsset, fetchAsset, githubReleaseAsset, type Asset, type ReleaseHosts } from '../../install/download.js';
 import { ActionError, InfraError, InputError } from '../../model/errors.js';
-import { allowedRoots, insideWorkspace } from '../../model/paths.js';
+import { allowedRoots, insideWorkspace, isExecutable } from '../../model/paths.js';
+import { atLeast } from '../../model/version.js';
 import type { InputSpec } from '../../model/parse.js';
 import type { RunnerEnv } from '../../model/runner-env.js';
 import type { Pattern } from '../../model/patterns.js';
@@ -75,19 +76,12 @@ export const DEFAULT_LIMINE: LimineSpec = { kind: 'release', version: LIMINE_VER
 /** The limine input (checked against the workspace by limineSpec, in the plan). */
 export const LIMINE_INPUT: InputSpec<string> = { name: 'limine', parse: (raw) => raw, buildKey: false };
 
-const numeric = (v: string) => v.split('.').map(Number);
-function older(a: string, b: string): boolean {
-  const [x, y] = [numeric(a), numeric(b)];
-  for (let i = 0; i < 3; i++) if (x[i] !== y[i]) return x[i] < y[i];
-  return false;
-}
-
 /** limine: '' (the pinned release), `X.Y.Z` / `vX.Y.Z` (that release), or the path of an unpacked binary release folder. */
 export function limineSpec(raw: string, workspace: string, env: NodeJS.ProcessEnv): LimineSpec {
   if (raw === '') return DEFAULT_LIMINE;
   const version = /^v?(\d+\.\d+\.\d+)$/.exec(raw);
   if (version) {
-    if (older(version[1], LIMINE_OLDEST))
+    if (!atLeast(version[1], LIMINE_OLDEST.split('.').map(Number)))
       throw new InputError(
         'limine',
         `${raw} is older than ${LIMINE_OLDEST}, the first Limine release with a ${LIMINE_ASSET} asset`,
@@ -117,15 +111,6 @@ export function limineSpec(raw: string, workspace: string, env: NodeJS.ProcessEn
       `Give the ${LIMINE_TOP} folder of ${LIMINE_ASSET} (or of Limine's own build, build/bin), or a release version such as ${LIMINE_VERSION}.`,
     );
   return { kind: 'path', dir };
-}
-
-function isExecutable(file: string): boolean {
-  try {
-    fs.accessSync(file, fs.constants.X_OK);
-    return fs.statSync(file).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** The download of a release: the pinned one against its pinned sha256, another against the digest GitHub publishes. */
@@ -324,12 +309,13 @@ function releaseAndTool(
     return { dir, tool: await hostTool(o.spec, dir, o.workDir, log) };
   };
   // A user's folder is built in each boot's own work folder: nothing shared to wait for.
-  if (o.spec.kind === 'path' || !o.once) return make();
-  let p = o.once.get(o.spec.version);
+  const { spec, once } = o;
+  if (spec.kind === 'path' || !once) return make();
+  let p = once.get(spec.version);
   if (!p) {
     p = make();
-    o.once.set(o.spec.version, p);
-    p.catch(() => o.once?.delete((o.spec as { version: string }).version));
+    once.set(spec.version, p);
+    p.catch(() => once.delete(spec.version));
   }
   return p;
 }

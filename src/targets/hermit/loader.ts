@@ -1,18 +1,12 @@
 import * as path from 'node:path';
 import { githubReleaseAsset, type Asset, type ReleaseHosts } from '../../install/download.js';
 import type { LoaderSpec } from './inputs.js';
+import { atLeast } from '../../model/version.js';
 
 /** The loader release the action boots with unless hermit-loader says otherwise. */
 export const DEFAULT_LOADER_VERSION = '0.5.7';
 
 export type HermitArch = 'x86_64' | 'aarch64' | 'riscv64';
-
-/** `a.b.c` compared numerically with another; pre-release suffixes are ignored. */
-function atLeast(version: string, min: [number, number, number]): boolean {
-  const v = version.split(/[.-]/).slice(0, 3).map(Number);
-  for (let i = 0; i < 3; i++) if (v[i] !== min[i]) return v[i] > min[i];
-  return true;
-}
 
 /**
  * The release asset name of the loader for an architecture. hermit-os/loader v0.5.7 renamed them

@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { githubReleaseAsset, type Asset, type ReleaseHosts } from '../../install/download.js';
 import { ActionError, InputError } from '../../model/errors.js';
+import { atLeast } from '../../model/version.js';
 
 // riscv64 Hermit needs OpenSBI 1.3 or newer. Kernel 0.13 and loader 0.5.6 print through the SBI
 // Debug Console extension (DBCN, SBI 2.0), which OpenSBI implements from v1.3 on
@@ -77,11 +78,8 @@ export function opensbiSpec(raw: string, sha: string | undefined, workspace: str
   return { kind: 'path', path: file };
 }
 
-/** `a.b[.c]` at least `min`. */
-export function atLeast(version: string, min: [number, number]): boolean {
-  const [a, b] = version.split('.').map(Number);
-  return a !== min[0] ? a > min[0] : b >= min[1];
-}
+/** `a.b[.c]` at least `min` (src/model/version.ts). */
+export { atLeast };
 
 /** An installed OpenSBI fw_jump.bin and what is known of its version. */
 export interface SystemOpensbi {

@@ -49,7 +49,6 @@ async function run(script: string, opts: { exitCodes?: number[]; expect?: string
     path: file,
     name: 'exe',
     workDir: path.join(dir, `w${n}`),
-    imageDir: path.join(dir, `w${n}`),
     logPath: path.join(dir, `exe-${n}.log`),
     timeout: 20,
     exitCodes: opts.exitCodes ?? [0],

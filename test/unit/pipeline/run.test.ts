@@ -123,16 +123,21 @@ test('boot mode: wait-for-exit goes through the shared boot (the guest must exit
   assert.match(c.report.reason, /time|exit/i);
 });
 
-test('test mode: the real test kernel built with cargo test --no-run, every executable booted by the stand-in and judged per case', async () => {
-  const inputs = { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test', toolchain: 'distro', cache: 'false' };
-  // Every executable "passes" its one case, except the one whose path says failing.
-  const script = [
-    'case "$1" in',
-    '  *failing*) echo "failing::arithmetic_is_wrong...\t[failed]"; echo "panicked at tests/failing.rs:28:5:"; exit 35 ;;',
+/** The real test kernel's inputs for command: test. */
+const TESTS = { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test', toolchain: 'distro', cache: 'false' };
+
+/** A stand-in guest for test executables: its one case passes, except where `failing` (a shell case pattern) matches. */
+const testsGuest = (subject: string, failing: string) =>
+  [
+    `case "${subject}" in`,
+    `  ${failing}) echo "failing::arithmetic_is_wrong...\t[failed]"; echo "panicked at tests/failing.rs:28:5:"; exit 35 ;;`,
     '  *) echo "stand_in::case...\t[ok]"; exit 33 ;;',
     'esac',
   ].join('\n');
-  const c = context(inputs, script);
+
+test('test mode: the real test kernel built with cargo test --no-run, every executable booted by the stand-in and judged per case', async () => {
+  // Every executable "passes" its one case, except the one whose path says failing.
+  const c = context(TESTS, testsGuest('$1', '*failing*'));
   await runPipeline(c.ctx, c.report);
   const rows = c.report.tests ?? [];
   assert.ok(rows.length >= 3, `every test executable booted: ${rows.map((r) => r.name).join(', ')}`);
@@ -151,22 +156,8 @@ test('test mode: the real test kernel built with cargo test --no-run, every exec
 });
 
 test('test mode under boot-firmware: both: every test executable booted under each firmware, each its own row, log and JUnit suite', async () => {
-  const inputs = {
-    target: 'x86_64-unknown-none',
-    'working-directory': 'test/kernels/x86_64-tests',
-    command: 'test',
-    toolchain: 'distro',
-    cache: 'false',
-    'boot-firmware': 'both',
-  };
   // Every case passes under BIOS; under UEFI the executables whose path says failing fail.
-  const script = [
-    'case "$1:$2" in',
-    '  *failing*:uefi) echo "failing::arithmetic_is_wrong...\t[failed]"; echo "panicked at tests/failing.rs:28:5:"; exit 35 ;;',
-    '  *) echo "stand_in::case...\t[ok]"; exit 33 ;;',
-    'esac',
-  ].join('\n');
-  const c = context(inputs, script);
+  const c = context({ ...TESTS, 'boot-firmware': 'both' }, testsGuest('$1:$2', '*failing*:uefi'));
   await runPipeline(c.ctx, c.report);
   const rows = c.report.tests ?? [];
   const bios = rows.filter((r) => r.name.endsWith(' (bios)'));
@@ -188,7 +179,7 @@ test('test mode under boot-firmware: both: every test executable booted under ea
 });
 
 test('test mode with shard: the shards together boot every executable once; names keep their JUnit and log files apart', async () => {
-  const inputs = { target: 'x86_64-unknown-none', 'working-directory': 'test/kernels/x86_64-tests', command: 'test', toolchain: 'distro', cache: 'false' };
+  const inputs = TESTS;
   const script = 'echo "stand_in::case...\t[ok]"; exit 33';
   const runs: { rows: string[]; suites: string[] }[] = [];
   for (const index of [1, 2]) {
